@@ -1,0 +1,45 @@
+# Vigil — the two set-up commands are `make demo` and `make test`; each installs what is missing first.
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test test-unit test-asan bench demo eval fuzz screenshots clean help
+
+all: build
+
+help:
+	@echo "make demo   - install, build, ingest bundled data + the Kazakhstan scenario, serve on 127.0.0.1:8080"
+	@echo "make test   - install, build, run every test (unit, integration, sanitizers)"
+	@echo "make bench  - run the benchmarks (prints ratios against baselines)"
+	@echo "make deps | build | eval | fuzz | screenshots | clean"
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	scripts/test.sh
+
+bench: build
+	scripts/bench.sh
+
+demo: build
+	scripts/demo.sh
+
+eval: build
+	scripts/eval.sh
+
+fuzz: deps
+	scripts/fuzz.sh
+
+screenshots: build
+	scripts/screenshots.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: the unit and integration tests registered with CTest, then the sanitizer suite
+# (a second build with ASan + UBSan of the targets that parse hostile input).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+ASAN_DIR=${ASAN_DIR:-build-asan}
+JOBS=${JOBS:-$(nproc)}
+
+echo "== unit and integration tests"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
+
+# Targets whose tests also run under AddressSanitizer + UndefinedBehaviorSanitizer (label `sanitize`).
+mapfile -t asan_targets < <(grep -v '^\s*#' tests/sanitize-targets.txt | grep -v '^$' || true)
+if [ ${#asan_targets[@]} -gt 0 ]; then
+  echo "== sanitizer tests (ASan + UBSan): ${asan_targets[*]}"
+  [ -f "$ASAN_DIR/build.ninja" ] || cmake -S . -B "$ASAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON >/dev/null
+  cmake --build "$ASAN_DIR" -j "$JOBS" --target "${asan_targets[@]}"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" -L sanitize
+fi

@@ -1,0 +1,8 @@
+// Module base: the few facilities every stage shares — Status/Result for expected failures, SHA-256 of
+// files (inputs are identified by content hash), and UTC time parsing/formatting (RFC 3339, Unix seconds).
+// It owns no pipeline concept and depends on nothing else in Vigil.
+#pragma once
+
+#include "base/result.h"
+#include "base/sha256.h"
+#include "base/time_format.h"

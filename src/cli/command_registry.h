@@ -1,0 +1,34 @@
+// Module cli: the thin `vigil` executable. Each pipeline module contributes its subcommands from a file
+// `src/cli/<module>_command.cc` that registers an installer here; main() installs them all in name order.
+// Command files only parse flags and call module APIs; no pipeline logic lives here.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace vigil::cli {
+
+// Adds one top-level subcommand (with its own subcommands, flags and callback) to the root app.
+using CommandInstaller = std::function<void(CLI::App& root)>;
+
+struct CommandRegistration {
+  CommandRegistration(std::string name, CommandInstaller installer);
+};
+
+void InstallAllCommands(CLI::App& root);
+
+// Exit status a subcommand callback asks main() to return (0 unless set).
+void SetExitCode(int code);
+int ExitCode();
+
+}  // namespace vigil::cli
+
+#define VIGIL_CLI_CONCAT_INNER(a, b) a##b
+#define VIGIL_CLI_CONCAT(a, b) VIGIL_CLI_CONCAT_INNER(a, b)
+// VIGIL_REGISTER_COMMAND("mrt", InstallMrtCommand);
+#define VIGIL_REGISTER_COMMAND(name, installer) \
+  static ::vigil::cli::CommandRegistration VIGIL_CLI_CONCAT(vigil_command_registration_, __LINE__)(name, installer)

@@ -1,0 +1,18 @@
+#include <CLI/CLI.hpp>
+
+#include "cli/command_registry.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Vigil: an Internet-shutdown observatory (BGP visibility, active probing, detection, API).\n"
+               "Run `vigil COMMAND --help` for the options of each command."};
+  app.set_version_flag("--version", "vigil 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  vigil::cli::InstallAllCommands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return vigil::cli::ExitCode();
+}

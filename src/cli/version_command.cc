@@ -1,0 +1,20 @@
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/command_registry.h"
+
+namespace vigil::cli {
+namespace {
+
+void InstallVersionCommand(CLI::App& root) {
+  CLI::App* command = root.add_subcommand("version", "Print Vigil's version and the data formats it reads");
+  command->callback([] {
+    std::printf("vigil 0.1.0\nMRT: RFC 6396 (TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET), RFC 8050, RFC 6793\n");
+  });
+}
+
+VIGIL_REGISTER_COMMAND("version", InstallVersionCommand);
+
+}  // namespace
+}  // namespace vigil::cli

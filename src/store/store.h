@@ -1,0 +1,213 @@
+// Module store: persistence of everything Vigil computes — entities, per-entity time series, ingested
+// inputs (by sha256), alerts, events, curfew schedules, annotations, and opaque state blobs that earlier
+// stages keep between runs (e.g. per-peer BGP tables). It owns the schema and its migrations, atomic
+// per-input ingest, and step aggregation of series. It knows nothing of MRT, geolocation, detection methods
+// or HTTP: stages before it hand it rows; stages after it read rows. SQLite is the default backend;
+// ClickHouse implements the same interface for scale-out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/time_format.h"
+
+namespace vigil::store {
+
+// ----- rows ---------------------------------------------------------------------------------------------
+
+// type is "country" (code ISO 3166-1 alpha-2), "region" (ISO 3166-2) or "asn" (decimal number).
+struct Entity {
+  int64_t id = 0;          // assigned by the store
+  std::string type;
+  std::string code;
+  std::string name;
+  int64_t parent_id = 0;   // region -> its country; 0 when none
+  int64_t slash24_count = 0;  // IPv4 /24s the entity holds (IODA's ip_count)
+  std::string tz;          // IANA time zone when known ("Asia/Almaty"), else empty
+};
+
+struct SeriesPoint {
+  int64_t entity_id = 0;
+  UnixSeconds t = 0;  // bin start, UTC-aligned
+  double value = 0;
+};
+
+// Points of one datasource ("bgp", "ping-slash24", "rtt-p50", "loss", or an imported name).
+// A bin with no input has no point: missing, never zero.
+struct SeriesBatch {
+  std::string datasource;
+  std::vector<SeriesPoint> points;
+};
+
+struct Datasource {
+  std::string name;
+  int64_t step_s = 300;      // native bin width
+  std::string description;
+};
+
+// One ingested input file (MRT file, probe round log, imported CSV).
+struct InputRecord {
+  std::string sha256;
+  std::string name;       // file name as given (path relative to where it was found)
+  std::string kind;       // "mrt-rib", "mrt-updates", "probe-log", "series-csv", ...
+  std::string collector;  // for MRT inputs; empty otherwise
+  int64_t records = 0;
+  UnixSeconds first_t = 0;
+  UnixSeconds last_t = 0;
+  UnixSeconds ingested_at = 0;
+};
+
+// Opaque state a stage keeps between runs, committed atomically with the input that produced it.
+struct StateBlob {
+  std::string key;
+  std::string bytes;
+};
+
+// Everything one input changes, committed in one transaction with its inputs row.
+struct IngestCommit {
+  InputRecord input;
+  std::vector<SeriesBatch> series;  // upserted: a later value for the same (datasource, entity, t) wins
+  std::vector<StateBlob> state;
+};
+
+enum class AlertLevel { kNormal, kWarning, kCritical };
+const char* AlertLevelName(AlertLevel level);  // "normal", "warning", "critical"
+
+struct Alert {
+  int64_t id = 0;
+  std::string datasource;
+  int64_t entity_id = 0;
+  UnixSeconds t = 0;
+  AlertLevel level = AlertLevel::kNormal;
+  std::string condition;  // e.g. "< 0.99" (value/baseline threshold crossed)
+  double value = 0;
+  double baseline = 0;    // IODA historyValue
+  std::string method;     // e.g. "median"
+};
+
+struct Event {
+  int64_t id = 0;
+  int64_t entity_id = 0;
+  std::string kind;            // "outage", "throttling"
+  UnixSeconds start_t = 0;
+  UnixSeconds end_t = 0;       // exclusive; 0 while ongoing
+  double score = 0;
+  std::string datasources;     // comma list of the datasources that moved
+  std::string classification;  // "routing", "data-plane", "routing+data-plane", "throttling"
+  int64_t schedule_id = 0;     // 0 when not part of a schedule
+  double depth = 0;            // largest relative drop (0..1) or rise factor for throttling
+  std::string coverage;        // JSON text: peers / blocks behind the event
+  std::string detail;          // JSON text: per-datasource figures for reports
+};
+
+struct Schedule {
+  int64_t id = 0;
+  int64_t entity_id = 0;
+  std::string tz;
+  int on_start_min = 0;  // minutes after local midnight when connectivity comes back
+  int on_end_min = 0;    // minutes after local midnight when it goes off
+  std::string first_day;  // local date YYYY-MM-DD
+  std::string last_day;
+  double confidence = 0;
+};
+
+struct Annotation {
+  int64_t id = 0;
+  int64_t entity_id = 0;
+  UnixSeconds start_t = 0;
+  UnixSeconds end_t = 0;
+  std::string kind;  // "state-of-emergency", "curfew-order", "note"
+  std::string text;
+  std::string source_url;
+};
+
+// ----- queries ------------------------------------------------------------------------------------------
+
+struct EntityQuery {
+  std::optional<std::string> type;
+  std::optional<std::string> code;
+  std::optional<int64_t> parent_id;
+  std::optional<std::string> search;  // case-insensitive substring of code or name
+  int64_t limit = 0;                  // 0 = no limit
+  int64_t offset = 0;
+};
+
+// Series aggregated to a step: values[i] covers [from + i*step, from + (i+1)*step); the average of the
+// points present there, or nullopt when none is.
+struct AggregatedSeries {
+  std::string datasource;
+  int64_t entity_id = 0;
+  UnixSeconds from = 0;
+  UnixSeconds until = 0;
+  int64_t step_s = 0;
+  int64_t native_step_s = 0;
+  std::vector<std::optional<double>> values;
+};
+
+struct TimeFilter {
+  UnixSeconds from = 0;
+  UnixSeconds until = 0;               // exclusive
+  std::vector<int64_t> entity_ids;     // empty = all
+  std::optional<std::string> datasource;
+  int64_t limit = 0;                   // 0 = no limit
+  int64_t offset = 0;
+};
+
+// ----- the interface ------------------------------------------------------------------------------------
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Entities: insert or update by (type, code); returns the id.
+  virtual Result<int64_t> UpsertEntity(const Entity& entity) = 0;
+  virtual Status UpsertEntities(std::vector<Entity>& entities) = 0;  // fills in ids
+  virtual Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) = 0;
+  virtual Result<std::optional<Entity>> EntityById(int64_t id) = 0;
+  virtual Result<std::vector<Entity>> ListEntities(const EntityQuery& query) = 0;
+
+  virtual Status RegisterDatasource(const Datasource& datasource) = 0;
+  virtual Result<std::vector<Datasource>> ListDatasources() = 0;
+
+  // Ingest: idempotent by sha256, atomic per input.
+  virtual Result<bool> HasInput(const std::string& sha256) = 0;
+  virtual Status CommitIngest(const IngestCommit& commit) = 0;
+  virtual Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) = 0;
+  virtual Result<std::optional<std::string>> GetState(const std::string& key) = 0;
+
+  // Series written outside an input (tests, imports that manage their own idempotence).
+  virtual Status WriteSeries(const std::vector<SeriesBatch>& batches) = 0;
+  // Raw points of one series in [from, until), ordered by t.
+  virtual Result<std::vector<SeriesPoint>> ReadSeries(const std::string& datasource, int64_t entity_id,
+                                                      UnixSeconds from, UnixSeconds until) = 0;
+  // Averages per step bucket; buckets aligned to `from`.
+  virtual Result<AggregatedSeries> ReadAggregated(const std::string& datasource, int64_t entity_id,
+                                                  UnixSeconds from, UnixSeconds until, int64_t step_s) = 0;
+  // Entities that have at least one point of the datasource, and the overall time span of the datasource.
+  virtual Result<std::vector<int64_t>> EntitiesWithSeries(const std::string& datasource) = 0;
+  virtual Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> SeriesSpan(const std::string& datasource) = 0;
+
+  // Detection results. Replace deletes alerts and events starting at or after from_t (and schedules
+  // of the given entities, all when empty) and writes the new ones, in one transaction. Ids are assigned.
+  virtual Status ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& alerts, std::vector<Event>& events,
+                                  std::vector<Schedule>& schedules) = 0;
+  virtual Result<std::vector<Alert>> ListAlerts(const TimeFilter& filter) = 0;
+  // Events overlapping [from, until).
+  virtual Result<std::vector<Event>> ListEvents(const TimeFilter& filter) = 0;
+  virtual Result<std::optional<Event>> EventById(int64_t id) = 0;
+  virtual Result<std::vector<Schedule>> ListSchedules(const std::vector<int64_t>& entity_ids) = 0;
+
+  virtual Result<int64_t> AddAnnotation(const Annotation& annotation) = 0;
+  virtual Status DeleteAnnotation(int64_t id) = 0;
+  virtual Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) = 0;
+};
+
+// Opens (creating and migrating when needed) a store. `uri` is a SQLite file path, "sqlite:PATH", or
+// "clickhouse://host:port/db" once that backend is built.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& uri);
+
+}  // namespace vigil::store
