@@ -7,8 +7,8 @@
 namespace vigil::cli {
 namespace {
 
-std::map<std::string, CommandInstaller>& Registry() {
-  static std::map<std::string, CommandInstaller> registry;
+std::multimap<std::string, CommandInstaller>& Registry() {
+  static std::multimap<std::string, CommandInstaller> registry;
   return registry;
 }
 
@@ -22,6 +22,15 @@ CommandRegistration::CommandRegistration(std::string name, CommandInstaller inst
 
 void InstallAllCommands(CLI::App& root) {
   for (auto& [name, installer] : Registry()) installer(root);
+}
+
+CLI::App* EnsureCommand(CLI::App& root, const std::string& name, const std::string& description) {
+  for (CLI::App* existing : root.get_subcommands([](CLI::App*) { return true; })) {
+    if (existing->get_name() == name) return existing;
+  }
+  CLI::App* command = root.add_subcommand(name, description);
+  command->require_subcommand(1);
+  return command;
 }
 
 void SetExitCode(int code) { g_exit_code = code; }

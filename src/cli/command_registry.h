@@ -12,7 +12,7 @@ class App;
 
 namespace vigil::cli {
 
-// Adds one top-level subcommand (with its own subcommands, flags and callback) to the root app.
+// Adds one top-level subcommand (or subcommands under a shared one, via EnsureCommand) (with its own subcommands, flags and callback) to the root app.
 using CommandInstaller = std::function<void(CLI::App& root)>;
 
 struct CommandRegistration {
@@ -20,6 +20,10 @@ struct CommandRegistration {
 };
 
 void InstallAllCommands(CLI::App& root);
+
+// Returns the top-level command `name`, creating it when absent. Several modules may hang subcommands
+// under one shared command (e.g. `vigil ingest mrt` from signals and `vigil ingest probe` from probe).
+CLI::App* EnsureCommand(CLI::App& root, const std::string& name, const std::string& description);
 
 // Exit status a subcommand callback asks main() to return (0 unless set).
 void SetExitCode(int code);
