@@ -25,7 +25,7 @@ struct RouteRecord {
   enum class Kind : uint8_t { kRib, kAnnounce, kWithdraw, kState };
   Kind kind = Kind::kAnnounce;
   UnixSeconds t = 0;
-  std::string_view peer_address;  // textual ("193.0.4.28", "2001:db8::1")
+  std::string_view peer_address;  // opaque bytes identifying the peer address (text or raw)
   uint32_t peer_asn = 0;
   bool ipv4 = true;  // family of the prefix; IPv6 elements only prove the collector was alive
   Ipv4Prefix prefix;

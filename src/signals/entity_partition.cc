@@ -66,9 +66,18 @@ EntityPartition EntityPartition::Builder::Build() && {
   return partition;
 }
 
-void EntityPartition::CountSlash24s(std::span<const Slash24Interval> visible, std::vector<int64_t>& counts) const {
+void EntityPartition::EntitiesOfSlash24(uint32_t slash24, std::vector<uint32_t>& out) const {
+  std::span<const uint32_t> e = EntitiesOf(slash24);
+  out.assign(e.begin(), e.end());
+}
+
+void EntityPartition::CountSlash24s(std::span<const AddressInterval> visible, std::vector<int64_t>& counts) const {
   size_t r = 0;
-  for (const Slash24Interval& v : visible) {
+  for (const AddressInterval& a : visible) {
+    struct {
+      uint32_t begin, end;
+    } v{FirstWholeSlash24(a), EndWholeSlash24(a)};
+    if (v.begin >= v.end) continue;
     // Skip ranges wholly before v: gallop, since visible space may jump far ahead.
     if (r < ranges_.size() && ranges_[r].end <= v.begin) {
       r = std::partition_point(ranges_.begin() + r, ranges_.end(),

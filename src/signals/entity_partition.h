@@ -19,10 +19,23 @@ struct EntityInfo {
   std::string tz;
 };
 
+// Counts, per entity, the /24s that visible address space covers. The signal stage uses the geo module's
+// interval query; EntityPartition is a self-contained one for tests and small worlds.
+class Slash24Counter {
+ public:
+  virtual ~Slash24Counter() = default;
+  virtual size_t entity_count() const = 0;
+  // `visible` is sorted, disjoint and non-adjacent (AddressIntervalMerger output). A /24 counts when it
+  // lies wholly inside one interval. Adds to counts[entity] (one slot per entity).
+  virtual void CountSlash24s(std::span<const AddressInterval> visible, std::vector<int64_t>& counts) const = 0;
+  // The entities one /24 is counted under, looked up on its own (for the slow reference paths).
+  virtual void EntitiesOfSlash24(uint32_t slash24, std::vector<uint32_t>& out) const = 0;
+};
+
 // IPv4 space at /24 granularity cut into disjoint ranges, each naming the entities its /24s belong to
 // (typically one country, one region, one ASN). Counting visible /24s per entity is then one sweep of the
 // visible intervals against these ranges: sorted interval arithmetic instead of per-/24 sets.
-class EntityPartition {
+class EntityPartition final : public Slash24Counter {
  public:
   struct Range {
     uint32_t begin = 0;  // /24 index, inclusive
@@ -50,32 +63,16 @@ class EntityPartition {
   const std::vector<EntityInfo>& entities() const { return entities_; }
   const std::vector<Range>& ranges() const { return ranges_; }
 
-  // Adds, for each entity, the number of /24s of `visible` (sorted, disjoint) that fall in its space.
-  // `counts` must have one slot per entity.
-  void CountSlash24s(std::span<const Slash24Interval> visible, std::vector<int64_t>& counts) const;
-  // Entities of one /24 (empty when unmapped); a binary search, for the slow reference paths.
+  size_t entity_count() const override { return entities_.size(); }
+  void CountSlash24s(std::span<const AddressInterval> visible, std::vector<int64_t>& counts) const override;
+  void EntitiesOfSlash24(uint32_t slash24, std::vector<uint32_t>& out) const override;
+  // Entities of one /24 (empty when unmapped); a binary search.
   std::span<const uint32_t> EntitiesOf(uint32_t slash24) const;
 
  private:
   std::vector<EntityInfo> entities_;
   std::vector<Range> ranges_;
   std::vector<uint32_t> entity_lists_;
-};
-
-// Merges /24 ranges given in ascending order of begin into sorted, disjoint intervals.
-class Slash24IntervalMerger {
- public:
-  explicit Slash24IntervalMerger(std::vector<Slash24Interval>& out) : out_(out) {}
-  void Add(uint32_t begin, uint32_t end) {
-    if (!out_.empty() && begin <= out_.back().end) {
-      if (end > out_.back().end) out_.back().end = end;
-    } else {
-      out_.push_back({begin, end});
-    }
-  }
-
- private:
-  std::vector<Slash24Interval>& out_;
 };
 
 }  // namespace vigil::signals

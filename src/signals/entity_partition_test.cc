@@ -22,7 +22,8 @@ TEST(EntityPartitionTest, OverlappingLayersBecomeDisjointRanges) {
   EXPECT_EQ(p.EntitiesOf(259).size(), 1u);
   EXPECT_EQ(p.EntitiesOf(260).size(), 0u);
   std::vector<int64_t> counts(3, 0);
-  std::vector<Slash24Interval> visible = {{0, 120}, {145, 210}};
+  // Address intervals: [/24 0, /24 120) and [/24 145, /24 210) plus a partial /24 on each side.
+  std::vector<AddressInterval> visible = {{0, 120 * 256 - 1}, {145 * 256 - 7, 210 * 256 + 9}};
   p.CountSlash24s(visible, counts);
   EXPECT_EQ(counts[kz], 20 + 55);
   EXPECT_EQ(counts[ala], 20 + 5);
@@ -40,18 +41,20 @@ TEST(EntityPartitionTest, SweepMatchesPerSlash24Lookup) {
   }
   EntityPartition p = std::move(b).Build();
   for (int round = 0; round < 20; ++round) {
-    std::vector<Slash24Interval> visible;
-    uint32_t at = rng() % 50;
-    while (at < 5300) {
-      uint32_t len = 1 + rng() % 300;
-      visible.push_back({at, at + len});
-      at += len + 1 + rng() % 300;
+    std::vector<AddressInterval> visible;
+    uint32_t at = rng() % 50 * 256;
+    while (at < 5300 * 256) {
+      uint32_t len = 1 + rng() % (300 * 256);
+      visible.push_back({at, at + len - 1});
+      at += len + 1 + rng() % (300 * 256);
     }
     std::vector<int64_t> fast(20, 0), slow(20, 0);
     p.CountSlash24s(visible, fast);
     for (const auto& v : visible) {
-      for (uint32_t x = v.begin; x < v.end; ++x) {
-        for (uint32_t e : p.EntitiesOf(x)) ++slow[e];
+      for (uint64_t x = v.first >> 8; x <= (v.last >> 8); ++x) {
+        if (x * 256 >= v.first && x * 256 + 255 <= v.last) {
+          for (uint32_t e : p.EntitiesOf(uint32_t(x))) ++slow[e];
+        }
       }
     }
     EXPECT_EQ(fast, slow);

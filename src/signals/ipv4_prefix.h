@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vigil::signals {
 
@@ -21,11 +22,10 @@ struct Ipv4Prefix {
   uint64_t Key() const { return uint64_t{network} << 8 | length; }
   static Ipv4Prefix FromKey(uint64_t key) { return Ipv4Prefix{uint32_t(key >> 8), uint8_t(key & 0xff)}; }
 
-  // A prefix counts towards /24 visibility when it covers whole /24s. Longer ones (/25../32) cover none;
-  // shorter than /8 are default or bogus routes that no operator uses to reach real networks.
-  bool CoversSlash24s() const { return length >= 8 && length <= 24; }
-  uint32_t FirstSlash24() const { return network >> 8; }
-  uint32_t Slash24Count() const { return uint32_t{1} << (24 - length); }  // only when CoversSlash24s()
+  // Prefixes shorter than /8 are default or bogus routes that nobody uses to reach real networks; they never
+  // make address space visible. (More-specifics than /24 do count, when together they fill a /24.)
+  bool Counts() const { return length >= 8; }
+  uint32_t Last() const { return length == 0 ? ~uint32_t{0} : network | (~uint32_t{0} >> length); }
 
   bool operator==(const Ipv4Prefix&) const = default;
 };
@@ -34,11 +34,32 @@ struct Ipv4Prefix {
 std::optional<Ipv4Prefix> ParseIpv4Prefix(std::string_view text);
 std::string FormatIpv4Prefix(Ipv4Prefix prefix);
 
-// Half-open range [begin, end) of /24 indexes (the upper 24 bits of an IPv4 address).
-struct Slash24Interval {
-  uint32_t begin = 0;
-  uint32_t end = 0;
-  bool operator==(const Slash24Interval&) const = default;
+// Inclusive IPv4 address range (host byte order).
+struct AddressInterval {
+  uint32_t first = 0;
+  uint32_t last = 0;
+  bool operator==(const AddressInterval&) const = default;
 };
+
+// Merges address ranges given in ascending order of `first` into sorted, disjoint, non-adjacent intervals,
+// so that "a /24 is covered" becomes "a /24 lies inside one interval".
+class AddressIntervalMerger {
+ public:
+  explicit AddressIntervalMerger(std::vector<AddressInterval>& out) : out_(out) {}
+  void Add(uint32_t first, uint32_t last) {
+    if (!out_.empty() && uint64_t{first} <= uint64_t{out_.back().last} + 1) {
+      if (last > out_.back().last) out_.back().last = last;
+    } else {
+      out_.push_back({first, last});
+    }
+  }
+
+ private:
+  std::vector<AddressInterval>& out_;
+};
+
+// Number of whole /24s inside an interval, and their index range [begin, end).
+inline uint32_t FirstWholeSlash24(const AddressInterval& v) { return uint32_t((uint64_t{v.first} + 255) >> 8); }
+inline uint32_t EndWholeSlash24(const AddressInterval& v) { return uint32_t((uint64_t{v.last} + 1) >> 8); }
 
 }  // namespace vigil::signals

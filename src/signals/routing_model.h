@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -50,6 +51,11 @@ class RoutingModel {
   };
   virtual Summary LastSummary() const = 0;
   virtual int64_t PeerPrefixCount(uint32_t peer) const = 0;
+
+  // Peer tables to and from bytes, for state kept between runs (models that cannot say so).
+  virtual bool CanSaveTables() const { return false; }
+  virtual void SaveTables(std::string& out) { out.clear(); }
+  virtual Status LoadTables(std::string_view) { return Status::Error("this routing model keeps no state"); }
 };
 
 }  // namespace vigil::signals

@@ -89,8 +89,8 @@ const std::vector<uint32_t>& PrefixUniverse::SortedIds() {
 
 // ----- VisibilityModel ----------------------------------------------------------------------------------
 
-VisibilityModel::VisibilityModel(VisibilityOptions options, const EntityPartition* partition)
-    : options_(options), partition_(partition) {}
+VisibilityModel::VisibilityModel(VisibilityOptions options, const Slash24Counter* counter)
+    : options_(options), counter_(counter) {}
 
 VisibilityModel::~VisibilityModel() = default;
 
@@ -219,7 +219,7 @@ std::vector<int64_t> VisibilityModel::Evaluate() {
   touched_.clear();
   min_carriers_ = min_carriers;
   evaluated_ = true;
-  if (flipped || counts_.size() != partition_->entities().size()) RebuildVisible();
+  if (flipped || counts_.size() != counter_->entity_count()) RebuildVisible();
 
   summary_.peers = 0;
   for (const Peer& p : peers_) summary_.peers += p.prefixes > 0;
@@ -230,19 +230,21 @@ std::vector<int64_t> VisibilityModel::Evaluate() {
 
 void VisibilityModel::RebuildVisible() {
   visible_intervals_.clear();
-  Slash24IntervalMerger merger(visible_intervals_);
+  AddressIntervalMerger merger(visible_intervals_);
   int64_t visible_prefixes = 0;
   for (uint32_t id : universe_.SortedIds()) {
     if (!TestBit(visible_, id)) continue;
     ++visible_prefixes;
     Ipv4Prefix prefix = universe_.At(id);
-    if (!prefix.CoversSlash24s()) continue;
-    merger.Add(prefix.FirstSlash24(), prefix.FirstSlash24() + prefix.Slash24Count());
+    if (!prefix.Counts()) continue;
+    merger.Add(prefix.network, prefix.Last());
   }
-  counts_.assign(partition_->entities().size(), 0);
-  partition_->CountSlash24s(visible_intervals_, counts_);
+  counts_.assign(counter_->entity_count(), 0);
+  counter_->CountSlash24s(visible_intervals_, counts_);
   int64_t slash24s = 0;
-  for (const Slash24Interval& v : visible_intervals_) slash24s += v.end - v.begin;
+  for (const AddressInterval& v : visible_intervals_) {
+    slash24s += std::max<int64_t>(0, int64_t(EndWholeSlash24(v)) - int64_t(FirstWholeSlash24(v)));
+  }
   summary_.visible_prefixes = visible_prefixes;
   summary_.visible_slash24s = slash24s;
 }

@@ -42,7 +42,7 @@ class PrefixUniverse {
 // and recomputes the visible set only when some prefix crossed the threshold since the last bin.
 class VisibilityModel final : public RoutingModel {
  public:
-  VisibilityModel(VisibilityOptions options, const EntityPartition* partition);
+  VisibilityModel(VisibilityOptions options, const Slash24Counter* counter);
   ~VisibilityModel() override;
 
   void Announce(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) override;
@@ -52,12 +52,13 @@ class VisibilityModel final : public RoutingModel {
   Summary LastSummary() const override { return summary_; }
   int64_t PeerPrefixCount(uint32_t peer) const override;
 
-  // Sorted, disjoint /24 intervals covered by visible prefixes as of the last Evaluate().
-  const std::vector<Slash24Interval>& VisibleIntervals() const { return visible_intervals_; }
+  // Address space covered by visible prefixes as of the last Evaluate() (sorted, disjoint).
+  const std::vector<AddressInterval>& VisibleIntervals() const { return visible_intervals_; }
 
-  // Peer tables (not the options or partition) to and from bytes, for state kept between runs.
-  void SaveTables(std::string& out);
-  Status LoadTables(std::string_view bytes);
+  // Peer tables (not the options or counter) to and from bytes, for state kept between runs.
+  bool CanSaveTables() const override { return true; }
+  void SaveTables(std::string& out) override;
+  Status LoadTables(std::string_view bytes) override;
 
  private:
   struct PathIndex {
@@ -78,7 +79,7 @@ class VisibilityModel final : public RoutingModel {
   void RebuildVisible();
 
   VisibilityOptions options_;
-  const EntityPartition* partition_;
+  const Slash24Counter* counter_;
   PrefixUniverse universe_;
   std::vector<Peer> peers_;
   std::vector<uint16_t> full_feed_count_;  // by prefix id
@@ -86,7 +87,7 @@ class VisibilityModel final : public RoutingModel {
   std::vector<uint32_t> touched_;          // ids whose full_feed_count_ changed since the last Evaluate()
   int64_t min_carriers_ = -1;
   bool evaluated_ = false;
-  std::vector<Slash24Interval> visible_intervals_;
+  std::vector<AddressInterval> visible_intervals_;
   std::vector<int64_t> counts_;
   Summary summary_;
 };

@@ -4,6 +4,7 @@
 // (prefix, path id) per peer, everything recomputed from scratch at each evaluation, visible space as a
 // std::set of /24 indexes, entities looked up one /24 at a time. Test code only.
 
+#include <bitset>
 #include <map>
 #include <set>
 #include <utility>
@@ -16,8 +17,7 @@ namespace vigil::signals {
 
 class ReferenceModel final : public RoutingModel {
  public:
-  ReferenceModel(VisibilityOptions options, const EntityPartition* partition)
-      : options_(options), partition_(partition) {}
+  ReferenceModel(VisibilityOptions options, const Slash24Counter* counter) : options_(options), counter_(counter) {}
 
   void Announce(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) override {
     tables_[peer].insert({prefix.Key(), path_id});
@@ -45,19 +45,31 @@ class ReferenceModel final : public RoutingModel {
     for (uint32_t peer : full_feed) {
       for (uint64_t key : carried[peer]) ++carriers[key];
     }
+    // A /24 is visible when visible prefixes cover all 256 of its addresses: whole /24s from /8../24
+    // prefixes, and per-address bitmaps for more-specifics.
     std::set<uint32_t> visible_slash24s;
+    std::map<uint32_t, std::bitset<256>> partial;
     int64_t visible_prefixes = 0;
     for (const auto& [key, n] : carriers) {
       if (!(double(n) > options_.visibility * double(full_feed.size()))) continue;
       ++visible_prefixes;
       Ipv4Prefix prefix = Ipv4Prefix::FromKey(key);
-      if (prefix.length < 8 || prefix.length > 24) continue;
-      uint32_t first = prefix.network >> 8;
-      for (uint32_t i = 0; i < (1u << (24 - prefix.length)); ++i) visible_slash24s.insert(first + i);
+      if (prefix.length < 8) continue;
+      if (prefix.length <= 24) {
+        uint32_t first = prefix.network >> 8;
+        for (uint32_t i = 0; i < (1u << (24 - prefix.length)); ++i) visible_slash24s.insert(first + i);
+      } else {
+        for (uint32_t i = 0; i < (1u << (32 - prefix.length)); ++i) partial[prefix.network >> 8].set((prefix.network & 255) + i);
+      }
     }
-    std::vector<int64_t> counts(partition_->entities().size(), 0);
+    for (const auto& [slash24, bits] : partial) {
+      if (bits.all()) visible_slash24s.insert(slash24);
+    }
+    std::vector<int64_t> counts(counter_->entity_count(), 0);
+    std::vector<uint32_t> entities;
     for (uint32_t slash24 : visible_slash24s) {
-      for (uint32_t entity : partition_->EntitiesOf(slash24)) ++counts[entity];
+      counter_->EntitiesOfSlash24(slash24, entities);
+      for (uint32_t entity : entities) ++counts[entity];
     }
     summary_ = Summary{};
     for (const auto& [peer, prefixes] : carried) summary_.peers += !prefixes.empty();
@@ -79,7 +91,7 @@ class ReferenceModel final : public RoutingModel {
 
  private:
   VisibilityOptions options_;
-  const EntityPartition* partition_;
+  const Slash24Counter* counter_;
   std::map<uint32_t, std::set<std::pair<uint64_t, uint32_t>>> tables_;
   Summary summary_;
 };
