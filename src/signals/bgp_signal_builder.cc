@@ -121,7 +121,12 @@ void BgpSignalBuilder::Record(const RouteRecord& r) {
 
 FileOutcome BgpSignalBuilder::FinishFile() {
   CollectorInfo& collector = collectors_[file_collector_];
-  if (file_.name_time >= 0) collector.last_time = std::max(collector.last_time, file_.name_time);
+  if (file_.name_time >= 0) {
+    // An updates file vouches for its whole period, quiet or not.
+    UnixSeconds end = file_.kind == MrtFileKind::kUpdates ? file_.name_time + UpdatePeriodSeconds(file_.collector) - 1
+                                                           : file_.name_time;
+    collector.last_time = std::max(collector.last_time, end);
+  }
   if (rib_started_) collector.last_time = std::max(collector.last_time, outcome_.last_t);
   EmitBinsBefore(INT64_MAX);
   return std::move(outcome_);

@@ -140,7 +140,7 @@ TEST_F(BuilderTest, StateRoundTripsThroughBytes) {
   BgpSignalBuilder builder2(model2);
   ASSERT_TRUE(builder2.LoadState(*saved, [&](std::string_view b) { return model2.LoadTables(b); }).ok());
   EXPECT_TRUE(builder2.HasCollector("rrc00"));
-  EXPECT_EQ(builder2.CollectorLastTime("rrc00"), kT0 + 60);
+  EXPECT_EQ(builder2.CollectorLastTime("rrc00"), kT0 + 299);
   // The same peer (same address) must map to the same table after the reload.
   for (BgpSignalBuilder* b : {&builder_, &builder2}) {
     b->BeginFile(File("rrc00", MrtFileKind::kUpdates, kT0 + 300));

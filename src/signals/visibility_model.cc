@@ -48,16 +48,22 @@ uint32_t PrefixUniverse::Find(Ipv4Prefix prefix) const {
 }
 
 uint32_t PrefixUniverse::Intern(Ipv4Prefix prefix) {
-  if ((keys_.size() + 1) * 2 > slots_.size()) Grow();
   uint64_t key = prefix.Key();
+  // RIB records list every peer's route for one prefix in a row.
+  if (key == last_key_ && last_id_ != kNone) return last_id_;
+  if ((keys_.size() + 1) * 2 > slots_.size()) Grow();
   size_t mask = slots_.size() - 1;
   for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == key + 1) return slot_ids_[i];
+    if (slots_[i] == key + 1) {
+      last_key_ = key;
+      return last_id_ = slot_ids_[i];
+    }
     if (slots_[i] == 0) {
       slots_[i] = key + 1;
       slot_ids_[i] = uint32_t(keys_.size());
       keys_.push_back(key);
-      return slot_ids_[i];
+      last_key_ = key;
+      return last_id_ = slot_ids_[i];
     }
   }
 }

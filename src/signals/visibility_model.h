@@ -34,6 +34,8 @@ class PrefixUniverse {
   std::vector<uint32_t> slot_ids_;
   std::vector<uint32_t> sorted_;
   size_t sorted_count_ = 0;        // ids below this are in sorted_
+  uint64_t last_key_ = 0;
+  uint32_t last_id_ = kNone;
 };
 
 // The fast routing model. Per peer, a bitset over prefix ids (128 KiB per full table of 1M prefixes; a
