@@ -101,7 +101,10 @@ void FillTimesFromContent(std::vector<MrtInputFile>& inputs) {
     if (!reader.ok()) continue;  // reported when the file is ingested
     mrt::Record record;
     if (!(*reader)->Next(&record)) continue;
-    if (in.name_time < 0) in.name_time = record.timestamp;
+    if (in.name_time < 0) {
+      in.name_time = record.timestamp;
+      in.time_from_content = true;
+    }
     if (in.kind == MrtFileKind::kUnknown) {
       in.kind = IsRibRecordType(record.type) ? MrtFileKind::kRib : MrtFileKind::kUpdates;
     }
@@ -125,6 +128,10 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
                                 .WithContext("loading saved BGP state (rebuild it with --from-rib)"));
     }
   }
+  // Files older than what the saved state already holds would rewind tables: skip them. (Within a run the
+  // inputs are sorted, so only the state loaded at the start matters.)
+  std::map<std::string, UnixSeconds> saved_until;
+  for (const MrtInputFile& in : inputs) saved_until.emplace(in.collector, builder.CollectorLastTime(in.collector));
   // With --from-rib, each collector starts at its first RIB among the inputs.
   std::map<std::string, UnixSeconds> first_rib;
   if (options.from_rib) {
@@ -169,10 +176,9 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
         ++report.skipped_known;
         continue;
       }
-      UnixSeconds last = builder.CollectorLastTime(in.collector);
-      bool stale = in.kind == MrtFileKind::kRib
-                       ? in.name_time < last
-                       : in.name_time + BgpSignalBuilder::UpdatePeriodSeconds(in.collector) - 1 <= last;
+      UnixSeconds last = saved_until[in.collector];
+      int64_t period = in.time_from_content ? 1 : BgpSignalBuilder::UpdatePeriodSeconds(in.collector);
+      bool stale = in.kind == MrtFileKind::kRib ? in.name_time < last : in.name_time + period - 1 <= last;
       if (last >= 0 && stale) {
         std::fprintf(stderr, "%s: older than the saved state of collector %s, skipped (use --from-rib to rebuild)\n",
                      in.path.c_str(), in.collector.c_str());

@@ -51,7 +51,7 @@ void BgpSignalBuilder::BeginFile(const MrtInputFile& input) {
   pending_bins_.clear();
   emitted_bins_.clear();
   outcome_ = FileOutcome{};
-  if (input.name_time >= 0) {
+  if (input.name_time >= 0 && !input.time_from_content) {
     if (input.kind == MrtFileKind::kUpdates) {
       int64_t period = UpdatePeriodSeconds(input.collector);
       for (UnixSeconds b = BinStart(input.name_time, kBgpBinSeconds); b < input.name_time + period;
@@ -87,7 +87,7 @@ void BgpSignalBuilder::Record(const RouteRecord& r) {
       rib_started_ = true;
       for (uint32_t peer : collector.peers) model_.VoidPeer(peer);
       collector.has_rib = true;
-      if (file_.name_time < 0) pending_bins_.insert(BinStart(r.t, kBgpBinSeconds));
+      if (file_.name_time < 0 || file_.time_from_content) pending_bins_.insert(BinStart(r.t, kBgpBinSeconds));
     }
     if (!r.ipv4) return;
     ++outcome_.ipv4_records;
@@ -139,7 +139,7 @@ void BgpSignalBuilder::Record(const RouteRecord& r) {
 
 FileOutcome BgpSignalBuilder::FinishFile() {
   CollectorInfo& collector = collectors_[file_collector_];
-  if (file_.name_time >= 0) {
+  if (file_.name_time >= 0 && !file_.time_from_content) {
     // An updates file vouches for its whole period, quiet or not.
     UnixSeconds end = file_.kind == MrtFileKind::kUpdates ? file_.name_time + UpdatePeriodSeconds(file_.collector) - 1
                                                            : file_.name_time;

@@ -25,7 +25,7 @@ struct Ipv4Prefix {
   // Prefixes shorter than /8 are default or bogus routes that nobody uses to reach real networks; they never
   // make address space visible. (More-specifics than /24 do count, when together they fill a /24.)
   bool Counts() const { return length >= 8; }
-  uint32_t Last() const { return length == 0 ? ~uint32_t{0} : network | (~uint32_t{0} >> length); }
+  uint32_t Last() const { return length >= 32 ? network : network | uint32_t(0xffffffffull >> length); }
 
   bool operator==(const Ipv4Prefix&) const = default;
 };

@@ -22,6 +22,8 @@ TEST(Ipv4PrefixTest, DefaultAndShorterThanSlash8NeverCount) {
   EXPECT_TRUE(ParseIpv4Prefix("10.0.0.0/8")->Counts());
   EXPECT_TRUE(ParseIpv4Prefix("10.0.0.0/25")->Counts());
   EXPECT_EQ(ParseIpv4Prefix("0.0.0.0/0")->Last(), 0xffffffffu);
+  EXPECT_EQ(ParseIpv4Prefix("10.1.2.3/32")->Last(), 0x0a010203u);
+  EXPECT_EQ(ParseIpv4Prefix("10.1.2.2/31")->Last(), 0x0a010203u);
 }
 
 TEST(Ipv4PrefixTest, MergedIntervalsCountWholeSlash24sOnly) {

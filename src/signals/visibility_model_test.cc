@@ -23,7 +23,7 @@ EntityPartition SmallWorld() {
 }
 
 Ipv4Prefix RandomPrefix(std::mt19937& rng) {
-  uint8_t len = uint8_t(14 + rng() % 14);  // /14 ../27, some beyond /24
+  uint8_t len = uint8_t(14 + rng() % 19);  // /14 ../32, some beyond /24
   if (rng() % 4 == 0) len = uint8_t(16 + rng() % 9);
   uint32_t addr = (10u << 24) | (rng() & 0x00ffffffu);
   if (rng() % 10 == 0) addr = rng();  // outside every entity

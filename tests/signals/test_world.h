@@ -1,0 +1,63 @@
+#pragma once
+
+// A CSV geo world covering most of IPv4 (with range boundaries that cut /24s, and unmapped space) for the
+// signal tests, and a temporary folder to hold it.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace vigil::signals::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "vigil-signals-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline std::string Dotted(uint32_t a) {
+  return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." + std::to_string(a >> 8 & 255) + "." +
+         std::to_string(a & 255);
+}
+
+// Writes geo-ipv4.csv and asn-ipv4.csv into dir: per /8, four location ranges (two boundaries inside a /24)
+// in one of eight countries with two regions each; ASNs per /10 (one boundary inside a /24); 100/8-109/8
+// unmapped.
+inline void WriteTestWorld(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::ofstream geo(dir + "/geo-ipv4.csv");
+  std::ofstream asn(dir + "/asn-ipv4.csv");
+  static const char* kCountries[] = {"KZ", "DE", "US", "FR", "BR", "NL", "JP", "RU"};
+  static const char* kZones[] = {"Asia/Almaty", "Europe/Berlin", "America/New_York", "Europe/Paris",
+                                 "America/Sao_Paulo", "Europe/Amsterdam", "Asia/Tokyo", "Europe/Moscow"};
+  for (uint32_t o = 1; o <= 223; ++o) {
+    if (o >= 100 && o <= 109) continue;
+    uint32_t base = o << 24;
+    uint32_t cuts[5] = {base, base | 0x400064, base | 0x800000, base | 0xC80307, base | 0xFFFFFF};
+    for (int k = 0; k < 4; ++k) {
+      int c = int((o * 3 + uint32_t(k)) % 8);
+      uint32_t first = cuts[k], last = k == 3 ? cuts[4] : cuts[k + 1] - 1;
+      geo << Dotted(first) << "," << Dotted(last) << "," << kCountries[c] << "," << kCountries[c] << "-R" << (k % 2)
+          << ",,,,0,0," << kZones[c] << "\n";
+    }
+    for (uint32_t q = 0; q < 4; ++q) {
+      uint32_t first = base | q << 22 | (q ? 0x81 : 0), last = q == 3 ? (base | 0xFFFFFF) : ((base | (q + 1) << 22 | 0x81) - 1);
+      asn << Dotted(first) << "," << Dotted(last) << "," << (64000 + o * 4 + q) << ",Test AS " << (o * 4 + q) << "\n";
+    }
+  }
+}
+
+}  // namespace vigil::signals::testing
