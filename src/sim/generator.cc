@@ -385,8 +385,11 @@ class BgpSimulation {
             cached[k] = Attributes(p, pre.unit, 0);
             cached_unit[k] = pre.unit;
           }
-          uint32_t originated = static_cast<uint32_t>(
-              t - 3600 - static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit)) % (60 * 86400)));
+          // Most routes were learned when the session came up; the rest changed since.
+          uint64_t h = Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit));
+          UnixSeconds learned = (h & 7) < 6 ? static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(p), 99) % (90 * 86400))
+                                           : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
+          uint32_t originated = static_cast<uint32_t>(t - 3600 - learned);
           rib.AddEntry(out, static_cast<uint16_t>(k), originated, cached[k]);
           ++summary.rib_entries;
         }
