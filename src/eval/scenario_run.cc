@@ -116,8 +116,12 @@ ScenarioRunResult RunScenarioEvaluation(const ScenarioRunOptions& options) {
   if (!mrt_help) return fail("ingest mrt", "not available: this vigil has no `ingest mrt` command yet");
   std::vector<std::string> argv = {vigil, "ingest", "mrt", "--store", db.string()};
   if (HasFlag(*mrt_help, "--geo")) argv.insert(argv.end(), {"--geo", (out / "geo").string()});
-  if (HasFlag(*mrt_help, "--full-feed-min-prefixes")) {
-    argv.insert(argv.end(), {"--full-feed-min-prefixes", std::to_string(simulated->full_feed_min_prefixes)});
+  // The full-feed threshold that suits this small world (sim-config.json has it too).
+  for (const char* flag : {"--full-feed-min-prefixes", "--full-feed-min"}) {
+    if (HasFlag(*mrt_help, flag)) {
+      argv.insert(argv.end(), {flag, std::to_string(simulated->full_feed_min_prefixes)});
+      break;
+    }
   }
   if (HasFlag(*mrt_help, "--sim-config")) argv.insert(argv.end(), {"--sim-config", (out / "sim-config.json").string()});
   std::vector<std::string> collectors;
