@@ -120,6 +120,7 @@ class SeriesDetector {
   SeriesDetector& operator=(SeriesDetector&&) noexcept;
 
   BinVerdict Push(UnixSeconds t, std::optional<double> value);
+  BinVerdict Push(UnixSeconds t, double value);  // NaN = missing
 
   const DatasourceParams& params() const { return params_; }
   int64_t entity_id() const { return entity_id_; }
