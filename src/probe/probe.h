@@ -14,4 +14,5 @@
 #include "probe/ingest.h"
 #include "probe/prober.h"
 #include "probe/round_log.h"
+#include "probe/text_file.h"
 #include "probe/token_bucket.h"
