@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "cli/command_registry.h"
+#include "geo/geo.h"
 #include "probe/probe.h"
+#include "store/store.h"
 
 namespace vigil::cli {
 namespace {
@@ -214,6 +216,46 @@ void BuildHitlist(const HitlistFlags& flags) {
               blocks->size(), probed, responders, flags.out.c_str(), merged.blocks.size(), eligible.targets.size());
 }
 
+struct IngestFlags {
+  std::vector<std::string> paths;
+  std::string store = "var/vigil.db";
+  std::string geo_dir = "node_modules/@ip-location-db";
+  std::string geo_source = "geolite2";
+  std::string geo_cache = "var/geo-cache";
+};
+
+void IngestProbeLogs(const IngestFlags& flags) {
+  auto files = probe::RoundLogFiles(flags.paths);
+  if (!files.ok()) return Fail(files.message());
+  geo::OpenOptions geo_options;
+  geo_options.geo_dir = flags.geo_dir;
+  geo_options.source = flags.geo_source;
+  geo_options.cache_dir = flags.geo_cache;
+  auto geo = geo::GeoDatabase::Open(geo_options);
+  if (!geo.ok()) return Fail("--geo " + flags.geo_dir + ": " + geo.message());
+  auto store = store::OpenStore(flags.store);
+  if (!store.ok()) return Fail("--store " + flags.store + ": " + store.message());
+  Status registered = probe::RegisterProbeDatasources(**store);
+  if (!registered.ok()) return Fail("--store " + flags.store + ": " + registered.message());
+  probe::GeoEntityDirectory directory(**geo);
+  size_t ingested = 0, skipped = 0, failed = 0;
+  for (const auto& file : *files) {
+    auto report = probe::IngestRoundLogFile(file, **store, directory);
+    if (!report.ok()) {
+      std::fprintf(stderr, "vigil ingest probe: %s\n", report.message().c_str());
+      ++failed;
+    } else if (report->skipped) {
+      ++skipped;
+    } else {
+      ++ingested;
+      std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
+                  FormatRfc3339(report->start).c_str(), report->blocks, report->entities, report->points);
+    }
+  }
+  std::printf("probe round logs: %zu ingested, %zu already in the store, %zu failed\n", ingested, skipped, failed);
+  if (failed > 0) SetExitCode(1);
+}
+
 void InstallProbeCommand(CLI::App& root) {
   CLI::App* probe = root.add_subcommand("probe", "Active probing: Trinocular /24 reachability with ICMP echo");
   probe->require_subcommand(1);
@@ -250,6 +292,19 @@ void InstallProbeCommand(CLI::App& root) {
   hitlist->add_flag("--fresh", hitlist_flags.fresh, "Ignore an existing --out file instead of refreshing it");
   hitlist->add_option("--max-blocks", hitlist_flags.max_blocks, "Refuse censuses of more /24s than this")->default_val(65536);
   hitlist->callback([] { BuildHitlist(hitlist_flags); });
+
+  static IngestFlags ingest_flags;
+  CLI::App* ingest = EnsureCommand(root, "ingest", "Ingest input files into the store (idempotent per file)");
+  CLI::App* logs = ingest->add_subcommand(
+      "probe", "Probe round logs (files or folders of probe-round.*.tsv[.gz]) into ping-slash24, rtt-p50 and loss");
+  logs->add_option("paths", ingest_flags.paths, "Round log files or folders holding them")->required();
+  logs->add_option("--store", ingest_flags.store, "Store URI (a plain path means SQLite)")->default_val("var/vigil.db");
+  logs->add_option("--geo", ingest_flags.geo_dir, "Geo data folder (CSV world or ip-location-db)")
+      ->default_val("node_modules/@ip-location-db");
+  logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 or dbip")->default_val("geolite2");
+  logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
+      ->default_val("var/geo-cache");
+  logs->callback([] { IngestProbeLogs(ingest_flags); });
 }
 
 VIGIL_REGISTER_COMMAND("probe", InstallProbeCommand);

@@ -9,6 +9,7 @@
 
 #include "probe/belief.h"
 #include "probe/echo_engine.h"
+#include "probe/geo_directory.h"
 #include "probe/hitlist.h"
 #include "probe/icmp.h"
 #include "probe/ingest.h"

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "probe/probe.h"
+#include "store/store.h"
 #include "tests/probe/netns_fixture.h"
 
 namespace vigil::probe {
@@ -284,6 +286,93 @@ TEST_F(ProbeNamespace, FallsBackToDatagramSocketWithoutCapNetRaw) {
   auto rounds = Rounds();
   ASSERT_EQ(rounds.size(), 1u);
   for (const auto& b : rounds[0].blocks) EXPECT_EQ(b.state, BlockState::kUp) << FormatBlock(b.base);
+}
+
+// The made-up world of the store test: /24 number k (0..511) of 198.18.0.0/15.
+std::vector<EntityKey> WorldEntities(int k) {
+  std::string country = k < 300 ? "XA" : "XB";
+  std::string region = k < 300 ? (k % 3 == 0 ? "XA-NO" : "XA-SO") : "XB-EA";
+  return {{"country", country}, {"region", region}, {"asn", std::to_string(64600 + k % 5)}};
+}
+
+// One round over every /24 of 198.18.0.0/15 (512 blocks, a seventh of them dropped), ingested through
+// `vigil ingest probe` with a CSV geo world: ping-slash24 per entity equals a direct count of the blocks
+// that were not dropped, and a second ingest of the same file changes nothing.
+TEST_F(ProbeNamespace, RoundOfWholeRangeGivesCorrectCountsInStore) {
+  fs::create_directories(dir_ / "geo");
+  {
+    std::ofstream geo(dir_ / "geo" / "geo-ipv4.csv"), asn(dir_ / "geo" / "asn-ipv4.csv");
+    for (int k = 0; k < 512; ++k) {
+      auto keys = WorldEntities(k);
+      std::string first = FormatIpv4(Block(k % 256, 18 + k / 256)), last = FormatIpv4(Block(k % 256, 18 + k / 256) | 255);
+      geo << first << "," << last << "," << keys[0].code << "," << keys[1].code << ",,Town,,0,0,UTC\n";
+      asn << first << "," << last << "," << keys[2].code << ",Net " << keys[2].code << "\n";
+    }
+  }
+  std::vector<uint32_t> blocks;
+  std::set<int> dropped;
+  std::string drop_list;
+  for (int k = 0; k < 512; ++k) {
+    blocks.push_back(Block(k % 256, 18 + k / 256));
+    if (k % 7 == 3) {
+      dropped.insert(k);
+      drop_list += (drop_list.empty() ? "" : ", ") + FormatBlock(blocks.back());
+    }
+  }
+  ASSERT_TRUE(pair_->Drop(drop_list));
+  NamespaceProcess run(pair_->near(), RunArgs(WriteTestHitlist(blocks), 5, 1, 500, 5000, 10), Path("run.log"));
+  ASSERT_EQ(run.Wait(30), 0) << testing::ReadFile(Path("run.log"));
+  auto rounds = Rounds();
+  ASSERT_EQ(rounds.size(), 1u);
+  ASSERT_EQ(rounds[0].blocks.size(), 512u);
+  for (const auto& b : rounds[0].blocks) {
+    int k = int((b.base - Block(0)) >> 8);
+    EXPECT_EQ(b.state, dropped.count(k) ? BlockState::kDown : BlockState::kUp) << FormatBlock(b.base);
+  }
+
+  std::string store_path = Path("vigil.db");
+  std::vector<std::string> ingest = {kVigil, "ingest", "probe", Path("rounds"), "--store", store_path, "--geo",
+                                     Path("geo"), "--geo-cache", Path("geo-cache")};
+  for (int pass = 0; pass < 2; ++pass) {
+    NamespaceProcess process(pair_->near(), ingest, Path("ingest.log"));
+    ASSERT_EQ(process.Wait(60), 0) << testing::ReadFile(Path("ingest.log"));
+    EXPECT_NE(testing::ReadFile(Path("ingest.log")).find(pass == 0 ? "1 ingested" : "0 ingested, 1 already"),
+              std::string::npos)
+        << testing::ReadFile(Path("ingest.log"));
+  }
+
+  std::map<EntityKey, int> expected;
+  for (int k = 0; k < 512; ++k) {
+    for (const auto& key : WorldEntities(k)) expected[key] += dropped.count(k) ? 0 : 1;
+  }
+  auto store = store::OpenStore(store_path);
+  ASSERT_TRUE(store.ok()) << store.message();
+  UnixSeconds t = rounds[0].start;
+  for (const auto& [key, count] : expected) {
+    auto entity = (*store)->FindEntity(key.type, key.code);
+    ASSERT_TRUE(entity.ok() && entity->has_value()) << key.type << "/" << key.code;
+    auto up = (*store)->ReadSeries("ping-slash24", (*entity)->id, t, t + 1);
+    ASSERT_TRUE(up.ok());
+    ASSERT_EQ(up->size(), 1u) << key.code;
+    EXPECT_EQ((*up)[0].value, count) << key.type << "/" << key.code;
+    auto loss = (*store)->ReadSeries("loss", (*entity)->id, t, t + 1);
+    ASSERT_TRUE(loss.ok());
+    ASSERT_EQ(loss->size(), 1u);
+    EXPECT_EQ((*loss)[0].value, 0.0);
+    auto rtt = (*store)->ReadSeries("rtt-p50", (*entity)->id, t, t + 1);
+    ASSERT_TRUE(rtt.ok());
+    ASSERT_EQ(rtt->size(), 1u);
+    EXPECT_LT((*rtt)[0].value, 100);
+    if (key.type == "region") {
+      auto parent = (*store)->FindEntity("country", key.code.substr(0, 2));
+      EXPECT_EQ((*entity)->parent_id, (*parent)->id);
+    }
+  }
+  // No round before or after: missing, not zero.
+  auto country = (*store)->FindEntity("country", "XA");
+  auto around = (*store)->ReadSeries("ping-slash24", (**country).id, t - 3600, t + 3600);
+  ASSERT_TRUE(around.ok());
+  EXPECT_EQ(around->size(), 1u);
 }
 
 }  // namespace
