@@ -90,6 +90,17 @@ class Progress {
   Clock::time_point last_;
 };
 
+}  // namespace
+
+Result<std::string> InputKey(const MrtInputFile& input) {
+  auto content = Sha256OfFile(input.path);
+  if (!content.ok()) return content.status();
+  std::string key = *content + "|" + input.collector + "|" + std::to_string(input.name_time);
+  return Sha256OfBytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+}
+
+namespace {
+
 bool IsRibRecordType(uint16_t type) { return type == mrt::kTypeTableDump || type == mrt::kTypeTableDumpV2; }
 
 }  // namespace
@@ -151,7 +162,7 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
     progress.Update(int64_t(i), bytes_done, report.records, false);
     bytes_done += in.bytes;
 
-    auto sha = Sha256OfFile(in.path);
+    auto sha = InputKey(in);
     if (!sha.ok()) {
       std::fprintf(stderr, "%s: %s\n", in.path.c_str(), sha.message().c_str());
       ++report.failed;

@@ -67,6 +67,11 @@ struct BgpIngestReport {
 Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingModel& model,
                                      const BgpIngestOptions& options, SignalSink& sink);
 
+// The identity of an MRT input in the store's `inputs` table: SHA-256 over the file's SHA-256, its collector
+// and its time. The content alone is not enough: a collector's empty update files (a quiet or failed
+// period) are byte-identical, yet each vouches for its own bins.
+Result<std::string> InputKey(const MrtInputFile& input);
+
 // Fills name_time (and kind, when unknown) of inputs whose names carry none from their first record.
 void FillTimesFromContent(std::vector<MrtInputFile>& inputs);
 
