@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "base/sha256.h"
@@ -18,7 +19,8 @@ using Clock = std::chrono::steady_clock;
 // Feeds decoded MRT elements to the builder, without allocating per element.
 class ElementFeeder final : public mrt::ElementVisitor {
  public:
-  explicit ElementFeeder(BgpSignalBuilder& builder) : builder_(builder) {}
+  ElementFeeder(BgpSignalBuilder& builder, std::function<void(int64_t)> tick)
+      : builder_(builder), tick_(std::move(tick)) {}
 
   void OnElement(const mrt::Element& e) override {
     RouteRecord r;
@@ -41,11 +43,14 @@ class ElementFeeder final : public mrt::ElementVisitor {
     r.path_id = e.has_path_id ? e.path_id : 0;
     r.new_state = e.new_state;
     builder_.Record(r);
+    if ((++elements_ & 0xffff) == 0 && tick_) tick_(elements_);
   }
   void OnPeerIndexTable(const mrt::PeerIndexTable&) override { builder_.PeerIndexTableChanged(); }
 
  private:
   BgpSignalBuilder& builder_;
+  std::function<void(int64_t)> tick_;  // progress, every 65536 elements
+  int64_t elements_ = 0;
   char peer_key_[17] = {};
 };
 
@@ -73,9 +78,10 @@ class Progress {
     double secs = std::chrono::duration<double>(now - start_).count();
     double rate = secs > 0 ? double(records) / secs : 0;
     double eta = bytes_done > 0 && total_bytes_ > bytes_done ? secs * double(total_bytes_ - bytes_done) / double(bytes_done) : 0;
-    std::fprintf(stderr, "\r[%lld/%lld files] %s records, %s records/s, ETA %d:%02d   ", (long long)file_index,
-                 (long long)files_, FormatCount(double(records)).c_str(), FormatCount(rate).c_str(), int(eta) / 60,
-                 int(eta) % 60);
+    char eta_text[32] = "ETA -:--";  // no file done yet: nothing to extrapolate from
+    if (bytes_done > 0) std::snprintf(eta_text, sizeof eta_text, "ETA %d:%02d", int(eta) / 60, int(eta) % 60);
+    std::fprintf(stderr, "\r[%lld/%lld files] %s records, %s records/s, %s   ", (long long)file_index,
+                 (long long)files_, FormatCount(double(records)).c_str(), FormatCount(rate).c_str(), eta_text);
     std::fflush(stderr);
   }
   void Done() {
@@ -199,7 +205,9 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
     }
 
     builder.BeginFile(in);
-    ElementFeeder feeder(builder);
+    ElementFeeder feeder(builder, [&](int64_t elements) {
+      progress.Update(int64_t(i), bytes_done - in.bytes, report.records + elements, false);
+    });
     int64_t problems = 0;
     mrt::ReaderOptions reader_options;
     reader_options.on_error = [&](const std::string& message) {

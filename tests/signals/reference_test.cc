@@ -169,18 +169,6 @@ TEST_F(ReferenceTest, CountsMoveBothWaysOnRealUpdates) {
   EXPECT_GT(downs, 0);
 }
 
-// One BGP4MP STATE_CHANGE_AS4 record (RFC 6396 4.4.4), IPv4 peer.
-std::string StateChangeRecord(uint32_t t, uint32_t peer_as, uint32_t peer_ip, uint16_t from, uint16_t to) {
-  std::string r;
-  auto u16 = [&](uint32_t v) { r.push_back(char(v >> 8)), r.push_back(char(v)); };
-  auto u32 = [&](uint32_t v) { u16(v >> 16), u16(v & 0xffff); };
-  u32(t), u16(16), u16(5), u32(24);
-  u32(peer_as), u32(6447), u16(0), u16(1);
-  u32(peer_ip), u32(0x80DF3366);
-  u16(from), u16(to);
-  return r;
-}
-
 // A real RouteViews RIB (35 peers), then the session of the peer with the most routes drops: the other
 // full-feed peers still carry its prefixes, so the signal must not dip.
 TEST_F(ReferenceTest, PeerResetAfterRealRibDoesNotDip) {
@@ -196,7 +184,7 @@ TEST_F(ReferenceTest, PeerResetAfterRealRibDoesNotDip) {
   auto biggest = std::max_element(entries.begin(), entries.end(),
                                   [](const auto& a, const auto& b) { return a.second < b.second; });
   std::ofstream(dir + "/updates.20140523.0600", std::ios::binary)
-      << StateChangeRecord(1400824860, biggest->first.second, biggest->first.first, 6, 1);  // 06:01:00
+      << testing::StateChangeRecord(1400824860, biggest->first.second, biggest->first.first, 6, 1);  // 06:01:00
 
   Runs r;
   ExpectIdentical({tmp.path()}, Fraction(0.5), r);

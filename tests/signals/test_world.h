@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +59,18 @@ inline void WriteTestWorld(const std::string& dir) {
       asn << Dotted(first) << "," << Dotted(last) << "," << (64000 + o * 4 + q) << ",Test AS " << (o * 4 + q) << "\n";
     }
   }
+}
+
+// One BGP4MP STATE_CHANGE_AS4 record (RFC 6396 4.4.4), IPv4 peer.
+inline std::string StateChangeRecord(uint32_t t, uint32_t peer_as, uint32_t peer_ip, uint16_t from, uint16_t to) {
+  std::string r;
+  auto u16 = [&](uint32_t v) { r.push_back(char(v >> 8)), r.push_back(char(v)); };
+  auto u32 = [&](uint32_t v) { u16(v >> 16), u16(v & 0xffff); };
+  u32(t), u16(16), u16(5), u32(24);
+  u32(peer_as), u32(6447), u16(0), u16(1);
+  u32(peer_ip), u32(0x80DF3366);
+  u16(from), u16(to);
+  return r;
 }
 
 }  // namespace vigil::signals::testing
