@@ -221,6 +221,11 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
       continue;
     }
     if (problems > 3) std::fprintf(stderr, "%s: %lld more problems\n", in.path.c_str(), (long long)(problems - 3));
+    if (read->records == 0 && !read->errors.empty()) {
+      std::fprintf(stderr, "%s: not an MRT file (nothing decoded), not ingested\n", in.path.c_str());
+      ++report.failed;
+      continue;
+    }
     report.decode_problems += int64_t(read->skipped);
 
     BgpFileCommit commit;

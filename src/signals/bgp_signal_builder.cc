@@ -67,11 +67,14 @@ void BgpSignalBuilder::BeginFile(const MrtInputFile& input) {
 void BgpSignalBuilder::EmitBinsBefore(UnixSeconds bin) {
   if (pending_bins_.empty() || *pending_bins_.begin() >= bin) return;
   std::vector<int64_t> counts = model_.Evaluate();
+  // Without a single full-feed peer (no table yet, every session down) visibility is undefined: the bin
+  // gets no value rather than a zero that would read as a total outage.
+  bool defined = model_.LastSummary().full_feed_peers > 0;
   while (!pending_bins_.empty() && *pending_bins_.begin() < bin) {
     UnixSeconds b = *pending_bins_.begin();
     pending_bins_.erase(pending_bins_.begin());
     emitted_bins_.insert(b);
-    outcome_.bins.push_back(BinValues{b, counts});
+    if (defined) outcome_.bins.push_back(BinValues{b, counts});
   }
 }
 
