@@ -169,6 +169,10 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
 
 Location GeoDatabase::LookupIpv4(uint32_t address) const {
   const Tables& t = *tables_;
+  if (!t.slash24_location.empty()) {
+    uint32_t direct = t.slash24_location[address >> 8];
+    if (direct != Tables::kSplitSlash24) return t.locations[direct];
+  }
   return t.locations[t.range_location[t.RangeOf(address)]];
 }
 

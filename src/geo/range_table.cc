@@ -300,6 +300,16 @@ void GeoDatabase::Tables::BuildIndexes() {
     slash16_first[h] = static_cast<uint32_t>(r);
   }
   slash16_first[65536] = static_cast<uint32_t>(range_start.size() - 1);
+  slash24_location.clear();
+  if (range_start.size() > 65536) {  // CSV worlds stay small; the real tables gain ~2 cache misses a lookup
+    slash24_location.assign(1u << 24, kSplitSlash24);
+    for (size_t i = 0; i < range_start.size(); ++i) {
+      uint64_t first = range_start[i];
+      uint64_t end = i + 1 < range_start.size() ? range_start[i + 1] : (1ull << 32);  // exclusive
+      uint64_t first24 = (first + 255) >> 8, end24 = end >> 8;
+      for (uint64_t s = first24; s < end24; ++s) slash24_location[s] = range_location[i];
+    }
+  }
   entity_index.clear();
   for (size_t i = 0; i < entities.size(); ++i) {
     entity_index.emplace(EntityIndexKey(entities[i].type, entities[i].code), static_cast<EntityId>(i));

@@ -26,6 +26,10 @@ struct GeoDatabase::Tables {
   std::vector<uint32_t> range_location;
   // slash16_first[h]: the range holding address h << 16; lookups search only between two neighbours.
   std::vector<uint32_t> slash16_first;  // 65537 entries
+  // Big tables only: the Location of each /24 that lies inside one range, or kSplitSlash24 when several
+  // ranges cut it (then the search above answers). One memory access per lookup instead of a search.
+  static constexpr uint32_t kSplitSlash24 = 0xFFFFFFFFu;
+  std::vector<uint32_t> slash24_location;
 
   // Same layout over /24 indices (address >> 8): run i covers /24s [run_start[i], run_start[i+1] - 1].
   std::vector<uint32_t> run_start;
