@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "geo/geo.h"
+#include "geo/ipv6_asn.h"
 #include "geo/mmdb_source.h"
 #include "geo/region_mapper.h"
 #include "geo/sources.h"
@@ -42,6 +45,10 @@ struct GeoDatabase::Tables {
   std::unique_ptr<RegionMapper> mapper;
   std::unique_ptr<CityMmdb> ipv4_mmdb;
   std::unique_ptr<CityMmdb> ipv6_mmdb;
+  std::string ipv6_asn_csv;  // loaded on the first IPv6 lookup
+  mutable std::once_flag ipv6_asn_once;
+  mutable std::unique_ptr<Ipv6AsnTable> ipv6_asn;
+  mutable Status ipv6_asn_status;
 
   uint32_t RangeOf(uint32_t address) const;
   uint32_t RunOf(uint32_t slash24) const;
