@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mrt/bgpdump_format.h"
 #include "mrt/byte_order.h"
 #include "mrt/mrt.h"
 
@@ -404,13 +405,11 @@ int AsPathString(const uint8_t* data, uint32_t length, int asn_len, std::string*
   return count;
 }
 
-}  // namespace
-
 // ---- the formatter ----
 
-class BgpdumpFormatter {
+class LineFormatter {
  public:
-  explicit BgpdumpFormatter(int fd) : out_(fd) {}
+  explicit LineFormatter(int fd) : out_(fd) {}
 
   // Returns false when bgpdump would stop reading the file here.
   bool Process(const Record& r);
@@ -462,7 +461,7 @@ class BgpdumpFormatter {
   Attributes attrs_;
 };
 
-void BgpdumpFormatter::ParseAttributes(Stream& s, int asn_len, bool addpath, Attributes* a) {
+void LineFormatter::ParseAttributes(Stream& s, int asn_len, bool addpath, Attributes* a) {
   a->Reset();
   uint32_t total = s.GetW();
   Stream copy = s.Copy(total);
@@ -470,7 +469,7 @@ void BgpdumpFormatter::ParseAttributes(Stream& s, int asn_len, bool addpath, Att
   As4Transition(asn_len, a);
 }
 
-void BgpdumpFormatter::ParseOneAttribute(Stream& outer, int asn_len, bool addpath, Attributes* a) {
+void LineFormatter::ParseOneAttribute(Stream& outer, int asn_len, bool addpath, Attributes* a) {
   int flag = outer.GetC();
   int type = outer.GetC();
   uint32_t len = (flag & 0x10) ? outer.GetW() : outer.GetC();
@@ -521,7 +520,7 @@ void BgpdumpFormatter::ParseOneAttribute(Stream& outer, int asn_len, bool addpat
   }
 }
 
-void BgpdumpFormatter::MpAnnounce(Stream& s, bool addpath, Attributes* a) {
+void LineFormatter::MpAnnounce(Stream& s, bool addpath, Attributes* a) {
   auto next_hop = [](Stream& st, MpNlri* m) {
     m->present = true;
     m->nexthop_len = st.GetC();
@@ -562,7 +561,7 @@ void BgpdumpFormatter::MpAnnounce(Stream& s, bool addpath, Attributes* a) {
   m->prefixes.present = true;
 }
 
-void BgpdumpFormatter::MpWithdraw(Stream& s, bool addpath, Attributes* a) {
+void LineFormatter::MpWithdraw(Stream& s, bool addpath, Attributes* a) {
   uint16_t afi = s.GetW();
   uint8_t safi = s.GetC();
   if (afi > 2 || safi > 3) return;
@@ -577,7 +576,7 @@ void BgpdumpFormatter::MpWithdraw(Stream& s, bool addpath, Attributes* a) {
 }
 
 // process_asn32_trans: AS4_AGGREGATOR and AS4_PATH for 2-byte sessions, with bgpdump's merge.
-void BgpdumpFormatter::As4Transition(int asn_len, Attributes* a) {
+void LineFormatter::As4Transition(int asn_len, Attributes* a) {
   if (a->has_as_path) {
     a->as_path_count = AsPathString(a->as_path_data.start, a->as_path_data.len, asn_len, &as_path_str_);
     a->as_path_str = &as_path_str_;
@@ -624,7 +623,7 @@ void BgpdumpFormatter::As4Transition(int asn_len, Attributes* a) {
 }
 
 // "%s|" of the community string (without its leading space), or "|".
-void BgpdumpFormatter::CommunityTail(const Attributes& a) {
+void LineFormatter::CommunityTail(const Attributes& a) {
   if (!(a.flag & FlagBit(kAttrCommunities))) {
     out_.Char('|');
     return;
@@ -663,7 +662,7 @@ void BgpdumpFormatter::CommunityTail(const Attributes& a) {
   out_.Char('|');
 }
 
-void BgpdumpFormatter::AggregatorTail(const Attributes& a) {
+void LineFormatter::AggregatorTail(const Attributes& a) {
   if (!AddrIsNone(a.aggregator_addr)) {
     out_.U32(a.aggregator_as);
     out_.Char(' ');
@@ -672,7 +671,7 @@ void BgpdumpFormatter::AggregatorTail(const Attributes& a) {
   out_.Str("|\n");
 }
 
-bool BgpdumpFormatter::Process(const Record& r) {
+bool LineFormatter::Process(const Record& r) {
   // bgpdump_read_next: an empty record ends the file. For BGP4MP_ET the microsecond field is taken off
   // the length first, so a length of 4 or less ends it too (a negative length makes the read fail).
   if (r.type == kTypeBgp4mpEt ? r.length <= 4 : r.length == 0) {
@@ -700,7 +699,7 @@ bool BgpdumpFormatter::Process(const Record& r) {
   return true;
 }
 
-void BgpdumpFormatter::TableDump(const Record& r) {
+void LineFormatter::TableDump(const Record& r) {
   const int st = r.subtype;
   if (st < 1 || st > 4) return;  // "unknown AFI"
   const bool v6 = st == 2 || st == 4;
@@ -748,7 +747,7 @@ void BgpdumpFormatter::TableDump(const Record& r) {
   AggregatorTail(a);
 }
 
-void BgpdumpFormatter::TableDumpV2(const Record& r) {
+void LineFormatter::TableDumpV2(const Record& r) {
   const int st = r.subtype;
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
   if (st == kPeerIndexTable) {
@@ -845,7 +844,7 @@ void BgpdumpFormatter::TableDumpV2(const Record& r) {
   }
 }
 
-void BgpdumpFormatter::Bgp4mp(const Record& r) {
+void LineFormatter::Bgp4mp(const Record& r) {
   switch (r.subtype) {
     case kStateChange:
       return Bgp4mpStateChange(r, 2);
@@ -866,7 +865,7 @@ void BgpdumpFormatter::Bgp4mp(const Record& r) {
   }
 }
 
-void BgpdumpFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
+void LineFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
   uint32_t source_as = asn_len == 4 ? s.GetL() : s.GetW();
   if (asn_len == 4) s.GetL();
@@ -905,7 +904,7 @@ void BgpdumpFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
   out_.Char('\n');
 }
 
-void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
+void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   const int st = r.subtype;
   const bool local = st == kMessageLocal || st == kMessageAs4Local || st == kMessageLocalAddpath ||
                      st == kMessageAs4LocalAddpath;
@@ -1131,7 +1130,7 @@ void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   }
 }
 
-void BgpdumpFormatter::DeprecatedBgp(const Record& r) {
+void LineFormatter::DeprecatedBgp(const Record& r) {
   const int st = r.subtype;
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
   if (st == 3) {  // STATE_CHANGE
@@ -1222,6 +1221,22 @@ void BgpdumpFormatter::DeprecatedBgp(const Record& r) {
   }
 }
 
+}  // namespace
+
+class BgpdumpFormatter::Impl : public LineFormatter {
+ public:
+  using LineFormatter::LineFormatter;
+};
+
+BgpdumpFormatter::BgpdumpFormatter(int fd) : impl_(std::make_unique<Impl>(fd)) {}
+BgpdumpFormatter::~BgpdumpFormatter() = default;
+bool BgpdumpFormatter::Process(const Record& record) { return impl_->Process(record); }
+bool BgpdumpFormatter::Flush() {
+  impl_->out().Flush();
+  return !impl_->out().failed();
+}
+const std::string& BgpdumpFormatter::stop_reason() const { return impl_->stop_reason(); }
+
 Result<ReadSummary> WriteBgpdumpLines(const std::string& path, int fd, ReaderOptions options) {
   options.bzip2_first_stream_only = true;
   Result<std::unique_ptr<Reader>> reader = Reader::Open(path, std::move(options));
@@ -1243,8 +1258,7 @@ Result<ReadSummary> WriteBgpdumpLines(const std::string& path, int fd, ReaderOpt
       break;
     }
   }
-  formatter->out().Flush();
-  if (formatter->out().failed()) return Status::Error(path + ": cannot write output: " + std::strerror(errno));
+  if (!formatter->Flush()) return Status::Error(path + ": cannot write output: " + std::strerror(errno));
   return (*reader)->summary();
 }
 
