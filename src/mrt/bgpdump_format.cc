@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -29,6 +30,52 @@ constexpr int kMaxPrefixes = 8192;
 constexpr int kMaxAsPathString = 8000;
 // Communities are formatted into a BUFSIZ (8192) buffer.
 constexpr size_t kCommunityBuffer = 8192;
+
+// Two decimal digits per lookup: formatting numbers is most of the work of this output.
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// Writes v in decimal at p; returns the end.
+inline char* WriteU32(char* p, uint32_t v) {
+  char tmp[10];
+  char* t = tmp + 10;
+  while (v >= 100) {
+    uint32_t r = v % 100;
+    v /= 100;
+    t -= 2;
+    std::memcpy(t, kDigitPairs + 2 * r, 2);
+  }
+  if (v >= 10) {
+    t -= 2;
+    std::memcpy(t, kDigitPairs + 2 * v, 2);
+  } else {
+    *--t = static_cast<char>('0' + v);
+  }
+  size_t n = static_cast<size_t>(tmp + 10 - t);
+  std::memcpy(p, t, n);
+  return p + n;
+}
+
+// A fixed text buffer the size of bgpdump's AS path string (8000) plus slack for the last number.
+struct TextBuffer {
+  char data[8192];
+  size_t size = 0;
+  void clear() { size = 0; }
+  void push_back(char c) { data[size++] = c; }
+  void append(const char* s) {
+    size_t n = std::strlen(s);
+    std::memcpy(data + size, s, n);
+    size += n;
+  }
+  void assign(const char* s) {
+    size = 0;
+    append(s);
+  }
+  void AppendU32(uint32_t v) { size = static_cast<size_t>(WriteU32(data + size, v) - data); }
+  std::string_view view() const { return std::string_view(data, size); }
+};
 
 uint32_t FlagBit(int type) { return 1u << ((type - 1) & 31); }
 
@@ -141,7 +188,7 @@ struct Attributes {
   int origin = -1;
   bool has_as_path = false;
   int as_path_count = 0;
-  std::string* as_path_str = nullptr;
+  const TextBuffer* as_path_str = nullptr;
   Stream as_path_data;
   bool has_new_as_path = false;
   int new_as_path_count = 0;
@@ -187,21 +234,35 @@ struct Attributes {
 
 bool AddrIsNone(const uint8_t a[4]) { return a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255; }
 
-// inet_ntoa.
-size_t FormatIpv4(const uint8_t* a, char* out) {
-  size_t n = 0;
-  for (int i = 0; i < 4; ++i) {
-    if (i) out[n++] = '.';
-    uint32_t v = a[i];
-    if (v >= 100) {
-      out[n++] = static_cast<char>('0' + v / 100);
-      out[n++] = static_cast<char>('0' + v / 10 % 10);
-    } else if (v >= 10) {
-      out[n++] = static_cast<char>('0' + v / 10);
-    }
-    out[n++] = static_cast<char>('0' + v % 10);
+struct OctetText {
+  char text[4];
+  uint8_t length;
+};
+
+constexpr std::array<OctetText, 256> MakeOctets() {
+  std::array<OctetText, 256> table{};
+  for (int v = 0; v < 256; ++v) {
+    OctetText& o = table[v];
+    int n = 0;
+    if (v >= 100) o.text[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) o.text[n++] = static_cast<char>('0' + v / 10 % 10);
+    o.text[n++] = static_cast<char>('0' + v % 10);
+    o.length = static_cast<uint8_t>(n);
   }
-  return n;
+  return table;
+}
+constexpr std::array<OctetText, 256> kOctets = MakeOctets();
+
+// inet_ntoa. `out` needs 16 bytes of room (each octet copies 4).
+size_t FormatIpv4(const uint8_t* a, char* out) {
+  char* p = out;
+  for (int i = 0; i < 4; ++i) {
+    const OctetText& o = kOctets[a[i]];
+    std::memcpy(p, o.text, 4);
+    p += o.length;
+    *p++ = '.';
+  }
+  return static_cast<size_t>(p - out - 1);
 }
 
 // bgpdump's fmt_ipv6: IPv4-mapped/compatible addresses as dotted quads, otherwise the longest run of zero
@@ -275,19 +336,17 @@ class Output {
     std::memcpy(buffer_.data() + size_, s.data(), s.size());
     size_ += s.size();
   }
+  char* end() { return buffer_.data() + size_; }
+  size_t size() const { return size_; }
+  const char* data() const { return buffer_.data(); }
+  void Advance(size_t n) { size_ += n; }
   void Char(char c) {
     Reserve(1);
     buffer_[size_++] = c;
   }
   void U32(uint32_t v) {
     Reserve(10);
-    char tmp[10];
-    int n = 0;
-    do {
-      tmp[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n > 0) buffer_[size_++] = tmp[--n];
+    size_ = static_cast<size_t>(WriteU32(buffer_.data() + size_, v) - buffer_.data());
   }
   void I32(int32_t v) {
     if (v < 0) {
@@ -349,7 +408,7 @@ const char* DescribeOrigin(int origin) {
 // ---- AS paths (process_attr_aspath_string and asn32_merge_paths) ----
 
 // Builds bgpdump's AS path string; returns the AS count bgpdump computes (0 after an error).
-int AsPathString(const uint8_t* data, uint32_t length, int asn_len, std::string* out) {
+int AsPathString(const uint8_t* data, uint32_t length, int asn_len, TextBuffer* out) {
   out->clear();
   int count = 0;
   int space = 0;
@@ -385,14 +444,8 @@ int AsPathString(const uint8_t* data, uint32_t length, int asn_len, std::string*
       if (space) out->push_back((seg_type == 1 || seg_type == 4) ? ',' : ' ');
       else space = 1;
       uint32_t asn = asn_len == 2 ? LoadU16(asns + 2 * i) : LoadU32(asns + 4 * i);
-      char tmp[11];
-      int n = 0;
-      do {
-        tmp[n++] = static_cast<char>('0' + asn % 10);
-        asn /= 10;
-      } while (asn);
-      while (n) out->push_back(tmp[--n]);
-      if (static_cast<int>(out->size()) > kMaxAsPathString - 100) {
+      out->AppendU32(asn);
+      if (static_cast<int>(out->size) > kMaxAsPathString - 100) {
         out->append("...");
         return count;
       }
@@ -406,6 +459,31 @@ int AsPathString(const uint8_t* data, uint32_t length, int asn_len, std::string*
 }
 
 // ---- the formatter ----
+
+// Most lines of one prefix list differ only in the prefix: the text before and after it is rendered once
+// and copied for the other lines.
+constexpr size_t kMaxSegment = 8192 + 8192 + 1024;  // AS path + communities + the rest
+
+class SegmentCache {
+ public:
+  void Invalidate() { valid_ = false; }
+  template <typename Fn>
+  void Emit(Output& out, Fn&& render) {
+    if (valid_) {
+      out.Str(text_);
+      return;
+    }
+    out.Reserve(kMaxSegment);
+    size_t mark = out.size();
+    render();
+    text_.assign(out.data() + mark, out.size() - mark);
+    valid_ = true;
+  }
+
+ private:
+  std::string text_;
+  bool valid_ = false;
+};
 
 class LineFormatter {
  public:
@@ -447,13 +525,14 @@ class LineFormatter {
   }
 
   Output out_;
+  SegmentCache head_;
+  SegmentCache tail_;
   std::string stop_reason_;
   std::vector<PeerIndexEntry> peers_;
   bool has_peer_table_ = false;
-  std::string as_path_str_;
-  std::string merged_str_;
+  TextBuffer as_path_str_;
+  TextBuffer merged_str_;
   std::vector<uint8_t> merged_;
-  std::string community_str_;
   // bgpdump reuses a stack buffer for the next hop; an unknown next-hop length prints the previous value.
   char tdv2_nexthop_[64] = {};
   size_t tdv2_nexthop_len_ = 0;
@@ -622,44 +701,48 @@ void LineFormatter::As4Transition(int asn_len, Attributes* a) {
   a->as_path_str = &merged_str_;
 }
 
-// "%s|" of the community string (without its leading space), or "|".
+// "%s|" of the community string (without its leading space), or "|". Written straight into the output
+// buffer; the string is limited as bgpdump's BUFSIZ (8192) buffer limits it.
 void LineFormatter::CommunityTail(const Attributes& a) {
   if (!(a.flag & FlagBit(kAttrCommunities))) {
     out_.Char('|');
     return;
   }
-  community_str_.clear();
+  out_.Reserve(kCommunityBuffer + 32);
+  char* const start = out_.end();
+  char* p = start;
+  const size_t limit = kCommunityBuffer - 1;
   uint32_t n = a.community.len / 4;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t v = LoadU32(a.community.start + 4 * i);
-    const char* special = v == 0xFFFFFF01u ? " no-export" : v == 0xFFFFFF02u ? " no-advertise"
-                                                          : v == 0xFFFFFF03u ? " local-AS"
-                                                                             : nullptr;
-    if (special != nullptr) {
+    size_t used = static_cast<size_t>(p - start);
+    if (v >= 0xFFFFFF01u && v <= 0xFFFFFF03u) {
+      const char* special = v == 0xFFFFFF01u ? " no-export" : v == 0xFFFFFF02u ? " no-advertise" : " local-AS";
+      size_t len = std::strlen(special);
       // bgpdump's own strlcat appends nothing when the result would not fit.
-      if (community_str_.size() + std::strlen(special) < kCommunityBuffer) community_str_ += special;
+      if (used + len < kCommunityBuffer) {
+        std::memcpy(p, special, len);
+        p += len;
+      }
       continue;
     }
+    if (used >= limit) continue;
     char tmp[16];
-    int len = 0;
-    tmp[len++] = ' ';
-    auto put = [&](uint32_t x) {
-      char d[6];
-      int k = 0;
-      do {
-        d[k++] = static_cast<char>('0' + x % 10);
-        x /= 10;
-      } while (x);
-      while (k) tmp[len++] = d[--k];
-    };
-    put(v >> 16);
-    tmp[len++] = ':';
-    put(v & 0xffff);
-    size_t room = kCommunityBuffer - 1 - community_str_.size();  // snprintf truncates
-    community_str_.append(tmp, std::min<size_t>(room, static_cast<size_t>(len)));
+    char* t = tmp;
+    *t++ = ' ';
+    t = WriteU32(t, v >> 16);
+    *t++ = ':';
+    t = WriteU32(t, v & 0xffff);
+    size_t len = std::min(static_cast<size_t>(t - tmp), limit - used);  // snprintf truncates
+    std::memcpy(p, tmp, len);
+    p += len;
   }
-  if (!community_str_.empty()) out_.Str(std::string_view(community_str_).substr(1));
-  out_.Char('|');
+  if (p > start) {
+    std::memmove(start, start + 1, static_cast<size_t>(p - start - 1));
+    p--;
+  }
+  *p++ = '|';
+  out_.Advance(static_cast<size_t>(p - start));
 }
 
 void LineFormatter::AggregatorTail(const Attributes& a) {
@@ -731,7 +814,7 @@ void LineFormatter::TableDump(const Record& r) {
   out_.Char('/');
   out_.U32(mask);
   out_.Char('|');
-  if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(*a.as_path_str);
+  if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
   out_.Char('|');
   out_.Str(DescribeOrigin(a.origin));
   out_.Char('|');
@@ -816,7 +899,7 @@ void LineFormatter::TableDumpV2(const Record& r) {
       out_.U32(path_id);
       out_.Char('|');
     }
-    if (a.has_as_path && a.as_path_str) out_.Str(*a.as_path_str);
+    if (a.has_as_path && a.as_path_str) out_.Str(a.as_path_str->view());
     out_.Char('|');
     out_.Str(DescribeOrigin(a.origin));
     out_.Char('|');
@@ -982,7 +1065,7 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   };
   const char* aggregate = (a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|";
   auto as_path = [&]() {
-    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(*a.as_path_str);
+    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
   };
   const uint32_t npref = (a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0;
   const uint32_t nmed = (a.flag & FlagBit(kAttrMed)) ? a.med : 0;
@@ -991,9 +1074,12 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   // Withdrawals: table_line_withdraw (IPv4 prefixes) and table_line_withdraw6.
   auto withdraw_v4 = [&](const PrefixList& list) {
     PrefixIterator it(list);
+    head_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|W|");
-      peer_v4_lines();
+      head_.Emit(out_, [&] {
+        line_start("|W|");
+        peer_v4_lines();
+      });
       prefix_v4(p);
       if (addpath) {
         out_.Char('|');
@@ -1004,14 +1090,17 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   };
   auto withdraw_v6 = [&](const PrefixList& list) {
     PrefixIterator it(list);
+    head_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|W|");
-      if (afi == 2) out_.Ipv6(peer_ip.b);
-      else if (receive) out_.Ipv4(source_ip.b);
-      else out_.Ipv6(destination_ip.b);
-      out_.Char('|');
-      out_.U32(peer_as);
-      out_.Char('|');
+      head_.Emit(out_, [&] {
+        line_start("|W|");
+        if (afi == 2) out_.Ipv6(peer_ip.b);
+        else if (receive) out_.Ipv4(source_ip.b);
+        else out_.Ipv6(destination_ip.b);
+        out_.Char('|');
+        out_.U32(peer_as);
+        out_.Char('|');
+      });
       prefix_v6(p);
       if (addpath) {
         out_.Char('|');
@@ -1036,28 +1125,34 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   // table_line_announce: IPv4 NLRI of the UPDATE itself.
   {
     PrefixIterator it(announced);
+    head_.Invalidate();
+    tail_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|A|");
-      peer_v4_lines();
+      head_.Emit(out_, [&] {
+        line_start("|A|");
+        peer_v4_lines();
+      });
       prefix_v4(p);
       out_.Char('|');
       if (addpath) {
         out_.U32(p.path_id);
         out_.Char('|');
       }
-      as_path();
-      out_.Char('|');
-      out_.Str(DescribeOrigin(a.origin));
-      out_.Char('|');
-      out_.Ipv4(a.nexthop_bytes);
-      out_.Char('|');
-      out_.U32(npref);
-      out_.Char('|');
-      out_.U32(nmed);
-      out_.Char('|');
-      CommunityTail(a);
-      out_.Str(aggregate);
-      AggregatorTail(a);
+      tail_.Emit(out_, [&] {
+        as_path();
+        out_.Char('|');
+        out_.Str(DescribeOrigin(a.origin));
+        out_.Char('|');
+        out_.Ipv4(a.nexthop_bytes);
+        out_.Char('|');
+        out_.U32(npref);
+        out_.Char('|');
+        out_.U32(nmed);
+        out_.Char('|');
+        CommunityTail(a);
+        out_.Str(aggregate);
+        AggregatorTail(a);
+      });
     }
   }
   // table_line_announce_1: MP IPv4 (preference and MED printed signed).
@@ -1065,31 +1160,37 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     const MpNlri& m = a.announce[1][safi];
     if (!m.present) continue;
     PrefixIterator it(m.prefixes);
+    head_.Invalidate();
+    tail_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|A|");
-      peer_v4_lines();
+      head_.Emit(out_, [&] {
+        line_start("|A|");
+        peer_v4_lines();
+      });
       prefix_v4(p);
       out_.Char('|');
       if (addpath) {
         out_.U32(p.path_id);
         out_.Char('|');
       }
-      as_path();
-      out_.Char('|');
-      out_.Str(DescribeOrigin(a.origin));
-      out_.Char('|');
-      if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
-        if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
-        else out_.Ipv6(m.nexthop.b);
+      tail_.Emit(out_, [&] {
+        as_path();
         out_.Char('|');
-        out_.I32(static_cast<int32_t>(npref));
+        out_.Str(DescribeOrigin(a.origin));
         out_.Char('|');
-        out_.I32(static_cast<int32_t>(nmed));
-        out_.Char('|');
-      }
-      CommunityTail(a);
-      out_.Str(aggregate);
-      AggregatorTail(a);
+        if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
+          if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
+          else out_.Ipv6(m.nexthop.b);
+          out_.Char('|');
+          out_.I32(static_cast<int32_t>(npref));
+          out_.Char('|');
+          out_.I32(static_cast<int32_t>(nmed));
+          out_.Char('|');
+        }
+        CommunityTail(a);
+        out_.Str(aggregate);
+        AggregatorTail(a);
+      });
     }
   }
   // table_line_announce6: MP IPv6.
@@ -1097,35 +1198,41 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     const MpNlri& m = a.announce[2][safi];
     if (!m.present) continue;
     PrefixIterator it(m.prefixes);
+    head_.Invalidate();
+    tail_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|A|");
-      if (afi == 2) out_.Ipv6(peer_ip.b);
-      else out_.Ipv4(peer_ip.b);
-      out_.Char('|');
-      out_.U32(peer_as);
-      out_.Char('|');
+      head_.Emit(out_, [&] {
+        line_start("|A|");
+        if (afi == 2) out_.Ipv6(peer_ip.b);
+        else out_.Ipv4(peer_ip.b);
+        out_.Char('|');
+        out_.U32(peer_as);
+        out_.Char('|');
+      });
       prefix_v6(p);
       out_.Char('|');
       if (addpath) {
         out_.U32(p.path_id);
         out_.Char('|');
       }
-      if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
-        as_path();
-        out_.Char('|');
-        out_.Str(DescribeOrigin(a.origin));
-        out_.Char('|');
-        if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
-        else out_.Ipv6(m.nexthop.b);
-        out_.Char('|');
-        out_.U32(npref);
-        out_.Char('|');
-        out_.U32(nmed);
-        out_.Char('|');
-      }
-      CommunityTail(a);
-      out_.Str(aggregate);
-      AggregatorTail(a);
+      tail_.Emit(out_, [&] {
+        if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
+          as_path();
+          out_.Char('|');
+          out_.Str(DescribeOrigin(a.origin));
+          out_.Char('|');
+          if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
+          else out_.Ipv6(m.nexthop.b);
+          out_.Char('|');
+          out_.U32(npref);
+          out_.Char('|');
+          out_.U32(nmed);
+          out_.Char('|');
+        }
+        CommunityTail(a);
+        out_.Str(aggregate);
+        AggregatorTail(a);
+      });
     }
   }
 }
@@ -1195,7 +1302,7 @@ void LineFormatter::DeprecatedBgp(const Record& r) {
     out_.Char('/');
     out_.U32(static_cast<uint32_t>(p.length));
     out_.Char('|');
-    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(*a.as_path_str);
+    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
     out_.Char('|');
     out_.Str(DescribeOrigin(a.origin));
     // mrtd_table_line_announce: no separator between MED and the communities, and no empty communities
