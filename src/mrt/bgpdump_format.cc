@@ -37,6 +37,27 @@ constexpr char kDigitPairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+// memcpy for the short pieces lines are made of, without a library call: two overlapping moves.
+inline void SmallCopy(char* dst, const char* src, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  } else {
+    std::memcpy(dst, src, n);
+  }
+}
+
 // Writes v in decimal at p; returns the end.
 inline char* WriteU32(char* p, uint32_t v) {
   char tmp[10];
@@ -333,7 +354,7 @@ class Output {
   }
   void Str(std::string_view s) {
     Reserve(s.size());
-    std::memcpy(buffer_.data() + size_, s.data(), s.size());
+    SmallCopy(buffer_.data() + size_, s.data(), s.size());
     size_ += s.size();
   }
   char* end() { return buffer_.data() + size_; }
@@ -499,6 +520,7 @@ class LineFormatter {
     bool v6 = false;
     Address ip;
     uint32_t asn = 0;
+    std::string text;  // "address|asn|", formatted once per table
   };
 
   void ParseAttributes(Stream& s, int asn_len, bool addpath, Attributes* a);
@@ -711,35 +733,36 @@ void LineFormatter::CommunityTail(const Attributes& a) {
   out_.Reserve(kCommunityBuffer + 32);
   char* const start = out_.end();
   char* p = start;
+  // bgpdump builds " a:b c:d" (leading space) and prints it from the second character; `used` is the
+  // length of its string, one more than what is written here once anything is.
+  size_t used = 0;
   const size_t limit = kCommunityBuffer - 1;
+  auto append = [&](const char* text, size_t len) {
+    size_t skip = used == 0 ? 1 : 0;
+    if (len > skip) {
+      SmallCopy(p, text + skip, len - skip);
+      p += len - skip;
+    }
+    used += len;
+  };
   uint32_t n = a.community.len / 4;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t v = LoadU32(a.community.start + 4 * i);
-    size_t used = static_cast<size_t>(p - start);
     if (v >= 0xFFFFFF01u && v <= 0xFFFFFF03u) {
       const char* special = v == 0xFFFFFF01u ? " no-export" : v == 0xFFFFFF02u ? " no-advertise" : " local-AS";
       size_t len = std::strlen(special);
       // bgpdump's own strlcat appends nothing when the result would not fit.
-      if (used + len < kCommunityBuffer) {
-        std::memcpy(p, special, len);
-        p += len;
-      }
+      if (used + len < kCommunityBuffer) append(special, len);
       continue;
     }
     if (used >= limit) continue;
-    char tmp[16];
+    char tmp[32];
     char* t = tmp;
     *t++ = ' ';
     t = WriteU32(t, v >> 16);
     *t++ = ':';
     t = WriteU32(t, v & 0xffff);
-    size_t len = std::min(static_cast<size_t>(t - tmp), limit - used);  // snprintf truncates
-    std::memcpy(p, tmp, len);
-    p += len;
-  }
-  if (p > start) {
-    std::memmove(start, start + 1, static_cast<size_t>(p - start - 1));
-    p--;
+    append(tmp, std::min(static_cast<size_t>(t - tmp), limit - used));  // snprintf truncates
   }
   *p++ = '|';
   out_.Advance(static_cast<size_t>(p - start));
@@ -848,6 +871,12 @@ void LineFormatter::TableDumpV2(const Record& r) {
       s.GetL();  // BGP ID
       s.Get(p.ip.b, p.v6 ? 16 : 4);
       p.asn = (type & 2) ? s.GetL() : s.GetW();
+      char text[80];
+      char* t = text + (p.v6 ? FormatIpv6(p.ip.b, text) : FormatIpv4(p.ip.b, text));
+      *t++ = '|';
+      t = WriteU32(t, p.asn);
+      *t++ = '|';
+      p.text.assign(text, static_cast<size_t>(t - text));
     }
     has_peer_table_ = true;
     return;
@@ -875,6 +904,8 @@ void LineFormatter::TableDumpV2(const Record& r) {
       check.Get(nullptr, check.GetW());
     }
   }
+  head_.Invalidate();  // "TABLE_DUMP2|time|B|"
+  tail_.Invalidate();  // "prefix/length|"
   for (uint16_t i = 0; i < entry_count; ++i) {
     uint16_t index = s.GetW();
     s.GetL();  // originated
@@ -882,19 +913,19 @@ void LineFormatter::TableDumpV2(const Record& r) {
     Attributes& a = attrs_;
     ParseAttributes(s, 4, addpath, &a);
     const PeerIndexEntry& peer = peers_[index];
-    out_.Str(addpath ? "TABLE_DUMP2_AP|" : "TABLE_DUMP2|");
-    out_.U32(r.timestamp);
-    out_.Str("|B|");
-    if (peer.v6) out_.Ipv6(peer.ip.b);
-    else out_.Ipv4(peer.ip.b);
-    out_.Char('|');
-    out_.U32(peer.asn);
-    out_.Char('|');
-    if (v4) out_.Ipv4(prefix.b);
-    else out_.Ipv6(prefix.b);
-    out_.Char('/');
-    out_.U32(prefix_length);
-    out_.Char('|');
+    head_.Emit(out_, [&] {
+      out_.Str(addpath ? "TABLE_DUMP2_AP|" : "TABLE_DUMP2|");
+      out_.U32(r.timestamp);
+      out_.Str("|B|");
+    });
+    out_.Str(peer.text);
+    tail_.Emit(out_, [&] {
+      if (v4) out_.Ipv4(prefix.b);
+      else out_.Ipv6(prefix.b);
+      out_.Char('/');
+      out_.U32(prefix_length);
+      out_.Char('|');
+    });
     if (addpath) {
       out_.U32(path_id);
       out_.Char('|');
