@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -148,6 +149,23 @@ struct AggregatedSeries {
   std::vector<std::optional<double>> values;
 };
 
+// What `vigil store info` prints.
+struct StoreInfo {
+  std::string backend;     // "sqlite", "clickhouse"
+  std::string location;    // file path or URL
+  int64_t schema_version = 0;
+  std::vector<std::pair<std::string, int64_t>> table_rows;  // (table, rows), in schema order
+  struct DatasourceSpan {
+    Datasource datasource;
+    int64_t points = 0;
+    int64_t entities = 0;
+    UnixSeconds first_t = 0;  // 0/0 when the datasource has no points
+    UnixSeconds last_t = 0;
+  };
+  std::vector<DatasourceSpan> datasources;
+};
+
+// Time-bounded listing. until <= 0 means no upper bound.
 struct TimeFilter {
   UnixSeconds from = 0;
   UnixSeconds until = 0;               // exclusive
@@ -163,7 +181,8 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Entities: insert or update by (type, code); returns the id.
+  // Entities: insert or update by (type, code); returns the id. On update, fields given empty / 0 keep their
+  // stored value (so a writer that knows only the code does not erase a name another one wrote).
   virtual Result<int64_t> UpsertEntity(const Entity& entity) = 0;
   virtual Status UpsertEntities(std::vector<Entity>& entities) = 0;  // fills in ids
   virtual Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) = 0;
@@ -173,9 +192,12 @@ class Store {
   virtual Status RegisterDatasource(const Datasource& datasource) = 0;
   virtual Result<std::vector<Datasource>> ListDatasources() = 0;
 
-  // Ingest: idempotent by sha256, atomic per input.
+  // Ingest: idempotent by sha256, atomic per input. CommitIngest writes the series (upsert), the state
+  // blobs (replacing earlier bytes of the same key) and the inputs row in one transaction; when an input
+  // with the same sha256 is already present it changes nothing and returns OK (TryCommitIngest tells which).
   virtual Result<bool> HasInput(const std::string& sha256) = 0;
   virtual Status CommitIngest(const IngestCommit& commit) = 0;
+  // Inputs whose [first_t, last_t] meets [from, until) (until <= 0: no upper bound), by first_t then name.
   virtual Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) = 0;
   virtual Result<std::optional<std::string>> GetState(const std::string& key) = 0;
 
@@ -191,8 +213,18 @@ class Store {
   virtual Result<std::vector<int64_t>> EntitiesWithSeries(const std::string& datasource) = 0;
   virtual Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> SeriesSpan(const std::string& datasource) = 0;
 
-  // Detection results. Replace deletes alerts and events starting at or after from_t (and schedules
-  // of the given entities, all when empty) and writes the new ones, in one transaction. Ids are assigned.
+  // Detection results, replaced in one transaction:
+  //  - alerts with t >= from_t and events with start_t >= from_t are deleted, then `alerts` and `events`
+  //    are inserted (their ids are assigned and written back). Alerts and events before from_t stay as they
+  //    are, so a detector re-running from from_t must choose from_t at or before the start of every event it
+  //    may still change (in particular every open event, end_t == 0) and re-emit those. from_t = 0 replaces
+  //    all alerts and events (a batch run over the whole history).
+  //  - every stored schedule is replaced by `schedules` (schedules are inferred from the whole event
+  //    history, never incrementally). A schedule given with id > 0 keeps that id; one with id 0 gets a new id
+  //    (ids are never reused). Ids are written back.
+  //  - Event::schedule_id on input: 0 = none; > 0 = the id of a schedule kept by this call; < 0 = the
+  //    schedule at index (-schedule_id - 1) of `schedules` (for schedules new in this call). It is rewritten
+  //    to the real id. Events kept from before from_t whose schedule no longer exists get schedule_id 0.
   virtual Status ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& alerts, std::vector<Event>& events,
                                   std::vector<Schedule>& schedules) = 0;
   virtual Result<std::vector<Alert>> ListAlerts(const TimeFilter& filter) = 0;
@@ -204,10 +236,35 @@ class Store {
   virtual Result<int64_t> AddAnnotation(const Annotation& annotation) = 0;
   virtual Status DeleteAnnotation(int64_t id) = 0;
   virtual Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) = 0;
+
+  // ----- added after the first version (defaults keep other implementations compiling) -----
+
+  // As CommitIngest; true when the input was committed, false when its sha256 was already present (skipped).
+  virtual Result<bool> TryCommitIngest(const IngestCommit& commit);
+  // Several inputs in one transaction (all or none of the group; each input still all or nothing), for
+  // backfills: one transaction per 5-minute file rewrites a B-tree page per entity per file, a group of an
+  // hour or a day of files amortizes that (see docs/store.md for figures). Inputs already present (or
+  // repeated in the group) are skipped; result[i] tells whether commits[i] was written. Series of later
+  // inputs win over earlier ones for the same (datasource, entity, t); state blobs likewise.
+  virtual Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits);
+  // Schema version, row counts and datasource spans (for `vigil store info` and /metrics).
+  virtual Result<StoreInfo> Describe();
+  // ReadAggregated for several entities of one datasource in one query (API summaries, dashboards).
+  virtual Result<std::vector<AggregatedSeries>> ReadAggregatedMany(const std::string& datasource,
+                                                                   const std::vector<int64_t>& entity_ids,
+                                                                   UnixSeconds from, UnixSeconds until,
+                                                                   int64_t step_s);
 };
 
-// Opens (creating and migrating when needed) a store. `uri` is a SQLite file path, "sqlite:PATH", or
-// "clickhouse://host:port/db" once that backend is built.
+// Step for a `maxPoints` request (IODA semantics): the smallest step of the ladder 60, 120, 300, 600, 900,
+// 1800, 3600, 7200, 10800, 21600, 43200, 86400 s, then whole weeks, that is a multiple of the native step and
+// yields at most max_points buckets over [from, until). max_points <= 0 means the native step.
+int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_step_s, int64_t max_points);
+
+// Opens (creating and migrating when needed) a store. `uri` is a SQLite file path (parent folders are
+// created), "sqlite:PATH", ":memory:", or "clickhouse://host:port/db" once that backend is built.
+// A Store may be used from several threads: its calls are serialized. Several processes may open the
+// same SQLite file (WAL; writers wait up to 30 s for each other).
 Result<std::unique_ptr<Store>> OpenStore(const std::string& uri);
 
 }  // namespace vigil::store

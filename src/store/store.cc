@@ -1,0 +1,98 @@
+#include "store/store.h"
+
+#include <filesystem>
+
+#include "store/sqlite_store.h"
+
+namespace vigil::store {
+
+const char* AlertLevelName(AlertLevel level) {
+  switch (level) {
+    case AlertLevel::kNormal:
+      return "normal";
+    case AlertLevel::kWarning:
+      return "warning";
+    case AlertLevel::kCritical:
+      return "critical";
+  }
+  return "normal";
+}
+
+Result<bool> Store::TryCommitIngest(const IngestCommit& commit) {
+  // Not atomic between the check and the commit; backends override it with one transaction.
+  Result<bool> present = HasInput(commit.input.sha256);
+  if (!present.ok()) return present.status();
+  if (*present) return false;
+  VIGIL_RETURN_IF_ERROR(CommitIngest(commit));
+  return true;
+}
+
+Result<std::vector<bool>> Store::TryCommitIngestGroup(const std::vector<IngestCommit>& commits) {
+  // Fallback without the one-transaction guarantee for the group (each input stays atomic).
+  std::vector<bool> out;
+  for (const IngestCommit& c : commits) {
+    Result<bool> one = TryCommitIngest(c);
+    if (!one.ok()) return one.status();
+    out.push_back(*one);
+  }
+  return out;
+}
+
+Result<StoreInfo> Store::Describe() { return Status::Error("store: Describe not supported by this backend"); }
+
+Result<std::vector<AggregatedSeries>> Store::ReadAggregatedMany(const std::string& datasource,
+                                                                const std::vector<int64_t>& entity_ids,
+                                                                UnixSeconds from, UnixSeconds until,
+                                                                int64_t step_s) {
+  std::vector<AggregatedSeries> out;
+  out.reserve(entity_ids.size());
+  for (int64_t id : entity_ids) {
+    Result<AggregatedSeries> one = ReadAggregated(datasource, id, from, until, step_s);
+    if (!one.ok()) return one.status();
+    out.push_back(std::move(one).value());
+  }
+  return out;
+}
+
+int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_step_s, int64_t max_points) {
+  if (native_step_s <= 0) native_step_s = 1;
+  if (max_points <= 0 || until <= from) return native_step_s;
+  const int64_t span = until - from;
+  auto fits = [&](int64_t step) { return (span + step - 1) / step <= max_points; };
+  static constexpr int64_t kLadder[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
+  if (fits(native_step_s)) return native_step_s;
+  for (int64_t step : kLadder) {
+    if (step > native_step_s && step % native_step_s == 0 && fits(step)) return step;
+  }
+  // Beyond a day: whole weeks (a multiple of every native step that divides a day).
+  constexpr int64_t kWeek = 7 * 86400;
+  int64_t weeks = (span + kWeek * max_points - 1) / (kWeek * max_points);
+  int64_t step = weeks * kWeek;
+  if (step % native_step_s != 0) step = ((step + native_step_s - 1) / native_step_s) * native_step_s;
+  return step;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
+  std::string path = uri;
+  if (uri.rfind("clickhouse://", 0) == 0) {
+    return Status::Error("store " + uri + ": the ClickHouse backend is not built into this vigil yet");
+  }
+  if (uri.rfind("sqlite:", 0) == 0) {
+    path = uri.substr(7);
+    if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://relative or sqlite:///absolute
+  } else if (uri.find("://") != std::string::npos) {
+    return Status::Error("store " + uri + ": unknown scheme (use a file path, sqlite:PATH or clickhouse://host:port/db)");
+  }
+  if (path.empty()) return Status::Error("store URI '" + uri + "': empty path");
+  if (path != ":memory:") {
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);
+      if (ec) return Status::Error("store " + path + ": cannot create folder " + parent.string() + ": " + ec.message());
+    }
+  }
+  return OpenSqliteStore(path);
+}
+
+}  // namespace vigil::store
