@@ -15,13 +15,22 @@ DATA=$SHARED_DIR/data/mrt
 # one; vigil's wall time also gains from decoding on a second thread while the first inflates.
 best_of() {
   local n=$1; shift
-  local best_wall="" best_cpu="" t
+  local best_wall="" best_cpu="" t wall cpu start end
   t=$(mktemp)
   for ((i = 0; i < n; i++)); do
-    /usr/bin/time -f "%e %U %S" -o "$t" "$@" > /dev/null 2>&1 || true
-    read -r wall user sys < <(tail -1 "$t")
-    best_wall=$(awk -v t="$wall" -v b="$best_wall" 'BEGIN { if (b == "" || t < b) b = t; printf "%.3f", b }')
-    best_cpu=$(awk -v u="$user" -v s="$sys" -v b="$best_cpu" 'BEGIN { t = u + s; if (b == "" || t < b) b = t; printf "%.3f", b }')
+    start=$(date +%s%N)
+    if command -v perf > /dev/null 2>&1; then
+      # task-clock: CPU time of all threads, to the microsecond.
+      perf stat -x, -e task-clock -o "$t" "$@" > /dev/null 2>&1 || true
+      cpu=$(awk -F, '/task-clock/ { printf "%.4f", $1 / 1000 }' "$t")
+    else
+      /usr/bin/time -f "%U %S" -o "$t" "$@" > /dev/null 2>&1 || true
+      cpu=$(tail -1 "$t" | awk '{ printf "%.4f", $1 + $2 }')
+    fi
+    end=$(date +%s%N)
+    wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", (e - s) / 1e9 }')
+    best_wall=$(awk -v t="$wall" -v b="$best_wall" 'BEGIN { if (b == "" || t < b) b = t; print b }')
+    best_cpu=$(awk -v t="$cpu" -v b="$best_cpu" 'BEGIN { if (b == "" || t < b) b = t; print b }')
   done
   rm -f "$t"
   echo "$best_wall $best_cpu"
