@@ -222,6 +222,7 @@ struct IngestFlags {
   std::string geo_dir = "node_modules/@ip-location-db";
   std::string geo_source = "geolite2";
   std::string geo_cache = "var/geo-cache";
+  bool verbose = false;
 };
 
 void IngestProbeLogs(const IngestFlags& flags) {
@@ -248,8 +249,10 @@ void IngestProbeLogs(const IngestFlags& flags) {
       ++skipped;
     } else {
       ++ingested;
-      std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
-                  FormatRfc3339(report->start).c_str(), report->blocks, report->entities, report->points);
+      if (flags.verbose) {
+        std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
+                    FormatRfc3339(report->start).c_str(), report->blocks, report->entities, report->points);
+      }
     }
   }
   std::printf("probe round logs: %zu ingested, %zu already in the store, %zu failed\n", ingested, skipped, failed);
@@ -304,6 +307,7 @@ void InstallProbeCommand(CLI::App& root) {
   logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 or dbip")->default_val("geolite2");
   logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
       ->default_val("var/geo-cache");
+  logs->add_flag("-v,--verbose", ingest_flags.verbose, "Print one line per ingested file");
   logs->callback([] { IngestProbeLogs(ingest_flags); });
 }
 
