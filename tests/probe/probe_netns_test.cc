@@ -268,7 +268,9 @@ TEST_F(ProbeNamespace, RateLimitIsHonouredAtTheFarSide) {
   double rate = double(c2 - c1) / seconds;
   std::printf("far side: %.1f echo requests/s (configured 3000)\n", rate);
   EXPECT_GT(rate, 3000 * 0.97);
-  EXPECT_LT(rate, 3000 * 1.02);
+  // The token bucket allows at most rate * t + burst (100 ms of tokens) in any window; 1 % covers the
+  // time the counter reads themselves take.
+  EXPECT_LE(double(c2 - c1), 3000 * seconds * 1.01 + 300);
   EXPECT_EQ(pair_->EchoRequestsArrived(), 64u * 256);
 }
 
