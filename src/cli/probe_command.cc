@@ -36,6 +36,11 @@ void Fail(const std::string& message) {
   SetExitCode(1);
 }
 
+void FailIngest(const std::string& message) {
+  std::fprintf(stderr, "vigil ingest probe: %s\n", message.c_str());
+  SetExitCode(1);
+}
+
 Result<probe::SocketKind> ParseSocketKind(const std::string& name) {
   if (name == "auto") return probe::SocketKind::kAuto;
   if (name == "raw") return probe::SocketKind::kRaw;
@@ -227,17 +232,17 @@ struct IngestFlags {
 
 void IngestProbeLogs(const IngestFlags& flags) {
   auto files = probe::RoundLogFiles(flags.paths);
-  if (!files.ok()) return Fail(files.message());
+  if (!files.ok()) return FailIngest(files.message());
   geo::OpenOptions geo_options;
   geo_options.geo_dir = flags.geo_dir;
   geo_options.source = flags.geo_source;
   geo_options.cache_dir = flags.geo_cache;
   auto geo = geo::GeoDatabase::Open(geo_options);
-  if (!geo.ok()) return Fail("--geo " + flags.geo_dir + ": " + geo.message());
+  if (!geo.ok()) return FailIngest("--geo " + flags.geo_dir + ": " + geo.message());
   auto store = store::OpenStore(flags.store);
-  if (!store.ok()) return Fail("--store " + flags.store + ": " + store.message());
+  if (!store.ok()) return FailIngest("--store " + flags.store + ": " + store.message());
   Status registered = probe::RegisterProbeDatasources(**store);
-  if (!registered.ok()) return Fail("--store " + flags.store + ": " + registered.message());
+  if (!registered.ok()) return FailIngest("--store " + flags.store + ": " + registered.message());
   probe::GeoEntityDirectory directory(**geo);
   size_t ingested = 0, skipped = 0, failed = 0;
   for (const auto& file : *files) {
