@@ -552,6 +552,18 @@ HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vecto
     auto ds = impl.store.ListDatasources();
     Json body = {{"status", ds.ok() ? "ok" : "error"}, {"store", ds.ok() ? "ok" : ds.message()},
                  {"uptime_s", NowSeconds() - impl.started_at}};
+    // The span of the data lets the dashboard open on the newest week that has any.
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    if (ds.ok()) {
+      for (const auto& d : *ds) {
+        auto span = impl.store.SeriesSpan(d.name);
+        if (!span.ok() || !span->has_value()) continue;
+        first = std::min(first, (*span)->first);
+        last = std::max(last, (*span)->second + d.step_s);
+      }
+    }
+    body["data_from"] = first == INT64_MAX ? Json(nullptr) : Json(first);
+    body["data_until"] = last == INT64_MIN ? Json(nullptr) : Json(last);
     return JsonResponse(ds.ok() ? 200 : 503, body);
   }
   if (top == "metrics" && parts.size() == 1) return read ? HandleMetrics(impl) : wrong_method();
