@@ -28,42 +28,6 @@ void MovingMedian::Grow() {
   mask_ = capacity - 1;
 }
 
-void MovingMedian::EvictBefore(UnixSeconds now) {
-  UnixSeconds limit = now - span_s_;
-  while (count_ > 0 && times_[head_] < limit) {
-    double v = values_[head_];
-    if (has_median_) {
-      if (v < m_) {
-        --below_;
-      } else if (v == m_) {
-        --equal_;
-      } else {
-        --above_;
-      }
-    }
-    head_ = (head_ + 1) & mask_;
-    --count_;
-  }
-  if (count_ == 0) has_median_ = false;
-}
-
-void MovingMedian::Push(UnixSeconds t, double value) {
-  if (count_ == values_.size()) Grow();
-  size_t slot = (head_ + count_) & mask_;
-  times_[slot] = t;
-  values_[slot] = value;
-  ++count_;
-  if (has_median_) {
-    if (value < m_) {
-      ++below_;
-    } else if (value == m_) {
-      ++equal_;
-    } else {
-      ++above_;
-    }
-  }
-}
-
 void MovingMedian::Recount() {
   int64_t below = 0, equal = 0;
   double m = m_;
@@ -76,8 +40,7 @@ void MovingMedian::Recount() {
   above_ = static_cast<int64_t>(count_) - below - equal;
 }
 
-std::optional<double> MovingMedian::Median() {
-  if (count_ == 0) return std::nullopt;
+double MovingMedian::Rescan() {
   if (!has_median_) {
     m_ = values_[(head_ + count_ - 1) & mask_];
     has_median_ = true;
@@ -137,17 +100,7 @@ std::optional<double> BaselineTracker::TimeOfDay(UnixSeconds t) {
   return *mid;
 }
 
-std::optional<double> BaselineTracker::Expected(UnixSeconds t) {
-  if (method_ == BaselineMethod::kTimeOfDayMedian) {
-    if (auto tod = TimeOfDay(t)) return tod;
-  }
-  moving_.EvictBefore(t);
-  return moving_.Median();
-}
-
-void BaselineTracker::Append(UnixSeconds t, double value) {
-  moving_.Push(t, value);
-  if (method_ != BaselineMethod::kTimeOfDayMedian) return;
+void BaselineTracker::AppendTimeOfDay(UnixSeconds t, double value) {
   int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
   auto& slot = slots_[static_cast<size_t>((t - day * 86400) / step_s_)];
   int64_t days = history_s_ / 86400;

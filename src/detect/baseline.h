@@ -22,13 +22,39 @@ class MovingMedian {
   explicit MovingMedian(int64_t span_s) : span_s_(span_s) {}
 
   // Forgets values older than `now - span_s` (values at t with t < now - span_s).
-  void EvictBefore(UnixSeconds now);
-  void Push(UnixSeconds t, double value);
-  std::optional<double> Median();
+  void EvictBefore(UnixSeconds now) {
+    const UnixSeconds limit = now - span_s_;
+    while (count_ > 0 && times_[head_] < limit) {
+      const double v = values_[head_];
+      below_ -= v < m_;
+      equal_ -= v == m_;
+      above_ -= v > m_;
+      head_ = (head_ + 1) & mask_;
+      --count_;
+    }
+    if (count_ == 0) has_median_ = false;
+  }
+  void Push(UnixSeconds t, double value) {
+    if (count_ == values_.size()) Grow();
+    const size_t slot = (head_ + count_) & mask_;
+    times_[slot] = t;
+    values_[slot] = value;
+    ++count_;
+    below_ += value < m_;
+    equal_ += value == m_;
+    above_ += value > m_;
+  }
+  std::optional<double> Median() {
+    if (count_ == 0) return std::nullopt;
+    const int64_t k = (static_cast<int64_t>(count_) - 1) / 2;  // rank of the lower median
+    if (has_median_ && k >= below_ && k < below_ + equal_) return m_;
+    return Rescan();
+  }
   size_t size() const { return count_; }
 
  private:
   double At(size_t i) const { return values_[(head_ + i) & mask_]; }
+  double Rescan();
   void Recount();
   void Grow();
   template <typename F>
@@ -51,12 +77,22 @@ class BaselineTracker {
   explicit BaselineTracker(const DatasourceParams& params);
 
   // Expected value for bin t from history strictly before t; nullopt when there is none.
-  std::optional<double> Expected(UnixSeconds t);
+  std::optional<double> Expected(UnixSeconds t) {
+    if (method_ == BaselineMethod::kTimeOfDayMedian) {
+      if (auto tod = TimeOfDay(t)) return tod;
+    }
+    moving_.EvictBefore(t);
+    return moving_.Median();
+  }
   // Appends a value (the observation, or the expected value while inpainting) for bin t.
-  void Append(UnixSeconds t, double value);
+  void Append(UnixSeconds t, double value) {
+    moving_.Push(t, value);
+    if (method_ == BaselineMethod::kTimeOfDayMedian) AppendTimeOfDay(t, value);
+  }
 
  private:
   std::optional<double> TimeOfDay(UnixSeconds t);
+  void AppendTimeOfDay(UnixSeconds t, double value);
 
   BaselineMethod method_;
   int64_t step_s_;

@@ -120,6 +120,7 @@ class SeriesDetector {
   SeriesDetector& operator=(SeriesDetector&&) noexcept;
 
   BinVerdict Push(UnixSeconds t, std::optional<double> value);
+  BinVerdict Push(UnixSeconds t, double value);  // NaN = missing
 
   const DatasourceParams& params() const { return params_; }
   int64_t entity_id() const { return entity_id_; }
@@ -186,6 +187,8 @@ class Detector {
   void Feed(const Series& series) { Feed(series.datasource, series.step_s, series.entity_id, series.samples); }
   // Last bin fed for a series, or nullopt.
   std::optional<UnixSeconds> LastFed(const std::string& datasource, int64_t entity_id) const;
+  // Entities learnt later (streaming): parents, /24 counts and time zones used by roll-up and schedules.
+  void SetEntities(std::vector<store::Entity> entities) { entities_ = std::move(entities); }
 
   DetectionResult Result() const;
 
@@ -256,5 +259,56 @@ struct ImportedSeries {
 // Parses CSV text with columns entity ("region/IR-23"), time (RFC 3339 or Unix seconds), value; an optional
 // header row; empty values are missing bins. `name` labels errors ("FILE.csv:12: ...").
 Result<ImportedSeries> ParseSeriesCsv(const std::string& text, const std::string& name);
+
+// ----- store I/O ----------------------------------------------------------------------------------------
+
+struct DetectRunStats {
+  size_t series = 0;        // (datasource, entity) series read
+  size_t bins = 0;          // bins fed to the detectors
+  size_t alerts = 0;        // alerts written
+  size_t events = 0;        // events written
+  size_t schedules = 0;     // schedules written
+  UnixSeconds replaced_from = 0;  // results at or after this time were replaced (0 = all)
+};
+
+// Batch: recomputes detection from the store's series and replaces the store's results from `from` on (all
+// when absent). Series are read from 8 days before `from` so baselines start primed; data at or after
+// `until` is ignored.
+Result<DetectRunStats> DetectBatch(store::Store& store, const DetectOptions& options,
+                                   std::optional<UnixSeconds> from, std::optional<UnixSeconds> until);
+
+// Streaming: keeps the detectors between polls; each Poll() feeds the bins that appeared since the last one
+// (a bin is taken once the datasource has data `settle_bins` steps later, so that a bin still being filled by
+// several inputs is read complete) and rewrites the results that may have changed. Polling until no new bins
+// arrive gives the same store content as DetectBatch over the same data with the same settle rule.
+class StoreFollower {
+ public:
+  StoreFollower(store::Store& store, DetectOptions options, std::optional<UnixSeconds> from, int settle_bins);
+  Result<DetectRunStats> Poll();
+
+ private:
+  store::Store& store_;
+  DetectOptions options_;
+  std::optional<UnixSeconds> from_;
+  int settle_bins_;
+  std::unique_ptr<Detector> detector_;
+  std::vector<store::Entity> entities_;
+  std::map<std::string, int64_t> written_schedule_ids_;  // schedule key → id the store gave it
+};
+
+// Writes a detection result: alerts and events at or after replace_from, every schedule. Schedule ids are
+// kept stable across calls through `known_ids` (key: entity, window, first day).
+Status WriteDetection(store::Store& store, const DetectionResult& result, UnixSeconds replace_from,
+                      std::map<std::string, int64_t>& known_ids, DetectRunStats& stats);
+
+// Imports a CSV of external series (see ParseSeriesCsv) as datasource `datasource`: registers it with the
+// inferred step, creates the entities it names, and commits all points with an inputs row (idempotent by
+// the file's sha256: a file already imported changes nothing and `already_imported` is set).
+struct ImportReport {
+  ImportedSeries parsed;
+  bool already_imported = false;
+  size_t entities_created = 0;
+};
+Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& path, const std::string& datasource);
 
 }  // namespace vigil::detect

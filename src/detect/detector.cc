@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 #include "detect/detect.h"
@@ -76,7 +77,10 @@ void Detector::Feed(const std::string& datasource, int64_t step_s, int64_t entit
   if (it == detectors_.end()) {
     it = detectors_.emplace(key, SeriesDetector(ParamsFor(options_, datasource, step_s), entity_id)).first;
   }
-  for (const Sample& sample : samples) it->second.Push(sample.t, sample.value);
+  SeriesDetector& detector = it->second;
+  for (const Sample& sample : samples) {
+    detector.Push(sample.t, sample.value.has_value() ? *sample.value : std::numeric_limits<double>::quiet_NaN());
+  }
 }
 
 std::optional<UnixSeconds> Detector::LastFed(const std::string& datasource, int64_t entity_id) const {

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "detect/baseline.h"
 #include "detect/detect.h"
@@ -41,17 +42,17 @@ double SeriesDetector::DropPercent(double value, double baseline) const {
 }
 
 BinVerdict SeriesDetector::Push(UnixSeconds t, std::optional<double> value) {
+  return Push(t, value.has_value() ? *value : std::numeric_limits<double>::quiet_NaN());
+}
+
+BinVerdict SeriesDetector::Push(UnixSeconds t, double v) {
   BinVerdict verdict;
   verdict.t = t;
-  verdict.value = value;
   verdict.level = level_;
   if (t <= last_t_) return verdict;  // late or repeated bin: the past is not rewritten
   last_t_ = t;
-  if (!value || !std::isfinite(*value)) {
-    verdict.value.reset();
-    return verdict;  // missing: neither evidence of an outage nor of recovery
-  }
-  const double v = *value;
+  if (!std::isfinite(v)) return verdict;  // missing: neither evidence of an outage nor of recovery
+  verdict.value = v;
   if (first_t_ == INT64_MIN) first_t_ = t;
 
   std::optional<double> expected = baseline_->Expected(t);
