@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "cli/command_registry.h"
+#include "detect/detect.h"
 #include "store/store.h"
 
 namespace vigil::cli {
@@ -23,6 +24,8 @@ struct ServeFlags {
   std::vector<std::string> cors_write_origins;
   int threads = 8;
   int64_t cache_ttl_s = 2;
+  bool detect = false;
+  double detect_interval_s = 30;
 };
 
 // The dashboard folder: --web, else ./web, else web/ beside the source tree the binary was built from.
@@ -101,8 +104,23 @@ void Serve(const ServeFlags& flags) {
       for (int i = 0; i < 50 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
+  // --detect: incremental detection on new bins, the same StoreFollower `vigil detect --follow` uses.
+  std::thread detector;
+  if (flags.detect) {
+    detector = std::thread([&] {
+      detect::StoreFollower follower(**store, detect::DetectOptions{}, std::nullopt, 1);
+      while (!stopping) {
+        auto stats = follower.Poll();
+        if (!stats.ok()) std::fprintf(stderr, "vigil serve: detect: %s\n", stats.message().c_str());
+        for (int i = 0; i < flags.detect_interval_s * 10 && !stopping; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+    });
+  }
   server.Run();
   stopping = true;
+  if (detector.joinable()) detector.join();
   if (!waiter.joinable()) return;
   pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter when the server stopped on its own
   waiter.join();
@@ -124,10 +142,42 @@ void InstallServeCommand(CLI::App& root) {
   command->add_option("--cors-write-origin", flags.cors_write_origins, "Origin allowed to make cross-origin writes (repeatable)");
   command->add_option("--threads", flags.threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
   command->add_option("--cache-ttl", flags.cache_ttl_s, "Seconds a read response may be reused (0 = off)")->capture_default_str();
+  command->add_flag("--detect", flags.detect, "Also run detection on new bins while serving (as `vigil detect --follow`)");
+  command->add_option("--detect-interval", flags.detect_interval_s, "Seconds between detection polls with --detect")
+      ->capture_default_str();
   command->callback([] { Serve(flags); });
 }
 
+void InstallAnnotationsCommand(CLI::App& root) {
+  static std::string store_uri = "var/vigil.db";
+  static std::vector<std::string> files;
+  CLI::App* command = root.add_subcommand("annotations", "Manage annotations (states of emergency, orders, notes)");
+  command->require_subcommand(1);
+  CLI::App* import = command->add_subcommand(
+      "import", "Add the annotations of JSON files ([{entity, kind, start, end, text, source_url}]) not yet stored");
+  import->add_option("FILE", files, "Annotations JSON file(s), e.g. the simulator's annotations.json")->required();
+  import->add_option("--store", store_uri, "Store URI (a SQLite path)")->capture_default_str();
+  import->callback([] {
+    auto store = store::OpenStore(store_uri);
+    if (!store.ok()) {
+      std::fprintf(stderr, "vigil annotations import: store %s: %s\n", store_uri.c_str(), store.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    for (const auto& file : files) {
+      auto added = api::ImportAnnotations(**store, file);
+      if (!added.ok()) {
+        std::fprintf(stderr, "vigil annotations import: %s\n", added.message().c_str());
+        SetExitCode(1);
+        return;
+      }
+      std::printf("%s: %d annotation(s) added\n", file.c_str(), *added);
+    }
+  });
+}
+
 VIGIL_REGISTER_COMMAND("serve", InstallServeCommand);
+VIGIL_REGISTER_COMMAND("annotations", InstallAnnotationsCommand);
 
 }  // namespace
 }  // namespace vigil::cli
