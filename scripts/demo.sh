@@ -25,10 +25,17 @@ has_command() {
 timed() { local t0=$SECONDS; "$@"; echo "   ($((SECONDS - t0)) s)"; }
 
 step "real BGP data: data/mrt/ (RouteViews RIB 2014, RIS updates 2015)"
-if has_command ingest mrt; then
+real_stamp=$(cat data/mrt/*.gz | sha256sum)
+if [ -f var/.demo-real-mrt ] && [ "$(cat var/.demo-real-mrt)" = "$real_stamp" ]; then
+  echo "   already ingested"
+elif has_command ingest mrt; then
   # The bundled RIB is the first MB of a full one: a peer counts as full-feed when it holds at least half as many
   # prefixes as the largest peer table (IODA's absolute 400,000 needs complete tables).
-  timed "$VIGIL" ingest mrt --store "$STORE" --full-feed-fraction 0.5 data/mrt || note "ingest of the real MRT files failed (see above); continuing"
+  if timed "$VIGIL" ingest mrt --store "$STORE" --full-feed-fraction 0.5 data/mrt; then
+    echo "$real_stamp" > var/.demo-real-mrt
+  else
+    note "ingest of the real MRT files failed (see above); continuing"
+  fi
 else
   note "'vigil ingest mrt' is not in this build: real MRT not ingested"
 fi
@@ -54,7 +61,8 @@ if [ -d "$SIM_DIR/mrt" ]; then
   fi
   step "ingest the scenario's probe rounds"
   if has_command ingest probe; then
-    timed "$VIGIL" ingest probe --store "$STORE" --geo "$SIM_DIR/geo" "$SIM_DIR/probe"
+    # One line per round file is too much for a terminal: keep the summary.
+    timed bash -c '"$0" ingest probe --store "$1" --geo "$2/geo" "$2/probe" | tail -n 1' "$VIGIL" "$STORE" "$SIM_DIR"
   else
     note "'vigil ingest probe' is not in this build"
   fi
@@ -67,8 +75,12 @@ if [ -d "$SIM_DIR/mrt" ]; then
 fi
 
 step "detect outages, classify them, infer curfew schedules"
-if has_command detect; then
-  timed "$VIGIL" detect --store "$STORE"
+# Detection reruns only when the store holds new inputs or series since the last run.
+stamp=$("$VIGIL" store info --store "$STORE" 2>/dev/null | grep -E '^(series|inputs|annotations) ' || true)
+if [ -n "$stamp" ] && [ -f var/.demo-detected ] && [ "$(cat var/.demo-detected)" = "$stamp" ]; then
+  echo "   no new inputs since the last detection: kept its results"
+elif has_command detect; then
+  timed "$VIGIL" detect --store "$STORE" && echo "$stamp" > var/.demo-detected
 else
   note "'vigil detect' is not in this build: the dashboard shows signals but no events"
 fi
