@@ -27,9 +27,12 @@ function check(ok, what) {
 }
 
 async function startServer() {
-  const db = path.join(work, 'vigil.db');
-  const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'), ['--store', db], { stdio: 'inherit' });
-  if (fill.status !== 0) throw new Error('api_fixture_writer failed');
+  // VIGIL_STORE (screenshots only): an existing store, e.g. the one `make demo` filled.
+  const db = process.env.VIGIL_STORE || path.join(work, 'vigil.db');
+  if (!process.env.VIGIL_STORE) {
+    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'), ['--store', db], { stdio: 'inherit' });
+    if (fill.status !== 0) throw new Error('api_fixture_writer failed');
+  }
   server = spawn(path.join(buildDir, 'vigil'), ['serve', '--listen', '127.0.0.1:0', '--store', db,
     '--web', path.join(sourceDir, 'web'), '--vendor', path.join(sourceDir, 'node_modules'), '--cache-ttl', '0'],
   { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -58,6 +61,14 @@ async function main() {
   page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
   page.on('pageerror', (err) => consoleErrors.push(String(err)));
   const range = `from=${FROM}&until=${UNTIL}&tz=utc`;
+  if (screenshot && process.env.VIGIL_STORE) {
+    await page.goto(`${base}/?view=map&country=KZ&from=1641254400&until=1642032000&tz=utc`);
+    await page.waitForSelector('path.region', { timeout: 45000 });
+    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`saved ${screenshot} from ${process.env.VIGIL_STORE}`);
+    return;
+  }
 
   // Map: every region drawn, KZ-ALA critical during the blackout, a region without data marked as such.
   await page.goto(`${base}/?view=map&${range}`);
