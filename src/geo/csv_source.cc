@@ -1,0 +1,189 @@
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "geo/geo.h"
+#include "geo/sources.h"
+
+namespace vigil::geo {
+namespace {
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return Status::Error(path + ": " + std::strerror(errno));
+  std::string text;
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+  bool failed = std::ferror(file);
+  std::fclose(file);
+  if (failed) return Status::Error(path + ": read error");
+  return text;
+}
+
+// Splits one CSV record (RFC 4180: quoted fields may hold commas and doubled quotes) starting at *pos;
+// leaves *pos after the record's line end. Quoted fields spanning lines are not used by these layouts.
+void SplitCsvLine(std::string_view text, size_t* pos, std::vector<std::string>* fields) {
+  fields->clear();
+  size_t i = *pos;
+  std::string field;
+  bool at_field_start = true;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\n' || c == '\r') break;
+    if (c == '"' && at_field_start) {
+      ++i;
+      while (i < text.size()) {
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            field.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field.push_back(text[i++]);
+      }
+      at_field_start = false;
+      continue;
+    }
+    if (c == ',') {
+      fields->push_back(std::move(field));
+      field.clear();
+      at_field_start = true;
+      ++i;
+      continue;
+    }
+    field.push_back(c);
+    at_field_start = false;
+    ++i;
+  }
+  fields->push_back(std::move(field));
+  while (i < text.size() && (text[i] == '\n' || text[i] == '\r')) ++i;
+  *pos = i;
+}
+
+// Dotted quad or the -num layout's decimal number.
+bool ParseAddressField(const std::string& field, uint32_t* address) {
+  if (field.find('.') != std::string::npos) {
+    auto parsed = ParseIpv4(field);
+    if (!parsed) return false;
+    *address = *parsed;
+    return true;
+  }
+  if (field.empty() || field.size() > 10) return false;
+  uint64_t value = 0;
+  for (char c : field) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (value > 0xFFFFFFFFull) return false;
+  *address = static_cast<uint32_t>(value);
+  return true;
+}
+
+std::string LineError(const std::string& path, size_t line, const std::string& what) {
+  return path + ":" + std::to_string(line) + ": " + what;
+}
+
+}  // namespace
+
+Status ReadGeoCsv(const std::string& path, SourceData* data) {
+  auto text = ReadWholeFile(path);
+  if (!text) return text.status();
+  std::unordered_map<std::string, uint32_t> record_index;
+  for (size_t i = 0; i < data->records.size(); ++i) {
+    const GeoRecord& r = data->records[i];
+    record_index.emplace(r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz, static_cast<uint32_t>(i));
+  }
+  std::vector<std::string> fields;
+  size_t pos = 0, line = 0;
+  while (pos < text->size()) {
+    ++line;
+    SplitCsvLine(*text, &pos, &fields);
+    if (fields.size() == 1 && fields[0].empty()) continue;
+    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,country_code,..."));
+    if (fields[0].find(':') != std::string::npos) continue;  // IPv6 rows belong to the IPv6 side
+    GeoSegment segment;
+    if (!ParseAddressField(fields[0], &segment.first) || !ParseAddressField(fields[1], &segment.last) ||
+        segment.last < segment.first) {
+      return Status::Error(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
+    }
+    GeoRecord record;
+    record.country = fields[2];
+    if (fields.size() > 3) record.state1 = fields[3];
+    if (fields.size() > 5) record.city = fields[5];
+    if (fields.size() > 9) record.tz = fields[9];
+    std::string key = record.country + '\x1f' + record.state1 + '\x1f' + record.city + '\x1f' + record.tz;
+    auto [it, inserted] = record_index.emplace(key, static_cast<uint32_t>(data->records.size()));
+    if (inserted) data->records.push_back(std::move(record));
+    segment.record = it->second;
+    data->geo.push_back(segment);
+  }
+  return Status::Ok();
+}
+
+Status ReadAsnCsv(const std::string& path, SourceData* data) {
+  auto text = ReadWholeFile(path);
+  if (!text) return text.status();
+  std::vector<std::string> fields;
+  size_t pos = 0, line = 0;
+  while (pos < text->size()) {
+    ++line;
+    SplitCsvLine(*text, &pos, &fields);
+    if (fields.size() == 1 && fields[0].empty()) continue;
+    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,asn,org"));
+    if (fields[0].find(':') != std::string::npos) continue;
+    AsnSegment segment;
+    if (!ParseAddressField(fields[0], &segment.first) || !ParseAddressField(fields[1], &segment.last) ||
+        segment.last < segment.first) {
+      return Status::Error(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
+    }
+    uint32_t asn = 0;
+    if (!ParseAddressField(fields[2], &asn) || fields[2].find('.') != std::string::npos) {
+      return Status::Error(LineError(path, line, "bad ASN '" + fields[2] + "'"));
+    }
+    segment.asn = asn;
+    if (fields.size() > 3 && !fields[3].empty()) data->asn_org.emplace(asn, fields[3]);
+    data->asns.push_back(segment);
+  }
+  return Status::Ok();
+}
+
+void NormalizeSegments(SourceData* data) {
+  auto clip = [](auto& segments) {
+    std::stable_sort(segments.begin(), segments.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t out = 0;
+    uint64_t next_free = 0;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      auto s = segments[i];
+      if (s.last < next_free) continue;
+      if (s.first < next_free) s.first = static_cast<uint32_t>(next_free);
+      next_free = static_cast<uint64_t>(s.last) + 1;
+      segments[out++] = s;
+    }
+    segments.resize(out);
+  };
+  clip(data->geo);
+  clip(data->asns);
+  clip(data->region_fill);
+}
+
+void AddRegionFill(SourceData&& other, SourceData* data) {
+  uint32_t offset = static_cast<uint32_t>(data->records.size());
+  for (GeoRecord& record : other.records) data->records.push_back(std::move(record));
+  data->region_fill.reserve(data->region_fill.size() + other.geo.size());
+  for (GeoSegment segment : other.geo) {
+    segment.record += offset;
+    data->region_fill.push_back(segment);
+  }
+}
+
+}  // namespace vigil::geo

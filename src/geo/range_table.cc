@@ -1,0 +1,335 @@
+#include "geo/range_table.h"
+
+#include <algorithm>
+#include <map>
+
+namespace vigil::geo {
+namespace {
+
+struct LocationHash {
+  size_t operator()(const Location& l) const {
+    uint64_t h = (static_cast<uint64_t>(l.country) * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(l.region) << 1);
+    h = (h ^ (static_cast<uint64_t>(l.asn) * 0xC2B2AE3D27D4EB4Full)) ^ (static_cast<uint64_t>(l.tz) << 40);
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
+
+constexpr uint32_t kNoRecord = 0xFFFFFFFFu;
+
+// A piece of address space during compilation: its Location and the geolocation record it came from
+// (kept so coverage can name the source's region name for unmapped /24s).
+struct Piece {
+  uint32_t start;
+  uint32_t location;
+  uint32_t record;
+};
+
+class Compiler {
+ public:
+  Compiler(const SourceData& data, const RegionMapper& mapper, const IsoCodes& iso, GeoDatabase::Tables* t)
+      : data_(data), mapper_(mapper), iso_(iso), t_(t) {}
+
+  void Run(const std::function<void(double, std::string_view)>& progress) {
+    auto report = [&](double fraction, std::string_view stage) {
+      if (progress) progress(fraction, stage);
+    };
+    t_->time_zones = {""};
+    t_->locations = {Location{}};
+    location_index_.emplace(Location{}, 0);
+    report(0.0, "mapping regions");
+    MapRecords();
+    report(0.2, "merging geolocation and ASN ranges");
+    MergeSegments();
+    report(0.6, "assigning /24s");
+    AssignSlash24s();
+    report(0.9, "counting entities");
+    FinishEntities();
+    FinishCoverage();
+    t_->BuildIndexes();
+    report(1.0, "done");
+  }
+
+ private:
+  EntityId EntityFor(EntityType type, const std::string& code, const std::string& name, EntityId parent) {
+    auto [it, inserted] = t_->entity_index.emplace(EntityIndexKey(type, code), static_cast<EntityId>(t_->entities.size()));
+    if (inserted) {
+      Entity entity;
+      entity.type = type;
+      entity.code = code;
+      entity.name = name.empty() ? code : name;
+      entity.parent = parent;
+      t_->entities.push_back(std::move(entity));
+    }
+    return it->second;
+  }
+
+  EntityId CountryFor(const std::string& code) {
+    auto name = iso_.country_names.find(code);
+    return EntityFor(EntityType::kCountry, code, name == iso_.country_names.end() ? code : name->second, kNoEntity);
+  }
+
+  uint16_t TimeZoneFor(const std::string& tz) {
+    auto [it, inserted] = tz_index_.emplace(tz, static_cast<uint16_t>(t_->time_zones.size()));
+    if (inserted) {
+      if (tz.empty()) {
+        it->second = 0;
+      } else {
+        t_->time_zones.push_back(tz);
+      }
+    }
+    return it->second;
+  }
+
+  uint32_t Intern(const Location& location) {
+    auto [it, inserted] = location_index_.emplace(location, static_cast<uint32_t>(t_->locations.size()));
+    if (inserted) t_->locations.push_back(location);
+    return it->second;
+  }
+
+  void MapRecords() {
+    tz_index_.emplace("", 0);
+    records_ = data_.records;
+    record_location_.resize(records_.size());
+    for (size_t i = 0; i < records_.size(); ++i) record_location_[i] = LocationOfRecord(records_[i]);
+  }
+
+  Location LocationOfRecord(const GeoRecord& record) {
+    {
+      Location location;
+      if (!record.country.empty()) {
+        location.country = CountryFor(record.country);
+        std::string key = record.country + "|" + record.state1;
+        auto it = mapped_.find(key);
+        if (it == mapped_.end()) it = mapped_.emplace(key, mapper_.Map(record.country, record.state1)).first;
+        if (!it->second.empty()) {
+          const std::string* name = mapper_.NameOf(it->second);
+          std::string region_name = name ? *name : (record.state1 == it->second ? it->second : record.state1);
+          location.region = EntityFor(EntityType::kRegion, it->second, region_name, location.country);
+        }
+      }
+      location.tz = TimeZoneFor(record.tz);
+      return location;
+    }
+  }
+
+  // The primary record, or — where it has a country but no state1 and the fill source agrees on the
+  // country — the primary record with the fill source's state1.
+  uint32_t EffectiveRecord(uint32_t primary, uint32_t fill) {
+    const GeoRecord& p = records_[primary];
+    if (fill == kNoRecord || !p.state1.empty() || p.country.empty()) return primary;
+    const GeoRecord& f = records_[fill];
+    if (f.country != p.country || f.state1.empty()) return primary;
+    auto [it, inserted] = combined_.emplace((static_cast<uint64_t>(primary) << 32) | fill, 0);
+    if (inserted) {
+      GeoRecord combined = p;
+      combined.state1 = f.state1;
+      it->second = static_cast<uint32_t>(records_.size());
+      record_location_.push_back(LocationOfRecord(combined));
+      records_.push_back(std::move(combined));
+    }
+    return it->second;
+  }
+
+  EntityId AsnFor(uint32_t asn) {
+    auto it = asn_entity_.find(asn);
+    if (it != asn_entity_.end()) return it->second;
+    auto org = data_.asn_org.find(asn);
+    std::string code = std::to_string(asn);
+    EntityId id = EntityFor(EntityType::kAsn, code, org == data_.asn_org.end() ? code : org->second, kNoEntity);
+    asn_entity_.emplace(asn, id);
+    return id;
+  }
+
+  // Sweeps both sorted segment lists at once, cutting address space wherever either changes.
+  void MergeSegments() {
+    const auto& geo = data_.geo;
+    const auto& asns = data_.asns;
+    const auto& fill = data_.region_fill;
+    size_t g = 0, a = 0, f = 0;
+    uint64_t pos = 0;
+    constexpr uint64_t kEnd = 1ull << 32;
+    while (pos < kEnd) {
+      while (g < geo.size() && geo[g].last < pos) ++g;
+      while (a < asns.size() && asns[a].last < pos) ++a;
+      while (f < fill.size() && fill[f].last < pos) ++f;
+      bool in_geo = g < geo.size() && geo[g].first <= pos;
+      bool in_asn = a < asns.size() && asns[a].first <= pos;
+      uint64_t geo_next = in_geo ? static_cast<uint64_t>(geo[g].last) + 1 : (g < geo.size() ? geo[g].first : kEnd);
+      uint64_t asn_next = in_asn ? static_cast<uint64_t>(asns[a].last) + 1 : (a < asns.size() ? asns[a].first : kEnd);
+      uint64_t next = std::min(geo_next, asn_next);
+      bool in_fill = in_geo && f < fill.size() && fill[f].first <= pos;
+      if (in_geo && f < fill.size()) {
+        next = std::min(next, in_fill ? static_cast<uint64_t>(fill[f].last) + 1 : static_cast<uint64_t>(fill[f].first));
+      }
+      Location location;
+      uint32_t record = kNoRecord;
+      if (in_geo) {
+        record = EffectiveRecord(geo[g].record, in_fill ? fill[f].record : kNoRecord);
+        location = record_location_[record];
+      }
+      if (in_asn) location.asn = AsnFor(asns[a].asn);
+      uint32_t index = Intern(location);
+      if (pieces_.empty() || pieces_.back().location != index || pieces_.back().record != record) {
+        pieces_.push_back({static_cast<uint32_t>(pos), index, record});
+      }
+      pos = next;
+    }
+    for (const Piece& piece : pieces_) {
+      if (!t_->range_location.empty() && t_->range_location.back() == piece.location) continue;
+      t_->range_start.push_back(piece.start);
+      t_->range_location.push_back(piece.location);
+    }
+  }
+
+  void EmitSlash24s(uint32_t first24, uint32_t count, const Piece& piece) {
+    if (t_->run_location.empty() || t_->run_location.back() != piece.location) {
+      t_->run_start.push_back(first24);
+      t_->run_location.push_back(piece.location);
+    }
+    const Location& location = t_->locations[piece.location];
+    if (location.country != kNoEntity) {
+      coverage_.located_slash24s += count;
+      const GeoRecord& record = records_[piece.record];
+      if (location.region != kNoEntity) {
+        coverage_.region_slash24s += count;
+      } else {
+        if (record.state1.empty()) coverage_.empty_state1_slash24s += count;
+        unmapped_[{record.country, record.state1}] += count;
+      }
+    }
+    for (EntityId id : {location.country, location.region, location.asn}) {
+      if (id == kNoEntity) continue;
+      t_->entities[id].slash24_count += count;
+      if (location.tz != 0) tz_counts_[(static_cast<uint64_t>(id) << 16) | location.tz] += count;
+    }
+  }
+
+  // Each /24 goes to the piece holding most of its addresses (the first such piece on ties), so a /24 has
+  // exactly one Location for counting even where the sources cut it finer.
+  void AssignSlash24s() {
+    int64_t current = -1;  // /24 being decided
+    uint32_t best_piece = 0, best_count = 0;
+    auto flush = [&] {
+      if (current >= 0) EmitSlash24s(static_cast<uint32_t>(current), 1, pieces_[best_piece]);
+      current = -1;
+    };
+    auto vote = [&](uint32_t slash24, uint32_t piece, uint32_t addresses) {
+      if (current != static_cast<int64_t>(slash24)) {
+        flush();
+        current = slash24;
+        best_count = 0;
+      }
+      if (addresses > best_count) {
+        best_count = addresses;
+        best_piece = piece;
+      }
+    };
+    for (size_t i = 0; i < pieces_.size(); ++i) {
+      uint64_t first = pieces_[i].start;
+      uint64_t last = (i + 1 < pieces_.size() ? static_cast<uint64_t>(pieces_[i + 1].start) : (1ull << 32)) - 1;
+      uint32_t first24 = static_cast<uint32_t>(first >> 8), last24 = static_cast<uint32_t>(last >> 8);
+      uint32_t piece = static_cast<uint32_t>(i);
+      if (first24 == last24) {
+        vote(first24, piece, static_cast<uint32_t>(last - first + 1));
+        continue;
+      }
+      vote(first24, piece, static_cast<uint32_t>(256 - (first & 255)));
+      flush();
+      if (last24 > first24 + 1) EmitSlash24s(first24 + 1, last24 - first24 - 1, pieces_[i]);
+      vote(last24, piece, static_cast<uint32_t>((last & 255) + 1));
+    }
+    flush();
+  }
+
+  void FinishEntities() {
+    std::vector<uint64_t> best(t_->entities.size(), 0);
+    for (const auto& [key, count] : tz_counts_) {
+      EntityId id = static_cast<EntityId>(key >> 16);
+      uint16_t tz = static_cast<uint16_t>(key & 0xFFFF);
+      // Ties go to the alphabetically first zone so rebuilds agree.
+      if (count > best[id] || (count == best[id] && t_->time_zones[tz] < t_->entities[id].tz)) {
+        best[id] = count;
+        t_->entities[id].tz = t_->time_zones[tz];
+      }
+    }
+  }
+
+  void FinishCoverage() {
+    for (const auto& [pair, count] : unmapped_) coverage_.unmapped.push_back({pair.first, pair.second, count});
+    std::stable_sort(coverage_.unmapped.begin(), coverage_.unmapped.end(),
+                     [](const UnmappedRegion& a, const UnmappedRegion& b) { return a.slash24s > b.slash24s; });
+    t_->coverage = std::move(coverage_);
+  }
+
+  const SourceData& data_;
+  const RegionMapper& mapper_;
+  const IsoCodes& iso_;
+  GeoDatabase::Tables* t_;
+  std::vector<GeoRecord> records_;  // the sources' records, then combined primary+fill records
+  std::vector<Location> record_location_;
+  std::unordered_map<uint64_t, uint32_t> combined_;
+  std::unordered_map<std::string, std::string> mapped_;  // "CC|state1" → code
+  std::unordered_map<std::string, uint16_t> tz_index_;
+  std::unordered_map<Location, uint32_t, LocationHash> location_index_;
+  std::unordered_map<uint32_t, EntityId> asn_entity_;
+  std::vector<Piece> pieces_;
+  std::unordered_map<uint64_t, uint64_t> tz_counts_;
+  std::map<std::pair<std::string, std::string>, uint64_t> unmapped_;
+  Coverage coverage_;
+};
+
+}  // namespace
+
+std::string EntityIndexKey(EntityType type, std::string_view code) {
+  std::string key(1, static_cast<char>('0' + static_cast<int>(type)));
+  key.append(code);
+  return key;
+}
+
+void CompileTables(const SourceData& data, const RegionMapper& mapper, const IsoCodes& iso,
+                   GeoDatabase::Tables* tables, const std::function<void(double, std::string_view)>& progress) {
+  Compiler(data, mapper, iso, tables).Run(progress);
+}
+
+void GeoDatabase::Tables::BuildIndexes() {
+  slash16_first.assign(65537, 0);
+  size_t r = 0;
+  for (uint32_t h = 0; h < 65536; ++h) {
+    uint32_t address = h << 16;
+    while (r + 1 < range_start.size() && range_start[r + 1] <= address) ++r;
+    slash16_first[h] = static_cast<uint32_t>(r);
+  }
+  slash16_first[65536] = static_cast<uint32_t>(range_start.size() - 1);
+  entity_index.clear();
+  for (size_t i = 0; i < entities.size(); ++i) {
+    entity_index.emplace(EntityIndexKey(entities[i].type, entities[i].code), static_cast<EntityId>(i));
+  }
+  info.ranges = range_start.size();
+  info.slash24_runs = run_start.size();
+}
+
+uint32_t GeoDatabase::Tables::RangeOf(uint32_t address) const {
+  uint32_t h = address >> 16;
+  const uint32_t* begin = range_start.data() + slash16_first[h] + 1;
+  const uint32_t* end = range_start.data() + slash16_first[h + 1] + 1;
+  // Buckets hold a few dozen ranges at most in practice: a branch-light lower search is enough.
+  size_t length = static_cast<size_t>(end - begin);
+  const uint32_t* base = begin;
+  while (length > 0) {
+    size_t half = length / 2;
+    if (base[half] <= address) {
+      base += half + 1;
+      length -= half + 1;
+    } else {
+      length = half;
+    }
+  }
+  return static_cast<uint32_t>(base - range_start.data()) - 1;
+}
+
+uint32_t GeoDatabase::Tables::RunOf(uint32_t slash24) const {
+  auto it = std::upper_bound(run_start.begin(), run_start.end(), slash24);
+  return static_cast<uint32_t>(it - run_start.begin()) - 1;
+}
+
+}  // namespace vigil::geo

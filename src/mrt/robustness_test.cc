@@ -1,0 +1,11 @@
+#include <gtest/gtest.h>
+
+#include "mrt/mrt.h"
+
+namespace vigil::mrt {
+namespace {
+
+TEST(RobustnessTest, Placeholder) { SUCCEED(); }
+
+}  // namespace
+}  // namespace vigil::mrt

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace vigil::probe {
+
+// Whole file as bytes; gzip files are inflated (detected by their magic bytes, not their name).
+Result<std::string> ReadTextFile(const std::string& path);
+// Writes path.tmp.<pid> and renames it over path, so readers never see half a file.
+Status WriteFileAtomically(const std::string& path, std::string_view contents);
+// Lines without their terminator ('\r' before '\n' dropped too).
+std::vector<std::string_view> SplitLines(std::string_view text);
+std::vector<std::string_view> Split(std::string_view text, char separator);
+
+}  // namespace vigil::probe

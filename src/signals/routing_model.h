@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "signals/ipv4_prefix.h"
+
+namespace vigil::signals {
+
+// Which peers are full-feed and which prefixes are visible (IODA's definitions, see docs/signals.md).
+struct VisibilityOptions {
+  // A peer is full-feed when it carries more than this many IPv4 prefixes (IODA: 400,000)...
+  int64_t full_feed_min_prefixes = 400000;
+  // ...or, when > 0, at least this fraction of the largest peer table (small worlds, test files).
+  double full_feed_fraction = 0;
+  // A prefix is visible when carried by more than this fraction of the full-feed peers.
+  double visibility = 0.5;
+
+  bool IsFullFeed(int64_t prefixes, int64_t largest_table) const;
+  // Smallest number of full-feed peers that makes a prefix visible among `full_feed_peers`.
+  int64_t MinCarriers(int64_t full_feed_peers) const;
+};
+
+// Per-peer IPv4 prefix tables (peers of all collectors in one pool, ids assigned by the caller) and the
+// per-entity visible /24 counts they imply. Two implementations: the fast VisibilityModel and a slow,
+// obviously correct one that tests compare it with.
+class RoutingModel {
+ public:
+  virtual ~RoutingModel() = default;
+
+  // ADD-PATH aware: a peer carries a prefix while at least one of its path ids for it is announced
+  // (path id 0 without ADD-PATH).
+  virtual void Announce(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) = 0;
+  virtual void Withdraw(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) = 0;
+  // The peer's session left ESTABLISHED, or a new RIB replaces its table: it carries nothing.
+  virtual void VoidPeer(uint32_t peer) = 0;
+
+  // Visible /24s per entity now (one slot per entity of the partition the model was built with).
+  virtual std::vector<int64_t> Evaluate() = 0;
+
+  // Figures of the last Evaluate() (for logs and tests).
+  struct Summary {
+    int64_t peers = 0;
+    int64_t full_feed_peers = 0;
+    int64_t largest_table = 0;
+    int64_t visible_prefixes = 0;
+    int64_t visible_slash24s = 0;
+  };
+  virtual Summary LastSummary() const = 0;
+  virtual int64_t PeerPrefixCount(uint32_t peer) const = 0;
+
+  // Peer tables to and from bytes, for state kept between runs (models that cannot say so).
+  virtual bool CanSaveTables() const { return false; }
+  virtual void SaveTables(std::string& out) { out.clear(); }
+  virtual Status LoadTables(std::string_view) { return Status::Error("this routing model keeps no state"); }
+};
+
+}  // namespace vigil::signals

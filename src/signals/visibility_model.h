@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "base/result.h"
+#include "signals/entity_partition.h"
+#include "signals/routing_model.h"
+
+namespace vigil::signals {
+
+// Every IPv4 prefix ever seen, interned to a dense id (open addressing on the 40-bit prefix key), with an
+// order by (network, length) kept for the visibility sweep. Ids are never reused: the set of distinct
+// prefixes grows slowly (about 1M on the real Internet), so per-peer tables can be bitsets over ids.
+class PrefixUniverse {
+ public:
+  static constexpr uint32_t kNone = ~uint32_t{0};
+
+  uint32_t Intern(Ipv4Prefix prefix);
+  uint32_t Find(Ipv4Prefix prefix) const;
+  Ipv4Prefix At(uint32_t id) const { return Ipv4Prefix::FromKey(keys_[id]); }
+  uint32_t size() const { return uint32_t(keys_.size()); }
+  // Ids in (network, length) order.
+  const std::vector<uint32_t>& SortedIds();
+
+ private:
+  void Grow();
+  struct Slot {
+    uint64_t key_plus_one = 0;  // 0 = empty
+    uint32_t id = 0;
+  };
+  std::vector<uint64_t> keys_;  // by id
+  std::vector<Slot> slots_;     // one cache line per probe: key and id side by side
+  std::vector<uint32_t> sorted_;
+  size_t sorted_count_ = 0;        // ids below this are in sorted_
+  uint64_t last_key_ = 0;
+  uint32_t last_id_ = kNone;
+};
+
+// The fast routing model. Per peer, a bitset over prefix ids (128 KiB per full table of 1M prefixes; a
+// side index of (prefix, path id) only for peers that use ADD-PATH); per prefix, the number of full-feed
+// peers carrying it, kept up to date on every announce and withdraw. Evaluate() re-derives full-feed status,
+// and recomputes the visible set only when some prefix crossed the threshold since the last bin.
+class VisibilityModel final : public RoutingModel {
+ public:
+  VisibilityModel(VisibilityOptions options, const Slash24Counter* counter);
+  ~VisibilityModel() override;
+
+  void Announce(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) override;
+  void Withdraw(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) override;
+  void VoidPeer(uint32_t peer) override;
+  std::vector<int64_t> Evaluate() override;
+  Summary LastSummary() const override { return summary_; }
+  int64_t PeerPrefixCount(uint32_t peer) const override;
+
+  // Address space covered by visible prefixes as of the last Evaluate() (sorted, disjoint).
+  const std::vector<AddressInterval>& VisibleIntervals() const { return visible_intervals_; }
+
+  // Peer tables (not the options or counter) to and from bytes, for state kept between runs. The prefix
+  // list is append-only, so its encoding is kept and extended rather than redone per save.
+  bool CanSaveTables() const override { return true; }
+  void SaveTables(std::string& out) override;
+  Status LoadTables(std::string_view bytes) override;
+
+ private:
+  struct PathIndex {
+    std::unordered_set<uint64_t> paths;            // prefix id << 32 | path id
+    std::unordered_map<uint32_t, uint32_t> count;  // prefix id -> announced paths
+  };
+  struct Peer {
+    std::vector<uint64_t> bits;
+    int64_t prefixes = 0;
+    bool full_feed = false;
+    std::unique_ptr<PathIndex> paths;
+  };
+
+  Peer& PeerAt(uint32_t peer);
+  void SetCarried(Peer& p, uint32_t id);
+  void ClearCarried(Peer& p, uint32_t id);
+  void AdjustFullFeedCounts(const Peer& p, int delta);
+  void RebuildVisible();
+
+  VisibilityOptions options_;
+  const Slash24Counter* counter_;
+  PrefixUniverse universe_;
+  std::vector<Peer> peers_;
+  std::vector<uint16_t> full_feed_count_;  // by prefix id
+  std::vector<uint64_t> visible_;          // bitset by prefix id, as of the last Evaluate()
+  std::vector<uint32_t> touched_;          // ids whose full_feed_count_ changed since the last Evaluate()
+  int64_t min_carriers_ = -1;
+  bool evaluated_ = false;
+  std::vector<AddressInterval> visible_intervals_;
+  std::vector<int64_t> counts_;
+  Summary summary_;
+  std::string encoded_prefixes_;
+  uint32_t encoded_prefix_count_ = 0;
+  int64_t encoded_last_key_ = 0;
+};
+
+}  // namespace vigil::signals

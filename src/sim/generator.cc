@@ -1,0 +1,693 @@
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "sim/mrt_writer.h"
+#include "sim/sim.h"
+#include "sim/timeline.h"
+#include "sim/tzif.h"
+#include "sim/world.h"
+
+namespace vigil::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr int64_t kUpdateFileSeconds = 300;
+constexpr int kIdle = 1, kConnect = 2, kOpenSent = 4, kOpenConfirm = 5, kEstablished = 6;
+
+std::string FileStamp(UnixSeconds t) {
+  std::string text = FormatRfc3339(t);  // 2022-01-05T11:00:00Z
+  return text.substr(0, 4) + text.substr(5, 2) + text.substr(8, 2) + "." + text.substr(11, 2) + text.substr(14, 2);
+}
+
+Status WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) return Status::Error(path.string() + ": write failed");
+  return Status::Ok();
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    if (c != '\n') out += c;
+  }
+  return out + "\"";
+}
+
+// ----- BGP ----------------------------------------------------------------------------------------------
+
+enum class ActionType : uint8_t { kEventEdge, kFlapEdge, kPeerDown, kPeerUp, kChurn };
+
+struct Action {
+  UnixSeconds t = 0;
+  uint32_t seq = 0;
+  ActionType type = ActionType::kChurn;
+  int8_t delta = 0;
+  int peer = 0;
+  int target = 0;  // event index (edges), prefix (flaps, churn)
+};
+
+struct RecordRef {
+  UnixSeconds t = 0;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+};
+
+class BgpSimulation {
+ public:
+  BgpSimulation(const Scenario& scenario, const World& world, const std::vector<ResolvedEvent>& events,
+                const SimOptions& options)
+      : scenario_(scenario), world_(world), events_(events), options_(options) {}
+
+  Status Run(const fs::path& outdir, SimSummary& summary) {
+    size_t peers = world_.peers.size();
+    announced_.assign(peers, std::vector<uint8_t>(world_.prefixes.size(), 0));
+    variant_.assign(peers, std::vector<uint8_t>(world_.prefixes.size(), 0));
+    withdrawn_.assign(peers, std::vector<int16_t>(static_cast<size_t>(world_.scenario_units), 0));
+    peer_up_.assign(peers, true);
+    for (size_t p = 0; p < peers; ++p) {
+      for (size_t i = 0; i < world_.prefixes.size(); ++i) announced_[p][i] = Desired(static_cast<int>(p), static_cast<int>(i));
+    }
+    carried_.assign(peers, 0);
+    for (size_t p = 0; p < peers; ++p) {
+      for (size_t i = 0; i < world_.prefixes.size(); ++i) carried_[p] += announced_[p][i];
+    }
+    buffers_.resize(world_.collectors.size());
+    refs_.resize(world_.collectors.size());
+    PlanActions();
+    for (const auto& c : world_.collectors) {
+      fs::create_directories(outdir / "mrt" / c.name);
+    }
+    VIGIL_RETURN_IF_ERROR(WriteRibs(outdir, summary));
+    for (const Action& a : actions_) Apply(a);
+    return WriteUpdates(outdir, summary);
+  }
+
+  int64_t FullFeedPrefixes() const {
+    int64_t best = 0;
+    for (int64_t c : carried_) best = std::max(best, c);
+    return best;
+  }
+
+ private:
+  bool InGap(int collector, UnixSeconds t) const {
+    for (const auto& g : scenario_.noise.collector_gaps) {
+      if (g.collector == world_.collectors[static_cast<size_t>(collector)].name && t >= g.start && t < g.end) return true;
+    }
+    return false;
+  }
+
+  bool Desired(int p, int prefix) const {
+    const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
+    if (!peer_up_[static_cast<size_t>(p)]) return false;
+    if (!world_.PeerCarries(world_.peers[static_cast<size_t>(p)], pre.unit)) return false;
+    if (pre.unit < world_.scenario_units && withdrawn_[static_cast<size_t>(p)][static_cast<size_t>(pre.unit)] > 0) return false;
+    auto it = flaps_.find(FlapKey(p, prefix));
+    return it == flaps_.end() || it->second == 0;
+  }
+  static uint64_t FlapKey(int p, int prefix) { return (static_cast<uint64_t>(p) << 32) | static_cast<uint32_t>(prefix); }
+
+  void Add(UnixSeconds t, ActionType type, int peer, int target, int8_t delta) {
+    if (t >= scenario_.end) return;
+    actions_.push_back({std::max(t, scenario_.start), 0, type, delta, peer, target});
+  }
+
+  void PlanActions() {
+    Rng rng = Rng(scenario_.seed).Fork("bgp-actions");
+    // Event edges, each peer hearing them after its own propagation delay.
+    for (size_t e = 0; e < events_.size(); ++e) {
+      if (events_[e].spec->kind != EventKind::kWithdraw || events_[e].units.empty()) continue;
+      for (size_t w = 0; w < events_[e].windows.size(); ++w) {
+        const EventWindow& win = events_[e].windows[w];
+        for (size_t p = 0; p < world_.peers.size(); ++p) {
+          UnixSeconds d1 = 2 + static_cast<UnixSeconds>(Mix64(p * 131 + w, e * 7 + 1) % 40);
+          UnixSeconds d2 = 2 + static_cast<UnixSeconds>(Mix64(p * 131 + w, e * 7 + 2) % 40);
+          Add(win.start + d1, ActionType::kEventEdge, static_cast<int>(p), static_cast<int>(e), +1);
+          Add(win.end + d2, ActionType::kEventEdge, static_cast<int>(p), static_cast<int>(e), -1);
+        }
+      }
+    }
+    // Flaps: short withdraw/re-announce, mostly of small prefixes and more-specifics.
+    std::vector<int> small, more_specific;
+    for (size_t i = 0; i < world_.prefixes.size(); ++i) {
+      const Prefix& pre = world_.prefixes[i];
+      if (pre.more_specific) more_specific.push_back(static_cast<int>(i));
+      else if (pre.len >= 22) small.push_back(static_cast<int>(i));
+    }
+    double rate = scenario_.noise.flaps_per_hour / 3600.0;
+    if (rate > 0 && !(small.empty() && more_specific.empty())) {
+      for (double t = static_cast<double>(scenario_.start);;) {
+        t += -std::log(1.0 - rng.Uniform()) / rate;
+        if (t >= static_cast<double>(scenario_.end)) break;
+        const auto& pool = (more_specific.empty() || (!small.empty() && rng.Chance(0.5))) ? small : more_specific;
+        int prefix = pool[rng.Below(pool.size())];
+        UnixSeconds start = static_cast<UnixSeconds>(t);
+        UnixSeconds duration = static_cast<UnixSeconds>(std::exp(rng.Uniform(std::log(20.0), std::log(900.0))));
+        if (rng.Chance(0.6)) {
+          for (size_t p = 0; p < world_.peers.size(); ++p) {
+            UnixSeconds d = static_cast<UnixSeconds>(rng.Below(20));
+            Add(start + d, ActionType::kFlapEdge, static_cast<int>(p), prefix, +1);
+            Add(start + duration + d, ActionType::kFlapEdge, static_cast<int>(p), prefix, -1);
+          }
+        } else {
+          int p = static_cast<int>(rng.Below(world_.peers.size()));
+          Add(start, ActionType::kFlapEdge, p, prefix, +1);
+          Add(start + duration, ActionType::kFlapEdge, p, prefix, -1);
+        }
+      }
+    }
+    // Background churn: path changes that keep the prefix reachable (real update files are never empty).
+    double churn_per_peer_file = options_.full_table ? 600 : 2;
+    for (UnixSeconds w = BinStart(scenario_.start, kUpdateFileSeconds); w < scenario_.end; w += kUpdateFileSeconds) {
+      int64_t count = static_cast<int64_t>(churn_per_peer_file * static_cast<double>(world_.peers.size()) *
+                                           rng.Uniform(0.5, 1.5));
+      for (int64_t i = 0; i < count; ++i) {
+        UnixSeconds t = w + static_cast<UnixSeconds>(rng.Below(kUpdateFileSeconds));
+        int p = static_cast<int>(rng.Below(world_.peers.size()));
+        int prefix = static_cast<int>(rng.Below(world_.prefixes.size()));
+        if (t >= scenario_.start) Add(t, ActionType::kChurn, p, prefix, 0);
+      }
+    }
+    // Peer resets, and every session of a collector after it comes back from a gap.
+    for (const auto& reset : scenario_.noise.peer_resets) {
+      for (size_t c = 0; c < world_.collectors.size(); ++c) {
+        if (world_.collectors[c].name != reset.collector) continue;
+        int p = world_.collectors[c].peers[static_cast<size_t>(reset.peer)];
+        Add(reset.at, ActionType::kPeerDown, p, 0, 0);
+        Add(reset.at + 30 + static_cast<UnixSeconds>(rng.Below(90)), ActionType::kPeerUp, p, 0, 0);
+      }
+    }
+    for (const auto& gap : scenario_.noise.collector_gaps) {
+      for (size_t c = 0; c < world_.collectors.size(); ++c) {
+        if (world_.collectors[c].name != gap.collector) continue;
+        for (int p : world_.collectors[c].peers) {
+          Add(gap.end, ActionType::kPeerDown, p, 0, 0);
+          Add(gap.end + 1, ActionType::kPeerUp, p, 0, 0);
+        }
+      }
+    }
+    for (size_t i = 0; i < actions_.size(); ++i) actions_[i].seq = static_cast<uint32_t>(i);
+    std::stable_sort(actions_.begin(), actions_.end(), [](const Action& a, const Action& b) { return a.t < b.t; });
+  }
+
+  Bgp4mpSession Session(int p) const {
+    const Peer& peer = world_.peers[static_cast<size_t>(p)];
+    const CollectorInfo& c = world_.collectors[static_cast<size_t>(peer.collector)];
+    return {peer.asn, world_.collector_as, peer.ip, c.local_ip};
+  }
+
+  const std::string& Attributes(int p, int unit, int variant) {
+    const Peer& peer = world_.peers[static_cast<size_t>(p)];
+    world_.AsPath(peer, unit, variant, path_);
+    PathAttributes a;
+    a.as_path = path_.data();
+    a.as_path_len = path_.size();
+    a.next_hop = peer.ip;
+    a.community = peer.community;
+    a.has_med = peer.index % 3 == 1;
+    a.med = static_cast<uint32_t>(Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(unit)) % 200);
+    attributes_.clear();
+    AppendAttributes(attributes_, a);
+    return attributes_;
+  }
+
+  void Emit(int collector, UnixSeconds t, size_t before) {
+    std::string& buffer = buffers_[static_cast<size_t>(collector)];
+    if (t >= scenario_.end || InGap(collector, t)) {
+      buffer.resize(before);
+      return;
+    }
+    // Split what was appended into its records.
+    size_t pos = before;
+    while (pos < buffer.size()) {
+      uint32_t length = 12 + ((static_cast<uint32_t>(static_cast<unsigned char>(buffer[pos + 8])) << 24) |
+                              (static_cast<uint32_t>(static_cast<unsigned char>(buffer[pos + 9])) << 16) |
+                              (static_cast<uint32_t>(static_cast<unsigned char>(buffer[pos + 10])) << 8) |
+                              static_cast<uint32_t>(static_cast<unsigned char>(buffer[pos + 11])));
+      refs_[static_cast<size_t>(collector)].push_back({t, pos, length});
+      pos += length;
+    }
+  }
+
+  // Brings the peer's announced state for `prefixes` in line with what it should carry, emitting UPDATEs.
+  void Sync(int p, UnixSeconds t, const std::vector<int>& prefixes) {
+    std::vector<std::pair<uint32_t, int>> withdrawn;
+    std::vector<int> announce;
+    for (int prefix : prefixes) {
+      bool want = Desired(p, prefix);
+      uint8_t& have = announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)];
+      if (want == static_cast<bool>(have)) continue;
+      have = want;
+      const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
+      if (want) announce.push_back(prefix);
+      else withdrawn.emplace_back(pre.addr, pre.len);
+    }
+    EmitChanges(p, t, withdrawn, announce);
+  }
+
+  void EmitChanges(int p, UnixSeconds t, const std::vector<std::pair<uint32_t, int>>& withdrawn,
+                   const std::vector<int>& announce) {
+    if (withdrawn.empty() && announce.empty()) return;
+    int collector = world_.peers[static_cast<size_t>(p)].collector;
+    std::string& buffer = buffers_[static_cast<size_t>(collector)];
+    size_t before = buffer.size();
+    Bgp4mpSession session = Session(p);
+    static const std::string kNoAttributes;
+    static const std::vector<std::pair<uint32_t, int>> kNone;
+    size_t per_update = MaxPrefixesPerUpdate(0);
+    for (size_t i = 0; i < withdrawn.size(); i += per_update) {
+      std::vector<std::pair<uint32_t, int>> part(withdrawn.begin() + static_cast<long>(i),
+                                                 withdrawn.begin() + static_cast<long>(std::min(withdrawn.size(), i + per_update)));
+      AppendUpdate(buffer, t, session, part, kNoAttributes, kNone);
+    }
+    // Prefixes of one unit share their attributes: one UPDATE per unit and path variant.
+    for (size_t i = 0; i < announce.size();) {
+      const Prefix& first = world_.prefixes[static_cast<size_t>(announce[i])];
+      int variant = variant_[static_cast<size_t>(p)][static_cast<size_t>(announce[i])];
+      std::vector<std::pair<uint32_t, int>> nlri;
+      size_t j = i;
+      while (j < announce.size() && world_.prefixes[static_cast<size_t>(announce[j])].unit == first.unit &&
+             variant_[static_cast<size_t>(p)][static_cast<size_t>(announce[j])] == variant && nlri.size() < 500) {
+        const Prefix& pre = world_.prefixes[static_cast<size_t>(announce[j])];
+        nlri.emplace_back(pre.addr, pre.len);
+        ++j;
+      }
+      AppendUpdate(buffer, t, session, kNone, Attributes(p, first.unit, variant), nlri);
+      i = j;
+    }
+    Emit(collector, t, before);
+  }
+
+  void Apply(const Action& a) {
+    std::vector<int> touched;
+    switch (a.type) {
+      case ActionType::kEventEdge: {
+        for (int u : events_[static_cast<size_t>(a.target)].units) {
+          withdrawn_[static_cast<size_t>(a.peer)][static_cast<size_t>(u)] += a.delta;
+          const Unit& unit = world_.units[static_cast<size_t>(u)];
+          for (int i = 0; i < unit.prefix_count; ++i) touched.push_back(unit.first_prefix + i);
+        }
+        Sync(a.peer, a.t, touched);
+        break;
+      }
+      case ActionType::kFlapEdge:
+        flaps_[FlapKey(a.peer, a.target)] += a.delta;
+        touched.push_back(a.target);
+        Sync(a.peer, a.t, touched);
+        break;
+      case ActionType::kChurn: {
+        auto& have = announced_[static_cast<size_t>(a.peer)][static_cast<size_t>(a.target)];
+        if (!have) break;
+        auto& variant = variant_[static_cast<size_t>(a.peer)][static_cast<size_t>(a.target)];
+        variant ^= 1;
+        EmitChanges(a.peer, a.t, {}, {a.target});
+        break;
+      }
+      case ActionType::kPeerDown: {
+        if (!peer_up_[static_cast<size_t>(a.peer)]) break;
+        peer_up_[static_cast<size_t>(a.peer)] = false;
+        std::fill(announced_[static_cast<size_t>(a.peer)].begin(), announced_[static_cast<size_t>(a.peer)].end(), 0);
+        int collector = world_.peers[static_cast<size_t>(a.peer)].collector;
+        size_t before = buffers_[static_cast<size_t>(collector)].size();
+        AppendStateChange(buffers_[static_cast<size_t>(collector)], a.t, Session(a.peer), kEstablished, kIdle);
+        Emit(collector, a.t, before);
+        break;
+      }
+      case ActionType::kPeerUp: {
+        if (peer_up_[static_cast<size_t>(a.peer)]) break;
+        peer_up_[static_cast<size_t>(a.peer)] = true;
+        int collector = world_.peers[static_cast<size_t>(a.peer)].collector;
+        std::string& buffer = buffers_[static_cast<size_t>(collector)];
+        size_t before = buffer.size();
+        Bgp4mpSession session = Session(a.peer);
+        AppendStateChange(buffer, a.t, session, kIdle, kConnect);
+        AppendStateChange(buffer, a.t, session, kConnect, kOpenSent);
+        AppendStateChange(buffer, a.t, session, kOpenSent, kOpenConfirm);
+        AppendStateChange(buffer, a.t, session, kOpenConfirm, kEstablished);
+        Emit(collector, a.t, before);
+        touched.resize(world_.prefixes.size());
+        for (size_t i = 0; i < touched.size(); ++i) touched[i] = static_cast<int>(i);
+        Sync(a.peer, a.t + 2, touched);  // the whole table again
+        break;
+      }
+    }
+  }
+
+  Status WriteRibs(const fs::path& outdir, SimSummary& summary) {
+    std::vector<int> order(world_.prefixes.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::sort(order.begin(), order.end(), [&](int x, int y) {
+      const Prefix& a = world_.prefixes[static_cast<size_t>(x)];
+      const Prefix& b = world_.prefixes[static_cast<size_t>(y)];
+      return a.addr != b.addr ? a.addr < b.addr : a.len < b.len;
+    });
+    UnixSeconds t = scenario_.start;
+    int level = options_.full_table ? 1 : 6;
+    for (size_t c = 0; c < world_.collectors.size(); ++c) {
+      const CollectorInfo& collector = world_.collectors[c];
+      GzipFileWriter writer;
+      fs::path path = outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + ".gz");
+      VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), level));
+      std::string out;
+      std::vector<MrtPeerEntry> entries;
+      for (int p : collector.peers) {
+        const Peer& peer = world_.peers[static_cast<size_t>(p)];
+        entries.push_back({peer.bgp_id, peer.ip, peer.asn});
+      }
+      AppendPeerIndexTable(out, t, collector.bgp_id, "", entries);
+      // Attributes of the last unit seen, per peer: consecutive prefixes of a unit share them.
+      std::vector<int> cached_unit(collector.peers.size(), -1);
+      std::vector<std::string> cached(collector.peers.size());
+      uint32_t sequence = 0;
+      RibRecordBuilder rib;
+      for (int prefix : order) {
+        const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
+        bool any = false;
+        for (size_t k = 0; k < collector.peers.size(); ++k) {
+          int p = collector.peers[k];
+          if (!announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)]) continue;
+          if (!any) {
+            rib.Begin(out, t, sequence++, pre.addr, pre.len);
+            any = true;
+          }
+          if (cached_unit[k] != pre.unit) {
+            cached[k] = Attributes(p, pre.unit, 0);
+            cached_unit[k] = pre.unit;
+          }
+          // Most routes were learned when the session came up; the rest changed since.
+          uint64_t h = Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit));
+          UnixSeconds learned = (h & 7) < 6 ? static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(p), 99) % (90 * 86400))
+                                           : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
+          uint32_t originated = static_cast<uint32_t>(t - 3600 - learned);
+          rib.AddEntry(out, static_cast<uint16_t>(k), originated, cached[k]);
+          ++summary.rib_entries;
+        }
+        if (any) {
+          rib.Finish(out);
+          ++summary.rib_records;
+        }
+        if (out.size() > (1 << 22)) {
+          summary.mrt_bytes += static_cast<int64_t>(out.size());
+          VIGIL_RETURN_IF_ERROR(writer.Write(out));
+          out.clear();
+        }
+      }
+      summary.mrt_bytes += static_cast<int64_t>(out.size());
+      VIGIL_RETURN_IF_ERROR(writer.Write(out));
+      VIGIL_RETURN_IF_ERROR(writer.Close());
+      ++summary.mrt_files;
+    }
+    return Status::Ok();
+  }
+
+  Status WriteUpdates(const fs::path& outdir, SimSummary& summary) {
+    int level = options_.full_table ? 1 : 6;
+    for (size_t c = 0; c < world_.collectors.size(); ++c) {
+      auto& refs = refs_[c];
+      std::stable_sort(refs.begin(), refs.end(), [](const RecordRef& a, const RecordRef& b) { return a.t < b.t; });
+      size_t next = 0;
+      for (UnixSeconds w = BinStart(scenario_.start, kUpdateFileSeconds); w < scenario_.end; w += kUpdateFileSeconds) {
+        // A file window wholly inside a collector gap: no file, except an empty first and last one (a
+        // collector that stops writing records).
+        bool in_gap = false, gap_edge = false;
+        for (const auto& g : scenario_.noise.collector_gaps) {
+          if (g.collector != world_.collectors[c].name) continue;
+          if (w >= g.start && w + kUpdateFileSeconds <= g.end) {
+            in_gap = true;
+            gap_edge = BinStart(g.start + kUpdateFileSeconds - 1, kUpdateFileSeconds) == w ||
+                       BinStart(g.end, kUpdateFileSeconds) - kUpdateFileSeconds == w;
+          }
+        }
+        size_t first = next;
+        while (next < refs.size() && refs[next].t < w + kUpdateFileSeconds) ++next;
+        if (in_gap && !gap_edge) continue;
+        GzipFileWriter writer;
+        fs::path path = outdir / "mrt" / world_.collectors[c].name / ("updates." + FileStamp(w) + ".gz");
+        VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), level));
+        std::string out;
+        for (size_t i = first; i < next; ++i) {
+          out.append(buffers_[c], refs[i].offset, refs[i].length);
+          ++summary.update_records;
+        }
+        summary.mrt_bytes += static_cast<int64_t>(out.size());
+        VIGIL_RETURN_IF_ERROR(writer.Write(out));
+        VIGIL_RETURN_IF_ERROR(writer.Close());
+        ++summary.mrt_files;
+      }
+    }
+    return Status::Ok();
+  }
+
+  const Scenario& scenario_;
+  const World& world_;
+  const std::vector<ResolvedEvent>& events_;
+  const SimOptions& options_;
+  std::vector<std::vector<uint8_t>> announced_, variant_;
+  std::vector<std::vector<int16_t>> withdrawn_;
+  std::unordered_map<uint64_t, int> flaps_;
+  std::vector<bool> peer_up_;
+  std::vector<int64_t> carried_;
+  std::vector<Action> actions_;
+  std::vector<std::string> buffers_;
+  std::vector<std::vector<RecordRef>> refs_;
+  std::vector<uint32_t> path_;
+  std::string attributes_;
+};
+
+// ----- probing ------------------------------------------------------------------------------------------
+
+Status WriteProbeRounds(const Scenario& scenario, const World& world, const std::vector<ResolvedEvent>& events,
+                        const fs::path& dir, SimSummary& summary) {
+  fs::create_directories(dir);
+  std::vector<int> probed;
+  for (size_t b = 0; b < world.blocks.size(); ++b) {
+    if (world.blocks[b].probed) probed.push_back(static_cast<int>(b));
+  }
+  summary.probed_blocks = static_cast<int64_t>(probed.size());
+  std::vector<TimeZone> zones;
+  for (const auto& r : world.regions) {
+    auto zone = TimeZone::Load(r.spec.tz);
+    if (!zone.ok()) return zone.status();
+    zones.push_back(std::move(*zone));
+  }
+  Rng rng = Rng(scenario.seed).Fork("probing");
+  std::vector<double> belief(world.blocks.size(), 0.99);
+  std::vector<uint8_t> unreachable(world.blocks.size());
+  std::vector<float> throttle_rtt(world.blocks.size()), throttle_loss(world.blocks.size());
+  const int64_t round = scenario.round_s;
+  const double loss = scenario.noise.probe_loss;
+  std::string text;
+  for (UnixSeconds t = BinStart(scenario.start + round - 1, round); t + round <= scenario.end; t += round) {
+    bool gap = false;
+    for (const auto& g : scenario.noise.probe_gaps) gap = gap || (t + round > g.start && t < g.end);
+    if (gap) continue;
+    UnixSeconds mid = t + round / 2;
+    std::fill(unreachable.begin(), unreachable.end(), 0);
+    std::fill(throttle_rtt.begin(), throttle_rtt.end(), 0.0f);
+    std::fill(throttle_loss.begin(), throttle_loss.end(), 0.0f);
+    for (const ResolvedEvent& ev : events) {
+      bool active = false;
+      for (const auto& w : ev.windows) active = active || (w.start <= mid && mid < w.end);
+      if (!active) continue;
+      for (int b : ev.blocks) {
+        if (ev.spec->kind == EventKind::kThrottle) {
+          throttle_rtt[static_cast<size_t>(b)] = std::max(throttle_rtt[static_cast<size_t>(b)], static_cast<float>(ev.spec->rtt_ms));
+          throttle_loss[static_cast<size_t>(b)] = std::max(throttle_loss[static_cast<size_t>(b)], static_cast<float>(ev.spec->loss));
+        } else {
+          unreachable[static_cast<size_t>(b)] = 1;
+        }
+      }
+    }
+    std::vector<double> local_hour(world.regions.size());
+    for (size_t r = 0; r < zones.size(); ++r) {
+      auto offset = zones[r].OffsetAt(mid);
+      if (!offset.ok()) return offset.status();
+      local_hour[r] = static_cast<double>(((mid + *offset) % 86400 + 86400) % 86400) / 3600.0;
+    }
+    text.clear();
+    text += "#vigil-probe-round v1 start=" + std::to_string(t) + " round_s=" + std::to_string(round) + " prober=sim\n";
+    char line[256];
+    for (int b : probed) {
+      const Block& block = world.blocks[static_cast<size_t>(b)];
+      double hour = local_hour[static_cast<size_t>(block.region)];
+      // Home networks answer less at night: responsiveness peaks mid-afternoon local time.
+      double availability = std::clamp(
+          block.availability * (1.0 + block.diurnal_amp * std::cos(2 * M_PI * (hour - 15.0) / 24.0)), 0.05, 0.98);
+      double p_reply = unreachable[static_cast<size_t>(b)] ? 0.0
+                                                           : availability * (1 - loss) * (1 - throttle_loss[static_cast<size_t>(b)]);
+      double base_rtt = block.base_rtt_ms * (1.0 + 0.12 * std::max(0.0, std::cos(2 * M_PI * (hour - 21.0) / 24.0)));
+      if (throttle_rtt[static_cast<size_t>(b)] > base_rtt) base_rtt = throttle_rtt[static_cast<size_t>(b)];
+      int sent = 0, replies = 0;
+      std::string rtts;
+      auto probe = [&] {
+        ++sent;
+        if (!rng.Chance(p_reply)) return false;
+        ++replies;
+        char value[32];
+        std::snprintf(value, sizeof value, "%s%.1f", rtts.empty() ? "" : ",", base_rtt * rng.Uniform(0.88, 1.18));
+        rtts += value;
+        return true;
+      };
+      for (int i = 0; i < 3; ++i) probe();
+      while (replies == 0 && sent < 15) probe();  // adaptive: keep asking until a reply or the budget ends
+      double& b_prev = belief[static_cast<size_t>(b)];
+      if (replies > 0) {
+        b_prev = 0.99;
+      } else {
+        double miss = std::pow(1.0 - availability * (1 - loss), sent);
+        b_prev = std::clamp(b_prev * miss / (b_prev * miss + (1 - b_prev)), 0.001, 0.99);
+      }
+      const char* state = b_prev >= 0.9 ? "up" : b_prev <= 0.1 ? "down" : "unknown";
+      uint32_t addr = block.net << 8;
+      std::snprintf(line, sizeof line, "%u.%u.%u.0/24\t%s\t%.3f\t%d\t%d\t%s\n", addr >> 24, (addr >> 16) & 255,
+                    (addr >> 8) & 255, state, b_prev, sent, replies, rtts.empty() ? "-" : rtts.c_str());
+      text += line;
+    }
+    VIGIL_RETURN_IF_ERROR(WriteText(dir / ("probe-round." + FileStamp(t) + ".tsv"), text));
+    ++summary.probe_files;
+  }
+  return Status::Ok();
+}
+
+// ----- geo, truth, annotations, config ------------------------------------------------------------------
+
+Status WriteGeo(const World& world, const fs::path& dir) {
+  fs::create_directories(dir);
+  std::string geo, asn;
+  char line[512];
+  for (size_t i = 0; i < world.blocks.size();) {
+    size_t j = i + 1;
+    while (j < world.blocks.size() && world.blocks[j].net == world.blocks[j - 1].net + 1 &&
+           world.blocks[j].region == world.blocks[i].region && world.blocks[j].asn == world.blocks[i].asn) {
+      ++j;
+    }
+    std::string first = FormatIpv4(world.blocks[i].net << 8);
+    std::string last = FormatIpv4((world.blocks[j - 1].net << 8) | 255);
+    const RegionInfo& region = world.regions[static_cast<size_t>(world.blocks[i].region)];
+    const AsnInfo& holder = world.asns[static_cast<size_t>(world.blocks[i].asn)];
+    std::snprintf(line, sizeof line, "%s,%s,%s,%s,,%s,,%.4f,%.4f,%s\n", first.c_str(), last.c_str(),
+                  region.spec.country.c_str(), region.spec.code.c_str(), CsvField(region.spec.name).c_str(),
+                  region.spec.lat, region.spec.lon, region.spec.tz.c_str());
+    geo += line;
+    std::snprintf(line, sizeof line, "%s,%s,%u,%s\n", first.c_str(), last.c_str(), holder.asn, CsvField(holder.name).c_str());
+    asn += line;
+    i = j;
+  }
+  VIGIL_RETURN_IF_ERROR(WriteText(dir / "geo-ipv4.csv", geo));
+  return WriteText(dir / "asn-ipv4.csv", asn);
+}
+
+Status WriteTruth(const Scenario& scenario, const std::vector<TruthEvent>& truth, const fs::path& path) {
+  OrderedJson root;
+  root["scenario"] = scenario.name;
+  root["start"] = FormatRfc3339(scenario.start);
+  root["end"] = FormatRfc3339(scenario.end);
+  OrderedJson events = OrderedJson::array();
+  for (const TruthEvent& t : truth) {
+    OrderedJson e;
+    e["id"] = t.id;
+    e["entity"] = t.entity;
+    e["kind"] = t.kind;
+    e["share"] = t.share;
+    e["implied"] = t.implied;
+    e["start"] = FormatRfc3339(t.start);
+    e["end"] = FormatRfc3339(t.end);
+    events.push_back(e);
+  }
+  root["events"] = events;
+  OrderedJson schedules = OrderedJson::array();
+  for (const EventSpec& e : scenario.events) {
+    if (!e.daily) continue;
+    schedules.push_back({{"id", e.id}, {"entity", e.entity.Text()}, {"on_from", e.daily->on_from},
+                         {"on_to", e.daily->on_to}, {"tz", e.daily->tz}, {"first_day", e.first_day},
+                         {"last_day", e.last_day}});
+  }
+  root["schedules"] = schedules;
+  OrderedJson gaps = OrderedJson::array();
+  for (const auto& g : scenario.noise.collector_gaps) {
+    gaps.push_back({{"collector", g.collector}, {"start", FormatRfc3339(g.start)}, {"end", FormatRfc3339(g.end)}});
+  }
+  root["collector_gaps"] = gaps;
+  OrderedJson probe_gaps = OrderedJson::array();
+  for (const auto& g : scenario.noise.probe_gaps) {
+    probe_gaps.push_back({{"start", FormatRfc3339(g.start)}, {"end", FormatRfc3339(g.end)}});
+  }
+  root["probe_gaps"] = probe_gaps;
+  return WriteText(path, root.dump(2) + "\n");
+}
+
+Status WriteAnnotations(const Scenario& scenario, const fs::path& path) {
+  OrderedJson list = OrderedJson::array();
+  for (const auto& a : scenario.annotations) {
+    list.push_back({{"entity", a.entity.Text()}, {"kind", a.kind}, {"start", FormatRfc3339(a.start)},
+                    {"end", FormatRfc3339(a.end)}, {"text", a.text}, {"source_url", a.source_url}});
+  }
+  return WriteText(path, list.dump(2) + "\n");
+}
+
+}  // namespace
+
+Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& outdir_text, const SimOptions& options) {
+  fs::path outdir(outdir_text);
+  std::error_code ec;
+  fs::create_directories(outdir, ec);
+  if (ec) return Status::Error(outdir_text + ": cannot create: " + ec.message());
+  auto world = World::Build(scenario, options.full_table);
+  if (!world.ok()) return world.status().WithContext(scenario.name);
+  int64_t scenario_prefixes = static_cast<int64_t>(world->prefixes.size());
+  world->AddBackground(options.full_table ? options.full_table_prefixes : std::max<int64_t>(1000, 3 * scenario_prefixes),
+                       scenario.seed);
+  auto events = ResolveEvents(scenario, *world);
+  if (!events.ok()) return events.status();
+  SimSummary summary;
+  summary.prefixes = static_cast<int64_t>(world->prefixes.size());
+  summary.slash24s = static_cast<int64_t>(world->blocks.size());
+  summary.peers = static_cast<int64_t>(world->peers.size());
+  // Only what this run writes is in OUTDIR: stale files of an earlier run would be ingested too.
+  for (const char* sub : {"mrt", "probe", "geo"}) fs::remove_all(outdir / sub, ec);
+
+  VIGIL_RETURN_IF_ERROR(WriteGeo(*world, outdir / "geo"));
+  auto clock_start = std::chrono::steady_clock::now();
+  BgpSimulation bgp(scenario, *world, *events, options);
+  VIGIL_RETURN_IF_ERROR(bgp.Run(outdir, summary));
+  summary.mrt_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
+  VIGIL_RETURN_IF_ERROR(WriteProbeRounds(scenario, *world, *events, outdir / "probe", summary));
+  std::vector<TruthEvent> truth = BuildTruth(scenario, *world, *events);
+  summary.truth_events = static_cast<int64_t>(truth.size());
+  VIGIL_RETURN_IF_ERROR(WriteTruth(scenario, truth, outdir / "truth.json"));
+  VIGIL_RETURN_IF_ERROR(WriteAnnotations(scenario, outdir / "annotations.json"));
+
+  // Full-feed peers carry every prefix; partial ones at most half. The threshold sits between, low enough
+  // that a full-feed peer stays "full" while a national outage takes a country's prefixes away.
+  summary.full_feed_min_prefixes = static_cast<int64_t>(0.65 * static_cast<double>(bgp.FullFeedPrefixes()));
+  OrderedJson config;
+  config["scenario"] = scenario.name;
+  config["seed"] = scenario.seed;
+  config["start"] = FormatRfc3339(scenario.start);
+  config["end"] = FormatRfc3339(scenario.end);
+  config["full_feed_min_prefixes"] = summary.full_feed_min_prefixes;
+  config["probe_round_s"] = scenario.round_s;
+  OrderedJson collectors = OrderedJson::array();
+  for (const auto& c : scenario.collectors) {
+    collectors.push_back({{"name", c.name}, {"peers", c.peers}, {"full_feed_peers", c.full_feed_peers}});
+  }
+  config["collectors"] = collectors;
+  config["prefixes"] = summary.prefixes;
+  config["slash24s"] = summary.slash24s;
+  config["probed_blocks"] = summary.probed_blocks;
+  VIGIL_RETURN_IF_ERROR(WriteText(outdir / "sim-config.json", config.dump(2) + "\n"));
+  return summary;
+}
+
+}  // namespace vigil::sim

@@ -1,0 +1,410 @@
+#include "sim/world.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace vigil::sim {
+namespace {
+
+// Address space handed out to the scenario's countries, one /8 at a time: blocks that belong to RIPE NCC
+// and other RIRs in real life, so paths and prefixes look familiar in dumps. Nothing depends on the choice.
+constexpr uint32_t kScenarioSlash8s[] = {2,  5,  31, 37, 46, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88,
+                                         89, 90, 91, 92, 93, 94, 95, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217};
+// Peers of route collectors are mostly transit providers and large networks.
+constexpr uint32_t kPeerAsns[] = {3356,  1299,  174,   2914,  3257,  6939,  6453,  6762,  9002,  20485, 8359,  3333,
+                                  34549, 39120, 57866, 13030, 6830,  1273,  5511,  7018,  701,   3320,  6461,  49544,
+                                  24482, 37100, 58511, 47692, 211398, 3130,  4637,  7660,  2497,  293,   852,   6724,
+                                  8220,  12779, 16347, 25091, 31019, 35280, 42473, 50304, 61955, 64289, 398465, 137409};
+constexpr uint32_t kTier1[] = {3356, 1299, 174, 2914, 3257, 6453, 6762, 6830, 701, 7018, 3320, 5511, 6461, 1273};
+constexpr uint32_t kRegionalTransit[] = {20485, 31133, 12389, 9002, 1299, 3356, 174, 6762, 3216, 8359, 9049, 35104};
+
+int PickPrefixLength(Rng& rng, int max_size) {
+  // Share of prefixes by length in today's IPv4 table (roughly): most are /24, a long tail of larger blocks.
+  static constexpr struct { int len; double weight; } kLengths[] = {
+      {24, 0.45}, {23, 0.12}, {22, 0.15}, {21, 0.08}, {20, 0.08}, {19, 0.05}, {18, 0.03}, {17, 0.02}, {16, 0.02}};
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    double u = rng.Uniform(), acc = 0;
+    for (const auto& l : kLengths) {
+      acc += l.weight;
+      if (u < acc) {
+        if ((1 << (24 - l.len)) <= max_size) return l.len;
+        break;
+      }
+    }
+  }
+  int len = 24;
+  while (len > 16 && (1 << (24 - (len - 1))) <= max_size) --len;
+  return len;
+}
+
+struct PendingUnit {
+  uint32_t net = 0;  // first /24 (address >> 8)
+  int len = 24;
+  int region = 0, asn = 0;
+  std::vector<std::pair<uint32_t, int>> more_specifics;  // (net, len)
+};
+
+}  // namespace
+
+std::string FormatIpv4(uint32_t addr) {
+  char buffer[20];
+  std::snprintf(buffer, sizeof buffer, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255);
+  return buffer;
+}
+
+int World::CountryIndex(const std::string& code) const {
+  for (size_t i = 0; i < countries.size(); ++i) {
+    if (countries[i].code == code) return static_cast<int>(i);
+  }
+  return -1;
+}
+int World::RegionIndex(const std::string& code) const {
+  for (size_t i = 0; i < regions.size(); ++i) {
+    if (regions[i].spec.code == code) return static_cast<int>(i);
+  }
+  return -1;
+}
+int World::AsnIndex(uint32_t asn) const {
+  for (size_t i = 0; i < asns.size(); ++i) {
+    if (asns[i].asn == asn) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<int> World::BlocksOf(const EntityRef& entity) const {
+  std::vector<int> out;
+  int country = entity.type == "country" ? CountryIndex(entity.code) : -2;
+  int region = entity.type == "region" ? RegionIndex(entity.code) : -2;
+  int asn = entity.type == "asn" ? AsnIndex(static_cast<uint32_t>(std::strtoul(entity.code.c_str(), nullptr, 10))) : -2;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const Block& b = blocks[i];
+    if (b.region == region || b.asn == asn || regions[static_cast<size_t>(b.region)].country == country) {
+      out.push_back(static_cast<int>(i));
+    }
+  }
+  return out;
+}
+
+int World::PrefixesCarriedBy(const Peer& peer) const {
+  int count = 0;
+  for (size_t u = 0; u < units.size(); ++u) {
+    if (PeerCarries(peer, static_cast<int>(u))) count += units[u].prefix_count;
+  }
+  return count;
+}
+
+void World::AsPath(const Peer& peer, int unit_index, int variant, std::vector<uint32_t>& path) const {
+  const Unit& unit = units[static_cast<size_t>(unit_index)];
+  uint64_t key = (static_cast<uint64_t>(peer.collector) << 40) ^ (static_cast<uint64_t>(peer.index) << 32) ^ seed_;
+  uint64_t h = Mix64(key, static_cast<uint64_t>(unit.origin) * 4 + static_cast<uint64_t>(variant));
+  uint32_t tail[2];
+  int tail_len = 0;
+  const std::vector<uint32_t>* ups = nullptr;
+  if (unit.asn >= 0) {
+    const AsnInfo& holder = asns[static_cast<size_t>(unit.asn)];
+    if (holder.synthetic && !holder.upstreams.empty()) {
+      // Small local networks buy transit from the country's incumbent.
+      tail[tail_len++] = holder.upstreams[0];
+      int up_index = AsnIndex(holder.upstreams[0]);
+      ups = up_index >= 0 ? &asns[static_cast<size_t>(up_index)].upstreams : nullptr;
+    } else {
+      ups = &holder.upstreams;
+    }
+  }
+  tail[tail_len++] = unit.origin;
+  uint32_t upstream;
+  if (ups && !ups->empty()) {
+    upstream = (*ups)[h % ups->size()];
+  } else {
+    upstream = kRegionalTransit[Mix64(unit.origin, 7) % std::size(kRegionalTransit)];
+  }
+  uint32_t hops[8];
+  int n = 0;
+  hops[n++] = peer.asn;
+  if (peer.asn != upstream && ((h >> 8) % 3) != 0) hops[n++] = kTier1[(h >> 12) % std::size(kTier1)];
+  hops[n++] = upstream;
+  if (unit.asn < 0 && ((h >> 20) % 2) == 0) hops[n++] = static_cast<uint32_t>(1000 + Mix64(unit.origin, 11) % 60000);
+  for (int i = 0; i < tail_len; ++i) hops[n++] = tail[i];
+  // No AS twice (an upstream that is also the peer, a tier-1 that is also the upstream, ...).
+  path.clear();
+  for (int i = 0; i < n; ++i) {
+    if (std::find(path.begin(), path.end(), hops[i]) == path.end()) path.push_back(hops[i]);
+  }
+  if (path.back() != unit.origin) path.push_back(unit.origin);
+  int prepends = ((h >> 24) % 6 == 0) ? 1 + static_cast<int>((h >> 28) % 2) : 0;
+  for (int i = 0; i < prepends; ++i) path.push_back(unit.origin);
+}
+
+Result<World> World::Build(const Scenario& scenario, bool full_table) {
+  World world;
+  world.seed_ = scenario.seed;
+  Rng rng = Rng(scenario.seed).Fork("world");
+  world.countries = scenario.countries;
+  for (const auto& region : scenario.regions) {
+    world.regions.push_back({region, world.CountryIndex(region.country)});
+  }
+  for (const auto& spec : scenario.asns) {
+    AsnInfo info{spec.asn, spec.name, spec.country, spec.upstreams, false};
+    if (info.upstreams.empty()) {
+      uint32_t a = kRegionalTransit[rng.Below(std::size(kRegionalTransit))];
+      uint32_t b = kRegionalTransit[rng.Below(std::size(kRegionalTransit))];
+      info.upstreams.push_back(a);
+      if (b != a) info.upstreams.push_back(b);
+    }
+    world.asns.push_back(info);
+  }
+
+  // Which ASN holds how many /24s of each region (largest remainder), the rest to a per-country
+  // "other networks" ASN whose transit is the country's largest listed holder.
+  std::vector<std::vector<std::pair<int, int64_t>>> holders(world.regions.size());
+  std::map<int, int> synthetic_of_country;
+  std::vector<int64_t> held_by_asn(world.asns.size(), 0);
+  for (size_t r = 0; r < world.regions.size(); ++r) {
+    const RegionSpec& region = world.regions[r].spec;
+    std::vector<std::pair<int, double>> shares;
+    for (size_t a = 0; a < scenario.asns.size(); ++a) {
+      for (const auto& [code, share] : scenario.asns[a].regions) {
+        if (code == region.code && share > 0) shares.emplace_back(static_cast<int>(a), share);
+      }
+    }
+    int64_t assigned = 0;
+    std::vector<std::pair<double, int>> remainders;
+    for (size_t i = 0; i < shares.size(); ++i) {
+      double exact = shares[i].second * static_cast<double>(region.slash24s);
+      int64_t whole = static_cast<int64_t>(std::floor(exact + 1e-9));
+      holders[r].emplace_back(shares[i].first, whole);
+      assigned += whole;
+      remainders.emplace_back(exact - static_cast<double>(whole), static_cast<int>(i));
+    }
+    double total_share = 0;
+    for (const auto& s : shares) total_share += s.second;
+    int64_t listed_target = static_cast<int64_t>(std::llround(total_share * static_cast<double>(region.slash24s)));
+    std::stable_sort(remainders.begin(), remainders.end(), [](auto& x, auto& y) { return x.first > y.first; });
+    for (size_t i = 0; i < remainders.size() && assigned < listed_target; ++i, ++assigned) {
+      holders[r][static_cast<size_t>(remainders[i].second)].second++;
+    }
+    for (const auto& [a, n] : holders[r]) held_by_asn[static_cast<size_t>(a)] += n;
+    int64_t rest = region.slash24s - assigned;
+    if (rest > 0) {
+      int country = world.regions[r].country;
+      if (!synthetic_of_country.count(country)) {
+        synthetic_of_country[country] = static_cast<int>(world.asns.size());
+        AsnInfo other;
+        other.asn = 4200000000u + static_cast<uint32_t>(country);
+        other.name = "Other networks (" + world.countries[static_cast<size_t>(country)].code + ")";
+        other.country = world.countries[static_cast<size_t>(country)].code;
+        other.synthetic = true;
+        world.asns.push_back(other);
+        held_by_asn.push_back(0);
+      }
+      holders[r].emplace_back(synthetic_of_country[country], rest);
+    }
+  }
+  for (auto& [country, index] : synthetic_of_country) {
+    int best = -1;
+    for (size_t a = 0; a < scenario.asns.size(); ++a) {
+      if (world.asns[a].country == world.countries[static_cast<size_t>(country)].code &&
+          (best < 0 || held_by_asn[a] > held_by_asn[static_cast<size_t>(best)])) {
+        best = static_cast<int>(a);
+      }
+    }
+    if (best >= 0) world.asns[static_cast<size_t>(index)].upstreams = {world.asns[static_cast<size_t>(best)].asn};
+  }
+
+  // Address allocation: each country draws from its own /8s.
+  std::vector<std::vector<uint32_t>> country_slash8s(world.countries.size());
+  size_t next_slash8 = 0;
+  std::vector<uint32_t> cursor(world.countries.size(), 0), limit(world.countries.size(), 0);
+  auto take_slash8 = [&](size_t country) -> bool {
+    if (next_slash8 >= std::size(kScenarioSlash8s)) return false;
+    uint32_t first = kScenarioSlash8s[next_slash8++] << 16;  // in /24 units
+    cursor[country] = first + static_cast<uint32_t>(rng.Below(64)) * 16;
+    limit[country] = first + (1u << 16);
+    country_slash8s[country].push_back(first);
+    return true;
+  };
+  std::vector<PendingUnit> pending;
+  for (size_t r = 0; r < world.regions.size(); ++r) {
+    size_t country = static_cast<size_t>(world.regions[r].country);
+    for (const auto& [asn, count] : holders[r]) {
+      int64_t remaining = count;
+      int max_size = 1;
+      while (max_size * 2 <= std::max<int64_t>(1, count / 6) && max_size < 256) max_size *= 2;
+      while (remaining > 0) {
+        int len = PickPrefixLength(rng, static_cast<int>(std::min<int64_t>(remaining, max_size)));
+        uint32_t size = 1u << (24 - len);
+        if (rng.Chance(0.15)) cursor[country] += static_cast<uint32_t>(1 + rng.Below(8));  // unused space
+        uint32_t start = (cursor[country] + size - 1) & ~(size - 1);
+        if (limit[country] == 0 || start + size > limit[country]) {
+          if (!take_slash8(country)) return Status::Error("scenario needs more address space than the simulator has");
+          start = (cursor[country] + size - 1) & ~(size - 1);
+        }
+        PendingUnit unit{start, len, static_cast<int>(r), asn, {}};
+        if (size >= 4 && rng.Chance(0.3)) {
+          int extra = 1 + static_cast<int>(rng.Below(3));
+          for (int k = 0; k < extra; ++k) {
+            int ms_len = len + 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(24 - len)));
+            uint32_t ms_size = 1u << (24 - ms_len);
+            uint32_t ms_net = start + static_cast<uint32_t>(rng.Below(size / ms_size)) * ms_size;
+            std::pair<uint32_t, int> ms{ms_net, ms_len};
+            if (std::find(unit.more_specifics.begin(), unit.more_specifics.end(), ms) == unit.more_specifics.end()) {
+              unit.more_specifics.push_back(ms);
+            }
+          }
+          std::sort(unit.more_specifics.begin(), unit.more_specifics.end(),
+                    [](auto& x, auto& y) { return x.first != y.first ? x.first < y.first : x.second < y.second; });
+        }
+        pending.push_back(std::move(unit));
+        cursor[country] = start + size;
+        remaining -= size;
+      }
+    }
+  }
+  // A unit may hold more /24s than the chunk needed when it is the last; trim by only counting what the
+  // region asked for is unnecessary: PickPrefixLength never exceeds `remaining`.
+  std::sort(pending.begin(), pending.end(), [](const PendingUnit& x, const PendingUnit& y) { return x.net < y.net; });
+
+  std::vector<double> region_rtt(world.regions.size());
+  for (auto& v : region_rtt) v = rng.Uniform(30, 150);
+  for (const PendingUnit& p : pending) {
+    Unit unit;
+    unit.region = p.region;
+    unit.asn = p.asn;
+    unit.origin = world.asns[static_cast<size_t>(p.asn)].asn;
+    unit.first_prefix = static_cast<int>(world.prefixes.size());
+    unit.first_block = static_cast<int>(world.blocks.size());
+    int index = static_cast<int>(world.units.size());
+    world.prefixes.push_back({p.net << 8, static_cast<uint8_t>(p.len), false, index});
+    for (const auto& [net, len] : p.more_specifics) {
+      if (len == p.len) continue;
+      world.prefixes.push_back({net << 8, static_cast<uint8_t>(len), true, index});
+    }
+    unit.prefix_count = static_cast<int>(world.prefixes.size()) - unit.first_prefix;
+    uint32_t size = 1u << (24 - p.len);
+    for (uint32_t k = 0; k < size; ++k) {
+      Block b;
+      b.net = p.net + k;
+      b.region = p.region;
+      b.asn = p.asn;
+      b.unit = index;
+      b.probed = rng.Chance(scenario.blocks_fraction);
+      b.availability = static_cast<float>(rng.Uniform(0.35, 0.95));
+      b.diurnal_amp = static_cast<float>(rng.Uniform(0.05, 0.35));
+      b.base_rtt_ms = static_cast<float>(region_rtt[static_cast<size_t>(p.region)] + rng.Uniform(0, 30));
+      world.blocks.push_back(b);
+    }
+    unit.block_count = static_cast<int>(size);
+    world.units.push_back(unit);
+  }
+  world.scenario_units = static_cast<int>(world.units.size());
+
+  // Collectors and their peers.
+  for (size_t c = 0; c < scenario.collectors.size(); ++c) {
+    const CollectorSpec& spec = scenario.collectors[c];
+    CollectorInfo info;
+    info.name = spec.name;
+    uint32_t lan = (80u << 24) | (249u << 16) | ((208u + static_cast<uint32_t>(c)) << 8);  // an IXP-like LAN
+    info.local_ip = lan | 254;
+    info.bgp_id = (193u << 24) | (0u << 16) | (4u << 8) | static_cast<uint32_t>(c + 1);
+    int peers = spec.peers, full = spec.full_feed_peers;
+    if (full_table && c == 0) {
+      peers = std::max(peers, 24);
+      full = std::max(full, 20);
+    }
+    std::vector<uint32_t> pool(std::begin(kPeerAsns), std::end(kPeerAsns));
+    Rng peer_rng = rng.Fork(spec.name);
+    for (int i = 0; i < peers; ++i) {
+      Peer peer;
+      peer.collector = static_cast<int>(c);
+      peer.index = i;
+      if (!pool.empty()) {
+        size_t pick = peer_rng.Below(pool.size());
+        peer.asn = pool[pick];
+        pool.erase(pool.begin() + static_cast<long>(pick));
+      } else {
+        peer.asn = 64600 + static_cast<uint32_t>(i);
+      }
+      peer.ip = lan | static_cast<uint32_t>(1 + i);
+      peer.bgp_id = peer.ip;
+      peer.full_feed = i < full;
+      peer.carry_share = peer.full_feed ? 1.0 : peer_rng.Uniform(0.1, 0.5);
+      peer.community = peer.asn < 65536 && peer_rng.Chance(0.6) ? (peer.asn << 16) | (1000 + static_cast<uint32_t>(peer_rng.Below(9000))) : 0;
+      info.peers.push_back(static_cast<int>(world.peers.size()));
+      world.peers.push_back(peer);
+    }
+    world.collectors.push_back(info);
+  }
+  return world;
+}
+
+void World::AddBackground(int64_t target_prefixes, uint64_t seed) {
+  Rng rng = Rng(seed).Fork("background");
+  std::vector<uint32_t> slash8s;
+  for (uint32_t s = 1; s <= 223; ++s) {
+    bool reserved = s == 10 || s == 100 || s == 127 || s == 169 || s == 172 || s == 192 || s == 198 || s == 203;
+    bool scenario = std::find(std::begin(kScenarioSlash8s), std::end(kScenarioSlash8s), s) != std::end(kScenarioSlash8s);
+    if (!reserved && !scenario) slash8s.push_back(s);
+  }
+  // Background prefix lengths: today's table by count.
+  static constexpr struct { int len; double weight; } kLengths[] = {
+      {24, 0.60}, {23, 0.10}, {22, 0.13}, {21, 0.06}, {20, 0.05}, {19, 0.03}, {18, 0.015}, {17, 0.008}, {16, 0.007}};
+  int64_t space = static_cast<int64_t>(slash8s.size()) << 16;  // /24s
+  int64_t origins = std::max<int64_t>(50, target_prefixes / 13);
+  size_t slash8 = 0;
+  uint32_t cursor = slash8s[0] << 16, limit = (slash8s[0] + 1) << 16;
+  int64_t made = 0;
+  while (made < target_prefixes) {
+    double u = rng.Uniform(), acc = 0;
+    int len = 24;
+    for (const auto& l : kLengths) {
+      acc += l.weight;
+      if (u < acc) {
+        len = l.len;
+        break;
+      }
+    }
+    uint32_t size = 1u << (24 - len);
+    // Spread the table over the free space: leave gaps in proportion to what is left.
+    int64_t left = space - static_cast<int64_t>(cursor - (slash8s[0] << 16));
+    int64_t slack = left / std::max<int64_t>(1, (target_prefixes - made)) - 8;
+    if (slack > 1) cursor += static_cast<uint32_t>(rng.Below(static_cast<uint64_t>(slack)));
+    uint32_t start = (cursor + size - 1) & ~(size - 1);
+    while (start + size > limit) {
+      if (++slash8 >= slash8s.size()) return;
+      cursor = slash8s[slash8] << 16;
+      limit = (slash8s[slash8] + 1) << 16;
+      start = cursor;
+    }
+    Unit unit;
+    double z = rng.Uniform();
+    uint64_t origin_index = static_cast<uint64_t>(static_cast<double>(origins) * z * z * z);
+    uint64_t h = Mix64(origin_index, 0xa5);
+    unit.origin = (h & 3) == 0 ? 131072 + static_cast<uint32_t>(h % 270000) : 1000 + static_cast<uint32_t>(h % 60000);
+    unit.first_prefix = static_cast<int>(prefixes.size());
+    int index = static_cast<int>(units.size());
+    prefixes.push_back({start << 8, static_cast<uint8_t>(len), false, index});
+    if (size >= 4 && rng.Chance(0.3)) {
+      int extra = 1 + static_cast<int>(rng.Below(3));
+      uint32_t last_net = 0;
+      int last_len = 0;
+      for (int k = 0; k < extra; ++k) {  // ascending, distinct more-specifics
+        int ms_len = len + 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(24 - len)));
+        uint32_t ms_size = 1u << (24 - ms_len);
+        uint32_t slot = static_cast<uint32_t>(rng.Below(size / ms_size));
+        uint32_t net = start + slot * ms_size;
+        if (net < last_net || (net == last_net && ms_len <= last_len)) continue;
+        prefixes.push_back({net << 8, static_cast<uint8_t>(ms_len), true, index});
+        last_net = net;
+        last_len = ms_len;
+      }
+    }
+    unit.prefix_count = static_cast<int>(prefixes.size()) - unit.first_prefix;
+    made += unit.prefix_count;
+    units.push_back(unit);
+    cursor = start + size;
+  }
+}
+
+}  // namespace vigil::sim

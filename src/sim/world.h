@@ -1,0 +1,116 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/rng.h"
+#include "sim/scenario.h"
+
+namespace vigil::sim {
+
+inline uint64_t Mix64(uint64_t a, uint64_t b) {
+  uint64_t z = a * 0x9e3779b97f4a7c15ULL + b + 0x632be59bd9b4e019ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+inline double MixUnit(uint64_t a, uint64_t b) { return static_cast<double>(Mix64(a, b) >> 11) * 0x1.0p-53; }
+
+// One announced IPv4 prefix.
+struct Prefix {
+  uint32_t addr = 0;  // network address, host order
+  uint8_t len = 24;
+  bool more_specific = false;  // announced under a covering prefix of the same unit
+  int unit = 0;
+};
+
+// A routing unit: one covering prefix and its more-specifics, all held by one ASN in one region. Withdraw
+// events and their fractions work on whole units, so a withdrawn unit leaves no covering route behind.
+struct Unit {
+  int region = -1;        // -1: background space outside the scenario (full-table mode)
+  int asn = -1;           // index into World::asns; -1: background origin `origin`
+  uint32_t origin = 0;    // origin AS number
+  int first_prefix = 0, prefix_count = 0;
+  int first_block = 0, block_count = 0;  // the unit's /24s in World::blocks (none for background)
+};
+
+// One /24 of the scenario's space.
+struct Block {
+  uint32_t net = 0;  // address >> 8
+  int region = 0, asn = 0, unit = 0;
+  bool probed = false;
+  float availability = 0.7f;  // reply probability of its ever-responsive addresses at the daily mean
+  float diurnal_amp = 0.2f;
+  float base_rtt_ms = 50;
+};
+
+struct AsnInfo {
+  uint32_t asn = 0;
+  std::string name, country;
+  std::vector<uint32_t> upstreams;
+  bool synthetic = false;  // holds a region's space not given to any listed ASN
+};
+
+struct RegionInfo {
+  RegionSpec spec;
+  int country = 0;
+};
+
+struct Peer {
+  int collector = 0;
+  int index = 0;  // within the collector
+  uint32_t asn = 0;
+  uint32_t ip = 0;
+  uint32_t bgp_id = 0;
+  bool full_feed = true;
+  double carry_share = 1.0;  // partial peers carry this share of units
+  uint32_t community = 0;    // peer-specific community value (asn:community)
+};
+
+struct CollectorInfo {
+  std::string name;
+  uint32_t bgp_id = 0;
+  uint32_t local_ip = 0;
+  std::vector<int> peers;  // indices into World::peers
+};
+
+class World {
+ public:
+  static Result<World> Build(const Scenario& scenario, bool full_table);
+  // Adds about `target_prefixes` prefixes of the rest of the Internet (not in the geo world) with their
+  // own origins, so that a national outage removes a realistic share of a peer's table, not all of it.
+  void AddBackground(int64_t target_prefixes, uint64_t seed);
+
+  std::vector<CountrySpec> countries;
+  std::vector<RegionInfo> regions;
+  std::vector<AsnInfo> asns;
+  std::vector<Unit> units;       // scenario units first, then background (full table)
+  std::vector<Prefix> prefixes;  // grouped by unit, in address order within a unit
+  std::vector<Block> blocks;     // address order
+  std::vector<Peer> peers;
+  std::vector<CollectorInfo> collectors;
+  int scenario_units = 0;
+  uint32_t collector_as = 12654;  // the route collector's own AS (RIS's)
+
+  bool PeerCarries(const Peer& peer, int unit) const {
+    return peer.full_feed || MixUnit(0xca771e5ULL ^ (static_cast<uint64_t>(peer.collector) << 32 | peer.index), unit) <
+                                 peer.carry_share;
+  }
+  // AS path from `peer` to the unit's origin; variant 0 is the usual path, 1 an alternative seen during churn.
+  void AsPath(const Peer& peer, int unit, int variant, std::vector<uint32_t>& path) const;
+  int PrefixesCarriedBy(const Peer& peer) const;
+
+  // Entities: index ranges of blocks by membership.
+  std::vector<int> BlocksOf(const EntityRef& entity) const;
+  int CountryIndex(const std::string& code) const;
+  int RegionIndex(const std::string& code) const;
+  int AsnIndex(uint32_t asn) const;
+
+ private:
+  uint64_t seed_ = 0;
+};
+
+std::string FormatIpv4(uint32_t addr);
+
+}  // namespace vigil::sim
