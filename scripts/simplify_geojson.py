@@ -33,6 +33,17 @@ def douglas_peucker(points, tolerance):
     return [p for p, k in zip(points, keep) if k]
 
 
+def signed_area(ring):
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:])) / 2
+
+
+def orient(ring, clockwise):
+    """d3-geo reads polygons on the sphere: exterior rings clockwise, holes counter-clockwise (the opposite
+    of RFC 7946's advice), or a region becomes the whole globe minus itself."""
+    is_clockwise = signed_area(ring) < 0
+    return ring if is_clockwise == clockwise else ring[::-1]
+
+
 def simplify_ring(ring, tolerance, precision):
     out = douglas_peucker(ring, tolerance)
     out = [[round(x, precision), round(y, precision)] for x, y in out]
@@ -56,7 +67,8 @@ def main():
             rings = [simplify_ring(r, tolerance, precision) for r in polygon]
             if rings[0] is None:
                 continue  # an islet smaller than the tolerance
-            out_polygons.append([r for r in rings if r is not None])
+            rings = [r for r in rings if r is not None]
+            out_polygons.append([orient(r, i == 0) for i, r in enumerate(rings)])
         p = f["properties"]
         features.append({"type": "Feature",
                          "properties": {"ISO_3166_2": p["ISO_3166_2"], "name": p.get("ADM1_EN", "")},

@@ -548,10 +548,25 @@ HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vecto
 
   if (top == "healthz") {
     if (!read) return wrong_method();
-    std::lock_guard lock(impl.store_mu);
     auto ds = impl.store.ListDatasources();
     Json body = {{"status", ds.ok() ? "ok" : "error"}, {"store", ds.ok() ? "ok" : ds.message()},
                  {"uptime_s", NowSeconds() - impl.started_at}};
+    // The span of the data lets the dashboard open on the newest week that has any (cached: health checks
+    // come often and the span changes once per bin).
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    if (auto cached = impl.cache.Get("healthz-span", std::max<int64_t>(impl.options.cache_ttl_s, 5))) {
+      std::sscanf(cached->c_str(), "%ld %ld", &first, &last);
+    } else if (ds.ok()) {
+      for (const auto& d : *ds) {
+        auto span = impl.store.SeriesSpan(d.name);
+        if (!span.ok() || !span->has_value()) continue;
+        first = std::min(first, (*span)->first);
+        last = std::max(last, (*span)->second + d.step_s);
+      }
+    }
+    if (ds.ok()) impl.cache.Put("healthz-span", std::to_string(first) + " " + std::to_string(last));
+    body["data_from"] = first == INT64_MAX ? Json(nullptr) : Json(first);
+    body["data_until"] = last == INT64_MIN ? Json(nullptr) : Json(last);
     return JsonResponse(ds.ok() ? 200 : 503, body);
   }
   if (top == "metrics" && parts.size() == 1) return read ? HandleMetrics(impl) : wrong_method();
@@ -561,7 +576,6 @@ HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vecto
 
   if (top == "v2") {
     if (!read) return wrong_method();
-    std::lock_guard lock(impl.store_mu);
     if (parts.size() >= 2 && parts[1] == "signals") {
       if (parts.size() >= 3 && parts[2] == "raw") return HandleSignalsRaw(impl, request, parts);
     } else if (parts.size() == 3 && parts[1] == "outages") {
@@ -577,7 +591,6 @@ HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vecto
   }
 
   if (top == "api" && parts.size() >= 3 && parts[1] == "v1") {
-    std::lock_guard lock(impl.store_mu);
     const std::string& what = parts[2];
     if (what == "annotations") return HandleAnnotations(impl, request, parts);
     if (what == "webhooks") return HandleWebhooks(impl, request, parts);
@@ -720,7 +733,6 @@ HttpResponse HandleMetrics(Api::Impl& impl) {
   std::string out = impl.metrics.Render();
   char line[256];
   int64_t now = NowSeconds();
-  std::lock_guard lock(impl.store_mu);
   auto datasources = impl.store.ListDatasources();
   out += "# HELP vigil_ingest_lag_seconds Seconds between now and the end of the newest bin, by datasource.\n";
   out += "# TYPE vigil_ingest_lag_seconds gauge\n";

@@ -92,6 +92,11 @@ Status ParseListen(const std::string& text, std::string& host, int& port);
 // variable VIGIL_ADMIN_TOKEN. An empty result means writes are disabled.
 Result<std::string> LoadAdminToken(const std::string& path);
 
+// Adds the annotations of a JSON file ([{"entity":"region/KZ-ALA","kind":…,"start":…,"end":…,"text":…,
+// "source_url":…}], the simulator's annotations.json) that are not stored yet (same entity, kind and start);
+// returns how many were added.
+Result<int> ImportAnnotations(store::Store& store, const std::string& path);
+
 // HTTP/1.1 server in front of an Api.
 class Server {
  public:

@@ -134,7 +134,7 @@ struct Api::Impl {
 
   store::Store& store;
   ApiOptions options;
-  std::recursive_mutex store_mu;  // the Store interface promises no thread safety
+  // No lock around the store: the Store interface serialises its calls itself.
   HttpMetrics metrics;
   DataCache cache;
   WebhookState webhooks;

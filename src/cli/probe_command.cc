@@ -36,6 +36,11 @@ void Fail(const std::string& message) {
   SetExitCode(1);
 }
 
+void FailIngest(const std::string& message) {
+  std::fprintf(stderr, "vigil ingest probe: %s\n", message.c_str());
+  SetExitCode(1);
+}
+
 Result<probe::SocketKind> ParseSocketKind(const std::string& name) {
   if (name == "auto") return probe::SocketKind::kAuto;
   if (name == "raw") return probe::SocketKind::kRaw;
@@ -222,21 +227,22 @@ struct IngestFlags {
   std::string geo_dir = "node_modules/@ip-location-db";
   std::string geo_source = "geolite2";
   std::string geo_cache = "var/geo-cache";
+  bool verbose = false;
 };
 
 void IngestProbeLogs(const IngestFlags& flags) {
   auto files = probe::RoundLogFiles(flags.paths);
-  if (!files.ok()) return Fail(files.message());
+  if (!files.ok()) return FailIngest(files.message());
   geo::OpenOptions geo_options;
   geo_options.geo_dir = flags.geo_dir;
   geo_options.source = flags.geo_source;
   geo_options.cache_dir = flags.geo_cache;
   auto geo = geo::GeoDatabase::Open(geo_options);
-  if (!geo.ok()) return Fail("--geo " + flags.geo_dir + ": " + geo.message());
+  if (!geo.ok()) return FailIngest("--geo " + flags.geo_dir + ": " + geo.message());
   auto store = store::OpenStore(flags.store);
-  if (!store.ok()) return Fail("--store " + flags.store + ": " + store.message());
+  if (!store.ok()) return FailIngest("--store " + flags.store + ": " + store.message());
   Status registered = probe::RegisterProbeDatasources(**store);
-  if (!registered.ok()) return Fail("--store " + flags.store + ": " + registered.message());
+  if (!registered.ok()) return FailIngest("--store " + flags.store + ": " + registered.message());
   probe::GeoEntityDirectory directory(**geo);
   size_t ingested = 0, skipped = 0, failed = 0;
   for (const auto& file : *files) {
@@ -248,8 +254,10 @@ void IngestProbeLogs(const IngestFlags& flags) {
       ++skipped;
     } else {
       ++ingested;
-      std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
-                  FormatRfc3339(report->start).c_str(), report->blocks, report->entities, report->points);
+      if (flags.verbose) {
+        std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
+                    FormatRfc3339(report->start).c_str(), report->blocks, report->entities, report->points);
+      }
     }
   }
   std::printf("probe round logs: %zu ingested, %zu already in the store, %zu failed\n", ingested, skipped, failed);
@@ -304,6 +312,7 @@ void InstallProbeCommand(CLI::App& root) {
   logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 or dbip")->default_val("geolite2");
   logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
       ->default_val("var/geo-cache");
+  logs->add_flag("-v,--verbose", ingest_flags.verbose, "Print one line per ingested file");
   logs->callback([] { IngestProbeLogs(ingest_flags); });
 }
 

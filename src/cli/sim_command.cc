@@ -77,6 +77,12 @@ void InstallEvalCommand(CLI::App& root) {
       SetExitCode(1);
       return;
     }
+    bool plain_path = store_uri.find("://") == std::string::npos && store_uri.rfind("sqlite:", 0) != 0;
+    if (plain_path && !std::filesystem::exists(store_uri)) {
+      std::fprintf(stderr, "vigil eval: --store %s: no such store\n", store_uri.c_str());
+      SetExitCode(1);
+      return;
+    }
     auto store = store::OpenStore(store_uri);
     if (!store.ok()) {
       std::fprintf(stderr, "vigil eval: %s\n", store.message().c_str());

@@ -71,7 +71,7 @@ struct AddressInfo {
   std::string source_state1; // the database's own first-level subdivision name
   std::string city;
   std::string tz;
-  uint32_t asn = 0;          // 0 when unknown (IPv6: not resolved)
+  uint32_t asn = 0;          // 0 when unknown
   std::string asn_org;
 };
 

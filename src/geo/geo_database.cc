@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -85,7 +87,7 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
   }
   t.info.sources = inputs;
   // Bump the compiler revision whenever compilation rules change, so old caches are not reused.
-  std::string key = "vigil-geo-table compiler=3\n" + files->kind + "\n";
+  std::string key = "vigil-geo-table compiler=4\n" + files->kind + "\n";
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);
@@ -111,9 +113,16 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
     loaded = LoadTables(cache_path, key, &t).ok();
     if (!loaded) {
       // Anything half-read is discarded before a rebuild.
-      auto mapper = std::move(t.mapper);
-      t = Tables();
-      t.mapper = std::move(mapper);
+      t.entities.clear();
+      t.entity_index.clear();
+      t.time_zones.clear();
+      t.locations.clear();
+      t.range_start.clear();
+      t.range_location.clear();
+      t.run_start.clear();
+      t.run_location.clear();
+      t.coverage = Coverage();
+      t.info = BuildInfo();
       t.info.kind = files->kind;
       t.info.sources = inputs;
     }
@@ -159,6 +168,10 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
     if (!v4) return v4.status();
     t.ipv4_mmdb = std::move(v4.value());
   }
+  if (!files->ipv6_mmdb.empty()) {
+    fs::path asn6 = fs::path(options.geo_dir) / "asn" / "asn-ipv6.csv";
+    if (fs::exists(asn6)) t.ipv6_asn_csv = asn6.string();
+  }
   if (!files->ipv6_mmdb.empty() && fs::exists(files->ipv6_mmdb)) {
     auto v6 = CityMmdb::Open(files->ipv6_mmdb);
     if (!v6) return v6.status();
@@ -169,6 +182,10 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
 
 Location GeoDatabase::LookupIpv4(uint32_t address) const {
   const Tables& t = *tables_;
+  if (!t.slash24_location.empty()) {
+    uint32_t direct = t.slash24_location[address >> 8];
+    if (direct != Tables::kSplitSlash24) return t.locations[direct];
+  }
   return t.locations[t.range_location[t.RangeOf(address)]];
 }
 
@@ -202,14 +219,28 @@ Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
     }
     auto answer = t.ipv6_mmdb->Lookup(address);
     if (!answer) return answer.status();
-    if (!answer->found) return info;
-    info.found = !answer->record.country.empty();
-    info.country = answer->record.country;
-    info.source_state1 = answer->record.state1;
-    info.city = answer->record.city;
-    info.tz = answer->record.tz;
+    if (answer->found) {
+      info.found = !answer->record.country.empty();
+      info.country = answer->record.country;
+      info.source_state1 = answer->record.state1;
+      info.city = answer->record.city;
+      info.tz = answer->record.tz;
+    }
     info.region = t.mapper->Map(info.country, info.source_state1);
     if (const std::string* name = t.mapper->NameOf(info.region)) info.region_name = *name;
+    if (!t.ipv6_asn_csv.empty()) {
+      std::call_once(t.ipv6_asn_once, [&t] {
+        auto loaded = Ipv6AsnTable::Load(t.ipv6_asn_csv);
+        if (loaded.ok()) {
+          t.ipv6_asn = std::make_unique<Ipv6AsnTable>(std::move(loaded.value()));
+        } else {
+          t.ipv6_asn_status = loaded.status();
+        }
+      });
+      if (!t.ipv6_asn) return t.ipv6_asn_status;
+      uint8_t bytes[16];
+      if (inet_pton(AF_INET6, info.address.c_str(), bytes) == 1) info.asn = t.ipv6_asn->Find(bytes, &info.asn_org);
+    }
     return info;
   }
   auto parsed = ParseIpv4(address);

@@ -91,6 +91,23 @@ class Compiler {
     records_ = data_.records;
     record_location_.resize(records_.size());
     for (size_t i = 0; i < records_.size(); ++i) record_location_[i] = LocationOfRecord(records_[i]);
+    if (data_.region_fill.empty()) return;
+    // The time zone a region has in the primary source's own records, weighted by addresses: a filled
+    // record's zone is the primary's country-level guess (America/Chicago for all of the US), so it takes
+    // its region's zone instead.
+    std::unordered_map<uint64_t, uint64_t> votes;  // region << 16 | tz → addresses
+    for (const GeoSegment& segment : data_.geo) {
+      const Location& l = record_location_[segment.record];
+      if (l.region == kNoEntity || l.tz == 0) continue;
+      votes[(static_cast<uint64_t>(l.region) << 16) | l.tz] += static_cast<uint64_t>(segment.last - segment.first) + 1;
+    }
+    std::unordered_map<EntityId, std::pair<uint64_t, uint16_t>> best;
+    for (const auto& [key, addresses] : votes) {
+      auto& b = best[static_cast<EntityId>(key >> 16)];
+      uint16_t tz = static_cast<uint16_t>(key & 0xFFFF);
+      if (addresses > b.first || (addresses == b.first && t_->time_zones[tz] < t_->time_zones[b.second])) b = {addresses, tz};
+    }
+    for (const auto& [region, b] : best) native_region_tz_[region] = b.second;
   }
 
   Location LocationOfRecord(const GeoRecord& record) {
@@ -124,7 +141,15 @@ class Compiler {
       GeoRecord combined = p;
       combined.state1 = f.state1;
       it->second = static_cast<uint32_t>(records_.size());
-      record_location_.push_back(LocationOfRecord(combined));
+      Location location = LocationOfRecord(combined);
+      if (location.region != kNoEntity) {
+        auto zone = native_region_tz_.find(location.region);
+        if (zone != native_region_tz_.end()) {
+          location.tz = zone->second;
+          combined.tz = t_->time_zones[zone->second];
+        }
+      }
+      record_location_.push_back(location);
       records_.push_back(std::move(combined));
     }
     return it->second;
@@ -268,6 +293,7 @@ class Compiler {
   std::vector<GeoRecord> records_;  // the sources' records, then combined primary+fill records
   std::vector<Location> record_location_;
   std::unordered_map<uint64_t, uint32_t> combined_;
+  std::unordered_map<EntityId, uint16_t> native_region_tz_;
   std::unordered_map<std::string, std::string> mapped_;  // "CC|state1" → code
   std::unordered_map<std::string, uint16_t> tz_index_;
   std::unordered_map<Location, uint32_t, LocationHash> location_index_;
@@ -300,6 +326,16 @@ void GeoDatabase::Tables::BuildIndexes() {
     slash16_first[h] = static_cast<uint32_t>(r);
   }
   slash16_first[65536] = static_cast<uint32_t>(range_start.size() - 1);
+  slash24_location.clear();
+  if (range_start.size() > 65536) {  // CSV worlds stay small; the real tables gain ~2 cache misses a lookup
+    slash24_location.assign(1u << 24, kSplitSlash24);
+    for (size_t i = 0; i < range_start.size(); ++i) {
+      uint64_t first = range_start[i];
+      uint64_t end = i + 1 < range_start.size() ? range_start[i + 1] : (1ull << 32);  // exclusive
+      uint64_t first24 = (first + 255) >> 8, end24 = end >> 8;
+      for (uint64_t s = first24; s < end24; ++s) slash24_location[s] = range_location[i];
+    }
+  }
   entity_index.clear();
   for (size_t i = 0; i < entities.size(); ++i) {
     entity_index.emplace(EntityIndexKey(entities[i].type, entities[i].code), static_cast<EntityId>(i));

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "geo/geo.h"
+#include "geo/ipv6_asn.h"
 #include "geo/mmdb_source.h"
 #include "geo/region_mapper.h"
 #include "geo/sources.h"
@@ -26,6 +29,10 @@ struct GeoDatabase::Tables {
   std::vector<uint32_t> range_location;
   // slash16_first[h]: the range holding address h << 16; lookups search only between two neighbours.
   std::vector<uint32_t> slash16_first;  // 65537 entries
+  // Big tables only: the Location of each /24 that lies inside one range, or kSplitSlash24 when several
+  // ranges cut it (then the search above answers). One memory access per lookup instead of a search.
+  static constexpr uint32_t kSplitSlash24 = 0xFFFFFFFFu;
+  std::vector<uint32_t> slash24_location;
 
   // Same layout over /24 indices (address >> 8): run i covers /24s [run_start[i], run_start[i+1] - 1].
   std::vector<uint32_t> run_start;
@@ -38,6 +45,10 @@ struct GeoDatabase::Tables {
   std::unique_ptr<RegionMapper> mapper;
   std::unique_ptr<CityMmdb> ipv4_mmdb;
   std::unique_ptr<CityMmdb> ipv6_mmdb;
+  std::string ipv6_asn_csv;  // loaded on the first IPv6 lookup
+  mutable std::once_flag ipv6_asn_once;
+  mutable std::unique_ptr<Ipv6AsnTable> ipv6_asn;
+  mutable Status ipv6_asn_status;
 
   uint32_t RangeOf(uint32_t address) const;
   uint32_t RunOf(uint32_t slash24) const;

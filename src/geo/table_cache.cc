@@ -153,7 +153,9 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   if (entity_count > bytes.size()) return Status::Error(path + ": damaged");
   t->entities.resize(entity_count);
   for (Entity& e : t->entities) {
-    e.type = static_cast<EntityType>(r.Pod<uint8_t>());
+    uint8_t type = r.Pod<uint8_t>();
+    if (type > static_cast<uint8_t>(EntityType::kAsn)) return Status::Error(path + ": damaged");
+    e.type = static_cast<EntityType>(type);
     e.code = r.String();
     e.name = r.String();
     e.parent = r.Pod<EntityId>();

@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "mrt/bgpdump_format.h"
 #include "mrt/byte_order.h"
 #include "mrt/mrt.h"
 
@@ -28,6 +30,73 @@ constexpr int kMaxPrefixes = 8192;
 constexpr int kMaxAsPathString = 8000;
 // Communities are formatted into a BUFSIZ (8192) buffer.
 constexpr size_t kCommunityBuffer = 8192;
+
+// Two decimal digits per lookup: formatting numbers is most of the work of this output.
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// memcpy for the short pieces lines are made of, without a library call: two overlapping moves.
+inline void SmallCopy(char* dst, const char* src, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  } else {
+    std::memcpy(dst, src, n);
+  }
+}
+
+// Writes v in decimal at p; returns the end.
+inline char* WriteU32(char* p, uint32_t v) {
+  char tmp[10];
+  char* t = tmp + 10;
+  while (v >= 100) {
+    uint32_t r = v % 100;
+    v /= 100;
+    t -= 2;
+    std::memcpy(t, kDigitPairs + 2 * r, 2);
+  }
+  if (v >= 10) {
+    t -= 2;
+    std::memcpy(t, kDigitPairs + 2 * v, 2);
+  } else {
+    *--t = static_cast<char>('0' + v);
+  }
+  size_t n = static_cast<size_t>(tmp + 10 - t);
+  std::memcpy(p, t, n);
+  return p + n;
+}
+
+// A fixed text buffer the size of bgpdump's AS path string (8000) plus slack for the last number.
+struct TextBuffer {
+  char data[8192];
+  size_t size = 0;
+  void clear() { size = 0; }
+  void push_back(char c) { data[size++] = c; }
+  void append(const char* s) {
+    size_t n = std::strlen(s);
+    std::memcpy(data + size, s, n);
+    size += n;
+  }
+  void assign(const char* s) {
+    size = 0;
+    append(s);
+  }
+  void AppendU32(uint32_t v) { size = static_cast<size_t>(WriteU32(data + size, v) - data); }
+  std::string_view view() const { return std::string_view(data, size); }
+};
 
 uint32_t FlagBit(int type) { return 1u << ((type - 1) & 31); }
 
@@ -140,7 +209,7 @@ struct Attributes {
   int origin = -1;
   bool has_as_path = false;
   int as_path_count = 0;
-  std::string* as_path_str = nullptr;
+  const TextBuffer* as_path_str = nullptr;
   Stream as_path_data;
   bool has_new_as_path = false;
   int new_as_path_count = 0;
@@ -186,21 +255,35 @@ struct Attributes {
 
 bool AddrIsNone(const uint8_t a[4]) { return a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255; }
 
-// inet_ntoa.
-size_t FormatIpv4(const uint8_t* a, char* out) {
-  size_t n = 0;
-  for (int i = 0; i < 4; ++i) {
-    if (i) out[n++] = '.';
-    uint32_t v = a[i];
-    if (v >= 100) {
-      out[n++] = static_cast<char>('0' + v / 100);
-      out[n++] = static_cast<char>('0' + v / 10 % 10);
-    } else if (v >= 10) {
-      out[n++] = static_cast<char>('0' + v / 10);
-    }
-    out[n++] = static_cast<char>('0' + v % 10);
+struct OctetText {
+  char text[4];
+  uint8_t length;
+};
+
+constexpr std::array<OctetText, 256> MakeOctets() {
+  std::array<OctetText, 256> table{};
+  for (int v = 0; v < 256; ++v) {
+    OctetText& o = table[v];
+    int n = 0;
+    if (v >= 100) o.text[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) o.text[n++] = static_cast<char>('0' + v / 10 % 10);
+    o.text[n++] = static_cast<char>('0' + v % 10);
+    o.length = static_cast<uint8_t>(n);
   }
-  return n;
+  return table;
+}
+constexpr std::array<OctetText, 256> kOctets = MakeOctets();
+
+// inet_ntoa. `out` needs 16 bytes of room (each octet copies 4).
+size_t FormatIpv4(const uint8_t* a, char* out) {
+  char* p = out;
+  for (int i = 0; i < 4; ++i) {
+    const OctetText& o = kOctets[a[i]];
+    std::memcpy(p, o.text, 4);
+    p += o.length;
+    *p++ = '.';
+  }
+  return static_cast<size_t>(p - out - 1);
 }
 
 // bgpdump's fmt_ipv6: IPv4-mapped/compatible addresses as dotted quads, otherwise the longest run of zero
@@ -271,22 +354,20 @@ class Output {
   }
   void Str(std::string_view s) {
     Reserve(s.size());
-    std::memcpy(buffer_.data() + size_, s.data(), s.size());
+    SmallCopy(buffer_.data() + size_, s.data(), s.size());
     size_ += s.size();
   }
+  char* end() { return buffer_.data() + size_; }
+  size_t size() const { return size_; }
+  const char* data() const { return buffer_.data(); }
+  void Advance(size_t n) { size_ += n; }
   void Char(char c) {
     Reserve(1);
     buffer_[size_++] = c;
   }
   void U32(uint32_t v) {
     Reserve(10);
-    char tmp[10];
-    int n = 0;
-    do {
-      tmp[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n > 0) buffer_[size_++] = tmp[--n];
+    size_ = static_cast<size_t>(WriteU32(buffer_.data() + size_, v) - buffer_.data());
   }
   void I32(int32_t v) {
     if (v < 0) {
@@ -348,7 +429,7 @@ const char* DescribeOrigin(int origin) {
 // ---- AS paths (process_attr_aspath_string and asn32_merge_paths) ----
 
 // Builds bgpdump's AS path string; returns the AS count bgpdump computes (0 after an error).
-int AsPathString(const uint8_t* data, uint32_t length, int asn_len, std::string* out) {
+int AsPathString(const uint8_t* data, uint32_t length, int asn_len, TextBuffer* out) {
   out->clear();
   int count = 0;
   int space = 0;
@@ -384,14 +465,8 @@ int AsPathString(const uint8_t* data, uint32_t length, int asn_len, std::string*
       if (space) out->push_back((seg_type == 1 || seg_type == 4) ? ',' : ' ');
       else space = 1;
       uint32_t asn = asn_len == 2 ? LoadU16(asns + 2 * i) : LoadU32(asns + 4 * i);
-      char tmp[11];
-      int n = 0;
-      do {
-        tmp[n++] = static_cast<char>('0' + asn % 10);
-        asn /= 10;
-      } while (asn);
-      while (n) out->push_back(tmp[--n]);
-      if (static_cast<int>(out->size()) > kMaxAsPathString - 100) {
+      out->AppendU32(asn);
+      if (static_cast<int>(out->size) > kMaxAsPathString - 100) {
         out->append("...");
         return count;
       }
@@ -404,13 +479,36 @@ int AsPathString(const uint8_t* data, uint32_t length, int asn_len, std::string*
   return count;
 }
 
-}  // namespace
-
 // ---- the formatter ----
 
-class BgpdumpFormatter {
+// Most lines of one prefix list differ only in the prefix: the text before and after it is rendered once
+// and copied for the other lines.
+constexpr size_t kMaxSegment = 8192 + 8192 + 1024;  // AS path + communities + the rest
+
+class SegmentCache {
  public:
-  explicit BgpdumpFormatter(int fd) : out_(fd) {}
+  void Invalidate() { valid_ = false; }
+  template <typename Fn>
+  void Emit(Output& out, Fn&& render) {
+    if (valid_) {
+      out.Str(text_);
+      return;
+    }
+    out.Reserve(kMaxSegment);
+    size_t mark = out.size();
+    render();
+    text_.assign(out.data() + mark, out.size() - mark);
+    valid_ = true;
+  }
+
+ private:
+  std::string text_;
+  bool valid_ = false;
+};
+
+class LineFormatter {
+ public:
+  explicit LineFormatter(int fd) : out_(fd) {}
 
   // Returns false when bgpdump would stop reading the file here.
   bool Process(const Record& r);
@@ -422,6 +520,7 @@ class BgpdumpFormatter {
     bool v6 = false;
     Address ip;
     uint32_t asn = 0;
+    std::string text;  // "address|asn|", formatted once per table
   };
 
   void ParseAttributes(Stream& s, int asn_len, bool addpath, Attributes* a);
@@ -448,13 +547,14 @@ class BgpdumpFormatter {
   }
 
   Output out_;
+  SegmentCache head_;
+  SegmentCache tail_;
   std::string stop_reason_;
   std::vector<PeerIndexEntry> peers_;
   bool has_peer_table_ = false;
-  std::string as_path_str_;
-  std::string merged_str_;
+  TextBuffer as_path_str_;
+  TextBuffer merged_str_;
   std::vector<uint8_t> merged_;
-  std::string community_str_;
   // bgpdump reuses a stack buffer for the next hop; an unknown next-hop length prints the previous value.
   char tdv2_nexthop_[64] = {};
   size_t tdv2_nexthop_len_ = 0;
@@ -462,7 +562,7 @@ class BgpdumpFormatter {
   Attributes attrs_;
 };
 
-void BgpdumpFormatter::ParseAttributes(Stream& s, int asn_len, bool addpath, Attributes* a) {
+void LineFormatter::ParseAttributes(Stream& s, int asn_len, bool addpath, Attributes* a) {
   a->Reset();
   uint32_t total = s.GetW();
   Stream copy = s.Copy(total);
@@ -470,7 +570,7 @@ void BgpdumpFormatter::ParseAttributes(Stream& s, int asn_len, bool addpath, Att
   As4Transition(asn_len, a);
 }
 
-void BgpdumpFormatter::ParseOneAttribute(Stream& outer, int asn_len, bool addpath, Attributes* a) {
+void LineFormatter::ParseOneAttribute(Stream& outer, int asn_len, bool addpath, Attributes* a) {
   int flag = outer.GetC();
   int type = outer.GetC();
   uint32_t len = (flag & 0x10) ? outer.GetW() : outer.GetC();
@@ -521,7 +621,7 @@ void BgpdumpFormatter::ParseOneAttribute(Stream& outer, int asn_len, bool addpat
   }
 }
 
-void BgpdumpFormatter::MpAnnounce(Stream& s, bool addpath, Attributes* a) {
+void LineFormatter::MpAnnounce(Stream& s, bool addpath, Attributes* a) {
   auto next_hop = [](Stream& st, MpNlri* m) {
     m->present = true;
     m->nexthop_len = st.GetC();
@@ -562,7 +662,7 @@ void BgpdumpFormatter::MpAnnounce(Stream& s, bool addpath, Attributes* a) {
   m->prefixes.present = true;
 }
 
-void BgpdumpFormatter::MpWithdraw(Stream& s, bool addpath, Attributes* a) {
+void LineFormatter::MpWithdraw(Stream& s, bool addpath, Attributes* a) {
   uint16_t afi = s.GetW();
   uint8_t safi = s.GetC();
   if (afi > 2 || safi > 3) return;
@@ -577,7 +677,7 @@ void BgpdumpFormatter::MpWithdraw(Stream& s, bool addpath, Attributes* a) {
 }
 
 // process_asn32_trans: AS4_AGGREGATOR and AS4_PATH for 2-byte sessions, with bgpdump's merge.
-void BgpdumpFormatter::As4Transition(int asn_len, Attributes* a) {
+void LineFormatter::As4Transition(int asn_len, Attributes* a) {
   if (a->has_as_path) {
     a->as_path_count = AsPathString(a->as_path_data.start, a->as_path_data.len, asn_len, &as_path_str_);
     a->as_path_str = &as_path_str_;
@@ -623,47 +723,52 @@ void BgpdumpFormatter::As4Transition(int asn_len, Attributes* a) {
   a->as_path_str = &merged_str_;
 }
 
-// "%s|" of the community string (without its leading space), or "|".
-void BgpdumpFormatter::CommunityTail(const Attributes& a) {
+// "%s|" of the community string (without its leading space), or "|". Written straight into the output
+// buffer; the string is limited as bgpdump's BUFSIZ (8192) buffer limits it.
+void LineFormatter::CommunityTail(const Attributes& a) {
   if (!(a.flag & FlagBit(kAttrCommunities))) {
     out_.Char('|');
     return;
   }
-  community_str_.clear();
+  out_.Reserve(kCommunityBuffer + 32);
+  char* const start = out_.end();
+  char* p = start;
+  // bgpdump builds " a:b c:d" (leading space) and prints it from the second character; `used` is the
+  // length of its string, one more than what is written here once anything is.
+  size_t used = 0;
+  const size_t limit = kCommunityBuffer - 1;
+  auto append = [&](const char* text, size_t len) {
+    size_t skip = used == 0 ? 1 : 0;
+    if (len > skip) {
+      SmallCopy(p, text + skip, len - skip);
+      p += len - skip;
+    }
+    used += len;
+  };
   uint32_t n = a.community.len / 4;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t v = LoadU32(a.community.start + 4 * i);
-    const char* special = v == 0xFFFFFF01u ? " no-export" : v == 0xFFFFFF02u ? " no-advertise"
-                                                          : v == 0xFFFFFF03u ? " local-AS"
-                                                                             : nullptr;
-    if (special != nullptr) {
+    if (v >= 0xFFFFFF01u && v <= 0xFFFFFF03u) {
+      const char* special = v == 0xFFFFFF01u ? " no-export" : v == 0xFFFFFF02u ? " no-advertise" : " local-AS";
+      size_t len = std::strlen(special);
       // bgpdump's own strlcat appends nothing when the result would not fit.
-      if (community_str_.size() + std::strlen(special) < kCommunityBuffer) community_str_ += special;
+      if (used + len < kCommunityBuffer) append(special, len);
       continue;
     }
-    char tmp[16];
-    int len = 0;
-    tmp[len++] = ' ';
-    auto put = [&](uint32_t x) {
-      char d[6];
-      int k = 0;
-      do {
-        d[k++] = static_cast<char>('0' + x % 10);
-        x /= 10;
-      } while (x);
-      while (k) tmp[len++] = d[--k];
-    };
-    put(v >> 16);
-    tmp[len++] = ':';
-    put(v & 0xffff);
-    size_t room = kCommunityBuffer - 1 - community_str_.size();  // snprintf truncates
-    community_str_.append(tmp, std::min<size_t>(room, static_cast<size_t>(len)));
+    if (used >= limit) continue;
+    char tmp[32];
+    char* t = tmp;
+    *t++ = ' ';
+    t = WriteU32(t, v >> 16);
+    *t++ = ':';
+    t = WriteU32(t, v & 0xffff);
+    append(tmp, std::min(static_cast<size_t>(t - tmp), limit - used));  // snprintf truncates
   }
-  if (!community_str_.empty()) out_.Str(std::string_view(community_str_).substr(1));
-  out_.Char('|');
+  *p++ = '|';
+  out_.Advance(static_cast<size_t>(p - start));
 }
 
-void BgpdumpFormatter::AggregatorTail(const Attributes& a) {
+void LineFormatter::AggregatorTail(const Attributes& a) {
   if (!AddrIsNone(a.aggregator_addr)) {
     out_.U32(a.aggregator_as);
     out_.Char(' ');
@@ -672,7 +777,7 @@ void BgpdumpFormatter::AggregatorTail(const Attributes& a) {
   out_.Str("|\n");
 }
 
-bool BgpdumpFormatter::Process(const Record& r) {
+bool LineFormatter::Process(const Record& r) {
   // bgpdump_read_next: an empty record ends the file. For BGP4MP_ET the microsecond field is taken off
   // the length first, so a length of 4 or less ends it too (a negative length makes the read fail).
   if (r.type == kTypeBgp4mpEt ? r.length <= 4 : r.length == 0) {
@@ -700,7 +805,7 @@ bool BgpdumpFormatter::Process(const Record& r) {
   return true;
 }
 
-void BgpdumpFormatter::TableDump(const Record& r) {
+void LineFormatter::TableDump(const Record& r) {
   const int st = r.subtype;
   if (st < 1 || st > 4) return;  // "unknown AFI"
   const bool v6 = st == 2 || st == 4;
@@ -732,7 +837,7 @@ void BgpdumpFormatter::TableDump(const Record& r) {
   out_.Char('/');
   out_.U32(mask);
   out_.Char('|');
-  if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(*a.as_path_str);
+  if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
   out_.Char('|');
   out_.Str(DescribeOrigin(a.origin));
   out_.Char('|');
@@ -748,7 +853,7 @@ void BgpdumpFormatter::TableDump(const Record& r) {
   AggregatorTail(a);
 }
 
-void BgpdumpFormatter::TableDumpV2(const Record& r) {
+void LineFormatter::TableDumpV2(const Record& r) {
   const int st = r.subtype;
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
   if (st == kPeerIndexTable) {
@@ -766,6 +871,12 @@ void BgpdumpFormatter::TableDumpV2(const Record& r) {
       s.GetL();  // BGP ID
       s.Get(p.ip.b, p.v6 ? 16 : 4);
       p.asn = (type & 2) ? s.GetL() : s.GetW();
+      char text[80];
+      char* t = text + (p.v6 ? FormatIpv6(p.ip.b, text) : FormatIpv4(p.ip.b, text));
+      *t++ = '|';
+      t = WriteU32(t, p.asn);
+      *t++ = '|';
+      p.text.assign(text, static_cast<size_t>(t - text));
     }
     has_peer_table_ = true;
     return;
@@ -793,6 +904,8 @@ void BgpdumpFormatter::TableDumpV2(const Record& r) {
       check.Get(nullptr, check.GetW());
     }
   }
+  head_.Invalidate();  // "TABLE_DUMP2|time|B|"
+  tail_.Invalidate();  // "prefix/length|"
   for (uint16_t i = 0; i < entry_count; ++i) {
     uint16_t index = s.GetW();
     s.GetL();  // originated
@@ -800,24 +913,24 @@ void BgpdumpFormatter::TableDumpV2(const Record& r) {
     Attributes& a = attrs_;
     ParseAttributes(s, 4, addpath, &a);
     const PeerIndexEntry& peer = peers_[index];
-    out_.Str(addpath ? "TABLE_DUMP2_AP|" : "TABLE_DUMP2|");
-    out_.U32(r.timestamp);
-    out_.Str("|B|");
-    if (peer.v6) out_.Ipv6(peer.ip.b);
-    else out_.Ipv4(peer.ip.b);
-    out_.Char('|');
-    out_.U32(peer.asn);
-    out_.Char('|');
-    if (v4) out_.Ipv4(prefix.b);
-    else out_.Ipv6(prefix.b);
-    out_.Char('/');
-    out_.U32(prefix_length);
-    out_.Char('|');
+    head_.Emit(out_, [&] {
+      out_.Str(addpath ? "TABLE_DUMP2_AP|" : "TABLE_DUMP2|");
+      out_.U32(r.timestamp);
+      out_.Str("|B|");
+    });
+    out_.Str(peer.text);
+    tail_.Emit(out_, [&] {
+      if (v4) out_.Ipv4(prefix.b);
+      else out_.Ipv6(prefix.b);
+      out_.Char('/');
+      out_.U32(prefix_length);
+      out_.Char('|');
+    });
     if (addpath) {
       out_.U32(path_id);
       out_.Char('|');
     }
-    if (a.has_as_path && a.as_path_str) out_.Str(*a.as_path_str);
+    if (a.has_as_path && a.as_path_str) out_.Str(a.as_path_str->view());
     out_.Char('|');
     out_.Str(DescribeOrigin(a.origin));
     out_.Char('|');
@@ -845,7 +958,7 @@ void BgpdumpFormatter::TableDumpV2(const Record& r) {
   }
 }
 
-void BgpdumpFormatter::Bgp4mp(const Record& r) {
+void LineFormatter::Bgp4mp(const Record& r) {
   switch (r.subtype) {
     case kStateChange:
       return Bgp4mpStateChange(r, 2);
@@ -866,7 +979,7 @@ void BgpdumpFormatter::Bgp4mp(const Record& r) {
   }
 }
 
-void BgpdumpFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
+void LineFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
   uint32_t source_as = asn_len == 4 ? s.GetL() : s.GetW();
   if (asn_len == 4) s.GetL();
@@ -905,7 +1018,7 @@ void BgpdumpFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
   out_.Char('\n');
 }
 
-void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
+void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   const int st = r.subtype;
   const bool local = st == kMessageLocal || st == kMessageAs4Local || st == kMessageLocalAddpath ||
                      st == kMessageAs4LocalAddpath;
@@ -983,7 +1096,7 @@ void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   };
   const char* aggregate = (a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|";
   auto as_path = [&]() {
-    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(*a.as_path_str);
+    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
   };
   const uint32_t npref = (a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0;
   const uint32_t nmed = (a.flag & FlagBit(kAttrMed)) ? a.med : 0;
@@ -992,9 +1105,12 @@ void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   // Withdrawals: table_line_withdraw (IPv4 prefixes) and table_line_withdraw6.
   auto withdraw_v4 = [&](const PrefixList& list) {
     PrefixIterator it(list);
+    head_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|W|");
-      peer_v4_lines();
+      head_.Emit(out_, [&] {
+        line_start("|W|");
+        peer_v4_lines();
+      });
       prefix_v4(p);
       if (addpath) {
         out_.Char('|');
@@ -1005,14 +1121,17 @@ void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   };
   auto withdraw_v6 = [&](const PrefixList& list) {
     PrefixIterator it(list);
+    head_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|W|");
-      if (afi == 2) out_.Ipv6(peer_ip.b);
-      else if (receive) out_.Ipv4(source_ip.b);
-      else out_.Ipv6(destination_ip.b);
-      out_.Char('|');
-      out_.U32(peer_as);
-      out_.Char('|');
+      head_.Emit(out_, [&] {
+        line_start("|W|");
+        if (afi == 2) out_.Ipv6(peer_ip.b);
+        else if (receive) out_.Ipv4(source_ip.b);
+        else out_.Ipv6(destination_ip.b);
+        out_.Char('|');
+        out_.U32(peer_as);
+        out_.Char('|');
+      });
       prefix_v6(p);
       if (addpath) {
         out_.Char('|');
@@ -1037,28 +1156,34 @@ void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   // table_line_announce: IPv4 NLRI of the UPDATE itself.
   {
     PrefixIterator it(announced);
+    head_.Invalidate();
+    tail_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|A|");
-      peer_v4_lines();
+      head_.Emit(out_, [&] {
+        line_start("|A|");
+        peer_v4_lines();
+      });
       prefix_v4(p);
       out_.Char('|');
       if (addpath) {
         out_.U32(p.path_id);
         out_.Char('|');
       }
-      as_path();
-      out_.Char('|');
-      out_.Str(DescribeOrigin(a.origin));
-      out_.Char('|');
-      out_.Ipv4(a.nexthop_bytes);
-      out_.Char('|');
-      out_.U32(npref);
-      out_.Char('|');
-      out_.U32(nmed);
-      out_.Char('|');
-      CommunityTail(a);
-      out_.Str(aggregate);
-      AggregatorTail(a);
+      tail_.Emit(out_, [&] {
+        as_path();
+        out_.Char('|');
+        out_.Str(DescribeOrigin(a.origin));
+        out_.Char('|');
+        out_.Ipv4(a.nexthop_bytes);
+        out_.Char('|');
+        out_.U32(npref);
+        out_.Char('|');
+        out_.U32(nmed);
+        out_.Char('|');
+        CommunityTail(a);
+        out_.Str(aggregate);
+        AggregatorTail(a);
+      });
     }
   }
   // table_line_announce_1: MP IPv4 (preference and MED printed signed).
@@ -1066,31 +1191,37 @@ void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     const MpNlri& m = a.announce[1][safi];
     if (!m.present) continue;
     PrefixIterator it(m.prefixes);
+    head_.Invalidate();
+    tail_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|A|");
-      peer_v4_lines();
+      head_.Emit(out_, [&] {
+        line_start("|A|");
+        peer_v4_lines();
+      });
       prefix_v4(p);
       out_.Char('|');
       if (addpath) {
         out_.U32(p.path_id);
         out_.Char('|');
       }
-      as_path();
-      out_.Char('|');
-      out_.Str(DescribeOrigin(a.origin));
-      out_.Char('|');
-      if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
-        if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
-        else out_.Ipv6(m.nexthop.b);
+      tail_.Emit(out_, [&] {
+        as_path();
         out_.Char('|');
-        out_.I32(static_cast<int32_t>(npref));
+        out_.Str(DescribeOrigin(a.origin));
         out_.Char('|');
-        out_.I32(static_cast<int32_t>(nmed));
-        out_.Char('|');
-      }
-      CommunityTail(a);
-      out_.Str(aggregate);
-      AggregatorTail(a);
+        if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
+          if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
+          else out_.Ipv6(m.nexthop.b);
+          out_.Char('|');
+          out_.I32(static_cast<int32_t>(npref));
+          out_.Char('|');
+          out_.I32(static_cast<int32_t>(nmed));
+          out_.Char('|');
+        }
+        CommunityTail(a);
+        out_.Str(aggregate);
+        AggregatorTail(a);
+      });
     }
   }
   // table_line_announce6: MP IPv6.
@@ -1098,40 +1229,46 @@ void BgpdumpFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     const MpNlri& m = a.announce[2][safi];
     if (!m.present) continue;
     PrefixIterator it(m.prefixes);
+    head_.Invalidate();
+    tail_.Invalidate();
     while (it.Next(&p)) {
-      line_start("|A|");
-      if (afi == 2) out_.Ipv6(peer_ip.b);
-      else out_.Ipv4(peer_ip.b);
-      out_.Char('|');
-      out_.U32(peer_as);
-      out_.Char('|');
+      head_.Emit(out_, [&] {
+        line_start("|A|");
+        if (afi == 2) out_.Ipv6(peer_ip.b);
+        else out_.Ipv4(peer_ip.b);
+        out_.Char('|');
+        out_.U32(peer_as);
+        out_.Char('|');
+      });
       prefix_v6(p);
       out_.Char('|');
       if (addpath) {
         out_.U32(p.path_id);
         out_.Char('|');
       }
-      if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
-        as_path();
-        out_.Char('|');
-        out_.Str(DescribeOrigin(a.origin));
-        out_.Char('|');
-        if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
-        else out_.Ipv6(m.nexthop.b);
-        out_.Char('|');
-        out_.U32(npref);
-        out_.Char('|');
-        out_.U32(nmed);
-        out_.Char('|');
-      }
-      CommunityTail(a);
-      out_.Str(aggregate);
-      AggregatorTail(a);
+      tail_.Emit(out_, [&] {
+        if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
+          as_path();
+          out_.Char('|');
+          out_.Str(DescribeOrigin(a.origin));
+          out_.Char('|');
+          if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
+          else out_.Ipv6(m.nexthop.b);
+          out_.Char('|');
+          out_.U32(npref);
+          out_.Char('|');
+          out_.U32(nmed);
+          out_.Char('|');
+        }
+        CommunityTail(a);
+        out_.Str(aggregate);
+        AggregatorTail(a);
+      });
     }
   }
 }
 
-void BgpdumpFormatter::DeprecatedBgp(const Record& r) {
+void LineFormatter::DeprecatedBgp(const Record& r) {
   const int st = r.subtype;
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
   if (st == 3) {  // STATE_CHANGE
@@ -1196,7 +1333,7 @@ void BgpdumpFormatter::DeprecatedBgp(const Record& r) {
     out_.Char('/');
     out_.U32(static_cast<uint32_t>(p.length));
     out_.Char('|');
-    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(*a.as_path_str);
+    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
     out_.Char('|');
     out_.Str(DescribeOrigin(a.origin));
     // mrtd_table_line_announce: no separator between MED and the communities, and no empty communities
@@ -1222,6 +1359,22 @@ void BgpdumpFormatter::DeprecatedBgp(const Record& r) {
   }
 }
 
+}  // namespace
+
+class BgpdumpFormatter::Impl : public LineFormatter {
+ public:
+  using LineFormatter::LineFormatter;
+};
+
+BgpdumpFormatter::BgpdumpFormatter(int fd) : impl_(std::make_unique<Impl>(fd)) {}
+BgpdumpFormatter::~BgpdumpFormatter() = default;
+bool BgpdumpFormatter::Process(const Record& record) { return impl_->Process(record); }
+bool BgpdumpFormatter::Flush() {
+  impl_->out().Flush();
+  return !impl_->out().failed();
+}
+const std::string& BgpdumpFormatter::stop_reason() const { return impl_->stop_reason(); }
+
 Result<ReadSummary> WriteBgpdumpLines(const std::string& path, int fd, ReaderOptions options) {
   options.bzip2_first_stream_only = true;
   Result<std::unique_ptr<Reader>> reader = Reader::Open(path, std::move(options));
@@ -1243,8 +1396,7 @@ Result<ReadSummary> WriteBgpdumpLines(const std::string& path, int fd, ReaderOpt
       break;
     }
   }
-  formatter->out().Flush();
-  if (formatter->out().failed()) return Status::Error(path + ": cannot write output: " + std::strerror(errno));
+  if (!formatter->Flush()) return Status::Error(path + ": cannot write output: " + std::strerror(errno));
   return (*reader)->summary();
 }
 

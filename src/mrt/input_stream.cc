@@ -7,6 +7,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#ifdef VIGIL_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -142,6 +146,80 @@ class GzipDecompressor : public Decompressor {
   bool ended_ = false;
 };
 
+#ifdef VIGIL_HAVE_ISAL
+// gzip through ISA-L's inflate, about three times zlib's speed; same member and trailing-data rules as the
+// zlib reader above. Inflating is most of the cost of reading a compressed file.
+class IsalGzipDecompressor : public Decompressor {
+ public:
+  explicit IsalGzipDecompressor(int fd) : input_(fd) { Start(); }
+  Result<size_t> Read(uint8_t* out, size_t capacity) override {
+    if (!error_.empty()) return Status::Error(error_);
+    size_t total = 0;
+    while (total < capacity && !ended_) {
+      if (!input_.Fill()) {
+        if (!input_.error().empty()) {
+          error_ = input_.error();
+          break;
+        }
+        if (in_member_) {
+          // ISA-L may still hold decoded bytes; drain them before calling the stream truncated.
+          state_.next_in = input_.data();
+          state_.avail_in = 0;
+          state_.next_out = out + total;
+          state_.avail_out = static_cast<uint32_t>(capacity - total);
+          isal_inflate(&state_);
+          size_t produced = (capacity - total) - state_.avail_out;
+          total += produced;
+          if (state_.block_state == ISAL_BLOCK_FINISH) {
+            in_member_ = false;
+            continue;
+          }
+          if (produced > 0) continue;
+          error_ = "gzip stream truncated (unexpected end of file)";
+          break;
+        }
+        ended_ = true;
+        break;
+      }
+      if (!in_member_) {
+        if (input_.data()[0] != 0x1f) {
+          ended_ = true;
+          break;
+        }
+        Start();
+      }
+      state_.next_in = input_.data();
+      state_.avail_in = static_cast<uint32_t>(input_.available());
+      state_.next_out = out + total;
+      state_.avail_out = static_cast<uint32_t>(capacity - total);
+      int rc = isal_inflate(&state_);
+      total += (capacity - total) - state_.avail_out;
+      input_.Consume(input_.available() - state_.avail_in);
+      if (rc < 0) {
+        error_ = "gzip data error (ISA-L code " + std::to_string(rc) + ")";
+        break;
+      }
+      if (state_.block_state == ISAL_BLOCK_FINISH) in_member_ = false;
+    }
+    if (total == 0 && !error_.empty()) return Status::Error(error_);
+    return total;
+  }
+
+ private:
+  void Start() {
+    isal_inflate_init(&state_);
+    state_.crc_flag = ISAL_GZIP;
+    in_member_ = true;
+  }
+
+  FileInput input_;
+  std::string error_;
+  inflate_state state_;
+  bool in_member_ = true;
+  bool ended_ = false;
+};
+#endif
+
 class Bzip2Decompressor : public Decompressor {
  public:
   Bzip2Decompressor(int fd, bool first_stream_only) : input_(fd), first_stream_only_(first_stream_only) {
@@ -275,7 +353,11 @@ Result<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path, 
       stream->decompressor_ = std::make_unique<PlainDecompressor>(fd);
       break;
     case Compression::kGzip:
+#ifdef VIGIL_HAVE_ISAL
+      stream->decompressor_ = std::make_unique<IsalGzipDecompressor>(fd);
+#else
       stream->decompressor_ = std::make_unique<GzipDecompressor>(fd);
+#endif
       break;
     case Compression::kBzip2:
       stream->decompressor_ = std::make_unique<Bzip2Decompressor>(fd, options.bzip2_first_stream_only);

@@ -40,8 +40,10 @@ BlockState StateOf(double belief) {
 
 int RecoveryBudget(double availability) {
   double miss = ProbabilityNegativeIfUp(availability);
-  if (miss <= kRecoveryMiss) return 1;
-  int n = static_cast<int>(std::ceil(std::log(kRecoveryMiss) / std::log(miss)));
+  // The tolerance keeps rounding (1 - 1.0 * 0.95 is a hair above 0.05) from costing a whole probe.
+  constexpr double kTolerance = 1e-9;
+  if (miss <= kRecoveryMiss + kTolerance) return 1;
+  int n = static_cast<int>(std::ceil(std::log(kRecoveryMiss) / std::log(miss) - kTolerance));
   return std::clamp(n, 1, kMaxProbesPerRound);
 }
 

@@ -104,6 +104,8 @@ TEST(Belief, RecoveryBudgetIsSmallestSufficient) {
   }
 }
 
+TEST(Belief, FullyAvailableBlockRecoversWithOneProbe) { EXPECT_EQ(RecoveryBudget(1.0), 1); }
+
 TEST(Belief, RecoveryRoundOfDownBlock) {
   BlockBelief block(0.5, kBeliefMin);
   block.StartRound(true);

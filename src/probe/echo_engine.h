@@ -25,7 +25,7 @@ struct EchoEngineOptions {
   double rate = 0;          // probes per second; required (> 0): there is no way to turn the limit off
   int timeout_ms = 3000;    // trinarkular's probe timeout
   // The token bucket holds at most this much time's worth of probes, so bursts stay short.
-  double burst_seconds = 0.01;
+  double burst_seconds = 0.1;
 };
 
 // What became of one probe.

@@ -291,7 +291,8 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
       b.unit = index;
       b.probed = rng.Chance(scenario.blocks_fraction);
       b.availability = static_cast<float>(rng.Uniform(0.35, 0.95));
-      b.diurnal_amp = static_cast<float>(rng.Uniform(0.05, 0.35));
+      // A minority of blocks (home networks switched off at night) is strongly diurnal; most barely vary.
+      b.diurnal_amp = static_cast<float>(rng.Chance(0.2) ? rng.Uniform(0.15, 0.4) : rng.Uniform(0.0, 0.04));
       b.base_rtt_ms = static_cast<float>(region_rtt[static_cast<size_t>(p.region)] + rng.Uniform(0, 30));
       world.blocks.push_back(b);
     }

@@ -110,45 +110,66 @@ Inspection Inspect(const std::string& path) {
   return out;
 }
 
-// Ingests every input (skipping those already in), as `vigil ingest` would. Returns how many were new.
-int IngestAll(Store& store, const std::vector<int64_t>& entity_ids) {
+// Ingests every input (skipping those already in), as `vigil ingest` would, `group` inputs per transaction.
+// Returns how many were new; writes a byte to progress_fd (when >= 0) for each new input committed.
+int IngestAll(Store& store, const std::vector<int64_t>& entity_ids, int progress_fd = -1, int group = 1) {
   int committed = 0;
-  for (int i = 0; i < kInputs; ++i) {
-    auto done = store.TryCommitIngest(MakeInput(i, entity_ids));
+  for (int i = 0; i < kInputs; i += group) {
+    std::vector<IngestCommit> commits;
+    for (int j = i; j < std::min(kInputs, i + group); ++j) commits.push_back(MakeInput(j, entity_ids));
+    auto done = store.TryCommitIngestGroup(commits);
     if (!done.ok()) {
       std::fprintf(stderr, "ingest failed: %s\n", done.message().c_str());
       return -1;
     }
-    committed += *done ? 1 : 0;
+    for (bool fresh : *done) {
+      if (!fresh) continue;
+      ++committed;
+      if (progress_fd >= 0 && write(progress_fd, "c", 1) != 1) return -1;
+    }
   }
   return committed;
 }
 
-// Forks a child that ingests everything; kills it after `delay` unless it finished. True when killed.
-bool IngestInChildAndKill(const std::string& path, const std::vector<int64_t>& entity_ids,
-                          std::chrono::milliseconds delay) {
+// Forks a child that ingests everything, waits until it has committed `after_commits` new inputs, lets it
+// run `extra` more (landing somewhere inside the next commit), then kills it. True when it was killed
+// before finishing (progress-driven, so it holds however loaded the machine is).
+bool IngestInChildAndKill(const std::string& path, const std::vector<int64_t>& entity_ids, int after_commits,
+                          std::chrono::microseconds extra, int group) {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return false;
+  }
   pid_t pid = fork();
   if (pid == 0) {
+    close(fds[0]);
     auto store = OpenStore(path);
-    int rc = store.ok() && IngestAll(**store, entity_ids) >= 0 ? 0 : 1;
+    int rc = store.ok() && IngestAll(**store, entity_ids, fds[1], group) >= 0 ? 0 : 1;
     _exit(rc);
   }
+  close(fds[1]);
   if (pid < 0) {
+    close(fds[0]);
     ADD_FAILURE() << "fork failed";
     return false;
   }
-  auto deadline = std::chrono::steady_clock::now() + delay;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-      return false;
+  bool finished = false;
+  for (int seen = 0; seen < after_commits;) {
+    char c;
+    ssize_t n = read(fds[0], &c, 1);
+    if (n == 1) ++seen;
+    if (n == 0) {  // the child finished (or died) before reaching the kill point
+      finished = true;
+      break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  if (!finished) std::this_thread::sleep_for(extra);
   kill(pid, SIGKILL);
+  int status = 0;
   waitpid(pid, &status, 0);
-  return WIFSIGNALED(status);
+  close(fds[0]);  // only now: closing earlier would kill a writing child with SIGPIPE instead
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
 class CrashTest : public ::testing::Test {
@@ -195,36 +216,45 @@ TEST_F(CrashTest, KillDuringIngestLeavesWholeInputsAndResumesToSameContents) {
   const std::string expected_full = ExpectedDump(kInputs, ids);
   ASSERT_EQ(FirstDifference(reference.dump, expected_full), "");
 
-  // Kill points spread over the run (the first ones land in the first commits).
-  int killed = 0, iterations = 0;
+  // Kill points spread over the run: after k commits, plus a few hundred microseconds into the next one.
+  int killed = 0, rounds = 0, iterations = 0;
   const std::string path = (dir_ / "crash.db").string();
-  for (double fraction : {0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95}) {
-    ++iterations;
+  const std::chrono::microseconds extras[] = {std::chrono::microseconds(0), std::chrono::microseconds(300),
+                                              std::chrono::microseconds(1500), std::chrono::microseconds(5000)};
+  for (int k : {0, 2, 7, 13, 20, 26, 31, 36}) {
     std::vector<int64_t> crash_ids = Prepare(path);
     ASSERT_EQ(crash_ids, ids);
-    auto delay = std::chrono::milliseconds(std::max<int64_t>(1, static_cast<int64_t>(full_ms.count() * fraction)));
     // Two crashes in a row: during the first ingest, then during the resumed one (which skips inputs).
+    int committed = 0;
     for (int round = 0; round < 2; ++round) {
-      killed += IngestInChildAndKill(path, ids, delay) ? 1 : 0;
-      Inspection after = Inspect(path);
-      ASSERT_EQ(after.integrity, "ok") << "fraction " << fraction << " round " << round;
-      int committed = static_cast<int>(after.inputs.size());
-      for (int i = 0; i < committed; ++i) ASSERT_EQ(after.inputs[i], Sha(i));  // inputs commit in order
-      ASSERT_EQ(FirstDifference(after.dump, ExpectedDump(committed, ids)), "")
-          << "fraction " << fraction << " round " << round << ": " << committed << " inputs committed";
+      // Odd iterations commit groups of 4 inputs per transaction (TryCommitIngestGroup).
+      int group = iterations % 2 ? 4 : 1;
+      // Leave at least three transactions of work after the kill point, so the kill lands mid-ingest.
+      int remaining = kInputs - committed;
+      int after = std::min(round == 0 ? k : std::min(remaining / 3, 5), remaining - 3 * group);
+      if (after < 0) break;
+      ++rounds;
+      killed += IngestInChildAndKill(path, ids, after, extras[(iterations + round) % 4], group) ? 1 : 0;
+      Inspection state = Inspect(path);
+      ASSERT_EQ(state.integrity, "ok") << "k " << k << " round " << round;
+      committed = static_cast<int>(state.inputs.size());
+      for (int i = 0; i < committed; ++i) ASSERT_EQ(state.inputs[i], Sha(i));  // inputs commit in order
+      ASSERT_EQ(FirstDifference(state.dump, ExpectedDump(committed, ids)), "")
+          << "k " << k << " round " << round << ": " << committed << " inputs committed";
     }
+    ++iterations;
     auto store = OpenStore(path);
     ASSERT_TRUE(store.ok());
     ASSERT_GE(IngestAll(**store, ids), 0);
     store->reset();
     Inspection resumed = Inspect(path);
     ASSERT_EQ(resumed.integrity, "ok");
-    ASSERT_EQ(FirstDifference(resumed.dump, reference.dump), "") << "fraction " << fraction;
+    ASSERT_EQ(FirstDifference(resumed.dump, reference.dump), "") << "k " << k;
   }
-  std::printf("crash test: %d iterations, %d children killed mid-ingest (full ingest %lld ms)\n", iterations, killed,
-              static_cast<long long>(full_ms.count()));
-  // Most kills must land mid-ingest, or the test proved nothing.
-  EXPECT_GE(killed, iterations);
+  std::printf("crash test: %d iterations, %d kills, %d of them mid-ingest (full ingest %lld ms)\n", iterations, rounds,
+              killed, static_cast<long long>(full_ms.count()));
+  // Every kill must land mid-ingest, or the test proved less than it claims.
+  EXPECT_EQ(killed, rounds);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "store/clickhouse_store.h"
 #include "store/sqlite_store.h"
 
 namespace vigil::store {
@@ -74,9 +75,7 @@ int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_ste
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
   std::string path = uri;
-  if (uri.rfind("clickhouse://", 0) == 0) {
-    return Status::Error("store " + uri + ": the ClickHouse backend is not built into this vigil yet");
-  }
+  if (uri.rfind("clickhouse://", 0) == 0) return OpenClickHouseStore(uri);
   if (uri.rfind("sqlite:", 0) == 0) {
     path = uri.substr(7);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://relative or sqlite:///absolute

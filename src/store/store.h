@@ -262,7 +262,7 @@ class Store {
 int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_step_s, int64_t max_points);
 
 // Opens (creating and migrating when needed) a store. `uri` is a SQLite file path (parent folders are
-// created), "sqlite:PATH", ":memory:", or "clickhouse://host:port/db" once that backend is built.
+// created), "sqlite:PATH", ":memory:", or "clickhouse://host[:port]/db" (HTTP interface; docs/scale.md).
 // A Store may be used from several threads: its calls are serialized. Several processes may open the
 // same SQLite file (WAL; writers wait up to 30 s for each other).
 Result<std::unique_ptr<Store>> OpenStore(const std::string& uri);

@@ -268,7 +268,9 @@ TEST_F(ProbeNamespace, RateLimitIsHonouredAtTheFarSide) {
   double rate = double(c2 - c1) / seconds;
   std::printf("far side: %.1f echo requests/s (configured 3000)\n", rate);
   EXPECT_GT(rate, 3000 * 0.97);
-  EXPECT_LT(rate, 3000 * 1.02);
+  // The token bucket allows at most rate * t + burst (100 ms of tokens) in any window; 1 % covers the
+  // time the counter reads themselves take.
+  EXPECT_LE(double(c2 - c1), 3000 * seconds * 1.01 + 300);
   EXPECT_EQ(pair_->EchoRequestsArrived(), 64u * 256);
 }
 
@@ -286,6 +288,30 @@ TEST_F(ProbeNamespace, FallsBackToDatagramSocketWithoutCapNetRaw) {
   auto rounds = Rounds();
   ASSERT_EQ(rounds.size(), 1u);
   for (const auto& b : rounds[0].blocks) EXPECT_EQ(b.state, BlockState::kUp) << FormatBlock(b.base);
+}
+
+// SIGTERM mid-round: the rounds completed before it are on disk, whole; the unfinished one is not written
+// (its bin stays missing) and no temporary file is left behind.
+TEST_F(ProbeNamespace, StoppedProberWritesOnlyCompleteRounds) {
+  std::vector<uint32_t> blocks;
+  for (int x = 120; x < 130; ++x) blocks.push_back(Block(x));
+  NamespaceProcess run(pair_->near(), RunArgs(WriteTestHitlist(blocks), 2, 0, 500, 1000, 4), Path("run.log"));
+  ASSERT_TRUE(WaitForRoundFiles(2, 15)) << testing::ReadFile(Path("run.log"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // into the next round
+  run.Terminate();
+  EXPECT_NE(testing::ReadFile(Path("run.log")).find("unfinished round(s) not written"), std::string::npos)
+      << testing::ReadFile(Path("run.log"));
+  auto rounds = Rounds();
+  ASSERT_GE(rounds.size(), 2u);
+  for (size_t r = 0; r < rounds.size(); ++r) {
+    EXPECT_EQ(rounds[r].blocks.size(), blocks.size());
+    if (r > 0) {
+      EXPECT_EQ(rounds[r].start, rounds[r - 1].start + 2);
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(dir_ / "rounds")) {
+    EXPECT_EQ(entry.path().extension(), ".tsv") << entry.path();
+  }
 }
 
 // The made-up world of the store test: /24 number k (0..511) of 198.18.0.0/15.

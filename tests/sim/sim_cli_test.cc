@@ -67,4 +67,31 @@ TEST(SimCli, VigilMrtDumpEqualsBgpdumpOnSimulatedFiles) {
   fs::remove_all(dir);
 }
 
+// The whole pipeline through the vigil executable: sim -> ingest mrt -> ingest probe -> detect -> eval.
+TEST(SimCli, EvalScenarioPrintsTheMetricsObject) {
+  fs::path dir = Temp("pipeline");
+  std::ofstream(dir / "small.json") << R"({"name":"small-region-cut","description":"test",
+    "start":"2023-04-10T00:00:00Z","end":"2023-04-13T00:00:00Z","seed":9,
+    "countries":[{"code":"XB","tz":"Asia/Tashkent"}],
+    "regions":[{"code":"XB-CAP","country":"XB","slash24s":500},{"code":"XB-E","country":"XB","slash24s":300}],
+    "asns":[{"asn":64911,"name":"T","country":"XB","regions":{"XB-CAP":0.6,"XB-E":0.6}},
+            {"asn":64912,"name":"M","country":"XB","regions":{"XB-CAP":0.35,"XB-E":0.35}}],
+    "collectors":[{"name":"rrc00","peers":6,"full_feed_peers":4}],
+    "probing":{"round_s":600,"blocks_fraction":0.4},
+    "events":[{"id":"east","kind":"withdraw","entity":"region/XB-E","start":"2023-04-12T08:00:00Z","end":"2023-04-12T13:00:00Z"}],
+    "noise":{"flaps_per_hour":10}})";
+  Output out = Shell(kVigil + " eval-scenario " + (dir / "small.json").string() + " --json --workdir " +
+                     (dir / "work").string() + " 2>&1");
+  ASSERT_EQ(out.status, 0) << out.text;
+  for (const char* key : {"{\"scenario\":\"small-region-cut\"", "\"precision\":", "\"recall\":", "\"start_error_s_p50\":",
+                          "\"end_error_s_p50\":", "\"latency_s_p50\":", "\"false_outages_in_gaps\":0",
+                          "\"schedule_error_min\":null", "\"by_kind\":{", "\"withdraw\":{\"truth\":"}) {
+    EXPECT_NE(out.text.find(key), std::string::npos) << key << " in " << out.text;
+  }
+  // A five-hour loss of every route of a region is found (region and its country share 300/800).
+  EXPECT_NE(out.text.find("\"recall\":1.0000"), std::string::npos) << out.text;
+  EXPECT_TRUE(fs::exists(dir / "work" / "small" / "logs" / "detect.log"));
+  fs::remove_all(dir);
+}
+
 }  // namespace

@@ -1,0 +1,183 @@
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <pthread.h>
+#include <thread>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/command_registry.h"
+#include "detect/detect.h"
+#include "store/store.h"
+
+namespace vigil::cli {
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string store = "var/vigil.db";
+  std::string web;
+  std::string vendor;
+  std::string admin_token_file;
+  std::vector<std::string> cors_write_origins;
+  int threads = 8;
+  int64_t cache_ttl_s = 2;
+  bool detect = false;
+  double detect_interval_s = 30;
+};
+
+// The dashboard folder: --web, else ./web, else web/ beside the source tree the binary was built from.
+std::string FindWebDir(const std::string& given) {
+  if (!given.empty()) return given;
+  if (std::filesystem::exists("web/index.html")) return "web";
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir = exe.parent_path(); dir.has_parent_path() && dir != dir.parent_path(); dir = dir.parent_path()) {
+      if (std::filesystem::exists(dir / "web/index.html")) return (dir / "web").string();
+    }
+  }
+  return "web";
+}
+
+void Serve(const ServeFlags& flags) {
+  api::ServerOptions server_options;
+  if (auto status = api::ParseListen(flags.listen, server_options.host, server_options.port); !status.ok()) {
+    std::fprintf(stderr, "vigil serve: %s\n", status.message().c_str());
+    SetExitCode(2);
+    return;
+  }
+  server_options.threads = flags.threads;
+  auto token = api::LoadAdminToken(flags.admin_token_file);
+  if (!token.ok()) {
+    std::fprintf(stderr, "vigil serve: %s\n", token.message().c_str());
+    SetExitCode(2);
+    return;
+  }
+  auto store = store::OpenStore(flags.store);
+  if (!store.ok()) {
+    std::fprintf(stderr, "vigil serve: store %s: %s\n", flags.store.c_str(), store.message().c_str());
+    SetExitCode(1);
+    return;
+  }
+  api::ApiOptions options;
+  options.web_dir = FindWebDir(flags.web);
+  options.node_modules_dir =
+      !flags.vendor.empty() ? flags.vendor : (std::filesystem::path(options.web_dir).parent_path() / "node_modules").string();
+  if (options.node_modules_dir.empty() || options.node_modules_dir == "node_modules") options.node_modules_dir = "node_modules";
+  options.admin_token = *token;
+  options.cors_write_origins = flags.cors_write_origins;
+  options.cache_ttl_s = flags.cache_ttl_s;
+  api::Api api(**store, options);
+  api::Server server(api, server_options);
+
+  // Ctrl-C and SIGTERM stop the server from a thread that waits for them (no work in a signal handler).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (auto status = server.Bind(); !status.ok()) {
+    std::fprintf(stderr, "vigil serve: %s\n", status.message().c_str());
+    SetExitCode(1);
+    return;
+  }
+  std::string host = server_options.host.find(':') != std::string::npos ? "[" + server_options.host + "]" : server_options.host;
+  std::printf("vigil serve: http://%s:%d/  (store %s, dashboard %s, writes %s)\n", host.c_str(), server.port(),
+              flags.store.c_str(), options.web_dir.c_str(), options.admin_token.empty() ? "disabled" : "need the admin token");
+  std::fflush(stdout);
+
+  std::atomic<bool> stopping{false};
+  std::thread waiter([&] {
+    int received = 0;
+    sigwait(&signals, &received);
+    stopping = true;
+    server.Stop();
+  });
+  std::thread webhooks([&] {
+    while (!stopping) {
+      api.ScanEventsForWebhooks();
+      api.DeliverWebhooks();
+      for (int i = 0; i < 50 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  // --detect: incremental detection on new bins, the same StoreFollower `vigil detect --follow` uses.
+  std::thread detector;
+  if (flags.detect) {
+    detector = std::thread([&] {
+      detect::StoreFollower follower(**store, detect::DetectOptions{}, std::nullopt, 1);
+      while (!stopping) {
+        auto stats = follower.Poll();
+        if (!stats.ok()) std::fprintf(stderr, "vigil serve: detect: %s\n", stats.message().c_str());
+        for (int i = 0; i < flags.detect_interval_s * 10 && !stopping; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+    });
+  }
+  server.Run();
+  stopping = true;
+  if (detector.joinable()) detector.join();
+  if (!waiter.joinable()) return;
+  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter when the server stopped on its own
+  waiter.join();
+  webhooks.join();
+  std::printf("vigil serve: stopped\n");
+}
+
+void InstallServeCommand(CLI::App& root) {
+  static ServeFlags flags;
+  CLI::App* command = root.add_subcommand(
+      "serve", "Serve the HTTP API (IODA v2-compatible + /api/v1) and the dashboard; Ctrl-C stops it");
+  command->add_option("--listen", flags.listen, "HOST:PORT to listen on (loopback by default; port 0 = any free port)")
+      ->capture_default_str();
+  command->add_option("--store", flags.store, "Store URI (SQLite file path)")->capture_default_str();
+  command->add_option("--web", flags.web, "Dashboard folder (default: ./web or the source tree's web/)");
+  command->add_option("--vendor", flags.vendor, "node_modules folder for the dashboard's libraries (default: beside --web)");
+  command->add_option("--admin-token-file", flags.admin_token_file,
+                      "File whose first line is the admin token for writes (else $VIGIL_ADMIN_TOKEN; none = read-only)");
+  command->add_option("--cors-write-origin", flags.cors_write_origins, "Origin allowed to make cross-origin writes (repeatable)");
+  command->add_option("--threads", flags.threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  command->add_option("--cache-ttl", flags.cache_ttl_s, "Seconds a read response may be reused (0 = off)")->capture_default_str();
+  command->add_flag("--detect", flags.detect, "Also run detection on new bins while serving (as `vigil detect --follow`)");
+  command->add_option("--detect-interval", flags.detect_interval_s, "Seconds between detection polls with --detect")
+      ->capture_default_str();
+  command->callback([] { Serve(flags); });
+}
+
+void InstallAnnotationsCommand(CLI::App& root) {
+  static std::string store_uri = "var/vigil.db";
+  static std::vector<std::string> files;
+  CLI::App* command = root.add_subcommand("annotations", "Manage annotations (states of emergency, orders, notes)");
+  command->require_subcommand(1);
+  CLI::App* import = command->add_subcommand(
+      "import", "Add the annotations of JSON files ([{entity, kind, start, end, text, source_url}]) not yet stored");
+  import->add_option("FILE", files, "Annotations JSON file(s), e.g. the simulator's annotations.json")->required();
+  import->add_option("--store", store_uri, "Store URI (a SQLite path)")->capture_default_str();
+  import->callback([] {
+    auto store = store::OpenStore(store_uri);
+    if (!store.ok()) {
+      std::fprintf(stderr, "vigil annotations import: store %s: %s\n", store_uri.c_str(), store.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    for (const auto& file : files) {
+      auto added = api::ImportAnnotations(**store, file);
+      if (!added.ok()) {
+        std::fprintf(stderr, "vigil annotations import: %s\n", added.message().c_str());
+        SetExitCode(1);
+        return;
+      }
+      std::printf("%s: %d annotation(s) added\n", file.c_str(), *added);
+    }
+  });
+}
+
+VIGIL_REGISTER_COMMAND("serve", InstallServeCommand);
+VIGIL_REGISTER_COMMAND("annotations", InstallAnnotationsCommand);
+
+}  // namespace
+}  // namespace vigil::cli

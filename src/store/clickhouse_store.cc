@@ -1,0 +1,992 @@
+// ClickHouse backend of the store, over ClickHouse's HTTP interface (libcurl). Written for the oldest server
+// Debian ships (18.16): no transactions, no synchronous DELETE, no query parameters. Hence:
+//  - rows that can change are versioned (ReplacingMergeTree(version)) and read with FINAL / argMax(value,
+//    version), so an upsert is an insert and the newest version wins;
+//  - data travels in the request body as TabSeparated (never inside SQL); the few values a SELECT filters on
+//    are written into the SQL as literals by one quoting function (Quote) or as formatted integers;
+//  - alerts, events and schedules are written as a new *generation* (the kept rows plus the new ones), and the
+//    generation becomes current by one final insert into detection_generation: readers see the old or the new
+//    result, never a mix;
+//  - ingest: series and state rows first, the inputs row last. A crash in between leaves rows without their
+//    inputs row; the same ingest run again rewrites the same keys with newer versions, so the store converges to
+//    the uninterrupted result (idempotent, not isolated: see docs/scale.md).
+//  - entity ids are a 63-bit hash of "type/code", the same on every worker and shard with no coordination.
+#include "store/clickhouse_store.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+namespace vigil::store {
+namespace {
+
+constexpr int64_t kMaxBuckets = 10'000'000;
+constexpr int64_t kNoUpperBound = std::numeric_limits<int64_t>::max();
+
+// ----- text helpers -------------------------------------------------------------------------------------
+
+// A ClickHouse string literal: quotes and backslashes escaped, control bytes as escapes.
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+  return out + "'";
+}
+
+// A TabSeparated field.
+void AppendField(std::string& out, const std::string& s) {
+  for (char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+}
+
+class TsvRow {
+ public:
+  TsvRow& Add(const std::string& s) {
+    Sep();
+    AppendField(line_, s);
+    return *this;
+  }
+  TsvRow& Add(int64_t v) {
+    Sep();
+    line_ += std::to_string(v);
+    return *this;
+  }
+  TsvRow& Add(uint64_t v) {
+    Sep();
+    line_ += std::to_string(v);
+    return *this;
+  }
+  TsvRow& Add(int v) { return Add(static_cast<int64_t>(v)); }
+  TsvRow& Add(double v) {
+    Sep();
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    line_ += buf;
+    return *this;
+  }
+  void EndTo(std::string& out) {
+    out += line_;
+    out += '\n';
+    line_.clear();
+    first_ = true;
+  }
+
+ private:
+  void Sep() {
+    if (!first_) line_ += '\t';
+    first_ = false;
+  }
+  std::string line_;
+  bool first_ = true;
+};
+
+// Rows of a TabSeparated response, fields unescaped.
+std::vector<std::vector<std::string>> ParseTsv(const std::string& body) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool any = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '\\' && i + 1 < body.size()) {
+      char n = body[++i];
+      switch (n) {
+        case 'n': field += '\n'; break;
+        case 't': field += '\t'; break;
+        case 'r': field += '\r'; break;
+        case '0': field += '\0'; break;
+        case 'b': field += '\b'; break;
+        case 'f': field += '\f'; break;
+        default: field += n;
+      }
+      any = true;
+    } else if (c == '\t') {
+      row.push_back(std::move(field));
+      field.clear();
+      any = true;
+    } else if (c == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+      any = false;
+    } else {
+      field += c;
+      any = true;
+    }
+  }
+  if (any) {
+    row.push_back(std::move(field));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+int64_t ToInt(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
+double ToDouble(const std::string& s) { return std::strtod(s.c_str(), nullptr); }
+
+std::string IdList(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out;
+}
+
+int64_t UpperBound(UnixSeconds until) { return until <= 0 ? kNoUpperBound : until; }
+
+std::string LimitClause(int64_t limit, int64_t offset) {
+  if (limit <= 0 && offset <= 0) return "";
+  // ClickHouse 18.16 spells it LIMIT offset, count.
+  return " LIMIT " + std::to_string(std::max<int64_t>(0, offset)) + ", " +
+         std::to_string(limit > 0 ? limit : std::numeric_limits<int64_t>::max() / 2);
+}
+
+AlertLevel ParseAlertLevel(const std::string& s) {
+  if (s == "critical") return AlertLevel::kCritical;
+  if (s == "warning") return AlertLevel::kWarning;
+  return AlertLevel::kNormal;
+}
+
+size_t CollectBody(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+// The tables, created when missing. Version 1 of the ClickHouse schema (the SQLite one is in migrations/).
+const char* const kSchema[] = {
+    "CREATE TABLE IF NOT EXISTS schema_version (version UInt32, applied_at Int64) ENGINE = MergeTree ORDER BY version",
+    "CREATE TABLE IF NOT EXISTS entities (id Int64, type String, code String, name String, parent_id Int64, "
+    "slash24_count Int64, tz String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY (type, code)",
+    "CREATE TABLE IF NOT EXISTS datasources (name String, step_s Int64, description String, version UInt64) "
+    "ENGINE = ReplacingMergeTree(version) ORDER BY name",
+    "CREATE TABLE IF NOT EXISTS series (datasource String, entity_id Int64, t Int64, value Float64, version UInt64) "
+    "ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(toDateTime(t)) ORDER BY (datasource, entity_id, t)",
+    "CREATE TABLE IF NOT EXISTS inputs (sha256 String, name String, kind String, collector String, records Int64, "
+    "first_t Int64, last_t Int64, ingested_at Int64) ENGINE = ReplacingMergeTree ORDER BY sha256",
+    "CREATE TABLE IF NOT EXISTS state (key String, bytes String, updated_at Int64, version UInt64) "
+    "ENGINE = ReplacingMergeTree(version) ORDER BY key",
+    "CREATE TABLE IF NOT EXISTS alerts (generation UInt64, id Int64, datasource String, entity_id Int64, t Int64, "
+    "level String, condition String, value Float64, baseline Float64, method String) "
+    "ENGINE = MergeTree ORDER BY (generation, t, entity_id)",
+    "CREATE TABLE IF NOT EXISTS events (generation UInt64, id Int64, entity_id Int64, kind String, start_t Int64, "
+    "end_t Int64, score Float64, datasources String, classification String, schedule_id Int64, depth Float64, "
+    "coverage String, detail String) ENGINE = MergeTree ORDER BY (generation, start_t, entity_id)",
+    "CREATE TABLE IF NOT EXISTS schedules (generation UInt64, id Int64, entity_id Int64, tz String, "
+    "on_start_min Int64, on_end_min Int64, first_day String, last_day String, confidence Float64) "
+    "ENGINE = MergeTree ORDER BY (generation, entity_id)",
+    "CREATE TABLE IF NOT EXISTS detection_generation (generation UInt64, last_alert_id Int64, last_event_id Int64, "
+    "last_schedule_id Int64, written_at Int64) ENGINE = MergeTree ORDER BY generation",
+    "CREATE TABLE IF NOT EXISTS annotations (id Int64, entity_id Int64, start_t Int64, end_t Int64, kind String, "
+    "text String, source_url String, deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id",
+};
+constexpr int kSchemaVersion = 1;
+
+class ClickHouseStore final : public Store {
+ public:
+  ClickHouseStore(std::string base_url, std::string database, std::string uri)
+      : base_url_(std::move(base_url)), database_(std::move(database)), uri_(std::move(uri)) {
+    curl_ = curl_easy_init();
+  }
+  ~ClickHouseStore() override {
+    if (curl_) curl_easy_cleanup(curl_);
+  }
+
+  Status Initialize();
+
+  Result<int64_t> UpsertEntity(const Entity& entity) override;
+  Status UpsertEntities(std::vector<Entity>& entities) override;
+  Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) override;
+  Result<std::optional<Entity>> EntityById(int64_t id) override;
+  Result<std::vector<Entity>> ListEntities(const EntityQuery& query) override;
+  Status RegisterDatasource(const Datasource& datasource) override;
+  Result<std::vector<Datasource>> ListDatasources() override;
+  Result<bool> HasInput(const std::string& sha256) override;
+  Status CommitIngest(const IngestCommit& commit) override;
+  Result<bool> TryCommitIngest(const IngestCommit& commit) override;
+  Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits) override;
+  Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) override;
+  Result<std::optional<std::string>> GetState(const std::string& key) override;
+  Status WriteSeries(const std::vector<SeriesBatch>& batches) override;
+  Result<std::vector<SeriesPoint>> ReadSeries(const std::string& datasource, int64_t entity_id, UnixSeconds from,
+                                              UnixSeconds until) override;
+  Result<AggregatedSeries> ReadAggregated(const std::string& datasource, int64_t entity_id, UnixSeconds from,
+                                          UnixSeconds until, int64_t step_s) override;
+  Result<std::vector<int64_t>> EntitiesWithSeries(const std::string& datasource) override;
+  Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> SeriesSpan(const std::string& datasource) override;
+  Status ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& alerts, std::vector<Event>& events,
+                          std::vector<Schedule>& schedules) override;
+  Result<std::vector<Alert>> ListAlerts(const TimeFilter& filter) override;
+  Result<std::vector<Event>> ListEvents(const TimeFilter& filter) override;
+  Result<std::optional<Event>> EventById(int64_t id) override;
+  Result<std::vector<Schedule>> ListSchedules(const std::vector<int64_t>& entity_ids) override;
+  Result<int64_t> AddAnnotation(const Annotation& annotation) override;
+  Status DeleteAnnotation(int64_t id) override;
+  Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) override;
+  Result<StoreInfo> Describe() override;
+
+ private:
+  // Runs a statement; `data` (TabSeparated rows) goes in the body of an INSERT ... FORMAT TabSeparated.
+  Result<std::string> Run(const std::string& sql, const std::string* data = nullptr, bool in_database = true);
+  Result<std::vector<std::vector<std::string>>> Select(const std::string& sql) {
+    Result<std::string> body = Run(sql + " FORMAT TabSeparated");
+    if (!body.ok()) return body.status();
+    return ParseTsv(*body);
+  }
+  Status Insert(const std::string& table_and_columns, const std::string& rows) {
+    if (rows.empty()) return Status::Ok();
+    return Run("INSERT INTO " + table_and_columns + " FORMAT TabSeparated", &rows).status();
+  }
+  // Strictly increasing within the process; across processes, the later clock wins.
+  uint64_t NextVersion() {
+    uint64_t now = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    last_version_ = std::max(last_version_ + 1, now);
+    return last_version_;
+  }
+  Result<std::optional<Entity>> ReadEntityWhere(const std::string& where);
+  Result<bool> KnownDatasource(const std::string& name);
+  Result<int64_t> NativeStep(const std::string& name);
+  Status AppendSeries(const std::vector<const SeriesBatch*>& batches, std::string& rows);
+  Result<std::vector<bool>> CommitGroupLocked(const std::vector<const IngestCommit*>& commits);
+  Result<uint64_t> CurrentGeneration(int64_t* last_alert, int64_t* last_event, int64_t* last_schedule);
+  Result<std::vector<Event>> ReadEvents(const std::string& where_and_order);
+  Result<AggregatedSeries> ReadAggregatedLocked(const std::string& datasource, int64_t entity_id, UnixSeconds from,
+                                                UnixSeconds until, int64_t step_s);
+
+  std::string base_url_, database_, uri_;
+  CURL* curl_ = nullptr;
+  std::mutex mu_;
+  uint64_t last_version_ = 0;
+  std::unordered_map<std::string, int64_t> steps_;  // datasource -> native step
+};
+
+Result<std::string> ClickHouseStore::Run(const std::string& sql, const std::string* data, bool in_database) {
+  if (!curl_) return Status::Error("store " + uri_ + ": libcurl did not initialize");
+  std::string url = base_url_ + "/?";
+  if (in_database) url += "database=" + database_ + "&";
+  std::string body;
+  curl_easy_reset(curl_);
+  char* escaped = nullptr;
+  if (data) {
+    escaped = curl_easy_escape(curl_, sql.c_str(), static_cast<int>(sql.size()));
+    url += std::string("query=") + escaped;
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, data->data());
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(data->size()));
+  } else {
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, sql.data());
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(sql.size()));
+  }
+  curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, CollectBody);
+  curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 600L);
+  CURLcode rc = curl_easy_perform(curl_);
+  if (escaped) curl_free(escaped);
+  if (rc != CURLE_OK) return Status::Error("store " + uri_ + ": " + curl_easy_strerror(rc));
+  long status = 0;
+  curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) {
+    while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
+    return Status::Error("store " + uri_ + ": " + body + " (in: " + sql.substr(0, 200) + ")");
+  }
+  return body;
+}
+
+Status ClickHouseStore::Initialize() {
+  VIGIL_RETURN_IF_ERROR(Run("CREATE DATABASE IF NOT EXISTS " + database_, nullptr, false).status());
+  auto version = Select("SELECT max(version) FROM schema_version");
+  if (version.ok() && !version->empty() && ToInt((*version)[0][0]) > kSchemaVersion) {
+    return Status::Error("store " + uri_ + ": schema version " + (*version)[0][0] + " is newer than this vigil knows (" +
+                         std::to_string(kSchemaVersion) + ")");
+  }
+  for (const char* statement : kSchema) VIGIL_RETURN_IF_ERROR(Run(statement).status());
+  auto now = Select("SELECT count() FROM schema_version WHERE version = " + std::to_string(kSchemaVersion));
+  if (!now.ok()) return now.status();
+  if (now->empty() || ToInt((*now)[0][0]) == 0) {
+    std::string row;
+    TsvRow().Add(kSchemaVersion).Add(static_cast<int64_t>(std::time(nullptr))).EndTo(row);
+    VIGIL_RETURN_IF_ERROR(Insert("schema_version (version, applied_at)", row));
+  }
+  return Status::Ok();
+}
+
+// ----- entities -----------------------------------------------------------------------------------------
+
+int64_t EntityIdFor(const std::string& type, const std::string& code) {
+  // FNV-1a 64 of "type/code", folded to a positive 63-bit id (never 0).
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](const std::string& s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(type);
+  mix("/");
+  mix(code);
+  int64_t id = static_cast<int64_t>(h & 0x7fffffffffffffffULL);
+  return id == 0 ? 1 : id;
+}
+
+constexpr const char* kEntityColumns = "id, type, code, name, parent_id, slash24_count, tz";
+
+Entity EntityFromRow(const std::vector<std::string>& r) {
+  return Entity{ToInt(r[0]), r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), r[6]};
+}
+
+Result<std::optional<Entity>> ClickHouseStore::ReadEntityWhere(const std::string& where) {
+  auto rows = Select(std::string("SELECT ") + kEntityColumns + " FROM entities FINAL WHERE " + where);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Entity>();
+  return std::optional<Entity>(EntityFromRow(rows->front()));
+}
+
+Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
+  std::lock_guard lock(mu_);
+  std::string rows;
+  for (Entity& e : entities) {
+    if (e.type.empty() || e.code.empty()) {
+      return Status::Error("store: entity needs a type and a code (got '" + e.type + "/" + e.code + "')");
+    }
+    Entity merged = e;
+    // Fields given empty keep the stored value, as with SQLite.
+    auto old = ReadEntityWhere("type = " + Quote(e.type) + " AND code = " + Quote(e.code));
+    if (!old.ok()) return old.status();
+    if (old->has_value()) {
+      const Entity& o = **old;
+      if (merged.name.empty()) merged.name = o.name;
+      if (merged.parent_id == 0) merged.parent_id = o.parent_id;
+      if (merged.slash24_count == 0) merged.slash24_count = o.slash24_count;
+      if (merged.tz.empty()) merged.tz = o.tz;
+    }
+    merged.id = EntityIdFor(e.type, e.code);
+    TsvRow()
+        .Add(merged.id)
+        .Add(merged.type)
+        .Add(merged.code)
+        .Add(merged.name)
+        .Add(merged.parent_id)
+        .Add(merged.slash24_count)
+        .Add(merged.tz)
+        .Add(NextVersion())
+        .EndTo(rows);
+    e.id = merged.id;
+  }
+  return Insert("entities (id, type, code, name, parent_id, slash24_count, tz, version)", rows);
+}
+
+Result<int64_t> ClickHouseStore::UpsertEntity(const Entity& entity) {
+  std::vector<Entity> one = {entity};
+  VIGIL_RETURN_IF_ERROR(UpsertEntities(one));
+  return one[0].id;
+}
+
+Result<std::optional<Entity>> ClickHouseStore::FindEntity(const std::string& type, const std::string& code) {
+  std::lock_guard lock(mu_);
+  return ReadEntityWhere("type = " + Quote(type) + " AND code = " + Quote(code));
+}
+
+Result<std::optional<Entity>> ClickHouseStore::EntityById(int64_t id) {
+  std::lock_guard lock(mu_);
+  return ReadEntityWhere("id = " + std::to_string(id));
+}
+
+Result<std::vector<Entity>> ClickHouseStore::ListEntities(const EntityQuery& q) {
+  std::lock_guard lock(mu_);
+  std::string where = "1";
+  if (q.type) where += " AND type = " + Quote(*q.type);
+  if (q.code) where += " AND code = " + Quote(*q.code);
+  if (q.parent_id) where += " AND parent_id = " + std::to_string(*q.parent_id);
+  if (q.search) {
+    std::string s = *q.search;
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    where += " AND (position(lower(code), " + Quote(s) + ") > 0 OR position(lower(name), " + Quote(s) + ") > 0)";
+  }
+  auto rows = Select(std::string("SELECT ") + kEntityColumns + " FROM entities FINAL WHERE " + where +
+                     " ORDER BY type, code" + LimitClause(q.limit, q.offset));
+  if (!rows.ok()) return rows.status();
+  std::vector<Entity> out;
+  for (const auto& r : *rows) out.push_back(EntityFromRow(r));
+  return out;
+}
+
+// ----- datasources --------------------------------------------------------------------------------------
+
+Status ClickHouseStore::RegisterDatasource(const Datasource& d) {
+  std::lock_guard lock(mu_);
+  if (d.name.empty()) return Status::Error("store: datasource needs a name");
+  if (d.step_s <= 0) {
+    return Status::Error("store: datasource " + d.name + ": step must be > 0 (got " + std::to_string(d.step_s) + ")");
+  }
+  std::string description = d.description;
+  if (description.empty()) {
+    auto old = Select("SELECT description FROM datasources FINAL WHERE name = " + Quote(d.name));
+    if (!old.ok()) return old.status();
+    if (!old->empty()) description = (*old)[0][0];
+  }
+  std::string row;
+  TsvRow().Add(d.name).Add(d.step_s).Add(description).Add(NextVersion()).EndTo(row);
+  steps_.erase(d.name);
+  return Insert("datasources (name, step_s, description, version)", row);
+}
+
+Result<std::vector<Datasource>> ClickHouseStore::ListDatasources() {
+  std::lock_guard lock(mu_);
+  auto rows = Select("SELECT name, step_s, description FROM datasources FINAL ORDER BY name");
+  if (!rows.ok()) return rows.status();
+  std::vector<Datasource> out;
+  for (const auto& r : *rows) out.push_back({r[0], ToInt(r[1]), r[2]});
+  return out;
+}
+
+Result<int64_t> ClickHouseStore::NativeStep(const std::string& name) {
+  auto it = steps_.find(name);
+  if (it != steps_.end()) return it->second;
+  auto rows = Select("SELECT step_s FROM datasources FINAL WHERE name = " + Quote(name));
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::Error("store: unknown datasource '" + name + "' (register it first)");
+  steps_[name] = ToInt((*rows)[0][0]);
+  return steps_[name];
+}
+
+Result<bool> ClickHouseStore::KnownDatasource(const std::string& name) {
+  Result<int64_t> step = NativeStep(name);
+  if (!step.ok()) return step.status();
+  return true;
+}
+
+// ----- ingest and series --------------------------------------------------------------------------------
+
+Result<bool> ClickHouseStore::HasInput(const std::string& sha256) {
+  std::lock_guard lock(mu_);
+  auto rows = Select("SELECT count() FROM inputs WHERE sha256 = " + Quote(sha256));
+  if (!rows.ok()) return rows.status();
+  return !rows->empty() && ToInt((*rows)[0][0]) > 0;
+}
+
+Status ClickHouseStore::AppendSeries(const std::vector<const SeriesBatch*>& batches, std::string& rows) {
+  // One version per call: within it, a later point for the same key must still win, so equal keys get
+  // increasing versions by position.
+  for (const SeriesBatch* batch : batches) {
+    VIGIL_RETURN_IF_ERROR(KnownDatasource(batch->datasource).status());
+    for (const SeriesPoint& p : batch->points) {
+      if (!std::isfinite(p.value)) {
+        return Status::Error("store: series " + batch->datasource + " entity " + std::to_string(p.entity_id) + " t " +
+                             std::to_string(p.t) + ": value is not a finite number");
+      }
+      TsvRow().Add(batch->datasource).Add(p.entity_id).Add(p.t).Add(p.value).Add(NextVersion()).EndTo(rows);
+    }
+  }
+  return Status::Ok();
+}
+
+Status ClickHouseStore::WriteSeries(const std::vector<SeriesBatch>& batches) {
+  std::lock_guard lock(mu_);
+  std::vector<const SeriesBatch*> all;
+  for (const SeriesBatch& b : batches) all.push_back(&b);
+  std::string rows;
+  VIGIL_RETURN_IF_ERROR(AppendSeries(all, rows));
+  return Insert("series (datasource, entity_id, t, value, version)", rows);
+}
+
+Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<const IngestCommit*>& commits) {
+  std::vector<bool> fresh(commits.size(), false);
+  std::set<std::string> seen;
+  for (size_t i = 0; i < commits.size(); ++i) {
+    const InputRecord& in = commits[i]->input;
+    if (in.sha256.empty()) return Status::Error("store: input " + in.name + " has no sha256");
+    auto rows = Select("SELECT count() FROM inputs WHERE sha256 = " + Quote(in.sha256));
+    if (!rows.ok()) return rows.status();
+    fresh[i] = ToInt((*rows)[0][0]) == 0 && seen.insert(in.sha256).second;
+  }
+  // Validate and serialize everything before the first insert, so a bad input writes nothing.
+  std::string series, state, inputs;
+  UnixSeconds now = static_cast<UnixSeconds>(std::time(nullptr));
+  for (size_t i = 0; i < commits.size(); ++i) {
+    if (!fresh[i]) continue;
+    const IngestCommit& c = *commits[i];
+    std::vector<const SeriesBatch*> batches;
+    for (const SeriesBatch& b : c.series) batches.push_back(&b);
+    Status st = AppendSeries(batches, series);
+    if (!st.ok()) return st.WithContext("input " + c.input.name);
+    for (const StateBlob& blob : c.state) TsvRow().Add(blob.key).Add(blob.bytes).Add(now).Add(NextVersion()).EndTo(state);
+    const InputRecord& in = c.input;
+    TsvRow()
+        .Add(in.sha256)
+        .Add(in.name)
+        .Add(in.kind)
+        .Add(in.collector)
+        .Add(in.records)
+        .Add(in.first_t)
+        .Add(in.last_t)
+        .Add(in.ingested_at ? in.ingested_at : now)
+        .EndTo(inputs);
+  }
+  VIGIL_RETURN_IF_ERROR(Insert("series (datasource, entity_id, t, value, version)", series));
+  VIGIL_RETURN_IF_ERROR(Insert("state (key, bytes, updated_at, version)", state));
+  // Last: the inputs rows mark the inputs done.
+  VIGIL_RETURN_IF_ERROR(Insert("inputs (sha256, name, kind, collector, records, first_t, last_t, ingested_at)", inputs));
+  return fresh;
+}
+
+Result<bool> ClickHouseStore::TryCommitIngest(const IngestCommit& commit) {
+  std::lock_guard lock(mu_);
+  auto done = CommitGroupLocked({&commit});
+  if (!done.ok()) return done.status();
+  return static_cast<bool>(done->front());
+}
+
+Status ClickHouseStore::CommitIngest(const IngestCommit& commit) {
+  std::lock_guard lock(mu_);
+  return CommitGroupLocked({&commit}).status();
+}
+
+Result<std::vector<bool>> ClickHouseStore::TryCommitIngestGroup(const std::vector<IngestCommit>& commits) {
+  std::lock_guard lock(mu_);
+  std::vector<const IngestCommit*> all;
+  for (const IngestCommit& c : commits) all.push_back(&c);
+  return CommitGroupLocked(all);
+}
+
+Result<std::vector<InputRecord>> ClickHouseStore::ListInputs(UnixSeconds from, UnixSeconds until) {
+  std::lock_guard lock(mu_);
+  auto rows = Select("SELECT sha256, name, kind, collector, records, first_t, last_t, ingested_at FROM inputs FINAL "
+                     "WHERE last_t >= " + std::to_string(from) + " AND first_t < " + std::to_string(UpperBound(until)) +
+                     " ORDER BY first_t, name");
+  if (!rows.ok()) return rows.status();
+  std::vector<InputRecord> out;
+  for (const auto& r : *rows) {
+    out.push_back({r[0], r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), ToInt(r[6]), ToInt(r[7])});
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> ClickHouseStore::GetState(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto rows = Select("SELECT argMax(bytes, version), count() FROM state WHERE key = " + Quote(key));
+  if (!rows.ok()) return rows.status();
+  if (rows->empty() || ToInt((*rows)[0][1]) == 0) return std::optional<std::string>();
+  return std::optional<std::string>((*rows)[0][0]);
+}
+
+std::string PointsQuery(const std::string& datasource, int64_t entity_id, UnixSeconds from, UnixSeconds until) {
+  return "SELECT t, argMax(value, version) AS v FROM series WHERE datasource = " + Quote(datasource) +
+         " AND entity_id = " + std::to_string(entity_id) + " AND t >= " + std::to_string(from) + " AND t < " +
+         std::to_string(until) + " GROUP BY t";
+}
+
+Result<std::vector<SeriesPoint>> ClickHouseStore::ReadSeries(const std::string& datasource, int64_t entity_id,
+                                                             UnixSeconds from, UnixSeconds until) {
+  std::lock_guard lock(mu_);
+  VIGIL_RETURN_IF_ERROR(KnownDatasource(datasource).status());
+  auto rows = Select(PointsQuery(datasource, entity_id, from, UpperBound(until)) + " ORDER BY t");
+  if (!rows.ok()) return rows.status();
+  std::vector<SeriesPoint> out;
+  for (const auto& r : *rows) out.push_back({entity_id, ToInt(r[0]), ToDouble(r[1])});
+  return out;
+}
+
+Result<AggregatedSeries> ClickHouseStore::ReadAggregatedLocked(const std::string& datasource, int64_t entity_id,
+                                                               UnixSeconds from, UnixSeconds until, int64_t step_s) {
+  if (step_s <= 0) return Status::Error("store: step must be > 0 (got " + std::to_string(step_s) + ")");
+  if (until <= from) {
+    return Status::Error("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) + ")");
+  }
+  int64_t buckets = (until - from + step_s - 1) / step_s;
+  if (buckets > kMaxBuckets) {
+    return Status::Error("store: " + std::to_string(buckets) + " buckets requested (at most " +
+                         std::to_string(kMaxBuckets) + "): use a larger step");
+  }
+  Result<int64_t> native = NativeStep(datasource);
+  if (!native.ok()) return native.status();
+  AggregatedSeries out{datasource, entity_id, from, until, step_s, *native, {}};
+  out.values.assign(static_cast<size_t>(buckets), std::nullopt);
+  // Averages per bucket computed by the server; only one row per non-empty bucket comes back.
+  auto rows = Select("SELECT intDiv(t - " + std::to_string(from) + ", " + std::to_string(step_s) +
+                     ") AS bucket, avg(v) FROM (" + PointsQuery(datasource, entity_id, from, until) +
+                     ") GROUP BY bucket ORDER BY bucket");
+  if (!rows.ok()) return rows.status();
+  for (const auto& r : *rows) {
+    int64_t b = ToInt(r[0]);
+    if (b >= 0 && b < buckets) out.values[static_cast<size_t>(b)] = ToDouble(r[1]);
+  }
+  return out;
+}
+
+Result<AggregatedSeries> ClickHouseStore::ReadAggregated(const std::string& datasource, int64_t entity_id,
+                                                         UnixSeconds from, UnixSeconds until, int64_t step_s) {
+  std::lock_guard lock(mu_);
+  return ReadAggregatedLocked(datasource, entity_id, from, until, step_s);
+}
+
+Result<std::vector<int64_t>> ClickHouseStore::EntitiesWithSeries(const std::string& datasource) {
+  std::lock_guard lock(mu_);
+  VIGIL_RETURN_IF_ERROR(KnownDatasource(datasource).status());
+  auto rows = Select("SELECT DISTINCT entity_id FROM series WHERE datasource = " + Quote(datasource) +
+                     " ORDER BY entity_id");
+  if (!rows.ok()) return rows.status();
+  std::vector<int64_t> out;
+  for (const auto& r : *rows) out.push_back(ToInt(r[0]));
+  return out;
+}
+
+Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> ClickHouseStore::SeriesSpan(const std::string& datasource) {
+  std::lock_guard lock(mu_);
+  VIGIL_RETURN_IF_ERROR(KnownDatasource(datasource).status());
+  auto rows = Select("SELECT min(t), max(t), count() FROM series WHERE datasource = " + Quote(datasource));
+  if (!rows.ok()) return rows.status();
+  if (rows->empty() || ToInt((*rows)[0][2]) == 0) return std::optional<std::pair<UnixSeconds, UnixSeconds>>();
+  return std::optional<std::pair<UnixSeconds, UnixSeconds>>(
+      std::make_pair(ToInt((*rows)[0][0]), ToInt((*rows)[0][1])));
+}
+
+// ----- detection ----------------------------------------------------------------------------------------
+
+Result<uint64_t> ClickHouseStore::CurrentGeneration(int64_t* last_alert, int64_t* last_event, int64_t* last_schedule) {
+  auto rows = Select(
+      "SELECT generation, last_alert_id, last_event_id, last_schedule_id FROM detection_generation "
+      "ORDER BY generation DESC LIMIT 1");
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    *last_alert = *last_event = *last_schedule = 0;
+    return uint64_t{0};
+  }
+  *last_alert = ToInt((*rows)[0][1]);
+  *last_event = ToInt((*rows)[0][2]);
+  *last_schedule = ToInt((*rows)[0][3]);
+  return static_cast<uint64_t>(std::strtoull((*rows)[0][0].c_str(), nullptr, 10));
+}
+
+constexpr const char* kEventColumns =
+    "id, entity_id, kind, start_t, end_t, score, datasources, classification, schedule_id, depth, coverage, detail";
+
+Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& alerts, std::vector<Event>& events,
+                                         std::vector<Schedule>& schedules) {
+  std::lock_guard lock(mu_);
+  int64_t last_alert = 0, last_event = 0, last_schedule = 0;
+  Result<uint64_t> gen = CurrentGeneration(&last_alert, &last_event, &last_schedule);
+  if (!gen.ok()) return gen.status();
+  const uint64_t next = *gen + 1;
+  const std::string g = std::to_string(*gen), n = std::to_string(next);
+
+  std::set<int64_t> kept;
+  for (const Schedule& s : schedules) {
+    if (s.id > 0 && !kept.insert(s.id).second) return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
+  }
+  // Serialize the new generation fully before writing anything.
+  std::string schedule_rows, alert_rows, event_rows;
+  std::vector<Schedule> out_schedules = schedules;
+  for (Schedule& s : out_schedules) {
+    if (s.id <= 0) s.id = ++last_schedule;
+    last_schedule = std::max(last_schedule, s.id);
+    TsvRow()
+        .Add(next)
+        .Add(s.id)
+        .Add(s.entity_id)
+        .Add(s.tz)
+        .Add(s.on_start_min)
+        .Add(s.on_end_min)
+        .Add(s.first_day)
+        .Add(s.last_day)
+        .Add(s.confidence)
+        .EndTo(schedule_rows);
+  }
+  std::vector<Alert> out_alerts = alerts;
+  for (Alert& a : out_alerts) {
+    a.id = ++last_alert;
+    TsvRow()
+        .Add(next)
+        .Add(a.id)
+        .Add(a.datasource)
+        .Add(a.entity_id)
+        .Add(a.t)
+        .Add(std::string(AlertLevelName(a.level)))
+        .Add(a.condition)
+        .Add(a.value)
+        .Add(a.baseline)
+        .Add(a.method)
+        .EndTo(alert_rows);
+  }
+  std::vector<Event> out_events = events;
+  for (Event& e : out_events) {
+    if (e.schedule_id < 0) {
+      size_t index = static_cast<size_t>(-(e.schedule_id + 1));
+      if (index >= out_schedules.size()) {
+        return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule index " +
+                             std::to_string(index) + " of " + std::to_string(out_schedules.size()));
+      }
+      e.schedule_id = out_schedules[index].id;
+    } else if (e.schedule_id > 0 && !kept.count(e.schedule_id)) {
+      return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
+                           std::to_string(e.schedule_id) + ", which this call does not keep");
+    }
+    e.id = ++last_event;
+    TsvRow()
+        .Add(next)
+        .Add(e.id)
+        .Add(e.entity_id)
+        .Add(e.kind)
+        .Add(e.start_t)
+        .Add(e.end_t)
+        .Add(e.score)
+        .Add(e.datasources)
+        .Add(e.classification)
+        .Add(e.schedule_id)
+        .Add(e.depth)
+        .Add(e.coverage)
+        .Add(e.detail)
+        .EndTo(event_rows);
+  }
+  // Kept rows of the current generation are copied into the next one by the server.
+  std::string kept_ids = IdList(std::vector<int64_t>(kept.begin(), kept.end()));
+  VIGIL_RETURN_IF_ERROR(Run("INSERT INTO alerts SELECT " + n +
+                            ", id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts "
+                            "WHERE generation = " + g + " AND t < " + std::to_string(from_t))
+                            .status());
+  VIGIL_RETURN_IF_ERROR(Run("INSERT INTO events SELECT " + n + ", id, entity_id, kind, start_t, end_t, score, datasources, "
+                            "classification, " +
+                            (kept.empty() ? std::string("0") : "if(has([" + kept_ids + "], schedule_id), schedule_id, 0)") +
+                            ", depth, coverage, detail FROM events WHERE generation = " + g +
+                            " AND start_t < " + std::to_string(from_t))
+                            .status());
+  VIGIL_RETURN_IF_ERROR(Insert("schedules", schedule_rows));
+  VIGIL_RETURN_IF_ERROR(Insert("alerts", alert_rows));
+  VIGIL_RETURN_IF_ERROR(Insert("events", event_rows));
+  std::string pointer;
+  TsvRow().Add(next).Add(last_alert).Add(last_event).Add(last_schedule).Add(static_cast<int64_t>(std::time(nullptr))).EndTo(pointer);
+  VIGIL_RETURN_IF_ERROR(Insert("detection_generation", pointer));
+  // Older generations are garbage now; the server drops them in the background.
+  for (const char* table : {"alerts", "events", "schedules"}) {
+    (void)Run(std::string("ALTER TABLE ") + table + " DELETE WHERE generation < " + n);
+  }
+  alerts = std::move(out_alerts);
+  events = std::move(out_events);
+  schedules = std::move(out_schedules);
+  return Status::Ok();
+}
+
+Result<std::vector<Alert>> ClickHouseStore::ListAlerts(const TimeFilter& f) {
+  std::lock_guard lock(mu_);
+  int64_t a, e, s;
+  Result<uint64_t> gen = CurrentGeneration(&a, &e, &s);
+  if (!gen.ok()) return gen.status();
+  std::string where = "generation = " + std::to_string(*gen) + " AND t >= " + std::to_string(f.from) + " AND t < " +
+                      std::to_string(UpperBound(f.until));
+  if (f.datasource) where += " AND datasource = " + Quote(*f.datasource);
+  if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
+  auto rows = Select("SELECT id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts WHERE " +
+                     where + " ORDER BY t, entity_id, datasource, id" + LimitClause(f.limit, f.offset));
+  if (!rows.ok()) return rows.status();
+  std::vector<Alert> out;
+  for (const auto& r : *rows) {
+    out.push_back({ToInt(r[0]), r[1], ToInt(r[2]), ToInt(r[3]), ParseAlertLevel(r[4]), r[5], ToDouble(r[6]),
+                   ToDouble(r[7]), r[8]});
+  }
+  return out;
+}
+
+Result<std::vector<Event>> ClickHouseStore::ReadEvents(const std::string& where_and_order) {
+  int64_t a, e, s;
+  Result<uint64_t> gen = CurrentGeneration(&a, &e, &s);
+  if (!gen.ok()) return gen.status();
+  auto rows = Select(std::string("SELECT ") + kEventColumns + " FROM events WHERE generation = " + std::to_string(*gen) +
+                     " AND " + where_and_order);
+  if (!rows.ok()) return rows.status();
+  std::vector<Event> out;
+  for (const auto& r : *rows) {
+    out.push_back({ToInt(r[0]), ToInt(r[1]), r[2], ToInt(r[3]), ToInt(r[4]), ToDouble(r[5]), r[6], r[7], ToInt(r[8]),
+                   ToDouble(r[9]), r[10], r[11]});
+  }
+  return out;
+}
+
+Result<std::vector<Event>> ClickHouseStore::ListEvents(const TimeFilter& f) {
+  std::lock_guard lock(mu_);
+  std::string where = "start_t < " + std::to_string(UpperBound(f.until)) + " AND (end_t = 0 OR end_t > " +
+                      std::to_string(f.from) + ")";
+  if (f.datasource) where += " AND has(splitByChar(',', datasources), " + Quote(*f.datasource) + ")";
+  if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
+  return ReadEvents(where + " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
+}
+
+Result<std::optional<Event>> ClickHouseStore::EventById(int64_t id) {
+  std::lock_guard lock(mu_);
+  auto rows = ReadEvents("id = " + std::to_string(id));
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Event>();
+  return std::optional<Event>(rows->front());
+}
+
+Result<std::vector<Schedule>> ClickHouseStore::ListSchedules(const std::vector<int64_t>& entity_ids) {
+  std::lock_guard lock(mu_);
+  int64_t a, e, s;
+  Result<uint64_t> gen = CurrentGeneration(&a, &e, &s);
+  if (!gen.ok()) return gen.status();
+  std::string where = "generation = " + std::to_string(*gen);
+  if (!entity_ids.empty()) where += " AND entity_id IN (" + IdList(entity_ids) + ")";
+  auto rows = Select("SELECT id, entity_id, tz, on_start_min, on_end_min, first_day, last_day, confidence FROM schedules "
+                     "WHERE " + where + " ORDER BY entity_id, first_day, id");
+  if (!rows.ok()) return rows.status();
+  std::vector<Schedule> out;
+  for (const auto& r : *rows) {
+    out.push_back({ToInt(r[0]), ToInt(r[1]), r[2], static_cast<int>(ToInt(r[3])), static_cast<int>(ToInt(r[4])), r[5],
+                   r[6], ToDouble(r[7])});
+  }
+  return out;
+}
+
+// ----- annotations --------------------------------------------------------------------------------------
+
+Result<int64_t> ClickHouseStore::AddAnnotation(const Annotation& a) {
+  std::lock_guard lock(mu_);
+  if (a.kind.empty()) return Status::Error("store: annotation needs a kind");
+  auto entity = ReadEntityWhere("id = " + std::to_string(a.entity_id));
+  if (!entity.ok()) return entity.status();
+  if (!entity->has_value()) return Status::Error("store: annotation for unknown entity " + std::to_string(a.entity_id));
+  auto rows = Select("SELECT max(id) FROM annotations");
+  if (!rows.ok()) return rows.status();
+  int64_t id = (rows->empty() ? 0 : ToInt((*rows)[0][0])) + 1;
+  std::string row;
+  TsvRow()
+      .Add(id)
+      .Add(a.entity_id)
+      .Add(a.start_t)
+      .Add(a.end_t)
+      .Add(a.kind)
+      .Add(a.text)
+      .Add(a.source_url)
+      .Add(0)
+      .Add(NextVersion())
+      .EndTo(row);
+  VIGIL_RETURN_IF_ERROR(Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row));
+  return id;
+}
+
+Status ClickHouseStore::DeleteAnnotation(int64_t id) {
+  std::lock_guard lock(mu_);
+  auto rows = Select("SELECT entity_id, start_t, end_t, kind, text, source_url FROM annotations FINAL WHERE id = " +
+                     std::to_string(id) + " AND deleted = 0");
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::Error("store: no annotation with id " + std::to_string(id));
+  const auto& r = (*rows)[0];
+  std::string row;  // a tombstone: the newest version says deleted
+  TsvRow().Add(id).Add(ToInt(r[0])).Add(ToInt(r[1])).Add(ToInt(r[2])).Add(r[3]).Add(r[4]).Add(r[5]).Add(1).Add(NextVersion()).EndTo(row);
+  return Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row);
+}
+
+Result<std::vector<Annotation>> ClickHouseStore::ListAnnotations(const TimeFilter& f) {
+  std::lock_guard lock(mu_);
+  std::string where = "deleted = 0 AND start_t < " + std::to_string(UpperBound(f.until)) + " AND (end_t = 0 OR end_t > " +
+                      std::to_string(f.from) + ")";
+  if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
+  auto rows = Select("SELECT id, entity_id, start_t, end_t, kind, text, source_url FROM annotations FINAL WHERE " + where +
+                     " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
+  if (!rows.ok()) return rows.status();
+  std::vector<Annotation> out;
+  for (const auto& r : *rows) out.push_back({ToInt(r[0]), ToInt(r[1]), ToInt(r[2]), ToInt(r[3]), r[4], r[5], r[6]});
+  return out;
+}
+
+Result<StoreInfo> ClickHouseStore::Describe() {
+  std::lock_guard lock(mu_);
+  StoreInfo info;
+  info.backend = "clickhouse";
+  info.location = uri_;
+  auto v = Select("SELECT max(version) FROM schema_version");
+  if (!v.ok()) return v.status();
+  info.schema_version = v->empty() ? 0 : ToInt((*v)[0][0]);
+  int64_t a, e, s;
+  Result<uint64_t> gen = CurrentGeneration(&a, &e, &s);
+  if (!gen.ok()) return gen.status();
+  const std::string g = std::to_string(*gen);
+  // Table names are constants, not input. Replacing tables are counted after merging versions.
+  const std::pair<const char*, std::string> counts[] = {
+      {"entities", "SELECT count() FROM entities FINAL"},
+      {"datasources", "SELECT count() FROM datasources FINAL"},
+      {"series", "SELECT count() FROM (SELECT 1 FROM series GROUP BY datasource, entity_id, t)"},
+      {"inputs", "SELECT count() FROM inputs FINAL"},
+      {"state", "SELECT count() FROM state FINAL"},
+      {"alerts", "SELECT count() FROM alerts WHERE generation = " + g},
+      {"events", "SELECT count() FROM events WHERE generation = " + g},
+      {"schedules", "SELECT count() FROM schedules WHERE generation = " + g},
+      {"annotations", "SELECT count() FROM annotations FINAL WHERE deleted = 0"},
+  };
+  for (const auto& [table, sql] : counts) {
+    auto rows = Select(sql);
+    if (!rows.ok()) return rows.status();
+    info.table_rows.emplace_back(table, rows->empty() ? 0 : ToInt((*rows)[0][0]));
+  }
+  auto ds = Select(
+      "SELECT d.name, d.step_s, d.description, s.points, s.entities, s.first_t, s.last_t FROM "
+      "(SELECT name, step_s, description FROM datasources FINAL) AS d ANY LEFT JOIN "
+      "(SELECT datasource AS name, count() AS points, uniqExact(entity_id) AS entities, min(t) AS first_t, "
+      "max(t) AS last_t FROM (SELECT datasource, entity_id, t FROM series GROUP BY datasource, entity_id, t) "
+      "GROUP BY datasource) AS s USING name ORDER BY d.name");
+  if (!ds.ok()) return ds.status();
+  for (const auto& r : *ds) {
+    StoreInfo::DatasourceSpan span;
+    span.datasource = {r[0], ToInt(r[1]), r[2]};
+    span.points = ToInt(r[3]);
+    span.entities = ToInt(r[4]);
+    span.first_t = span.points ? ToInt(r[5]) : 0;
+    span.last_t = span.points ? ToInt(r[6]) : 0;
+    info.datasources.push_back(std::move(span));
+  }
+  return info;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri) {
+  // clickhouse://host:port/db
+  static std::once_flag curl_once;
+  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  const std::string prefix = "clickhouse://";
+  std::string rest = uri.substr(prefix.size());
+  size_t slash = rest.find('/');
+  std::string host_port = rest.substr(0, slash);
+  std::string database = slash == std::string::npos ? "vigil" : rest.substr(slash + 1);
+  if (host_port.empty()) return Status::Error("store " + uri + ": expected clickhouse://host:port/db");
+  if (database.empty()) database = "vigil";
+  for (char c : database) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+      return Status::Error("store " + uri + ": database name may hold letters, digits and '_' only");
+    }
+  }
+  if (host_port.find(':') == std::string::npos) host_port += ":8123";
+  auto store = std::make_unique<ClickHouseStore>("http://" + host_port, database, uri);
+  VIGIL_RETURN_IF_ERROR(store->Initialize());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace vigil::store

@@ -1,0 +1,34 @@
+// api_fixture_writer --store PATH [--bench-days N]: fills a store with the API test fixture (or the
+// benchmark's country XX), through the store interface.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "store/store.h"
+#include "tests/api/fixture.h"
+
+int main(int argc, char** argv) {
+  std::string path;
+  int bench_days = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--store") path = argv[i + 1];
+    else if (flag == "--bench-days") bench_days = std::atoi(argv[i + 1]);
+  }
+  if (path.empty()) {
+    std::fprintf(stderr, "usage: api_fixture_writer --store PATH [--bench-days N]\n");
+    return 2;
+  }
+  auto store = vigil::store::OpenStore(path);
+  if (!store.ok()) {
+    std::fprintf(stderr, "api_fixture_writer: %s: %s\n", path.c_str(), store.message().c_str());
+    return 1;
+  }
+  vigil::Status status = bench_days > 0 ? vigil::api_test::WriteBenchFixture(**store, bench_days)
+                                        : vigil::api_test::WriteKzFixture(**store);
+  if (!status.ok()) {
+    std::fprintf(stderr, "api_fixture_writer: %s\n", status.message().c_str());
+    return 1;
+  }
+  return 0;
+}

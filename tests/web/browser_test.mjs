@@ -1,0 +1,158 @@
+// Browser tests of the dashboard in Debian's Chromium, driven by playwright-core (no browser download).
+// Starts `vigil serve` on a free loopback port against a store filled by api_fixture_writer.
+// usage: node browser_test.mjs BUILD_DIR SOURCE_DIR [--screenshot OUT.png]
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [buildDir, sourceDir] = process.argv.slice(2, 4);
+const shotIndex = process.argv.indexOf('--screenshot');
+const screenshot = shotIndex > 0 ? process.argv[shotIndex + 1] : null;
+const CHROMIUM = '/usr/bin/chromium';
+const FROM = 1641340800, UNTIL = 1641772800;  // 2022-01-05 .. 2022-01-10 UTC
+if (!fs.existsSync(CHROMIUM)) {
+  console.log(`SKIP: ${CHROMIUM} is missing (apt-get install chromium); browser tests not run`);
+  process.exit(77);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-web-'));
+let server;
+let context;
+let failures = 0;
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures++;
+}
+
+async function startServer() {
+  // VIGIL_STORE (screenshots only): an existing store, e.g. the one `make demo` filled.
+  const db = process.env.VIGIL_STORE || path.join(work, 'vigil.db');
+  if (!process.env.VIGIL_STORE) {
+    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'), ['--store', db], { stdio: 'inherit' });
+    if (fill.status !== 0) throw new Error('api_fixture_writer failed');
+  }
+  server = spawn(path.join(buildDir, 'vigil'), ['serve', '--listen', '127.0.0.1:0', '--store', db,
+    '--web', path.join(sourceDir, 'web'), '--vendor', path.join(sourceDir, 'node_modules'), '--cache-ttl', '0'],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`vigil serve did not start: ${out}`)), 15000);
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}`); }
+    });
+    server.on('exit', (code) => reject(new Error(`vigil serve exited with ${code}: ${out}`)));
+  });
+}
+
+async function main() {
+  const base = await startServer();
+  context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  const range = `from=${FROM}&until=${UNTIL}&tz=utc`;
+  if (screenshot && process.env.VIGIL_STORE) {
+    await page.goto(`${base}/?view=map&country=KZ&from=1641254400&until=1642032000&tz=utc`);
+    await page.waitForSelector('path.region', { timeout: 45000 });
+    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`saved ${screenshot} from ${process.env.VIGIL_STORE}`);
+    return;
+  }
+
+  // Map: every region drawn, KZ-ALA critical during the blackout, a region without data marked as such.
+  await page.goto(`${base}/?view=map&${range}`);
+  await page.waitForSelector('path.region[data-code="KZ-ALA"]', { timeout: 45000 });
+  check(await page.locator('path.region').count() === 17, 'map draws the 17 regions of Kazakhstan');
+  const ala = page.locator('path.region[data-code="KZ-ALA"]');
+  check(await ala.getAttribute('data-level') === 'critical', 'KZ-ALA is critical during the blackout');
+  check(await ala.evaluate((el) => getComputedStyle(el).fill) === 'rgb(178, 24, 43)', 'KZ-ALA is filled with the critical colour');
+  check(await page.locator('path.region[data-code="KZ-MAN"]').getAttribute('data-level') === 'no-data', 'KZ-MAN (no series) is marked no data');
+  check(await page.locator('tr[data-code="KZ-ALA"] .badge').first().textContent() === 'critical', 'the table writes the level out');
+  if (screenshot) {
+    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`saved ${screenshot}`);
+  }
+
+  // Keyboard: a region is focusable and Enter opens its page.
+  await ala.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.chart canvas', { timeout: 45000 });
+  check(page.url().includes('entity=region%2FKZ-ALA') || page.url().includes('entity=region/KZ-ALA'), 'Enter on a region opens its entity page');
+
+  // Entity chart: every signal drawn, the event shaded. Timed over the fixture's whole 12 days first.
+  const t0 = Date.now();
+  await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&from=1640995200&until=1642032000&tz=utc`);
+  await page.waitForSelector('.chart[data-datasource="loss"] canvas', { timeout: 45000 });
+  const firstPaint = Date.now() - t0;
+  console.log(`info entity page with 12 days of 4 signals drawn in ${firstPaint} ms (goal < 1000 ms on an idle machine)`);
+  check(firstPaint < 5000, 'entity page draws within 5 s even on a loaded test machine');
+  await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&${range}`);
+  await page.waitForSelector('.chart .band.event', { timeout: 45000 });
+  check(await page.locator('.chart').count() === 4, 'entity page charts the four signals on one time axis');
+  const band = await page.locator('.chart[data-datasource="ping-slash24"] .band.event').first().boundingBox();
+  check(band && band.width > 50, `the blackout is shaded (band ${band ? Math.round(band.width) : 0} px wide)`);
+  check(await page.locator('.band.annotation').count() > 0, 'the state of emergency is drawn as a band');
+  check((await page.locator('.band-label').first().textContent()) === 'data-plane', 'the classification labels the event');
+
+  // Curfew schedule drawn as daily bands.
+  await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&from=1641772800&until=1642032000&tz=utc`);
+  await page.waitForSelector('.chart .band.curfew', { timeout: 45000 });
+  check(await page.locator('.chart[data-datasource="bgp"] .band.curfew').count() === 3, 'three curfew nights drawn as daily bands');
+
+  // Event list: sort and filter.
+  await page.goto(`${base}/?view=events&country=KZ&sort=score&from=1640995200&until=1642032000&tz=utc`);
+  await page.waitForSelector('#event-table tbody tr', { timeout: 45000 });
+  const scores = await page.locator('#event-table tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.score)));
+  check(scores.length === 7 && scores.every((s, i) => i === 0 || scores[i - 1] >= s), `events sorted by score (${scores.length} rows)`);
+  await page.selectOption('select[name="sort"]', 'time');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'time');
+  await page.waitForSelector('#event-table tbody tr');
+  const starts = await page.locator('#event-table tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.start)));
+  check(starts.every((s, i) => i === 0 || starts[i - 1] <= s), 'events sorted by start time after choosing it');
+  await page.selectOption('select[name="kind"]', 'throttling');
+  await page.waitForFunction(() => document.querySelectorAll('#event-table tbody tr').length === 1);
+  check(await page.locator('#event-table tbody tr').getAttribute('data-location') === 'region/KZ-SHY', 'kind filter keeps the throttling event only');
+  check(page.url().includes('kind=throttling'), 'filters live in the URL');
+
+  // Event page links the report, and the report opens.
+  await page.goto(`${base}/?view=events&country=KZ&sort=score&from=1640995200&until=1642032000&tz=utc`);
+  await page.waitForSelector('#event-table tbody tr');
+  await page.locator('#event-table tbody tr').first().getByText('event page').click();
+  await page.waitForSelector('#report-link');
+  await page.click('#report-link');
+  await page.waitForSelector('h1');
+  check((await page.locator('h1').textContent()).startsWith('Evidence report'), 'the evidence report opens');
+  check(await page.locator('svg').count() >= 2, 'the report charts the signals');
+
+  // About page: sources and licenses.
+  await page.goto(`${base}/?view=about`);
+  await page.waitForSelector('h1');
+  check((await page.locator('main').textContent()).includes('CC BY 4.0'), 'about page attributes the region shapes');
+
+  check(consoleErrors.length === 0, `no console errors${consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.log(`FAIL ${error.stack || error}`);
+  failures++;
+} finally {
+  if (context) await context.close().catch(() => {});
+  if (server) server.kill('SIGINT');
+  fs.rmSync(work, { recursive: true, force: true });
+}
+console.log(failures ? `${failures} browser check(s) failed` : 'all browser checks passed');
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,22 @@
+// Thin wrappers over Vigil's HTTP API (IODA v2 paths + /api/v1).
+async function getJson(path, params = {}) {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') query.set(k, v);
+  const url = query.toString() ? `${path}?${query}` : path;
+  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const body = await response.json();
+  if (!response.ok || body.error) throw new Error(body.error || `${response.status} ${url}`);
+  return body;
+}
+
+export const api = {
+  health: () => getJson('/healthz'),
+  entities: (params) => getJson('/v2/entities/query', params).then((b) => b.data),
+  signals: (type, code, from, until, maxPoints = 3000) =>
+    getJson(`/v2/signals/raw/${encodeURIComponent(type)}/${encodeURIComponent(code)}`, { from, until, maxPoints }).then((b) => b.data),
+  events: (params) => getJson('/v2/outages/events', { ignoreMethods: '*.sarima', limit: 2000, ...params }).then((b) => b.data),
+  status: (params) => getJson('/api/v1/status', params).then((b) => b.data),
+  event: (id) => getJson(`/api/v1/events/${encodeURIComponent(id)}`).then((b) => b.data),
+  annotations: (params) => getJson('/api/v1/annotations', params).then((b) => b.data),
+  schedules: (params) => getJson('/api/v1/schedules', params).then((b) => b.data),
+};

@@ -1,0 +1,120 @@
+// Router and shared state. Every view is described by the query string (view, from, until, tz, entity, id,
+// filters), so any screen can be shared as a URL.
+import { api } from './api.js';
+import { h } from './dom.js';
+import { fromInput, toInput, zoneLabel } from './time.js';
+import { renderMap } from './map.js';
+import { renderEntity } from './entity.js';
+import { renderEvents } from './events.js';
+import { renderEvent } from './event.js';
+import { renderAbout } from './about.js';
+
+const views = { map: renderMap, entity: renderEntity, events: renderEvents, event: renderEvent, about: renderAbout };
+const KZ2022 = { from: 1641254400, until: 1642032000 };  // 2022-01-04 .. 2022-01-13 UTC
+let dataSpan = null;
+
+export function readState() {
+  const p = new URLSearchParams(location.search);
+  const num = (k) => (p.has(k) && /^-?\d+$/.test(p.get(k)) ? Number(p.get(k)) : null);
+  return {
+    view: views[p.get('view')] ? p.get('view') : 'map',
+    from: num('from'), until: num('until'),
+    tz: p.get('tz') === 'local' ? 'local' : 'utc',
+    entity: p.get('entity') || '', id: p.get('id') || '',
+    country: p.get('country') || '', kind: p.get('kind') || '', sort: p.get('sort') || '',
+  };
+}
+
+export function href(changes) {
+  const state = { ...readState(), ...changes };
+  const p = new URLSearchParams();
+  for (const key of ['view', 'entity', 'id', 'country', 'kind', 'sort', 'from', 'until', 'tz']) {
+    if (state[key] !== null && state[key] !== undefined && state[key] !== '') p.set(key, state[key]);
+  }
+  return `/?${p}`;
+}
+
+export function navigate(changes, { replace = false } = {}) {
+  const url = href(changes);
+  if (replace) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  render();
+}
+
+async function defaultRange() {
+  if (!dataSpan) {
+    try {
+      const health = await api.health();
+      dataSpan = health.data_until ? { from: health.data_from, until: health.data_until } : null;
+    } catch {
+      dataSpan = null;
+    }
+  }
+  const until = dataSpan ? dataSpan.until : Math.floor(Date.now() / 1000);
+  return { from: until - 7 * 86400, until };
+}
+
+function syncHeader(state) {
+  const form = document.getElementById('range');
+  form.from.value = toInput(state.from, state.tz);
+  form.until.value = toInput(state.until, state.tz);
+  form.preset.value = '';
+  const toggle = document.getElementById('tz-toggle');
+  toggle.textContent = `Times: ${zoneLabel(state.tz)}`;
+  toggle.setAttribute('aria-pressed', state.tz === 'local' ? 'true' : 'false');
+  for (const a of document.querySelectorAll('nav a')) {
+    if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+    a.href = href({ view: a.dataset.view, entity: '', id: '' });
+  }
+}
+
+export async function render() {
+  let state = readState();
+  if (state.from === null || state.until === null || state.from >= state.until) {
+    const range = await defaultRange();
+    history.replaceState(null, '', href(range));
+    state = readState();
+  }
+  syncHeader(state);
+  const main = document.getElementById('main');
+  main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    await views[state.view](main, state);
+  } catch (error) {
+    main.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Could not load this view: ${error.message}`));
+  }
+}
+
+function setup() {
+  const form = document.getElementById('range');
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const state = readState();
+    const from = fromInput(form.from.value, state.tz), until = fromInput(form.until.value, state.tz);
+    if (from !== null && until !== null && from < until) navigate({ from, until });
+  });
+  form.preset.addEventListener('change', async () => {
+    const value = form.preset.value;
+    if (!value) return;
+    if (value === 'kz2022') return navigate(KZ2022);
+    const { until } = await defaultRange();
+    navigate({ from: until - Number(value) * 86400, until });
+  });
+  document.getElementById('tz-toggle').addEventListener('click', () => {
+    navigate({ tz: readState().tz === 'utc' ? 'local' : 'utc' }, { replace: true });
+  });
+  // Same-page links change the state without reloading.
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest && e.target.closest('a[href^="/?"]');
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    history.pushState(null, '', a.getAttribute('href'));
+    render();
+    document.getElementById('main').focus({ preventScroll: true });
+  });
+  window.addEventListener('popstate', render);
+  render();
+}
+
+setup();

@@ -1,0 +1,125 @@
+// Entity page: every signal of a country, region or ASN on one shared time axis (one chart per signal,
+// cursors synced), events shaded, annotations as bands on top, the inferred curfew as a daily band below.
+import { api } from './api.js';
+import { h } from './dom.js';
+import { formatDuration, formatTime, zoneLabel, zoneOffsetMinutes } from './time.js';
+import { href } from './app.js';
+
+const LABELS = {
+  bgp: 'BGP: visible /24 blocks', 'ping-slash24': 'Active probing: /24 blocks up',
+  'rtt-p50': 'Median round-trip time (ms)', loss: 'Probe loss (fraction)',
+};
+const COLOURS = ['#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
+
+// Daily off-windows of a schedule, in UTC seconds.
+function curfewWindows(schedule, from, until) {
+  const out = [];
+  const [y0, m0, d0] = schedule.first_day.split('-').map(Number);
+  const [y1, m1, d1] = schedule.last_day.split('-').map(Number);
+  for (let day = Date.UTC(y0, m0 - 1, d0) / 1000; day <= Date.UTC(y1, m1 - 1, d1) / 1000; day += 86400) {
+    const offset = zoneOffsetMinutes(schedule.tz || 'UTC', day + 12 * 3600) * 60;
+    const midnight = day - offset;
+    const start = midnight + schedule.on_end_min * 60;
+    const end = (schedule.on_start_min <= schedule.on_end_min ? midnight + 86400 : midnight) + schedule.on_start_min * 60;
+    if (end > from && start < until) out.push({ start, end });
+  }
+  return out;
+}
+
+function placeBands(u, bands) {
+  for (const el of u.over.querySelectorAll('.band')) el.remove();
+  const width = u.over.clientWidth;
+  for (const band of bands) {
+    const left = Math.max(0, u.valToPos(band.start, 'x'));
+    const right = Math.min(width, u.valToPos(band.end, 'x'));
+    if (!(right > left)) continue;
+    const el = h('div', { class: `band ${band.kind}`, title: band.title, ...band.data });
+    el.style.left = `${left}px`;
+    el.style.width = `${Math.max(2, right - left)}px`;
+    if (band.label) el.append(h('span', { class: 'band-label' }, band.label));
+    u.over.append(el);
+  }
+}
+
+export async function renderEntity(main, state) {
+  const [type, code] = (state.entity || '').split('/');
+  if (!type || !code) {
+    main.replaceChildren(h('p', {}, 'No entity selected. ', h('a', { href: href({ view: 'map' }) }, 'Open the map.')));
+    return;
+  }
+  const { from, until, tz } = state;
+  const [signals, events, annotations, schedules, info] = await Promise.all([
+    api.signals(type, code, from, until),
+    api.events({ from, until, entityType: type, entityCode: code }),
+    api.annotations({ from, until, entity: state.entity }),
+    api.schedules({ entity: state.entity }),
+    api.entities({ entityType: type, entityCode: code }),
+  ]);
+  const entity = info[0];
+  const name = entity ? entity.name : code;
+  const series = signals[0] || [];
+
+  const bands = [];
+  for (const e of events) {
+    bands.push({ kind: 'event', start: e.start, end: e.start + e.duration, title: `${e.kind} (${e.classification})`,
+      label: e.classification || e.kind, data: { 'data-event-id': e.id } });
+  }
+  for (const a of annotations) {
+    bands.push({ kind: 'annotation', start: a.start, end: a.end || until, title: `${a.kind}: ${a.text}`, data: { 'data-annotation-id': a.id } });
+  }
+  for (const s of schedules) {
+    for (const w of curfewWindows(s, from, until)) {
+      bands.push({ kind: 'curfew', start: w.start, end: w.end, title: `curfew ${s.off_from_local}–${s.off_until_local} ${s.tz}`, data: {} });
+    }
+  }
+
+  const header = [
+    h('h1', {}, `${name} `, h('span', { class: 'muted' }, state.entity)),
+    h('p', { class: 'muted' }, `${formatTime(from, tz)} – ${formatTime(until, tz)}; axis in ${zoneLabel(tz)}. `,
+      h('span', {}, h('span', { class: 'swatch', style: 'background:var(--event)' }), 'event '),
+      h('span', {}, h('span', { class: 'swatch', style: 'background:var(--annotation)' }), 'annotation (top) '),
+      h('span', {}, h('span', { class: 'swatch', style: 'background:var(--curfew)' }), 'inferred curfew (bottom)')),
+  ];
+  const charts = h('div', { id: 'charts' });
+  main.replaceChildren(...header, charts);
+  if (!series.length) charts.append(h('p', {}, 'No signal data for this entity in this range.'));
+
+  const width = Math.max(320, Math.min(charts.clientWidth || main.clientWidth || 900, 1200));
+  const sync = window.uPlot ? uPlot.sync('vigil-entity') : null;
+  series.forEach((s, i) => {
+    const xs = s.values.map((_, k) => s.from + k * s.step);
+    const box = h('div', { class: 'chart', 'data-datasource': s.datasource },
+      h('h3', {}, LABELS[s.datasource] || s.datasource, h('span', { class: 'muted' }, ` (step ${s.step / 60} min)`)));
+    charts.append(box);
+    const opts = {
+      width, height: 170,
+      scales: { x: { time: true, min: from, max: until } },
+      series: [{ label: 'time' }, { label: s.datasource, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }],
+      axes: [{}, { size: 60 }],
+      legend: { show: true },
+      cursor: sync ? { sync: { key: sync.key } } : {},
+      tzDate: tz === 'utc' ? (t) => uPlot.tzDate(new Date(t * 1e3), 'Etc/UTC') : (t) => new Date(t * 1e3),
+      hooks: { setSize: [(u) => placeBands(u, bands)], setScale: [(u) => placeBands(u, bands)] },
+    };
+    const plot = new uPlot(opts, [xs, s.values], box);
+    if (sync) sync.sub(plot);
+    placeBands(plot, bands);
+  });
+
+  const eventRows = events.map((e) => h('tr', {},
+    h('td', {}, formatTime(e.start, tz)), h('td', {}, e.ongoing ? 'ongoing' : formatDuration(e.duration)),
+    h('td', {}, e.kind), h('td', {}, h('strong', {}, e.classification || '—')),
+    h('td', {}, e.schedule_id ? 'daily curfew' : 'one-off'),
+    h('td', {}, h('a', { href: href({ view: 'event', id: e.id }) }, 'event page'))));
+  charts.after(
+    h('h2', {}, 'Events'),
+    events.length ? h('table', {}, h('thead', {}, h('tr', {}, ['Start', 'Duration', 'Kind', 'Classification', 'Pattern', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, eventRows)) : h('p', {}, 'No events in this range.'),
+    h('h2', {}, 'Annotations'),
+    annotations.length ? h('ul', {}, annotations.map((a) => h('li', {}, `${a.kind}, from ${formatTime(a.start, tz)}: ${a.text} `,
+      /^https?:\/\//.test(a.source_url) ? h('a', { href: a.source_url, rel: 'noopener noreferrer' }, 'source') : ''))) : h('p', {}, 'None.'),
+    h('h2', {}, 'Inferred schedules'),
+    schedules.length ? h('ul', {}, schedules.map((s) => h('li', {},
+      `Off daily ${s.off_from_local}–${s.off_until_local} (${s.tz}), ${s.first_day} … ${s.last_day}, confidence ${s.confidence}`))) : h('p', {}, 'None.'),
+    h('p', {}, h('a', { href: `/api/v1/export?entity=${encodeURIComponent(state.entity)}&from=${from}&until=${until}` }, 'Download the raw series (CSV)')));
+}
