@@ -1,9 +1,16 @@
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include "cli/command_registry.h"
+#include "eval/eval.h"
+#include "eval/scenario_run.h"
 #include "sim/sim.h"
+#include "store/store.h"
 
 namespace vigil::cli {
 namespace {
@@ -49,7 +56,98 @@ void InstallSimCommand(CLI::App& root) {
   });
 }
 
+std::string SelfExecutable() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("vigil") : path.string();
+}
+
+void InstallEvalCommand(CLI::App& root) {
+  CLI::App* command = root.add_subcommand(
+      "eval", "Score the events and schedules in a store against a simulator's truth.json");
+  static std::string truth_path, store_uri = "var/vigil.db";
+  static bool json = false;
+  command->add_option("TRUTH", truth_path, "truth.json written by `vigil sim`")->required();
+  command->add_option("--store", store_uri, "Store URI (a plain path means SQLite)")->capture_default_str();
+  command->add_flag("--json", json, "Print one JSON object instead of a table");
+  command->callback([] {
+    auto truth = eval::LoadTruth(truth_path);
+    if (!truth.ok()) {
+      std::fprintf(stderr, "vigil eval: %s\n", truth.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    auto store = store::OpenStore(store_uri);
+    if (!store.ok()) {
+      std::fprintf(stderr, "vigil eval: %s\n", store.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    auto metrics = eval::EvaluateStore(*truth, **store);
+    if (!metrics.ok()) {
+      std::fprintf(stderr, "vigil eval: %s: %s\n", store_uri.c_str(), metrics.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    std::printf("%s\n", json ? eval::FormatJson(*metrics).c_str() : eval::FormatTable(*metrics).c_str());
+  });
+}
+
+void InstallEvalScenarioCommand(CLI::App& root) {
+  CLI::App* command = root.add_subcommand(
+      "eval-scenario",
+      "Run sim -> ingest -> detect -> eval on scenarios; one scenario prints its metrics, several print one table");
+  static std::vector<std::string> scenarios;
+  static std::string workdir;
+  static bool json = false;
+  command->add_option("SCENARIO", scenarios, "Scenario JSON files")->required();
+  command->add_option("--workdir", workdir,
+                      "Keep sim output, store and logs here (one subfolder per scenario); default: a temporary "
+                      "folder that is removed afterwards");
+  command->add_flag("--json", json, "Print one JSON object per scenario (one per line)");
+  command->callback([] {
+    bool temporary = workdir.empty();
+    std::string base = workdir;
+    if (temporary) {
+      char pattern[] = "/tmp/vigil-eval-XXXXXX";
+      if (!mkdtemp(pattern)) {
+        std::fprintf(stderr, "vigil eval-scenario: cannot create a temporary folder\n");
+        SetExitCode(1);
+        return;
+      }
+      base = pattern;
+    }
+    bool table = scenarios.size() > 1 && !json;
+    if (table) std::printf("%s\n", eval::FormatSummaryHeader().c_str());
+    for (const std::string& path : scenarios) {
+      std::string stem = std::filesystem::path(path).stem().string();
+      eval::ScenarioRunOptions options{path, (std::filesystem::path(base) / stem).string(), SelfExecutable()};
+      eval::ScenarioRunResult result = eval::RunScenarioEvaluation(options);
+      if (!result.failed_stage.empty()) {
+        std::fprintf(stderr, "vigil eval-scenario: %s: %s\n", path.c_str(), result.error.c_str());
+        if (table) std::printf("%-28s %s\n", stem.c_str(), result.error.c_str());
+        SetExitCode(2);
+        continue;
+      }
+      if (json) {
+        std::printf("%s\n", eval::FormatJson(result.metrics).c_str());
+      } else if (table) {
+        std::printf("%s\n", eval::FormatSummaryRow(result.metrics).c_str());
+      } else {
+        std::printf("%s", eval::FormatTable(result.metrics).c_str());
+      }
+      std::fflush(stdout);
+    }
+    if (temporary) {
+      std::error_code ec;
+      std::filesystem::remove_all(base, ec);
+    }
+  });
+}
+
 VIGIL_REGISTER_COMMAND("sim", InstallSimCommand);
+VIGIL_REGISTER_COMMAND("eval", InstallEvalCommand);
+VIGIL_REGISTER_COMMAND("eval-scenario", InstallEvalScenarioCommand);
 
 }  // namespace
 }  // namespace vigil::cli

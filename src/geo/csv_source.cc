@@ -173,6 +173,17 @@ void NormalizeSegments(SourceData* data) {
   };
   clip(data->geo);
   clip(data->asns);
+  clip(data->region_fill);
+}
+
+void AddRegionFill(SourceData&& other, SourceData* data) {
+  uint32_t offset = static_cast<uint32_t>(data->records.size());
+  for (GeoRecord& record : other.records) data->records.push_back(std::move(record));
+  data->region_fill.reserve(data->region_fill.size() + other.geo.size());
+  for (GeoSegment segment : other.geo) {
+    segment.record += offset;
+    data->region_fill.push_back(segment);
+  }
 }
 
 }  // namespace vigil::geo

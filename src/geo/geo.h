@@ -86,7 +86,7 @@ struct Coverage {
   uint64_t located_slash24s = 0;   // /24s with a country
   uint64_t region_slash24s = 0;    // of those, /24s with a region code
   uint64_t empty_state1_slash24s = 0;  // located /24s whose source has no state1 at all
-  std::vector<UnmappedRegion> unmapped;  // sorted by slash24s, largest first (empty state1 excluded)
+  std::vector<UnmappedRegion> unmapped;  // sorted by slash24s, largest first (state1 "" = source has none)
   double RegionPercent() const {
     return located_slash24s ? 100.0 * static_cast<double>(region_slash24s) / static_cast<double>(located_slash24s) : 0.0;
   }
@@ -100,6 +100,7 @@ struct OpenOptions {
   // Where compiled tables are cached (keyed by the sources' SHA-256); "" disables the cache.
   std::string cache_dir = "var/geo-cache";
   std::string iso_codes_dir = "/usr/share/iso-codes/json";
+  std::string iso_locale_dir = "/usr/share/locale";  // English subdivision names (iso_3166-2.mo), optional
   bool force_rebuild = false;
   // Called during a build with a fraction done (0..1) and a stage name; may be empty.
   std::function<void(double, std::string_view)> progress;

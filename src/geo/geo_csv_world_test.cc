@@ -116,7 +116,7 @@ TEST_F(CsvWorldTest, EntitiesCountSlash24sByMajority) {
   const Coverage& coverage = db->coverage();
   EXPECT_EQ(coverage.located_slash24s, 9u);
   EXPECT_EQ(coverage.region_slash24s, 8u);
-  ASSERT_EQ(coverage.unmapped.size(), 1u);
+  ASSERT_EQ(coverage.unmapped.size(), 1u);  // every located row of the world has a state1
   EXPECT_EQ(coverage.unmapped[0].country, "FR");
   EXPECT_EQ(coverage.unmapped[0].state1, "Nowhere-land");
   EXPECT_EQ(coverage.unmapped[0].slash24s, 1u);

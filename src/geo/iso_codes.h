@@ -19,10 +19,17 @@ struct IsoSubdivision {
 struct IsoCodes {
   std::unordered_map<std::string, std::string> country_names;  // alpha-2 → name
   std::vector<IsoSubdivision> subdivisions;
-  std::vector<std::string> files;  // the JSON files read (their hashes key the range-table cache)
+  // Other names of subdivisions from iso-codes' gettext catalogues (iso-codes name → translations), for
+  // databases that write English or other exonyms ("Bavaria" for "Bayern", "Hesse" for "Hessen").
+  std::unordered_map<std::string, std::vector<std::string>> translated_names;
+  std::vector<std::string> files;  // the files read (their hashes key the range-table cache)
 };
 
-// Reads iso_3166-1.json and iso_3166-2.json from dir (Debian: /usr/share/iso-codes/json).
-Result<IsoCodes> LoadIsoCodes(const std::string& dir);
+// Reads iso_3166-1.json and iso_3166-2.json from dir (Debian: /usr/share/iso-codes/json) and, when present,
+// the catalogues locale_dir/<lang>/LC_MESSAGES/iso_3166-2.mo of Latin-script languages (Debian: /usr/share/locale).
+Result<IsoCodes> LoadIsoCodes(const std::string& dir, const std::string& locale_dir = "/usr/share/locale");
+
+// Message catalogue (GNU gettext .mo) as msgid → msgstr; an error names the file.
+Result<std::unordered_map<std::string, std::string>> ReadMoFile(const std::string& path);
 
 }  // namespace vigil::geo

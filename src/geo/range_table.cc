@@ -88,16 +88,19 @@ class Compiler {
 
   void MapRecords() {
     tz_index_.emplace("", 0);
-    record_location_.resize(data_.records.size());
-    std::unordered_map<std::string, std::string> mapped;  // "CC|state1" → code
-    for (size_t i = 0; i < data_.records.size(); ++i) {
-      const GeoRecord& record = data_.records[i];
+    records_ = data_.records;
+    record_location_.resize(records_.size());
+    for (size_t i = 0; i < records_.size(); ++i) record_location_[i] = LocationOfRecord(records_[i]);
+  }
+
+  Location LocationOfRecord(const GeoRecord& record) {
+    {
       Location location;
       if (!record.country.empty()) {
         location.country = CountryFor(record.country);
         std::string key = record.country + "|" + record.state1;
-        auto it = mapped.find(key);
-        if (it == mapped.end()) it = mapped.emplace(key, mapper_.Map(record.country, record.state1)).first;
+        auto it = mapped_.find(key);
+        if (it == mapped_.end()) it = mapped_.emplace(key, mapper_.Map(record.country, record.state1)).first;
         if (!it->second.empty()) {
           const std::string* name = mapper_.NameOf(it->second);
           std::string region_name = name ? *name : (record.state1 == it->second ? it->second : record.state1);
@@ -105,8 +108,26 @@ class Compiler {
         }
       }
       location.tz = TimeZoneFor(record.tz);
-      record_location_[i] = location;
+      return location;
     }
+  }
+
+  // The primary record, or — where it has a country but no state1 and the fill source agrees on the
+  // country — the primary record with the fill source's state1.
+  uint32_t EffectiveRecord(uint32_t primary, uint32_t fill) {
+    const GeoRecord& p = records_[primary];
+    if (fill == kNoRecord || !p.state1.empty() || p.country.empty()) return primary;
+    const GeoRecord& f = records_[fill];
+    if (f.country != p.country || f.state1.empty()) return primary;
+    auto [it, inserted] = combined_.emplace((static_cast<uint64_t>(primary) << 32) | fill, 0);
+    if (inserted) {
+      GeoRecord combined = p;
+      combined.state1 = f.state1;
+      it->second = static_cast<uint32_t>(records_.size());
+      record_location_.push_back(LocationOfRecord(combined));
+      records_.push_back(std::move(combined));
+    }
+    return it->second;
   }
 
   EntityId AsnFor(uint32_t asn) {
@@ -123,21 +144,27 @@ class Compiler {
   void MergeSegments() {
     const auto& geo = data_.geo;
     const auto& asns = data_.asns;
-    size_t g = 0, a = 0;
+    const auto& fill = data_.region_fill;
+    size_t g = 0, a = 0, f = 0;
     uint64_t pos = 0;
     constexpr uint64_t kEnd = 1ull << 32;
     while (pos < kEnd) {
       while (g < geo.size() && geo[g].last < pos) ++g;
       while (a < asns.size() && asns[a].last < pos) ++a;
+      while (f < fill.size() && fill[f].last < pos) ++f;
       bool in_geo = g < geo.size() && geo[g].first <= pos;
       bool in_asn = a < asns.size() && asns[a].first <= pos;
       uint64_t geo_next = in_geo ? static_cast<uint64_t>(geo[g].last) + 1 : (g < geo.size() ? geo[g].first : kEnd);
       uint64_t asn_next = in_asn ? static_cast<uint64_t>(asns[a].last) + 1 : (a < asns.size() ? asns[a].first : kEnd);
       uint64_t next = std::min(geo_next, asn_next);
+      bool in_fill = in_geo && f < fill.size() && fill[f].first <= pos;
+      if (in_geo && f < fill.size()) {
+        next = std::min(next, in_fill ? static_cast<uint64_t>(fill[f].last) + 1 : static_cast<uint64_t>(fill[f].first));
+      }
       Location location;
       uint32_t record = kNoRecord;
       if (in_geo) {
-        record = geo[g].record;
+        record = EffectiveRecord(geo[g].record, in_fill ? fill[f].record : kNoRecord);
         location = record_location_[record];
       }
       if (in_asn) location.asn = AsnFor(asns[a].asn);
@@ -162,12 +189,11 @@ class Compiler {
     const Location& location = t_->locations[piece.location];
     if (location.country != kNoEntity) {
       coverage_.located_slash24s += count;
-      const GeoRecord& record = data_.records[piece.record];
+      const GeoRecord& record = records_[piece.record];
       if (location.region != kNoEntity) {
         coverage_.region_slash24s += count;
-      } else if (record.state1.empty()) {
-        coverage_.empty_state1_slash24s += count;
       } else {
+        if (record.state1.empty()) coverage_.empty_state1_slash24s += count;
         unmapped_[{record.country, record.state1}] += count;
       }
     }
@@ -239,7 +265,10 @@ class Compiler {
   const RegionMapper& mapper_;
   const IsoCodes& iso_;
   GeoDatabase::Tables* t_;
+  std::vector<GeoRecord> records_;  // the sources' records, then combined primary+fill records
   std::vector<Location> record_location_;
+  std::unordered_map<uint64_t, uint32_t> combined_;
+  std::unordered_map<std::string, std::string> mapped_;  // "CC|state1" → code
   std::unordered_map<std::string, uint16_t> tz_index_;
   std::unordered_map<Location, uint32_t, LocationHash> location_index_;
   std::unordered_map<uint32_t, EntityId> asn_entity_;

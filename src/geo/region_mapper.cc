@@ -71,6 +71,7 @@ const std::unordered_set<std::string>& GenericWords() {
       "city", "capital", "territory", "federal", "voivodeship", "canton", "parish", "emirate", "kraj", "krai",
       "respublika", "republic", "okrug", "autonomous", "avtonomnyj", "avtonomnaja", "gorod", "special",
       "administrative", "metropolitan", "qalasy", "shahri", "wilayah", "ken", "to", "fu", "do", "si",
+      "sheng", "shi", "zizhiqu", "teukbyeolsi", "gwangyeoksi", "teukbyeoljachisi", "teukbyeoljachido",
       "of", "the", "de", "del", "la", "le", "les", "du", "des", "da", "di", "al", "el"};
   return kWords;
 }
@@ -160,6 +161,9 @@ RegionMapper::RegionMapper(const IsoCodes& iso, std::string_view aliases_tsv) : 
       }
     }
     AddName(country, subdivision.name, subdivision);
+    if (auto translated = iso.translated_names.find(subdivision.name); translated != iso.translated_names.end()) {
+      for (const std::string& name : translated->second) AddName(country, name, subdivision);
+    }
     std::istringstream parts(names);
     std::string part;
     while (std::getline(parts, part)) AddName(country, part, subdivision);

@@ -1,5 +1,6 @@
 // Strict decoding of MRT records into elements: every length is checked against the bytes that exist, and
-// a record that does not add up is reported (after the elements it did yield) rather than guessed at.
+// a record that does not add up is reported rather than guessed at. Record types and subtypes that carry
+// no routes (OPEN, KEEPALIVE, ...) yield nothing; unknown ones are reported as unsupported.
 #include <cstring>
 
 #include "mrt/byte_order.h"
@@ -225,7 +226,7 @@ Status ElementDecoder::Decode(const Record& record, ElementVisitor& visitor) {
     case kTypeBgpDeprecated:
       return DecodeDeprecatedBgp(record, visitor);
     default:
-      return Status::Ok();
+      return Malformed("unsupported MRT record type");
   }
 }
 
@@ -439,8 +440,11 @@ Status ElementDecoder::DecodeDeprecatedBgp(const Record& record, ElementVisitor&
     }
     e.kind = ElementKind::kState;
     visitor.OnElement(e);
+    return Status::Ok();
   }
-  return Status::Ok();
+  // OPEN (5), NOTIFY (6) and KEEPALIVE (7) carry no routes; NULL, PREF_UPDATE and SYNC were never used.
+  if (record.subtype >= 5 && record.subtype <= 7) return Status::Ok();
+  return Malformed("unsupported BGP (type 5) subtype");
 }
 
 namespace {

@@ -113,7 +113,11 @@ Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& s
   }
   report.points = up.points.size() + rtt.points.size() + loss.points.size();
   commit.series = {std::move(up), std::move(rtt), std::move(loss)};
-  VIGIL_RETURN_IF_ERROR(store.CommitIngest(commit).WithContext(path));
+  // TryCommitIngest settles a race with another ingest of the same file: only one of them commits.
+  auto committed = store.TryCommitIngest(commit);
+  if (!committed.ok()) return committed.status().WithContext(path);
+  report.skipped = !*committed;
+  if (report.skipped) report.points = 0;
   return report;
 }
 

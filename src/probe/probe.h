@@ -9,9 +9,11 @@
 
 #include "probe/belief.h"
 #include "probe/echo_engine.h"
+#include "probe/geo_directory.h"
 #include "probe/hitlist.h"
 #include "probe/icmp.h"
 #include "probe/ingest.h"
 #include "probe/prober.h"
 #include "probe/round_log.h"
+#include "probe/text_file.h"
 #include "probe/token_bucket.h"

@@ -25,8 +25,16 @@ uint32_t BgpSignalBuilder::PeerId(const RouteRecord& record) {
   peer_key_.append(reinterpret_cast<const char*>(&file_collector_), sizeof file_collector_);
   peer_key_.append(reinterpret_cast<const char*>(&record.peer_asn), sizeof record.peer_asn);
   peer_key_.append(record.peer_address);
+  uint32_t h = 2166136261u;
+  for (char c : peer_key_) h = (h ^ uint8_t(c)) * 16777619u;
+  PeerCacheSlot& slot = peer_cache_[(h ^ (h >> 8) ^ (h >> 16)) & 255];
+  if (slot.id != UINT32_MAX && slot.key == peer_key_) return slot.id;
   auto it = peer_ids_.find(peer_key_);
-  if (it != peer_ids_.end()) return it->second;
+  if (it != peer_ids_.end()) {
+    slot.key = peer_key_;
+    slot.id = it->second;
+    return it->second;
+  }
   uint32_t id = uint32_t(peers_.size());
   peers_.push_back(PeerInfo{file_collector_, std::string(record.peer_address), record.peer_asn, true});
   collectors_[file_collector_].peers.push_back(id);
@@ -38,6 +46,7 @@ void BgpSignalBuilder::BeginFile(const MrtInputFile& input) {
   file_ = input;
   file_collector_ = CollectorId(input.collector);
   rib_started_ = false;
+  rib_peer_ids_.clear();
   open_bin_ = INT64_MIN;
   pending_bins_.clear();
   emitted_bins_.clear();
@@ -82,7 +91,16 @@ void BgpSignalBuilder::Record(const RouteRecord& r) {
     }
     if (!r.ipv4) return;
     ++outcome_.ipv4_records;
-    uint32_t peer = PeerId(r);
+    uint32_t peer;
+    if (r.peer_index >= 0 && size_t(r.peer_index) < rib_peer_ids_.size() && rib_peer_ids_[r.peer_index] != UINT32_MAX) {
+      peer = rib_peer_ids_[r.peer_index];
+    } else {
+      peer = PeerId(r);
+      if (r.peer_index >= 0 && r.peer_index < 65536) {
+        if (size_t(r.peer_index) >= rib_peer_ids_.size()) rib_peer_ids_.resize(r.peer_index + 1, UINT32_MAX);
+        rib_peer_ids_[r.peer_index] = peer;
+      }
+    }
     peers_[peer].established = true;
     model_.Announce(peer, r.prefix, r.path_id);
     return;
@@ -144,6 +162,7 @@ UnixSeconds BgpSignalBuilder::CollectorLastTime(const std::string& collector) co
 
 void BgpSignalBuilder::Clear() {
   for (uint32_t peer = 0; peer < peers_.size(); ++peer) model_.VoidPeer(peer);
+  for (PeerCacheSlot& slot : peer_cache_) slot.id = UINT32_MAX;
   collectors_.clear();
   collector_ids_.clear();
   peers_.clear();
@@ -208,6 +227,7 @@ Status BgpSignalBuilder::LoadState(std::string_view bytes, const std::function<S
   std::string tables = r.Bytes();
   if (r.failed() || !r.at_end()) return Status::Error("BGP signal state: corrupt directory");
   VIGIL_RETURN_IF_ERROR(load_tables(tables));
+  for (PeerCacheSlot& slot : peer_cache_) slot.id = UINT32_MAX;
   collectors_ = std::move(loaded.collectors_);
   collector_ids_ = std::move(loaded.collector_ids_);
   peers_ = std::move(loaded.peers_);

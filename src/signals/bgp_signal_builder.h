@@ -27,6 +27,7 @@ struct RouteRecord {
   UnixSeconds t = 0;
   std::string_view peer_address;  // opaque bytes identifying the peer address (text or raw)
   uint32_t peer_asn = 0;
+  int32_t peer_index = -1;  // RIB entries: index in the file's peer table (a lookup shortcut), else -1
   bool ipv4 = true;  // family of the prefix; IPv6 elements only prove the collector was alive
   Ipv4Prefix prefix;
   uint32_t path_id = 0;
@@ -61,6 +62,8 @@ class BgpSignalBuilder {
 
   void BeginFile(const MrtInputFile& input);
   void Record(const RouteRecord& record);
+  // A new peer index table starts in the file: RouteRecord::peer_index values change meaning.
+  void PeerIndexTableChanged() { rib_peer_ids_.clear(); }
   FileOutcome FinishFile();
 
   // Whether a collector has tables (from a RIB or saved state), and the latest time applied to it.
@@ -99,6 +102,13 @@ class BgpSignalBuilder {
   std::vector<PeerInfo> peers_;
   std::unordered_map<std::string, uint32_t> peer_ids_;
   std::string peer_key_;
+  // Lookups are per element: a direct-mapped cache in front of peer_ids_, and RIB peer indexes.
+  struct PeerCacheSlot {
+    std::string key;
+    uint32_t id = UINT32_MAX;
+  };
+  std::vector<PeerCacheSlot> peer_cache_ = std::vector<PeerCacheSlot>(256);
+  std::vector<uint32_t> rib_peer_ids_;
 
   // The file being processed.
   MrtInputFile file_;

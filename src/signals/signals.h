@@ -14,3 +14,5 @@
 #include "signals/mrt_inputs.h"
 #include "signals/routing_model.h"
 #include "signals/visibility_model.h"
+#include "signals/bgp_ingest.h"
+#include "signals/geo_counter.h"

@@ -31,6 +31,20 @@ void ForEachSetBit(const std::vector<uint64_t>& bits, F&& f) {
   }
 }
 
+// First index in [from, n) whose bit equals `value`, or n.
+uint32_t NextBitWithValue(const std::vector<uint64_t>& bits, uint32_t from, uint32_t n, bool value) {
+  size_t w = from >> 6;
+  size_t words = (size_t(n) + 63) / 64;
+  while (w < words) {
+    uint64_t word = w < bits.size() ? bits[w] : 0;
+    if (!value) word = ~word;
+    if (w == (from >> 6)) word &= ~uint64_t{0} << (from & 63);
+    if (word) return std::min<uint32_t>(n, uint32_t(w * 64 + std::countr_zero(word)));
+    ++w;
+  }
+  return n;
+}
+
 constexpr uint64_t kStateVersion = 1;
 
 }  // namespace
@@ -42,8 +56,8 @@ uint32_t PrefixUniverse::Find(Ipv4Prefix prefix) const {
   uint64_t key = prefix.Key();
   size_t mask = slots_.size() - 1;
   for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == 0) return kNone;
-    if (slots_[i] == key + 1) return slot_ids_[i];
+    if (slots_[i].key_plus_one == 0) return kNone;
+    if (slots_[i].key_plus_one == key + 1) return slots_[i].id;
   }
 }
 
@@ -54,30 +68,27 @@ uint32_t PrefixUniverse::Intern(Ipv4Prefix prefix) {
   if ((keys_.size() + 1) * 2 > slots_.size()) Grow();
   size_t mask = slots_.size() - 1;
   for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == key + 1) {
+    if (slots_[i].key_plus_one == key + 1) {
       last_key_ = key;
-      return last_id_ = slot_ids_[i];
+      return last_id_ = slots_[i].id;
     }
-    if (slots_[i] == 0) {
-      slots_[i] = key + 1;
-      slot_ids_[i] = uint32_t(keys_.size());
+    if (slots_[i].key_plus_one == 0) {
+      slots_[i] = Slot{key + 1, uint32_t(keys_.size())};
       keys_.push_back(key);
       last_key_ = key;
-      return last_id_ = slot_ids_[i];
+      return last_id_ = slots_[i].id;
     }
   }
 }
 
 void PrefixUniverse::Grow() {
   size_t capacity = std::max<size_t>(1024, slots_.size() * 2);
-  slots_.assign(capacity, 0);
-  slot_ids_.assign(capacity, 0);
+  slots_.assign(capacity, Slot{});
   size_t mask = capacity - 1;
   for (uint32_t id = 0; id < keys_.size(); ++id) {
     size_t i = Mix(keys_[id]) & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = keys_[id] + 1;
-    slot_ids_[i] = id;
+    while (slots_[i].key_plus_one != 0) i = (i + 1) & mask;
+    slots_[i] = Slot{keys_[id] + 1, id};
   }
 }
 
@@ -258,33 +269,41 @@ void VisibilityModel::RebuildVisible() {
 // ----- persistence --------------------------------------------------------------------------------------
 
 void VisibilityModel::SaveTables(std::string& out) {
-  StateWriter w;
-  w.Varint(kStateVersion);
   uint32_t n = universe_.size();
-  w.Varint(n);
-  int64_t previous = 0;
-  for (uint32_t id = 0; id < n; ++id) {
-    int64_t key = int64_t(universe_.At(id).Key());
-    w.Signed(key - previous);  // RIBs arrive sorted, so ids mostly follow key order: small deltas
-    previous = key;
+  if (encoded_prefix_count_ > n) {  // the universe was replaced (LoadTables)
+    encoded_prefixes_.clear();
+    encoded_prefix_count_ = 0;
+    encoded_last_key_ = 0;
   }
+  {
+    StateWriter prefixes;
+    prefixes.bytes().swap(encoded_prefixes_);
+    for (uint32_t id = encoded_prefix_count_; id < n; ++id) {
+      int64_t key = int64_t(universe_.At(id).Key());
+      prefixes.Signed(key - encoded_last_key_);  // RIBs arrive sorted, so ids mostly follow key order
+      encoded_last_key_ = key;
+    }
+    prefixes.bytes().swap(encoded_prefixes_);
+    encoded_prefix_count_ = n;
+  }
+  StateWriter w;
+  w.bytes().reserve(encoded_prefixes_.size() + peers_.size() * 4096);
+  w.Varint(kStateVersion);
+  w.Varint(n);
+  w.bytes().append(encoded_prefixes_);
   w.Varint(peers_.size());
   for (const Peer& p : peers_) {
     w.Varint(p.full_feed ? 1 : 0);
     // The bitset as alternating run lengths (clear, set, clear, ...): full tables are long runs of ones.
     std::vector<uint64_t> runs;
     bool state = false;
-    uint64_t run = 0;
-    for (uint32_t id = 0; id < n; ++id) {
-      bool bit = TestBit(p.bits, id);
-      if (bit != state) {
-        runs.push_back(run);
-        run = 0;
-        state = bit;
-      }
-      ++run;
+    uint32_t at = 0;
+    while (at < n) {
+      uint32_t next = NextBitWithValue(p.bits, at, n, !state);
+      runs.push_back(next - at);
+      at = next;
+      state = !state;
     }
-    runs.push_back(run);
     w.Varint(runs.size());
     for (uint64_t r : runs) w.Varint(r);
     if (p.paths) {
@@ -354,6 +373,9 @@ Status VisibilityModel::LoadTables(std::string_view bytes) {
   }
   if (!r.at_end()) return Status::Error("BGP signal state: trailing bytes");
   universe_ = std::move(universe);
+  encoded_prefixes_.clear();
+  encoded_prefix_count_ = 0;
+  encoded_last_key_ = 0;
   peers_ = std::move(peers);
   full_feed_count_ = std::move(full_feed_count);
   touched_.clear();

@@ -29,9 +29,12 @@ class PrefixUniverse {
 
  private:
   void Grow();
-  std::vector<uint64_t> keys_;     // by id
-  std::vector<uint64_t> slots_;    // key + 1, 0 = empty
-  std::vector<uint32_t> slot_ids_;
+  struct Slot {
+    uint64_t key_plus_one = 0;  // 0 = empty
+    uint32_t id = 0;
+  };
+  std::vector<uint64_t> keys_;  // by id
+  std::vector<Slot> slots_;     // one cache line per probe: key and id side by side
   std::vector<uint32_t> sorted_;
   size_t sorted_count_ = 0;        // ids below this are in sorted_
   uint64_t last_key_ = 0;
@@ -57,7 +60,8 @@ class VisibilityModel final : public RoutingModel {
   // Address space covered by visible prefixes as of the last Evaluate() (sorted, disjoint).
   const std::vector<AddressInterval>& VisibleIntervals() const { return visible_intervals_; }
 
-  // Peer tables (not the options or counter) to and from bytes, for state kept between runs.
+  // Peer tables (not the options or counter) to and from bytes, for state kept between runs. The prefix
+  // list is append-only, so its encoding is kept and extended rather than redone per save.
   bool CanSaveTables() const override { return true; }
   void SaveTables(std::string& out) override;
   Status LoadTables(std::string_view bytes) override;
@@ -92,6 +96,9 @@ class VisibilityModel final : public RoutingModel {
   std::vector<AddressInterval> visible_intervals_;
   std::vector<int64_t> counts_;
   Summary summary_;
+  std::string encoded_prefixes_;
+  uint32_t encoded_prefix_count_ = 0;
+  int64_t encoded_last_key_ = 0;
 };
 
 }  // namespace vigil::signals

@@ -305,6 +305,41 @@ TEST_F(SqliteStoreTest, IngestIsIdempotentBySha256) {
   EXPECT_EQ(store_->ListInputs(-100, -1)->size(), 1u);
 }
 
+TEST_F(SqliteStoreTest, IngestGroupSkipsPresentAndRepeatedInputs) {
+  ASSERT_TRUE(store_->CommitIngest(MakeCommit("g1", ala_, 0, 3, 10)).ok());
+  std::vector<IngestCommit> group = {MakeCommit("g1", ala_, 0, 3, 99),    // present: skipped
+                                     MakeCommit("g2", ala_, 600, 3, 20),  // overlaps g1's last bin
+                                     MakeCommit("g3", kz_, 0, 2, 30),
+                                     MakeCommit("g2", ala_, 0, 1, 77)};   // repeated in the group: skipped
+  auto done = store_->TryCommitIngestGroup(group);
+  ASSERT_TRUE(done.ok()) << done.message();
+  EXPECT_EQ(*done, (std::vector<bool>{false, true, true, false}));
+  auto pts = store_->ReadSeries("bgp", ala_, 0, 0);
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 5u);
+  EXPECT_EQ((*pts)[0].value, 10);  // g1, not g2's repeat
+  EXPECT_EQ((*pts)[2].value, 20);  // t=600 from g2 (later input wins)
+  EXPECT_EQ(**store_->GetState("bgp/rrc00"), "state-after-g3");  // the last new input's state
+  EXPECT_EQ(store_->ListInputs(0, 0)->size(), 3u);
+  // One bad input fails the whole group.
+  std::vector<IngestCommit> bad = {MakeCommit("g4", ala_, 9000, 2, 1), MakeCommit("g5", ala_, 9600, 2, 1)};
+  bad[1].series[0].datasource = "unregistered";
+  EXPECT_FALSE(store_->TryCommitIngestGroup(bad).ok());
+  EXPECT_FALSE(*store_->HasInput("g4"));
+}
+
+TEST_F(SqliteStoreTest, SameKeyTwiceInOneWriteLaterWins) {
+  // Writes are reordered by key internally; the later of two equal keys must still win.
+  ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 300, 1}, {kz_, 0, 5}, {ala_, 300, 2}}},
+                                   {"bgp", {{ala_, 300, 3}, {ala_, 0, 4}}}})
+                  .ok());
+  auto pts = store_->ReadSeries("bgp", ala_, 0, 0);
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 2u);
+  EXPECT_EQ((*pts)[0].value, 4);
+  EXPECT_EQ((*pts)[1].value, 3);
+}
+
 TEST_F(SqliteStoreTest, FailedIngestLeavesNothing) {
   IngestCommit c = MakeCommit("bb", ala_, 0, 10, 1);
   c.series.push_back({"unregistered", {{ala_, 0, 1}}});  // fails after the bgp points were written

@@ -27,6 +27,17 @@ Result<bool> Store::TryCommitIngest(const IngestCommit& commit) {
   return true;
 }
 
+Result<std::vector<bool>> Store::TryCommitIngestGroup(const std::vector<IngestCommit>& commits) {
+  // Fallback without the one-transaction guarantee for the group (each input stays atomic).
+  std::vector<bool> out;
+  for (const IngestCommit& c : commits) {
+    Result<bool> one = TryCommitIngest(c);
+    if (!one.ok()) return one.status();
+    out.push_back(*one);
+  }
+  return out;
+}
+
 Result<StoreInfo> Store::Describe() { return Status::Error("store: Describe not supported by this backend"); }
 
 Result<std::vector<AggregatedSeries>> Store::ReadAggregatedMany(const std::string& datasource,

@@ -241,6 +241,12 @@ class Store {
 
   // As CommitIngest; true when the input was committed, false when its sha256 was already present (skipped).
   virtual Result<bool> TryCommitIngest(const IngestCommit& commit);
+  // Several inputs in one transaction (all or none of the group; each input still all or nothing), for
+  // backfills: one transaction per 5-minute file rewrites a B-tree page per entity per file, a group of an
+  // hour or a day of files amortizes that (see docs/store.md for figures). Inputs already present (or
+  // repeated in the group) are skipped; result[i] tells whether commits[i] was written. Series of later
+  // inputs win over earlier ones for the same (datasource, entity, t); state blobs likewise.
+  virtual Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits);
   // Schema version, row counts and datasource spans (for `vigil store info` and /metrics).
   virtual Result<StoreInfo> Describe();
   // ReadAggregated for several entities of one datasource in one query (API summaries, dashboards).

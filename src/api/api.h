@@ -1,0 +1,113 @@
+// Module api: Vigil's HTTP face. It owns the IODA v2-compatible endpoints (same paths, parameters,
+// defaults and envelope, so scripts written for IODA work against Vigil), Vigil's own `/api/v1` endpoints
+// (schedules, annotations, evidence reports, export, Atom feed, webhooks), `/metrics`, `/healthz`,
+// `/openapi.json`, and serving the dashboard's static files. It reads and writes only through the
+// store::Store interface and knows nothing of MRT, probing or how detection decides; it must not include
+// any stage's internals. The HTTP library and the JSON library stay inside the module's .cc files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace vigil::api {
+
+// One HTTP request, already split by the transport (query string decoded into params, in order).
+struct HttpRequest {
+  std::string method = "GET";
+  std::string path;  // decoded, without the query string
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<std::pair<std::string, std::string>> headers;  // names as received
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct ApiOptions {
+  // Dashboard files (index.html, *.js, *.css); empty = no dashboard.
+  std::string web_dir;
+  // The npm install folder; a fixed allow-list of its packages is served under /vendor/.
+  std::string node_modules_dir;
+  // Writes (annotations, webhooks) need `Authorization: Bearer <token>`; empty = writes refused.
+  std::string admin_token;
+  // Origins allowed to make cross-origin writes (reads are open to every origin).
+  std::vector<std::string> cors_write_origins;
+  std::string copyright = "Vigil data: derived from public BGP archives (RIPE RIS, RouteViews) and active "
+                          "measurements; see /about for sources and licenses.";
+  // Longest series a signals request may return without maxPoints: one year of 5-minute bins.
+  int64_t max_points_per_series = 366 * 288;
+  // Seconds a read response's data may be reused for the same query (0 = never). Writes through the API
+  // clear it; data from other processes (ingest, detect) shows up after at most this long.
+  int64_t cache_ttl_s = 2;
+  // Waits between webhook delivery attempts (seconds); one attempt more than entries.
+  std::vector<int64_t> webhook_backoff_s = {5, 30, 120, 600, 1800};
+};
+
+class WebhookDispatcher;
+
+// Transport-independent request handling; thread-safe (store calls are serialised inside).
+class Api {
+ public:
+  Api(store::Store& store, ApiOptions options);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  // Sends queued webhook deliveries whose time has come; returns how many were attempted. `vigil serve`
+  // calls it from a background thread; tests call it directly.
+  int DeliverWebhooks();
+  // Looks for events that started, changed or ended since the last call and queues webhook notices.
+  Status ScanEventsForWebhooks();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 = any free port
+  int threads = 8;
+  size_t max_body_bytes = 64 * 1024;
+  size_t max_query_params = 64;
+};
+
+// Parses "127.0.0.1:8080", "[::1]:8080" or ":8080" (host defaults to 127.0.0.1).
+Status ParseListen(const std::string& text, std::string& host, int& port);
+
+// Reads the admin token from a file (first line, trimmed) or, when path is empty, from the environment
+// variable VIGIL_ADMIN_TOKEN. An empty result means writes are disabled.
+Result<std::string> LoadAdminToken(const std::string& path);
+
+// HTTP/1.1 server in front of an Api.
+class Server {
+ public:
+  Server(Api& api, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  Status Bind();          // binds host:port; port() is known afterwards
+  int port() const;
+  void Run();             // serves until Stop()
+  void Stop();            // safe from another thread or a signal-watching thread
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::api

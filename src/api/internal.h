@@ -1,0 +1,212 @@
+// Shared by the api module's .cc files only (pulls in nlohmann/json; never include it from api.h).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+
+namespace vigil::api {
+
+using Json = nlohmann::ordered_json;
+
+// ----- parameters ---------------------------------------------------------------------------------------
+
+// Reads query parameters the way IODA does (bare `&flag` is true; repeated params join; unknown ones are
+// ignored), echoes every declared parameter with its default into requestParameters, and keeps the first
+// error, which names the parameter.
+class Params {
+ public:
+  explicit Params(const HttpRequest& request);
+
+  std::optional<std::string> String(const std::string& name, std::optional<std::string> fallback = {});
+  // Unix seconds; also accepts RFC 3339 and dates (a Vigil extension).
+  std::optional<int64_t> Time(const std::string& name, bool required);
+  std::optional<int64_t> Int(const std::string& name, std::optional<int64_t> fallback, int64_t min_value,
+                             int64_t max_value);
+  bool Bool(const std::string& name, bool fallback);
+  // Comma list (and repeated parameters) split and trimmed; empty items dropped.
+  std::vector<std::string> List(const std::string& name, size_t max_items = 100);
+  // Echoes a path parameter.
+  void Echo(const std::string& name, const Json& value) { echo_[name] = value; }
+
+  void Fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  const Json& echo() const { return echo_; }
+  bool Has(const std::string& name) const;
+
+ private:
+  std::optional<std::string> Raw(const std::string& name) const;
+  const HttpRequest& request_;
+  Json echo_ = Json::object();
+  std::string error_;
+};
+
+// ----- metrics ------------------------------------------------------------------------------------------
+
+class HttpMetrics {
+ public:
+  static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  void Observe(const std::string& route, int status, double seconds);
+  std::string Render() const;
+
+ private:
+  struct Route {
+    uint64_t counts[std::size(kBuckets) + 1] = {};
+    uint64_t total = 0;
+    double sum = 0;
+    std::map<int, uint64_t> by_status;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Route> routes_;
+};
+
+// ----- response cache -----------------------------------------------------------------------------------
+
+class DataCache {
+ public:
+  std::optional<std::string> Get(const std::string& key, int64_t ttl_s);
+  void Put(const std::string& key, std::string value);
+  void Clear();
+
+ private:
+  struct Item {
+    std::chrono::steady_clock::time_point at;
+    std::string value;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Item> items_;
+};
+
+// ----- webhooks -----------------------------------------------------------------------------------------
+
+struct Webhook {
+  int64_t id = 0;
+  std::string url;
+  std::string secret;
+  std::string entity;  // "region/KZ-ALA", "country/KZ" (matches the country and its regions), "" = all
+  std::string min_level = "warning";
+  int64_t created_at = 0;
+};
+
+struct WebhookDelivery {
+  int64_t id = 0;
+  int64_t webhook_id = 0;
+  std::string notice;  // "event.start", "event.update", "event.end"
+  int64_t event_id = 0;
+  std::string body;
+  int attempts = 0;
+  int64_t next_attempt_at = 0;  // unix seconds
+  std::string state = "pending";  // pending, delivered, failed
+  int last_status = 0;
+  std::string last_error;
+  std::vector<std::string> log;
+};
+
+struct WebhookState {
+  std::mutex mu;
+  std::vector<Webhook> hooks;
+  std::vector<WebhookDelivery> deliveries;
+  std::map<int64_t, std::string> event_fingerprints;  // event id -> what was last notified
+  int64_t next_hook_id = 1;
+  int64_t next_delivery_id = 1;
+  bool scanned_once = false;
+};
+
+// ----- the implementation -------------------------------------------------------------------------------
+
+struct Api::Impl {
+  Impl(store::Store& s, ApiOptions o) : store(s), options(std::move(o)) {}
+
+  store::Store& store;
+  ApiOptions options;
+  std::recursive_mutex store_mu;  // the Store interface promises no thread safety
+  HttpMetrics metrics;
+  DataCache cache;
+  WebhookState webhooks;
+  int64_t started_at = 0;
+  std::atomic<uint64_t> requests{0};
+
+  // Entities by id, filled lazily (entity rows change rarely; cleared with the cache).
+  std::mutex entity_mu;
+  std::unordered_map<int64_t, store::Entity> entity_by_id;
+  std::optional<store::Entity> EntityById(int64_t id);
+  void ClearEntityCache();
+};
+
+// ----- helpers shared by endpoint files -----------------------------------------------------------------
+
+// "2019-01-10T10:00:00+00:00" (PHP gmdate('c'), as IODA prints it).
+std::string IsoTime(int64_t t);
+int64_t NowSeconds();
+std::string LevelName(store::AlertLevel level);
+int LevelRank(store::AlertLevel level);
+
+// IODA entity object: {code, name, type, attrs: {fqid, ip_count, country_code, ...}, subnames: {}}.
+Json EntityJson(Api::Impl& impl, const store::Entity& entity);
+std::string EntityFqid(Api::Impl& impl, const store::Entity& entity);
+std::string EntityRef(const store::Entity& entity);  // "region/KZ-ALA"
+// Parses "region/KZ-ALA"; unknown entity => nullopt with message.
+Result<store::Entity> ResolveEntityRef(Api::Impl& impl, const std::string& ref);
+
+// A JSON error response without the IODA envelope (Vigil's own write endpoints use the envelope too,
+// through Envelope()).
+HttpResponse Envelope(const std::string& type, const Params& params, const Json* data, const std::string& error,
+                      const Json& perf, int64_t request_time, int error_status = 400);
+// Same, with data already serialised (cached).
+HttpResponse EnvelopeRaw(const std::string& type, const Params& params, const std::string& data_json,
+                         const Json& perf, int64_t request_time);
+
+HttpResponse JsonResponse(int status, const Json& body);
+HttpResponse TextResponse(int status, const std::string& content_type, std::string body);
+
+// Entity filter shared by alerts, events and summary: nullopt = every entity.
+std::optional<std::vector<int64_t>> EntityFilter(Api::Impl& impl, Params& params);
+
+// ignoreMethods matcher ("bgp.median,*.sarima").
+bool MethodIgnored(const std::vector<std::string>& patterns, const std::string& datasource,
+                   const std::string& method);
+
+// Endpoint handlers (path parts split on '/', without empty items).
+HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts);
+HttpResponse HandleAlerts(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleEvents(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleSummary(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleEntities(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleDatasources(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts);
+
+HttpResponse HandleSchedules(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleAnnotations(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts);
+HttpResponse HandleEventById(Api::Impl& impl, const HttpRequest& request, int64_t id);
+HttpResponse HandleReport(Api::Impl& impl, const HttpRequest& request, int64_t id, const std::string& format);
+HttpResponse HandleExport(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleFeed(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts);
+HttpResponse HandleMetrics(Api::Impl& impl);
+const std::string& OpenApiSpec();
+
+// Codf event object plus Vigil's fields.
+Json EventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until);
+
+// Admin token check (constant time); returns an error response when refused.
+std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& request);
+
+std::string Sha256Hex(const std::string& bytes);
+std::string HmacSha256Hex(const std::string& key, const std::string& message);
+
+}  // namespace vigil::api

@@ -1,0 +1,202 @@
+#include "eval/scenario_run.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sim/sim.h"
+#include "store/store.h"
+
+extern char** environ;
+
+namespace vigil::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `argv` with stdout and stderr appended to `log`; returns the exit status (-1 when it could not run).
+int RunChild(const std::vector<std::string>& argv, const fs::path& log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid;
+  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string LastLine(const std::string& text) {
+  std::string trimmed = text;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
+  size_t nl = trimmed.rfind('\n');
+  return nl == std::string::npos ? trimmed : trimmed.substr(nl + 1);
+}
+
+// The help text of a subcommand, or nullopt when this build does not have it.
+std::optional<std::string> SubcommandHelp(const std::string& vigil, const std::vector<std::string>& words,
+                                          const fs::path& logs) {
+  std::vector<std::string> argv = {vigil};
+  argv.insert(argv.end(), words.begin(), words.end());
+  argv.push_back("--help");
+  fs::path out = logs / "help.txt";
+  fs::remove(out);
+  if (RunChild(argv, out) != 0) return std::nullopt;
+  // CLI11 answers --help of an unknown subcommand with its parent's help: check the usage line names it.
+  std::string help = ReadFile(out);
+  std::string joined;
+  for (const auto& w : words) joined += " " + w;
+  size_t usage = help.find("Usage:");
+  if (usage == std::string::npos) return std::nullopt;
+  std::string line = help.substr(usage, help.find('\n', usage) - usage);
+  if (line.find(joined + " ") == std::string::npos && line.size() < joined.size()) return std::nullopt;
+  if (line.find(joined + " ") == std::string::npos && line.compare(line.size() - joined.size(), joined.size(), joined) != 0) {
+    return std::nullopt;
+  }
+  return help;
+}
+
+bool HasFlag(const std::string& help, const std::string& flag) {
+  size_t pos = 0;
+  while ((pos = help.find(flag, pos)) != std::string::npos) {
+    size_t end = pos + flag.size();
+    if (end >= help.size() || !(std::isalnum(static_cast<unsigned char>(help[end])) || help[end] == '-')) return true;
+    pos = end;
+  }
+  return false;
+}
+
+}  // namespace
+
+ScenarioRunResult RunScenarioEvaluation(const ScenarioRunOptions& options) {
+  ScenarioRunResult result;
+  auto fail = [&](const std::string& stage, const std::string& why) {
+    result.failed_stage = stage;
+    result.error = "stage '" + stage + "': " + why;
+    return result;
+  };
+  fs::path work(options.workdir);
+  fs::path out = work / "sim", logs = work / "logs", db = work / "vigil.db";
+  std::error_code ec;
+  fs::create_directories(logs, ec);
+  if (ec) return fail("sim", options.workdir + ": " + ec.message());
+  for (const char* stale : {"vigil.db", "vigil.db-wal", "vigil.db-shm"}) fs::remove(work / stale, ec);
+
+  // 1. sim
+  auto scenario = sim::LoadScenario(options.scenario_path);
+  if (!scenario.ok()) return fail("sim", scenario.message());
+  result.metrics.scenario = scenario->name;
+  auto simulated = sim::RunSimulation(*scenario, out.string(), sim::SimOptions{});
+  if (!simulated.ok()) return fail("sim", simulated.message());
+  std::string from = FormatRfc3339(scenario->start), until = FormatRfc3339(scenario->end);
+  const std::string& vigil = options.vigil_binary;
+
+  // 2. ingest mrt: the RIB and updates of each collector, in time order.
+  auto mrt_help = SubcommandHelp(vigil, {"ingest", "mrt"}, logs);
+  if (!mrt_help) return fail("ingest mrt", "not available: this vigil has no `ingest mrt` command yet");
+  std::vector<std::string> argv = {vigil, "ingest", "mrt", "--store", db.string()};
+  if (HasFlag(*mrt_help, "--geo")) argv.insert(argv.end(), {"--geo", (out / "geo").string()});
+  // The full-feed threshold that suits this small world (sim-config.json has it too).
+  for (const char* flag : {"--full-feed-min-prefixes", "--full-feed-min"}) {
+    if (HasFlag(*mrt_help, flag)) {
+      argv.insert(argv.end(), {flag, std::to_string(simulated->full_feed_min_prefixes)});
+      break;
+    }
+  }
+  if (HasFlag(*mrt_help, "--sim-config")) argv.insert(argv.end(), {"--sim-config", (out / "sim-config.json").string()});
+  std::vector<std::string> collectors;
+  for (const auto& entry : fs::directory_iterator(out / "mrt")) collectors.push_back(entry.path().string());
+  std::sort(collectors.begin(), collectors.end());
+  for (const auto& dir : collectors) {
+    std::vector<std::string> files;
+    for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path().string());
+    std::sort(files.begin(), files.end());  // bview.* before updates.*, updates by time
+    argv.insert(argv.end(), files.begin(), files.end());
+  }
+  if (int rc = RunChild(argv, logs / "ingest-mrt.log"); rc != 0) {
+    return fail("ingest mrt", "exit " + std::to_string(rc) + ": " + LastLine(ReadFile(logs / "ingest-mrt.log")));
+  }
+
+  // 3. ingest probe
+  auto probe_help = SubcommandHelp(vigil, {"ingest", "probe"}, logs);
+  if (!probe_help) return fail("ingest probe", "not available: this vigil has no `ingest probe` command yet");
+  argv = {vigil, "ingest", "probe", "--store", db.string()};
+  if (HasFlag(*probe_help, "--geo")) argv.insert(argv.end(), {"--geo", (out / "geo").string()});
+  std::vector<std::string> rounds;
+  for (const auto& entry : fs::directory_iterator(out / "probe")) rounds.push_back(entry.path().string());
+  std::sort(rounds.begin(), rounds.end());
+  argv.insert(argv.end(), rounds.begin(), rounds.end());
+  if (int rc = RunChild(argv, logs / "ingest-probe.log"); rc != 0) {
+    return fail("ingest probe", "exit " + std::to_string(rc) + ": " + LastLine(ReadFile(logs / "ingest-probe.log")));
+  }
+
+  // 4. annotations, straight into the store (entities exist once ingest has run).
+  {
+    auto opened = store::OpenStore(db.string());
+    if (!opened.ok()) return fail("annotations", opened.message());
+    for (const auto& a : scenario->annotations) {
+      store::Entity entity;
+      entity.type = a.entity.type;
+      entity.code = a.entity.code;
+      auto found = (*opened)->FindEntity(entity.type, entity.code);
+      if (!found.ok()) return fail("annotations", found.message());
+      int64_t id = 0;
+      if (*found) {
+        id = (*found)->id;
+      } else {
+        auto made = (*opened)->UpsertEntity(entity);
+        if (!made.ok()) return fail("annotations", made.message());
+        id = *made;
+      }
+      store::Annotation note;
+      note.entity_id = id;
+      note.start_t = a.start;
+      note.end_t = a.end;
+      note.kind = a.kind;
+      note.text = a.text;
+      note.source_url = a.source_url;
+      auto added = (*opened)->AddAnnotation(note);
+      if (!added.ok()) return fail("annotations", added.message());
+    }
+  }
+
+  // 5. detect
+  auto detect_help = SubcommandHelp(vigil, {"detect"}, logs);
+  if (!detect_help) return fail("detect", "not available: this vigil has no `detect` command yet");
+  argv = {vigil, "detect", "--store", db.string(), "--from", from, "--until", until};
+  if (int rc = RunChild(argv, logs / "detect.log"); rc != 0) {
+    return fail("detect", "exit " + std::to_string(rc) + ": " + LastLine(ReadFile(logs / "detect.log")));
+  }
+
+  // 6. eval
+  auto truth = LoadTruth((out / "truth.json").string());
+  if (!truth.ok()) return fail("eval", truth.message());
+  auto opened = store::OpenStore(db.string());
+  if (!opened.ok()) return fail("eval", opened.message());
+  auto metrics = EvaluateStore(*truth, **opened);
+  if (!metrics.ok()) return fail("eval", metrics.message());
+  result.metrics = *metrics;
+  return result;
+}
+
+}  // namespace vigil::eval

@@ -1,0 +1,232 @@
+#include "signals/bgp_ingest.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "base/sha256.h"
+#include "mrt/mrt.h"
+
+namespace vigil::signals {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Feeds decoded MRT elements to the builder, without allocating per element.
+class ElementFeeder final : public mrt::ElementVisitor {
+ public:
+  explicit ElementFeeder(BgpSignalBuilder& builder) : builder_(builder) {}
+
+  void OnElement(const mrt::Element& e) override {
+    RouteRecord r;
+    switch (e.kind) {
+      case mrt::ElementKind::kRib: r.kind = RouteRecord::Kind::kRib; break;
+      case mrt::ElementKind::kAnnounce: r.kind = RouteRecord::Kind::kAnnounce; break;
+      case mrt::ElementKind::kWithdraw: r.kind = RouteRecord::Kind::kWithdraw; break;
+      case mrt::ElementKind::kState: r.kind = RouteRecord::Kind::kState; break;
+    }
+    r.t = e.time;
+    // The peer's address as raw bytes (family, then 4 or 16 bytes) keys the peer directory.
+    size_t n = e.peer_ip.is_v6() ? 16 : 4;
+    peer_key_[0] = char(e.peer_ip.family);
+    std::memcpy(peer_key_ + 1, e.peer_ip.bytes, n);
+    r.peer_address = std::string_view(peer_key_, n + 1);
+    r.peer_asn = e.peer_asn;
+    r.peer_index = e.peer_index;
+    r.ipv4 = e.prefix.family == 4 && !e.multicast;
+    if (r.ipv4) r.prefix = Ipv4Prefix::Make(e.prefix.V4(), e.prefix.length);
+    r.path_id = e.has_path_id ? e.path_id : 0;
+    r.new_state = e.new_state;
+    builder_.Record(r);
+  }
+  void OnPeerIndexTable(const mrt::PeerIndexTable&) override { builder_.PeerIndexTableChanged(); }
+
+ private:
+  BgpSignalBuilder& builder_;
+  char peer_key_[17] = {};
+};
+
+std::string FormatCount(double v) {
+  char buf[32];
+  if (v >= 1e6) {
+    std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
+  } else if (v >= 1e3) {
+    std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  }
+  return buf;
+}
+
+class Progress {
+ public:
+  Progress(bool enabled, int64_t files, int64_t bytes)
+      : enabled_(enabled), files_(files), total_bytes_(bytes), start_(Clock::now()), last_(start_) {}
+  void Update(int64_t file_index, int64_t bytes_done, int64_t records, bool force) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(500)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? double(records) / secs : 0;
+    double eta = bytes_done > 0 && total_bytes_ > bytes_done ? secs * double(total_bytes_ - bytes_done) / double(bytes_done) : 0;
+    std::fprintf(stderr, "\r[%lld/%lld files] %s records, %s records/s, ETA %d:%02d   ", (long long)file_index,
+                 (long long)files_, FormatCount(double(records)).c_str(), FormatCount(rate).c_str(), int(eta) / 60,
+                 int(eta) % 60);
+    std::fflush(stderr);
+  }
+  void Done() {
+    if (enabled_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool enabled_;
+  int64_t files_;
+  int64_t total_bytes_;
+  Clock::time_point start_;
+  Clock::time_point last_;
+};
+
+bool IsRibRecordType(uint16_t type) { return type == mrt::kTypeTableDump || type == mrt::kTypeTableDumpV2; }
+
+}  // namespace
+
+void FillTimesFromContent(std::vector<MrtInputFile>& inputs) {
+  for (MrtInputFile& in : inputs) {
+    if (in.name_time >= 0 && in.kind != MrtFileKind::kUnknown) continue;
+    auto reader = mrt::Reader::Open(in.path);
+    if (!reader.ok()) continue;  // reported when the file is ingested
+    mrt::Record record;
+    if (!(*reader)->Next(&record)) continue;
+    if (in.name_time < 0) in.name_time = record.timestamp;
+    if (in.kind == MrtFileKind::kUnknown) {
+      in.kind = IsRibRecordType(record.type) ? MrtFileKind::kRib : MrtFileKind::kUpdates;
+    }
+  }
+}
+
+Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingModel& model,
+                                     const BgpIngestOptions& options, SignalSink& sink) {
+  auto start = Clock::now();
+  FillTimesFromContent(inputs);
+  SortMrtInputs(inputs);
+
+  BgpIngestReport report;
+  report.files = int64_t(inputs.size());
+  BgpSignalBuilder builder(model);
+  if (!options.from_rib && model.CanSaveTables()) {
+    auto saved = sink.LoadState(kBgpStateKey);
+    if (!saved.ok()) return saved.status();
+    if (saved->has_value()) {
+      VIGIL_RETURN_IF_ERROR(builder.LoadState(**saved, [&](std::string_view b) { return model.LoadTables(b); })
+                                .WithContext("loading saved BGP state (rebuild it with --from-rib)"));
+    }
+  }
+  // With --from-rib, each collector starts at its first RIB among the inputs.
+  std::map<std::string, UnixSeconds> first_rib;
+  if (options.from_rib) {
+    for (const MrtInputFile& in : inputs) {
+      if (in.kind == MrtFileKind::kRib && !first_rib.count(in.collector)) first_rib[in.collector] = in.name_time;
+    }
+  }
+
+  int64_t total_bytes = 0;
+  for (const MrtInputFile& in : inputs) total_bytes += in.bytes;
+  Progress progress(options.progress, report.files, total_bytes);
+  int64_t bytes_done = 0;
+  std::string state;
+
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const MrtInputFile& in = inputs[i];
+    progress.Update(int64_t(i), bytes_done, report.records, false);
+    bytes_done += in.bytes;
+
+    auto sha = Sha256OfFile(in.path);
+    if (!sha.ok()) {
+      std::fprintf(stderr, "%s: %s\n", in.path.c_str(), sha.message().c_str());
+      ++report.failed;
+      continue;
+    }
+    bool already_ingested = false;
+    if (options.from_rib) {
+      auto known = sink.HasInput(*sha);
+      if (!known.ok()) return known.status();
+      already_ingested = *known;
+      auto it = first_rib.find(in.collector);
+      if (it == first_rib.end() || in.name_time < it->second) {
+        if (options.verbose) std::fprintf(stderr, "%s: before collector %s's RIB, skipped\n", in.path.c_str(), in.collector.c_str());
+        ++report.skipped_stale;
+        continue;
+      }
+    } else {
+      auto known = sink.HasInput(*sha);
+      if (!known.ok()) return known.status();
+      if (*known) {
+        if (options.verbose) std::fprintf(stderr, "%s: already ingested\n", in.path.c_str());
+        ++report.skipped_known;
+        continue;
+      }
+      UnixSeconds last = builder.CollectorLastTime(in.collector);
+      bool stale = in.kind == MrtFileKind::kRib
+                       ? in.name_time < last
+                       : in.name_time + BgpSignalBuilder::UpdatePeriodSeconds(in.collector) - 1 <= last;
+      if (last >= 0 && stale) {
+        std::fprintf(stderr, "%s: older than the saved state of collector %s, skipped (use --from-rib to rebuild)\n",
+                     in.path.c_str(), in.collector.c_str());
+        ++report.skipped_stale;
+        continue;
+      }
+    }
+
+    builder.BeginFile(in);
+    ElementFeeder feeder(builder);
+    int64_t problems = 0;
+    mrt::ReaderOptions reader_options;
+    reader_options.on_error = [&](const std::string& message) {
+      if (++problems <= 3) std::fprintf(stderr, "%s\n", message.c_str());
+    };
+    auto read = mrt::ForEachElement(in.path, feeder, reader_options);
+    FileOutcome outcome = builder.FinishFile();
+    if (!read.ok()) {
+      std::fprintf(stderr, "%s: %s\n", in.path.c_str(), read.message().c_str());
+      ++report.failed;
+      continue;
+    }
+    if (problems > 3) std::fprintf(stderr, "%s: %lld more problems\n", in.path.c_str(), (long long)(problems - 3));
+    report.decode_problems += int64_t(read->skipped);
+
+    BgpFileCommit commit;
+    commit.input = &in;
+    commit.sha256 = *sha;
+    commit.kind = in.kind == MrtFileKind::kRib ? "mrt-rib" : "mrt-updates";
+    commit.outcome = &outcome;
+    commit.already_ingested = already_ingested;
+    if (model.CanSaveTables() && !already_ingested) {
+      auto saved = builder.SaveState([&](std::string& out) { model.SaveTables(out); });
+      if (!saved.ok()) return saved.status();
+      state = std::move(*saved);
+      commit.state = &state;
+    }
+    VIGIL_RETURN_IF_ERROR(sink.CommitFile(commit).WithContext(in.path));
+
+    ++report.ingested;
+    report.records += outcome.records;
+    report.ipv4_records += outcome.ipv4_records;
+    report.bins += int64_t(outcome.bins.size());
+    report.last = model.LastSummary();
+    if (options.verbose) {
+      std::fprintf(stderr, "%s: collector %s, %lld records, %zu bins, %lld full-feed peers, %lld visible /24s\n",
+                   in.path.c_str(), in.collector.c_str(), (long long)outcome.records, outcome.bins.size(),
+                   (long long)report.last.full_feed_peers, (long long)report.last.visible_slash24s);
+    }
+  }
+  progress.Update(report.files, total_bytes, report.records, true);
+  progress.Done();
+  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return report;
+}
+
+}  // namespace vigil::signals

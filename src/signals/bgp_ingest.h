@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "signals/bgp_signal_builder.h"
+#include "signals/mrt_inputs.h"
+#include "signals/routing_model.h"
+
+namespace vigil::signals {
+
+inline constexpr char kBgpStateKey[] = "signals.bgp.v1";
+
+// What one ingested file produced; committed atomically by the sink.
+struct BgpFileCommit {
+  const MrtInputFile* input = nullptr;
+  std::string sha256;
+  std::string kind;  // "mrt-rib" or "mrt-updates"
+  const FileOutcome* outcome = nullptr;
+  // Directory and peer tables after this file; nullptr when the model keeps no state.
+  const std::string* state = nullptr;
+  // With --from-rib, a file already in the store is read again to rebuild the tables: the sink rewrites its
+  // bins only (its inputs row exists; the rebuilt state is committed with the next new file).
+  bool already_ingested = false;
+};
+
+// Where ingest results go. The CLI implements it over the store (signals does not know the store).
+class SignalSink {
+ public:
+  virtual ~SignalSink() = default;
+  virtual Result<bool> HasInput(const std::string& sha256) = 0;
+  virtual Result<std::optional<std::string>> LoadState(const std::string& key) = 0;
+  // The file's bins (values per entity index), its input row and the state, in one transaction.
+  virtual Status CommitFile(const BgpFileCommit& commit) = 0;
+};
+
+struct BgpIngestOptions {
+  // Forget the saved tables and rebuild from the RIBs given: per collector, files before its first RIB
+  // are skipped, and files already ingested are processed again (their bins are rewritten).
+  bool from_rib = false;
+  // Print records/s and ETA on stderr while running (a terminal).
+  bool progress = false;
+  // Print one line per file on stderr.
+  bool verbose = false;
+};
+
+struct BgpIngestReport {
+  int64_t files = 0;
+  int64_t ingested = 0;
+  int64_t skipped_known = 0;   // sha256 already in the store
+  int64_t skipped_stale = 0;   // older than the saved state, or before the collector's RIB with --from-rib
+  int64_t failed = 0;          // could not be opened
+  int64_t records = 0;         // elements decoded
+  int64_t ipv4_records = 0;
+  int64_t bins = 0;            // bin values written (bins x files)
+  int64_t decode_problems = 0; // records the reader reported and skipped
+  double seconds = 0;
+  RoutingModel::Summary last;  // figures of the last evaluated bin
+};
+
+// Ingests MRT files in time order (see DiscoverMrtInputs), one commit per file. Files without a time in
+// their name get it from their first record. Returns an error only when the state or the sink fails;
+// unreadable files are reported on stderr and counted in `failed`.
+Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingModel& model,
+                                     const BgpIngestOptions& options, SignalSink& sink);
+
+// Fills name_time (and kind, when unknown) of inputs whose names carry none from their first record.
+void FillTimesFromContent(std::vector<MrtInputFile>& inputs);
+
+}  // namespace vigil::signals

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <vector>
+
+#include "geo/geo.h"
+#include "signals/entity_partition.h"
+
+namespace vigil::signals {
+
+// The production Slash24Counter: the geo module's interval query over its range table. Entity indexes are
+// geo::EntityId.
+class GeoSlash24Counter final : public Slash24Counter {
+ public:
+  explicit GeoSlash24Counter(const geo::GeoDatabase& geo) : geo_(geo) {}
+  size_t entity_count() const override { return geo_.entities().size(); }
+  void CountSlash24s(std::span<const AddressInterval> visible, std::vector<int64_t>& counts) const override;
+  void EntitiesOfSlash24(uint32_t slash24, std::vector<uint32_t>& out) const override;
+
+ private:
+  const geo::GeoDatabase& geo_;
+  mutable std::vector<geo::Ipv4Interval> intervals_;
+  mutable std::vector<uint32_t> counts_;
+};
+
+// The geo entities as the signal stage reports them (parent as a code, names, /24 counts, time zones).
+std::vector<EntityInfo> GeoEntities(const geo::GeoDatabase& geo);
+
+}  // namespace vigil::signals
