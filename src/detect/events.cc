@@ -178,6 +178,16 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
   // is the outage seen through the few blocks still answering, not throttling.
   const size_t outages = events.size();
   for (const auto& group : GroupOverlapping(performance_runs)) {
+    // Loss alone is not enough: on entities with few probed blocks the loss rate swings by more than 0.1
+    // between rounds (seen in every noise-only scenario); throttling needs latency up as well.
+    bool latency = false;
+    for (const SeriesRun* run : group) {
+      auto it = options.datasources.find(run->datasource);
+      const Condition condition = it != options.datasources.end() ? it->second.condition
+                                                                   : DefaultParams(run->datasource, 300).condition;
+      latency |= condition == Condition::kRatioAbove;
+    }
+    if (!latency) continue;
     store::Event event = MakeEvent(group, options, entity_of(group.front()->entity_id));
     const UnixSeconds length = EndOrOpen(event.end_t) - event.start_t;
     bool inside_outage = false;

@@ -47,7 +47,7 @@ TEST(FuseRuns, ClassifiesBySignalsThatMoved) {
       MakeRun("bgp", 4, kT0, kT0 + 3600, 0.3, 10), MakeRun("ping-slash24", 4, kT0, kT0 + 3600, 0.9, 20),         // both
   };
   auto events = FuseRuns(runs, options, {});
-  ASSERT_EQ(events.size(), 5u);
+  ASSERT_EQ(events.size(), 5u);  // (a loss-only rise would not count: see LossAloneIsNotThrottling)
   std::map<int64_t, store::Event> by_entity;
   std::vector<std::string> entity4;
   for (auto& e : events) {
@@ -76,6 +76,11 @@ TEST(FuseRuns, LatencyRiseInsideAnOutageIsNotThrottling) {
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[2].entity_id, 2);
   EXPECT_EQ(events[2].classification, "throttling");  // after the outage, touching it: still throttling
+}
+
+TEST(FuseRuns, LossAloneIsNotThrottling) {
+  DetectOptions options;
+  EXPECT_TRUE(FuseRuns({MakeRun("loss", 1, kT0, kT0 + 3600, 0.12, 1)}, options, {}).empty());
 }
 
 TEST(FuseRuns, OpenRunKeepsEventOpenAndSeparateRunsStaySeparate) {
