@@ -30,8 +30,8 @@ DatasourceParams DefaultParams(const std::string& datasource, int64_t step_s) {
     p.method = BaselineMethod::kTimeOfDayMedian;
     p.history_s = 7 * 86400;
     p.condition = Condition::kRatioAbove;
-    p.warning = 2.0;
-    p.critical = 4.0;
+    p.warning = 1.5;
+    p.critical = 3.0;
     p.min_baseline = 0;
   } else if (datasource == "loss") {
     p.role = SignalRole::kPerformance;

@@ -73,9 +73,7 @@ store::Event MakeEvent(const std::vector<const SeriesRun*>& group, const DetectO
   event.end_t = end == kOpen ? 0 : end;
   if (routing_depth >= 0 || reach_depth >= 0) {
     event.kind = "outage";
-    if (routing_depth >= 0 && reach_depth > routing_depth + kDataPlaneExcess) {
-      event.classification = "routing+data-plane";
-    } else if (routing_depth >= 0) {
+    if (routing_depth >= 0) {
       event.classification = "routing";
     } else {
       event.classification = "data-plane";
@@ -115,33 +113,92 @@ store::Event MakeEvent(const std::vector<const SeriesRun*>& group, const DetectO
 
 }  // namespace
 
-std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const DetectOptions& options,
-                                   const std::map<int64_t, store::Entity>& entities) {
-  std::vector<const SeriesRun*> sorted;
-  sorted.reserve(runs.size());
-  for (const SeriesRun& run : runs) sorted.push_back(&run);
-  std::sort(sorted.begin(), sorted.end(), [](const SeriesRun* a, const SeriesRun* b) {
+namespace {
+
+// Groups runs of one entity that overlap or touch (sorted by entity, start).
+std::vector<std::vector<const SeriesRun*>> GroupOverlapping(std::vector<const SeriesRun*> runs) {
+  std::sort(runs.begin(), runs.end(), [](const SeriesRun* a, const SeriesRun* b) {
     return std::tie(a->entity_id, a->start_t, a->datasource) < std::tie(b->entity_id, b->start_t, b->datasource);
   });
-  std::vector<store::Event> events;
-  std::vector<const SeriesRun*> group;
+  std::vector<std::vector<const SeriesRun*>> groups;
   UnixSeconds group_end = 0;
-  auto flush = [&] {
-    if (group.empty()) return;
-    auto it = entities.find(group.front()->entity_id);
-    events.push_back(MakeEvent(group, options, it == entities.end() ? nullptr : &it->second));
-    group.clear();
-  };
-  for (const SeriesRun* run : sorted) {
-    // Runs of one entity that overlap or touch are one event seen by several signals.
-    if (!group.empty() && (run->entity_id != group.front()->entity_id || run->start_t > group_end)) flush();
-    if (group.empty()) group_end = EndOrOpen(run->end_t);
-    group.push_back(run);
+  for (const SeriesRun* run : runs) {
+    if (groups.empty() || run->entity_id != groups.back().front()->entity_id || run->start_t > group_end) {
+      groups.emplace_back();
+      group_end = EndOrOpen(run->end_t);
+    }
+    groups.back().push_back(run);
     group_end = std::max(group_end, EndOrOpen(run->end_t));
   }
-  flush();
+  return groups;
+}
+
+UnixSeconds Overlap(const store::Event& a, const store::Event& b) {
+  const UnixSeconds lo = std::max(a.start_t, b.start_t);
+  const UnixSeconds hi = std::min(EndOrOpen(a.end_t), EndOrOpen(b.end_t));
+  return hi > lo ? hi - lo : 0;
+}
+
+}  // namespace
+
+std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const DetectOptions& options,
+                                   const std::map<int64_t, store::Entity>& entities) {
+  std::vector<const SeriesRun*> outage_runs, performance_runs;
+  for (const SeriesRun& run : runs) {
+    (RoleOf(options, run.datasource) == SignalRole::kPerformance ? performance_runs : outage_runs).push_back(&run);
+  }
+  auto entity_of = [&](int64_t id) -> const store::Entity* {
+    auto it = entities.find(id);
+    return it == entities.end() ? nullptr : &it->second;
+  };
+  std::vector<store::Event> events;
+  for (const auto& group : GroupOverlapping(outage_runs)) {
+    // Routing and reachability runs of one outage usually tell one story (withdrawn /24s stop answering).
+    // When probing fell much deeper than routing, packets were dropped on top of withdrawn routes: two
+    // mechanisms, reported as two events (a routing one and a data-plane one).
+    std::vector<const SeriesRun*> routing, reach;
+    double routing_depth = -1, reach_depth = -1;
+    for (const SeriesRun* run : group) {
+      if (RoleOf(options, run->datasource) == SignalRole::kRouting) {
+        routing.push_back(run);
+        routing_depth = std::max(routing_depth, run->depth);
+      } else {
+        reach.push_back(run);
+        reach_depth = std::max(reach_depth, run->depth);
+      }
+    }
+    if (!routing.empty() && !reach.empty() && reach_depth > routing_depth + kDataPlaneExcess) {
+      events.push_back(MakeEvent(routing, options, entity_of(group.front()->entity_id)));
+      events.push_back(MakeEvent(reach, options, entity_of(group.front()->entity_id)));
+    } else {
+      events.push_back(MakeEvent(group, options, entity_of(group.front()->entity_id)));
+    }
+  }
+  // Throttling: latency / loss up while reachability held. A rise mostly inside an outage of the same entity
+  // is the outage seen through the few blocks still answering, not throttling.
+  const size_t outages = events.size();
+  for (const auto& group : GroupOverlapping(performance_runs)) {
+    // Loss alone is not enough: on entities with few probed blocks the loss rate swings by more than 0.1
+    // between rounds (seen in every noise-only scenario); throttling needs latency up as well.
+    bool latency = false;
+    for (const SeriesRun* run : group) {
+      auto it = options.datasources.find(run->datasource);
+      const Condition condition = it != options.datasources.end() ? it->second.condition
+                                                                   : DefaultParams(run->datasource, 300).condition;
+      latency |= condition == Condition::kRatioAbove;
+    }
+    if (!latency) continue;
+    store::Event event = MakeEvent(group, options, entity_of(group.front()->entity_id));
+    const UnixSeconds length = EndOrOpen(event.end_t) - event.start_t;
+    bool inside_outage = false;
+    for (size_t i = 0; i < outages; ++i) {
+      if (events[i].entity_id == event.entity_id && 2 * Overlap(events[i], event) >= length) inside_outage = true;
+    }
+    if (!inside_outage) events.push_back(std::move(event));
+  }
   std::sort(events.begin(), events.end(), [](const store::Event& a, const store::Event& b) {
-    return std::tie(a.start_t, a.entity_id, a.kind) < std::tie(b.start_t, b.entity_id, b.kind);
+    return std::tie(a.start_t, a.entity_id, a.kind, a.classification) <
+           std::tie(b.start_t, b.entity_id, b.kind, b.classification);
   });
   return events;
 }
@@ -195,16 +252,17 @@ void RollUpRegions(std::vector<store::Event>& events, const DetectOptions& optio
         event.kind = "outage";
         event.start_t = *since;
         event.end_t = end;
-        std::set<std::string> kinds, datasources;
+        // The country's event takes the mechanism of the region outages that hold most of its /24s.
+        std::map<std::string, double> weight;
         double score = 0;
         for (size_t i : members) {
-          kinds.insert(events[i].classification);
+          weight[events[i].classification] +=
+              static_cast<double>(entities.at(events[i].entity_id).slash24_count) * std::min(1.0, events[i].depth);
           score = std::max(score, events[i].score);
         }
-        event.classification = kinds.size() == 1 ? *kinds.begin()
-                               : kinds.count("data-plane") || kinds.count("routing+data-plane")
-                                   ? "routing+data-plane"
-                                   : "routing";
+        event.classification = std::max_element(weight.begin(), weight.end(), [](const auto& a, const auto& b) {
+                                 return a.second < b.second;
+                               })->first;
         event.score = score;
         event.depth = peak / total;
         event.datasources = "rollup";

@@ -47,9 +47,13 @@ TEST(FuseRuns, ClassifiesBySignalsThatMoved) {
       MakeRun("bgp", 4, kT0, kT0 + 3600, 0.3, 10), MakeRun("ping-slash24", 4, kT0, kT0 + 3600, 0.9, 20),         // both
   };
   auto events = FuseRuns(runs, options, {});
-  ASSERT_EQ(events.size(), 4u);
+  ASSERT_EQ(events.size(), 5u);  // (a loss-only rise would not count: see LossAloneIsNotThrottling)
   std::map<int64_t, store::Event> by_entity;
-  for (auto& e : events) by_entity[e.entity_id] = e;
+  std::vector<std::string> entity4;
+  for (auto& e : events) {
+    by_entity[e.entity_id] = e;
+    if (e.entity_id == 4) entity4.push_back(e.classification);
+  }
   EXPECT_EQ(by_entity[1].classification, "routing");
   EXPECT_EQ(by_entity[1].kind, "outage");
   EXPECT_EQ(by_entity[1].start_t, kT0);
@@ -60,7 +64,23 @@ TEST(FuseRuns, ClassifiesBySignalsThatMoved) {
   EXPECT_EQ(by_entity[3].classification, "throttling");
   EXPECT_EQ(by_entity[3].kind, "throttling");
   EXPECT_DOUBLE_EQ(by_entity[3].depth, 6.0);
-  EXPECT_EQ(by_entity[4].classification, "routing+data-plane");
+  // Probing fell far deeper than routing: two mechanisms, two events.
+  EXPECT_EQ(entity4, (std::vector<std::string>{"data-plane", "routing"}));
+}
+
+TEST(FuseRuns, LatencyRiseInsideAnOutageIsNotThrottling) {
+  DetectOptions options;
+  auto events = FuseRuns({MakeRun("ping-slash24", 1, kT0, kT0 + 7200, 0.9, 1), MakeRun("rtt-p50", 1, kT0 + 600, kT0 + 4000, 3, 1),
+                          MakeRun("rtt-p50", 2, kT0 + 7200, kT0 + 9000, 3, 1), MakeRun("ping-slash24", 2, kT0, kT0 + 7200, 0.9, 1)},
+                         options, {});
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].entity_id, 2);
+  EXPECT_EQ(events[2].classification, "throttling");  // after the outage, touching it: still throttling
+}
+
+TEST(FuseRuns, LossAloneIsNotThrottling) {
+  DetectOptions options;
+  EXPECT_TRUE(FuseRuns({MakeRun("loss", 1, kT0, kT0 + 3600, 0.12, 1)}, options, {}).empty());
 }
 
 TEST(FuseRuns, OpenRunKeepsEventOpenAndSeparateRunsStaySeparate) {
