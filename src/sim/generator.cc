@@ -383,11 +383,18 @@ class BgpSimulation {
       };
       std::vector<CachedAttributes> cache(collector.peers.size() * kCacheSlots);
       std::vector<int> cached_unit(collector.peers.size(), -1);
+      std::vector<UnixSeconds> session_age(collector.peers.size());  // most routes are this old
+      for (size_t k = 0; k < collector.peers.size(); ++k) {
+        session_age[k] = static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(collector.peers[k]), 99) % (90 * 86400));
+      }
       uint32_t sequence = 0;
       RibRecordBuilder rib;
       for (int prefix : order) {
         const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
         bool any = false;
+        const Unit& unit = world_.units[static_cast<size_t>(pre.unit)];
+        const int64_t key = (static_cast<int64_t>(unit.asn) + 1) << 32 | unit.origin;
+        CachedAttributes* slots = &cache[(Mix64(unit.origin, 0x5107) % kCacheSlots) * collector.peers.size()];
         for (size_t k = 0; k < collector.peers.size(); ++k) {
           int p = collector.peers[k];
           if (!announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)]) continue;
@@ -395,9 +402,7 @@ class BgpSimulation {
             rib.Begin(out, t, sequence++, pre.addr, pre.len);
             any = true;
           }
-          const Unit& unit = world_.units[static_cast<size_t>(pre.unit)];
-          int64_t key = (static_cast<int64_t>(unit.asn) + 1) << 32 | unit.origin;
-          CachedAttributes& slot = cache[(Mix64(unit.origin, 0x5107) % kCacheSlots) * collector.peers.size() + k];
+          CachedAttributes& slot = slots[k];
           if (slot.key != key) {
             const std::string& encoded = Attributes(p, pre.unit, 0);
             if (encoded.size() > sizeof slot.bytes) return Status::Error("AS path too long for the attribute cache");
@@ -416,7 +421,7 @@ class BgpSimulation {
           }
           // Most routes were learned when the session came up; the rest changed since.
           uint64_t h = Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit));
-          UnixSeconds learned = (h & 7) < 6 ? static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(p), 99) % (90 * 86400))
+          UnixSeconds learned = (h & 7) < 6 ? session_age[k]
                                            : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
           uint32_t originated = static_cast<uint32_t>(t - 3600 - learned);
           rib.AddEntry(out, static_cast<uint16_t>(k), originated, std::string_view(slot.bytes, slot.length));
