@@ -20,9 +20,18 @@ void InstallSimCommand(CLI::App& root) {
       "sim", "Simulate a scenario: write MRT, geo CSV world, probe rounds, annotations and truth.json to OUTDIR");
   static std::string scenario_path, outdir;
   static bool full_table = false;
+  static std::string compression = "gzip";
+  static int zstd_level = 1;
   command->add_option("SCENARIO", scenario_path, "Scenario JSON file (see docs/simulator.md)")->required();
   command->add_option("OUTDIR", outdir, "Output directory (its mrt/, geo/ and probe/ are replaced)")->required();
   command->add_flag("--full-table", full_table, "Add a full IPv4 table (>= 900k prefixes, >= 20 peers) for benchmarks");
+  command->add_option("--compression", compression,
+                      "MRT file compression: gzip (.gz, RIS-style, bgpdump reads it), zstd (.zst) or none (no suffix)")
+      ->check(CLI::IsMember({"gzip", "zstd", "none"}))
+      ->capture_default_str();
+  command->add_option("--zstd-level", zstd_level, "zstd compression level (with --compression zstd)")
+      ->check(CLI::Range(1, 19))
+      ->capture_default_str();
   command->callback([] {
     auto scenario = sim::LoadScenario(scenario_path);
     if (!scenario.ok()) {
@@ -32,6 +41,8 @@ void InstallSimCommand(CLI::App& root) {
     }
     sim::SimOptions options;
     options.full_table = full_table;
+    sim::ParseCompression(compression, options.compression);
+    options.zstd_level = zstd_level;
     auto summary = sim::RunSimulation(*scenario, outdir, options);
     if (!summary.ok()) {
       std::fprintf(stderr, "vigil sim: %s: %s\n", scenario_path.c_str(), summary.message().c_str());

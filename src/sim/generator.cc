@@ -344,6 +344,11 @@ class BgpSimulation {
     }
   }
 
+  int Level() const {
+    if (options_.compression == Compression::kZstd) return options_.zstd_level;
+    return options_.full_table ? 1 : 6;
+  }
+
   Status WriteRibs(const fs::path& outdir, SimSummary& summary) {
     std::vector<int> order(world_.prefixes.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
@@ -353,12 +358,11 @@ class BgpSimulation {
       return a.addr != b.addr ? a.addr < b.addr : a.len < b.len;
     });
     UnixSeconds t = scenario_.start;
-    int level = options_.full_table ? 1 : 6;
     for (size_t c = 0; c < world_.collectors.size(); ++c) {
       const CollectorInfo& collector = world_.collectors[c];
-      GzipFileWriter writer;
-      fs::path path = outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + ".gz");
-      VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), level));
+      CompressedFileWriter writer;
+      fs::path path = outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + CompressionSuffix(options_.compression));
+      VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level()));
       std::string out;
       std::vector<MrtPeerEntry> entries;
       for (int p : collector.peers) {
@@ -366,14 +370,31 @@ class BgpSimulation {
         entries.push_back({peer.bgp_id, peer.ip, peer.asn});
       }
       AppendPeerIndexTable(out, t, collector.bgp_id, "", entries);
-      // Attributes of the last unit seen, per peer: consecutive prefixes of a unit share them.
+      // Attributes per peer depend on the unit only through its origin (AS path) and the MED, so a
+      // direct-mapped cache keyed by origin holds encoded attributes and only the MED is patched per unit.
+      // Without it, building the AS path and encoding attributes was most of the full table's CPU time.
+      // A slot holds every peer's copy side by side, since one RIB record visits them all in turn.
+      const size_t kCacheSlots = options_.full_table ? 16384 : 256;
+      struct CachedAttributes {
+        int64_t key = -1;      // (asn index + 1) << 32 | origin
+        uint8_t length = 0;
+        uint8_t med_at = 0;    // offset of the MED value; 0: no MED
+        char bytes[96];
+      };
+      std::vector<CachedAttributes> cache(collector.peers.size() * kCacheSlots);
       std::vector<int> cached_unit(collector.peers.size(), -1);
-      std::vector<std::string> cached(collector.peers.size());
+      std::vector<UnixSeconds> session_age(collector.peers.size());  // most routes are this old
+      for (size_t k = 0; k < collector.peers.size(); ++k) {
+        session_age[k] = static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(collector.peers[k]), 99) % (90 * 86400));
+      }
       uint32_t sequence = 0;
       RibRecordBuilder rib;
       for (int prefix : order) {
         const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
         bool any = false;
+        const Unit& unit = world_.units[static_cast<size_t>(pre.unit)];
+        const int64_t key = (static_cast<int64_t>(unit.asn) + 1) << 32 | unit.origin;
+        CachedAttributes* slots = &cache[(Mix64(unit.origin, 0x5107) % kCacheSlots) * collector.peers.size()];
         for (size_t k = 0; k < collector.peers.size(); ++k) {
           int p = collector.peers[k];
           if (!announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)]) continue;
@@ -381,16 +402,29 @@ class BgpSimulation {
             rib.Begin(out, t, sequence++, pre.addr, pre.len);
             any = true;
           }
-          if (cached_unit[k] != pre.unit) {
-            cached[k] = Attributes(p, pre.unit, 0);
+          CachedAttributes& slot = slots[k];
+          if (slot.key != key) {
+            const std::string& encoded = Attributes(p, pre.unit, 0);
+            if (encoded.size() > sizeof slot.bytes) return Status::Error("AS path too long for the attribute cache");
+            slot.key = key;
+            slot.length = static_cast<uint8_t>(encoded.size());
+            std::memcpy(slot.bytes, encoded.data(), encoded.size());
+            // MED comes last but for an optional 7-byte COMMUNITY attribute (AppendAttributes).
+            slot.med_at = world_.peers[static_cast<size_t>(p)].index % 3 == 1
+                              ? static_cast<uint8_t>(encoded.size() - 4 - (world_.peers[static_cast<size_t>(p)].community ? 7 : 0))
+                              : 0;
+            cached_unit[k] = pre.unit;
+          } else if (slot.med_at && cached_unit[k] != pre.unit) {
+            uint32_t med = static_cast<uint32_t>(Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit)) % 200);
+            for (int b = 0; b < 4; ++b) slot.bytes[slot.med_at + b] = static_cast<char>((med >> (24 - 8 * b)) & 0xff);
             cached_unit[k] = pre.unit;
           }
           // Most routes were learned when the session came up; the rest changed since.
           uint64_t h = Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit));
-          UnixSeconds learned = (h & 7) < 6 ? static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(p), 99) % (90 * 86400))
+          UnixSeconds learned = (h & 7) < 6 ? session_age[k]
                                            : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
           uint32_t originated = static_cast<uint32_t>(t - 3600 - learned);
-          rib.AddEntry(out, static_cast<uint16_t>(k), originated, cached[k]);
+          rib.AddEntry(out, static_cast<uint16_t>(k), originated, std::string_view(slot.bytes, slot.length));
           ++summary.rib_entries;
         }
         if (any) {
@@ -412,7 +446,6 @@ class BgpSimulation {
   }
 
   Status WriteUpdates(const fs::path& outdir, SimSummary& summary) {
-    int level = options_.full_table ? 1 : 6;
     for (size_t c = 0; c < world_.collectors.size(); ++c) {
       auto& refs = refs_[c];
       std::stable_sort(refs.begin(), refs.end(), [](const RecordRef& a, const RecordRef& b) { return a.t < b.t; });
@@ -432,9 +465,10 @@ class BgpSimulation {
         size_t first = next;
         while (next < refs.size() && refs[next].t < w + kUpdateFileSeconds) ++next;
         if (in_gap && !gap_edge) continue;
-        GzipFileWriter writer;
-        fs::path path = outdir / "mrt" / world_.collectors[c].name / ("updates." + FileStamp(w) + ".gz");
-        VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), level));
+        CompressedFileWriter writer;
+        fs::path path = outdir / "mrt" / world_.collectors[c].name /
+                        ("updates." + FileStamp(w) + CompressionSuffix(options_.compression));
+        VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level()));
         std::string out;
         for (size_t i = first; i < next; ++i) {
           out.append(buffers_[c], refs[i].offset, refs[i].length);

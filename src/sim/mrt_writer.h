@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -10,16 +11,28 @@
 
 namespace vigil::sim {
 
-// Writes a gzip file with a fixed header (mtime 0, no file name, OS byte 3) so identical input gives
-// identical bytes on every run and machine.
-class GzipFileWriter {
- public:
-  GzipFileWriter() = default;
-  ~GzipFileWriter();
-  GzipFileWriter(const GzipFileWriter&) = delete;
-  GzipFileWriter& operator=(const GzipFileWriter&) = delete;
+// How MRT output files are compressed. gzip is what RIS publishes (and what bgpdump reads); zstd and none
+// exist for benchmarks, where deflate would be the floor of generation speed.
+enum class Compression { kGzip, kZstd, kNone };
 
-  Status Open(const std::string& path, int level);
+// File name suffix for a compression: ".gz", ".zst" or "" (uncompressed).
+const char* CompressionSuffix(Compression compression);
+// "gzip", "zstd" or "none"; ParseCompression accepts the same names.
+const char* CompressionName(Compression compression);
+bool ParseCompression(const std::string& text, Compression& compression);
+
+// Writes a compressed (or plain) file deterministically: gzip with a fixed header (mtime 0, no file name, OS
+// byte 3), zstd single-threaded with fixed parameters, so identical input gives identical bytes on every
+// run and machine.
+class CompressedFileWriter {
+ public:
+  CompressedFileWriter() = default;
+  ~CompressedFileWriter();
+  CompressedFileWriter(const CompressedFileWriter&) = delete;
+  CompressedFileWriter& operator=(const CompressedFileWriter&) = delete;
+
+  // `level`: zlib level for gzip (1-9), zstd level for zstd, ignored for none.
+  Status Open(const std::string& path, Compression compression, int level);
   Status Write(const void* data, size_t size);
   Status Write(const std::string& bytes) { return Write(bytes.data(), bytes.size()); }
   Status Close();
@@ -27,9 +40,13 @@ class GzipFileWriter {
 
  private:
   Status Deflate(const void* data, size_t size, int flush);
+  Status Zstd(const void* data, size_t size, bool end);
+  Status Put(const void* data, size_t size);
+  void FreeStreams();
   std::string path_;
+  Compression compression_ = Compression::kGzip;
   std::FILE* file_ = nullptr;
-  void* stream_ = nullptr;  // z_stream, kept out of the header
+  void* stream_ = nullptr;  // z_stream or ZSTD_CCtx, kept out of the header
   std::vector<unsigned char> out_;
   uint64_t bytes_in_ = 0;
 };
@@ -58,7 +75,7 @@ void AppendPeerIndexTable(std::string& out, UnixSeconds t, uint32_t collector_bg
 class RibRecordBuilder {
  public:
   void Begin(std::string& out, UnixSeconds t, uint32_t sequence, uint32_t prefix, int len);
-  void AddEntry(std::string& out, uint16_t peer_index, uint32_t originated, const std::string& attributes);
+  void AddEntry(std::string& out, uint16_t peer_index, uint32_t originated, std::string_view attributes);
   void Finish(std::string& out);
 
  private:

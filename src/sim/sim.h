@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "sim/mrt_writer.h"
 #include "sim/scenario.h"
 
 namespace vigil::sim {
@@ -20,6 +21,10 @@ struct SimOptions {
   bool full_table = false;
   // Prefixes of the full table's background space (when full_table).
   int64_t full_table_prefixes = 950000;
+  // MRT file compression (mrt_writer.h): gzip (".gz", RIS-style, the default), zstd (".zst") or none (no
+  // suffix). Levels: gzip 6 (1 in full-table mode), zstd `zstd_level`.
+  Compression compression = Compression::kGzip;
+  int zstd_level = 1;
 };
 
 struct SimSummary {

@@ -67,6 +67,33 @@ TEST(SimCli, VigilMrtDumpEqualsBgpdumpOnSimulatedFiles) {
   fs::remove_all(dir);
 }
 
+// --compression zstd and none: the same records as the default gzip output, under .zst / bare names.
+TEST(SimCli, ZstdAndUncompressedOutputDecodeLikeGzip) {
+  fs::path dir = Temp("compression");
+  std::ifstream in(VIGIL_SOURCE_DIR "/scenarios/national-blackout.json");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto replace = [&](const std::string& from, const std::string& to) { text.replace(text.find(from), from.size(), to); };
+  replace("\"start\": \"2023-03-01T00:00:00Z\"", "\"start\": \"2023-03-03T09:00:00Z\"");
+  replace("\"end\": \"2023-03-05T00:00:00Z\"", "\"end\": \"2023-03-03T13:00:00Z\"");
+  std::ofstream(dir / "s.json") << text;
+  auto dump = [&](const std::string& compression, const std::string& suffix) {
+    fs::path out = dir / compression;
+    Output sim = Shell(kVigil + " sim " + (dir / "s.json").string() + " " + out.string() + " --compression " + compression);
+    EXPECT_EQ(sim.status, 0) << sim.text;
+    // Names: RIS-style stamps with the compression's suffix and nothing else.
+    Output names = Shell("cd " + out.string() + " && ls mrt/*/* | sed 's/\\.[0-9]\\{8\\}\\.[0-9]\\{4\\}" + suffix + "$//' | sort -u");
+    EXPECT_EQ(names.text, "mrt/rrc00/bview\nmrt/rrc00/updates\nmrt/rrc25/bview\nmrt/rrc25/updates\n") << compression;
+    return Shell("cd " + out.string() + " && for f in mrt/*/*; do " + kVigil + " mrt dump -m \"$f\"; done").text;
+  };
+  std::string gzip = dump("gzip", "\\.gz");
+  ASSERT_GT(gzip.size(), 100000u);
+  EXPECT_TRUE(dump("zstd", "\\.zst") == gzip) << "zstd output decodes differently";
+  EXPECT_TRUE(dump("none", "") == gzip) << "uncompressed output decodes differently";
+  // The magic bytes say what the suffix says.
+  EXPECT_EQ(Shell("cd " + (dir / "zstd").string() + " && head -c4 mrt/rrc00/bview.* | od -An -tx1").text, " 28 b5 2f fd\n");
+  fs::remove_all(dir);
+}
+
 // The whole pipeline through the vigil executable: sim -> ingest mrt -> ingest probe -> detect -> eval.
 TEST(SimCli, EvalScenarioPrintsTheMetricsObject) {
   fs::path dir = Temp("pipeline");
