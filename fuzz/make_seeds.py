@@ -94,7 +94,7 @@ def mrt_seeds(shared):
             kinds.setdefault((rtype, sub), []).append(rec)
         for recs in kinds.values():
             # Small and large ones: the smallest few plus evenly spaced picks by size.
-            recs = sorted(set(recs), key=len)
+            recs = sorted(set(recs), key=lambda r: (len(r), r))
             step = max(1, len(recs) // PER_KIND)
             for rec in (recs[:PER_KIND // 2] + recs[::step][:PER_KIND // 2]):
                 write('mrt_record_fuzz', rec)
@@ -162,16 +162,43 @@ def icmp_seeds():
     write('icmp_reply_fuzz', bytes.fromhex('0301fcfe00000000450000380000400040010000c0000201c6120101'))
 
 
+def api_seeds():
+    day = 1641340800
+    requests = [
+        'GET /v2/signals/raw/region/KZ-ALA?from=%d&until=%d&datasource=bgp' % (day, day + 86400),
+        'GET /v2/signals/raw/country/KZ?from=2022-01-05&until=2022-01-06T00:00:00Z&maxPoints=50&sourceParams=x',
+        'GET /v2/signals/raw/asn/9198?from=%d&until=%d&datasource=bgp,ping-slash24' % (day, day + 3600),
+        'GET /v2/outages/alerts?from=%d&until=%d&entityType=region&entityCode=KZ-ALA&limit=10&page=0' % (day, day + 86400),
+        'GET /v2/outages/events?from=%d&until=%d&includeAlerts&format=codf&ignoreMethods=bgp.median' % (day, day + 86400),
+        'GET /v2/outages/summary?from=%d&until=%d&entityType=country' % (day, day + 86400),
+        'GET /v2/entities/query?entityType=region&relatedTo=country/KZ&search=alm&limit=5',
+        'GET /v2/datasources/bgp',
+        'GET /api/v1/annotations?from=%d&until=%d&entity=region/KZ-ALA' % (day, day + 86400),
+        'GET /api/v1/events/1/report?format=md',
+        'GET /api/v1/schedules?entity=country/KZ',
+        'GET /api/v1/export?entity=region/KZ-ALA&datasource=bgp&from=%d&until=%d&format=csv' % (day, day + 86400),
+        'GET /api/v1/status', 'GET /api/v1/feed.atom', 'GET /metrics', 'GET /healthz', 'GET /openapi.json',
+        'POST /api/v1/annotations\nAuthorization: Bearer 0123456789abcdef\nContent-Type: application/json\n\n'
+        '{"entity":"region/KZ-ALA","kind":"note","start":"2022-01-05","end":"2022-01-06","text":"t"}',
+        'DELETE /api/v1/webhooks/1\nOrigin: https://example.org\n\n',
+        'OPTIONS /v2/outages/events\nOrigin: https://example.org\nAccess-Control-Request-Method: POST\n\n',
+    ]
+    for r in requests:
+        write('api_request_fuzz', r.replace('\\n', '\n').encode())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--shared', default=os.path.join(ROOT, '..', 'shared'))
     args = ap.parse_args()
-    for target in ('mrt_record_fuzz', 'mrt_dump_fuzz', 'scenario_fuzz', 'geo_csv_fuzz', 'icmp_reply_fuzz'):
+    for target in ('mrt_record_fuzz', 'mrt_dump_fuzz', 'scenario_fuzz', 'geo_csv_fuzz', 'icmp_reply_fuzz',
+                   'api_request_fuzz'):
         shutil.rmtree(os.path.join(ROOT, 'fuzz', 'corpus', target), ignore_errors=True)
     mrt_seeds(args.shared)
     scenario_seeds()
     csv_seeds()
     icmp_seeds()
+    api_seeds()
 
 
 if __name__ == '__main__':
