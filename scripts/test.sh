@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the unit and integration tests registered with CTest, then the sanitizer suite
-# (a second build with ASan + UBSan of the targets that parse hostile input).
+# (a second build with ASan + UBSan of the targets that parse hostile input), then the libFuzzer smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -18,4 +18,12 @@ if [ ${#asan_targets[@]} -gt 0 ]; then
   cmake --build "$ASAN_DIR" -j "$JOBS" --target "${asan_targets[@]}"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" -L sanitize
+fi
+
+# libFuzzer smoke: every fuzz target for FUZZ_SECONDS on its seed corpus, plus the saved crash inputs.
+if command -v clang++-14 >/dev/null && compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
+  echo "== fuzz smoke (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS:-60}s per target)"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-60} FUZZ_JOBS="$JOBS" scripts/fuzz.sh
+else
+  echo "== fuzz smoke skipped: clang-14 and libFuzzer (Debian clang-14, libfuzzer-14-dev) are not installed"
 fi

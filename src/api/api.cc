@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 
 #include "api/internal.h"
@@ -521,14 +522,31 @@ HttpResponse ServeStatic(Api::Impl& impl, const std::string& path) {
   return response;
 }
 
+// Metric labels come from a fixed set: a label built from whatever path a client sends would let anyone grow
+// the metrics table without bound (one entry per distinct path) and write quotes into /metrics (found by
+// fuzz/api_request_fuzz; regression in tests/api).
 std::string RouteLabel(const std::vector<std::string>& parts) {
+  auto known = [](const std::string& part, std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      if (part == name) return true;
+    }
+    return false;
+  };
   if (parts.empty()) return "/";
   if (parts[0] == "v2" && parts.size() >= 3 && parts[1] == "signals") return "/v2/signals/raw/{type}/{code}";
-  if (parts[0] == "v2" && parts.size() >= 2) return "/v2/" + parts[1] + (parts.size() > 2 && parts[1] == "outages" ? "/" + parts[2] : "");
+  if (parts[0] == "v2" && parts.size() >= 2) {
+    if (parts[1] == "outages") {
+      return parts.size() > 2 && known(parts[2], {"alerts", "events", "summary"}) ? "/v2/outages/" + parts[2]
+                                                                                    : "other";
+    }
+    return known(parts[1], {"entities", "datasources"}) ? "/v2/" + parts[1] : "other";
+  }
   if (parts[0] == "api" && parts.size() >= 3) {
     if (parts[2] == "events" && parts.size() >= 5) return "/api/v1/events/{id}/report";
     if (parts[2] == "events") return "/api/v1/events/{id}";
-    return "/api/v1/" + parts[2];
+    return known(parts[2], {"annotations", "webhooks", "schedules", "export", "status", "feed.atom"})
+               ? "/api/v1/" + parts[2]
+               : "other";
   }
   if (parts[0] == "metrics" || parts[0] == "healthz" || parts[0] == "openapi.json") return "/" + parts[0];
   return "static";

@@ -27,8 +27,9 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 }
 
 // Splits one CSV record (RFC 4180: quoted fields may hold commas and doubled quotes) starting at *pos;
-// leaves *pos after the record's line end. Quoted fields spanning lines are not used by these layouts.
-void SplitCsvLine(std::string_view text, size_t* pos, std::vector<std::string>* fields) {
+// leaves *pos after the record's line end. Quoted fields spanning lines are not used by these layouts, so a
+// quote still open at the line end is an error (returns false): read on, it would swallow the rows after it.
+bool SplitCsvLine(std::string_view text, size_t* pos, std::vector<std::string>* fields) {
   fields->clear();
   size_t i = *pos;
   std::string field;
@@ -38,7 +39,8 @@ void SplitCsvLine(std::string_view text, size_t* pos, std::vector<std::string>* 
     if (c == '\n' || c == '\r') break;
     if (c == '"' && at_field_start) {
       ++i;
-      while (i < text.size()) {
+      bool closed = false;
+      while (i < text.size() && text[i] != '\n' && text[i] != '\r') {
         if (text[i] == '"') {
           if (i + 1 < text.size() && text[i + 1] == '"') {
             field.push_back('"');
@@ -46,10 +48,12 @@ void SplitCsvLine(std::string_view text, size_t* pos, std::vector<std::string>* 
             continue;
           }
           ++i;
+          closed = true;
           break;
         }
         field.push_back(text[i++]);
       }
+      if (!closed) return false;
       at_field_start = false;
       continue;
     }
@@ -67,6 +71,7 @@ void SplitCsvLine(std::string_view text, size_t* pos, std::vector<std::string>* 
   fields->push_back(std::move(field));
   while (i < text.size() && (text[i] == '\n' || text[i] == '\r')) ++i;
   *pos = i;
+  return true;
 }
 
 // Dotted quad or the -num layout's decimal number.
@@ -106,7 +111,7 @@ Status ReadGeoCsv(const std::string& path, SourceData* data) {
   size_t pos = 0, line = 0;
   while (pos < text->size()) {
     ++line;
-    SplitCsvLine(*text, &pos, &fields);
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
     if (fields.size() == 1 && fields[0].empty()) continue;
     if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,country_code,..."));
     if (fields[0].find(':') != std::string::npos) continue;  // IPv6 rows belong to the IPv6 side
@@ -136,7 +141,7 @@ Status ReadAsnCsv(const std::string& path, SourceData* data) {
   size_t pos = 0, line = 0;
   while (pos < text->size()) {
     ++line;
-    SplitCsvLine(*text, &pos, &fields);
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
     if (fields.size() == 1 && fields[0].empty()) continue;
     if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,asn,org"));
     if (fields[0].find(':') != std::string::npos) continue;

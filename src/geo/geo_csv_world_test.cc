@@ -163,6 +163,23 @@ TEST_F(CsvWorldTest, BadRowNamesFileAndLine) {
   EXPECT_NE(db.message().find("geo-ipv4.csv:2:"), std::string::npos) << db.message();
 }
 
+// Found by the hostile-input suite (tests/hostile): a quote left open used to run on across the line end and
+// silently swallow the rows after it into one field. Both readers now stop at that line.
+TEST_F(CsvWorldTest, UnterminatedQuoteNamesFileAndLine) {
+  world_.Write("geo-ipv4.csv",
+               "198.18.0.0,198.18.0.255,KZ,KZ-ALA,,,,,,\n198.18.1.0,198.18.1.255,KZ,\"KZ-ALA,,,,,,\n"
+               "198.18.2.0,198.18.2.255,KZ,KZ-AST,,,,,,\n");
+  auto db = GeoDatabase::Open(Options());
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.message().find("geo-ipv4.csv:2: unterminated quote"), std::string::npos) << db.message();
+
+  world_.Write("geo-ipv4.csv", kGeoCsv);
+  world_.Write("asn-ipv4.csv", "198.18.0.0,198.18.1.255,9198,\"JSC Kazakhtelecom\n198.18.2.0,198.18.8.255,48716,PS\n");
+  db = GeoDatabase::Open(Options());
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.message().find("asn-ipv4.csv:1: unterminated quote"), std::string::npos) << db.message();
+}
+
 TEST(GeoOpenTest, MissingDatabasesNameTheFileAndMakeDeps) {
   TempDir empty;
   OpenOptions options;

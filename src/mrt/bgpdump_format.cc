@@ -22,7 +22,7 @@ namespace {
 
 constexpr uint32_t kAttrFlagAtomicAggregate = 1u << 5;
 constexpr int kAttrOrigin = 1, kAttrAsPath = 2, kAttrNextHop = 3, kAttrMed = 4, kAttrLocalPref = 5,
-              kAttrAtomicAggregate = 6, kAttrAggregator = 7, kAttrCommunities = 8, kAttrMpReach = 14,
+              kAttrAggregator = 7, kAttrCommunities = 8, kAttrMpReach = 14,
               kAttrMpUnreach = 15, kAttrAs4Path = 17, kAttrAs4Aggregator = 18;
 // Debian's build caps a prefix list at 8192 entries (bgpdump's MAX_PREFIXES).
 constexpr int kMaxPrefixes = 8192;

@@ -503,6 +503,23 @@ TEST_F(ApiTest, MetricsHealthFeed) {
   EXPECT_NE(feed.body.find("Almaty (city)"), std::string::npos);
 }
 
+// Found by fuzz/api_request_fuzz: unknown paths used to become metric labels verbatim, so every distinct
+// path added a metrics entry (unbounded memory) and quotes in a path broke the /metrics text format.
+TEST_F(ApiTest, UnknownPathsShareOneMetricsLabel) {
+  for (int i = 0; i < 50; ++i) {
+    Get("/v2/no-such-thing-" + std::to_string(i));
+    Get("/api/v1/nothing-" + std::to_string(i));
+    Get("/v2/outages/x\"} 1\nfake_metric{a=\"" + std::to_string(i));
+  }
+  HttpResponse m = Get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.body.find("no-such-thing"), std::string::npos);
+  EXPECT_EQ(m.body.find("nothing-"), std::string::npos);
+  EXPECT_EQ(m.body.find("fake_metric"), std::string::npos);
+  EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"other\",code=\"404\"} 150"), std::string::npos)
+      << m.body;
+}
+
 TEST_F(ApiTest, StaticFilesStayInsideTheirRoots) {
   HttpResponse index = Get("/");
   ASSERT_EQ(index.status, 200);

@@ -1,0 +1,21 @@
+// Fuzzes the whole-file tools behind `vigil mrt dump -m` and `vigil mrt stat`: the input is a file as it
+// would be on disk (plain or compressed; the reader detects gzip, bzip2 and zstd by their magic bytes),
+// held in an in-memory file. Lines go to /dev/null; only crashes and sanitizer reports matter here.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include "fuzz/memory_file.h"
+#include "mrt/mrt.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0) std::abort();
+  vigil::fuzz::MemoryFile file(data, size);
+  (void)vigil::mrt::WriteBgpdumpLines(file.path(), null_fd);
+  (void)vigil::mrt::ComputeFileStats(file.path());
+  return 0;
+}
