@@ -250,6 +250,9 @@ void IngestProbeLogs(const IngestFlags& flags) {
     if (!report.ok()) {
       std::fprintf(stderr, "vigil ingest probe: %s\n", report.message().c_str());
       ++failed;
+      // The store refused the write (disk full, store gone): every later file would fail the same way, so
+      // stop with this one error; the rounds before it are committed and a rerun resumes after them.
+      if (report.message().find(": store ") != std::string::npos) break;
     } else if (report->skipped) {
       ++skipped;
     } else {

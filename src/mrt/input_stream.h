@@ -54,7 +54,7 @@ class InputStream {
 
  private:
   InputStream() = default;
-  Status Reserve(const std::string& name);
+  Status Reserve(const std::string& name, size_t largest);
   void Produce();
   bool ProduceStep(uint64_t& produced);  // one chunk; false once the input ended (end_error_ says why)
 
