@@ -530,6 +530,11 @@ class LineFormatter {
   void As4Transition(int asn_len, Attributes* a);
   void CommunityTail(const Attributes& a);
   void AggregatorTail(const Attributes& a);
+  // "pref|med|communities|AG or NAG|aggregator": the columns after the next hop on every route line.
+  // bgpdump 1.6.2 prints pref and MED signed on MP IPv4 announcements and unsigned elsewhere.
+  void PreferenceToEnd(const Attributes& a, bool signed_preference);
+  // "communities|AG or NAG|aggregator".
+  void AttributeEnd(const Attributes& a);
 
   void TableDump(const Record& r);
   void TableDumpV2(const Record& r);
@@ -844,13 +849,7 @@ void LineFormatter::TableDump(const Record& r) {
   if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[2][1].present) out_.Ipv6(a.announce[2][1].nexthop.b);
   else out_.Ipv4(a.nexthop_bytes);
   out_.Char('|');
-  out_.U32((a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0);
-  out_.Char('|');
-  out_.U32((a.flag & FlagBit(kAttrMed)) ? a.med : 0);
-  out_.Char('|');
-  CommunityTail(a);
-  out_.Str((a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|");
-  AggregatorTail(a);
+  PreferenceToEnd(a, /*signed_preference=*/false);
 }
 
 void LineFormatter::TableDumpV2(const Record& r) {
@@ -948,14 +947,30 @@ void LineFormatter::TableDumpV2(const Record& r) {
       out_.Ipv4(a.nexthop_bytes);
     }
     out_.Char('|');
-    out_.U32((a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0);
-    out_.Char('|');
-    out_.U32((a.flag & FlagBit(kAttrMed)) ? a.med : 0);
-    out_.Char('|');
-    CommunityTail(a);
-    out_.Str((a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|");
-    AggregatorTail(a);
+    PreferenceToEnd(a, /*signed_preference=*/false);
   }
+}
+
+void LineFormatter::PreferenceToEnd(const Attributes& a, bool signed_preference) {
+  const uint32_t preference = (a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0;
+  const uint32_t med = (a.flag & FlagBit(kAttrMed)) ? a.med : 0;
+  if (signed_preference) {
+    out_.I32(static_cast<int32_t>(preference));
+    out_.Char('|');
+    out_.I32(static_cast<int32_t>(med));
+  } else {
+    out_.U32(preference);
+    out_.Char('|');
+    out_.U32(med);
+  }
+  out_.Char('|');
+  AttributeEnd(a);
+}
+
+void LineFormatter::AttributeEnd(const Attributes& a) {
+  CommunityTail(a);
+  out_.Str((a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|");
+  AggregatorTail(a);
 }
 
 void LineFormatter::Bgp4mp(const Record& r) {
@@ -1103,28 +1118,11 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     out_.Char('/');
     out_.U32(static_cast<uint32_t>(p.length));
   };
-  const char* aggregate = (a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|";
-  const uint32_t npref = (a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0;
-  const uint32_t nmed = (a.flag & FlagBit(kAttrMed)) ? a.med : 0;
   auto path_and_origin = [&]() {
     if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
     out_.Char('|');
     out_.Str(DescribeOrigin(a.origin));
     out_.Char('|');
-  };
-  // bgpdump 1.6.2 prints LOCAL_PREF and MED unsigned on some line kinds and signed on others.
-  auto preference_and_med = [&](bool as_signed) {
-    if (as_signed) out_.I32(static_cast<int32_t>(npref));
-    else out_.U32(npref);
-    out_.Char('|');
-    if (as_signed) out_.I32(static_cast<int32_t>(nmed));
-    else out_.U32(nmed);
-    out_.Char('|');
-  };
-  auto attribute_end = [&]() {
-    CommunityTail(a);
-    out_.Str(aggregate);
-    AggregatorTail(a);
   };
   auto mp_nexthop_is_printable = [](const MpNlri& m) {
     return m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32;
@@ -1192,8 +1190,7 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     path_and_origin();
     out_.Ipv4(a.nexthop_bytes);
     out_.Char('|');
-    preference_and_med(/*as_signed=*/false);
-    attribute_end();
+    PreferenceToEnd(a, /*signed_preference=*/false);
   });
   // table_line_announce_1: MP IPv4; without a printable next hop the next-hop and preference columns vanish.
   for (int safi = 1; safi <= 3; ++safi) {
@@ -1203,9 +1200,10 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
       path_and_origin();
       if (mp_nexthop_is_printable(m)) {
         mp_nexthop(m);
-        preference_and_med(/*as_signed=*/true);
+        PreferenceToEnd(a, /*signed_preference=*/true);
+      } else {
+        AttributeEnd(a);
       }
-      attribute_end();
     });
   }
   // table_line_announce6: MP IPv6; without a printable next hop the path and origin vanish too.
@@ -1216,9 +1214,10 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
       if (mp_nexthop_is_printable(m)) {
         path_and_origin();
         mp_nexthop(m);
-        preference_and_med(/*as_signed=*/false);
+        PreferenceToEnd(a, /*signed_preference=*/false);
+      } else {
+        AttributeEnd(a);
       }
-      attribute_end();
     });
   }
 }
