@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "cli/command_registry.h"
@@ -70,18 +71,31 @@ class StoreSignalSink final : public signals::SignalSink {
       VIGIL_RETURN_IF_ERROR(Flush());  // keep the order of writes
       return store_.WriteSeries(commit.series);
     }
-    if (c.state) commit.state.push_back(store::StateBlob{signals::kBgpStateKey, *c.state});
-    if (group_ <= 1) return store_.CommitIngest(commit);
+    const std::string key = c.state_key.empty() ? signals::kBgpStateKey : c.state_key;
+    if (group_ <= 1) {
+      if (c.state) commit.state.push_back(store::StateBlob{key, *c.state});
+      return store_.CommitIngest(commit);
+    }
     pending_points_ += commit.series[0].points.size();
     pending_.insert(commit.input.sha256);
-    if (!buffer_.empty()) buffer_.back().state.clear();  // superseded by this file's state
+    if (c.state) pending_states_[key] = *c.state;  // a later state of the same key supersedes
     buffer_.push_back(std::move(commit));
-    if (buffer_.size() >= group_ || pending_points_ >= kMaxPendingPoints) return Flush();
+    if (buffer_.size() >= group_ || pending_points_ >= max_pending_points_) return Flush();
     return Status::Ok();
+  }
+
+  // With --workers every file of the run goes in one group (the workers' states belong to its last files).
+  void SetUnboundedGroup() {
+    group_ = SIZE_MAX;
+    max_pending_points_ = SIZE_MAX;
   }
 
   Status Flush() {
     if (buffer_.empty()) return Status::Ok();
+    // The states go with the group's last input: all or nothing with the group on SQLite; before the inputs
+    // rows on ClickHouse.
+    for (auto& [key, bytes] : pending_states_) buffer_.back().state.push_back(store::StateBlob{key, std::move(bytes)});
+    pending_states_.clear();
     auto done = store_.TryCommitIngestGroup(buffer_);
     buffer_.clear();
     pending_.clear();
@@ -90,8 +104,9 @@ class StoreSignalSink final : public signals::SignalSink {
   }
 
  private:
-  static constexpr size_t kMaxPendingPoints = 1'000'000;
   store::Store& store_;
+  size_t max_pending_points_ = 1'000'000;
+  std::map<std::string, std::string> pending_states_;
   std::vector<int64_t> entity_ids_;
   size_t group_;
   std::vector<store::IngestCommit> buffer_;
@@ -164,6 +179,7 @@ struct IngestMrtFlags {
   bool from_rib = false;
   bool verbose = false;
   bool quiet = false;
+  int workers = 1;
 };
 
 int RunIngestMrt(const IngestMrtFlags& f) {
@@ -210,7 +226,8 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   signals::GeoSlash24Counter counter(**geo);
   signals::VisibilityModel model(vis, &counter);
   const bool remote = f.store.rfind("clickhouse://", 0) == 0;
-  StoreSignalSink sink(**store, std::move(*ids), remote ? 256 : 1);
+  StoreSignalSink sink(**store, std::move(*ids), remote || f.workers > 1 ? 256 : 1);
+  if (f.workers > 1) sink.SetUnboundedGroup();
   if (remote) {
     // Inputs list their record times; a day either side of the file-name times covers them.
     UnixSeconds lo = INT64_MAX, hi = INT64_MIN;
@@ -231,7 +248,9 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   options.from_rib = f.from_rib;
   options.verbose = f.verbose;
   options.progress = !f.quiet && isatty(STDERR_FILENO);
-  auto report = signals::RunBgpIngest(std::move(*inputs), model, options, sink);
+  auto report = f.workers > 1
+                    ? signals::RunBgpIngestWorkers(std::move(*inputs), vis, &counter, f.workers, options, sink)
+                    : signals::RunBgpIngest(std::move(*inputs), model, options, sink);
   if (report.ok()) {
     Status flushed = sink.Flush();
     if (!flushed.ok()) report = flushed;
@@ -272,6 +291,11 @@ void InstallIngestMrtCommand(CLI::App& root) {
       ->check(CLI::Range(0.0, 1.0));
   mrt->add_flag("--from-rib", flags->from_rib,
                 "Drop the saved peer tables and rebuild from the RIBs given (per collector, files before its first RIB are skipped)");
+  mrt->add_option("--workers", flags->workers,
+                  "Split the collectors among N worker threads (own peer tables and state each; per-prefix counts "
+                  "merged before visibility: docs/scale.md); the run is committed as one group at the end")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   mrt->add_flag("-v,--verbose", flags->verbose, "One line per file on stderr");
   mrt->add_flag("-q,--quiet", flags->quiet, "No progress and no summary");
   mrt->callback([flags] { SetExitCode(RunIngestMrt(*flags)); });

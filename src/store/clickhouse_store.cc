@@ -467,7 +467,7 @@ Result<std::optional<Entity>> ClickHouseStore::ReadEntityWhere(const std::string
 
 Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   std::lock_guard lock(mu_);
-  // Stored rows of the entities not cached yet, a few thousand per query.
+  // Stored rows of the entities not cached yet, a thousand per query (the server parses at most 256 KiB).
   std::vector<std::string> missing;
   for (const Entity& e : entities) {
     if (e.type.empty() || e.code.empty()) {
@@ -475,9 +475,9 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
     }
     if (!entity_cache_.count(e.type + "/" + e.code)) missing.push_back(Quote(e.type + "/" + e.code));
   }
-  for (size_t i = 0; i < missing.size(); i += 5000) {
+  for (size_t i = 0; i < missing.size(); i += 1000) {
     std::string list;
-    for (size_t k = i; k < std::min(missing.size(), i + 5000); ++k) list += (k > i ? "," : "") + missing[k];
+    for (size_t k = i; k < std::min(missing.size(), i + 1000); ++k) list += (k > i ? "," : "") + missing[k];
     auto rows = Select(std::string("SELECT ") + kEntityColumns + " FROM entities FINAL WHERE concat(type, '/', code) IN (" +
                        list + ")");
     if (!rows.ok()) return rows.status();
@@ -663,13 +663,15 @@ Status ClickHouseStore::WriteSeries(const std::vector<SeriesBatch>& batches) {
 
 Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<const IngestCommit*>& commits) {
   std::vector<bool> fresh(commits.size(), false);
-  // Which of the group's inputs are stored already, in one query.
-  std::string list;
+  // Which of the group's inputs are stored already, 2000 per query (the server parses at most 256 KiB).
+  std::vector<std::string> unknown;
   for (const IngestCommit* c : commits) {
     if (c->input.sha256.empty()) return Status::Error("store: input " + c->input.name + " has no sha256");
-    if (!known_inputs_.count(c->input.sha256)) list += (list.empty() ? "" : ",") + Quote(c->input.sha256);
+    if (!known_inputs_.count(c->input.sha256)) unknown.push_back(Quote(c->input.sha256));
   }
-  if (!list.empty()) {
+  for (size_t i = 0; i < unknown.size(); i += 2000) {
+    std::string list;
+    for (size_t k = i; k < std::min(unknown.size(), i + 2000); ++k) list += (k > i ? "," : "") + unknown[k];
     auto rows = Select("SELECT DISTINCT sha256 FROM inputs WHERE sha256 IN (" + list + ")");
     if (!rows.ok()) return rows.status();
     for (const auto& r : *rows) known_inputs_.insert(r[0]);
