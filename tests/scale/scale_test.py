@@ -37,6 +37,8 @@ def run(args, **kw):
 
 def simulate(vigil, source, work):
     out = os.path.join(work, "sim")  # shared by the modes (their ctest entries hold one lock)
+    if os.path.exists(out) and os.path.getmtime(out) < os.path.getmtime(vigil):
+        shutil.rmtree(out)  # made by an older vigil
     if not os.path.exists(out):
         shutil.rmtree(out + ".tmp", ignore_errors=True)
         run([vigil, "sim", os.path.join(source, SCENARIO), out + ".tmp"])
