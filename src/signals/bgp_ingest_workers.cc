@@ -1,6 +1,7 @@
 // `vigil ingest mrt --workers N`: disjoint collector sets per worker thread, per-prefix full-feed carrier counts
 // merged before visibility is decided. See RunBgpIngestWorkers in bgp_ingest.h and docs/scale.md.
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -41,19 +42,28 @@ class PartialCountMerger {
     const int64_t min_carriers = options_.MinCarriers(full_feed);
     std::vector<AddressInterval> intervals;
     AddressIntervalMerger merger(intervals);
+    summary_ = RoutingModel::Summary{};
+    summary_.full_feed_peers = full_feed;
     for (uint32_t id : universe_.SortedIds()) {
       if (total_[id] < min_carriers) continue;
+      ++summary_.visible_prefixes;
       Ipv4Prefix prefix = universe_.At(id);
       if (prefix.Counts()) merger.Add(prefix.network, prefix.Last());
     }
     counts_.assign(counter_->entity_count(), 0);
     counter_->CountSlash24s(intervals, counts_);
+    for (const AddressInterval& v : intervals) {
+      summary_.visible_slash24s += std::max<int64_t>(0, int64_t(EndWholeSlash24(v)) - int64_t(FirstWholeSlash24(v)));
+    }
     dirty_ = false;
     last_full_feed_ = full_feed;
     return counts_;
   }
+  // Figures of the last evaluation that had a full-feed peer (for the command's summary line).
+  const RoutingModel::Summary& summary() const { return summary_; }
 
  private:
+  RoutingModel::Summary summary_;
   VisibilityOptions options_;
   const Slash24Counter* counter_;
   PrefixUniverse universe_;
@@ -123,6 +133,7 @@ std::string WorkerStateKey(const std::vector<std::string>& collectors) {
 Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, const VisibilityOptions& visibility,
                                             const Slash24Counter* counter, int workers, const BgpIngestOptions& options,
                                             SignalSink& sink) {
+  const auto start = std::chrono::steady_clock::now();
   if (visibility.full_feed_fraction > 0) {
     return Status::Error("--workers needs an absolute full-feed threshold (--full-feed-min), not --full-feed-fraction: "
                          "a fraction of the largest table is not known to a worker that sees some collectors only");
@@ -157,6 +168,21 @@ Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, co
     pool[w].model->SetPartial(true);
     pool[w].sink = std::make_unique<CapturingSink>(sink, mu, *pool[w].model, pool[w].state_key);
   }
+  if (!options.from_rib) {
+    // Tables saved by a run without --workers are not split by collector: the workers would start empty.
+    auto single = sink.LoadState(kBgpStateKey);
+    if (!single.ok()) return single.status();
+    if (single->has_value()) {
+      for (const Worker& w : pool) {
+        auto mine = sink.LoadState(w.state_key);
+        if (!mine.ok()) return mine.status();
+        if (!mine->has_value()) {
+          return Status::Error("the saved BGP state was written without --workers (key " + std::string(kBgpStateKey) +
+                               "); rebuild the workers' tables with --from-rib");
+        }
+      }
+    }
+  }
   BgpIngestOptions worker_options = options;
   worker_options.progress = false;  // several workers would overwrite each other's line
   std::vector<std::thread> threads;
@@ -179,7 +205,6 @@ Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, co
     report.records += r.records;
     report.ipv4_records += r.ipv4_records;
     report.decode_problems += r.decode_problems;
-    report.seconds = std::max(report.seconds, r.seconds);
   }
 
   // The merge: every captured file in the global order (file name time, RIB first, collector — the workers'
@@ -223,6 +248,8 @@ Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, co
     }
     VIGIL_RETURN_IF_ERROR(sink.CommitFile(commit).WithContext(f->input.path));
   }
+  report.last = merger.summary();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
 
