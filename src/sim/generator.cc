@@ -72,16 +72,22 @@ class BgpSimulation {
 
   Status Run(const fs::path& outdir, SimSummary& summary) {
     size_t peers = world_.peers.size();
-    announced_.assign(peers, std::vector<uint8_t>(world_.prefixes.size(), 0));
-    variant_.assign(peers, std::vector<uint8_t>(world_.prefixes.size(), 0));
+    route_.assign(world_.prefixes.size() * peers, 0);
     withdrawn_.assign(peers, std::vector<int16_t>(static_cast<size_t>(world_.scenario_units), 0));
     peer_up_.assign(peers, true);
-    for (size_t p = 0; p < peers; ++p) {
-      for (size_t i = 0; i < world_.prefixes.size(); ++i) announced_[p][i] = Desired(static_cast<int>(p), static_cast<int>(i));
-    }
     carried_.assign(peers, 0);
-    for (size_t p = 0; p < peers; ++p) {
-      for (size_t i = 0; i < world_.prefixes.size(); ++i) carried_[p] += announced_[p][i];
+    // At the start every session is up and nothing is withdrawn or flapping, so what a peer announces is
+    // what it carries (Desired() reduced to PeerCarries, evaluated once per unit rather than per prefix).
+    std::vector<uint8_t> row(peers);
+    for (size_t u = 0; u < world_.units.size(); ++u) {
+      const Unit& unit = world_.units[u];
+      for (size_t p = 0; p < peers; ++p) {
+        row[p] = world_.PeerCarries(world_.peers[p], static_cast<int>(u)) ? kAnnounced : 0;
+        carried_[p] += row[p] ? unit.prefix_count : 0;
+      }
+      for (int i = unit.first_prefix; i < unit.first_prefix + unit.prefix_count; ++i) {
+        std::memcpy(&route_[static_cast<size_t>(i) * peers], row.data(), peers);
+      }
     }
     buffers_.resize(world_.collectors.size());
     refs_.resize(world_.collectors.size());
@@ -101,6 +107,12 @@ class BgpSimulation {
   }
 
  private:
+  static constexpr uint8_t kAnnounced = 1, kVariant = 2;  // route_ bits
+  uint8_t& Route(int p, int prefix) {
+    return route_[static_cast<size_t>(prefix) * world_.peers.size() + static_cast<size_t>(p)];
+  }
+  int Variant(int p, int prefix) { return (Route(p, prefix) & kVariant) ? 1 : 0; }
+
   bool InGap(int collector, UnixSeconds t) const {
     for (const auto& g : scenario_.noise.collector_gaps) {
       if (g.collector == world_.collectors[static_cast<size_t>(collector)].name && t >= g.start && t < g.end) return true;
@@ -209,10 +221,10 @@ class BgpSimulation {
 
   const std::string& Attributes(int p, int unit, int variant) {
     const Peer& peer = world_.peers[static_cast<size_t>(p)];
-    world_.AsPath(peer, unit, variant, path_);
+    uint32_t path[World::kMaxAsPath];
     PathAttributes a;
-    a.as_path = path_.data();
-    a.as_path_len = path_.size();
+    a.as_path = path;
+    a.as_path_len = static_cast<size_t>(world_.AsPath(peer, unit, variant, path));
     a.next_hop = peer.ip;
     a.community = peer.community;
     a.has_med = peer.index % 3 == 1;
@@ -246,9 +258,9 @@ class BgpSimulation {
     std::vector<int> announce;
     for (int prefix : prefixes) {
       bool want = Desired(p, prefix);
-      uint8_t& have = announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)];
-      if (want == static_cast<bool>(have)) continue;
-      have = want;
+      uint8_t& route = Route(p, prefix);
+      if (want == static_cast<bool>(route & kAnnounced)) continue;
+      route = static_cast<uint8_t>((route & ~kAnnounced) | (want ? kAnnounced : 0));
       const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
       if (want) announce.push_back(prefix);
       else withdrawn.emplace_back(pre.addr, pre.len);
@@ -274,11 +286,11 @@ class BgpSimulation {
     // Prefixes of one unit share their attributes: one UPDATE per unit and path variant.
     for (size_t i = 0; i < announce.size();) {
       const Prefix& first = world_.prefixes[static_cast<size_t>(announce[i])];
-      int variant = variant_[static_cast<size_t>(p)][static_cast<size_t>(announce[i])];
+      int variant = Variant(p, announce[i]);
       std::vector<std::pair<uint32_t, int>> nlri;
       size_t j = i;
       while (j < announce.size() && world_.prefixes[static_cast<size_t>(announce[j])].unit == first.unit &&
-             variant_[static_cast<size_t>(p)][static_cast<size_t>(announce[j])] == variant && nlri.size() < 500) {
+             Variant(p, announce[j]) == variant && nlri.size() < 500) {
         const Prefix& pre = world_.prefixes[static_cast<size_t>(announce[j])];
         nlri.emplace_back(pre.addr, pre.len);
         ++j;
@@ -307,17 +319,16 @@ class BgpSimulation {
         Sync(a.peer, a.t, touched);
         break;
       case ActionType::kChurn: {
-        auto& have = announced_[static_cast<size_t>(a.peer)][static_cast<size_t>(a.target)];
-        if (!have) break;
-        auto& variant = variant_[static_cast<size_t>(a.peer)][static_cast<size_t>(a.target)];
-        variant ^= 1;
+        uint8_t& route = Route(a.peer, a.target);
+        if (!(route & kAnnounced)) break;
+        route ^= kVariant;
         EmitChanges(a.peer, a.t, {}, {a.target});
         break;
       }
       case ActionType::kPeerDown: {
         if (!peer_up_[static_cast<size_t>(a.peer)]) break;
         peer_up_[static_cast<size_t>(a.peer)] = false;
-        std::fill(announced_[static_cast<size_t>(a.peer)].begin(), announced_[static_cast<size_t>(a.peer)].end(), 0);
+        for (size_t i = 0; i < world_.prefixes.size(); ++i) Route(a.peer, static_cast<int>(i)) &= ~kAnnounced;
         int collector = world_.peers[static_cast<size_t>(a.peer)].collector;
         size_t before = buffers_[static_cast<size_t>(collector)].size();
         AppendStateChange(buffers_[static_cast<size_t>(collector)], a.t, Session(a.peer), kEstablished, kIdle);
@@ -350,95 +361,123 @@ class BgpSimulation {
   }
 
   Status WriteRibs(const fs::path& outdir, SimSummary& summary) {
+    // Address order. Scenario and background prefixes are each already sorted, so this is mostly a merge.
     std::vector<int> order(world_.prefixes.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-    std::sort(order.begin(), order.end(), [&](int x, int y) {
+    auto before = [&](int x, int y) {
       const Prefix& a = world_.prefixes[static_cast<size_t>(x)];
       const Prefix& b = world_.prefixes[static_cast<size_t>(y)];
       return a.addr != b.addr ? a.addr < b.addr : a.len < b.len;
-    });
+    };
+    size_t split = static_cast<size_t>(world_.scenario_units) < world_.units.size()
+                       ? static_cast<size_t>(world_.units[static_cast<size_t>(world_.scenario_units)].first_prefix)
+                       : order.size();
+    auto middle = order.begin() + static_cast<long>(split);
+    if (std::is_sorted(order.begin(), middle, before) && std::is_sorted(middle, order.end(), before)) {
+      std::inplace_merge(order.begin(), middle, order.end(), before);
+    } else {
+      std::sort(order.begin(), order.end(), before);
+    }
     UnixSeconds t = scenario_.start;
+    const size_t all_peers = world_.peers.size();
     for (size_t c = 0; c < world_.collectors.size(); ++c) {
       const CollectorInfo& collector = world_.collectors[c];
+      const size_t n = collector.peers.size();
       CompressedFileWriter writer;
       fs::path path = outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + CompressionSuffix(options_.compression));
       VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level()));
-      std::string out;
+      std::string header;
       std::vector<MrtPeerEntry> entries;
       for (int p : collector.peers) {
         const Peer& peer = world_.peers[static_cast<size_t>(p)];
         entries.push_back({peer.bgp_id, peer.ip, peer.asn});
       }
-      AppendPeerIndexTable(out, t, collector.bgp_id, "", entries);
-      // Attributes per peer depend on the unit only through its origin (AS path) and the MED, so a
-      // direct-mapped cache keyed by origin holds encoded attributes and only the MED is patched per unit.
-      // Without it, building the AS path and encoding attributes was most of the full table's CPU time.
-      // A slot holds every peer's copy side by side, since one RIB record visits them all in turn.
-      const size_t kCacheSlots = options_.full_table ? 16384 : 256;
-      struct CachedAttributes {
-        int64_t key = -1;      // (asn index + 1) << 32 | origin
-        uint8_t length = 0;
-        uint8_t med_at = 0;    // offset of the MED value; 0: no MED
-        char bytes[96];
-      };
-      std::vector<CachedAttributes> cache(collector.peers.size() * kCacheSlots);
-      std::vector<int> cached_unit(collector.peers.size(), -1);
-      std::vector<UnixSeconds> session_age(collector.peers.size());  // most routes are this old
-      for (size_t k = 0; k < collector.peers.size(); ++k) {
+      AppendPeerIndexTable(header, t, collector.bgp_id, "", entries);
+      summary.mrt_bytes += static_cast<int64_t>(header.size());
+      VIGIL_RETURN_IF_ERROR(writer.Write(header));
+
+      std::vector<UnixSeconds> session_age(n);  // most routes are this old
+      for (size_t k = 0; k < n; ++k) {
         session_age[k] = static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(collector.peers[k]), 99) % (90 * 86400));
       }
+      // Output goes out in chunks that stay in the L2 cache between being written here and copied by the
+      // kernel (4 MB chunks made the kernel's copy several times slower).
+      constexpr size_t kChunk = 256 << 10;
+      std::vector<char> buffer(kChunk + RibRecordWriter::MaxRibRecordBytes(n, World::kMaxAsPath));
+      char* at = buffer.data();
+      char* const chunk_end = buffer.data() + kChunk;
+      auto flush = [&]() -> Status {
+        size_t used = static_cast<size_t>(at - buffer.data());
+        summary.mrt_bytes += static_cast<int64_t>(used);
+        at = buffer.data();
+        return writer.Write(buffer.data(), used);
+      };
+      // Attributes are encoded straight into the output per entry. Caching encoded attributes per (origin,
+      // peer) was slower: ~80 MB of them for a full table, and a cache miss for every rarely seen origin.
+      uint32_t as_path[World::kMaxAsPath];
+      PathAttributes attrs;
+      attrs.as_path = as_path;
       uint32_t sequence = 0;
-      RibRecordBuilder rib;
+      RibRecordWriter rib;
+      // Everything in an entry depends on the peer and the prefix's unit only, so a more-specific right
+      // after its covering prefix (same unit, same peers) repeats the previous record's entries.
+      int last_unit = -1;
+      const char* last_entries = nullptr;  // in `buffer`, until the next flush
+      size_t last_entries_size = 0;
+      int last_prefix = -1;
+      uint16_t last_entries_count = 0;
+      UnitPath unit_path;
       for (int prefix : order) {
         const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
+        const uint8_t* routes = &route_[static_cast<size_t>(prefix) * all_peers];
         bool any = false;
-        const Unit& unit = world_.units[static_cast<size_t>(pre.unit)];
-        const int64_t key = (static_cast<int64_t>(unit.asn) + 1) << 32 | unit.origin;
-        CachedAttributes* slots = &cache[(Mix64(unit.origin, 0x5107) % kCacheSlots) * collector.peers.size()];
-        for (size_t k = 0; k < collector.peers.size(); ++k) {
-          int p = collector.peers[k];
-          if (!announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)]) continue;
-          if (!any) {
-            rib.Begin(out, t, sequence++, pre.addr, pre.len);
-            any = true;
+        for (size_t k = 0; k < n && !any; ++k) any = routes[collector.peers[k]] & kAnnounced;
+        if (!any) continue;
+        at = rib.Begin(at, t, sequence++, pre.addr, pre.len);
+        bool same = pre.unit == last_unit && last_entries;
+        if (same) {
+          const uint8_t* last_routes = &route_[static_cast<size_t>(last_prefix) * all_peers];
+          for (size_t k = 0; k < n && same; ++k) {
+            int p = collector.peers[k];
+            same = (routes[p] & kAnnounced) == (last_routes[p] & kAnnounced);
           }
-          CachedAttributes& slot = slots[k];
-          if (slot.key != key) {
-            const std::string& encoded = Attributes(p, pre.unit, 0);
-            if (encoded.size() > sizeof slot.bytes) return Status::Error("AS path too long for the attribute cache");
-            slot.key = key;
-            slot.length = static_cast<uint8_t>(encoded.size());
-            std::memcpy(slot.bytes, encoded.data(), encoded.size());
-            // MED comes last but for an optional 7-byte COMMUNITY attribute (AppendAttributes).
-            slot.med_at = world_.peers[static_cast<size_t>(p)].index % 3 == 1
-                              ? static_cast<uint8_t>(encoded.size() - 4 - (world_.peers[static_cast<size_t>(p)].community ? 7 : 0))
-                              : 0;
-            cached_unit[k] = pre.unit;
-          } else if (slot.med_at && cached_unit[k] != pre.unit) {
-            uint32_t med = static_cast<uint32_t>(Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit)) % 200);
-            for (int b = 0; b < 4; ++b) slot.bytes[slot.med_at + b] = static_cast<char>((med >> (24 - 8 * b)) & 0xff);
-            cached_unit[k] = pre.unit;
+        }
+        char* entries = at;
+        if (same) {
+          std::memcpy(at, last_entries, last_entries_size);  // the previous record, before `at`
+          at = rib.AddCopiedEntries(at, last_entries_size, last_entries_count);
+        } else {
+          if (pre.unit != last_unit) unit_path = world_.PathOf(pre.unit);
+          last_entries_count = 0;
+          for (size_t k = 0; k < n; ++k) {
+            int p = collector.peers[k];
+            if (!(routes[p] & kAnnounced)) continue;
+            const Peer& peer = world_.peers[static_cast<size_t>(p)];
+            attrs.as_path_len = static_cast<size_t>(world_.AsPath(peer, unit_path, 0, as_path));
+            attrs.next_hop = peer.ip;
+            attrs.community = peer.community;
+            attrs.has_med = peer.index % 3 == 1;
+            // Most routes were learned when the session came up; the rest changed since. Same hash as the MED.
+            uint64_t h = Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit));
+            attrs.med = static_cast<uint32_t>(h % 200);
+            UnixSeconds learned = (h & 7) < 6 ? session_age[k] : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
+            at = rib.AddEntry(at, static_cast<uint16_t>(k), static_cast<uint32_t>(t - 3600 - learned), attrs);
+            ++last_entries_count;
           }
-          // Most routes were learned when the session came up; the rest changed since.
-          uint64_t h = Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit));
-          UnixSeconds learned = (h & 7) < 6 ? session_age[k]
-                                           : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
-          uint32_t originated = static_cast<uint32_t>(t - 3600 - learned);
-          rib.AddEntry(out, static_cast<uint16_t>(k), originated, std::string_view(slot.bytes, slot.length));
-          ++summary.rib_entries;
         }
-        if (any) {
-          rib.Finish(out);
-          ++summary.rib_records;
-        }
-        if (out.size() > (1 << 22)) {
-          summary.mrt_bytes += static_cast<int64_t>(out.size());
-          VIGIL_RETURN_IF_ERROR(writer.Write(out));
-          out.clear();
+        summary.rib_entries += last_entries_count;
+        last_unit = pre.unit;
+        last_prefix = prefix;
+        last_entries = entries;
+        last_entries_size = static_cast<size_t>(at - entries);
+        at = rib.Finish(at);
+        ++summary.rib_records;
+        if (at >= chunk_end) {
+          VIGIL_RETURN_IF_ERROR(flush());
+          last_entries = nullptr;
         }
       }
-      summary.mrt_bytes += static_cast<int64_t>(out.size());
-      VIGIL_RETURN_IF_ERROR(writer.Write(out));
+      VIGIL_RETURN_IF_ERROR(flush());
       VIGIL_RETURN_IF_ERROR(writer.Close());
       ++summary.mrt_files;
     }
@@ -487,7 +526,8 @@ class BgpSimulation {
   const World& world_;
   const std::vector<ResolvedEvent>& events_;
   const SimOptions& options_;
-  std::vector<std::vector<uint8_t>> announced_, variant_;
+  // Per (prefix, peer), prefix-major (a RIB record visits every peer of one prefix): kAnnounced, kVariant.
+  std::vector<uint8_t> route_;
   std::vector<std::vector<int16_t>> withdrawn_;
   std::unordered_map<uint64_t, int> flaps_;
   std::vector<bool> peer_up_;
@@ -495,7 +535,6 @@ class BgpSimulation {
   std::vector<Action> actions_;
   std::vector<std::string> buffers_;
   std::vector<std::vector<RecordRef>> refs_;
-  std::vector<uint32_t> path_;
   std::string attributes_;
 };
 

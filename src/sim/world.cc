@@ -96,45 +96,68 @@ int World::PrefixesCarriedBy(const Peer& peer) const {
 }
 
 void World::AsPath(const Peer& peer, int unit_index, int variant, std::vector<uint32_t>& path) const {
+  uint32_t hops[kMaxAsPath];
+  int n = AsPath(peer, unit_index, variant, hops);
+  path.assign(hops, hops + n);
+}
+
+int World::AsPath(const Peer& peer, int unit_index, int variant, uint32_t* path) const {
+  return AsPath(peer, PathOf(unit_index), variant, path);
+}
+
+UnitPath World::PathOf(int unit_index) const {
   const Unit& unit = units[static_cast<size_t>(unit_index)];
-  uint64_t key = (static_cast<uint64_t>(peer.collector) << 40) ^ (static_cast<uint64_t>(peer.index) << 32) ^ seed_;
-  uint64_t h = Mix64(key, static_cast<uint64_t>(unit.origin) * 4 + static_cast<uint64_t>(variant));
-  uint32_t tail[2];
-  int tail_len = 0;
-  const std::vector<uint32_t>* ups = nullptr;
+  UnitPath u;
+  u.origin = unit.origin;
+  u.background = unit.asn < 0;
   if (unit.asn >= 0) {
     const AsnInfo& holder = asns[static_cast<size_t>(unit.asn)];
     if (holder.synthetic && !holder.upstreams.empty()) {
       // Small local networks buy transit from the country's incumbent.
-      tail[tail_len++] = holder.upstreams[0];
-      int up_index = AsnIndex(holder.upstreams[0]);
-      ups = up_index >= 0 ? &asns[static_cast<size_t>(up_index)].upstreams : nullptr;
+      u.tail[u.tail_len++] = holder.upstreams[0];
+      u.upstreams = holder.first_upstream_index >= 0 ? &asns[static_cast<size_t>(holder.first_upstream_index)].upstreams : nullptr;
     } else {
-      ups = &holder.upstreams;
+      u.upstreams = &holder.upstreams;
     }
   }
-  tail[tail_len++] = unit.origin;
-  uint32_t upstream;
-  if (ups && !ups->empty()) {
-    upstream = (*ups)[h % ups->size()];
-  } else {
-    upstream = kRegionalTransit[Mix64(unit.origin, 7) % std::size(kRegionalTransit)];
-  }
-  uint32_t hops[8];
+  u.tail[u.tail_len++] = unit.origin;
+  if (u.upstreams && u.upstreams->empty()) u.upstreams = nullptr;
+  u.default_upstream = kRegionalTransit[Mix64(unit.origin, 7) % std::size(kRegionalTransit)];
+  u.extra = static_cast<uint32_t>(1000 + Mix64(unit.origin, 11) % 60000);
+  return u;
+}
+
+int World::AsPath(const Peer& peer, const UnitPath& unit, int variant, uint32_t* path) const {
+  // Runs once per RIB entry of a full table (20 M times). The random choices are taken without branches
+  // (they mispredicted half the time): every candidate hop is written, and kept or not by arithmetic.
+  uint64_t key = (static_cast<uint64_t>(peer.collector) << 40) ^ (static_cast<uint64_t>(peer.index) << 32) ^ seed_;
+  uint64_t h = Mix64(key, static_cast<uint64_t>(unit.origin) * 4 + static_cast<uint64_t>(variant));
+  uint32_t upstream = unit.upstreams ? (*unit.upstreams)[h % unit.upstreams->size()] : unit.default_upstream;
+  // Candidates in order: peer AS, often a tier-1, the upstream, for background space sometimes one more
+  // network, then the tail (the incumbent for synthetic holders, the origin).
+  uint32_t hop[6];
+  bool valid[6];
   int n = 0;
-  hops[n++] = peer.asn;
-  if (peer.asn != upstream && ((h >> 8) % 3) != 0) hops[n++] = kTier1[(h >> 12) % std::size(kTier1)];
-  hops[n++] = upstream;
-  if (unit.asn < 0 && ((h >> 20) % 2) == 0) hops[n++] = static_cast<uint32_t>(1000 + Mix64(unit.origin, 11) % 60000);
-  for (int i = 0; i < tail_len; ++i) hops[n++] = tail[i];
-  // No AS twice (an upstream that is also the peer, a tier-1 that is also the upstream, ...).
-  path.clear();
+  hop[n] = peer.asn, valid[n++] = true;
+  hop[n] = kTier1[(h >> 12) % std::size(kTier1)], valid[n++] = (peer.asn != upstream) & (((h >> 8) % 3) != 0);
+  hop[n] = upstream, valid[n++] = true;
+  hop[n] = unit.extra, valid[n++] = unit.background & (((h >> 20) % 2) == 0);
+  for (int i = 0; i < unit.tail_len; ++i) hop[n] = unit.tail[i], valid[n++] = true;
+  // No AS twice (an upstream that is also the peer, a tier-1 that is also the upstream, ...): a hop is kept
+  // unless an earlier valid candidate is the same AS (the first of equal ones is always kept).
+  int len = 0;
   for (int i = 0; i < n; ++i) {
-    if (std::find(path.begin(), path.end(), hops[i]) == path.end()) path.push_back(hops[i]);
+    bool seen = false;
+    for (int j = 0; j < i; ++j) seen |= valid[j] & (hop[j] == hop[i]);
+    path[len] = hop[i];
+    len += valid[i] & !seen;
   }
-  if (path.back() != unit.origin) path.push_back(unit.origin);
+  path[len] = unit.origin;
+  len += path[len - 1] != unit.origin;
   int prepends = ((h >> 24) % 6 == 0) ? 1 + static_cast<int>((h >> 28) % 2) : 0;
-  for (int i = 0; i < prepends; ++i) path.push_back(unit.origin);
+  path[len] = unit.origin;
+  path[len + 1] = unit.origin;
+  return len + prepends;
 }
 
 Result<World> World::Build(const Scenario& scenario, bool full_table) {
@@ -211,6 +234,9 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
       }
     }
     if (best >= 0) world.asns[static_cast<size_t>(index)].upstreams = {world.asns[static_cast<size_t>(best)].asn};
+  }
+  for (auto& info : world.asns) {
+    if (!info.upstreams.empty()) info.first_upstream_index = world.AsnIndex(info.upstreams[0]);
   }
 
   // Address allocation: each country draws from its own /8s.

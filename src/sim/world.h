@@ -50,6 +50,7 @@ struct AsnInfo {
   std::string name, country;
   std::vector<uint32_t> upstreams;
   bool synthetic = false;  // holds a region's space not given to any listed ASN
+  int first_upstream_index = -1;  // index in World::asns of upstreams[0], -1 when not listed
 };
 
 struct RegionInfo {
@@ -73,6 +74,17 @@ struct CollectorInfo {
   uint32_t bgp_id = 0;
   uint32_t local_ip = 0;
   std::vector<int> peers;  // indices into World::peers
+};
+
+// What a unit's AS paths depend on besides the peer (World::PathOf), computed once per unit.
+struct UnitPath {
+  uint32_t origin = 0;
+  const std::vector<uint32_t>* upstreams = nullptr;  // nullptr: default_upstream
+  uint32_t default_upstream = 0;
+  uint32_t extra = 0;       // the extra hop some background paths have
+  bool background = false;
+  uint32_t tail[2] = {0, 0};
+  int tail_len = 0;
 };
 
 class World {
@@ -99,6 +111,12 @@ class World {
   }
   // AS path from `peer` to the unit's origin; variant 0 is the usual path, 1 an alternative seen during churn.
   void AsPath(const Peer& peer, int unit, int variant, std::vector<uint32_t>& path) const;
+  // The same into `path` (room for kMaxAsPath); returns the length.
+  int AsPath(const Peer& peer, int unit, int variant, uint32_t* path) const;
+  UnitPath PathOf(int unit) const;
+  int AsPath(const Peer& peer, const UnitPath& unit, int variant, uint32_t* path) const;
+  // Six hops at most (peer, tier-1, upstream, one more for background, incumbent, origin) and two prepends.
+  static constexpr int kMaxAsPath = 8;
   int PrefixesCarriedBy(const Peer& peer) const;
 
   // Entities: index ranges of blocks by membership.
