@@ -122,10 +122,15 @@ void CompressedFileWriter::FreeStreams() {
   stream_ = nullptr;
 }
 
-Status CompressedFileWriter::Open(const std::string& path, Compression compression, int level) {
+Status CompressedFileWriter::Open(const std::string& path, Compression compression, int level, bool direct_io) {
   path_ = path;
   compression_ = compression;
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  direct_ = direct_io && compression == Compression::kNone;
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (direct_ ? O_DIRECT : 0), 0644);
+  if (fd_ < 0 && direct_ && errno == EINVAL) {  // the file system has no direct I/O (tmpfs, ...)
+    direct_ = false;
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
   if (fd_ < 0) return Status::Error(path + ": cannot create: " + std::strerror(errno));
   if (compression == Compression::kGzip) {
     auto* gz = new GzipStream();
@@ -148,12 +153,28 @@ Status CompressedFileWriter::Open(const std::string& path, Compression compressi
   return Status::Ok();
 }
 
+Status CompressedFileWriter::LeaveDirectIo() {
+  int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) < 0) {
+    return Status::Error(path_ + ": cannot leave direct I/O: " + std::strerror(errno));
+  }
+  direct_ = false;
+  return Status::Ok();
+}
+
 Status CompressedFileWriter::Put(const void* data, size_t size) {
   // Straight to the file descriptor: callers hand over large chunks, and a stdio buffer would only add a copy.
   const char* p = static_cast<const char*>(data);
+  if (direct_ && (reinterpret_cast<uintptr_t>(p) % kDirectIoAlignment || size % kDirectIoAlignment)) {
+    VIGIL_RETURN_IF_ERROR(LeaveDirectIo());
+  }
   while (size > 0) {
     ssize_t n = ::write(fd_, p, size);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINVAL && direct_) {  // alignment the device wants is larger than assumed
+      VIGIL_RETURN_IF_ERROR(LeaveDirectIo());
+      continue;
+    }
     if (n <= 0) return Status::Error(path_ + ": write failed: " + std::strerror(n < 0 ? errno : ENOSPC));
     p += n;
     size -= static_cast<size_t>(n);

@@ -32,8 +32,13 @@ class CompressedFileWriter {
   CompressedFileWriter(const CompressedFileWriter&) = delete;
   CompressedFileWriter& operator=(const CompressedFileWriter&) = delete;
 
-  // `level`: zlib level for gzip (1-9), zstd level for zstd, ignored for none.
-  Status Open(const std::string& path, Compression compression, int level);
+  // `level`: zlib level for gzip (1-9), zstd level for zstd, ignored for none. `direct_io` (uncompressed
+  // only): write with O_DIRECT where the file system allows it, so the device reads the caller's buffers
+  // instead of the kernel copying them into the page cache. Writes whose address or size is not a multiple
+  // of kDirectIoAlignment (typically only the last) switch the file back to buffered writes.
+  Status Open(const std::string& path, Compression compression, int level, bool direct_io = false);
+  static constexpr size_t kDirectIoAlignment = 4096;
+  bool direct_io() const { return direct_; }
   Status Write(const void* data, size_t size);
   Status Write(const std::string& bytes) { return Write(bytes.data(), bytes.size()); }
   Status Close();
@@ -47,10 +52,21 @@ class CompressedFileWriter {
   std::string path_;
   Compression compression_ = Compression::kGzip;
   int fd_ = -1;
+  bool direct_ = false;
+  Status LeaveDirectIo();
   void* stream_ = nullptr;  // z_stream or ZSTD_CCtx, kept out of the header
   std::vector<unsigned char> out_;
   uint64_t bytes_in_ = 0;
 };
+
+inline void StoreBigEndian16(char* p, uint32_t v) {
+  p[0] = static_cast<char>((v >> 8) & 0xff);
+  p[1] = static_cast<char>(v & 0xff);
+}
+inline void StoreBigEndian32(char* p, uint32_t v) {
+  v = __builtin_bswap32(v);
+  std::memcpy(p, &v, 4);
+}
 
 // RFC 6396 / RFC 4271 encoders. Each Append* adds one complete MRT record to `out`.
 struct MrtPeerEntry {
@@ -80,8 +96,9 @@ void AppendPeerIndexTable(std::string& out, UnixSeconds t, uint32_t collector_bg
 // The caller keeps MaxRibRecordBytes of room free at `at` before Begin.
 class RibRecordWriter {
  public:
+  // Room a record needs; 64 bytes more than the encoding for callers that store whole words past the end.
   static size_t MaxRibRecordBytes(size_t entries, size_t max_as_path_len) {
-    return 16 + 5 + 2 + entries * (8 + MaxAttributeBytes(max_as_path_len));
+    return 16 + 5 + 2 + entries * (8 + MaxAttributeBytes(max_as_path_len)) + 64;
   }
   char* Begin(char* at, UnixSeconds t, uint32_t sequence, uint32_t prefix, int len);
   char* AddEntry(char* at, uint16_t peer_index, uint32_t originated, const PathAttributes& attributes) {
@@ -98,7 +115,7 @@ class RibRecordWriter {
     ++count_;
     return end;
   }
-  // Entries the caller copied to `at` itself (another record's, identical).
+  // Entries the caller wrote or copied to `at` itself.
   char* AddCopiedEntries(char* at, size_t bytes, uint16_t count) {
     count_ = static_cast<uint16_t>(count_ + count);
     return at + bytes;
