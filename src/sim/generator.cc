@@ -724,7 +724,7 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
       double hour = local_hour[static_cast<size_t>(block.region)];
       // Home networks answer less at night: responsiveness peaks mid-afternoon local time.
       double availability = std::clamp(
-          block.availability * (1.0 + block.diurnal_amp * std::cos(2 * M_PI * (hour - 15.0) / 24.0)), 0.05, 0.98);
+          block.availability * (1.0 + block.diurnal_amp * std::cos(2 * M_PI * (hour - 15.0) / 24.0)), 0.05, 0.995);
       double p_reply = unreachable[static_cast<size_t>(b)] ? 0.0
                                                            : availability * (1 - loss) * (1 - throttle_loss[static_cast<size_t>(b)]);
       double base_rtt = block.base_rtt_ms * (1.0 + 0.12 * std::max(0.0, std::cos(2 * M_PI * (hour - 21.0) / 24.0)));

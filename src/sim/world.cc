@@ -286,9 +286,14 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
       b.asn = p.asn;
       b.unit = index;
       b.probed = rng.Chance(scenario.blocks_fraction);
-      b.availability = static_cast<float>(rng.Uniform(0.35, 0.95));
-      // A minority of blocks (home networks switched off at night) is strongly diurnal; most barely vary.
-      b.diurnal_amp = static_cast<float>(rng.Chance(0.2) ? rng.Uniform(0.15, 0.4) : rng.Uniform(0.0, 0.04));
+      // Reply probability of the addresses the prober targets (its hitlist keeps a block's ever-responsive
+      // addresses): most blocks are routers, servers and always-on CPE that answer nearly every probe; a
+      // minority (home networks switched off at night) is strongly diurnal and answers less. Drawn in the
+      // same order and number as before, so the rest of the world (peers, paths) is unchanged.
+      double u = rng.Uniform();
+      bool diurnal = rng.Chance(0.2);
+      b.diurnal_amp = static_cast<float>(diurnal ? rng.Uniform(0.15, 0.4) : rng.Uniform(0.0, 0.04));
+      b.availability = static_cast<float>(diurnal ? 0.7 + 0.25 * u : 0.96 + 0.035 * u);
       b.base_rtt_ms = static_cast<float>(region_rtt[static_cast<size_t>(p.region)] + rng.Uniform(0, 30));
       world.blocks.push_back(b);
     }
