@@ -55,8 +55,9 @@ TEST(Detector, FindsEveryKindInASyntheticWorld) {
     }
     return false;
   };
-  EXPECT_TRUE(find(2, "routing", kT0 + 2 * kDay + 11 * 3600));
-  EXPECT_TRUE(find(1, "routing", kT0 + 2 * kDay + 11 * 3600));  // 60 % of the country: its own bgp drops
+  // Withdraws: both bgp and probing drop together.
+  EXPECT_TRUE(find(2, "routing+data-plane", kT0 + 2 * kDay + 11 * 3600));
+  EXPECT_TRUE(find(1, "routing+data-plane", kT0 + 2 * kDay + 11 * 3600));  // 60 % of the country
   EXPECT_TRUE(find(4, "data-plane", kT0 + 7 * kDay));
   EXPECT_TRUE(find(3, "throttling", kT0 + 3 * kDay + 16 * 3600));
   ASSERT_EQ(r.schedules.size(), 2u);  // the curfew shows in the region and in its country (30 %)
