@@ -177,6 +177,7 @@ class SeriesDetector {
   DatasourceParams params_;
   int64_t entity_id_;
   std::unique_ptr<BaselineTracker> baseline_;
+  std::string warning_condition_, critical_condition_;
   UnixSeconds first_t_ = INT64_MIN;
   UnixSeconds last_t_ = INT64_MIN;
   AlertLevel level_ = AlertLevel::kNormal;

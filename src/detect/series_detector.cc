@@ -30,7 +30,14 @@ const char* LevelName(AlertLevel level) {
 }
 
 SeriesDetector::SeriesDetector(DatasourceParams params, int64_t entity_id)
-    : params_(std::move(params)), entity_id_(entity_id), baseline_(std::make_unique<BaselineTracker>(params_)) {}
+    : params_(std::move(params)), entity_id_(entity_id), baseline_(std::make_unique<BaselineTracker>(params_)) {
+  // Formatted once: a flapping small entity changes level often, and each change is an alert.
+  const char* op = params_.condition == Condition::kRatioBelow   ? "<"
+                   : params_.condition == Condition::kRatioAbove ? ">="
+                                                                 : ">= +";
+  warning_condition_ = FormatThreshold(op, params_.warning);
+  critical_condition_ = FormatThreshold(op, params_.critical);
+}
 SeriesDetector::~SeriesDetector() = default;
 SeriesDetector::SeriesDetector(SeriesDetector&&) noexcept = default;
 SeriesDetector& SeriesDetector::operator=(SeriesDetector&&) noexcept = default;
@@ -107,16 +114,10 @@ BinVerdict SeriesDetector::Push(UnixSeconds t, double v) {
     alert.value = v;
     alert.baseline = expected.value_or(0);
     alert.method = params_.method == BaselineMethod::kTimeOfDayMedian ? "tod-median" : "median";
-    const AlertLevel which = level == AlertLevel::kNormal ? level_ : level;
-    const double threshold = which == AlertLevel::kCritical ? params_.critical : params_.warning;
     if (level == AlertLevel::kNormal) {
       alert.condition = "normal";
-    } else if (params_.condition == Condition::kRatioBelow) {
-      alert.condition = FormatThreshold("<", threshold);
-    } else if (params_.condition == Condition::kRatioAbove) {
-      alert.condition = FormatThreshold(">=", threshold);
     } else {
-      alert.condition = FormatThreshold(">= +", threshold);
+      alert.condition = level == AlertLevel::kCritical ? critical_condition_ : warning_condition_;
     }
     alerts_.push_back(std::move(alert));
     level_ = level;
