@@ -411,12 +411,15 @@ void AttributeThrottling(std::vector<store::Event>& events, const std::map<int64
     auto it = entities.find(id);
     return it != entities.end() && it->second.type == "asn";
   };
-  // Nearest step of the wanted direction within ±1 bin of t, or nullptr.
+  // Step of the wanted direction within ±1 bin of t, nearest to t (ties: the larger), or nullptr. Nearest
+  // rather than largest so that the choice no longer changes once the bin at t has its after-window: a
+  // streaming run then writes what a batch run writes.
   auto step_near = [&](const std::vector<LevelStep>& list, UnixSeconds t, bool up) -> const LevelStep* {
     const LevelStep* best = nullptr;
     for (const LevelStep& s : list) {
       if (std::llabs(s.t - t) > step_s || (s.ratio > 1) != up) continue;
-      if (!best || std::fabs(std::log(s.ratio)) > std::fabs(std::log(best->ratio))) best = &s;
+      const auto key = [&](const LevelStep& x) { return std::make_pair(-std::llabs(x.t - t), std::fabs(std::log(x.ratio))); };
+      if (!best || key(s) > key(*best)) best = &s;
     }
     return best;
   };
