@@ -76,7 +76,7 @@ struct EngineFlags {
 void AddEngineFlags(CLI::App* command, EngineFlags& flags) {
   command->add_option("--rate", flags.rate, "Global rate limit in probes per second (token bucket); required")
       ->required()
-      ->check(CLI::Range(0.001, 1e7));
+      ->check(CLI::Range(0.001, probe::kMaxProbeRate));
   command->add_option("--timeout-ms", flags.timeout_ms, "Probe timeout in milliseconds")
       ->default_val(3000)
       ->check(CLI::Range(1, 60000));
@@ -309,7 +309,7 @@ void InstallProbeCommand(CLI::App& root) {
   logs->add_option("--store", ingest_flags.store, "Store URI (a plain path means SQLite)")->default_val("var/vigil.db");
   logs->add_option("--geo", ingest_flags.geo_dir, "Geo data folder (CSV world or ip-location-db)")
       ->default_val("node_modules/@ip-location-db");
-  logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 or dbip")->default_val("geolite2");
+  logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 (fused with DB-IP), geolite2-only or dbip")->default_val("geolite2");
   logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
       ->default_val("var/geo-cache");
   logs->add_flag("-v,--verbose", ingest_flags.verbose, "Print one line per ingested file");

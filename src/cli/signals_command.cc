@@ -198,7 +198,7 @@ void InstallIngestMrtCommand(CLI::App& root) {
   mrt->add_option("paths", flags->paths, "MRT files or folders (searched recursively)")->required();
   mrt->add_option("--store", flags->store, "Store URI (a plain path means SQLite)")->capture_default_str();
   mrt->add_option("--geo", flags->geo_dir, "Geo data folder (CSV world or ip-location-db)")->capture_default_str();
-  mrt->add_option("--geo-source", flags->geo_source, "geolite2 or dbip (real databases only)")->capture_default_str();
+  mrt->add_option("--geo-source", flags->geo_source, "geolite2 (fused with DB-IP), geolite2-only or dbip (real databases only)")->capture_default_str();
   auto* min = mrt->add_option("--full-feed-min", flags->full_feed_min,
                               "Full-feed peer: more than N IPv4 prefixes (default 400000, or the sim-config.json value)");
   mrt->add_option("--full-feed-fraction", flags->full_feed_fraction,
