@@ -168,7 +168,7 @@ std::vector<std::vector<const SeriesRun*>> ClusterSegments(std::vector<const Ser
     if (!clusters.empty() && clusters.back().front()->entity_id == run->entity_id) {
       const Span c = SpanOf(clusters.back()), r = SpanOf({run});
       const UnixSeconds o = SpanOverlap(c, r);
-      if (o > 0 && 2 * o >= std::min(c.length(), r.length())) {
+      if (o > 0 && o >= std::min(c.length(), r.length()) - o) {
         clusters.back().push_back(run);
         continue;
       }
@@ -238,7 +238,7 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
         }
         // Edges of 5-min routing and 10-min probing bins differ by up to a bin: a routing observation
         // counts over the whole reachability one when it covers at least half of it.
-        if (2 * o >= ps.length()) routing_drop = std::max(routing_drop, MeanDepth(routing[r]));
+        if (o >= ps.length() - o) routing_drop = std::max(routing_drop, MeanDepth(routing[r]));
       }
     }
     const double excess = MeanDepth(reach[p]) - routing_drop;
@@ -282,7 +282,9 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
     const UnixSeconds length = EndOrOpen(event.end_t) - event.start_t;
     bool inside_outage = false;
     for (size_t i = 0; i < outages; ++i) {
-      if (events[i].entity_id == event.entity_id && 2 * Overlap(events[i], event) >= length) inside_outage = true;
+      if (events[i].entity_id != event.entity_id) continue;
+      const UnixSeconds o = Overlap(events[i], event);
+      if (o >= length - o) inside_outage = true;  // (2·o would overflow for open events)
     }
     if (!inside_outage) events.push_back(std::move(event));
   }
