@@ -67,6 +67,28 @@ struct DatasourceParams {
   // entity cross the 1 % bgp warning line for a bin or two without anything having happened.
   double shallow_depth = 0.2;
   int min_shallow_event_bins = 4;
+  // Outage signals (kRatioBelow): a run whose drop steps to another level and stays there for two bins is
+  // split at the step into segments, each its own event (a blackout that eases to a partial block, one of
+  // several overlapping orders ending). A step is a change of the drop by at least split_step (a share of the
+  // baseline) and by at least split_relative of the larger of the two drops. split_step 0 disables splitting.
+  double split_step = 0.15;
+  double split_relative = 0;
+  // Outage segments whose mean drop stays below this are not events (they remain alerts): the simulator's
+  // contract writes no implied event for an entity less than 5 % affected, and a handful of flapping
+  // prefixes on a region reach that much.
+  double min_event_depth = 0.05;
+  // Latency (kRatioAbove): level steps are recorded — bins where the median of the next step_window_bins
+  // values differs from the median of the previous ones by step_ratio or more — so that throttling of a
+  // network can be attributed to the regions and countries whose latency stepped up when it began and down
+  // when it ended (see AttributeThrottling). 0 disables.
+  int step_window_bins = 3;
+  double step_ratio = 1.05;
+};
+
+// A level step of a latency series: at t the median of the following bins is `ratio` × that of the bins before.
+struct LevelStep {
+  UnixSeconds t = 0;
+  double ratio = 1;
 };
 
 // Parameters for the datasources Vigil knows (bgp, ping-slash24, rtt-p50, loss); any other name gets the
@@ -99,6 +121,10 @@ struct SeriesRun {
   double depth = 0;            // largest relative drop (0..1), rise factor (rtt) or loss rise (loss)
   double baseline = 0;         // baseline at the start
   double extreme_value = 0;    // lowest (drop) / highest (rise) value seen
+  double mean_depth = 0;       // mean drop (or rise) over its bins
+  // Part of a run that was split at a level step (each part is then long enough to be an event: a split
+  // needs two bins on each side).
+  bool split = false;
 };
 
 // Result of one bin (exposed for tests and reports).
@@ -128,6 +154,7 @@ class SeriesDetector {
   UnixSeconds last_t() const { return last_t_; }
   const std::vector<store::Alert>& alerts() const { return alerts_; }
   const std::vector<SeriesRun>& closed_runs() const { return closed_; }
+  const std::vector<LevelStep>& steps() const { return steps_; }
   // The run in progress, if any (end_t is the pending normal bin when one normal bin followed it, else 0).
   std::optional<SeriesRun> open_run() const;
   // Closed runs plus the open one.
@@ -138,10 +165,20 @@ class SeriesDetector {
  private:
   void CloseRun();
   double DropPercent(double value, double baseline) const;
+  // One non-normal bin of the open run: the evidence a segment accumulates.
+  struct RunBin {
+    UnixSeconds t = 0;
+    double value = 0, baseline = 0, depth = 0;
+    AlertLevel level = AlertLevel::kWarning;
+  };
+  void AddToSegment(const RunBin& bin);
+  void AddRunBin(const RunBin& bin);
+  bool IsStep(double from_depth, double to_depth) const;
 
   DatasourceParams params_;
   int64_t entity_id_;
   std::unique_ptr<BaselineTracker> baseline_;
+  std::string warning_condition_, critical_condition_;
   UnixSeconds first_t_ = INT64_MIN;
   UnixSeconds last_t_ = INT64_MIN;
   AlertLevel level_ = AlertLevel::kNormal;
@@ -149,7 +186,12 @@ class SeriesDetector {
   std::vector<store::Alert> alerts_;
   std::vector<SeriesRun> closed_;
   bool open_ = false;
-  SeriesRun run_;
+  SeriesRun run_;          // the open segment of the open run
+  double depth_sum_ = 0;   // Σ depth over run_'s bins
+  std::optional<RunBin> step_candidate_;  // a bin that stepped away from the segment's level, unconfirmed
+  void TrackSteps(UnixSeconds t, double value);
+  std::vector<std::pair<UnixSeconds, double>> recent_;  // last 2 × step_window_bins values (latency)
+  std::vector<LevelStep> steps_;
   std::optional<UnixSeconds> pending_normal_;
 };
 
@@ -210,6 +252,14 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
 // together and the country has no overlapping event of its own (which instead gets the regions in detail).
 void RollUpRegions(std::vector<store::Event>& events, const DetectOptions& options,
                    const std::map<int64_t, store::Entity>& entities);
+
+// Throttling of a network shows in the regions and countries where it holds many blocks as a smaller latency
+// rise (a region's median RTT moves ×1.1–1.3 when a network holding 40 % of its blocks goes ×10), within the
+// daily latency cycle. Such an entity gets a throttling event of its own when its latency stepped up at the
+// start (±1 bin) of an `asn` throttling event and down at its end (±1 bin): the coincidence of both edges is
+// the evidence. `steps` holds the latency steps per entity; entities already throttled then are skipped.
+void AttributeThrottling(std::vector<store::Event>& events, const std::map<int64_t, std::vector<LevelStep>>& steps,
+                         int64_t step_s, const std::map<int64_t, store::Entity>& entities);
 
 // Infers daily curfew schedules from outage events and sets schedule_id on the events that belong.
 std::vector<store::Schedule> InferSchedules(std::vector<store::Event>& events, const DetectOptions& options,

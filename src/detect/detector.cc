@@ -62,8 +62,11 @@ const DatasourceParams& ParamsFor(DetectOptions& options, const std::string& dat
 }
 
 bool RunIsEvent(const SeriesRun& run, const DatasourceParams& params) {
+  const bool outage = params.condition == Condition::kRatioBelow;
+  if (outage && run.mean_depth < params.min_event_depth) return false;
+  if (run.split) return true;  // a split needs two bins on each side of the step: the run was long enough
   if (run.bins < params.min_event_bins) return false;
-  const bool shallow = params.condition == Condition::kRatioBelow && run.depth < params.shallow_depth;
+  const bool shallow = outage && run.depth < params.shallow_depth;
   return !shallow || run.bins >= params.min_shallow_event_bins;
 }
 
@@ -104,6 +107,15 @@ DetectionResult Detector::Result() const {
   std::map<int64_t, store::Entity> entities;
   for (const store::Entity& entity : entities_) entities[entity.id] = entity;
   result.events = FuseRuns(runs, options_, entities);
+  std::map<int64_t, std::vector<LevelStep>> steps;
+  int64_t latency_step = 0;
+  for (const auto& [key, detector] : detectors_) {
+    if (detector.params().condition != Condition::kRatioAbove || detector.steps().empty()) continue;
+    auto& list = steps[key.second];
+    list.insert(list.end(), detector.steps().begin(), detector.steps().end());
+    latency_step = std::max(latency_step, detector.params().step_s);
+  }
+  if (!steps.empty()) AttributeThrottling(result.events, steps, latency_step, entities);
   RollUpRegions(result.events, options_, entities);
   result.schedules = InferSchedules(result.events, options_, entities);
   return result;

@@ -55,10 +55,13 @@ TEST(Detector, FindsEveryKindInASyntheticWorld) {
     }
     return false;
   };
-  EXPECT_TRUE(find(2, "routing", kT0 + 2 * kDay + 11 * 3600));
-  EXPECT_TRUE(find(1, "routing", kT0 + 2 * kDay + 11 * 3600));  // 60 % of the country: its own bgp drops
+  // Withdraws: both bgp and probing drop together.
+  EXPECT_TRUE(find(2, "routing+data-plane", kT0 + 2 * kDay + 11 * 3600));
+  EXPECT_TRUE(find(1, "routing+data-plane", kT0 + 2 * kDay + 11 * 3600));  // 60 % of the country
   EXPECT_TRUE(find(4, "data-plane", kT0 + 7 * kDay));
   EXPECT_TRUE(find(3, "throttling", kT0 + 3 * kDay + 16 * 3600));
+  EXPECT_TRUE(find(5, "throttling", kT0 + 4 * kDay + 9 * 3600));  // the mobile network
+  EXPECT_TRUE(find(2, "throttling", kT0 + 4 * kDay + 9 * 3600));  // and the region where it holds 40 %
   ASSERT_EQ(r.schedules.size(), 2u);  // the curfew shows in the region and in its country (30 %)
   for (auto& s : r.schedules) {
     EXPECT_EQ(s.on_start_min, 7 * 60);
@@ -68,7 +71,8 @@ TEST(Detector, FindsEveryKindInASyntheticWorld) {
     // Nothing from the collector gap nor from single-bin flaps.
     EXPECT_FALSE(e.start_t >= kT0 + 4 * kDay && e.start_t < kT0 + 4 * kDay + 4 * 3600) << e.start_t;
   }
-  int expected = 2 /*withdraw: region + country*/ + 1 /*block*/ + 1 /*throttle*/ + 2 * 5 /*curfew nights*/;
+  int expected = 2 /*withdraw: region + country*/ + 1 /*block*/ + 1 /*throttle*/ + 2 * 5 /*curfew nights*/ +
+                 2 /*mobile throttle: network + region*/;
   EXPECT_EQ(static_cast<int>(r.events.size()), expected);
 }
 

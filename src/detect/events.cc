@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <set>
 #include <tuple>
@@ -43,10 +44,12 @@ SignalRole RoleOf(const DetectOptions& options, const std::string& datasource) {
 
 // How far probing reachability must fall below the routed share before packets are said to be dropped on
 // top of withdrawn routes (the two signals count different /24 populations, so they never agree exactly).
-constexpr double kDataPlaneExcess = 0.2;
+constexpr double kDataPlaneExcess = 0.12;
+// Touching data-plane observations whose excess differs by less than this are one block.
+constexpr double kExcessMerge = 0.1;
 
 store::Event MakeEvent(const std::vector<const SeriesRun*>& group, const DetectOptions& options,
-                       const store::Entity* entity) {
+                       const store::Entity* entity, const char* outage_classification) {
   store::Event event;
   event.entity_id = group.front()->entity_id;
   event.start_t = kOpen;
@@ -73,11 +76,7 @@ store::Event MakeEvent(const std::vector<const SeriesRun*>& group, const DetectO
   event.end_t = end == kOpen ? 0 : end;
   if (routing_depth >= 0 || reach_depth >= 0) {
     event.kind = "outage";
-    if (routing_depth >= 0) {
-      event.classification = "routing";
-    } else {
-      event.classification = "data-plane";
-    }
+    event.classification = outage_classification;
     event.depth = std::max(routing_depth, reach_depth);
   } else {
     event.kind = "throttling";
@@ -133,6 +132,52 @@ std::vector<std::vector<const SeriesRun*>> GroupOverlapping(std::vector<const Se
   return groups;
 }
 
+struct Span {
+  UnixSeconds start = 0, end = 0;  // end kOpen while open
+  UnixSeconds length() const { return end - start; }
+};
+
+Span SpanOf(const std::vector<const SeriesRun*>& runs) {
+  Span s{kOpen, 0};
+  for (const SeriesRun* run : runs) {
+    s.start = std::min(s.start, run->start_t);
+    s.end = std::max(s.end, EndOrOpen(run->end_t));
+  }
+  return s;
+}
+
+UnixSeconds SpanOverlap(const Span& a, const Span& b) {
+  const UnixSeconds lo = std::max(a.start, b.start), hi = std::min(a.end, b.end);
+  return hi > lo ? hi - lo : 0;
+}
+
+double MeanDepth(const std::vector<const SeriesRun*>& runs) {
+  double depth = 0;
+  for (const SeriesRun* run : runs) depth = std::max(depth, run->mean_depth);
+  return depth;
+}
+
+// Clusters segments of each entity that overlap by at least half of the shorter one (segments of one series
+// never overlap, so only different datasources of one role join; adjacent segments of a split run stay apart).
+std::vector<std::vector<const SeriesRun*>> ClusterSegments(std::vector<const SeriesRun*> runs) {
+  std::sort(runs.begin(), runs.end(), [](const SeriesRun* a, const SeriesRun* b) {
+    return std::tie(a->entity_id, a->start_t, a->datasource) < std::tie(b->entity_id, b->start_t, b->datasource);
+  });
+  std::vector<std::vector<const SeriesRun*>> clusters;
+  for (const SeriesRun* run : runs) {
+    if (!clusters.empty() && clusters.back().front()->entity_id == run->entity_id) {
+      const Span c = SpanOf(clusters.back()), r = SpanOf({run});
+      const UnixSeconds o = SpanOverlap(c, r);
+      if (o > 0 && o >= std::min(c.length(), r.length()) - o) {
+        clusters.back().push_back(run);
+        continue;
+      }
+    }
+    clusters.push_back({run});
+  }
+  return clusters;
+}
+
 UnixSeconds Overlap(const store::Event& a, const store::Event& b) {
   const UnixSeconds lo = std::max(a.start_t, b.start_t);
   const UnixSeconds hi = std::min(EndOrOpen(a.end_t), EndOrOpen(b.end_t));
@@ -152,27 +197,72 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
     return it == entities.end() ? nullptr : &it->second;
   };
   std::vector<store::Event> events;
-  for (const auto& group : GroupOverlapping(outage_runs)) {
-    // Routing and reachability runs of one outage usually tell one story (withdrawn /24s stop answering).
-    // When probing fell much deeper than routing, packets were dropped on top of withdrawn routes: two
-    // mechanisms, reported as two events (a routing one and a data-plane one).
-    std::vector<const SeriesRun*> routing, reach;
-    double routing_depth = -1, reach_depth = -1;
-    for (const SeriesRun* run : group) {
-      if (RoleOf(options, run->datasource) == SignalRole::kRouting) {
-        routing.push_back(run);
-        routing_depth = std::max(routing_depth, run->depth);
-      } else {
-        reach.push_back(run);
-        reach_depth = std::max(reach_depth, run->depth);
+  // Outages. Segments of one signal role that overlap by half the shorter one are one observation (several
+  // reachability indices of one entity). Each reachability observation is compared with what routing did over
+  // the same time (the deepest routing observation covering at least half of it, else 0): the excess, reachability drop
+  // − routing drop, is the share of probed blocks that stopped answering although still routed. Below
+  // kDataPlaneExcess the observation is the withdraw seen through probing: it joins the routing observation it
+  // overlaps most, which becomes one `routing+data-plane` event. Above, packets were dropped on top of (or
+  // without) withdrawn routes: a `data-plane` event with its own timing; touching data-plane observations
+  // whose excess agrees within kExcessMerge are one event (the block went on while routing changed under
+  // it). Routing observations left alone are `routing` events.
+  std::vector<const SeriesRun*> routing_runs, reach_runs;
+  for (const SeriesRun* run : outage_runs) {
+    (RoleOf(options, run->datasource) == SignalRole::kRouting ? routing_runs : reach_runs).push_back(run);
+  }
+  const auto routing = ClusterSegments(routing_runs);
+  const auto reach = ClusterSegments(reach_runs);
+  std::map<int64_t, std::vector<size_t>> routing_of_entity;
+  for (size_t r = 0; r < routing.size(); ++r) routing_of_entity[routing[r].front()->entity_id].push_back(r);
+  std::vector<std::vector<size_t>> explained(routing.size());
+  std::vector<const SeriesRun*> plane;  // current data-plane event being merged
+  double plane_excess = 0;
+  UnixSeconds plane_end = 0;
+  auto flush_plane = [&]() {
+    if (!plane.empty()) events.push_back(MakeEvent(plane, options, entity_of(plane.front()->entity_id), "data-plane"));
+    plane.clear();
+  };
+  for (size_t p = 0; p < reach.size(); ++p) {
+    const int64_t entity_id = reach[p].front()->entity_id;
+    const Span ps = SpanOf(reach[p]);
+    double routing_drop = 0;
+    size_t best = SIZE_MAX;
+    UnixSeconds best_overlap = 0;
+    auto it = routing_of_entity.find(entity_id);
+    if (it != routing_of_entity.end()) {
+      for (size_t r : it->second) {
+        const UnixSeconds o = SpanOverlap(ps, SpanOf(routing[r]));
+        if (o > best_overlap) {
+          best = r;
+          best_overlap = o;
+        }
+        // Edges of 5-min routing and 10-min probing bins differ by up to a bin: a routing observation
+        // counts over the whole reachability one when it covers at least half of it.
+        if (o >= ps.length() - o) routing_drop = std::max(routing_drop, MeanDepth(routing[r]));
       }
     }
-    if (!routing.empty() && !reach.empty() && reach_depth > routing_depth + kDataPlaneExcess) {
-      events.push_back(MakeEvent(routing, options, entity_of(group.front()->entity_id)));
-      events.push_back(MakeEvent(reach, options, entity_of(group.front()->entity_id)));
-    } else {
-      events.push_back(MakeEvent(group, options, entity_of(group.front()->entity_id)));
+    const double excess = MeanDepth(reach[p]) - routing_drop;
+    if (best != SIZE_MAX && excess < kDataPlaneExcess) {
+      explained[best].push_back(p);
+      continue;
     }
+    const bool joins = !plane.empty() && plane.front()->entity_id == entity_id && plane_end == ps.start &&
+                       std::fabs(excess - plane_excess) < kExcessMerge;
+    if (!joins) flush_plane();
+    plane.insert(plane.end(), reach[p].begin(), reach[p].end());
+    plane_excess = excess;
+    plane_end = ps.end;
+  }
+  flush_plane();
+  for (size_t r = 0; r < routing.size(); ++r) {
+    const store::Entity* entity = entity_of(routing[r].front()->entity_id);
+    if (explained[r].empty()) {
+      events.push_back(MakeEvent(routing[r], options, entity, "routing"));
+      continue;
+    }
+    std::vector<const SeriesRun*> all = routing[r];
+    for (size_t p : explained[r]) all.insert(all.end(), reach[p].begin(), reach[p].end());
+    events.push_back(MakeEvent(all, options, entity, "routing+data-plane"));
   }
   // Throttling: latency / loss up while reachability held. A rise mostly inside an outage of the same entity
   // is the outage seen through the few blocks still answering, not throttling.
@@ -188,11 +278,13 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
       latency |= condition == Condition::kRatioAbove;
     }
     if (!latency) continue;
-    store::Event event = MakeEvent(group, options, entity_of(group.front()->entity_id));
+    store::Event event = MakeEvent(group, options, entity_of(group.front()->entity_id), "");
     const UnixSeconds length = EndOrOpen(event.end_t) - event.start_t;
     bool inside_outage = false;
     for (size_t i = 0; i < outages; ++i) {
-      if (events[i].entity_id == event.entity_id && 2 * Overlap(events[i], event) >= length) inside_outage = true;
+      if (events[i].entity_id != event.entity_id) continue;
+      const UnixSeconds o = Overlap(events[i], event);
+      if (o >= length - o) inside_outage = true;  // (2·o would overflow for open events)
     }
     if (!inside_outage) events.push_back(std::move(event));
   }
@@ -308,6 +400,69 @@ void RollUpRegions(std::vector<store::Event>& events, const DetectOptions& optio
   events.insert(events.end(), added.begin(), added.end());
   std::sort(events.begin(), events.end(), [](const store::Event& a, const store::Event& b) {
     return std::tie(a.start_t, a.entity_id, a.kind) < std::tie(b.start_t, b.entity_id, b.kind);
+  });
+}
+
+}  // namespace vigil::detect
+
+namespace vigil::detect {
+
+void AttributeThrottling(std::vector<store::Event>& events, const std::map<int64_t, std::vector<LevelStep>>& steps,
+                         int64_t step_s, const std::map<int64_t, store::Entity>& entities) {
+  auto is_asn = [&](int64_t id) {
+    auto it = entities.find(id);
+    return it != entities.end() && it->second.type == "asn";
+  };
+  // Step of the wanted direction within ±1 bin of t, nearest to t (ties: the larger), or nullptr. Nearest
+  // rather than largest so that the choice no longer changes once the bin at t has its after-window: a
+  // streaming run then writes what a batch run writes.
+  auto step_near = [&](const std::vector<LevelStep>& list, UnixSeconds t, bool up) -> const LevelStep* {
+    const LevelStep* best = nullptr;
+    for (const LevelStep& s : list) {
+      if (std::llabs(s.t - t) > step_s || (s.ratio > 1) != up) continue;
+      const auto key = [&](const LevelStep& x) { return std::make_pair(-std::llabs(x.t - t), std::fabs(std::log(x.ratio))); };
+      if (!best || key(s) > key(*best)) best = &s;
+    }
+    return best;
+  };
+  std::vector<store::Event> added;
+  for (const store::Event& cause : events) {
+    if (cause.kind != "throttling" || cause.end_t == 0 || !is_asn(cause.entity_id)) continue;
+    for (const auto& [entity_id, list] : steps) {
+      if (entity_id == cause.entity_id || is_asn(entity_id)) continue;
+      const LevelStep* up = step_near(list, cause.start_t, true);
+      const LevelStep* down = up ? step_near(list, cause.end_t, false) : nullptr;
+      if (!up || !down) continue;
+      bool already = false;
+      for (const auto* pool : {&events, &added}) {
+        for (const store::Event& e : *pool) {
+          already |= e.entity_id == entity_id && e.kind == "throttling" && e.start_t < cause.end_t &&
+                     EndOrOpen(e.end_t) > cause.start_t;
+        }
+      }
+      if (already) continue;
+      store::Event event;
+      event.entity_id = entity_id;
+      event.kind = "throttling";
+      event.classification = "throttling";
+      event.start_t = cause.start_t;
+      event.end_t = cause.end_t;
+      event.depth = up->ratio;
+      event.score = (up->ratio - 1) * 100 * static_cast<double>(cause.end_t - cause.start_t) / 60.0;
+      event.datasources = "rtt-p50";
+      auto entity = entities.find(entity_id);
+      event.coverage = "{\"slash24_count\":" +
+                       std::to_string(entity != entities.end() ? entity->second.slash24_count : 0) + "}";
+      event.detail = "{\"attributed_to\":{\"entity_id\":" + std::to_string(cause.entity_id) +
+                     ",\"event_start\":" + std::to_string(cause.start_t) + "},\"step_up\":" + JsonNumber(up->ratio) +
+                     ",\"step_down\":" + JsonNumber(down->ratio) + "}";
+      added.push_back(std::move(event));
+    }
+  }
+  events.insert(events.end(), added.begin(), added.end());
+  std::sort(events.begin(), events.end(), [](const store::Event& a, const store::Event& b) {
+    return std::tie(a.start_t, a.entity_id, a.kind, a.classification) <
+           std::tie(b.start_t, b.entity_id, b.kind, b.classification);
   });
 }
 

@@ -16,6 +16,7 @@ SeriesRun MakeRun(const std::string& ds, int64_t entity, UnixSeconds start, Unix
   r.start_t = start;
   r.end_t = end;
   r.depth = depth;
+  r.mean_depth = depth;
   r.score = score;
   r.bins = 3;
   r.baseline = 100;
@@ -54,7 +55,7 @@ TEST(FuseRuns, ClassifiesBySignalsThatMoved) {
     by_entity[e.entity_id] = e;
     if (e.entity_id == 4) entity4.push_back(e.classification);
   }
-  EXPECT_EQ(by_entity[1].classification, "routing");
+  EXPECT_EQ(by_entity[1].classification, "routing+data-plane");  // a withdraw seen by both signals
   EXPECT_EQ(by_entity[1].kind, "outage");
   EXPECT_EQ(by_entity[1].start_t, kT0);
   EXPECT_EQ(by_entity[1].end_t, kT0 + 4200);
@@ -92,6 +93,43 @@ TEST(FuseRuns, OpenRunKeepsEventOpenAndSeparateRunsStaySeparate) {
   EXPECT_EQ(events[1].start_t, kT0 + 7200);
   EXPECT_EQ(events[1].end_t, 0);
   EXPECT_EQ(events[1].datasources, "bgp,ping-slash24");
+}
+
+TEST(FuseRuns, BlockOnTopOfAStaircaseOfWithdrawsKeepsItsOwnTiming) {
+  // Routing steps 0.66 → 0.34 at +14 h; probing shows the withdraws plus a 21 % block from +3 h to +27 h.
+  DetectOptions options;
+  const UnixSeconds h = 3600;
+  std::vector<SeriesRun> runs = {
+      MakeRun("bgp", 1, kT0, kT0 + 14 * h, 0.66, 1),          MakeRun("bgp", 1, kT0 + 14 * h, kT0 + 30 * h, 0.34, 1),
+      MakeRun("ping-slash24", 1, kT0, kT0 + 3 * h, 0.66, 1),   MakeRun("ping-slash24", 1, kT0 + 3 * h, kT0 + 14 * h, 0.87, 1),
+      MakeRun("ping-slash24", 1, kT0 + 14 * h, kT0 + 27 * h, 0.55, 1),
+      MakeRun("ping-slash24", 1, kT0 + 27 * h, kT0 + 30 * h, 0.34, 1)};
+  auto events = FuseRuns(runs, options, {});
+  ASSERT_EQ(events.size(), 3u);
+  std::map<std::string, std::vector<std::pair<UnixSeconds, UnixSeconds>>> by_class;
+  for (auto& e : events) by_class[e.classification].emplace_back(e.start_t, e.end_t);
+  using Spans = std::vector<std::pair<UnixSeconds, UnixSeconds>>;
+  EXPECT_EQ(by_class["data-plane"], (Spans{{kT0 + 3 * h, kT0 + 27 * h}}));  // one block across the routing step
+  EXPECT_EQ(by_class["routing+data-plane"], (Spans{{kT0, kT0 + 14 * h}, {kT0 + 14 * h, kT0 + 30 * h}}));
+}
+
+TEST(AttributeThrottling, RegionWhoseLatencyStepsWithTheNetworkIsThrottledToo) {
+  auto entities = Entities({Make(1, "country", "XE", 0, 1500), Make(2, "region", "XE-1", 1, 800),
+                            Make(3, "region", "XE-2", 1, 700), Make(4, "asn", "64942", 0, 600)});
+  const UnixSeconds start = kT0 + 12 * 3600, end = start + 6 * 3600;
+  std::vector<store::Event> events = FuseRuns({MakeRun("rtt-p50", 4, start, end, 11.0, 1)}, DetectOptions{}, entities);
+  std::map<int64_t, std::vector<LevelStep>> steps = {
+      {2, {{start - 600, 1.08}, {start, 1.15}, {end, 0.87}}},   // both edges: throttled
+      {3, {{start, 1.12}}},                                      // up only: no
+      {4, {{start, 11.0}, {end, 0.09}}}};                        // the network itself: already an event
+  AttributeThrottling(events, steps, 600, entities);
+  ASSERT_EQ(events.size(), 2u);
+  const store::Event& region = events[0].entity_id == 2 ? events[0] : events[1];
+  EXPECT_EQ(region.entity_id, 2);
+  EXPECT_EQ(region.classification, "throttling");
+  EXPECT_EQ(region.start_t, start);
+  EXPECT_EQ(region.end_t, end);
+  EXPECT_NEAR(region.depth, 1.15, 1e-9);
 }
 
 TEST(RollUpRegions, CountryEventWhenHalfOfItsSlash24sAreDown) {

@@ -46,6 +46,45 @@ TEST(SeriesDetector, FullOutageStartsAndEndsOnTheBin) {
   EXPECT_EQ(d.alerts()[1].t, end);
 }
 
+TEST(SeriesDetector, ARunIsSplitWhereItsDropStepsToAnotherLevel) {
+  // 1000 blocks; a block of everything for 2 h, then 30 % for 3 h (part of the order lifted), then back.
+  SeriesDetector d(DefaultParams("ping-slash24", 600), 3);
+  const UnixSeconds start = kT0 + 3 * kDay + 6 * 3600, step = start + 2 * 3600, end = step + 3 * 3600;
+  std::mt19937 rng(5);
+  auto runs = testing::RunAll(d, MakeSamples(kT0, kT0 + 4 * kDay, 600, [&](UnixSeconds t) -> std::optional<double> {
+    const double noise = static_cast<double>(rng() % 7) - 3;
+    if (t == start + 3600) return 400.0;  // one noisy bin inside the blackout: not a step
+    if (t >= start && t < step) return 0.0;
+    if (t >= step && t < end) return 700 + noise;
+    return 1000 + noise;
+  }));
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].start_t, start);
+  EXPECT_EQ(runs[0].end_t, step);
+  EXPECT_EQ(runs[1].start_t, step);
+  EXPECT_EQ(runs[1].end_t, end);
+  EXPECT_TRUE(runs[0].split && runs[1].split);
+  EXPECT_NEAR(runs[1].mean_depth, 0.3, 0.01);
+  EXPECT_GT(runs[0].mean_depth, 0.9);
+  for (const SeriesRun& run : runs) EXPECT_TRUE(RunIsEvent(run, d.params()));
+}
+
+TEST(SeriesDetector, LatencyStepsAreRecorded) {
+  SeriesDetector d(DefaultParams("rtt-p50", 600), 3);
+  const UnixSeconds up = kT0 + 2 * kDay + 12 * 3600, down = up + 6 * 3600;
+  std::mt19937 rng(6);
+  testing::RunAll(d, MakeSamples(kT0, kT0 + 3 * kDay, 600, [&](UnixSeconds t) -> std::optional<double> {
+    const double noise = static_cast<double>(rng() % 11) / 10 - 0.5;  // ±0.5 ms around 60 ms
+    return (t >= up && t < down ? 70.0 : 60.0) + noise;
+  }));
+  std::vector<UnixSeconds> ups, downs;
+  for (const LevelStep& s : d.steps()) (s.ratio > 1 ? ups : downs).push_back(s.t);
+  ASSERT_FALSE(ups.empty());
+  ASSERT_FALSE(downs.empty());
+  for (UnixSeconds t : ups) EXPECT_LE(std::llabs(t - up), 600);
+  for (UnixSeconds t : downs) EXPECT_LE(std::llabs(t - down), 600);
+}
+
 TEST(SeriesDetector, PartialDropIsAWarning) {
   SeriesDetector d(DefaultParams("bgp", 300), 1);
   const UnixSeconds start = kT0 + kDay + 3600, end = start + 7200;

@@ -108,6 +108,34 @@ TEST(StoreIo, FollowingTheStoreEqualsBatch) {
   EXPECT_EQ(expected.schedules.size(), 2u);
 }
 
+TEST(StoreIo, FollowingBinByBinAcrossAThrottleEndEqualsBatch) {
+  // A region's throttling event is attributed to a network's once the region's latency step at the end is
+  // known, up to two bins after the network's event closed: polling after every round must still end with
+  // what a batch run writes.
+  testing::World w = testing::MakeWorld(22);
+  auto batch = NewStore(w);
+  Write(*batch, w, 0, INT64_MAX);
+  ASSERT_TRUE(DetectBatch(*batch, DetectOptions{}, std::nullopt, std::nullopt).ok());
+  Snapshot expected = Read(*batch);
+
+  auto follow = NewStore(w);
+  StoreFollower follower(*follow, DetectOptions{}, std::nullopt, 0);
+  const UnixSeconds fine_from = kT0 + 4 * kDay + 14 * 3600, fine_until = kT0 + 4 * kDay + 17 * 3600;
+  std::vector<UnixSeconds> cuts = {kT0, fine_from};
+  for (UnixSeconds t = fine_from + 600; t <= fine_until; t += 600) cuts.push_back(t);
+  cuts.push_back(kT0 + 13 * kDay);
+  for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+    Write(*follow, w, cuts[i], cuts[i + 1]);
+    ASSERT_TRUE(follower.Poll().ok());
+  }
+  Snapshot got = Read(*follow);
+  EXPECT_EQ(got.events, expected.events);
+  EXPECT_EQ(got.alerts, expected.alerts);
+  int attributed = 0;
+  for (const auto& e : expected.events) attributed += std::get<6>(e).find("attributed_to") != std::string::npos;
+  EXPECT_EQ(attributed, 1);
+}
+
 TEST(StoreIo, BatchFromATimeKeepsEarlierResultsAndDoesNotDuplicate) {
   testing::World w = testing::MakeWorld(22);
   auto s = NewStore(w);

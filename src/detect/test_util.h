@@ -49,6 +49,7 @@ inline World MakeWorld(unsigned seed) {
   entity(2, "region", "KZ-ALA", 1, 1800);
   entity(3, "region", "KZ-AST", 1, 900);
   entity(4, "region", "KZ-SHY", 1, 300);
+  entity(5, "asn", "29355", 0, 400);  // a mobile network holding 40 % of KZ-ALA's blocks, throttled once
   std::mt19937 rng(seed);
   const UnixSeconds end = kT0 + 12 * kDay;
   auto down = [&](int64_t id, UnixSeconds t) {
@@ -74,13 +75,21 @@ inline World MakeWorld(unsigned seed) {
         bool blocked = id == 4 && t >= kT0 + 7 * kDay && t < kT0 + 7 * kDay + 5 * 3600;
         ping.samples.push_back({t, std::round(0.3 * s24 * (1 - lost) * (blocked ? 0.05 : 1)) + rng() % 5});
         bool throttled = id == 3 && t >= kT0 + kDay * 3 + 16 * 3600 && t < kT0 + 3 * kDay + 20 * 3600;
-        rtt.samples.push_back({t, throttled ? 900.0 : 30.0 + rng() % 10});
+        // The mobile network's throttle moves KZ-ALA's median RTT by ×1.2 only.
+        bool mobile = id == 2 && t >= kT0 + 4 * kDay + 9 * 3600 && t < kT0 + 4 * kDay + 15 * 3600;
+        rtt.samples.push_back({t, throttled ? 900.0 : (mobile ? 36.0 : 30.0) + static_cast<double>(rng() % 10) / 10});
       }
     }
     w.series.push_back(bgp);
     w.series.push_back(ping);
     w.series.push_back(rtt);
   }
+  Series mobile_rtt{"rtt-p50", 600, 5, {}};
+  for (UnixSeconds t = kT0; t < end; t += 600) {
+    bool throttled = t >= kT0 + 4 * kDay + 9 * 3600 && t < kT0 + 4 * kDay + 15 * 3600;
+    mobile_rtt.samples.push_back({t, throttled ? 600.0 : 50.0 + static_cast<double>(rng() % 10) / 10});
+  }
+  w.series.push_back(mobile_rtt);
   return w;
 }
 
