@@ -17,6 +17,7 @@
 
 #include "base/result.h"
 #include "base/time_format.h"
+#include "base/time_zone.h"
 #include "store/store.h"
 
 namespace vigil::detect {
@@ -218,32 +219,7 @@ const char* LevelName(AlertLevel level);
 
 // ----- time zones ---------------------------------------------------------------------------------------
 
-// A time zone read from a TZif file (RFC 8536): UTC offsets at any instant, DST included, using the
-// footer TZ string past the last transition.
-class TimeZone {
- public:
-  static Result<TimeZone> Load(const std::string& name, const std::string& zoneinfo_dir = "/usr/share/zoneinfo");
-  static TimeZone Utc();
-  int64_t OffsetAt(UnixSeconds t) const;  // seconds east of UTC
-  const std::string& name() const { return name_; }
-
-  struct Rule;  // parsed POSIX TZ footer
- private:
-  std::string name_;
-  std::vector<int64_t> transitions_;
-  std::vector<int> transition_types_;
-  std::vector<int64_t> type_offsets_;
-  int64_t initial_offset_ = 0;
-  std::shared_ptr<const Rule> footer_;
-};
-
-// Local calendar day number (days since 1970-01-01 in local time) and minute of day.
-struct LocalTime {
-  int64_t day = 0;
-  int minute = 0;
-};
-LocalTime ToLocal(const TimeZone& zone, UnixSeconds t);
-std::string FormatDay(int64_t day);  // "2022-01-10"
+// Time zones (TimeZone, ToLocal, FormatDay) come from base/time_zone.h.
 
 // ----- external series ----------------------------------------------------------------------------------
 

@@ -530,6 +530,11 @@ class LineFormatter {
   void As4Transition(int asn_len, Attributes* a);
   void CommunityTail(const Attributes& a);
   void AggregatorTail(const Attributes& a);
+  // "pref|med|communities|AG or NAG|aggregator": the columns after the next hop on every route line.
+  // bgpdump 1.6.2 prints pref and MED signed on MP IPv4 announcements and unsigned elsewhere.
+  void PreferenceToEnd(const Attributes& a, bool signed_preference);
+  // "communities|AG or NAG|aggregator".
+  void AttributeEnd(const Attributes& a);
 
   void TableDump(const Record& r);
   void TableDumpV2(const Record& r);
@@ -844,13 +849,7 @@ void LineFormatter::TableDump(const Record& r) {
   if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[2][1].present) out_.Ipv6(a.announce[2][1].nexthop.b);
   else out_.Ipv4(a.nexthop_bytes);
   out_.Char('|');
-  out_.U32((a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0);
-  out_.Char('|');
-  out_.U32((a.flag & FlagBit(kAttrMed)) ? a.med : 0);
-  out_.Char('|');
-  CommunityTail(a);
-  out_.Str((a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|");
-  AggregatorTail(a);
+  PreferenceToEnd(a, /*signed_preference=*/false);
 }
 
 void LineFormatter::TableDumpV2(const Record& r) {
@@ -948,14 +947,30 @@ void LineFormatter::TableDumpV2(const Record& r) {
       out_.Ipv4(a.nexthop_bytes);
     }
     out_.Char('|');
-    out_.U32((a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0);
-    out_.Char('|');
-    out_.U32((a.flag & FlagBit(kAttrMed)) ? a.med : 0);
-    out_.Char('|');
-    CommunityTail(a);
-    out_.Str((a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|");
-    AggregatorTail(a);
+    PreferenceToEnd(a, /*signed_preference=*/false);
   }
+}
+
+void LineFormatter::PreferenceToEnd(const Attributes& a, bool signed_preference) {
+  const uint32_t preference = (a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0;
+  const uint32_t med = (a.flag & FlagBit(kAttrMed)) ? a.med : 0;
+  if (signed_preference) {
+    out_.I32(static_cast<int32_t>(preference));
+    out_.Char('|');
+    out_.I32(static_cast<int32_t>(med));
+  } else {
+    out_.U32(preference);
+    out_.Char('|');
+    out_.U32(med);
+  }
+  out_.Char('|');
+  AttributeEnd(a);
+}
+
+void LineFormatter::AttributeEnd(const Attributes& a) {
+  CommunityTail(a);
+  out_.Str((a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|");
+  AggregatorTail(a);
 }
 
 void LineFormatter::Bgp4mp(const Record& r) {
@@ -1076,10 +1091,19 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     Time(r);
     out_.Str(kind);
   };
-  // Peer as the IPv4-prefix line functions print it.
-  auto peer_v4_lines = [&]() {
+  // The peer column. bgpdump's IPv4-prefix line functions print the peer by the message's AFI; its
+  // table_line_withdraw6 prints the source or destination address instead when the AFI is IPv4.
+  auto peer_by_afi = [&]() {
     if (afi == 2) out_.Ipv6(peer_ip.b);
     else out_.Ipv4(peer_ip.b);
+    out_.Char('|');
+    out_.U32(peer_as);
+    out_.Char('|');
+  };
+  auto peer_for_withdraw6 = [&]() {
+    if (afi == 2) out_.Ipv6(peer_ip.b);
+    else if (receive) out_.Ipv4(source_ip.b);
+    else out_.Ipv6(destination_ip.b);
     out_.Char('|');
     out_.U32(peer_as);
     out_.Char('|');
@@ -1094,24 +1118,33 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     out_.Char('/');
     out_.U32(static_cast<uint32_t>(p.length));
   };
-  const char* aggregate = (a.flag & kAttrFlagAtomicAggregate) ? "AG|" : "NAG|";
-  auto as_path = [&]() {
+  auto path_and_origin = [&]() {
     if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
+    out_.Char('|');
+    out_.Str(DescribeOrigin(a.origin));
+    out_.Char('|');
   };
-  const uint32_t npref = (a.flag & FlagBit(kAttrLocalPref)) ? a.local_pref : 0;
-  const uint32_t nmed = (a.flag & FlagBit(kAttrMed)) ? a.med : 0;
+  auto mp_nexthop_is_printable = [](const MpNlri& m) {
+    return m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32;
+  };
+  auto mp_nexthop = [&](const MpNlri& m) {
+    if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
+    else out_.Ipv6(m.nexthop.b);
+    out_.Char('|');
+  };
 
+  // One line per prefix of a list. Within a list the head (kind, peer) and the attribute tail are the same
+  // on every line, so they are rendered once and copied.
   PrefixItem p;
-  // Withdrawals: table_line_withdraw (IPv4 prefixes) and table_line_withdraw6.
-  auto withdraw_v4 = [&](const PrefixList& list) {
+  auto withdraw_lines = [&](const PrefixList& list, auto&& peer, auto&& prefix) {
     PrefixIterator it(list);
     head_.Invalidate();
     while (it.Next(&p)) {
       head_.Emit(out_, [&] {
         line_start("|W|");
-        peer_v4_lines();
+        peer();
       });
-      prefix_v4(p);
+      prefix(p);
       if (addpath) {
         out_.Char('|');
         out_.U32(p.path_id);
@@ -1119,152 +1152,73 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
       out_.Char('\n');
     }
   };
-  auto withdraw_v6 = [&](const PrefixList& list) {
+  auto announce_lines = [&](const PrefixList& list, auto&& prefix, auto&& tail) {
     PrefixIterator it(list);
     head_.Invalidate();
+    tail_.Invalidate();
     while (it.Next(&p)) {
       head_.Emit(out_, [&] {
-        line_start("|W|");
-        if (afi == 2) out_.Ipv6(peer_ip.b);
-        else if (receive) out_.Ipv4(source_ip.b);
-        else out_.Ipv6(destination_ip.b);
-        out_.Char('|');
-        out_.U32(peer_as);
-        out_.Char('|');
+        line_start("|A|");
+        peer_by_afi();
       });
-      prefix_v6(p);
+      prefix(p);
+      out_.Char('|');
       if (addpath) {
-        out_.Char('|');
         out_.U32(p.path_id);
+        out_.Char('|');
       }
-      out_.Char('\n');
+      tail_.Emit(out_, tail);
     }
   };
+
   PrefixItem probe;
   bool has_withdrawn = PrefixIterator(withdrawn).Next(&probe);
   if (has_withdrawn || (a.flag & FlagBit(kAttrMpUnreach))) {
-    withdraw_v4(withdrawn);
+    // table_line_withdraw (IPv4 prefixes) and table_line_withdraw6.
+    withdraw_lines(withdrawn, peer_by_afi, prefix_v4);
     for (int safi = 1; safi <= 3; ++safi) {
-      if (a.withdraw[1][safi].present) withdraw_v4(a.withdraw[1][safi].prefixes);
+      if (a.withdraw[1][safi].present) withdraw_lines(a.withdraw[1][safi].prefixes, peer_by_afi, prefix_v4);
     }
     for (int safi = 1; safi <= 3; ++safi) {
-      if (a.withdraw[2][safi].present) withdraw_v6(a.withdraw[2][safi].prefixes);
+      if (a.withdraw[2][safi].present) withdraw_lines(a.withdraw[2][safi].prefixes, peer_for_withdraw6, prefix_v6);
     }
   }
   bool has_announced = PrefixIterator(announced).Next(&probe);
   if (!has_announced && !(a.flag & FlagBit(kAttrMpReach))) return;
-  // table_line_announce: IPv4 NLRI of the UPDATE itself.
-  {
-    PrefixIterator it(announced);
-    head_.Invalidate();
-    tail_.Invalidate();
-    while (it.Next(&p)) {
-      head_.Emit(out_, [&] {
-        line_start("|A|");
-        peer_v4_lines();
-      });
-      prefix_v4(p);
-      out_.Char('|');
-      if (addpath) {
-        out_.U32(p.path_id);
-        out_.Char('|');
-      }
-      tail_.Emit(out_, [&] {
-        as_path();
-        out_.Char('|');
-        out_.Str(DescribeOrigin(a.origin));
-        out_.Char('|');
-        out_.Ipv4(a.nexthop_bytes);
-        out_.Char('|');
-        out_.U32(npref);
-        out_.Char('|');
-        out_.U32(nmed);
-        out_.Char('|');
-        CommunityTail(a);
-        out_.Str(aggregate);
-        AggregatorTail(a);
-      });
-    }
-  }
-  // table_line_announce_1: MP IPv4 (preference and MED printed signed).
+  // table_line_announce: IPv4 NLRI of the UPDATE itself, next hop from NEXT_HOP.
+  announce_lines(announced, prefix_v4, [&] {
+    path_and_origin();
+    out_.Ipv4(a.nexthop_bytes);
+    out_.Char('|');
+    PreferenceToEnd(a, /*signed_preference=*/false);
+  });
+  // table_line_announce_1: MP IPv4; without a printable next hop the next-hop and preference columns vanish.
   for (int safi = 1; safi <= 3; ++safi) {
     const MpNlri& m = a.announce[1][safi];
     if (!m.present) continue;
-    PrefixIterator it(m.prefixes);
-    head_.Invalidate();
-    tail_.Invalidate();
-    while (it.Next(&p)) {
-      head_.Emit(out_, [&] {
-        line_start("|A|");
-        peer_v4_lines();
-      });
-      prefix_v4(p);
-      out_.Char('|');
-      if (addpath) {
-        out_.U32(p.path_id);
-        out_.Char('|');
+    announce_lines(m.prefixes, prefix_v4, [&] {
+      path_and_origin();
+      if (mp_nexthop_is_printable(m)) {
+        mp_nexthop(m);
+        PreferenceToEnd(a, /*signed_preference=*/true);
+      } else {
+        AttributeEnd(a);
       }
-      tail_.Emit(out_, [&] {
-        as_path();
-        out_.Char('|');
-        out_.Str(DescribeOrigin(a.origin));
-        out_.Char('|');
-        if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
-          if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
-          else out_.Ipv6(m.nexthop.b);
-          out_.Char('|');
-          out_.I32(static_cast<int32_t>(npref));
-          out_.Char('|');
-          out_.I32(static_cast<int32_t>(nmed));
-          out_.Char('|');
-        }
-        CommunityTail(a);
-        out_.Str(aggregate);
-        AggregatorTail(a);
-      });
-    }
+    });
   }
-  // table_line_announce6: MP IPv6.
+  // table_line_announce6: MP IPv6; without a printable next hop the path and origin vanish too.
   for (int safi = 1; safi <= 3; ++safi) {
     const MpNlri& m = a.announce[2][safi];
     if (!m.present) continue;
-    PrefixIterator it(m.prefixes);
-    head_.Invalidate();
-    tail_.Invalidate();
-    while (it.Next(&p)) {
-      head_.Emit(out_, [&] {
-        line_start("|A|");
-        if (afi == 2) out_.Ipv6(peer_ip.b);
-        else out_.Ipv4(peer_ip.b);
-        out_.Char('|');
-        out_.U32(peer_as);
-        out_.Char('|');
-      });
-      prefix_v6(p);
-      out_.Char('|');
-      if (addpath) {
-        out_.U32(p.path_id);
-        out_.Char('|');
+    announce_lines(m.prefixes, prefix_v6, [&] {
+      if (mp_nexthop_is_printable(m)) {
+        path_and_origin();
+        mp_nexthop(m);
+        PreferenceToEnd(a, /*signed_preference=*/false);
+      } else {
+        AttributeEnd(a);
       }
-      tail_.Emit(out_, [&] {
-        if (m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32) {
-          as_path();
-          out_.Char('|');
-          out_.Str(DescribeOrigin(a.origin));
-          out_.Char('|');
-          if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
-          else out_.Ipv6(m.nexthop.b);
-          out_.Char('|');
-          out_.U32(npref);
-          out_.Char('|');
-          out_.U32(nmed);
-          out_.Char('|');
-        }
-        CommunityTail(a);
-        out_.Str(aggregate);
-        AggregatorTail(a);
-      });
-    }
+    });
   }
 }
 

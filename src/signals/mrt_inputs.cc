@@ -4,6 +4,8 @@
 #include <cctype>
 #include <filesystem>
 
+#include "base/time_zone.h"
+
 namespace vigil::signals {
 namespace {
 
@@ -27,16 +29,6 @@ bool AllDigits(const std::string& s, size_t n) {
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
   }
   return true;
-}
-
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = unsigned(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + int64_t(doe) - 719468;
 }
 
 bool IsLayoutFolder(const std::string& name) {
@@ -77,8 +69,8 @@ MrtInputFile DescribeMrtFile(const std::string& path, const std::string& name) {
         AllDigits(parts[kind_at + 2], 4)) {
       const std::string& d = parts[kind_at + 1];
       const std::string& hm = parts[kind_at + 2];
-      int64_t days = DaysFromCivil(std::stoi(d.substr(0, 4)), unsigned(std::stoi(d.substr(4, 2))),
-                                   unsigned(std::stoi(d.substr(6, 2))));
+      int64_t days = DaysFromCivil(std::stoi(d.substr(0, 4)), std::stoi(d.substr(4, 2)),
+                                   std::stoi(d.substr(6, 2)));
       input.name_time = days * 86400 + std::stoi(hm.substr(0, 2)) * 3600 + std::stoi(hm.substr(2, 2)) * 60;
     } else if (kind_at + 1 < parts.size() && parts[kind_at + 1].size() == 10 && AllDigits(parts[kind_at + 1], 10)) {
       input.name_time = std::stoll(parts[kind_at + 1]);

@@ -10,7 +10,7 @@
 #include "sim/mrt_writer.h"
 #include "sim/sim.h"
 #include "sim/timeline.h"
-#include "sim/tzif.h"
+#include "base/time_zone.h"
 #include "sim/world.h"
 
 namespace vigil::sim {
@@ -545,9 +545,8 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
     }
     std::vector<double> local_hour(world.regions.size());
     for (size_t r = 0; r < zones.size(); ++r) {
-      auto offset = zones[r].OffsetAt(mid);
-      if (!offset.ok()) return offset.status();
-      local_hour[r] = static_cast<double>(((mid + *offset) % 86400 + 86400) % 86400) / 3600.0;
+      const int64_t offset = zones[r].OffsetAt(mid);
+      local_hour[r] = static_cast<double>(((mid + offset) % 86400 + 86400) % 86400) / 3600.0;
     }
     text.clear();
     text += "#vigil-probe-round v1 start=" + std::to_string(t) + " round_s=" + std::to_string(round) + " prober=sim\n";

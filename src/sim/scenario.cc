@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "sim/tzif.h"
+#include "base/time_zone.h"
 
 namespace vigil::sim {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "sim/scenario.h"
 #include "sim/timeline.h"
-#include "sim/tzif.h"
+#include "base/time_zone.h"
 
 namespace vigil::sim {
 namespace {
@@ -56,39 +56,6 @@ TEST(ScenarioParse, ErrorsNameTheField) {
   ASSERT_FALSE(bad_noise.ok());
   EXPECT_NE(bad_noise.message().find("noise.collector_gaps[0].collector: unknown collector"), std::string::npos);
   EXPECT_FALSE(ParseScenario("{", "t.json").ok());
-}
-
-// The TZif reader against the C library's own reading of the same zone files.
-TEST(TimeZone, OffsetsMatchLibc) {
-  for (const char* name : {"Europe/Berlin", "America/New_York", "Asia/Almaty", "Australia/Sydney", "Asia/Tehran"}) {
-    auto zone = TimeZone::Load(name);
-    ASSERT_TRUE(zone.ok()) << zone.message();
-    setenv("TZ", name, 1);
-    tzset();
-    for (UnixSeconds t = 1262304000; t < 1893456000; t += 86400 * 7 + 3607) {  // 2010..2030
-      time_t tt = static_cast<time_t>(t);
-      struct tm local;
-      localtime_r(&tt, &local);
-      auto offset = zone->OffsetAt(t);
-      ASSERT_TRUE(offset.ok());
-      ASSERT_EQ(*offset, local.tm_gmtoff) << name << " at " << t;
-    }
-  }
-  unsetenv("TZ");
-  tzset();
-}
-
-TEST(TimeZone, LocalToUtcAcrossDst) {
-  auto berlin = TimeZone::Load("Europe/Berlin");
-  ASSERT_TRUE(berlin.ok());
-  int64_t day = DaysFromCivil(2023, 3, 26);  // spring forward at 02:00 local
-  EXPECT_EQ(*berlin->LocalToUtc(day * 86400 + 1 * 3600), *ParseTime("2023-03-26T00:00:00Z"));
-  EXPECT_EQ(*berlin->LocalToUtc(day * 86400 + 7 * 3600), *ParseTime("2023-03-26T05:00:00Z"));
-  EXPECT_EQ(*berlin->LocalToUtc(day * 86400 + 2 * 3600 + 1800), *ParseTime("2023-03-26T01:30:00Z"));  // skipped
-  int64_t fall = DaysFromCivil(2023, 10, 29);  // 02:00-03:00 happens twice
-  EXPECT_EQ(*berlin->LocalToUtc(fall * 86400 + 2 * 3600 + 1800), *ParseTime("2023-10-29T00:30:00Z"));
-  EXPECT_FALSE(TimeZone::Load("../etc/passwd").ok());
-  EXPECT_FALSE(TimeZone::Parse("x", "not a tzif").ok());
 }
 
 TEST(DailyExpansion, OffWindowsPerLocalDay) {

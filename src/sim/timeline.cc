@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/tzif.h"
+#include "base/time_zone.h"
 
 namespace vigil::sim {
 namespace {
@@ -44,11 +44,7 @@ Result<std::vector<EventWindow>> ExpandDaily(const EventSpec& event) {
     int64_t off_local = day * 86400 + w.on_to_min * 60;
     int64_t on_day = w.on_from_min > w.on_to_min ? day : day + 1;
     int64_t on_local = on_day * 86400 + w.on_from_min * 60;
-    auto start = zone->LocalToUtc(off_local);
-    auto end = zone->LocalToUtc(on_local);
-    if (!start.ok()) return start.status();
-    if (!end.ok()) return end.status();
-    out.push_back({event.id + "#" + FormatDay(day), *start, *end});
+    out.push_back({event.id + "#" + FormatDay(day), zone->LocalToUtc(off_local), zone->LocalToUtc(on_local)});
   }
   return out;
 }

@@ -4,9 +4,9 @@
 #include <ctime>
 #include <random>
 
-#include "detect/detect.h"
+#include "base/time_zone.h"
 
-namespace vigil::detect {
+namespace vigil {
 namespace {
 
 // Reference: glibc's own TZ handling (localtime_r with TZ set).
@@ -52,5 +52,30 @@ TEST(TimeZone, RejectsBadNamesAndFiles) {
   EXPECT_EQ(TimeZone::Load("UTC")->OffsetAt(0), 0);
 }
 
+// Local wall-clock times around both DST changes of a year: skipped times move forward, repeated times take
+// their first occurrence.
+TEST(TimeZone, LocalToUtcAcrossDst) {
+  auto berlin = TimeZone::Load("Europe/Berlin");
+  ASSERT_TRUE(berlin.ok()) << berlin.message();
+  const int64_t spring = DaysFromCivil(2023, 3, 26);  // 02:00 local jumps to 03:00
+  EXPECT_EQ(berlin->LocalToUtc(spring * 86400 + 1 * 3600), *ParseTime("2023-03-26T00:00:00Z"));
+  EXPECT_EQ(berlin->LocalToUtc(spring * 86400 + 7 * 3600), *ParseTime("2023-03-26T05:00:00Z"));
+  EXPECT_EQ(berlin->LocalToUtc(spring * 86400 + 2 * 3600 + 1800), *ParseTime("2023-03-26T01:30:00Z"));
+  const int64_t fall = DaysFromCivil(2023, 10, 29);  // 02:00-03:00 local happens twice
+  EXPECT_EQ(berlin->LocalToUtc(fall * 86400 + 2 * 3600 + 1800), *ParseTime("2023-10-29T00:30:00Z"));
+  EXPECT_FALSE(TimeZone::Parse("x", "not a tzif").ok());
+}
+
+TEST(CivilDays, ParseAndFormatRoundTrip) {
+  auto day = ParseDay("2022-01-10");
+  ASSERT_TRUE(day.ok());
+  EXPECT_EQ(*day, DaysFromCivil(2022, 1, 10));
+  EXPECT_EQ(FormatDay(*day), "2022-01-10");
+  EXPECT_EQ(FormatDay(DaysFromCivil(2024, 2, 29)), "2024-02-29");
+  EXPECT_FALSE(ParseDay("2023-02-29").ok());
+  EXPECT_FALSE(ParseDay("2022-1-10").ok());
+  EXPECT_FALSE(ParseDay("2022-01-10x").ok());
+}
+
 }  // namespace
-}  // namespace vigil::detect
+}  // namespace vigil

@@ -1,15 +1,15 @@
-// TZif (RFC 8536) reader: libstdc++ 12 has no chrono time-zone database, and schedules must be read in the
-// entity's local time, daylight saving included.
+// TZif (RFC 8536) reader: libstdc++ 12 has no chrono time-zone database, and both the simulator (daily
+// windows in local time) and detection (schedules in the entity's local time) need DST-exact offsets.
+#include "base/time_zone.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
-#include "detect/detect.h"
-
-namespace vigil::detect {
-namespace {
+namespace vigil {
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, int m, int d) {
@@ -33,6 +33,8 @@ void CivilFromDays(int64_t z, int64_t& y, int& m, int& d) {
   m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   y += m <= 2;
 }
+
+namespace {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -185,13 +187,23 @@ Result<TimeZone> TimeZone::Load(const std::string& name, const std::string& zone
   if (name.find("..") != std::string::npos || name[0] == '/') {
     return Status::Error("time zone '" + name + "': not an IANA zone name");
   }
-  const std::string path = zoneinfo_dir + "/" + name;
+  std::string dir = zoneinfo_dir;
+  if (dir.empty()) {
+    const char* env = std::getenv("TZDIR");
+    dir = env && *env ? env : "/usr/share/zoneinfo";
+  }
+  const std::string path = dir + "/" + name;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("time zone '" + name + "': cannot open " + path);
+  if (!in) return Status::Error("unknown time zone '" + name + "' (cannot open " + path + ")");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string bytes = buffer.str();
-  auto bad = [&](const char* why) { return Status::Error(path + ": not a TZif file (" + std::string(why) + ")"); };
+  auto zone = Parse(name, buffer.str());
+  if (!zone.ok()) return Status::Error(path + ": " + zone.message());
+  return zone;
+}
+
+Result<TimeZone> TimeZone::Parse(const std::string& name, const std::string& bytes) {
+  auto bad = [&](const char* why) { return Status::Error("not a TZif file (" + std::string(why) + ")"); };
   if (bytes.size() < 44 || bytes.compare(0, 4, "TZif") != 0) return bad("magic");
   const char version = bytes[4];
 
@@ -259,12 +271,43 @@ int64_t TimeZone::OffsetAt(UnixSeconds t) const {
   return type_offsets_[static_cast<size_t>(transition_types_[static_cast<size_t>(it - transitions_.begin() - 1)])];
 }
 
+UnixSeconds TimeZone::LocalToUtc(int64_t local_seconds) const {
+  // Offsets change at most once within two days, so the offsets two days either side are the only
+  // candidates.
+  const int64_t before = OffsetAt(local_seconds - 2 * 86400);
+  const int64_t after = OffsetAt(local_seconds + 2 * 86400);
+  const UnixSeconds candidates[2] = {local_seconds - before, local_seconds - after};
+  bool found = false;
+  UnixSeconds earliest = 0;
+  for (UnixSeconds candidate : candidates) {
+    if (candidate + OffsetAt(candidate) == local_seconds && (!found || candidate < earliest)) {
+      earliest = candidate;
+      found = true;
+    }
+  }
+  return found ? earliest : candidates[0];  // skipped by a jump forward: read with the old offset
+}
+
 LocalTime ToLocal(const TimeZone& zone, UnixSeconds t) {
   const int64_t local = t + zone.OffsetAt(t);
   LocalTime out;
   out.day = FloorDiv(local, 86400);
   out.minute = static_cast<int>((local - out.day * 86400) / 60);
   return out;
+}
+
+Result<int64_t> ParseDay(const std::string& text) {
+  int year = 0, month = 0, day = 0;
+  char tail = 0;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) {
+    return Status::Error("bad date '" + text + "': expected YYYY-MM-DD");
+  }
+  const int64_t days = DaysFromCivil(year, month, day);
+  int64_t y;
+  int m, d;
+  CivilFromDays(days, y, m, d);
+  if (y != year || m != month || d != day) return Status::Error("bad date '" + text + "': no such day");
+  return days;
 }
 
 std::string FormatDay(int64_t day) {
@@ -276,4 +319,4 @@ std::string FormatDay(int64_t day) {
   return buffer;
 }
 
-}  // namespace vigil::detect
+}  // namespace vigil
