@@ -55,7 +55,7 @@ measure() {
   [ -z "$errors" ] || echo "wrk for $1: $errors" >&2
   n=$(awk '/requests in/ {print $1}' <<<"$out")
   awk -v r="$rps" -v p="$p99" -v t="$((t1 - t0))" -v n="$n" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%s %s %.0f\n", r, p, n > 0 ? t * 1e6 / hz / n : 0 }'
+    'BEGIN { printf "%s %s %.0f\n", r, p, (n > 0 ? t * 1e6 / hz / n : 0) }'
 }
 
 report() {  # label rps p99 cpu_us baseline_rps baseline_cpu_us

@@ -206,7 +206,10 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
 HttpResponse HandleMetrics(Api::Impl& impl);
 const std::string& OpenApiSpec();
 
-// Codf event object plus Vigil's fields.
+// Codf event object plus Vigil's fields, as JSON text appended to `out` (the events endpoint's hot path) or
+// parsed from that text (reports, webhooks): one writer, so the two cannot disagree.
+void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until,
+                     std::string& out);
 Json EventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until);
 
 // Admin token check (constant time); returns an error response when refused.

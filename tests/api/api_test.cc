@@ -323,6 +323,38 @@ TEST_F(ApiTest, EventsAreCodfWithVigilFieldsOrderedAndFiltered) {
   EXPECT_EQ(with_schedule, 3);
 }
 
+// The events endpoint writes codf objects straight to text; with includeAlerts it goes through the JSON DOM.
+// Both must give the same objects, also for names that need escaping and coverage that is not JSON.
+TEST_F(ApiTest, EventTextWriterEqualsTheDomPath) {
+  auto odd = store_.UpsertEntity({0, "asn", "64512", "Quote \" back\\slash \n tab\t bad\xff utf8 ünï", 0, 1, ""});
+  ASSERT_TRUE(odd.ok());
+  std::vector<store::Alert> alerts;
+  std::vector<store::Event> events = *store_.ListEvents({});
+  for (auto& e : events) e.id = 0;
+  events.push_back({0, *odd, "outage", kFixtureUntil - 7200, 0, 1e17, "bgp,loss", "routing", 0, 1.0 / 3, "not json {", "{}"});
+  events.push_back({0, *odd, "outage", kFixtureUntil - 9000, kFixtureUntil - 8000, 12.5, "bgp", "routing", 0, 0, "", "{}"});
+  std::vector<store::Schedule> schedules = *store_.ListSchedules({});
+  ASSERT_TRUE(store_.ReplaceDetection(0, alerts, events, schedules).ok());
+  std::string w = Window(kFixtureFrom, kFixtureUntil);
+  json text = GetJson("/v2/outages/events?" + w);
+  json dom = GetJson("/v2/outages/events?" + w + "&includeAlerts");
+  ASSERT_EQ(text["data"].size(), events.size());
+  ASSERT_EQ(dom["data"].size(), events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    json d = dom["data"][i];
+    d.erase("alerts");
+    EXPECT_EQ(text["data"][i], d) << i;
+  }
+  const json& last = text["data"][events.size() - 1];
+  EXPECT_EQ(last["location"], "asn/64512");
+  EXPECT_EQ(last["coverage"], "not json {");
+  EXPECT_EQ(last["ongoing"], true);
+  EXPECT_EQ(last["datasources"], json::array({"bgp", "loss"}));
+  EXPECT_EQ(last["depth"].get<double>(), 1.0 / 3);
+  EXPECT_EQ(last["score"].get<double>(), 1e17);
+  EXPECT_NE(last["location_name"].get<std::string>().find("Quote \" back\\slash \n"), std::string::npos);
+}
+
 TEST_F(ApiTest, SummarySumsEventScoresPerEntity) {
   json j = GetJson("/v2/outages/summary?" + Window(kFixtureFrom, kFixtureUntil));
   auto stored = *store_.ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
