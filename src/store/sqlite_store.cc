@@ -1165,8 +1165,7 @@ Result<StoreInfo> SqliteStore::Describe() {
   }
   // Table names are constants of the schema (not input), so they may appear in the SQL text.
   static constexpr const char* kTables[] = {"entities", "datasources", "series",    "inputs",     "state",
-                                            "alerts",   "events",      "schedules", "annotations",
-                                            "webhooks", "webhook_deliveries"};
+                                            "alerts",   "events",      "schedules", "annotations"};
   for (const char* table : kTables) {
     VIGIL_PREPARE(q, std::string("SELECT count(*) FROM ") + table);
     if (q.Step() != SQLITE_ROW) return Error(std::string("counting ") + table);
