@@ -566,11 +566,6 @@ std::string RouteLabel(const std::vector<std::string>& parts) {
   return "static";
 }
 
-bool ParseId(const std::string& text, int64_t& id) {
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  return ec == std::errc() && ptr == text.data() + text.size() && id > 0;
-}
-
 HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts) {
   const std::string& method = request.method;
   bool read = method == "GET" || method == "HEAD";
@@ -690,6 +685,11 @@ HttpResponse Preflight(Api::Impl& impl, const HttpRequest& request) {
 }
 
 }  // namespace
+
+bool ParseId(const std::string& text, int64_t& id) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  return ec == std::errc() && ptr == text.data() + text.size() && id > 0;
+}
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto started = std::chrono::steady_clock::now();

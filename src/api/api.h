@@ -80,7 +80,8 @@ class Api {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 = any free port
-  int threads = 8;
+  int threads = 8;                // requests handled at once
+  size_t max_connections = 1024;  // connections served at once (a thread each); more wait for a thread
   size_t max_body_bytes = 64 * 1024;
   size_t max_query_params = 64;
 };

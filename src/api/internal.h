@@ -178,6 +178,8 @@ HttpResponse EnvelopeRaw(const std::string& type, const Params& params, const st
                          const Json& perf, int64_t request_time);
 
 HttpResponse JsonResponse(int status, const Json& body);
+// A resource id in a path: the whole text is a positive decimal integer ("1; DROP ..." and "1abc" are not).
+bool ParseId(const std::string& text, int64_t& id);
 HttpResponse TextResponse(int status, const std::string& content_type, std::string body);
 
 // Entity filter shared by alerts, events and summary: nullopt = every entity.

@@ -127,8 +127,8 @@ HttpResponse HandleAnnotations(Api::Impl& impl, const HttpRequest& request, cons
   if (auto refused = RequireAdmin(impl, request)) return *refused;
   if (request.method == "DELETE") {
     int64_t id = 0;
-    if (parts.size() != 4 || (id = std::atoll(parts[3].c_str())) <= 0) {
-      return JsonResponse(400, Json{{"error", "DELETE needs /api/v1/annotations/{id}"}});
+    if (parts.size() != 4 || !ParseId(parts[3], id)) {
+      return JsonResponse(400, Json{{"error", "DELETE needs /api/v1/annotations/{id} (a positive integer)"}});
     }
     params.Echo("id", id);
     Status deleted = impl.store.DeleteAnnotation(id);

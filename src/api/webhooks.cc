@@ -130,7 +130,10 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
     return JsonResponse(200, Json{{"webhooks", hooks}, {"deliveries", deliveries}});
   }
   if (request.method == "DELETE") {
-    int64_t id = parts.size() == 4 ? std::atoll(parts[3].c_str()) : 0;
+    int64_t id = 0;
+    if (parts.size() != 4 || !ParseId(parts[3], id)) {
+      return JsonResponse(400, Json{{"error", "DELETE needs /api/v1/webhooks/{id} (a positive integer)"}});
+    }
     auto it = std::find_if(w.hooks.begin(), w.hooks.end(), [&](const Webhook& h) { return h.id == id; });
     if (it == w.hooks.end()) return JsonResponse(404, Json{{"error", "no webhook " + (parts.size() == 4 ? parts[3] : "")}});
     if (w.persistent) {

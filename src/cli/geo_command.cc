@@ -23,8 +23,10 @@ void AddGeoFlags(CLI::App* command, GeoFlags* flags) {
   command->add_option("--geo", flags->options.geo_dir,
                       "Geo data: a CSV world (geo-ipv4.csv, asn-ipv4.csv) or the ip-location-db folder")
       ->capture_default_str();
-  command->add_option("--geo-source", flags->options.source, "Real databases: geolite2 or dbip")
-      ->check(CLI::IsMember({"geolite2", "dbip"}))
+  command->add_option("--geo-source", flags->options.source,
+                      "Real databases: geolite2 (fused with DB-IP where GeoLite2 names only a country), "
+                      "geolite2-only or dbip")
+      ->check(CLI::IsMember({"geolite2", "geolite2-only", "dbip"}))
       ->capture_default_str();
   command->add_option("--cache", flags->options.cache_dir, "Directory for the compiled range table ('' = none)")
       ->capture_default_str();
@@ -60,12 +62,20 @@ std::unique_ptr<geo::GeoDatabase> OpenOrReport(const geo::OpenOptions& options) 
 void PrintCoverageSummary(const geo::GeoDatabase& db) {
   const geo::Coverage& c = db.coverage();
   uint64_t named = c.located_slash24s - c.empty_state1_slash24s;
-  std::printf("geolocated /24s\t%llu\nwith region\t%llu (%.2f %%)\nno state1 in any source\t%llu\n"
+  std::printf("geolocated /24s\t%llu\nwith region\t%llu (%.2f %%)\nlocated, no subdivision named\t%llu\n"
               "with region, of those the sources name a subdivision for\t%.2f %%\nunmapped (country, state1)\t%zu\n",
               static_cast<unsigned long long>(c.located_slash24s), static_cast<unsigned long long>(c.region_slash24s),
               c.RegionPercent(), static_cast<unsigned long long>(c.empty_state1_slash24s),
               named ? 100.0 * static_cast<double>(c.region_slash24s) / static_cast<double>(named) : 0.0,
               c.unmapped.size());
+  const geo::BuildInfo& info = db.build_info();
+  if (!info.secondary_source.empty()) {
+    std::printf("taken from %s (%s named only a country)\t%llu (%.2f %%)\nof those, in another country than %s's\t%llu\n",
+                info.secondary_source.c_str(), info.primary_source.c_str(),
+                static_cast<unsigned long long>(c.secondary_slash24s),
+                c.located_slash24s ? 100.0 * static_cast<double>(c.secondary_slash24s) / static_cast<double>(c.located_slash24s) : 0.0,
+                info.primary_source.c_str(), static_cast<unsigned long long>(c.secondary_other_country_slash24s));
+  }
 }
 
 void InstallGeoCommand(CLI::App& root) {
@@ -106,7 +116,7 @@ void InstallGeoCommand(CLI::App& root) {
   lookup->callback([lookup_flags, addresses] {
     auto db = OpenOrReport(lookup_flags->options);
     if (!db) return;
-    std::printf("address\tcountry\tregion\tregion_name\tasn\tasn_org\ttz\tsource_state1\tcity\n");
+    std::printf("address\tcountry\tregion\tregion_name\tasn\tasn_org\ttz\tsource_state1\tcity\tgeo_source\n");
     for (const std::string& address : *addresses) {
       auto info = db->Lookup(address);
       if (!info.ok()) {
@@ -115,10 +125,11 @@ void InstallGeoCommand(CLI::App& root) {
         continue;
       }
       auto dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
-      std::printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", info->address.c_str(), dash(info->country).c_str(),
+      std::printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", info->address.c_str(), dash(info->country).c_str(),
                   dash(info->region).c_str(), dash(info->region_name).c_str(),
                   info->asn ? std::to_string(info->asn).c_str() : "-", dash(info->asn_org).c_str(),
-                  dash(info->tz).c_str(), dash(info->source_state1).c_str(), dash(info->city).c_str());
+                  dash(info->tz).c_str(), dash(info->source_state1).c_str(), dash(info->city).c_str(),
+                  dash(info->geo_source).c_str());
     }
   });
 

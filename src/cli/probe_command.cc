@@ -76,7 +76,7 @@ struct EngineFlags {
 void AddEngineFlags(CLI::App* command, EngineFlags& flags) {
   command->add_option("--rate", flags.rate, "Global rate limit in probes per second (token bucket); required")
       ->required()
-      ->check(CLI::Range(0.001, 1e7));
+      ->check(CLI::Range(0.001, probe::kMaxProbeRate));
   command->add_option("--timeout-ms", flags.timeout_ms, "Probe timeout in milliseconds")
       ->default_val(3000)
       ->check(CLI::Range(1, 60000));
@@ -245,13 +245,47 @@ void IngestProbeLogs(const IngestFlags& flags) {
   if (!registered.ok()) return FailIngest("--store " + flags.store + ": " + registered.message());
   probe::GeoEntityDirectory directory(**geo);
   size_t ingested = 0, skipped = 0, failed = 0;
+  // On ClickHouse every commit is several round trips and every insert a new part: rounds go in groups.
+  const size_t group = flags.store.rfind("clickhouse://", 0) == 0 ? 256 : 1;
+  std::vector<store::IngestCommit> pending;
+  std::vector<std::pair<std::string, probe::IngestReport>> pending_reports;
+  auto flush = [&] {
+    if (pending.empty()) return;
+    auto done = (*store)->TryCommitIngestGroup(pending);
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const auto& [file, report] = pending_reports[i];
+      if (!done.ok()) {
+        std::fprintf(stderr, "vigil ingest probe: %s: %s\n", file.c_str(), done.message().c_str());
+        ++failed;
+      } else if (!(*done)[i]) {
+        ++skipped;
+      } else {
+        ++ingested;
+        if (flags.verbose) {
+          std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
+                      FormatRfc3339(report.start).c_str(), report.blocks, report.entities, report.points);
+        }
+      }
+    }
+    pending.clear();
+    pending_reports.clear();
+  };
   for (const auto& file : *files) {
-    auto report = probe::IngestRoundLogFile(file, **store, directory);
+    store::IngestCommit commit;
+    auto report = group > 1 ? probe::PrepareRoundLogCommit(file, **store, directory, commit)
+                            : probe::IngestRoundLogFile(file, **store, directory);
     if (!report.ok()) {
       std::fprintf(stderr, "vigil ingest probe: %s\n", report.message().c_str());
       ++failed;
+      // The store refused the write (disk full, store gone): every later file would fail the same way, so
+      // stop with this one error; the rounds before it are committed and a rerun resumes after them.
+      if (report.message().find(": store ") != std::string::npos) break;
     } else if (report->skipped) {
       ++skipped;
+    } else if (group > 1) {
+      pending.push_back(std::move(commit));
+      pending_reports.emplace_back(file, *report);
+      if (pending.size() >= group) flush();
     } else {
       ++ingested;
       if (flags.verbose) {
@@ -260,6 +294,7 @@ void IngestProbeLogs(const IngestFlags& flags) {
       }
     }
   }
+  flush();
   std::printf("probe round logs: %zu ingested, %zu already in the store, %zu failed\n", ingested, skipped, failed);
   if (failed > 0) SetExitCode(1);
 }
@@ -309,7 +344,7 @@ void InstallProbeCommand(CLI::App& root) {
   logs->add_option("--store", ingest_flags.store, "Store URI (a plain path means SQLite)")->default_val("var/vigil.db");
   logs->add_option("--geo", ingest_flags.geo_dir, "Geo data folder (CSV world or ip-location-db)")
       ->default_val("node_modules/@ip-location-db");
-  logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 or dbip")->default_val("geolite2");
+  logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 (fused with DB-IP), geolite2-only or dbip")->default_val("geolite2");
   logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
       ->default_val("var/geo-cache");
   logs->add_flag("-v,--verbose", ingest_flags.verbose, "Print one line per ingested file");

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct ServeFlags {
   std::string admin_token_file;
   std::vector<std::string> cors_write_origins;
   int threads = 8;
+  int max_connections = 1024;
   int64_t cache_ttl_s = 2;
   bool detect = false;
   double detect_interval_s = 30;
@@ -50,6 +52,12 @@ void Serve(const ServeFlags& flags) {
     return;
   }
   server_options.threads = flags.threads;
+  server_options.max_connections = static_cast<size_t>(flags.max_connections);
+  // Each open connection is a descriptor: allow as many as the hard limit permits.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   auto token = api::LoadAdminToken(flags.admin_token_file);
   if (!token.ok()) {
     std::fprintf(stderr, "vigil serve: %s\n", token.message().c_str());
@@ -111,7 +119,13 @@ void Serve(const ServeFlags& flags) {
       detect::StoreFollower follower(**store, detect::DetectOptions{}, std::nullopt, 1);
       while (!stopping) {
         auto stats = follower.Poll();
-        if (!stats.ok()) std::fprintf(stderr, "vigil serve: detect: %s\n", stats.message().c_str());
+        if (!stats.ok()) {
+          std::fprintf(stderr, "vigil serve: detect: %s\n", stats.message().c_str());
+        } else if (stats->bins > 0) {
+          std::printf("vigil serve: detect: %zu bins of %zu series -> %zu alerts, %zu events, %zu schedules written\n",
+                      stats->bins, stats->series, stats->alerts, stats->events, stats->schedules);
+          std::fflush(stdout);
+        }
         for (int i = 0; i < flags.detect_interval_s * 10 && !stopping; ++i) {
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
@@ -140,7 +154,11 @@ void InstallServeCommand(CLI::App& root) {
   command->add_option("--admin-token-file", flags.admin_token_file,
                       "File whose first line is the admin token for writes (else $VIGIL_ADMIN_TOKEN; none = read-only)");
   command->add_option("--cors-write-origin", flags.cors_write_origins, "Origin allowed to make cross-origin writes (repeatable)");
-  command->add_option("--threads", flags.threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  command->add_option("--threads", flags.threads, "Requests handled at once")->capture_default_str()->check(CLI::Range(1, 256));
+  command->add_option("--max-connections", flags.max_connections,
+                      "Connections served at once, a thread each (more wait); slow clients hold only their own")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   command->add_option("--cache-ttl", flags.cache_ttl_s, "Seconds a read response may be reused (0 = off)")->capture_default_str();
   command->add_flag("--detect", flags.detect, "Also run detection on new bins while serving (as `vigil detect --follow`)");
   command->add_option("--detect-interval", flags.detect_interval_s, "Seconds between detection polls with --detect")

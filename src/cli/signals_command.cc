@@ -8,6 +8,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "cli/command_registry.h"
 #include "geo/geo.h"
@@ -21,13 +23,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Writes each file's bins, inputs row and signal state through Store::CommitIngest.
+// Writes each file's bins, inputs row and signal state through Store::CommitIngest. With `group` > 1 (a
+// ClickHouse store, where every request is a round trip and every insert a new part on disk), files are
+// committed in groups through TryCommitIngestGroup, with the state of the group's last file only: a crash
+// loses at most the uncommitted group, which the next run ingests again.
 class StoreSignalSink final : public signals::SignalSink {
  public:
-  StoreSignalSink(store::Store& store, std::vector<int64_t> entity_ids)
-      : store_(store), entity_ids_(std::move(entity_ids)) {}
+  StoreSignalSink(store::Store& store, std::vector<int64_t> entity_ids, size_t group = 1)
+      : store_(store), entity_ids_(std::move(entity_ids)), group_(group) {}
 
-  Result<bool> HasInput(const std::string& sha256) override { return store_.HasInput(sha256); }
+  Result<bool> HasInput(const std::string& sha256) override {
+    if (pending_.count(sha256)) return true;
+    if (preloaded_) return known_.count(sha256) > 0;
+    return store_.HasInput(sha256);
+  }
+  // Answers HasInput from the inputs stored for [from, until) (one query instead of one per file). A file
+  // another process commits meanwhile is then read again, and its group commit skips it.
+  Status PreloadInputs(UnixSeconds from, UnixSeconds until) {
+    auto listed = store_.ListInputs(from, until);
+    if (!listed.ok()) return listed.status();
+    for (const store::InputRecord& in : *listed) known_.insert(in.sha256);
+    preloaded_ = true;
+    return Status::Ok();
+  }
   Result<std::optional<std::string>> LoadState(const std::string& key) override { return store_.GetState(key); }
 
   Status CommitFile(const signals::BgpFileCommit& c) override {
@@ -49,14 +67,53 @@ class StoreSignalSink final : public signals::SignalSink {
       }
     }
     commit.series.push_back(std::move(batch));
-    if (c.already_ingested) return store_.WriteSeries(commit.series);
-    if (c.state) commit.state.push_back(store::StateBlob{signals::kBgpStateKey, *c.state});
-    return store_.CommitIngest(commit);
+    if (c.already_ingested) {
+      VIGIL_RETURN_IF_ERROR(Flush());  // keep the order of writes
+      return store_.WriteSeries(commit.series);
+    }
+    const std::string key = c.state_key.empty() ? signals::kBgpStateKey : c.state_key;
+    if (group_ <= 1) {
+      if (c.state) commit.state.push_back(store::StateBlob{key, *c.state});
+      return store_.CommitIngest(commit);
+    }
+    pending_points_ += commit.series[0].points.size();
+    pending_.insert(commit.input.sha256);
+    if (c.state) pending_states_[key] = *c.state;  // a later state of the same key supersedes
+    buffer_.push_back(std::move(commit));
+    if (buffer_.size() >= group_ || pending_points_ >= max_pending_points_) return Flush();
+    return Status::Ok();
+  }
+
+  // With --workers every file of the run goes in one group (the workers' states belong to its last files).
+  void SetUnboundedGroup() {
+    group_ = SIZE_MAX;
+    max_pending_points_ = SIZE_MAX;
+  }
+
+  Status Flush() {
+    if (buffer_.empty()) return Status::Ok();
+    // The states go with the group's last input: all or nothing with the group on SQLite; before the inputs
+    // rows on ClickHouse.
+    for (auto& [key, bytes] : pending_states_) buffer_.back().state.push_back(store::StateBlob{key, std::move(bytes)});
+    pending_states_.clear();
+    auto done = store_.TryCommitIngestGroup(buffer_);
+    buffer_.clear();
+    pending_.clear();
+    pending_points_ = 0;
+    return done.status();
   }
 
  private:
   store::Store& store_;
+  size_t max_pending_points_ = 1'000'000;
+  std::map<std::string, std::string> pending_states_;
   std::vector<int64_t> entity_ids_;
+  size_t group_;
+  std::vector<store::IngestCommit> buffer_;
+  std::set<std::string> pending_;
+  size_t pending_points_ = 0;
+  bool preloaded_ = false;
+  std::set<std::string> known_;
 };
 
 // Upserts the geo entities (countries and ASNs first, so regions can name their parent's id); returns the
@@ -122,6 +179,7 @@ struct IngestMrtFlags {
   bool from_rib = false;
   bool verbose = false;
   bool quiet = false;
+  int workers = 1;
 };
 
 int RunIngestMrt(const IngestMrtFlags& f) {
@@ -167,12 +225,36 @@ int RunIngestMrt(const IngestMrtFlags& f) {
 
   signals::GeoSlash24Counter counter(**geo);
   signals::VisibilityModel model(vis, &counter);
-  StoreSignalSink sink(**store, std::move(*ids));
+  const bool remote = f.store.rfind("clickhouse://", 0) == 0;
+  StoreSignalSink sink(**store, std::move(*ids), remote || f.workers > 1 ? 256 : 1);
+  if (f.workers > 1) sink.SetUnboundedGroup();
+  if (remote) {
+    // Inputs list their record times; a day either side of the file-name times covers them.
+    UnixSeconds lo = INT64_MAX, hi = INT64_MIN;
+    for (const signals::MrtInputFile& in : *inputs) {
+      if (in.name_time < 0) lo = INT64_MIN;
+      lo = std::min(lo, in.name_time);
+      hi = std::max(hi, in.name_time);
+    }
+    if (!inputs->empty() && lo != INT64_MIN) {
+      Status preloaded = sink.PreloadInputs(lo - 86400, hi + 86400);
+      if (!preloaded.ok()) {
+        std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), preloaded.message().c_str());
+        return 2;
+      }
+    }
+  }
   signals::BgpIngestOptions options;
   options.from_rib = f.from_rib;
   options.verbose = f.verbose;
   options.progress = !f.quiet && isatty(STDERR_FILENO);
-  auto report = signals::RunBgpIngest(std::move(*inputs), model, options, sink);
+  auto report = f.workers > 1
+                    ? signals::RunBgpIngestWorkers(std::move(*inputs), vis, &counter, f.workers, options, sink)
+                    : signals::RunBgpIngest(std::move(*inputs), model, options, sink);
+  if (report.ok()) {
+    Status flushed = sink.Flush();
+    if (!flushed.ok()) report = flushed;
+  }
   if (!report.ok()) {
     std::fprintf(stderr, "vigil ingest mrt: %s\n", report.message().c_str());
     return 1;
@@ -198,7 +280,7 @@ void InstallIngestMrtCommand(CLI::App& root) {
   mrt->add_option("paths", flags->paths, "MRT files or folders (searched recursively)")->required();
   mrt->add_option("--store", flags->store, "Store URI (a plain path means SQLite)")->capture_default_str();
   mrt->add_option("--geo", flags->geo_dir, "Geo data folder (CSV world or ip-location-db)")->capture_default_str();
-  mrt->add_option("--geo-source", flags->geo_source, "geolite2 or dbip (real databases only)")->capture_default_str();
+  mrt->add_option("--geo-source", flags->geo_source, "geolite2 (fused with DB-IP), geolite2-only or dbip (real databases only)")->capture_default_str();
   auto* min = mrt->add_option("--full-feed-min", flags->full_feed_min,
                               "Full-feed peer: more than N IPv4 prefixes (default 400000, or the sim-config.json value)");
   mrt->add_option("--full-feed-fraction", flags->full_feed_fraction,
@@ -209,6 +291,11 @@ void InstallIngestMrtCommand(CLI::App& root) {
       ->check(CLI::Range(0.0, 1.0));
   mrt->add_flag("--from-rib", flags->from_rib,
                 "Drop the saved peer tables and rebuild from the RIBs given (per collector, files before its first RIB are skipped)");
+  mrt->add_option("--workers", flags->workers,
+                  "Split the collectors among N worker threads (own peer tables and state each; per-prefix counts "
+                  "merged before visibility: docs/scale.md); the run is committed as one group at the end")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   mrt->add_flag("-v,--verbose", flags->verbose, "One line per file on stderr");
   mrt->add_flag("-q,--quiet", flags->quiet, "No progress and no summary");
   mrt->callback([flags] { SetExitCode(RunIngestMrt(*flags)); });

@@ -162,7 +162,16 @@ void InstallStoreCommand(CLI::App& root) {
                                                "the standard datasources");
   init->add_option("--store", *init_store, "Store: a file path, sqlite:PATH or clickhouse://host:port/db")
       ->capture_default_str();
-  init->callback([init_store] { RunInit(*init_store); });
+  auto init_cluster = std::make_shared<std::string>();
+  init->add_option("--cluster", *init_cluster,
+                   "ClickHouse: create shard-local tables on every host of the URI (clickhouse://h1:port,h2:port/db) "
+                   "and Distributed tables over the server's remote_servers cluster NAME (docs/scale.md)");
+  init->callback([init_store, init_cluster] {
+    if (init_cluster->empty()) return RunInit(*init_store);
+    if (init_store->rfind("clickhouse://", 0) != 0) return Fail("--cluster needs a clickhouse:// store");
+    // The URI option carries the cluster to the backend; later opens find it in the database.
+    RunInit(*init_store + "?cluster=" + *init_cluster);
+  });
 
   auto info_store = std::make_shared<std::string>(kDefaultStore);
   CLI::App* info = cmd->add_subcommand("info", "Print the schema version, rows per table and each datasource's span");

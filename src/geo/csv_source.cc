@@ -178,16 +178,17 @@ void NormalizeSegments(SourceData* data) {
   };
   clip(data->geo);
   clip(data->asns);
-  clip(data->region_fill);
+  clip(data->secondary_geo);
 }
 
-void AddRegionFill(SourceData&& other, SourceData* data) {
+void AddSecondarySource(SourceData&& other, SourceData* data) {
   uint32_t offset = static_cast<uint32_t>(data->records.size());
+  if (data->first_secondary_record == 0xFFFFFFFFu) data->first_secondary_record = offset;
   for (GeoRecord& record : other.records) data->records.push_back(std::move(record));
-  data->region_fill.reserve(data->region_fill.size() + other.geo.size());
+  data->secondary_geo.reserve(data->secondary_geo.size() + other.geo.size());
   for (GeoSegment segment : other.geo) {
     segment.record += offset;
-    data->region_fill.push_back(segment);
+    data->secondary_geo.push_back(segment);
   }
 }
 

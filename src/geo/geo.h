@@ -70,6 +70,9 @@ struct AddressInfo {
   std::string region_name;   // iso-codes name of `region`
   std::string source_state1; // the database's own first-level subdivision name
   std::string city;
+  // Which database the country, region and city came from ("geolite2", "dbip", "csv-world"): with the
+  // default fused source GeoLite2 unless it names only a country and DB-IP a subdivision. "" = not located.
+  std::string geo_source;
   std::string tz;
   uint32_t asn = 0;          // 0 when unknown
   std::string asn_org;
@@ -87,6 +90,10 @@ struct Coverage {
   uint64_t region_slash24s = 0;    // of those, /24s with a region code
   uint64_t empty_state1_slash24s = 0;  // located /24s whose source has no state1 at all
   std::vector<UnmappedRegion> unmapped;  // sorted by slash24s, largest first (state1 "" = source has none)
+  // Fused sources: located /24s whose record came from the secondary source (DB-IP) because the primary
+  // (GeoLite2) named only a country, and how many of those the primary had put in another country.
+  uint64_t secondary_slash24s = 0;
+  uint64_t secondary_other_country_slash24s = 0;
   double RegionPercent() const {
     return located_slash24s ? 100.0 * static_cast<double>(region_slash24s) / static_cast<double>(located_slash24s) : 0.0;
   }
@@ -96,7 +103,9 @@ struct OpenOptions {
   // A CSV world (geo-ipv4.csv [+ asn-ipv4.csv]) or the ip-location-db folder holding
   // geolite2-city-mmdb/, dbip-city-mmdb/ and asn/.
   std::string geo_dir = "node_modules/@ip-location-db";
-  std::string source = "geolite2";  // "geolite2" or "dbip" (real databases only)
+  // Real databases only: "geolite2" (GeoLite2 fused with DB-IP where GeoLite2 names only a country; plain
+  // GeoLite2 when DB-IP is not installed), "geolite2-only" or "dbip".
+  std::string source = "geolite2";
   // Where compiled tables are cached (keyed by the sources' SHA-256); "" disables the cache.
   std::string cache_dir = "var/geo-cache";
   std::string iso_codes_dir = "/usr/share/iso-codes/json";
@@ -108,7 +117,9 @@ struct OpenOptions {
 
 // Facts about how the table was obtained, for `vigil geo build` and the about page.
 struct BuildInfo {
-  std::string kind;                 // "csv-world", "geolite2" or "dbip"
+  std::string kind;                 // "csv-world", "geolite2", "geolite2-only" or "dbip"
+  std::string primary_source;       // provenance names: "csv-world", "geolite2" or "dbip"
+  std::string secondary_source;     // "dbip" when fused, else ""
   std::vector<std::string> sources; // files read (their hashes key the cache)
   std::string cache_file;           // "" when uncached
   bool from_cache = false;
@@ -133,6 +144,9 @@ class GeoDatabase {
   Location LocateSlash24(uint32_t slash24) const;
   // Either family, text in and names out. IPv6 is answered from the IPv6 mmdb (real databases only).
   Result<AddressInfo> Lookup(std::string_view address) const;
+  // Provenance of an IPv4 address's geolocation: BuildInfo's primary_source or secondary_source, or "" when
+  // no source locates it.
+  const std::string& GeoSourceOf(uint32_t address) const;
 
   const std::vector<Entity>& entities() const;
   const Entity& entity(EntityId id) const;

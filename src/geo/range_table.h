@@ -34,6 +34,12 @@ struct GeoDatabase::Tables {
   static constexpr uint32_t kSplitSlash24 = 0xFFFFFFFFu;
   std::vector<uint32_t> slash24_location;
 
+  // Provenance, coarser than the ranges and kept apart so lookups stay one access: source piece i covers
+  // [source_start[i], source_start[i+1] - 1] and came from source_kind[i] (a SourceKind).
+  enum SourceKind : uint8_t { kNotLocated = 0, kPrimary = 1, kSecondary = 2 };
+  std::vector<uint32_t> source_start;
+  std::vector<uint8_t> source_kind;
+
   // Same layout over /24 indices (address >> 8): run i covers /24s [run_start[i], run_start[i+1] - 1].
   std::vector<uint32_t> run_start;
   std::vector<uint32_t> run_location;
@@ -44,6 +50,7 @@ struct GeoDatabase::Tables {
   // For per-address answers beyond the table: the source's own names (IPv4) and IPv6 (real databases).
   std::unique_ptr<RegionMapper> mapper;
   std::unique_ptr<CityMmdb> ipv4_mmdb;
+  std::unique_ptr<CityMmdb> secondary_ipv4_mmdb;
   std::unique_ptr<CityMmdb> ipv6_mmdb;
   std::string ipv6_asn_csv;  // loaded on the first IPv6 lookup
   mutable std::once_flag ipv6_asn_once;

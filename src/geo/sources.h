@@ -36,9 +36,11 @@ struct SourceData {
   std::vector<GeoRecord> records;
   std::vector<GeoSegment> geo;   // sorted, disjoint after Normalize()
   std::vector<AsnSegment> asns;  // sorted, disjoint after Normalize()
-  // A second geolocation source consulted only where `geo` has a country but no state1 and the second
-  // source agrees on the country (GeoLite2 leaves half of its /24s without a subdivision; DB-IP fills them).
-  std::vector<GeoSegment> region_fill;  // sorted, disjoint after Normalize()
+  // A second geolocation source, consulted only where `geo` names a country but no subdivision (the fusion
+  // policy in range_table.cc and docs/geo.md: GeoLite2 leaves ~half of its /24s at country level, DB-IP
+  // names a subdivision for most of them). Its records are records[first_secondary_record...].
+  std::vector<GeoSegment> secondary_geo;  // sorted, disjoint after Normalize()
+  uint32_t first_secondary_record = 0xFFFFFFFFu;
   std::unordered_map<uint32_t, std::string> asn_org;  // first organisation name seen per ASN
 };
 
@@ -52,8 +54,8 @@ Status ReadGeoCsv(const std::string& path, SourceData* data);
 // `start,end,asn,org`
 Status ReadAsnCsv(const std::string& path, SourceData* data);
 
-// Appends `other`'s geolocation segments to data->region_fill (records copied into data->records).
-void AddRegionFill(SourceData&& other, SourceData* data);
+// Appends `other`'s geolocation segments to data->secondary_geo (records copied to the end of data->records).
+void AddSecondarySource(SourceData&& other, SourceData* data);
 
 // Walks the IPv4 search tree of an ip-location-db city mmdb (fields country_code, state1, city, timezone).
 // progress(fraction) is called now and then; may be empty.

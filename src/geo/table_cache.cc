@@ -15,7 +15,7 @@ namespace vigil::geo {
 namespace {
 
 constexpr char kMagic[8] = {'V', 'I', 'G', 'I', 'L', 'G', 'E', 'O'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 
 class Writer {
  public:
@@ -102,11 +102,15 @@ Status SaveTables(const GeoDatabase::Tables& t, const std::string& key, const st
   w.PodVector(t.locations);
   w.PodVector(t.range_start);
   w.PodVector(t.range_location);
+  w.PodVector(t.source_start);
+  w.PodVector(t.source_kind);
   w.PodVector(t.run_start);
   w.PodVector(t.run_location);
   w.Pod(t.coverage.located_slash24s);
   w.Pod(t.coverage.region_slash24s);
   w.Pod(t.coverage.empty_state1_slash24s);
+  w.Pod(t.coverage.secondary_slash24s);
+  w.Pod(t.coverage.secondary_other_country_slash24s);
   w.Pod(static_cast<uint64_t>(t.coverage.unmapped.size()));
   for (const UnmappedRegion& u : t.coverage.unmapped) {
     w.String(u.country);
@@ -169,11 +173,15 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   r.PodVector(&t->locations);
   r.PodVector(&t->range_start);
   r.PodVector(&t->range_location);
+  r.PodVector(&t->source_start);
+  r.PodVector(&t->source_kind);
   r.PodVector(&t->run_start);
   r.PodVector(&t->run_location);
   t->coverage.located_slash24s = r.Pod<uint64_t>();
   t->coverage.region_slash24s = r.Pod<uint64_t>();
   t->coverage.empty_state1_slash24s = r.Pod<uint64_t>();
+  t->coverage.secondary_slash24s = r.Pod<uint64_t>();
+  t->coverage.secondary_other_country_slash24s = r.Pod<uint64_t>();
   uint64_t unmapped = r.Pod<uint64_t>();
   if (unmapped > bytes.size()) return Status::Error(path + ": damaged");
   t->coverage.unmapped.resize(unmapped);
@@ -185,6 +193,7 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   t->info.build_seconds = r.Pod<double>();
   if (!r.ok() || !r.at_end() || t->range_start.empty() || t->range_start[0] != 0 ||
       t->range_start.size() != t->range_location.size() || t->run_start.empty() ||
+      t->source_start.size() != t->source_kind.size() ||
       t->run_start.size() != t->run_location.size()) {
     return Status::Error(path + ": damaged");
   }

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -343,23 +344,28 @@ size_t FormatIpv6(const uint8_t* a, char* out) {
 
 class Output {
  public:
-  explicit Output(int fd) : fd_(fd) { buffer_.resize(kCapacity); }
+  // The buffer is not zero-filled: only the bytes written are touched (for a small file, a few pages
+  // rather than a megabyte of page faults per call).
+  explicit Output(int fd) : fd_(fd), buffer_(std::make_unique_for_overwrite<char[]>(kCapacity)), capacity_(kCapacity) {}
   ~Output() { Flush(); }
 
   void Reserve(size_t n) {
-    if (size_ + n > buffer_.size()) {
+    if (size_ + n > capacity_) {
       Flush();
-      if (n > buffer_.size()) buffer_.resize(n);
+      if (n > capacity_) {
+        buffer_ = std::make_unique_for_overwrite<char[]>(n);
+        capacity_ = n;
+      }
     }
   }
   void Str(std::string_view s) {
     Reserve(s.size());
-    SmallCopy(buffer_.data() + size_, s.data(), s.size());
+    SmallCopy(buffer_.get() + size_, s.data(), s.size());
     size_ += s.size();
   }
-  char* end() { return buffer_.data() + size_; }
+  char* end() { return buffer_.get() + size_; }
   size_t size() const { return size_; }
-  const char* data() const { return buffer_.data(); }
+  const char* data() const { return buffer_.get(); }
   void Advance(size_t n) { size_ += n; }
   void Char(char c) {
     Reserve(1);
@@ -367,7 +373,7 @@ class Output {
   }
   void U32(uint32_t v) {
     Reserve(10);
-    size_ = static_cast<size_t>(WriteU32(buffer_.data() + size_, v) - buffer_.data());
+    size_ = static_cast<size_t>(WriteU32(buffer_.get() + size_, v) - buffer_.get());
   }
   void I32(int32_t v) {
     if (v < 0) {
@@ -391,16 +397,16 @@ class Output {
   }
   void Ipv4(const uint8_t* a) {
     Reserve(16);
-    size_ += FormatIpv4(a, buffer_.data() + size_);
+    size_ += FormatIpv4(a, buffer_.get() + size_);
   }
   void Ipv6(const uint8_t* a) {
     Reserve(48);
-    size_ += FormatIpv6(a, buffer_.data() + size_);
+    size_ += FormatIpv6(a, buffer_.get() + size_);
   }
   void Flush() {
     size_t done = 0;
     while (done < size_) {
-      ssize_t n = ::write(fd_, buffer_.data() + done, size_ - done);
+      ssize_t n = ::write(fd_, buffer_.get() + done, size_ - done);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         failed_ = true;
@@ -415,7 +421,8 @@ class Output {
  private:
   static constexpr size_t kCapacity = 1u << 20;
   int fd_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_;
   size_t size_ = 0;
   bool failed_ = false;
 };

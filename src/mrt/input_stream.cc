@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <vector>
 
 namespace vigil::mrt {
@@ -27,15 +28,41 @@ constexpr size_t kInputChunk = 256u << 10;
 // Pages behind the reader are returned to the system in steps of this size.
 constexpr uint64_t kDiscardStep = 32ull << 20;
 
-// Reads the compressed file in chunks; keeps a small look-ahead so decoders can peek at magic bytes.
+// Where compressed bytes come from: a file descriptor, or (fd -1) a buffer the caller keeps alive.
+struct Source {
+  int fd = -1;
+  std::span<const uint8_t> memory;
+};
+
+// Reads the compressed input in chunks; keeps a small look-ahead so decoders can peek at magic bytes. The
+// input is a file descriptor (owned: closed at the end) or, with fd -1, a caller's buffer handed out in the
+// same chunk sizes a file would be, so decoders see the same boundaries either way.
 class FileInput {
  public:
-  explicit FileInput(int fd) : fd_(fd), buffer_(kInputChunk) {}
-  ~FileInput() { ::close(fd_); }
-  // Makes input available; returns false at end of file (or read error, remembered in error()).
+  explicit FileInput(const Source& source) : fd_(source.fd), memory_(source.memory) {
+    if (fd_ >= 0) buffer_.resize(kInputChunk);
+  }
+  ~FileInput() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileInput(const FileInput&) = delete;
+  FileInput& operator=(const FileInput&) = delete;
+  // Makes input available; returns false at end of input (or read error, remembered in error()).
   bool Fill() {
     if (pos_ < end_) return true;
     if (eof_) return false;
+    if (fd_ < 0) {
+      if (memory_.empty()) {
+        eof_ = true;
+        return false;
+      }
+      size_t n = std::min(kInputChunk, memory_.size());
+      chunk_ = memory_.data();
+      memory_ = memory_.subspan(n);
+      pos_ = 0;
+      end_ = n;
+      return true;
+    }
     ssize_t n;
     do {
       n = ::read(fd_, buffer_.data(), buffer_.size());
@@ -49,18 +76,22 @@ class FileInput {
       eof_ = true;
       return false;
     }
+    chunk_ = buffer_.data();
     pos_ = 0;
     end_ = static_cast<size_t>(n);
     return true;
   }
-  uint8_t* data() { return buffer_.data() + pos_; }
+  // Decompression libraries take non-const input pointers but never write through them.
+  uint8_t* data() { return const_cast<uint8_t*>(chunk_) + pos_; }
   size_t available() const { return end_ - pos_; }
   void Consume(size_t n) { pos_ += n; }
   const std::string& error() const { return error_; }
 
  private:
   int fd_;
+  std::span<const uint8_t> memory_;  // not yet handed out (memory input)
   std::vector<uint8_t> buffer_;
+  const uint8_t* chunk_ = nullptr;
   size_t pos_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
@@ -69,9 +100,17 @@ class FileInput {
 
 class PlainDecompressor : public Decompressor {
  public:
-  explicit PlainDecompressor(int fd) : fd_(fd) {}
-  ~PlainDecompressor() override { ::close(fd_); }
+  explicit PlainDecompressor(const Source& source) : fd_(source.fd), memory_(source.memory) {}
+  ~PlainDecompressor() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
   Result<size_t> Read(uint8_t* out, size_t capacity) override {
+    if (fd_ < 0) {
+      size_t n = std::min(capacity, memory_.size());
+      if (n > 0) std::memcpy(out, memory_.data(), n);
+      memory_ = memory_.subspan(n);
+      return n;
+    }
     size_t total = 0;
     while (total < capacity) {
       ssize_t n = ::read(fd_, out + total, capacity - total);
@@ -85,13 +124,14 @@ class PlainDecompressor : public Decompressor {
 
  private:
   int fd_;
+  std::span<const uint8_t> memory_;
 };
 
 // gzip, including files of several concatenated members (as zlib's gzread reads them; bytes after the
 // last member that do not start another member are ignored, as gzread does).
 class GzipDecompressor : public Decompressor {
  public:
-  explicit GzipDecompressor(int fd) : input_(fd) {
+  explicit GzipDecompressor(const Source& source) : input_(source) {
     std::memset(&stream_, 0, sizeof stream_);
     ok_ = inflateInit2(&stream_, 15 + 16) == Z_OK;
   }
@@ -151,7 +191,7 @@ class GzipDecompressor : public Decompressor {
 // zlib reader above. Inflating is most of the cost of reading a compressed file.
 class IsalGzipDecompressor : public Decompressor {
  public:
-  explicit IsalGzipDecompressor(int fd) : input_(fd) { Start(); }
+  explicit IsalGzipDecompressor(const Source& source) : input_(source) { Start(); }
   Result<size_t> Read(uint8_t* out, size_t capacity) override {
     if (!error_.empty()) return Status::Error(error_);
     size_t total = 0;
@@ -222,7 +262,7 @@ class IsalGzipDecompressor : public Decompressor {
 
 class Bzip2Decompressor : public Decompressor {
  public:
-  Bzip2Decompressor(int fd, bool first_stream_only) : input_(fd), first_stream_only_(first_stream_only) {
+  Bzip2Decompressor(const Source& source, bool first_stream_only) : input_(source), first_stream_only_(first_stream_only) {
     std::memset(&stream_, 0, sizeof stream_);
     ok_ = BZ2_bzDecompressInit(&stream_, 0, 0) == BZ_OK;
   }
@@ -282,7 +322,7 @@ class Bzip2Decompressor : public Decompressor {
 
 class ZstdDecompressor : public Decompressor {
  public:
-  explicit ZstdDecompressor(int fd) : input_(fd), stream_(ZSTD_createDStream()) {}
+  explicit ZstdDecompressor(const Source& source) : input_(source), stream_(ZSTD_createDStream()) {}
   ~ZstdDecompressor() override { ZSTD_freeDStream(stream_); }
   Result<size_t> Read(uint8_t* out, size_t capacity) override {
     if (stream_ == nullptr) return Status::Error("zstd initialisation failed");
@@ -312,6 +352,25 @@ class ZstdDecompressor : public Decompressor {
   ZSTD_DStream* stream_;
   bool frame_open_ = false;
 };
+
+std::unique_ptr<Decompressor> MakeDecompressor(Compression compression, const Source& source,
+                                               const InputStreamOptions& options) {
+  switch (compression) {
+    case Compression::kNone:
+      break;
+    case Compression::kGzip:
+#ifdef VIGIL_HAVE_ISAL
+      return std::make_unique<IsalGzipDecompressor>(source);
+#else
+      return std::make_unique<GzipDecompressor>(source);
+#endif
+    case Compression::kBzip2:
+      return std::make_unique<Bzip2Decompressor>(source, options.bzip2_first_stream_only);
+    case Compression::kZstd:
+      return std::make_unique<ZstdDecompressor>(source);
+  }
+  return std::make_unique<PlainDecompressor>(source);
+}
 
 }  // namespace
 
@@ -348,36 +407,35 @@ Result<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path, 
   }
   std::unique_ptr<InputStream> stream(new InputStream());
   stream->compression_ = DetectCompression(magic, static_cast<size_t>(got));
-  switch (stream->compression_) {
-    case Compression::kNone:
-      stream->decompressor_ = std::make_unique<PlainDecompressor>(fd);
-      break;
-    case Compression::kGzip:
-#ifdef VIGIL_HAVE_ISAL
-      stream->decompressor_ = std::make_unique<IsalGzipDecompressor>(fd);
-#else
-      stream->decompressor_ = std::make_unique<GzipDecompressor>(fd);
-#endif
-      break;
-    case Compression::kBzip2:
-      stream->decompressor_ = std::make_unique<Bzip2Decompressor>(fd, options.bzip2_first_stream_only);
-      break;
-    case Compression::kZstd:
-      stream->decompressor_ = std::make_unique<ZstdDecompressor>(fd);
-      break;
-  }
-  // Address space only (MAP_NORESERVE); pages materialise as the producer writes them.
-  for (size_t size = size_t{1} << 36; size >= (size_t{1} << 28); size >>= 1) {
-    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p != MAP_FAILED) {
-      stream->base_ = static_cast<uint8_t*>(p);
-      stream->reserved_ = size;
-      break;
-    }
-  }
-  if (stream->base_ == nullptr) return Status::Error(path + ": cannot reserve memory for decompression");
+  stream->decompressor_ = MakeDecompressor(stream->compression_, Source{fd, {}}, options);
+  VIGIL_RETURN_IF_ERROR(stream->Reserve(path, size_t{1} << 36));
   stream->producer_ = std::thread([s = stream.get()] { s->Produce(); });
   return stream;
+}
+
+Result<std::unique_ptr<InputStream>> InputStream::OpenMemory(const std::string& name, std::span<const uint8_t> bytes,
+                                                             InputStreamOptions options) {
+  std::unique_ptr<InputStream> stream(new InputStream());
+  stream->compression_ = DetectCompression(bytes.data(), bytes.size());
+  stream->decompressor_ = MakeDecompressor(stream->compression_, Source{-1, bytes}, options);
+  // A smaller window: mapping and unmapping 64 GiB costs more than decoding a small input (under ASan most
+  // of all), and in-memory inputs are small.
+  VIGIL_RETURN_IF_ERROR(stream->Reserve(name, size_t{1} << 30));
+  stream->synchronous_ = true;
+  return stream;
+}
+
+Status InputStream::Reserve(const std::string& name, size_t largest) {
+  // Address space only (MAP_NORESERVE); pages materialise as the producer writes them.
+  for (size_t size = largest; size >= (size_t{1} << 28); size >>= 1) {
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED) {
+      base_ = static_cast<uint8_t*>(p);
+      reserved_ = size;
+      return Status::Ok();
+    }
+  }
+  return Status::Error(name + ": cannot reserve memory for decompression");
 }
 
 InputStream::~InputStream() {
@@ -397,28 +455,43 @@ void InputStream::Produce() {
       released_ticks_.wait(tick);
       continue;
     }
-    size_t room = static_cast<size_t>(std::min<uint64_t>(kProduceChunk, reserved_ - produced));
-    if (room == 0) {
-      end_error_ = "decompressed size exceeds " + std::to_string(reserved_) + " bytes";
-      break;
-    }
-    Result<size_t> n = decompressor_->Read(base_ + produced, room);
-    if (!n.ok()) {
-      end_error_ = n.message();
-      break;
-    }
-    if (*n == 0) break;
-    produced += *n;
-    produced_.store(produced, std::memory_order_release);
-    produced_ticks_.fetch_add(1, std::memory_order_release);
-    produced_ticks_.notify_all();
+    if (!ProduceStep(produced)) break;
   }
   finished_.store(true, std::memory_order_release);
   produced_ticks_.fetch_add(1, std::memory_order_release);
   produced_ticks_.notify_all();
 }
 
+bool InputStream::ProduceStep(uint64_t& produced) {
+  size_t room = static_cast<size_t>(std::min<uint64_t>(kProduceChunk, reserved_ - produced));
+  if (room == 0) {
+    end_error_ = "decompressed size exceeds " + std::to_string(reserved_) + " bytes";
+    return false;
+  }
+  Result<size_t> n = decompressor_->Read(base_ + produced, room);
+  if (!n.ok()) {
+    end_error_ = n.message();
+    return false;
+  }
+  if (*n == 0) return false;
+  produced += *n;
+  produced_.store(produced, std::memory_order_release);
+  if (!synchronous_) {
+    produced_ticks_.fetch_add(1, std::memory_order_release);
+    produced_ticks_.notify_all();
+  }
+  return true;
+}
+
 size_t InputStream::Ensure(uint64_t pos, size_t n) {
+  if (synchronous_) {
+    uint64_t produced = produced_.load(std::memory_order_relaxed);
+    while (produced < pos + n && !finished_.load(std::memory_order_relaxed)) {
+      if (!ProduceStep(produced)) finished_.store(true, std::memory_order_relaxed);
+    }
+    if (produced >= pos + n) return n;
+    return produced > pos ? static_cast<size_t>(std::min<uint64_t>(n, produced - pos)) : 0;
+  }
   for (;;) {
     uint32_t tick = produced_ticks_.load(std::memory_order_acquire);
     uint64_t produced = produced_.load(std::memory_order_acquire);

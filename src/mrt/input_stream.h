@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -35,6 +36,10 @@ struct InputStreamOptions {
 class InputStream {
  public:
   static Result<std::unique_ptr<InputStream>> Open(const std::string& path, InputStreamOptions options = {});
+  // The same over bytes already in memory (kept alive by the caller); `name` is for messages. Decompresses
+  // on the caller's thread as Ensure() asks, with no producer thread (cheap to open: fuzzing, tests).
+  static Result<std::unique_ptr<InputStream>> OpenMemory(const std::string& name, std::span<const uint8_t> bytes,
+                                                         InputStreamOptions options = {});
   ~InputStream();
 
   // Blocks until bytes [pos, pos + n) are decompressed or the input ended; returns how many of them exist
@@ -49,7 +54,9 @@ class InputStream {
 
  private:
   InputStream() = default;
+  Status Reserve(const std::string& name, size_t largest);
   void Produce();
+  bool ProduceStep(uint64_t& produced);  // one chunk; false once the input ended (end_error_ says why)
 
   std::unique_ptr<Decompressor> decompressor_;
   Compression compression_ = Compression::kNone;
@@ -65,6 +72,7 @@ class InputStream {
   uint64_t discarded_ = 0;  // bytes handed back to the system (consumer side)
   std::string end_error_;   // written by the producer before finished_
   std::thread producer_;
+  bool synchronous_ = false;  // OpenMemory: no producer thread
 };
 
 }  // namespace vigil::mrt

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -279,6 +280,10 @@ struct ReaderOptions {
   bool bzip2_first_stream_only = false;
   // Called with each problem as it is found (also appended to the summary).
   std::function<void(const std::string&)> on_error;
+  // When set, these bytes are the file (plain or compressed) and the path only names it in messages. The
+  // caller keeps them alive while reading; decompression runs on the reading thread (no producer thread),
+  // which makes opening cheap for fuzzing and tests.
+  std::optional<std::span<const uint8_t>> contents;
 };
 
 class InputStream;

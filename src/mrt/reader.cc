@@ -21,7 +21,9 @@ bool HasExtendedTimestamp(uint16_t type) {
 Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path, ReaderOptions options) {
   InputStreamOptions stream_options;
   stream_options.bzip2_first_stream_only = options.bzip2_first_stream_only;
-  Result<std::unique_ptr<InputStream>> input = InputStream::Open(path, stream_options);
+  Result<std::unique_ptr<InputStream>> input = options.contents
+                                                    ? InputStream::OpenMemory(path, *options.contents, stream_options)
+                                                    : InputStream::Open(path, stream_options);
   if (!input.ok()) return input.status();
   return std::unique_ptr<Reader>(new Reader(path, std::move(*input), std::move(options)));
 }

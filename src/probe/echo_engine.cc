@@ -58,7 +58,14 @@ int64_t MonotonicNs() {
 }
 
 Result<std::unique_ptr<EchoEngine>> EchoEngine::Open(const EchoEngineOptions& options) {
-  if (!(options.rate > 0)) return Status::Error("a rate limit (probes/s > 0) is required");
+  // Written so that NaN fails too (every comparison with NaN is false); infinity fails the upper bound.
+  if (!(options.rate > 0) || !(options.rate <= kMaxProbeRate)) {
+    return Status::Error("a rate limit is required: probes/s greater than 0 and at most " +
+                         std::to_string(static_cast<int64_t>(kMaxProbeRate)));
+  }
+  if (!(options.burst_seconds > 0) || !(options.burst_seconds <= 1)) {
+    return Status::Error("token bucket burst must be greater than 0 and at most 1 s of probes");
+  }
   if (options.timeout_ms <= 0) return Status::Error("timeout must be positive");
   SocketKind kind = options.socket;
   Result<int> fd = Status::Error("no socket");

@@ -20,11 +20,15 @@ const char* SocketKindName(SocketKind kind);  // "auto", "raw", "datagram"
 // Monotonic clock, nanoseconds.
 int64_t MonotonicNs();
 
+// The highest rate limit accepted (probes/s). A limit beyond what any link here carries would be a limit
+// in name only, so Open() refuses it like a missing one.
+inline constexpr double kMaxProbeRate = 1e7;
+
 struct EchoEngineOptions {
   SocketKind socket = SocketKind::kAuto;
-  double rate = 0;          // probes per second; required (> 0): there is no way to turn the limit off
+  double rate = 0;          // probes per second; required, in (0, kMaxProbeRate]: the limit cannot be turned off
   int timeout_ms = 3000;    // trinarkular's probe timeout
-  // The token bucket holds at most this much time's worth of probes, so bursts stay short.
+  // The token bucket holds at most this much time's worth of probes, so bursts stay short; (0, 1].
   double burst_seconds = 0.1;
 };
 

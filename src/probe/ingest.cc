@@ -78,6 +78,19 @@ Result<int64_t> EnsureEntity(const EntityKey& key, store::Store& store, EntityDi
 }  // namespace
 
 Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& store, EntityDirectory& directory) {
+  store::IngestCommit commit;
+  auto report = PrepareRoundLogCommit(path, store, directory, commit);
+  if (!report.ok() || report->skipped) return report;
+  // TryCommitIngest settles a race with another ingest of the same file: only one of them commits.
+  auto committed = store.TryCommitIngest(commit);
+  if (!committed.ok()) return committed.status().WithContext(path);
+  report->skipped = !*committed;
+  if (report->skipped) report->points = 0;
+  return report;
+}
+
+Result<IngestReport> PrepareRoundLogCommit(const std::string& path, store::Store& store, EntityDirectory& directory,
+                                           store::IngestCommit& commit) {
   IngestReport report;
   auto sha = Sha256OfFile(path);
   if (!sha.ok()) return sha.status();
@@ -94,7 +107,7 @@ Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& s
   auto figures = SummariseRound(*log, directory);
   report.entities = figures.size();
 
-  store::IngestCommit commit;
+  commit = store::IngestCommit{};
   commit.input.sha256 = *sha;
   commit.input.name = path;
   commit.input.kind = "probe-log";
@@ -113,11 +126,6 @@ Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& s
   }
   report.points = up.points.size() + rtt.points.size() + loss.points.size();
   commit.series = {std::move(up), std::move(rtt), std::move(loss)};
-  // TryCommitIngest settles a race with another ingest of the same file: only one of them commits.
-  auto committed = store.TryCommitIngest(commit);
-  if (!committed.ok()) return committed.status().WithContext(path);
-  report.skipped = !*committed;
-  if (report.skipped) report.points = 0;
   return report;
 }
 

@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "signals/bgp_signal_builder.h"
+#include "signals/entity_partition.h"
 #include "signals/mrt_inputs.h"
 #include "signals/routing_model.h"
 
@@ -25,6 +26,8 @@ struct BgpFileCommit {
   // With --from-rib, a file already in the store is read again to rebuild the tables: the sink rewrites its
   // bins only (its inputs row exists; the rebuilt state is committed with the next new file).
   bool already_ingested = false;
+  // The state's key when not kBgpStateKey (each ingest worker keeps its own: WorkerStateKey).
+  std::string state_key;
 };
 
 // Where ingest results go. The CLI implements it over the store (signals does not know the store).
@@ -66,6 +69,21 @@ struct BgpIngestReport {
 // unreadable files are reported on stderr and counted in `failed`.
 Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingModel& model,
                                      const BgpIngestOptions& options, SignalSink& sink);
+
+// Ingest split across `workers` threads (docs/scale.md, "Workers"): the collectors (sorted by name) are dealt
+// round-robin to the workers; each worker runs RunBgpIngest over its collectors' files with its own partial
+// VisibilityModel and its own state (key WorkerStateKey). A merge step then replays all files in the global
+// order of RunBgpIngest, adding up the workers' per-prefix full-feed carrier counts, and counts visible /24s
+// from the sum: the bins are the ones a single model over all collectors computes (one /24 seen through
+// collector A and not B counts once). Every file's bins, inputs row and the workers' states are handed to the
+// sink in that order, for one group commit at the end (the whole run is held in memory: run it over a day of
+// files at a time). Needs an absolute full-feed threshold (options.full_feed_fraction == 0).
+Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, const VisibilityOptions& visibility,
+                                            const Slash24Counter* counter, int workers, const BgpIngestOptions& options,
+                                            SignalSink& sink);
+
+// The state key of the worker that owns `collectors` (sorted): kBgpStateKey + "/" + the names joined by ",".
+std::string WorkerStateKey(const std::vector<std::string>& collectors);
 
 // The identity of an MRT input in the store's `inputs` table: SHA-256 over the file's SHA-256, its collector
 // and its time. The content alone is not enough: a collector's empty update files (a quiet or failed

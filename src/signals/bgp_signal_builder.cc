@@ -69,7 +69,7 @@ void BgpSignalBuilder::EmitBinsBefore(UnixSeconds bin) {
   std::vector<int64_t> counts = model_.Evaluate();
   // Without a single full-feed peer (no table yet, every session down) visibility is undefined: the bin
   // gets no value rather than a zero that would read as a total outage.
-  bool defined = model_.LastSummary().full_feed_peers > 0;
+  bool defined = model_.IsPartial() || model_.LastSummary().full_feed_peers > 0;
   while (!pending_bins_.empty() && *pending_bins_.begin() < bin) {
     UnixSeconds b = *pending_bins_.begin();
     pending_bins_.erase(pending_bins_.begin());

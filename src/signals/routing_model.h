@@ -52,6 +52,10 @@ class RoutingModel {
   virtual Summary LastSummary() const = 0;
   virtual int64_t PeerPrefixCount(uint32_t peer) const = 0;
 
+  // A partial model (one worker's share of the collectors, docs/scale.md) does not decide visibility: its
+  // bins are emitted even without a full-feed peer of its own, for a merge step to count.
+  virtual bool IsPartial() const { return false; }
+
   // Peer tables to and from bytes, for state kept between runs (models that cannot say so).
   virtual bool CanSaveTables() const { return false; }
   virtual void SaveTables(std::string& out) { out.clear(); }

@@ -216,6 +216,7 @@ std::vector<int64_t> VisibilityModel::Evaluate() {
   uint32_t n = universe_.size();
   full_feed_count_.resize(n, 0);
   visible_.resize((n + 63) / 64, 0);
+  if (partial_) return EvaluatePartial(full_feed, largest, status_changed);
 
   bool flipped = false;
   if (!evaluated_ || status_changed || min_carriers != min_carriers_ || touched_.size() > n) {
@@ -243,6 +244,33 @@ std::vector<int64_t> VisibilityModel::Evaluate() {
   summary_.full_feed_peers = full_feed;
   summary_.largest_table = largest;
   return counts_;
+}
+
+std::vector<int64_t> VisibilityModel::EvaluatePartial(int64_t full_feed, int64_t largest, bool status_changed) {
+  uint32_t n = universe_.size();
+  CountDelta delta;
+  delta.full_feed_peers = full_feed;
+  auto check = [&](uint32_t id) {
+    if (full_feed_count_[id] != exported_[id]) {
+      exported_[id] = full_feed_count_[id];
+      delta.counts.emplace_back(universe_.At(id).Key(), full_feed_count_[id]);
+    }
+  };
+  bool all = !evaluated_ || status_changed || touched_.size() > n;
+  exported_.resize(n, 0);
+  if (all) {
+    for (uint32_t id = 0; id < n; ++id) check(id);
+  } else {
+    for (uint32_t id : touched_) check(id);
+  }
+  touched_.clear();
+  evaluated_ = true;
+  summary_.peers = 0;
+  for (const Peer& p : peers_) summary_.peers += p.prefixes > 0;
+  summary_.full_feed_peers = full_feed;
+  summary_.largest_table = largest;
+  deltas_.push_back(std::move(delta));
+  return {int64_t(deltas_.size() - 1)};
 }
 
 void VisibilityModel::RebuildVisible() {

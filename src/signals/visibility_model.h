@@ -60,6 +60,21 @@ class VisibilityModel final : public RoutingModel {
   // Address space covered by visible prefixes as of the last Evaluate() (sorted, disjoint).
   const std::vector<AddressInterval>& VisibleIntervals() const { return visible_intervals_; }
 
+  // Partial mode, for ingest split across workers (each a disjoint set of collectors; docs/scale.md): Evaluate()
+  // does not decide visibility. It re-derives full-feed peers as usual and records a CountDelta: the number
+  // of this model's full-feed peers and, per prefix whose full-feed carrier count changed since the previous
+  // Evaluate() (every prefix with a non-zero count at the first), the new count. It returns {index of that
+  // delta in TakeDeltas()}. A prefix is visible when the sum over workers of its counts exceeds the visibility
+  // fraction of the sum of their full-feed peers: the same as one model over all collectors, because with an
+  // absolute full-feed threshold a peer's full-feed status depends on its own table only.
+  struct CountDelta {
+    int64_t full_feed_peers = 0;
+    std::vector<std::pair<uint64_t, uint16_t>> counts;  // (prefix key, full-feed carriers now)
+  };
+  void SetPartial(bool partial) { partial_ = partial; }
+  bool IsPartial() const override { return partial_; }
+  std::vector<CountDelta> TakeDeltas() { return std::move(deltas_); }
+
   // Peer tables (not the options or counter) to and from bytes, for state kept between runs. The prefix
   // list is append-only, so its encoding is kept and extended rather than redone per save.
   bool CanSaveTables() const override { return true; }
@@ -83,6 +98,7 @@ class VisibilityModel final : public RoutingModel {
   void ClearCarried(Peer& p, uint32_t id);
   void AdjustFullFeedCounts(const Peer& p, int delta);
   void RebuildVisible();
+  std::vector<int64_t> EvaluatePartial(int64_t full_feed, int64_t largest, bool status_changed);
 
   VisibilityOptions options_;
   const Slash24Counter* counter_;
@@ -96,6 +112,9 @@ class VisibilityModel final : public RoutingModel {
   std::vector<AddressInterval> visible_intervals_;
   std::vector<int64_t> counts_;
   Summary summary_;
+  bool partial_ = false;
+  std::vector<uint16_t> exported_;  // partial mode: counts as of the last CountDelta, by prefix id
+  std::vector<CountDelta> deltas_;
   std::string encoded_prefixes_;
   uint32_t encoded_prefix_count_ = 0;
   int64_t encoded_last_key_ = 0;

@@ -1,3 +1,5 @@
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,6 +17,13 @@
 
 namespace vigil::sim {
 namespace {
+
+// CPU seconds of the whole process (every thread), for the summary's generation rate.
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 namespace fs = std::filesystem;
 using OrderedJson = nlohmann::ordered_json;
@@ -45,6 +54,35 @@ std::string CsvField(const std::string& text) {
   return out + "\"";
 }
 
+// Anonymous memory aligned to 2 MB and advised into transparent huge pages (page aligned at least, as
+// direct I/O needs).
+class HugePageBuffer {
+ public:
+  explicit HugePageBuffer(size_t size) {
+    constexpr size_t kHuge = 2 << 20;
+    size_ = (size + kHuge - 1) / kHuge * kHuge;
+    void* p = ::mmap(nullptr, size_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    char* start = static_cast<char*>(p);
+    char* aligned = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(start) + kHuge - 1) / kHuge * kHuge);
+    if (aligned > start) ::munmap(start, static_cast<size_t>(aligned - start));
+    size_t after = kHuge - static_cast<size_t>(aligned - start);
+    if (after) ::munmap(aligned + size_, after);
+    ::madvise(aligned, size_, MADV_HUGEPAGE);  // advice only: without it the buffer still works
+    data_ = aligned;
+  }
+  ~HugePageBuffer() {
+    if (data_) ::munmap(data_, size_);
+  }
+  HugePageBuffer(const HugePageBuffer&) = delete;
+  HugePageBuffer& operator=(const HugePageBuffer&) = delete;
+  char* get() const { return data_; }
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 // ----- BGP ----------------------------------------------------------------------------------------------
 
 enum class ActionType : uint8_t { kEventEdge, kFlapEdge, kPeerDown, kPeerUp, kChurn };
@@ -72,16 +110,35 @@ class BgpSimulation {
 
   Status Run(const fs::path& outdir, SimSummary& summary) {
     size_t peers = world_.peers.size();
-    announced_.assign(peers, std::vector<uint8_t>(world_.prefixes.size(), 0));
-    variant_.assign(peers, std::vector<uint8_t>(world_.prefixes.size(), 0));
+    // Fresh anonymous memory is zero: no pass to clear 23 MB (full table), and huge pages where allowed.
+    route_memory_ = std::make_unique<HugePageBuffer>(std::max<size_t>(1, world_.prefixes.size() * peers));
+    route_ = reinterpret_cast<uint8_t*>(route_memory_->get());
+    if (!route_) return Status::Error("out of memory for the route table");
     withdrawn_.assign(peers, std::vector<int16_t>(static_cast<size_t>(world_.scenario_units), 0));
     peer_up_.assign(peers, true);
-    for (size_t p = 0; p < peers; ++p) {
-      for (size_t i = 0; i < world_.prefixes.size(); ++i) announced_[p][i] = Desired(static_cast<int>(p), static_cast<int>(i));
-    }
     carried_.assign(peers, 0);
+    // At the start every session is up and nothing is withdrawn or flapping, so what a peer announces is
+    // what it carries (Desired() reduced to PeerCarries, evaluated once per unit rather than per prefix).
+    // Full-feed peers carry every unit; only the partial ones need a draw per unit.
+    std::vector<uint8_t> row(peers, 0);
+    std::vector<size_t> partial;
     for (size_t p = 0; p < peers; ++p) {
-      for (size_t i = 0; i < world_.prefixes.size(); ++i) carried_[p] += announced_[p][i];
+      if (world_.peers[p].full_feed) {
+        row[p] = kAnnounced;
+        carried_[p] = static_cast<int64_t>(world_.prefixes.size());
+      } else {
+        partial.push_back(p);
+      }
+    }
+    for (size_t u = 0; u < world_.units.size(); ++u) {
+      const Unit& unit = world_.units[u];
+      for (size_t p : partial) {
+        row[p] = world_.PeerCarries(world_.peers[p], static_cast<int>(u)) ? kAnnounced : 0;
+        carried_[p] += row[p] ? unit.prefix_count : 0;
+      }
+      for (int i = unit.first_prefix; i < unit.first_prefix + unit.prefix_count; ++i) {
+        std::memcpy(&route_[static_cast<size_t>(i) * peers], row.data(), peers);
+      }
     }
     buffers_.resize(world_.collectors.size());
     refs_.resize(world_.collectors.size());
@@ -90,7 +147,19 @@ class BgpSimulation {
       fs::create_directories(outdir / "mrt" / c.name);
     }
     VIGIL_RETURN_IF_ERROR(WriteRibs(outdir, summary));
-    for (const Action& a : actions_) Apply(a);
+    for (size_t i = 0; i < actions_.size(); ++i) {
+      // Churn touches a random prefix's row of route_: fetch it while earlier actions run.
+      constexpr size_t kAhead = 16;
+      if (i + kAhead < actions_.size() && actions_[i + kAhead].type == ActionType::kChurn) {
+        __builtin_prefetch(&Route(actions_[i + kAhead].peer, actions_[i + kAhead].target));
+        __builtin_prefetch(&world_.prefixes[static_cast<size_t>(actions_[i + kAhead].target)]);
+      }
+      if (i + kAhead / 2 < actions_.size() && actions_[i + kAhead / 2].type == ActionType::kChurn) {
+        int unit = world_.prefixes[static_cast<size_t>(actions_[i + kAhead / 2].target)].unit;
+        __builtin_prefetch(&world_.units[static_cast<size_t>(unit)]);
+      }
+      Apply(actions_[i]);
+    }
     return WriteUpdates(outdir, summary);
   }
 
@@ -101,6 +170,12 @@ class BgpSimulation {
   }
 
  private:
+  static constexpr uint8_t kAnnounced = 1, kVariant = 2;  // route_ bits
+  uint8_t& Route(int p, int prefix) {
+    return route_[static_cast<size_t>(prefix) * world_.peers.size() + static_cast<size_t>(p)];
+  }
+  int Variant(int p, int prefix) { return (Route(p, prefix) & kVariant) ? 1 : 0; }
+
   bool InGap(int collector, UnixSeconds t) const {
     for (const auto& g : scenario_.noise.collector_gaps) {
       if (g.collector == world_.collectors[static_cast<size_t>(collector)].name && t >= g.start && t < g.end) return true;
@@ -209,10 +284,10 @@ class BgpSimulation {
 
   const std::string& Attributes(int p, int unit, int variant) {
     const Peer& peer = world_.peers[static_cast<size_t>(p)];
-    world_.AsPath(peer, unit, variant, path_);
+    uint32_t path[World::kMaxAsPath];
     PathAttributes a;
-    a.as_path = path_.data();
-    a.as_path_len = path_.size();
+    a.as_path = path;
+    a.as_path_len = static_cast<size_t>(world_.AsPath(peer, unit, variant, path));
     a.next_hop = peer.ip;
     a.community = peer.community;
     a.has_med = peer.index % 3 == 1;
@@ -246,9 +321,9 @@ class BgpSimulation {
     std::vector<int> announce;
     for (int prefix : prefixes) {
       bool want = Desired(p, prefix);
-      uint8_t& have = announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)];
-      if (want == static_cast<bool>(have)) continue;
-      have = want;
+      uint8_t& route = Route(p, prefix);
+      if (want == static_cast<bool>(route & kAnnounced)) continue;
+      route = static_cast<uint8_t>((route & ~kAnnounced) | (want ? kAnnounced : 0));
       const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
       if (want) announce.push_back(prefix);
       else withdrawn.emplace_back(pre.addr, pre.len);
@@ -267,18 +342,19 @@ class BgpSimulation {
     static const std::vector<std::pair<uint32_t, int>> kNone;
     size_t per_update = MaxPrefixesPerUpdate(0);
     for (size_t i = 0; i < withdrawn.size(); i += per_update) {
-      std::vector<std::pair<uint32_t, int>> part(withdrawn.begin() + static_cast<long>(i),
-                                                 withdrawn.begin() + static_cast<long>(std::min(withdrawn.size(), i + per_update)));
-      AppendUpdate(buffer, t, session, part, kNoAttributes, kNone);
+      part_.assign(withdrawn.begin() + static_cast<long>(i),
+                   withdrawn.begin() + static_cast<long>(std::min(withdrawn.size(), i + per_update)));
+      AppendUpdate(buffer, t, session, part_, kNoAttributes, kNone);
     }
     // Prefixes of one unit share their attributes: one UPDATE per unit and path variant.
     for (size_t i = 0; i < announce.size();) {
       const Prefix& first = world_.prefixes[static_cast<size_t>(announce[i])];
-      int variant = variant_[static_cast<size_t>(p)][static_cast<size_t>(announce[i])];
-      std::vector<std::pair<uint32_t, int>> nlri;
+      int variant = Variant(p, announce[i]);
+      std::vector<std::pair<uint32_t, int>>& nlri = part_;
+      nlri.clear();
       size_t j = i;
       while (j < announce.size() && world_.prefixes[static_cast<size_t>(announce[j])].unit == first.unit &&
-             variant_[static_cast<size_t>(p)][static_cast<size_t>(announce[j])] == variant && nlri.size() < 500) {
+             Variant(p, announce[j]) == variant && nlri.size() < 500) {
         const Prefix& pre = world_.prefixes[static_cast<size_t>(announce[j])];
         nlri.emplace_back(pre.addr, pre.len);
         ++j;
@@ -307,17 +383,18 @@ class BgpSimulation {
         Sync(a.peer, a.t, touched);
         break;
       case ActionType::kChurn: {
-        auto& have = announced_[static_cast<size_t>(a.peer)][static_cast<size_t>(a.target)];
-        if (!have) break;
-        auto& variant = variant_[static_cast<size_t>(a.peer)][static_cast<size_t>(a.target)];
-        variant ^= 1;
-        EmitChanges(a.peer, a.t, {}, {a.target});
+        uint8_t& route = Route(a.peer, a.target);
+        if (!(route & kAnnounced)) break;
+        route ^= kVariant;
+        static const std::vector<std::pair<uint32_t, int>> kNone;
+        one_.assign(1, a.target);
+        EmitChanges(a.peer, a.t, kNone, one_);
         break;
       }
       case ActionType::kPeerDown: {
         if (!peer_up_[static_cast<size_t>(a.peer)]) break;
         peer_up_[static_cast<size_t>(a.peer)] = false;
-        std::fill(announced_[static_cast<size_t>(a.peer)].begin(), announced_[static_cast<size_t>(a.peer)].end(), 0);
+        for (size_t i = 0; i < world_.prefixes.size(); ++i) Route(a.peer, static_cast<int>(i)) &= ~kAnnounced;
         int collector = world_.peers[static_cast<size_t>(a.peer)].collector;
         size_t before = buffers_[static_cast<size_t>(collector)].size();
         AppendStateChange(buffers_[static_cast<size_t>(collector)], a.t, Session(a.peer), kEstablished, kIdle);
@@ -350,95 +427,182 @@ class BgpSimulation {
   }
 
   Status WriteRibs(const fs::path& outdir, SimSummary& summary) {
+    // Address order. Scenario and background prefixes are each already sorted, so this is mostly a merge.
     std::vector<int> order(world_.prefixes.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-    std::sort(order.begin(), order.end(), [&](int x, int y) {
+    auto before = [&](int x, int y) {
       const Prefix& a = world_.prefixes[static_cast<size_t>(x)];
       const Prefix& b = world_.prefixes[static_cast<size_t>(y)];
       return a.addr != b.addr ? a.addr < b.addr : a.len < b.len;
-    });
+    };
+    size_t split = static_cast<size_t>(world_.scenario_units) < world_.units.size()
+                       ? static_cast<size_t>(world_.units[static_cast<size_t>(world_.scenario_units)].first_prefix)
+                       : order.size();
+    auto middle = order.begin() + static_cast<long>(split);
+    if (std::is_sorted(order.begin(), middle, before) && std::is_sorted(middle, order.end(), before)) {
+      std::inplace_merge(order.begin(), middle, order.end(), before);
+    } else {
+      std::sort(order.begin(), order.end(), before);
+    }
     UnixSeconds t = scenario_.start;
+    const size_t all_peers = world_.peers.size();
     for (size_t c = 0; c < world_.collectors.size(); ++c) {
       const CollectorInfo& collector = world_.collectors[c];
+      const size_t n = collector.peers.size();
+      const bool direct = options_.direct_io && options_.compression == Compression::kNone;
       CompressedFileWriter writer;
       fs::path path = outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + CompressionSuffix(options_.compression));
-      VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level()));
-      std::string out;
+      VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level(), direct));
+      std::string header;
       std::vector<MrtPeerEntry> entries;
       for (int p : collector.peers) {
         const Peer& peer = world_.peers[static_cast<size_t>(p)];
         entries.push_back({peer.bgp_id, peer.ip, peer.asn});
       }
-      AppendPeerIndexTable(out, t, collector.bgp_id, "", entries);
-      // Attributes per peer depend on the unit only through its origin (AS path) and the MED, so a
-      // direct-mapped cache keyed by origin holds encoded attributes and only the MED is patched per unit.
-      // Without it, building the AS path and encoding attributes was most of the full table's CPU time.
-      // A slot holds every peer's copy side by side, since one RIB record visits them all in turn.
-      const size_t kCacheSlots = options_.full_table ? 16384 : 256;
-      struct CachedAttributes {
-        int64_t key = -1;      // (asn index + 1) << 32 | origin
-        uint8_t length = 0;
-        uint8_t med_at = 0;    // offset of the MED value; 0: no MED
-        char bytes[96];
+      AppendPeerIndexTable(header, t, collector.bgp_id, "", entries);
+
+      // What an entry needs of its peer, gathered once: the AS path seed, and the attributes after the AS
+      // path (NEXT_HOP, MED, COMMUNITY), which are the same for every prefix but for the MED value.
+      struct PeerContext {
+        int p = 0;
+        uint32_t asn = 0;
+        uint64_t path_key = 0;
+        UnixSeconds session_age = 0;  // most routes are this old
+        char tail[24] = {};
+        uint8_t tail_len = 0;
+        uint8_t med_at = 0;  // offset of the MED value in `tail`; 0: none
       };
-      std::vector<CachedAttributes> cache(collector.peers.size() * kCacheSlots);
-      std::vector<int> cached_unit(collector.peers.size(), -1);
-      std::vector<UnixSeconds> session_age(collector.peers.size());  // most routes are this old
-      for (size_t k = 0; k < collector.peers.size(); ++k) {
-        session_age[k] = static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(collector.peers[k]), 99) % (90 * 86400));
+      std::vector<PeerContext> context(n);
+      for (size_t k = 0; k < n; ++k) {
+        PeerContext& c = context[k];
+        const Peer& peer = world_.peers[static_cast<size_t>(collector.peers[k])];
+        c.p = collector.peers[k];
+        c.asn = peer.asn;
+        c.path_key = world_.PathKey(peer);
+        c.session_age = static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(c.p), 99) % (90 * 86400));
+        // The tail as StoreAttributes writes it: encode attributes with an empty path and keep what follows
+        // the AS_PATH attribute (ORIGIN 4 bytes, AS_PATH header 3, segment header 2).
+        PathAttributes attrs;
+        attrs.next_hop = peer.ip;
+        attrs.community = peer.community;
+        attrs.has_med = peer.index % 3 == 1;
+        std::string encoded;
+        AppendAttributes(encoded, attrs);
+        c.tail_len = static_cast<uint8_t>(encoded.size() - 9);
+        std::memcpy(c.tail, encoded.data() + 9, c.tail_len);
+        c.med_at = attrs.has_med ? 7 + 3 : 0;  // after NEXT_HOP (7 bytes) and the MED's own header (3)
       }
+      // Output goes out in chunks of exactly kChunk bytes from an aligned buffer, what direct I/O needs;
+      // the part of the last record past the chunk moves to the front for the next one. Buffered writes use
+      // chunks that stay in the L2 cache until the kernel copies them (4 MB chunks made that copy several
+      // times slower); direct I/O, where the device reads the buffer, wants few large requests.
+      const size_t kChunk = direct ? (4 << 20) : (256 << 10);
+      const size_t capacity = kChunk + header.size() + RibRecordWriter::MaxRibRecordBytes(n, World::kMaxAsPath);
+      // In huge pages where the kernel allows: direct I/O pins the buffer's pages for every write.
+      HugePageBuffer buffer(capacity);
+      if (!buffer.get()) return Status::Error("out of memory");
+      char* at = buffer.get();
+      char* const chunk_end = buffer.get() + kChunk;
+      std::memcpy(at, header.data(), header.size());
+      at += header.size();
+      auto flush = [&](bool last) -> Status {
+        size_t used = static_cast<size_t>(at - buffer.get());
+        size_t out = last ? used : std::min(used, kChunk);
+        summary.mrt_bytes += static_cast<int64_t>(out);
+        VIGIL_RETURN_IF_ERROR(writer.Write(buffer.get(), out));
+        std::memmove(buffer.get(), buffer.get() + out, used - out);
+        at = buffer.get() + (used - out);
+        return Status::Ok();
+      };
+      // Attributes are encoded straight into the output per entry. Caching encoded attributes per (origin,
+      // peer) was slower: ~80 MB of them for a full table, and a cache miss for every rarely seen origin.
+      uint32_t as_path[World::kMaxAsPath];
       uint32_t sequence = 0;
-      RibRecordBuilder rib;
-      for (int prefix : order) {
+      RibRecordWriter rib;
+      // Everything in an entry depends on the peer and the prefix's unit only, so a more-specific right
+      // after its covering prefix (same unit, same peers) repeats the previous record's entries.
+      int last_unit = -1;
+      const char* last_entries = nullptr;  // in `buffer`, until the next flush
+      size_t last_entries_size = 0;
+      int last_prefix = -1;
+      uint16_t last_entries_count = 0;
+      UnitPath unit_path;
+      for (size_t i = 0; i < order.size(); ++i) {
+        // Prefixes, their rows of route_ and their units are read in address order, but that is one touch
+        // of a cache line every few microseconds: the hardware prefetcher does not keep them cached.
+        if (i + 8 < order.size()) {
+          size_t ahead = static_cast<size_t>(order[i + 8]);
+          __builtin_prefetch(&world_.prefixes[ahead]);
+          __builtin_prefetch(&route_[ahead * all_peers]);
+        }
+        if (i + 4 < order.size()) {
+          __builtin_prefetch(&world_.units[static_cast<size_t>(world_.prefixes[static_cast<size_t>(order[i + 4])].unit)]);
+        }
+        const int prefix = order[i];
         const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
+        const uint8_t* routes = &route_[static_cast<size_t>(prefix) * all_peers];
         bool any = false;
-        const Unit& unit = world_.units[static_cast<size_t>(pre.unit)];
-        const int64_t key = (static_cast<int64_t>(unit.asn) + 1) << 32 | unit.origin;
-        CachedAttributes* slots = &cache[(Mix64(unit.origin, 0x5107) % kCacheSlots) * collector.peers.size()];
-        for (size_t k = 0; k < collector.peers.size(); ++k) {
-          int p = collector.peers[k];
-          if (!announced_[static_cast<size_t>(p)][static_cast<size_t>(prefix)]) continue;
-          if (!any) {
-            rib.Begin(out, t, sequence++, pre.addr, pre.len);
-            any = true;
+        for (size_t k = 0; k < n && !any; ++k) any = routes[collector.peers[k]] & kAnnounced;
+        if (!any) continue;
+        at = rib.Begin(at, t, sequence++, pre.addr, pre.len);
+        bool same = pre.unit == last_unit && last_entries;
+        if (same) {
+          const uint8_t* last_routes = &route_[static_cast<size_t>(last_prefix) * all_peers];
+          for (size_t k = 0; k < n && same; ++k) {
+            int p = collector.peers[k];
+            same = (routes[p] & kAnnounced) == (last_routes[p] & kAnnounced);
           }
-          CachedAttributes& slot = slots[k];
-          if (slot.key != key) {
-            const std::string& encoded = Attributes(p, pre.unit, 0);
-            if (encoded.size() > sizeof slot.bytes) return Status::Error("AS path too long for the attribute cache");
-            slot.key = key;
-            slot.length = static_cast<uint8_t>(encoded.size());
-            std::memcpy(slot.bytes, encoded.data(), encoded.size());
-            // MED comes last but for an optional 7-byte COMMUNITY attribute (AppendAttributes).
-            slot.med_at = world_.peers[static_cast<size_t>(p)].index % 3 == 1
-                              ? static_cast<uint8_t>(encoded.size() - 4 - (world_.peers[static_cast<size_t>(p)].community ? 7 : 0))
-                              : 0;
-            cached_unit[k] = pre.unit;
-          } else if (slot.med_at && cached_unit[k] != pre.unit) {
-            uint32_t med = static_cast<uint32_t>(Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit)) % 200);
-            for (int b = 0; b < 4; ++b) slot.bytes[slot.med_at + b] = static_cast<char>((med >> (24 - 8 * b)) & 0xff);
-            cached_unit[k] = pre.unit;
+        }
+        char* entries = at;
+        if (same) {
+          std::memcpy(at, last_entries, last_entries_size);  // the previous record, before `at`
+          at = rib.AddCopiedEntries(at, last_entries_size, last_entries_count);
+        } else {
+          if (pre.unit != last_unit) unit_path = world_.PathOf(pre.unit);
+          last_entries_count = 0;
+          for (size_t k = 0; k < n; ++k) {
+            const PeerContext& c = context[k];
+            if (!(routes[c.p] & kAnnounced)) continue;
+            int len = World::AsPathFrom(c.path_key, c.asn, unit_path, 0, as_path);
+            // Most routes were learned when the session came up; the rest changed since. Same hash as the MED.
+            uint64_t h = Mix64(static_cast<uint64_t>(c.p), static_cast<uint64_t>(pre.unit));
+            UnixSeconds learned = (h & 7) < 6 ? c.session_age : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
+            // RIB entry (RFC 6396 4.3.4) and its attributes exactly as StoreAttributes encodes them: ORIGIN IGP,
+            // AS_PATH of one AS_SEQUENCE (4-byte ASNs; never over 255 bytes here), then the peer's tail.
+            char* e = at;
+            StoreBigEndian16(e, static_cast<uint32_t>(k));
+            StoreBigEndian32(e + 2, static_cast<uint32_t>(t - 3600 - learned));
+            char* a = e + 8;
+            static constexpr char kOriginAndPathHeader[] = {0x40, 1, 1, 0, 0x40, 2};
+            std::memcpy(a, kOriginAndPathHeader, 6);
+            a[6] = static_cast<char>(2 + 4 * len);
+            a[7] = 2;
+            a[8] = static_cast<char>(len);
+            a += 9;
+            for (int i = 0; i < World::kMaxAsPath; ++i) StoreBigEndian32(a + 4 * i, as_path[i]);  // the rest is overwritten
+            a += 4 * len;
+            std::memcpy(a, c.tail, sizeof c.tail);
+            if (c.med_at) StoreBigEndian32(a + c.med_at, static_cast<uint32_t>(h % 200));
+            a += c.tail_len;
+            StoreBigEndian16(e + 6, static_cast<uint32_t>(a - e - 8));
+            at = a;
+            ++last_entries_count;
           }
-          // Most routes were learned when the session came up; the rest changed since.
-          uint64_t h = Mix64(static_cast<uint64_t>(p), static_cast<uint64_t>(pre.unit));
-          UnixSeconds learned = (h & 7) < 6 ? session_age[k]
-                                           : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
-          uint32_t originated = static_cast<uint32_t>(t - 3600 - learned);
-          rib.AddEntry(out, static_cast<uint16_t>(k), originated, std::string_view(slot.bytes, slot.length));
-          ++summary.rib_entries;
+          at = rib.AddCopiedEntries(at, 0, last_entries_count);
         }
-        if (any) {
-          rib.Finish(out);
-          ++summary.rib_records;
-        }
-        if (out.size() > (1 << 22)) {
-          summary.mrt_bytes += static_cast<int64_t>(out.size());
-          VIGIL_RETURN_IF_ERROR(writer.Write(out));
-          out.clear();
+        summary.rib_entries += last_entries_count;
+        last_unit = pre.unit;
+        last_prefix = prefix;
+        last_entries = entries;
+        last_entries_size = static_cast<size_t>(at - entries);
+        at = rib.Finish(at);
+        ++summary.rib_records;
+        if (at >= chunk_end) {
+          VIGIL_RETURN_IF_ERROR(flush(false));
+          last_entries = nullptr;
         }
       }
-      summary.mrt_bytes += static_cast<int64_t>(out.size());
-      VIGIL_RETURN_IF_ERROR(writer.Write(out));
+      VIGIL_RETURN_IF_ERROR(flush(true));
       VIGIL_RETURN_IF_ERROR(writer.Close());
       ++summary.mrt_files;
     }
@@ -487,15 +651,18 @@ class BgpSimulation {
   const World& world_;
   const std::vector<ResolvedEvent>& events_;
   const SimOptions& options_;
-  std::vector<std::vector<uint8_t>> announced_, variant_;
+  // Per (prefix, peer), prefix-major (a RIB record visits every peer of one prefix): kAnnounced, kVariant.
+  std::unique_ptr<HugePageBuffer> route_memory_;
+  uint8_t* route_ = nullptr;
   std::vector<std::vector<int16_t>> withdrawn_;
   std::unordered_map<uint64_t, int> flaps_;
   std::vector<bool> peer_up_;
   std::vector<int64_t> carried_;
   std::vector<Action> actions_;
   std::vector<std::string> buffers_;
+  std::vector<std::pair<uint32_t, int>> part_;  // scratch for EmitChanges
+  std::vector<int> one_;                        // scratch for churn
   std::vector<std::vector<RecordRef>> refs_;
-  std::vector<uint32_t> path_;
   std::string attributes_;
 };
 
@@ -556,7 +723,7 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
       double hour = local_hour[static_cast<size_t>(block.region)];
       // Home networks answer less at night: responsiveness peaks mid-afternoon local time.
       double availability = std::clamp(
-          block.availability * (1.0 + block.diurnal_amp * std::cos(2 * M_PI * (hour - 15.0) / 24.0)), 0.05, 0.98);
+          block.availability * (1.0 + block.diurnal_amp * std::cos(2 * M_PI * (hour - 15.0) / 24.0)), 0.05, 0.995);
       double p_reply = unreachable[static_cast<size_t>(b)] ? 0.0
                                                            : availability * (1 - loss) * (1 - throttle_loss[static_cast<size_t>(b)]);
       double base_rtt = block.base_rtt_ms * (1.0 + 0.12 * std::max(0.0, std::cos(2 * M_PI * (hour - 21.0) / 24.0)));
@@ -692,9 +859,11 @@ Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& ou
 
   VIGIL_RETURN_IF_ERROR(WriteGeo(*world, outdir / "geo"));
   auto clock_start = std::chrono::steady_clock::now();
+  double cpu_start = ProcessCpuSeconds();
   BgpSimulation bgp(scenario, *world, *events, options);
   VIGIL_RETURN_IF_ERROR(bgp.Run(outdir, summary));
   summary.mrt_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
+  summary.mrt_cpu_seconds = ProcessCpuSeconds() - cpu_start;
   VIGIL_RETURN_IF_ERROR(WriteProbeRounds(scenario, *world, *events, outdir / "probe", summary));
   std::vector<TruthEvent> truth = BuildTruth(scenario, *world, *events);
   summary.truth_events = static_cast<int64_t>(truth.size());

@@ -3,6 +3,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 namespace vigil::sim {
@@ -33,6 +37,17 @@ inline void Patch32(std::string& out, size_t pos, uint32_t v) {
   out[pos + 1] = static_cast<char>((v >> 16) & 0xff);
   out[pos + 2] = static_cast<char>((v >> 8) & 0xff);
   out[pos + 3] = static_cast<char>(v & 0xff);
+}
+
+inline void Store16(char* p, uint32_t v) {
+  p[0] = static_cast<char>((v >> 8) & 0xff);
+  p[1] = static_cast<char>(v & 0xff);
+}
+inline void Store32(char* p, uint32_t v) {
+  p[0] = static_cast<char>(v >> 24);
+  p[1] = static_cast<char>((v >> 16) & 0xff);
+  p[2] = static_cast<char>((v >> 8) & 0xff);
+  p[3] = static_cast<char>(v & 0xff);
 }
 
 // MRT common header with a length patched in by FinishRecord.
@@ -93,7 +108,7 @@ bool ParseCompression(const std::string& text, Compression& compression) {
 
 CompressedFileWriter::~CompressedFileWriter() {
   FreeStreams();
-  if (file_) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void CompressedFileWriter::FreeStreams() {
@@ -107,11 +122,16 @@ void CompressedFileWriter::FreeStreams() {
   stream_ = nullptr;
 }
 
-Status CompressedFileWriter::Open(const std::string& path, Compression compression, int level) {
+Status CompressedFileWriter::Open(const std::string& path, Compression compression, int level, bool direct_io) {
   path_ = path;
   compression_ = compression;
-  file_ = std::fopen(path.c_str(), "wb");
-  if (!file_) return Status::Error(path + ": cannot create: " + std::strerror(errno));
+  direct_ = direct_io && compression == Compression::kNone;
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (direct_ ? O_DIRECT : 0), 0644);
+  if (fd_ < 0 && direct_ && errno == EINVAL) {  // the file system has no direct I/O (tmpfs, ...)
+    direct_ = false;
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+  if (fd_ < 0) return Status::Error(path + ": cannot create: " + std::strerror(errno));
   if (compression == Compression::kGzip) {
     auto* gz = new GzipStream();
     stream_ = gz;
@@ -129,16 +149,35 @@ Status CompressedFileWriter::Open(const std::string& path, Compression compressi
       return Status::Error(path + ": zstd initialisation failed");
     }
     out_.resize(ZSTD_CStreamOutSize() * 4);
-  } else {
-    // Large stdio buffer: the RIB writer hands over 4 MB chunks, so this only matters for small writes.
-    std::setvbuf(file_, nullptr, _IOFBF, 1 << 16);
   }
   return Status::Ok();
 }
 
+Status CompressedFileWriter::LeaveDirectIo() {
+  int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) < 0) {
+    return Status::Error(path_ + ": cannot leave direct I/O: " + std::strerror(errno));
+  }
+  direct_ = false;
+  return Status::Ok();
+}
+
 Status CompressedFileWriter::Put(const void* data, size_t size) {
-  if (size && std::fwrite(data, 1, size, file_) != size) {
-    return Status::Error(path_ + ": write failed: " + std::strerror(errno));
+  // Straight to the file descriptor: callers hand over large chunks, and a stdio buffer would only add a copy.
+  const char* p = static_cast<const char*>(data);
+  if (direct_ && (reinterpret_cast<uintptr_t>(p) % kDirectIoAlignment || size % kDirectIoAlignment)) {
+    VIGIL_RETURN_IF_ERROR(LeaveDirectIo());
+  }
+  while (size > 0) {
+    ssize_t n = ::write(fd_, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINVAL && direct_) {  // alignment the device wants is larger than assumed
+      VIGIL_RETURN_IF_ERROR(LeaveDirectIo());
+      continue;
+    }
+    if (n <= 0) return Status::Error(path_ + ": write failed: " + std::strerror(n < 0 ? errno : ENOSPC));
+    p += n;
+    size -= static_cast<size_t>(n);
   }
   return Status::Ok();
 }
@@ -186,37 +225,56 @@ Status CompressedFileWriter::Write(const void* data, size_t size) {
 }
 
 Status CompressedFileWriter::Close() {
-  if (!file_) return Status::Ok();
+  if (fd_ < 0) return Status::Ok();
   Status status = Status::Ok();
   if (compression_ == Compression::kGzip) status = Deflate(nullptr, 0, Z_FINISH);
   if (compression_ == Compression::kZstd) status = Zstd(nullptr, 0, true);
   FreeStreams();
-  if (std::fclose(file_) != 0 && status.ok()) status = Status::Error(path_ + ": close failed");
-  file_ = nullptr;
+  if (::close(fd_) != 0 && status.ok()) status = Status::Error(path_ + ": close failed: " + std::strerror(errno));
+  fd_ = -1;
   return status;
 }
 
-void AppendAttributes(std::string& out, const PathAttributes& a) {
+char* StoreAttributes(char* at, const PathAttributes& a) {
   // ORIGIN IGP
-  Put8(out, 0x40); Put8(out, 1); Put8(out, 1); Put8(out, 0);
+  at[0] = 0x40; at[1] = 1; at[2] = 1; at[3] = 0;
+  at += 4;
   // AS_PATH: one AS_SEQUENCE segment of 4-byte ASNs (extended length when long)
   size_t seg = 2 + 4 * a.as_path_len;
   if (seg > 255) {
-    Put8(out, 0x50); Put8(out, 2); Put16(out, static_cast<uint32_t>(seg));
+    at[0] = 0x50; at[1] = 2;
+    Store16(at + 2, static_cast<uint32_t>(seg));
+    at += 4;
   } else {
-    Put8(out, 0x40); Put8(out, 2); Put8(out, static_cast<uint32_t>(seg));
+    at[0] = 0x40; at[1] = 2; at[2] = static_cast<char>(seg);
+    at += 3;
   }
-  Put8(out, 2);
-  Put8(out, static_cast<uint32_t>(a.as_path_len));
-  for (size_t i = 0; i < a.as_path_len; ++i) Put32(out, a.as_path[i]);
+  at[0] = 2;
+  at[1] = static_cast<char>(a.as_path_len);
+  at += 2;
+  for (size_t i = 0; i < a.as_path_len; ++i, at += 4) Store32(at, a.as_path[i]);
   // NEXT_HOP
-  Put8(out, 0x40); Put8(out, 3); Put8(out, 4); Put32(out, a.next_hop);
+  at[0] = 0x40; at[1] = 3; at[2] = 4;
+  Store32(at + 3, a.next_hop);
+  at += 7;
   if (a.has_med) {
-    Put8(out, 0x80); Put8(out, 4); Put8(out, 4); Put32(out, a.med);
+    at[0] = static_cast<char>(0x80); at[1] = 4; at[2] = 4;
+    Store32(at + 3, a.med);
+    at += 7;
   }
   if (a.community) {
-    Put8(out, 0xc0); Put8(out, 8); Put8(out, 4); Put32(out, a.community);
+    at[0] = static_cast<char>(0xc0); at[1] = 8; at[2] = 4;
+    Store32(at + 3, a.community);
+    at += 7;
   }
+  return at;
+}
+
+void AppendAttributes(std::string& out, const PathAttributes& a) {
+  size_t at = out.size();
+  out.resize(at + MaxAttributeBytes(a.as_path_len));
+  char* end = StoreAttributes(out.data() + at, a);
+  out.resize(static_cast<size_t>(end - out.data()));
 }
 
 void AppendPeerIndexTable(std::string& out, UnixSeconds t, uint32_t collector_bgp_id, const std::string& view_name,
@@ -235,36 +293,24 @@ void AppendPeerIndexTable(std::string& out, UnixSeconds t, uint32_t collector_bg
   FinishRecord(out, start);
 }
 
-void RibRecordBuilder::Begin(std::string& out, UnixSeconds t, uint32_t sequence, uint32_t prefix, int len) {
-  record_start_ = BeginRecord(out, t, 13, 2);
-  Put32(out, sequence);
-  PutPrefix(out, prefix, len);
-  count_pos_ = out.size();
-  Put16(out, 0);
+char* RibRecordWriter::Begin(char* at, UnixSeconds t, uint32_t sequence, uint32_t prefix, int len) {
+  record_start_ = at;
+  Store32(at, static_cast<uint32_t>(t));
+  Store16(at + 4, 13);
+  Store16(at + 6, 2);
+  Store32(at + 12, sequence);
+  at += 16;
+  *at++ = static_cast<char>(len);
+  for (int i = 0; i < (len + 7) / 8; ++i) *at++ = static_cast<char>((prefix >> (24 - 8 * i)) & 0xff);
+  count_at_ = at;
   count_ = 0;
+  return at + 2;
 }
 
-void RibRecordBuilder::AddEntry(std::string& out, uint16_t peer_index, uint32_t originated,
-                                std::string_view attributes) {
-  // One resize and straight stores: this runs once per RIB entry (20 M times for a full table).
-  size_t at = out.size();
-  out.resize(at + 8 + attributes.size());
-  char* p = out.data() + at;
-  p[0] = static_cast<char>(peer_index >> 8);
-  p[1] = static_cast<char>(peer_index & 0xff);
-  p[2] = static_cast<char>(originated >> 24);
-  p[3] = static_cast<char>((originated >> 16) & 0xff);
-  p[4] = static_cast<char>((originated >> 8) & 0xff);
-  p[5] = static_cast<char>(originated & 0xff);
-  p[6] = static_cast<char>((attributes.size() >> 8) & 0xff);
-  p[7] = static_cast<char>(attributes.size() & 0xff);
-  std::memcpy(p + 8, attributes.data(), attributes.size());
-  ++count_;
-}
-
-void RibRecordBuilder::Finish(std::string& out) {
-  Patch16(out, count_pos_, count_);
-  FinishRecord(out, record_start_);
+char* RibRecordWriter::Finish(char* at) {
+  Store16(count_at_, count_);
+  Store32(record_start_ + 8, static_cast<uint32_t>(at - record_start_ - 12));
+  return at;
 }
 
 void AppendUpdate(std::string& out, UnixSeconds t, const Bgp4mpSession& session,

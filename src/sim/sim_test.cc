@@ -266,7 +266,20 @@ TEST_F(SimOutputTest, ThrottleRaisesRttAndLossOnly) {
   EXPECT_LT(before.rtt_median, 300);
   EXPECT_GT(during.rtt_median, 700);
   EXPECT_GT(during.loss, before.loss + 0.1);
+  // Each probe is lost with the extra probability `loss` (0.3) on top of what the block loses anyway.
+  EXPECT_NEAR(during.loss, 1 - (1 - before.loss) * (1 - 0.3), 0.06);
   EXPECT_GE(during.up, before.up * 0.9);  // reachability stays
+}
+
+TEST_F(SimOutputTest, UpBlocksLoseFewProbesOutsideEvents) {
+  // The prober targets a block's ever-responsive addresses: an up block answers nearly every probe, least
+  // at night when home networks are off (02:00Z is 04:00 in Berlin, 09:00Z is 11:00).
+  auto day = out_->Round("20230501.0900", "");
+  auto night = out_->Round("20230502.0200", "");
+  EXPECT_GT(day.loss, 0.005);
+  EXPECT_LT(day.loss, 0.08);
+  EXPECT_GT(night.loss, day.loss);
+  EXPECT_LT(night.loss, 0.15);
 }
 
 TEST_F(SimOutputTest, DailyWindowAndImpliedEvents) {

@@ -17,7 +17,6 @@ constexpr uint32_t kPeerAsns[] = {3356,  1299,  174,   2914,  3257,  6939,  6453
                                   34549, 39120, 57866, 13030, 6830,  1273,  5511,  7018,  701,   3320,  6461,  49544,
                                   24482, 37100, 58511, 47692, 211398, 3130,  4637,  7660,  2497,  293,   852,   6724,
                                   8220,  12779, 16347, 25091, 31019, 35280, 42473, 50304, 61955, 64289, 398465, 137409};
-constexpr uint32_t kTier1[] = {3356, 1299, 174, 2914, 3257, 6453, 6762, 6830, 701, 7018, 3320, 5511, 6461, 1273};
 constexpr uint32_t kRegionalTransit[] = {20485, 31133, 12389, 9002, 1299, 3356, 174, 6762, 3216, 8359, 9049, 35104};
 
 int PickPrefixLength(Rng& rng, int max_size) {
@@ -96,45 +95,39 @@ int World::PrefixesCarriedBy(const Peer& peer) const {
 }
 
 void World::AsPath(const Peer& peer, int unit_index, int variant, std::vector<uint32_t>& path) const {
+  uint32_t hops[kMaxAsPath];
+  int n = AsPath(peer, unit_index, variant, hops);
+  path.assign(hops, hops + n);
+}
+
+int World::AsPath(const Peer& peer, int unit_index, int variant, uint32_t* path) const {
+  return AsPath(peer, PathOf(unit_index), variant, path);
+}
+
+UnitPath World::PathOf(int unit_index) const {
   const Unit& unit = units[static_cast<size_t>(unit_index)];
-  uint64_t key = (static_cast<uint64_t>(peer.collector) << 40) ^ (static_cast<uint64_t>(peer.index) << 32) ^ seed_;
-  uint64_t h = Mix64(key, static_cast<uint64_t>(unit.origin) * 4 + static_cast<uint64_t>(variant));
-  uint32_t tail[2];
-  int tail_len = 0;
-  const std::vector<uint32_t>* ups = nullptr;
+  UnitPath u;
+  u.origin = unit.origin;
+  u.background = unit.asn < 0;
   if (unit.asn >= 0) {
     const AsnInfo& holder = asns[static_cast<size_t>(unit.asn)];
     if (holder.synthetic && !holder.upstreams.empty()) {
       // Small local networks buy transit from the country's incumbent.
-      tail[tail_len++] = holder.upstreams[0];
-      int up_index = AsnIndex(holder.upstreams[0]);
-      ups = up_index >= 0 ? &asns[static_cast<size_t>(up_index)].upstreams : nullptr;
+      u.tail[u.tail_len++] = holder.upstreams[0];
+      u.upstreams = holder.first_upstream_index >= 0 ? &asns[static_cast<size_t>(holder.first_upstream_index)].upstreams : nullptr;
     } else {
-      ups = &holder.upstreams;
+      u.upstreams = &holder.upstreams;
     }
   }
-  tail[tail_len++] = unit.origin;
-  uint32_t upstream;
-  if (ups && !ups->empty()) {
-    upstream = (*ups)[h % ups->size()];
-  } else {
-    upstream = kRegionalTransit[Mix64(unit.origin, 7) % std::size(kRegionalTransit)];
-  }
-  uint32_t hops[8];
-  int n = 0;
-  hops[n++] = peer.asn;
-  if (peer.asn != upstream && ((h >> 8) % 3) != 0) hops[n++] = kTier1[(h >> 12) % std::size(kTier1)];
-  hops[n++] = upstream;
-  if (unit.asn < 0 && ((h >> 20) % 2) == 0) hops[n++] = static_cast<uint32_t>(1000 + Mix64(unit.origin, 11) % 60000);
-  for (int i = 0; i < tail_len; ++i) hops[n++] = tail[i];
-  // No AS twice (an upstream that is also the peer, a tier-1 that is also the upstream, ...).
-  path.clear();
-  for (int i = 0; i < n; ++i) {
-    if (std::find(path.begin(), path.end(), hops[i]) == path.end()) path.push_back(hops[i]);
-  }
-  if (path.back() != unit.origin) path.push_back(unit.origin);
-  int prepends = ((h >> 24) % 6 == 0) ? 1 + static_cast<int>((h >> 28) % 2) : 0;
-  for (int i = 0; i < prepends; ++i) path.push_back(unit.origin);
+  u.tail[u.tail_len++] = unit.origin;
+  if (u.upstreams && u.upstreams->empty()) u.upstreams = nullptr;
+  u.default_upstream = kRegionalTransit[Mix64(unit.origin, 7) % std::size(kRegionalTransit)];
+  u.extra = static_cast<uint32_t>(1000 + Mix64(unit.origin, 11) % 60000);
+  return u;
+}
+
+int World::AsPath(const Peer& peer, const UnitPath& unit, int variant, uint32_t* path) const {
+  return AsPathFrom(PathKey(peer), peer.asn, unit, variant, path);
 }
 
 Result<World> World::Build(const Scenario& scenario, bool full_table) {
@@ -211,6 +204,9 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
       }
     }
     if (best >= 0) world.asns[static_cast<size_t>(index)].upstreams = {world.asns[static_cast<size_t>(best)].asn};
+  }
+  for (auto& info : world.asns) {
+    if (!info.upstreams.empty()) info.first_upstream_index = world.AsnIndex(info.upstreams[0]);
   }
 
   // Address allocation: each country draws from its own /8s.
@@ -290,9 +286,14 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
       b.asn = p.asn;
       b.unit = index;
       b.probed = rng.Chance(scenario.blocks_fraction);
-      b.availability = static_cast<float>(rng.Uniform(0.35, 0.95));
-      // A minority of blocks (home networks switched off at night) is strongly diurnal; most barely vary.
-      b.diurnal_amp = static_cast<float>(rng.Chance(0.2) ? rng.Uniform(0.15, 0.4) : rng.Uniform(0.0, 0.04));
+      // Reply probability of the addresses the prober targets (its hitlist keeps a block's ever-responsive
+      // addresses): most blocks are routers, servers and always-on CPE that answer nearly every probe; a
+      // minority (home networks switched off at night) is strongly diurnal and answers less. Drawn in the
+      // same order and number as before, so the rest of the world (peers, paths) is unchanged.
+      double u = rng.Uniform();
+      bool diurnal = rng.Chance(0.2);
+      b.diurnal_amp = static_cast<float>(diurnal ? rng.Uniform(0.15, 0.4) : rng.Uniform(0.0, 0.04));
+      b.availability = static_cast<float>(diurnal ? 0.7 + 0.25 * u : 0.96 + 0.035 * u);
       b.base_rtt_ms = static_cast<float>(region_rtt[static_cast<size_t>(p.region)] + rng.Uniform(0, 30));
       world.blocks.push_back(b);
     }
@@ -356,6 +357,9 @@ void World::AddBackground(int64_t target_prefixes, uint64_t seed) {
   size_t slash8 = 0;
   uint32_t cursor = slash8s[0] << 16, limit = (slash8s[0] + 1) << 16;
   int64_t made = 0;
+  // About 1.2 prefixes per unit (more-specifics under 30 % of the larger ones): no regrowth of 20+ MB.
+  prefixes.reserve(prefixes.size() + static_cast<size_t>(target_prefixes) + 16);
+  units.reserve(units.size() + static_cast<size_t>(target_prefixes) * 9 / 10 + 16);
   while (made < target_prefixes) {
     double u = rng.Uniform(), acc = 0;
     int len = 24;

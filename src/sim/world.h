@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,7 @@ struct AsnInfo {
   std::string name, country;
   std::vector<uint32_t> upstreams;
   bool synthetic = false;  // holds a region's space not given to any listed ASN
+  int first_upstream_index = -1;  // index in World::asns of upstreams[0], -1 when not listed
 };
 
 struct RegionInfo {
@@ -73,6 +75,17 @@ struct CollectorInfo {
   uint32_t bgp_id = 0;
   uint32_t local_ip = 0;
   std::vector<int> peers;  // indices into World::peers
+};
+
+// What a unit's AS paths depend on besides the peer (World::PathOf), computed once per unit.
+struct UnitPath {
+  uint32_t origin = 0;
+  const std::vector<uint32_t>* upstreams = nullptr;  // nullptr: default_upstream
+  uint32_t default_upstream = 0;
+  uint32_t extra = 0;       // the extra hop some background paths have
+  bool background = false;
+  uint32_t tail[2] = {0, 0};
+  int tail_len = 0;
 };
 
 class World {
@@ -99,6 +112,17 @@ class World {
   }
   // AS path from `peer` to the unit's origin; variant 0 is the usual path, 1 an alternative seen during churn.
   void AsPath(const Peer& peer, int unit, int variant, std::vector<uint32_t>& path) const;
+  // The same into `path` (room for kMaxAsPath); returns the length.
+  int AsPath(const Peer& peer, int unit, int variant, uint32_t* path) const;
+  UnitPath PathOf(int unit) const;
+  int AsPath(const Peer& peer, const UnitPath& unit, int variant, uint32_t* path) const;
+  // The AS path's per-peer seed, and the path from it (inline: the RIB writer calls it per entry).
+  uint64_t PathKey(const Peer& peer) const {
+    return (static_cast<uint64_t>(peer.collector) << 40) ^ (static_cast<uint64_t>(peer.index) << 32) ^ seed_;
+  }
+  static int AsPathFrom(uint64_t path_key, uint32_t peer_asn, const UnitPath& unit, int variant, uint32_t* path);
+  // Six hops at most (peer, tier-1, upstream, one more for background, incumbent, origin) and two prepends.
+  static constexpr int kMaxAsPath = 8;
   int PrefixesCarriedBy(const Peer& peer) const;
 
   // Entities: index ranges of blocks by membership.
@@ -112,5 +136,61 @@ class World {
 };
 
 std::string FormatIpv4(uint32_t addr);
+
+inline constexpr uint32_t kTier1Asns[] = {3356, 1299, 174, 2914, 3257, 6453, 6762, 6830, 701, 7018, 3320, 5511, 6461, 1273};
+
+inline int World::AsPathFrom(uint64_t path_key, uint32_t peer_asn, const UnitPath& unit, int variant, uint32_t* path) {
+  // Runs once per RIB entry of a full table (20 M times). The random choices are taken without branches
+  // (they mispredicted half the time): every candidate hop is written, and kept or not by arithmetic.
+  uint64_t h = Mix64(path_key, static_cast<uint64_t>(unit.origin) * 4 + static_cast<uint64_t>(variant));
+  uint32_t upstream = unit.upstreams ? (*unit.upstreams)[h % unit.upstreams->size()] : unit.default_upstream;
+  // Candidates in order: peer AS, often a tier-1, the upstream, for background space sometimes one more
+  // network, then the tail (the incumbent for synthetic holders, the origin).
+  if (unit.tail_len == 1) {
+    // The common case (background and listed holders), unrolled: five candidates, the last the origin.
+    const uint32_t c0 = peer_asn, c1 = kTier1Asns[(h >> 12) % std::size(kTier1Asns)], c2 = upstream, c3 = unit.extra,
+                   c4 = unit.origin;
+    const bool v1 = (peer_asn != upstream) & (((h >> 8) % 3) != 0);
+    const bool v3 = unit.background & (((h >> 20) % 2) == 0);
+    const bool k1 = v1 & (c1 != c0);
+    const bool k2 = (c2 != c0) & !(v1 & (c1 == c2));
+    const bool k3 = v3 & (c3 != c0) & !(v1 & (c1 == c3)) & (c3 != c2);
+    const bool k4 = (c4 != c0) & !(v1 & (c1 == c4)) & (c4 != c2) & !(v3 & (c3 == c4));
+    int len = 1;
+    path[0] = c0;
+    path[len] = c1, len += k1;
+    path[len] = c2, len += k2;
+    path[len] = c3, len += k3;
+    path[len] = c4, len += k4;
+    len += path[len - 1] != c4;  // the origin repeated an earlier hop: it still ends the path (path[len] is c4)
+    int prepends = ((h >> 24) % 6 == 0) ? 1 + static_cast<int>((h >> 28) % 2) : 0;
+    path[len] = c4;
+    path[len + 1] = c4;
+    return len + prepends;
+  }
+  uint32_t hop[6];
+  bool valid[6];
+  int n = 0;
+  hop[n] = peer_asn, valid[n++] = true;
+  hop[n] = kTier1Asns[(h >> 12) % std::size(kTier1Asns)], valid[n++] = (peer_asn != upstream) & (((h >> 8) % 3) != 0);
+  hop[n] = upstream, valid[n++] = true;
+  hop[n] = unit.extra, valid[n++] = unit.background & (((h >> 20) % 2) == 0);
+  for (int i = 0; i < unit.tail_len; ++i) hop[n] = unit.tail[i], valid[n++] = true;
+  // No AS twice (an upstream that is also the peer, a tier-1 that is also the upstream, ...): a hop is kept
+  // unless an earlier valid candidate is the same AS (the first of equal ones is always kept).
+  int len = 0;
+  for (int i = 0; i < n; ++i) {
+    bool seen = false;
+    for (int j = 0; j < i; ++j) seen |= valid[j] & (hop[j] == hop[i]);
+    path[len] = hop[i];
+    len += valid[i] & !seen;
+  }
+  path[len] = unit.origin;
+  len += path[len - 1] != unit.origin;
+  int prepends = ((h >> 24) % 6 == 0) ? 1 + static_cast<int>((h >> 28) % 2) : 0;
+  path[len] = unit.origin;
+  path[len + 1] = unit.origin;
+  return len + prepends;
+}
 
 }  // namespace vigil::sim

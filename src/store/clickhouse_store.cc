@@ -10,7 +10,8 @@
 //  - ingest: series and state rows first, the inputs row last. A crash in between leaves rows without their
 //    inputs row; the same ingest run again rewrites the same keys with newer versions, so the store converges to
 //    the uninterrupted result (idempotent, not isolated: see docs/scale.md).
-//  - entity ids are a 63-bit hash of "type/code", the same on every worker and shard with no coordination.
+//  - entity ids are numbered as SQLite numbers its rows (after the largest id, in upsert order), so every
+//    ordering by entity agrees between the backends.
 #include "store/clickhouse_store.h"
 
 #include <curl/curl.h>
@@ -181,38 +182,66 @@ size_t CollectBody(char* data, size_t size, size_t count, void* out) {
 }
 
 // The tables, created when missing. Version 1 of the ClickHouse schema (the SQLite one is in migrations/).
-const char* const kSchema[] = {
-    "CREATE TABLE IF NOT EXISTS schema_version (version UInt32, applied_at Int64) ENGINE = MergeTree ORDER BY version",
-    "CREATE TABLE IF NOT EXISTS entities (id Int64, type String, code String, name String, parent_id Int64, "
-    "slash24_count Int64, tz String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY (type, code)",
-    "CREATE TABLE IF NOT EXISTS datasources (name String, step_s Int64, description String, version UInt64) "
-    "ENGINE = ReplacingMergeTree(version) ORDER BY name",
-    "CREATE TABLE IF NOT EXISTS series (datasource String, entity_id Int64, t Int64, value Float64, version UInt64) "
-    "ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(toDateTime(t)) ORDER BY (datasource, entity_id, t)",
-    "CREATE TABLE IF NOT EXISTS inputs (sha256 String, name String, kind String, collector String, records Int64, "
-    "first_t Int64, last_t Int64, ingested_at Int64) ENGINE = ReplacingMergeTree ORDER BY sha256",
-    "CREATE TABLE IF NOT EXISTS state (key String, bytes String, updated_at Int64, version UInt64) "
-    "ENGINE = ReplacingMergeTree(version) ORDER BY key",
-    "CREATE TABLE IF NOT EXISTS alerts (generation UInt64, id Int64, datasource String, entity_id Int64, t Int64, "
-    "level String, condition String, value Float64, baseline Float64, method String) "
-    "ENGINE = MergeTree ORDER BY (generation, t, entity_id)",
-    "CREATE TABLE IF NOT EXISTS events (generation UInt64, id Int64, entity_id Int64, kind String, start_t Int64, "
-    "end_t Int64, score Float64, datasources String, classification String, schedule_id Int64, depth Float64, "
-    "coverage String, detail String) ENGINE = MergeTree ORDER BY (generation, start_t, entity_id)",
-    "CREATE TABLE IF NOT EXISTS schedules (generation UInt64, id Int64, entity_id Int64, tz String, "
-    "on_start_min Int64, on_end_min Int64, first_day String, last_day String, confidence Float64) "
-    "ENGINE = MergeTree ORDER BY (generation, entity_id)",
-    "CREATE TABLE IF NOT EXISTS detection_generation (generation UInt64, last_alert_id Int64, last_event_id Int64, "
-    "last_schedule_id Int64, written_at Int64) ENGINE = MergeTree ORDER BY generation",
-    "CREATE TABLE IF NOT EXISTS annotations (id Int64, entity_id Int64, start_t Int64, end_t Int64, kind String, "
-    "text String, source_url String, deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id",
+// On a cluster each becomes `<name>_local` on every shard plus a Distributed table `<name>` over them, sharded
+// by `shard_key`: rows that replace each other (same sorting key) always land on the same shard, and all
+// points, alerts and events of one entity on one shard.
+struct TableDef {
+  const char* name;
+  const char* body;  // "(columns) ENGINE = ..."
+  const char* shard_key;
+};
+const TableDef kTables[] = {
+    {"schema_version", "(version UInt32, applied_at Int64) ENGINE = MergeTree ORDER BY version", "version"},
+    {"entities",
+     "(id Int64, type String, code String, name String, parent_id Int64, slash24_count Int64, tz String, version UInt64) "
+     "ENGINE = ReplacingMergeTree(version) ORDER BY (type, code)",
+     "id"},
+    {"datasources",
+     "(name String, step_s Int64, description String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY name",
+     "cityHash64(name)"},
+    {"series",
+     "(datasource String, entity_id Int64, t Int64, value Float64, version UInt64) ENGINE = ReplacingMergeTree(version) "
+     "PARTITION BY toYYYYMM(toDateTime(t)) ORDER BY (datasource, entity_id, t)",
+     "entity_id"},
+    {"inputs",
+     "(sha256 String, name String, kind String, collector String, records Int64, first_t Int64, last_t Int64, "
+     "ingested_at Int64) ENGINE = ReplacingMergeTree ORDER BY sha256",
+     "cityHash64(sha256)"},
+    {"state",
+     "(key String, bytes String, updated_at Int64, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY key",
+     "cityHash64(key)"},
+    {"alerts",
+     "(generation UInt64, id Int64, datasource String, entity_id Int64, t Int64, level String, condition String, "
+     "value Float64, baseline Float64, method String) ENGINE = MergeTree ORDER BY (generation, t, entity_id)",
+     "entity_id"},
+    {"events",
+     "(generation UInt64, id Int64, entity_id Int64, kind String, start_t Int64, end_t Int64, score Float64, "
+     "datasources String, classification String, schedule_id Int64, depth Float64, coverage String, detail String) "
+     "ENGINE = MergeTree ORDER BY (generation, start_t, entity_id)",
+     "entity_id"},
+    {"schedules",
+     "(generation UInt64, id Int64, entity_id Int64, tz String, on_start_min Int64, on_end_min Int64, first_day String, "
+     "last_day String, confidence Float64) ENGINE = MergeTree ORDER BY (generation, entity_id)",
+     "entity_id"},
+    {"detection_generation",
+     "(generation UInt64, last_alert_id Int64, last_event_id Int64, last_schedule_id Int64, written_at Int64) "
+     "ENGINE = MergeTree ORDER BY generation",
+     "generation"},
+    {"annotations",
+     "(id Int64, entity_id Int64, start_t Int64, end_t Int64, kind String, text String, source_url String, "
+     "deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id",
+     "id"},
 };
 constexpr int kSchemaVersion = 1;
 
 class ClickHouseStore final : public Store {
  public:
-  ClickHouseStore(std::string base_url, std::string database, std::string uri)
-      : base_url_(std::move(base_url)), database_(std::move(database)), uri_(std::move(uri)) {
+  // hosts: base URLs ("http://host:port"); queries go to the first. The others matter only for a cluster:
+  // its tables are created, and old detection generations removed, on every host directly (18.16 has no
+  // ON CLUSTER without ZooKeeper).
+  ClickHouseStore(std::vector<std::string> hosts, std::string database, std::string uri, std::string cluster)
+      : hosts_(std::move(hosts)), database_(std::move(database)), uri_(std::move(uri)), cluster_(std::move(cluster)) {
+    base_url_ = hosts_.front();
     curl_ = curl_easy_init();
   }
   ~ClickHouseStore() override {
@@ -254,7 +283,10 @@ class ClickHouseStore final : public Store {
 
  private:
   // Runs a statement; `data` (TabSeparated rows) goes in the body of an INSERT ... FORMAT TabSeparated.
-  Result<std::string> Run(const std::string& sql, const std::string* data = nullptr, bool in_database = true);
+  Result<std::string> Run(const std::string& sql, const std::string* data = nullptr, bool in_database = true,
+                          const std::string* host = nullptr);
+  Status CreateTables();
+  Status CreateClusterTables();
   Result<std::vector<std::vector<std::string>>> Select(const std::string& sql) {
     Result<std::string> body = Run(sql + " FORMAT TabSeparated");
     if (!body.ok()) return body.status();
@@ -281,17 +313,28 @@ class ClickHouseStore final : public Store {
   Result<AggregatedSeries> ReadAggregatedLocked(const std::string& datasource, int64_t entity_id, UnixSeconds from,
                                                 UnixSeconds until, int64_t step_s);
 
+  std::vector<std::string> hosts_;
   std::string base_url_, database_, uri_;
+  std::string cluster_;       // given at init (`?cluster=NAME`) or found in cluster_hosts
+  bool distributed_ = false;  // the tables are Distributed over cluster_ (inserts are then synchronous)
   CURL* curl_ = nullptr;
+  // Entities as stored (read or written by this process), by "type/code": an upsert that changes nothing is
+  // not sent, and a known entity is not read back (ingest upserts every entity of every file).
+  std::unordered_map<std::string, Entity> entity_cache_;
+  std::set<std::string> known_inputs_;  // sha256s seen in `inputs` (rows there are never removed)
   std::mutex mu_;
   uint64_t last_version_ = 0;
   std::unordered_map<std::string, int64_t> steps_;  // datasource -> native step
 };
 
-Result<std::string> ClickHouseStore::Run(const std::string& sql, const std::string* data, bool in_database) {
+Result<std::string> ClickHouseStore::Run(const std::string& sql, const std::string* data, bool in_database,
+                                         const std::string* host) {
   if (!curl_) return Status::Error("store " + uri_ + ": libcurl did not initialize");
-  std::string url = base_url_ + "/?";
+  std::string url = (host ? *host : base_url_) + "/?";
   if (in_database) url += "database=" + database_ + "&";
+  // Inserts into Distributed tables are otherwise queued and sent to the shards in the background: a read
+  // right after the insert would not see them.
+  if (distributed_) url += "insert_distributed_sync=1&";
   std::string body;
   curl_easy_reset(curl_);
   char* escaped = nullptr;
@@ -322,14 +365,79 @@ Result<std::string> ClickHouseStore::Run(const std::string& sql, const std::stri
   return body;
 }
 
+Status ClickHouseStore::CreateTables() {
+  for (const TableDef& t : kTables) {
+    VIGIL_RETURN_IF_ERROR(Run(std::string("CREATE TABLE IF NOT EXISTS ") + t.name + " " + t.body).status());
+  }
+  return Status::Ok();
+}
+
+Status ClickHouseStore::CreateClusterTables() {
+  auto shards = Select("SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = " + Quote(cluster_));
+  if (!shards.ok()) return shards.status();
+  int64_t n = shards->empty() ? 0 : ToInt((*shards)[0][0]);
+  if (n == 0) {
+    return Status::Error("store " + uri_ + ": cluster '" + cluster_ + "' is not in the server's remote_servers");
+  }
+  if (n != static_cast<int64_t>(hosts_.size())) {
+    return Status::Error("store " + uri_ + ": cluster '" + cluster_ + "' has " + std::to_string(n) +
+                         " shards but the URI lists " + std::to_string(hosts_.size()) +
+                         " host(s): list every shard's HTTP address (clickhouse://host1:8123,host2:8123/db)");
+  }
+  for (const std::string& host : hosts_) {
+    VIGIL_RETURN_IF_ERROR(Run("CREATE DATABASE IF NOT EXISTS " + database_, nullptr, false, &host).status());
+    for (const TableDef& t : kTables) {
+      VIGIL_RETURN_IF_ERROR(
+          Run(std::string("CREATE TABLE IF NOT EXISTS ") + t.name + "_local " + t.body, nullptr, true, &host).status());
+      VIGIL_RETURN_IF_ERROR(Run(std::string("CREATE TABLE IF NOT EXISTS ") + t.name + " AS " + t.name +
+                                    "_local ENGINE = Distributed(" + cluster_ + ", " + database_ + ", " + t.name +
+                                    "_local, " + t.shard_key + ")",
+                                nullptr, true, &host)
+                                .status());
+    }
+    // Every host knows the cluster and all hosts, so a store opened through any one of them finds the rest.
+    VIGIL_RETURN_IF_ERROR(
+        Run("CREATE TABLE IF NOT EXISTS cluster_hosts (cluster String, host String) ENGINE = TinyLog", nullptr, true, &host)
+            .status());
+    auto have = Run("SELECT count() FROM cluster_hosts FORMAT TabSeparated", nullptr, true, &host);
+    if (!have.ok()) return have.status();
+    if (ToInt(*have) == 0) {
+      std::string rows;
+      for (const std::string& h : hosts_) TsvRow().Add(cluster_).Add(h).EndTo(rows);
+      VIGIL_RETURN_IF_ERROR(Run("INSERT INTO cluster_hosts FORMAT TabSeparated", &rows, true, &host).status());
+    }
+  }
+  return Status::Ok();
+}
+
 Status ClickHouseStore::Initialize() {
   VIGIL_RETURN_IF_ERROR(Run("CREATE DATABASE IF NOT EXISTS " + database_, nullptr, false).status());
+  auto engine = Select("SELECT engine FROM system.tables WHERE database = " + Quote(database_) + " AND name = 'series'");
+  if (!engine.ok()) return engine.status();
+  const std::string found = engine->empty() ? "" : (*engine)[0][0];
+  if (found == "Distributed") {
+    distributed_ = true;
+    auto rows = Select("SELECT cluster, host FROM cluster_hosts");
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return Status::Error("store " + uri_ + ": Distributed tables but no cluster_hosts rows");
+    cluster_ = (*rows)[0][0];
+    for (const auto& r : *rows) {
+      if (std::find(hosts_.begin(), hosts_.end(), r[1]) == hosts_.end()) hosts_.push_back(r[1]);
+    }
+  } else if (!cluster_.empty()) {
+    if (!found.empty()) {
+      return Status::Error("store " + uri_ + ": database " + database_ +
+                           " already holds single-server tables; a cluster needs a new database");
+    }
+    VIGIL_RETURN_IF_ERROR(CreateClusterTables());
+    distributed_ = true;
+  }
   auto version = Select("SELECT max(version) FROM schema_version");
   if (version.ok() && !version->empty() && ToInt((*version)[0][0]) > kSchemaVersion) {
     return Status::Error("store " + uri_ + ": schema version " + (*version)[0][0] + " is newer than this vigil knows (" +
                          std::to_string(kSchemaVersion) + ")");
   }
-  for (const char* statement : kSchema) VIGIL_RETURN_IF_ERROR(Run(statement).status());
+  if (!distributed_) VIGIL_RETURN_IF_ERROR(CreateTables());
   auto now = Select("SELECT count() FROM schema_version WHERE version = " + std::to_string(kSchemaVersion));
   if (!now.ok()) return now.status();
   if (now->empty() || ToInt((*now)[0][0]) == 0) {
@@ -342,23 +450,9 @@ Status ClickHouseStore::Initialize() {
 
 // ----- entities -----------------------------------------------------------------------------------------
 
-int64_t EntityIdFor(const std::string& type, const std::string& code) {
-  // FNV-1a 64 of "type/code", folded to a positive 63-bit id (never 0).
-  uint64_t h = 1469598103934665603ULL;
-  auto mix = [&](const std::string& s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-  };
-  mix(type);
-  mix("/");
-  mix(code);
-  int64_t id = static_cast<int64_t>(h & 0x7fffffffffffffffULL);
-  return id == 0 ? 1 : id;
-}
-
-constexpr const char* kEntityColumns = "id, type, code, name, parent_id, slash24_count, tz";
+// The version column comes along (and is ignored): a Distributed table read with FINAL and ORDER BY fails
+// on 18.16 ("Cannot find column version in source stream") unless the version is among the columns read.
+constexpr const char* kEntityColumns = "id, type, code, name, parent_id, slash24_count, tz, version";
 
 Entity EntityFromRow(const std::vector<std::string>& r) {
   return Entity{ToInt(r[0]), r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), r[6]};
@@ -373,23 +467,55 @@ Result<std::optional<Entity>> ClickHouseStore::ReadEntityWhere(const std::string
 
 Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   std::lock_guard lock(mu_);
-  std::string rows;
-  for (Entity& e : entities) {
+  // Stored rows of the entities not cached yet, a thousand per query (the server parses at most 256 KiB).
+  std::vector<std::string> missing;
+  for (const Entity& e : entities) {
     if (e.type.empty() || e.code.empty()) {
       return Status::Error("store: entity needs a type and a code (got '" + e.type + "/" + e.code + "')");
     }
+    if (!entity_cache_.count(e.type + "/" + e.code)) missing.push_back(Quote(e.type + "/" + e.code));
+  }
+  for (size_t i = 0; i < missing.size(); i += 1000) {
+    std::string list;
+    for (size_t k = i; k < std::min(missing.size(), i + 1000); ++k) list += (k > i ? "," : "") + missing[k];
+    auto rows = Select(std::string("SELECT ") + kEntityColumns + " FROM entities FINAL WHERE concat(type, '/', code) IN (" +
+                       list + ")");
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows) {
+      Entity o = EntityFromRow(r);
+      entity_cache_[o.type + "/" + o.code] = o;
+    }
+  }
+  // New entities are numbered after the largest id, in the order given, as SQLite numbers rows: ids (and so
+  // every ordering by entity) are then the same on both backends for the same sequence of upserts.
+  int64_t next_id = 0;
+  std::vector<int64_t> new_ids;
+  std::string rows;
+  for (Entity& e : entities) {
     Entity merged = e;
+    const std::string key = e.type + "/" + e.code;
     // Fields given empty keep the stored value, as with SQLite.
-    auto old = ReadEntityWhere("type = " + Quote(e.type) + " AND code = " + Quote(e.code));
-    if (!old.ok()) return old.status();
-    if (old->has_value()) {
-      const Entity& o = **old;
+    if (auto it = entity_cache_.find(key); it != entity_cache_.end()) {
+      const Entity& o = it->second;
       if (merged.name.empty()) merged.name = o.name;
       if (merged.parent_id == 0) merged.parent_id = o.parent_id;
       if (merged.slash24_count == 0) merged.slash24_count = o.slash24_count;
       if (merged.tz.empty()) merged.tz = o.tz;
+      merged.id = o.id;
+      e.id = merged.id;
+      if (merged.name == o.name && merged.parent_id == o.parent_id && merged.slash24_count == o.slash24_count &&
+          merged.tz == o.tz) {
+        continue;  // nothing changes
+      }
+    } else {
+      if (next_id == 0) {
+        auto max = Select("SELECT max(id) FROM entities");
+        if (!max.ok()) return max.status();
+        next_id = (max->empty() ? 0 : ToInt((*max)[0][0])) + 1;
+      }
+      merged.id = next_id++;
+      new_ids.push_back(merged.id);
     }
-    merged.id = EntityIdFor(e.type, e.code);
     TsvRow()
         .Add(merged.id)
         .Add(merged.type)
@@ -401,8 +527,21 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
         .Add(NextVersion())
         .EndTo(rows);
     e.id = merged.id;
+    entity_cache_[key] = merged;
   }
-  return Insert("entities (id, type, code, name, parent_id, slash24_count, tz, version)", rows);
+  VIGIL_RETURN_IF_ERROR(Insert("entities (id, type, code, name, parent_id, slash24_count, tz, version)", rows));
+  if (new_ids.empty()) return Status::Ok();
+  // Two processes creating different entities at the same moment would number them alike (the same
+  // entities in the same order — every ingest upserts the geo entities in one order — get the same ids).
+  auto clash = Select("SELECT id FROM (SELECT id, type, code, version FROM entities FINAL WHERE id IN (" + IdList(new_ids) +
+                      ")) GROUP BY id HAVING uniqExact(type, code) > 1 LIMIT 1");
+  if (!clash.ok()) return clash.status();
+  if (!clash->empty()) {
+    entity_cache_.clear();
+    return Status::Error("store " + uri_ + ": entity id " + (*clash)[0][0] +
+                         " was given to two entities by concurrent writers; create entities from one process first");
+  }
+  return Status::Ok();
 }
 
 Result<int64_t> ClickHouseStore::UpsertEntity(const Entity& entity) {
@@ -450,7 +589,7 @@ Status ClickHouseStore::RegisterDatasource(const Datasource& d) {
   }
   std::string description = d.description;
   if (description.empty()) {
-    auto old = Select("SELECT description FROM datasources FINAL WHERE name = " + Quote(d.name));
+    auto old = Select("SELECT description, version FROM datasources FINAL WHERE name = " + Quote(d.name));
     if (!old.ok()) return old.status();
     if (!old->empty()) description = (*old)[0][0];
   }
@@ -462,7 +601,7 @@ Status ClickHouseStore::RegisterDatasource(const Datasource& d) {
 
 Result<std::vector<Datasource>> ClickHouseStore::ListDatasources() {
   std::lock_guard lock(mu_);
-  auto rows = Select("SELECT name, step_s, description FROM datasources FINAL ORDER BY name");
+  auto rows = Select("SELECT name, step_s, description, version FROM datasources FINAL ORDER BY name");
   if (!rows.ok()) return rows.status();
   std::vector<Datasource> out;
   for (const auto& r : *rows) out.push_back({r[0], ToInt(r[1]), r[2]});
@@ -472,7 +611,7 @@ Result<std::vector<Datasource>> ClickHouseStore::ListDatasources() {
 Result<int64_t> ClickHouseStore::NativeStep(const std::string& name) {
   auto it = steps_.find(name);
   if (it != steps_.end()) return it->second;
-  auto rows = Select("SELECT step_s FROM datasources FINAL WHERE name = " + Quote(name));
+  auto rows = Select("SELECT step_s, version FROM datasources FINAL WHERE name = " + Quote(name));
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::Error("store: unknown datasource '" + name + "' (register it first)");
   steps_[name] = ToInt((*rows)[0][0]);
@@ -489,9 +628,12 @@ Result<bool> ClickHouseStore::KnownDatasource(const std::string& name) {
 
 Result<bool> ClickHouseStore::HasInput(const std::string& sha256) {
   std::lock_guard lock(mu_);
+  if (known_inputs_.count(sha256)) return true;
   auto rows = Select("SELECT count() FROM inputs WHERE sha256 = " + Quote(sha256));
   if (!rows.ok()) return rows.status();
-  return !rows->empty() && ToInt((*rows)[0][0]) > 0;
+  bool known = !rows->empty() && ToInt((*rows)[0][0]) > 0;
+  if (known) known_inputs_.insert(sha256);
+  return known;
 }
 
 Status ClickHouseStore::AppendSeries(const std::vector<const SeriesBatch*>& batches, std::string& rows) {
@@ -521,13 +663,23 @@ Status ClickHouseStore::WriteSeries(const std::vector<SeriesBatch>& batches) {
 
 Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<const IngestCommit*>& commits) {
   std::vector<bool> fresh(commits.size(), false);
+  // Which of the group's inputs are stored already, 2000 per query (the server parses at most 256 KiB).
+  std::vector<std::string> unknown;
+  for (const IngestCommit* c : commits) {
+    if (c->input.sha256.empty()) return Status::Error("store: input " + c->input.name + " has no sha256");
+    if (!known_inputs_.count(c->input.sha256)) unknown.push_back(Quote(c->input.sha256));
+  }
+  for (size_t i = 0; i < unknown.size(); i += 2000) {
+    std::string list;
+    for (size_t k = i; k < std::min(unknown.size(), i + 2000); ++k) list += (k > i ? "," : "") + unknown[k];
+    auto rows = Select("SELECT DISTINCT sha256 FROM inputs WHERE sha256 IN (" + list + ")");
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows) known_inputs_.insert(r[0]);
+  }
   std::set<std::string> seen;
   for (size_t i = 0; i < commits.size(); ++i) {
-    const InputRecord& in = commits[i]->input;
-    if (in.sha256.empty()) return Status::Error("store: input " + in.name + " has no sha256");
-    auto rows = Select("SELECT count() FROM inputs WHERE sha256 = " + Quote(in.sha256));
-    if (!rows.ok()) return rows.status();
-    fresh[i] = ToInt((*rows)[0][0]) == 0 && seen.insert(in.sha256).second;
+    const std::string& sha = commits[i]->input.sha256;
+    fresh[i] = !known_inputs_.count(sha) && seen.insert(sha).second;
   }
   // Validate and serialize everything before the first insert, so a bad input writes nothing.
   std::string series, state, inputs;
@@ -556,6 +708,9 @@ Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<c
   VIGIL_RETURN_IF_ERROR(Insert("state (key, bytes, updated_at, version)", state));
   // Last: the inputs rows mark the inputs done.
   VIGIL_RETURN_IF_ERROR(Insert("inputs (sha256, name, kind, collector, records, first_t, last_t, ingested_at)", inputs));
+  for (size_t i = 0; i < commits.size(); ++i) {
+    if (fresh[i]) known_inputs_.insert(commits[i]->input.sha256);
+  }
   return fresh;
 }
 
@@ -787,7 +942,13 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
   VIGIL_RETURN_IF_ERROR(Insert("detection_generation", pointer));
   // Older generations are garbage now; the server drops them in the background.
   for (const char* table : {"alerts", "events", "schedules"}) {
-    (void)Run(std::string("ALTER TABLE ") + table + " DELETE WHERE generation < " + n);
+    if (!distributed_) {
+      (void)Run(std::string("ALTER TABLE ") + table + " DELETE WHERE generation < " + n);
+      continue;
+    }
+    for (const std::string& host : hosts_) {  // mutations run on the shards' local tables
+      (void)Run(std::string("ALTER TABLE ") + table + "_local DELETE WHERE generation < " + n, nullptr, true, &host);
+    }
   }
   alerts = std::move(out_alerts);
   events = std::move(out_events);
@@ -894,7 +1055,7 @@ Result<int64_t> ClickHouseStore::AddAnnotation(const Annotation& a) {
 
 Status ClickHouseStore::DeleteAnnotation(int64_t id) {
   std::lock_guard lock(mu_);
-  auto rows = Select("SELECT entity_id, start_t, end_t, kind, text, source_url FROM annotations FINAL WHERE id = " +
+  auto rows = Select("SELECT entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE id = " +
                      std::to_string(id) + " AND deleted = 0");
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::Error("store: no annotation with id " + std::to_string(id));
@@ -909,7 +1070,7 @@ Result<std::vector<Annotation>> ClickHouseStore::ListAnnotations(const TimeFilte
   std::string where = "deleted = 0 AND start_t < " + std::to_string(UpperBound(f.until)) + " AND (end_t = 0 OR end_t > " +
                       std::to_string(f.from) + ")";
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
-  auto rows = Select("SELECT id, entity_id, start_t, end_t, kind, text, source_url FROM annotations FINAL WHERE " + where +
+  auto rows = Select("SELECT id, entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE " + where +
                      " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
   if (!rows.ok()) return rows.status();
   std::vector<Annotation> out;
@@ -931,15 +1092,15 @@ Result<StoreInfo> ClickHouseStore::Describe() {
   const std::string g = std::to_string(*gen);
   // Table names are constants, not input. Replacing tables are counted after merging versions.
   const std::pair<const char*, std::string> counts[] = {
-      {"entities", "SELECT count() FROM entities FINAL"},
-      {"datasources", "SELECT count() FROM datasources FINAL"},
+      {"entities", "SELECT count() FROM (SELECT type, code, version FROM entities FINAL)"},
+      {"datasources", "SELECT count() FROM (SELECT name, version FROM datasources FINAL)"},
       {"series", "SELECT count() FROM (SELECT 1 FROM series GROUP BY datasource, entity_id, t)"},
-      {"inputs", "SELECT count() FROM inputs FINAL"},
-      {"state", "SELECT count() FROM state FINAL"},
+      {"inputs", "SELECT count() FROM (SELECT sha256 FROM inputs FINAL)"},
+      {"state", "SELECT count() FROM (SELECT key, version FROM state FINAL)"},
       {"alerts", "SELECT count() FROM alerts WHERE generation = " + g},
       {"events", "SELECT count() FROM events WHERE generation = " + g},
       {"schedules", "SELECT count() FROM schedules WHERE generation = " + g},
-      {"annotations", "SELECT count() FROM annotations FINAL WHERE deleted = 0"},
+      {"annotations", "SELECT count() FROM (SELECT id, deleted, version FROM annotations FINAL) WHERE deleted = 0"},
   };
   for (const auto& [table, sql] : counts) {
     auto rows = Select(sql);
@@ -948,7 +1109,7 @@ Result<StoreInfo> ClickHouseStore::Describe() {
   }
   auto ds = Select(
       "SELECT d.name, d.step_s, d.description, s.points, s.entities, s.first_t, s.last_t FROM "
-      "(SELECT name, step_s, description FROM datasources FINAL) AS d ANY LEFT JOIN "
+      "(SELECT name, step_s, description, version FROM datasources FINAL) AS d ANY LEFT JOIN "
       "(SELECT datasource AS name, count() AS points, uniqExact(entity_id) AS entities, min(t) AS first_t, "
       "max(t) AS last_t FROM (SELECT datasource, entity_id, t FROM series GROUP BY datasource, entity_id, t) "
       "GROUP BY datasource) AS s USING name ORDER BY d.name");
@@ -968,23 +1129,46 @@ Result<StoreInfo> ClickHouseStore::Describe() {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri) {
-  // clickhouse://host:port/db
+  // clickhouse://host:port[,host:port...]/db[?cluster=NAME]
   static std::once_flag curl_once;
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const std::string prefix = "clickhouse://";
   std::string rest = uri.substr(prefix.size());
+  std::string cluster;
+  if (size_t q = rest.find('?'); q != std::string::npos) {
+    std::string query = rest.substr(q + 1);
+    rest.resize(q);
+    if (query.rfind("cluster=", 0) != 0 || query.size() == 8) {
+      return Status::Error("store " + uri + ": the only option is ?cluster=NAME");
+    }
+    cluster = query.substr(8);
+    for (char c : cluster) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+        return Status::Error("store " + uri + ": cluster name may hold letters, digits and '_' only");
+      }
+    }
+  }
   size_t slash = rest.find('/');
-  std::string host_port = rest.substr(0, slash);
+  std::string host_list = rest.substr(0, slash);
   std::string database = slash == std::string::npos ? "vigil" : rest.substr(slash + 1);
-  if (host_port.empty()) return Status::Error("store " + uri + ": expected clickhouse://host:port/db");
+  if (host_list.empty()) return Status::Error("store " + uri + ": expected clickhouse://host:port/db");
   if (database.empty()) database = "vigil";
   for (char c : database) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
       return Status::Error("store " + uri + ": database name may hold letters, digits and '_' only");
     }
   }
-  if (host_port.find(':') == std::string::npos) host_port += ":8123";
-  auto store = std::make_unique<ClickHouseStore>("http://" + host_port, database, uri);
+  std::vector<std::string> hosts;
+  for (size_t start = 0; start <= host_list.size();) {
+    size_t comma = host_list.find(',', start);
+    std::string host_port = host_list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (host_port.empty()) return Status::Error("store " + uri + ": empty host in the host list");
+    if (host_port.find(':') == std::string::npos) host_port += ":8123";
+    hosts.push_back("http://" + host_port);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  auto store = std::make_unique<ClickHouseStore>(std::move(hosts), database, uri, cluster);
   VIGIL_RETURN_IF_ERROR(store->Initialize());
   return std::unique_ptr<Store>(std::move(store));
 }

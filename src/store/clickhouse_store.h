@@ -9,7 +9,10 @@
 namespace vigil::store {
 
 // Connects to ClickHouse at "clickhouse://host[:port]/db" (HTTP interface, default port 8123), creating the
-// database and tables when missing. Internal to the module: others call OpenStore.
+// database and tables when missing. A cluster: "clickhouse://h1:port,h2:port/db?cluster=NAME" creates, on every
+// host listed (one per shard of the server's remote_servers entry NAME), shard-local tables and Distributed
+// tables over them; later opens through any one host find the cluster (docs/scale.md). Internal to the
+// module: others call OpenStore.
 Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri);
 
 }  // namespace vigil::store

@@ -441,6 +441,16 @@ TEST_F(ApiTest, AnnotationsReadOpenWriteNeedsTheToken) {
   int64_t id = json::parse(created.body)["data"]["id"];
   EXPECT_EQ(GetJson("/api/v1/annotations?" + w)["data"].size(), 2u);
   EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(id), "").status, 401);
+  // An id with anything after the number is refused, not read as its leading digits (found by
+  // tests/reliability/injection.py: "DELETE /api/v1/annotations/1; DROP TABLE series; --" deleted annotation 1).
+  for (std::string bad : {std::to_string(id) + "abc", std::to_string(id) + "; DROP TABLE series; --",
+                          std::to_string(id) + "' OR '1'='1", std::string("0"), std::string("-1")}) {
+    EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + bad, "", {{"Authorization", std::string("Bearer ") + kToken}}).status, 400)
+        << bad;
+    EXPECT_EQ(Call("DELETE", "/api/v1/webhooks/" + bad, "", {{"Authorization", std::string("Bearer ") + kToken}}).status, 400)
+        << bad;
+  }
+  EXPECT_EQ(GetJson("/api/v1/annotations?" + w)["data"].size(), 2u);
   EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(id), "", {{"Authorization", std::string("Bearer ") + kToken}}).status, 200);
   EXPECT_EQ(GetJson("/api/v1/annotations?" + w)["data"].size(), 1u);
 }

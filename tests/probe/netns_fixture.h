@@ -21,8 +21,9 @@ int Shell(const std::string& command, std::string* output = nullptr);
 // (and, should a test binary die before that, by the next run: names carry the creating pid, and pairs
 // whose pid is gone are deleted on construction).
 //   near (10.77.0.1/30) --veth-- far (10.77.0.2/30)
-// The far namespace answers ICMP echo for all of 198.18.0.0/15 (`ip route add local ... dev lo`); the
-// near namespace routes that range over the veth. An nftables table in the far namespace counts every
+// The far namespace answers ICMP echo for all of 198.18.0.0/15 and 100.64.0.0/14 (`ip route add local
+// ... dev lo`; 512 + 1,024 /24s); the near namespace routes both ranges over the veth. Throttle() acts on
+// 198.18.0.0/15 only. An nftables table in the far namespace counts every
 // echo request that arrives (counter `echos`) and drops those to addresses in the set `dropped`.
 class NamespacePair {
  public:

@@ -53,13 +53,13 @@ class ProbeNamespace : public ::testing::Test {
 
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
-  // A hand-made hitlist: hosts .1-.20 of each block, availability 1.
-  std::string WriteTestHitlist(const std::vector<uint32_t>& blocks) {
+  // A hand-made hitlist: hosts .1-.20 of each block, availability 1 unless told.
+  std::string WriteTestHitlist(const std::vector<uint32_t>& blocks, double availability = 1.0) {
     Hitlist hitlist;
     for (uint32_t base : blocks) {
       HitlistBlock b;
       b.base = base;
-      b.availability = 1.0;
+      b.availability = availability;
       b.censuses = 1;
       for (int h = 1; h <= 20; ++h) {
         b.hosts.push_back(static_cast<uint8_t>(h));
@@ -314,47 +314,192 @@ TEST_F(ProbeNamespace, StoppedProberWritesOnlyCompleteRounds) {
   }
 }
 
-// The made-up world of the store test: /24 number k (0..511) of 198.18.0.0/15.
-std::vector<EntityKey> WorldEntities(int k) {
-  std::string country = k < 300 ? "XA" : "XB";
-  std::string region = k < 300 ? (k % 3 == 0 ? "XA-NO" : "XA-SO") : "XB-EA";
-  return {{"country", country}, {"region", region}, {"asn", std::to_string(64600 + k % 5)}};
+uint64_t FarCounter(const NamespacePair& pair, const std::string& name) {
+  std::string output;
+  if (pair.InFar("nft list counter inet vigiltest " + name, &output) != 0) {
+    ADD_FAILURE() << "counter " << name << ": " << output;
+    return ~uint64_t{0};
+  }
+  size_t at = output.find("packets ");
+  return at == std::string::npos ? ~uint64_t{0} : std::strtoull(output.c_str() + at + 8, nullptr, 10);
 }
 
-// One round over every /24 of 198.18.0.0/15 (512 blocks, a seventh of them dropped), ingested through
-// `vigil ingest probe` with a CSV geo world: ping-slash24 per entity equals a direct count of the blocks
-// that were not dropped, and a second ingest of the same file changes nothing.
-TEST_F(ProbeNamespace, RoundOfWholeRangeGivesCorrectCountsInStore) {
+// Safety (issue 11): the far side counts every echo request to an address outside the prober's targets
+// (the census blocks, then the hitlist's addresses) and every one to an opted-out address; both stay 0
+// through a census and two rounds whose hitlist itself lists opted-out addresses. Counted before the drop
+// rule, so probes to dropped blocks are seen too.
+TEST_F(ProbeNamespace, NeverProbesOutsideItsTargetsAndOptOutAlwaysWins) {
+  const std::string setup[] = {
+      "nft add set inet vigiltest targets '{ type ipv4_addr; flags interval; }'",
+      "nft add set inet vigiltest optedout '{ type ipv4_addr; flags interval; }'",
+      "nft add counter inet vigiltest outside",
+      "nft add counter inet vigiltest opted",
+      "nft insert rule inet vigiltest input icmp type echo-request ip daddr != @targets counter name outside",
+      "nft insert rule inet vigiltest input icmp type echo-request ip daddr @optedout counter name opted",
+  };
+  for (const auto& command : setup) {
+    std::string output;
+    ASSERT_EQ(pair_->InFar(command, &output), 0) << command << ": " << output;
+  }
+  // A whole block, the first four hosts of another, five hitlist hosts of a third (.16-.20: 15 remain,
+  // still eligible) and one host of a fourth.
+  const std::vector<std::string> opt_out = {"198.18.200.0/24", "198.18.201.0/30", "198.18.201.4", "198.18.202.16/28",
+                                            "198.18.203.7"};
+  std::string opt_out_text = "# networks that asked not to be probed\n", opt_out_set;
+  for (const auto& cidr : opt_out) {
+    opt_out_text += cidr + "\n";
+    opt_out_set += (opt_out_set.empty() ? "" : ", ") + cidr;
+  }
+  std::ofstream(Path("opt-out.txt")) << opt_out_text;
+  ASSERT_EQ(pair_->InFar("nft add element inet vigiltest optedout '{ " + opt_out_set + " }'"), 0);
+
+  // Census over 198.18.200.0/22: 1,024 addresses less the 256 + 4 + 1 + 16 + 1 opted out.
+  ASSERT_EQ(pair_->InFar("nft add element inet vigiltest targets '{ 198.18.200.0/22 }'"), 0);
+  NamespaceProcess census(pair_->near(),
+                          {kVigil, "probe", "hitlist", "--blocks", "198.18.200.0/22", "--rate", "20000",
+                           "--timeout-ms", "300", "--opt-out", Path("opt-out.txt"), "--out", Path("census.txt")},
+                          Path("census.log"));
+  ASSERT_EQ(census.Wait(30), 0) << testing::ReadFile(Path("census.log"));
+  EXPECT_EQ(pair_->EchoRequestsArrived(), 1024u - 278u);
+  EXPECT_EQ(FarCounter(*pair_, "outside"), 0u);
+  EXPECT_EQ(FarCounter(*pair_, "opted"), 0u);
+
+  // Rounds over a hand-made hitlist (hosts .1-.20 of 198.18.200-209) that still lists opted-out hosts.
+  // A low availability and three dropped blocks make the prober try many addresses per block.
+  std::vector<uint32_t> blocks;
+  std::string hitlist_set;
+  for (int x = 200; x < 210; ++x) {
+    blocks.push_back(Block(x));
+    hitlist_set += std::string(hitlist_set.empty() ? "" : ", ") + "198.18." + std::to_string(x) + ".1-198.18." +
+                   std::to_string(x) + ".20";
+  }
+  ASSERT_EQ(pair_->InFar("nft flush set inet vigiltest targets"), 0);
+  ASSERT_EQ(pair_->InFar("nft add element inet vigiltest targets '{ " + hitlist_set + " }'"), 0);
+  ASSERT_TRUE(pair_->Drop("198.18.202.0/24, 198.18.203.0/24, 198.18.204.0/24"));
+  uint64_t before = pair_->EchoRequestsArrived();
+  std::vector<std::string> args = RunArgs(WriteTestHitlist(blocks, 0.2), 4, 2, 300, 2000, 4);
+  args.push_back("--opt-out");
+  args.push_back(Path("opt-out.txt"));
+  NamespaceProcess run(pair_->near(), args, Path("run.log"));
+  ASSERT_EQ(run.Wait(30), 0) << testing::ReadFile(Path("run.log"));
+  auto rounds = Rounds();
+  ASSERT_EQ(rounds.size(), 2u);
+  uint64_t sent = 0;
+  for (const auto& round : rounds) {
+    EXPECT_EQ(round.blocks.size(), 9u);  // 198.18.200.0/24 opted out entirely
+    EXPECT_EQ(Find(round, Block(200)), nullptr);
+    for (const auto& b : round.blocks) sent += static_cast<uint64_t>(b.sent);
+  }
+  uint64_t arrived = pair_->EchoRequestsArrived() - before;
+  EXPECT_EQ(arrived, sent);
+  std::printf("rounds: %llu echo requests arrived, all to hitlist addresses outside the opt-out\n",
+              static_cast<unsigned long long>(arrived));
+  EXPECT_GT(arrived, 60u);  // blocks drew repeated probes to many addresses: there was something to count
+  EXPECT_EQ(FarCounter(*pair_, "outside"), 0u);
+  EXPECT_EQ(FarCounter(*pair_, "opted"), 0u);
+  // The counters do count: a census without the opt-out over one block outside the hitlist (256 outside)
+  // and over 198.18.201.0/24 (236 outside hosts .1-.20, 5 of them to opted-out .0-.4).
+  NamespaceProcess check(pair_->near(),
+                         {kVigil, "probe", "hitlist", "--blocks", "198.18.250.0/24,198.18.201.0/24", "--rate", "20000",
+                          "--timeout-ms", "300", "--out", Path("check.txt")},
+                         Path("check.log"));
+  ASSERT_EQ(check.Wait(30), 0) << testing::ReadFile(Path("check.log"));
+  EXPECT_EQ(FarCounter(*pair_, "outside"), 256u + 236u);
+  EXPECT_EQ(FarCounter(*pair_, "opted"), 5u);
+}
+
+// Safety (issue 11): no command line turns the rate limit off. Each attempt fails with a message about the
+// rate, and the far side sees no echo request at all.
+TEST_F(ProbeNamespace, RateLimitCannotBeDisabledFromTheCli) {
+  std::string hitlist = WriteTestHitlist({Block(210), Block(211)});
+  const std::vector<std::string> bad = {"--rate=0", "--rate=-5", "--rate=-0", "--rate=1e12", "--rate=1e400",
+                                        "--rate=inf", "--rate=-inf", "--rate=nan", "--rate=", "--rate=fast", ""};
+  int attempts = 0;
+  for (const std::string& rate : bad) {
+    std::vector<std::vector<std::string>> commands = {
+        {kVigil, "probe", "run", "--hitlist", hitlist, "--round-s", "2", "--rounds", "1", "--timeout-ms", "300",
+         "--no-align", "--out", Path("rounds")},
+        {kVigil, "probe", "hitlist", "--blocks", "198.18.212.0/24", "--timeout-ms", "300", "--out", Path("census.txt")}};
+    for (auto& command : commands) {
+      if (!rate.empty()) command.push_back(rate);
+      NamespaceProcess process(pair_->near(), command, Path("attempt.log"));
+      int status = process.Wait(20);
+      std::string log = testing::ReadFile(Path("attempt.log"));
+      EXPECT_NE(status, 0) << command[2] << " " << (rate.empty() ? "(no --rate)" : rate) << ": " << log;
+      EXPECT_NE(status, -1) << "still running: " << command[2] << " " << rate;
+      EXPECT_NE(log.find("rate"), std::string::npos) << command[2] << " " << rate << ": " << log;
+      ++attempts;
+    }
+  }
+  EXPECT_EQ(attempts, 22);
+  EXPECT_EQ(RoundFiles(), 0u);
+  EXPECT_FALSE(fs::exists(Path("census.txt")));
+  EXPECT_EQ(pair_->EchoRequestsArrived(), 0u);
+}
+
+// The store test probes every /24 the far namespace answers for: 512 in 198.18.0.0/15, then 1,024 in
+// 100.64.0.0/14. Block number k (0..1535).
+constexpr int kWorldBlocks = 1536;
+uint32_t WorldBlock(int k) {
+  if (k < 512) return Block(k % 256, 18 + k / 256);
+  return (100u << 24) | (64u << 16) | (uint32_t(k - 512) << 8);
+}
+
+// The made-up world of the store test. AS64603 holds only blocks the test drops (k % 7 == 3), so it must
+// show 0 up, not a missing value.
+std::vector<EntityKey> WorldEntities(int k) {
+  std::string country = k < 300 ? "XA" : (k < 900 ? "XB" : "XC");
+  std::string region = k < 300 ? (k % 3 == 0 ? "XA-NO" : "XA-SO") : (k < 900 ? "XB-EA" : (k % 2 ? "XC-WE" : "XC-CE"));
+  return {{"country", country}, {"region", region}, {"asn", std::to_string(64600 + k % 7)}};
+}
+
+// One round over all 1,536 /24s of both test ranges (a seventh dropped), ingested through `vigil ingest
+// probe` with a CSV geo world: ping-slash24 per entity equals a direct count of the blocks that were not
+// dropped (0 for the ASN whose blocks were all dropped), and a second ingest of the same file changes nothing.
+TEST_F(ProbeNamespace, RoundOfOver1000BlocksGivesCorrectCountsInStore) {
   fs::create_directories(dir_ / "geo");
   {
+    // Rows in address order, as the simulator writes them.
+    std::vector<int> order(kWorldBlocks);
+    for (int k = 0; k < kWorldBlocks; ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [](int a, int b) { return WorldBlock(a) < WorldBlock(b); });
     std::ofstream geo(dir_ / "geo" / "geo-ipv4.csv"), asn(dir_ / "geo" / "asn-ipv4.csv");
-    for (int k = 0; k < 512; ++k) {
+    for (int k : order) {
       auto keys = WorldEntities(k);
-      std::string first = FormatIpv4(Block(k % 256, 18 + k / 256)), last = FormatIpv4(Block(k % 256, 18 + k / 256) | 255);
+      std::string first = FormatIpv4(WorldBlock(k)), last = FormatIpv4(WorldBlock(k) | 255);
       geo << first << "," << last << "," << keys[0].code << "," << keys[1].code << ",,Town,,0,0,UTC\n";
       asn << first << "," << last << "," << keys[2].code << ",Net " << keys[2].code << "\n";
     }
   }
   std::vector<uint32_t> blocks;
+  std::map<uint32_t, int> index_of;
   std::set<int> dropped;
   std::string drop_list;
-  for (int k = 0; k < 512; ++k) {
-    blocks.push_back(Block(k % 256, 18 + k / 256));
+  for (int k = 0; k < kWorldBlocks; ++k) {
+    blocks.push_back(WorldBlock(k));
+    index_of[blocks.back()] = k;
     if (k % 7 == 3) {
       dropped.insert(k);
       drop_list += (drop_list.empty() ? "" : ", ") + FormatBlock(blocks.back());
     }
   }
   ASSERT_TRUE(pair_->Drop(drop_list));
-  NamespaceProcess run(pair_->near(), RunArgs(WriteTestHitlist(blocks), 5, 1, 500, 5000, 10), Path("run.log"));
-  ASSERT_EQ(run.Wait(30), 0) << testing::ReadFile(Path("run.log"));
+  auto started = std::chrono::steady_clock::now();
+  NamespaceProcess run(pair_->near(), RunArgs(WriteTestHitlist(blocks), 6, 1, 500, 8000, 12), Path("run.log"));
+  ASSERT_EQ(run.Wait(40), 0) << testing::ReadFile(Path("run.log"));
+  std::printf("round of %d blocks: %.1f s\n", kWorldBlocks,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   auto rounds = Rounds();
   ASSERT_EQ(rounds.size(), 1u);
-  ASSERT_EQ(rounds[0].blocks.size(), 512u);
+  ASSERT_EQ(rounds[0].blocks.size(), size_t{kWorldBlocks});
+  std::set<int> seen;
   for (const auto& b : rounds[0].blocks) {
-    int k = int((b.base - Block(0)) >> 8);
+    ASSERT_TRUE(index_of.count(b.base)) << FormatBlock(b.base);
+    int k = index_of[b.base];
+    seen.insert(k);
     EXPECT_EQ(b.state, dropped.count(k) ? BlockState::kDown : BlockState::kUp) << FormatBlock(b.base);
   }
+  EXPECT_EQ(seen.size(), size_t{kWorldBlocks});
 
   std::string store_path = Path("vigil.db");
   std::vector<std::string> ingest = {kVigil, "ingest", "probe", Path("rounds"), "--store", store_path, "--geo",
@@ -367,13 +512,17 @@ TEST_F(ProbeNamespace, RoundOfWholeRangeGivesCorrectCountsInStore) {
         << testing::ReadFile(Path("ingest.log"));
   }
 
+  // Expected counts straight from the world definition and the drop list, not from the round log.
   std::map<EntityKey, int> expected;
-  for (int k = 0; k < 512; ++k) {
+  for (int k = 0; k < kWorldBlocks; ++k) {
     for (const auto& key : WorldEntities(k)) expected[key] += dropped.count(k) ? 0 : 1;
   }
+  ASSERT_EQ(expected.size(), 3u + 5u + 7u);
+  EXPECT_EQ((expected[{"asn", "64603"}]), 0);
   auto store = store::OpenStore(store_path);
   ASSERT_TRUE(store.ok()) << store.message();
   UnixSeconds t = rounds[0].start;
+  int total_up = 0;
   for (const auto& [key, count] : expected) {
     auto entity = (*store)->FindEntity(key.type, key.code);
     ASSERT_TRUE(entity.ok() && entity->has_value()) << key.type << "/" << key.code;
@@ -381,19 +530,27 @@ TEST_F(ProbeNamespace, RoundOfWholeRangeGivesCorrectCountsInStore) {
     ASSERT_TRUE(up.ok());
     ASSERT_EQ(up->size(), 1u) << key.code;
     EXPECT_EQ((*up)[0].value, count) << key.type << "/" << key.code;
+    if (key.type == "country") total_up += static_cast<int>((*up)[0].value);
     auto loss = (*store)->ReadSeries("loss", (*entity)->id, t, t + 1);
     ASSERT_TRUE(loss.ok());
-    ASSERT_EQ(loss->size(), 1u);
-    EXPECT_EQ((*loss)[0].value, 0.0);
     auto rtt = (*store)->ReadSeries("rtt-p50", (*entity)->id, t, t + 1);
     ASSERT_TRUE(rtt.ok());
-    ASSERT_EQ(rtt->size(), 1u);
-    EXPECT_LT((*rtt)[0].value, 100);
+    if (count == 0) {
+      // No block up: no replies to take a median of, no up blocks to measure loss over.
+      EXPECT_EQ(loss->size(), 0u) << key.code;
+      EXPECT_EQ(rtt->size(), 0u) << key.code;
+    } else {
+      ASSERT_EQ(loss->size(), 1u);
+      EXPECT_EQ((*loss)[0].value, 0.0);
+      ASSERT_EQ(rtt->size(), 1u);
+      EXPECT_LT((*rtt)[0].value, 100);
+    }
     if (key.type == "region") {
       auto parent = (*store)->FindEntity("country", key.code.substr(0, 2));
       EXPECT_EQ((*entity)->parent_id, (*parent)->id);
     }
   }
+  EXPECT_EQ(total_up, kWorldBlocks - static_cast<int>(dropped.size()));
   // No round before or after: missing, not zero.
   auto country = (*store)->FindEntity("country", "XA");
   auto around = (*store)->ReadSeries("ping-slash24", (**country).id, t - 3600, t + 3600);
