@@ -308,8 +308,13 @@ HttpResponse TextResponse(int status, const std::string& content_type, std::stri
 }
 
 namespace {
-// The operator's copyright line, serialised once per request by Api::Handle.
-thread_local std::string tls_copyright_json = "null";
+// The operator's copyright line (serialised once by Api::Api), set per request by Api::Handle.
+thread_local const std::string* tls_copyright_json = nullptr;
+
+const std::string& CopyrightJson() {
+  static const std::string kNull = "null";
+  return tls_copyright_json ? *tls_copyright_json : kNull;
+}
 
 std::string EnvelopeHead(const std::string& type, const Params& params, const std::string& error, const Json& perf,
                          int64_t request_time) {
@@ -330,15 +335,22 @@ HttpResponse Envelope(const std::string& type, const Params& params, const Json*
   response.status = error.empty() ? 200 : error_status;
   response.body = EnvelopeHead(type, params, error, perf, request_time);
   response.body += (data && error.empty()) ? data->dump(-1, ' ', false, Json::error_handler_t::replace) : "null";
-  response.body += ",\"copyright\":" + tls_copyright_json + "}";
+  response.body += ",\"copyright\":";
+  response.body += CopyrightJson();
+  response.body += '}';
   return response;
 }
 
 HttpResponse EnvelopeRaw(const std::string& type, const Params& params, const std::string& data_json,
                          const Json& perf, int64_t request_time) {
   HttpResponse response;
-  response.body = EnvelopeHead(type, params, "", perf, request_time) + data_json;
-  response.body += ",\"copyright\":" + tls_copyright_json + "}";
+  response.body = EnvelopeHead(type, params, "", perf, request_time);
+  // One allocation: the data part may be tens of kilobytes.
+  response.body.reserve(response.body.size() + data_json.size() + CopyrightJson().size() + 16);
+  response.body += data_json;
+  response.body += ",\"copyright\":";
+  response.body += CopyrightJson();
+  response.body += '}';
   return response;
 }
 
@@ -464,22 +476,23 @@ std::string HmacSha256Hex(const std::string& key, const std::string& message) {
 
 // ----- cache --------------------------------------------------------------------------------------------
 
-std::optional<std::string> DataCache::Get(const std::string& key, int64_t ttl_s) {
-  if (ttl_s <= 0) return std::nullopt;
+std::shared_ptr<const std::string> DataCache::Get(const std::string& key, int64_t ttl_s) {
+  if (ttl_s <= 0) return nullptr;
   std::lock_guard lock(mu_);
   auto it = items_.find(key);
-  if (it == items_.end()) return std::nullopt;
+  if (it == items_.end()) return nullptr;
   if (std::chrono::steady_clock::now() - it->second.at > std::chrono::seconds(ttl_s)) {
     items_.erase(it);
-    return std::nullopt;
+    return nullptr;
   }
   return it->second.value;
 }
 
 void DataCache::Put(const std::string& key, std::string value) {
+  auto shared = std::make_shared<const std::string>(std::move(value));
   std::lock_guard lock(mu_);
   if (items_.size() > 4096) items_.clear();  // bounded: a flood of distinct queries cannot grow it
-  items_[key] = Item{std::chrono::steady_clock::now(), std::move(value)};
+  items_[key] = Item{std::chrono::steady_clock::now(), std::move(shared)};
 }
 
 void DataCache::Clear() {
@@ -491,6 +504,7 @@ void DataCache::Clear() {
 
 Api::Api(store::Store& store, ApiOptions options) : impl_(std::make_unique<Impl>(store, std::move(options))) {
   impl_->started_at = NowSeconds();
+  impl_->copyright_json = Json(impl_->options.copyright).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Api::~Api() = default;
@@ -680,7 +694,7 @@ bool ParseId(const std::string& text, int64_t& id) {
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto started = std::chrono::steady_clock::now();
   impl_->requests++;
-  tls_copyright_json = Json(impl_->options.copyright).dump();
+  tls_copyright_json = &impl_->copyright_json;
   auto parts = SplitPath(request.path);
   HttpResponse response;
   if (request.method == "OPTIONS") {

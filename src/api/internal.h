@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -79,14 +80,15 @@ class HttpMetrics {
 
 class DataCache {
  public:
-  std::optional<std::string> Get(const std::string& key, int64_t ttl_s);
+  // Shared, not copied: a cached signals answer is tens of kilobytes and a hit must not copy it under the lock.
+  std::shared_ptr<const std::string> Get(const std::string& key, int64_t ttl_s);
   void Put(const std::string& key, std::string value);
   void Clear();
 
  private:
   struct Item {
     std::chrono::steady_clock::time_point at;
-    std::string value;
+    std::shared_ptr<const std::string> value;
   };
   std::mutex mu_;
   std::unordered_map<std::string, Item> items_;
@@ -119,6 +121,9 @@ struct WebhookDelivery {
 
 struct WebhookState {
   std::mutex mu;
+  // Loaded from the store on first use; `persistent` when the store keeps webhooks (else memory only).
+  bool loaded = false;
+  bool persistent = false;
   std::vector<Webhook> hooks;
   std::vector<WebhookDelivery> deliveries;
   std::map<int64_t, std::string> event_fingerprints;  // event id -> what was last notified
@@ -140,6 +145,7 @@ struct Api::Impl {
   WebhookState webhooks;
   int64_t started_at = 0;
   std::atomic<uint64_t> requests{0};
+  std::string copyright_json;  // options.copyright as a JSON string, serialised once
 
   // Entities by id, filled lazily (entity rows change rarely; cleared with the cache).
   std::mutex entity_mu;
@@ -202,7 +208,10 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
 HttpResponse HandleMetrics(Api::Impl& impl);
 const std::string& OpenApiSpec();
 
-// Codf event object plus Vigil's fields.
+// Codf event object plus Vigil's fields, as JSON text appended to `out` (the events endpoint's hot path) or
+// parsed from that text (reports, webhooks): one writer, so the two cannot disagree.
+void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until,
+                     std::string& out);
 Json EventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until);
 
 // Admin token check (constant time); returns an error response when refused.

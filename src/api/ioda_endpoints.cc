@@ -255,34 +255,133 @@ bool ParseOrderBy(Params& params, const std::string& fallback, std::string& key,
 
 }  // namespace
 
-Json EventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until) {
+namespace {
+
+// JSON text helpers for the event writer: the same output nlohmann's dump gives (invalid UTF-8 replaced),
+// without building a DOM per event.
+void AppendString(std::string& out, std::string_view text) {
+  bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out.append(text);
+    out += '"';
+    return;
+  }
+  out += Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void AppendKey(std::string& out, const char* key) {
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+void AppendInt(std::string& out, int64_t v) {
+  char buffer[24];
+  auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  out.append(buffer, r.ptr);
+}
+
+// As nlohmann prints a double: shortest round-trip form, ".0" on whole numbers, null when not finite.
+void AppendDouble(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buffer[32];
+  auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  std::string_view text(buffer, static_cast<size_t>(r.ptr - buffer));
+  out.append(text);
+  if (text.find_first_of(".eE") == std::string_view::npos) out += ".0";
+}
+
+}  // namespace
+
+void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until,
+                     std::string& out) {
   auto entity = impl.EntityById(event.entity_id);
   int64_t end = event.end_t != 0 ? event.end_t : std::max(window_until, event.start_t);
-  Json out;
-  out["location"] = entity ? EntityRef(*entity) : "unknown/" + std::to_string(event.entity_id);
-  out["start"] = event.start_t;
-  out["duration"] = end - event.start_t;
-  out["uncertainty"] = nullptr;
-  out["method"] = "median";
   auto datasources = SplitComma(event.datasources);
-  out["datasource"] = datasources.size() == 1 ? event.datasources : std::string("overall");
-  out["status"] = event.end_t == 0 ? 1 : 0;
-  out["fraction"] = nullptr;
-  out["score"] = event.score;
-  out["location_name"] = entity ? (entity->name.empty() ? entity->code : entity->name) : "";
-  out["overlaps_window"] = event.start_t < window_from || event.end_t == 0 || event.end_t > window_until;
+  out += '{';
+  AppendKey(out, "location");
+  AppendString(out, entity ? EntityRef(*entity) : "unknown/" + std::to_string(event.entity_id));
+  out += ',';
+  AppendKey(out, "start");
+  AppendInt(out, event.start_t);
+  out += ',';
+  AppendKey(out, "duration");
+  AppendInt(out, end - event.start_t);
+  out += ",\"uncertainty\":null,\"method\":\"median\",";
+  AppendKey(out, "datasource");
+  AppendString(out, datasources.size() == 1 ? event.datasources : std::string("overall"));
+  out += ',';
+  AppendKey(out, "status");
+  AppendInt(out, event.end_t == 0 ? 1 : 0);
+  out += ",\"fraction\":null,";
+  AppendKey(out, "score");
+  AppendDouble(out, event.score);
+  out += ',';
+  AppendKey(out, "location_name");
+  AppendString(out, entity ? (entity->name.empty() ? entity->code : entity->name) : "");
+  out += ',';
+  AppendKey(out, "overlaps_window");
+  out += event.start_t < window_from || event.end_t == 0 || event.end_t > window_until ? "true" : "false";
   // Vigil's fields.
-  out["id"] = event.id;
-  out["kind"] = event.kind;
-  out["end"] = event.end_t != 0 ? Json(event.end_t) : Json(nullptr);
-  out["ongoing"] = event.end_t == 0;
-  out["datasources"] = datasources;
-  out["classification"] = event.classification;
-  out["schedule_id"] = event.schedule_id != 0 ? Json(event.schedule_id) : Json(nullptr);
-  out["depth"] = event.depth;
-  out["coverage"] = Json::parse(event.coverage.empty() ? "null" : event.coverage, nullptr, false);
-  if (out["coverage"].is_discarded()) out["coverage"] = event.coverage;
-  return out;
+  out += ',';
+  AppendKey(out, "id");
+  AppendInt(out, event.id);
+  out += ',';
+  AppendKey(out, "kind");
+  AppendString(out, event.kind);
+  out += ',';
+  AppendKey(out, "end");
+  if (event.end_t != 0) {
+    AppendInt(out, event.end_t);
+  } else {
+    out += "null";
+  }
+  out += ',';
+  AppendKey(out, "ongoing");
+  out += event.end_t == 0 ? "true" : "false";
+  out += ',';
+  AppendKey(out, "datasources");
+  out += '[';
+  for (size_t i = 0; i < datasources.size(); ++i) {
+    if (i) out += ',';
+    AppendString(out, datasources[i]);
+  }
+  out += "],";
+  AppendKey(out, "classification");
+  AppendString(out, event.classification);
+  out += ',';
+  AppendKey(out, "schedule_id");
+  if (event.schedule_id != 0) {
+    AppendInt(out, event.schedule_id);
+  } else {
+    out += "null";
+  }
+  out += ',';
+  AppendKey(out, "depth");
+  AppendDouble(out, event.depth);
+  out += ',';
+  AppendKey(out, "coverage");
+  // Detection writes coverage as JSON text: passed through when it is JSON, quoted when it is not.
+  Json coverage = Json::parse(event.coverage.empty() ? "null" : event.coverage, nullptr, false);
+  if (coverage.is_discarded()) {
+    AppendString(out, event.coverage);
+  } else {
+    out += coverage.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  out += '}';
+}
+
+Json EventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until) {
+  std::string text;
+  AppendEventCodf(impl, event, window_from, window_until, text);
+  return Json::parse(text);
 }
 
 HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts) {
@@ -443,6 +542,17 @@ HttpResponse HandleEvents(Api::Impl& impl, const HttpRequest& request) {
     if (order_key == "name") return descending ? name_of(a) > name_of(b) : name_of(a) < name_of(b);
     return descending ? a.start_t > b.start_t : a.start_t < b.start_t;
   });
+  if (format == "codf" && !include_alerts) {
+    // The common case (what IODA's dashboard and Vigil's ask for) is written straight to text.
+    std::string serialised = "[";
+    for (const auto& e : Page(std::move(events), q.limit, q.page)) {
+      if (serialised.size() > 1) serialised += ',';
+      AppendEventCodf(impl, e, q.from, q.until, serialised);
+    }
+    serialised += ']';
+    impl.cache.Put(key, serialised);
+    return EnvelopeRaw("outages.events", params, serialised, no_perf, request_time);
+  }
   Json data = Json::array();
   for (const auto& e : Page(std::move(events), q.limit, q.page)) {
     Json item;

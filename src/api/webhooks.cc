@@ -1,8 +1,11 @@
 // Webhooks: token-protected registration, notices on event start/update/end, HMAC-SHA256 signed POSTs,
-// retries with back-off, and a delivery log. Registrations live in memory (a restart forgets them).
+// retries with back-off, and a delivery log. Registrations, the log and what was last notified per event are
+// kept in the store when it supports them (SQLite does), so a restart of `vigil serve` forgets nothing;
+// otherwise they live in memory only.
 #include <httplib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "api/internal.h"
@@ -41,12 +44,84 @@ bool HookMatches(Api::Impl& impl, const Webhook& hook, const store::Event& e) {
   return parent && EntityRef(*parent) == hook.entity;
 }
 
+std::string JoinLog(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+std::vector<std::string> SplitLog(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+store::WebhookDeliveryRecord ToRecord(const WebhookDelivery& d) {
+  return {d.id, d.webhook_id, d.notice, d.event_id, d.body, d.attempts, d.next_attempt_at,
+          d.state, d.last_status, d.last_error, JoinLog(d.log)};
+}
+
+// Marks "a scan has run" in the store, so a restarted server does not mistake events that started while it
+// was down for history (event ids start at 1).
+constexpr int64_t kScannedMarker = 0;
+constexpr size_t kDeliveriesKept = 5000;
+
+// Reads what the store keeps; called with w.mu held.
+void EnsureLoaded(Api::Impl& impl, WebhookState& w) {
+  if (w.loaded) return;
+  w.loaded = true;
+  auto hooks = impl.store.ListWebhooks();
+  if (!hooks.ok()) return;  // this backend keeps no webhooks: memory only
+  auto deliveries = impl.store.ListWebhookDeliveries(static_cast<int64_t>(kDeliveriesKept));
+  auto fingerprints = impl.store.ListWebhookFingerprints();
+  if (!deliveries.ok() || !fingerprints.ok()) {
+    std::fprintf(stderr, "vigil serve: webhooks kept in memory only: %s\n",
+                 (!deliveries.ok() ? deliveries.message() : fingerprints.message()).c_str());
+    return;
+  }
+  w.persistent = true;
+  for (const auto& h : *hooks) {
+    w.hooks.push_back(Webhook{h.id, h.url, h.secret, h.entity, h.min_level, h.created_at});
+    w.next_hook_id = std::max(w.next_hook_id, h.id + 1);
+  }
+  for (const auto& d : *deliveries) {
+    WebhookDelivery x;
+    x.id = d.id;
+    x.webhook_id = d.webhook_id;
+    x.notice = d.notice;
+    x.event_id = d.event_id;
+    x.body = d.body;
+    x.attempts = static_cast<int>(d.attempts);
+    x.next_attempt_at = d.next_attempt_at;
+    x.state = d.state;
+    x.last_status = static_cast<int>(d.last_status);
+    x.last_error = d.last_error;
+    x.log = SplitLog(d.log);
+    w.next_delivery_id = std::max(w.next_delivery_id, d.id + 1);
+    w.deliveries.push_back(std::move(x));
+  }
+  for (const auto& [event_id, fingerprint] : *fingerprints) {
+    if (event_id == kScannedMarker) {
+      w.scanned_once = true;
+    } else {
+      w.event_fingerprints[event_id] = fingerprint;
+    }
+  }
+}
+
 }  // namespace
 
 HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts) {
   if (auto refused = RequireAdmin(impl, request)) return *refused;
   WebhookState& w = impl.webhooks;
   std::lock_guard lock(w.mu);
+  EnsureLoaded(impl, w);
   if (request.method == "GET") {
     Json hooks = Json::array(), deliveries = Json::array();
     for (const auto& h : w.hooks) hooks.push_back(HookJson(h));
@@ -61,6 +136,11 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
     }
     auto it = std::find_if(w.hooks.begin(), w.hooks.end(), [&](const Webhook& h) { return h.id == id; });
     if (it == w.hooks.end()) return JsonResponse(404, Json{{"error", "no webhook " + (parts.size() == 4 ? parts[3] : "")}});
+    if (w.persistent) {
+      if (auto deleted = impl.store.DeleteWebhook(id); !deleted.ok()) {
+        return JsonResponse(500, Json{{"error", "store: " + deleted.message()}});
+      }
+    }
     w.hooks.erase(it);
     return JsonResponse(200, Json{{"deleted", id}});
   }
@@ -87,8 +167,15 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
   hook.secret = body.value("secret", "");
   if (hook.secret.empty()) hook.secret = RandomSecret();
   if (hook.secret.size() < 16) return JsonResponse(400, Json{{"error", "secret must be at least 16 characters"}});
-  hook.id = w.next_hook_id++;
   hook.created_at = NowSeconds();
+  if (w.persistent) {
+    auto id = impl.store.AddWebhook({0, hook.url, hook.secret, hook.entity, hook.min_level, hook.created_at});
+    if (!id.ok()) return JsonResponse(500, Json{{"error", "store: " + id.message()}});
+    hook.id = *id;
+    w.next_hook_id = std::max(w.next_hook_id, hook.id + 1);
+  } else {
+    hook.id = w.next_hook_id++;
+  }
   w.hooks.push_back(hook);
   Json out = HookJson(hook);
   out["secret"] = hook.secret;  // shown once, at registration
@@ -109,6 +196,12 @@ Status Api::ScanEventsForWebhooks() {
   }
   WebhookState& w = impl_->webhooks;
   std::lock_guard lock(w.mu);
+  EnsureLoaded(*impl_, w);
+  // Changes are collected first and applied to memory only once the store has them: a failed save leaves
+  // both as they were, and the next scan tries again.
+  std::vector<std::pair<int64_t, std::string>> changed;
+  std::vector<WebhookDelivery> queued;
+  int64_t next_id = w.next_delivery_id;
   for (const auto& e : events) {
     std::string fingerprint = std::to_string(e.start_t) + "|" + std::to_string(e.end_t) + "|" + e.classification + "|" +
                               e.datasources + "|" + std::to_string(e.schedule_id);
@@ -119,23 +212,42 @@ Status Api::ScanEventsForWebhooks() {
     } else if (it->second != fingerprint) {
       notice = e.end_t != 0 && it->second.find("|0|") != std::string::npos ? "event.end" : "event.update";
     }
-    w.event_fingerprints[e.id] = fingerprint;
+    if (it == w.event_fingerprints.end() || it->second != fingerprint) changed.emplace_back(e.id, fingerprint);
     if (notice.empty() || !w.scanned_once) continue;  // the first scan learns what already exists
     for (const auto& hook : w.hooks) {
       if (!HookMatches(*impl_, hook, e)) continue;
       WebhookDelivery d;
-      d.id = w.next_delivery_id++;
+      d.id = next_id++;
       d.webhook_id = hook.id;
       d.notice = notice;
       d.event_id = e.id;
       Json body = {{"notice", notice}, {"delivery_id", d.id}, {"sent_for", EventCodf(*impl_, e, e.start_t, e.end_t ? e.end_t : now)}};
       d.body = body.dump();
       d.next_attempt_at = now;
-      w.deliveries.push_back(std::move(d));
+      queued.push_back(std::move(d));
     }
   }
+  if (!w.scanned_once) changed.emplace_back(kScannedMarker, "scanned");
+  if (w.persistent) {
+    std::vector<store::WebhookDeliveryRecord> records;
+    for (const auto& d : queued) records.push_back(ToRecord(d));
+    VIGIL_RETURN_IF_ERROR(impl_->store.SaveWebhookScan(changed, records));
+  }
+  for (auto& [event_id, fingerprint] : changed) {
+    if (event_id != kScannedMarker) w.event_fingerprints[event_id] = std::move(fingerprint);
+  }
+  for (auto& d : queued) w.deliveries.push_back(std::move(d));
+  w.next_delivery_id = next_id;
   w.scanned_once = true;
-  if (w.deliveries.size() > 5000) w.deliveries.erase(w.deliveries.begin(), w.deliveries.begin() + 1000);
+  if (w.deliveries.size() > kDeliveriesKept) {
+    // Memory keeps the newest; pending ones are never dropped (the store keeps every one anyway).
+    std::vector<WebhookDelivery> kept;
+    size_t old = w.deliveries.size() - (kDeliveriesKept - 1000);
+    for (size_t i = 0; i < w.deliveries.size(); ++i) {
+      if (i >= old || w.deliveries[i].state == "pending") kept.push_back(std::move(w.deliveries[i]));
+    }
+    w.deliveries = std::move(kept);
+  }
   return Status::Ok();
 }
 
@@ -149,6 +261,7 @@ int Api::DeliverWebhooks() {
   int64_t now = NowSeconds();
   {
     std::lock_guard lock(w.mu);
+    EnsureLoaded(*impl_, w);
     for (const auto& d : w.deliveries) {
       if (d.state != "pending" || d.next_attempt_at > now) continue;
       auto hook = std::find_if(w.hooks.begin(), w.hooks.end(), [&](const Webhook& h) { return h.id == d.webhook_id; });
@@ -189,6 +302,14 @@ int Api::DeliverWebhooks() {
       d->state = "failed";
     } else {
       d->next_attempt_at = NowSeconds() + impl_->options.webhook_backoff_s[d->attempts - 1];
+    }
+    if (w.persistent) {
+      // The attempt happened whether or not the store records it; a failure here means a restart may send
+      // this notice once more (receivers deduplicate by X-Vigil-Delivery).
+      if (auto saved = impl_->store.UpdateWebhookDelivery(ToRecord(*d)); !saved.ok()) {
+        std::fprintf(stderr, "vigil serve: webhook delivery %lld: %s\n", static_cast<long long>(d->id),
+                     saved.message().c_str());
+      }
     }
   }
   return static_cast<int>(jobs.size());

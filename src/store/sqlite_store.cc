@@ -14,6 +14,7 @@
 #include <limits>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "store/migrations.h"
@@ -110,6 +111,10 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override {
+    for (auto& reader : readers_) {
+      sqlite3_finalize(reader->series);
+      sqlite3_close_v2(reader->db);
+    }
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
   }
@@ -155,6 +160,15 @@ class SqliteStore final : public Store {
   Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) override;
 
   Result<StoreInfo> Describe() override;
+
+  Result<std::vector<WebhookRecord>> ListWebhooks() override;
+  Result<int64_t> AddWebhook(const WebhookRecord& hook) override;
+  Status DeleteWebhook(int64_t id) override;
+  Result<std::vector<WebhookDeliveryRecord>> ListWebhookDeliveries(int64_t limit) override;
+  Result<std::vector<std::pair<int64_t, std::string>>> ListWebhookFingerprints() override;
+  Status SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>& fingerprints,
+                         const std::vector<WebhookDeliveryRecord>& deliveries) override;
+  Status UpdateWebhookDelivery(const WebhookDeliveryRecord& delivery) override;
 
  private:
   // RAII write transaction; rolls back unless committed.
@@ -213,8 +227,23 @@ class SqliteStore final : public Store {
   Result<std::vector<Entity>> ReadEntities(Query& q, const std::string& what);
   Result<std::vector<Event>> ReadEvents(Query& q);
 
+  // Extra read-only connections for ReadSeries, the hot read of the API (a 30-day chart is 8,640 rows): WAL
+  // lets them read in parallel with each other and with the main connection, where one mutex would queue
+  // every request of a multi-threaded server behind the one before. Each has its own lock and statement.
+  struct Reader {
+    std::mutex mu;
+    sqlite3* db = nullptr;
+    sqlite3_stmt* series = nullptr;
+  };
+  static constexpr size_t kMaxReaders = 4;
+  // A reader, locked by `lock`; nullptr when the store has no file (":memory:") or opening one failed.
+  Reader* AcquireReader(std::unique_lock<std::mutex>& lock);
+
   sqlite3* db_;
   std::string path_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Reader>> readers_;
+  bool readers_failed_ = false;
   std::mutex mu_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> datasources_;  // name -> (id, step)
@@ -589,17 +618,69 @@ Result<std::optional<std::string>> SqliteStore::GetState(const std::string& key)
   return Error("reading state " + key);
 }
 
+constexpr const char* kReadSeriesSql =
+    "SELECT t, value FROM series WHERE datasource_id = ?1 AND entity_id = ?2 AND t >= ?3 AND t < ?4 ORDER BY t";
+
+SqliteStore::Reader* SqliteStore::AcquireReader(std::unique_lock<std::mutex>& lock) {
+  if (path_ == ":memory:" || path_.empty()) return nullptr;
+  std::unique_lock pool(readers_mu_);
+  for (auto& reader : readers_) {
+    std::unique_lock<std::mutex> attempt(reader->mu, std::try_to_lock);
+    if (attempt.owns_lock()) {
+      lock = std::move(attempt);
+      return reader.get();
+    }
+  }
+  if (readers_.size() < kMaxReaders && !readers_failed_) {
+    auto reader = std::make_unique<Reader>();
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path_.c_str(), &reader->db, flags, nullptr) == SQLITE_OK &&
+        sqlite3_busy_timeout(reader->db, kBusyTimeoutMs) == SQLITE_OK &&
+        sqlite3_exec(reader->db, "PRAGMA cache_size = -8192", nullptr, nullptr, nullptr) == SQLITE_OK &&
+        sqlite3_prepare_v3(reader->db, kReadSeriesSql, -1, SQLITE_PREPARE_PERSISTENT, &reader->series, nullptr) ==
+            SQLITE_OK) {
+      lock = std::unique_lock<std::mutex>(reader->mu);
+      readers_.push_back(std::move(reader));
+      return readers_.back().get();
+    }
+    // Fall back to the main connection for good (e.g. a file that disappeared, an unreadable -shm).
+    sqlite3_finalize(reader->series);
+    sqlite3_close_v2(reader->db);
+    readers_failed_ = true;
+  }
+  if (readers_.empty()) return nullptr;
+  // All busy: wait for one (spread by thread so waiters do not pile onto the first).
+  size_t pick = std::hash<std::thread::id>()(std::this_thread::get_id()) % readers_.size();
+  Reader* reader = readers_[pick].get();
+  pool.unlock();  // readers are never removed while the store lives
+  lock = std::unique_lock<std::mutex>(reader->mu);
+  return reader;
+}
+
 Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& datasource, int64_t entity_id,
                                                          UnixSeconds from, UnixSeconds until) {
-  std::lock_guard lock(mu_);
-  Result<int64_t> ds = DatasourceId(datasource);
-  if (!ds.ok()) return ds.status();
-  VIGIL_PREPARE(q,
-                "SELECT t, value FROM series WHERE datasource_id = ?1 AND entity_id = ?2 AND t >= ?3 AND t < ?4 "
-                "ORDER BY t");
-  q.Bind(1, *ds).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
+  int64_t ds_id = 0;
+  {
+    std::lock_guard lock(mu_);
+    Result<int64_t> ds = DatasourceId(datasource);
+    if (!ds.ok()) return ds.status();
+    ds_id = *ds;
+  }
   std::vector<SeriesPoint> out;
   int rc;
+  std::unique_lock<std::mutex> reader_lock;
+  if (Reader* reader = AcquireReader(reader_lock)) {
+    Query q(reader->series);
+    q.Bind(1, ds_id).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1)});
+    if (rc != SQLITE_DONE) {
+      return Status::Error("store " + path_ + ": reading series " + datasource + ": " + sqlite3_errmsg(reader->db));
+    }
+    return out;
+  }
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q, kReadSeriesSql);
+  q.Bind(1, ds_id).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
   while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1)});
   if (rc != SQLITE_DONE) return Error("reading series " + datasource);
   return out;
@@ -964,6 +1045,108 @@ Result<std::vector<Annotation>> SqliteStore::ListAnnotations(const TimeFilter& f
   }
   if (rc != SQLITE_DONE) return Error("listing annotations");
   return out;
+}
+
+// ----- webhooks -----------------------------------------------------------------------------------------
+
+Result<std::vector<WebhookRecord>> SqliteStore::ListWebhooks() {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q, "SELECT id, url, secret, entity, min_level, created_at FROM webhooks ORDER BY id");
+  std::vector<WebhookRecord> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)});
+  if (rc != SQLITE_DONE) return Error("listing webhooks");
+  return out;
+}
+
+Result<int64_t> SqliteStore::AddWebhook(const WebhookRecord& h) {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q,
+                "INSERT INTO webhooks(url, secret, entity, min_level, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                "RETURNING id");
+  q.Bind(1, h.url).Bind(2, h.secret).Bind(3, h.entity).Bind(4, h.min_level).Bind(5, h.created_at);
+  if (q.Step() != SQLITE_ROW) return Error("adding webhook");
+  int64_t id = q.Int(0);
+  if (q.Step() != SQLITE_DONE) return Error("adding webhook");
+  return id;
+}
+
+Status SqliteStore::DeleteWebhook(int64_t id) {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q, "DELETE FROM webhooks WHERE id = ?1");
+  q.Bind(1, id);
+  if (q.Run() != SQLITE_DONE) return Error("deleting webhook " + std::to_string(id));
+  if (sqlite3_changes(db_) == 0) return Status::Error("store: no webhook with id " + std::to_string(id));
+  return Status::Ok();
+}
+
+Result<std::vector<WebhookDeliveryRecord>> SqliteStore::ListWebhookDeliveries(int64_t limit) {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q,
+                "SELECT id, webhook_id, notice, event_id, body, attempts, next_attempt_at, state, last_status, "
+                "last_error, log FROM webhook_deliveries "
+                "WHERE state = 'pending' OR id >= (SELECT COALESCE(min(id), 0) FROM "
+                "(SELECT id FROM webhook_deliveries ORDER BY id DESC LIMIT ?1)) ORDER BY id");
+  q.Bind(1, LimitOrAll(limit));
+  std::vector<WebhookDeliveryRecord> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    out.push_back({q.Int(0), q.Int(1), q.Text(2), q.Int(3), q.Text(4), q.Int(5), q.Int(6), q.Text(7), q.Int(8),
+                   q.Text(9), q.Text(10)});
+  }
+  if (rc != SQLITE_DONE) return Error("listing webhook deliveries");
+  return out;
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::ListWebhookFingerprints() {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q, "SELECT event_id, fingerprint FROM webhook_notified ORDER BY event_id");
+  std::vector<std::pair<int64_t, std::string>> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.emplace_back(q.Int(0), q.Text(1));
+  if (rc != SQLITE_DONE) return Error("listing webhook fingerprints");
+  return out;
+}
+
+Status SqliteStore::SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>& fingerprints,
+                                   const std::vector<WebhookDeliveryRecord>& deliveries) {
+  std::lock_guard lock(mu_);
+  if (fingerprints.empty() && deliveries.empty()) return Status::Ok();
+  Transaction tx(this);
+  VIGIL_RETURN_IF_ERROR(tx.Begin());
+  {
+    VIGIL_PREPARE(q,
+                  "INSERT INTO webhook_notified(event_id, fingerprint) VALUES (?1, ?2) "
+                  "ON CONFLICT(event_id) DO UPDATE SET fingerprint = excluded.fingerprint");
+    for (const auto& [event_id, fingerprint] : fingerprints) {
+      q.Bind(1, event_id).Bind(2, fingerprint);
+      if (q.Run() != SQLITE_DONE) return Error("saving webhook fingerprint");
+    }
+  }
+  {
+    VIGIL_PREPARE(q,
+                  "INSERT INTO webhook_deliveries(id, webhook_id, notice, event_id, body, attempts, next_attempt_at, "
+                  "state, last_status, last_error, log) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    for (const auto& d : deliveries) {
+      q.Bind(1, d.id).Bind(2, d.webhook_id).Bind(3, d.notice).Bind(4, d.event_id).Bind(5, d.body);
+      q.Bind(6, d.attempts).Bind(7, d.next_attempt_at).Bind(8, d.state).Bind(9, d.last_status);
+      q.Bind(10, d.last_error).Bind(11, d.log);
+      if (q.Run() != SQLITE_DONE) return Error("queueing webhook delivery " + std::to_string(d.id));
+    }
+  }
+  return tx.Commit();
+}
+
+Status SqliteStore::UpdateWebhookDelivery(const WebhookDeliveryRecord& d) {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q,
+                "UPDATE webhook_deliveries SET attempts = ?2, next_attempt_at = ?3, state = ?4, last_status = ?5, "
+                "last_error = ?6, log = ?7 WHERE id = ?1");
+  q.Bind(1, d.id).Bind(2, d.attempts).Bind(3, d.next_attempt_at).Bind(4, d.state).Bind(5, d.last_status);
+  q.Bind(6, d.last_error).Bind(7, d.log);
+  if (q.Run() != SQLITE_DONE) return Error("updating webhook delivery " + std::to_string(d.id));
+  if (sqlite3_changes(db_) == 0) return Status::Error("store: no webhook delivery with id " + std::to_string(d.id));
+  return Status::Ok();
 }
 
 // ----- description --------------------------------------------------------------------------------------

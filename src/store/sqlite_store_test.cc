@@ -2,7 +2,9 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <map>
 #include <random>
 
@@ -510,6 +512,96 @@ TEST_F(SqliteStoreTest, DescribeCountsRows) {
   EXPECT_EQ(info->datasources[0].first_t, 600);
   EXPECT_EQ(info->datasources[0].last_t, 1500);
   EXPECT_EQ(info->datasources[1].points, 0);
+}
+
+TEST_F(SqliteStoreTest, WebhooksSurviveReopen) {
+  auto id = store_->AddWebhook({0, "http://127.0.0.1:9/hook", "0123456789abcdef", "region/KZ-ALA", "critical", 77});
+  ASSERT_TRUE(id.ok()) << id.message();
+  auto second = store_->AddWebhook({0, "http://127.0.0.1:9/other", "fedcba9876543210", "", "warning", 78});
+  ASSERT_TRUE(second.ok()) << second.message();
+  WebhookDeliveryRecord pending{5, *id, "event.start", 12, "{\"a\":1}", 0, 1000, "pending", 0, "", ""};
+  WebhookDeliveryRecord done{6, *id, "event.end", 12, "{}", 1, 1000, "delivered", 200, "", "t attempt 1: HTTP 200"};
+  ASSERT_TRUE(store_->SaveWebhookScan({{12, "a|b"}, {13, "c|d"}}, {pending, done}).ok());
+  ASSERT_TRUE(store_->SaveWebhookScan({{12, "a|e"}}, {}).ok());
+  pending.attempts = 1;
+  pending.last_status = 500;
+  pending.log = "t attempt 1: HTTP 500";
+  pending.next_attempt_at = 1005;
+  ASSERT_TRUE(store_->UpdateWebhookDelivery(pending).ok());
+  EXPECT_FALSE(store_->UpdateWebhookDelivery({99, *id, "", 0, "", 0, 0, "pending", 0, "", ""}).ok());
+  EXPECT_FALSE(store_->SaveWebhookScan({}, {done}).ok());  // a delivery id is used once
+  ASSERT_TRUE(store_->DeleteWebhook(*second).ok());
+  EXPECT_FALSE(store_->DeleteWebhook(*second).ok());
+
+  store_.reset();
+  store_ = MustOpen(dir_.File("vigil.db"));
+  auto hooks = store_->ListWebhooks();
+  ASSERT_TRUE(hooks.ok()) << hooks.message();
+  ASSERT_EQ(hooks->size(), 1u);
+  EXPECT_EQ((*hooks)[0].id, *id);
+  EXPECT_EQ((*hooks)[0].secret, "0123456789abcdef");
+  EXPECT_EQ((*hooks)[0].entity, "region/KZ-ALA");
+  EXPECT_EQ((*hooks)[0].min_level, "critical");
+  EXPECT_EQ((*hooks)[0].created_at, 77);
+  auto deliveries = store_->ListWebhookDeliveries(0);
+  ASSERT_TRUE(deliveries.ok()) << deliveries.message();
+  ASSERT_EQ(deliveries->size(), 2u);
+  EXPECT_EQ((*deliveries)[0].id, 5);
+  EXPECT_EQ((*deliveries)[0].attempts, 1);
+  EXPECT_EQ((*deliveries)[0].last_status, 500);
+  EXPECT_EQ((*deliveries)[0].next_attempt_at, 1005);
+  EXPECT_EQ((*deliveries)[0].body, "{\"a\":1}");
+  EXPECT_EQ((*deliveries)[1].state, "delivered");
+  // The newest one, plus every pending one however old.
+  deliveries = store_->ListWebhookDeliveries(1);
+  ASSERT_TRUE(deliveries.ok());
+  ASSERT_EQ(deliveries->size(), 2u);
+  pending.state = "failed";
+  ASSERT_TRUE(store_->UpdateWebhookDelivery(pending).ok());
+  deliveries = store_->ListWebhookDeliveries(1);
+  ASSERT_EQ(deliveries->size(), 1u);
+  EXPECT_EQ((*deliveries)[0].id, 6);
+  auto fingerprints = store_->ListWebhookFingerprints();
+  ASSERT_TRUE(fingerprints.ok());
+  ASSERT_EQ(fingerprints->size(), 2u);
+  EXPECT_EQ((*fingerprints)[0], std::make_pair(int64_t{12}, std::string("a|e")));
+  EXPECT_EQ((*fingerprints)[1], std::make_pair(int64_t{13}, std::string("c|d")));
+}
+
+// ReadSeries runs on a pool of read-only connections: many threads at once must each get exactly the rows
+// committed before their call, including writes made through the store's own (main) connection.
+TEST_F(SqliteStoreTest, ParallelReadsSeeCommittedWrites) {
+  std::vector<SeriesPoint> points;
+  for (int64_t i = 0; i < 2000; ++i) points.push_back({ala_, i * 300, static_cast<double>(i % 97)});
+  ASSERT_TRUE(store_->WriteSeries({{"bgp", points}}).ok());
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        int64_t from = (t * 37 + round * 11) % 1500 * 300;
+        auto got = store_->ReadSeries("bgp", ala_, from, from + 400 * 300);
+        if (!got.ok() || got->size() != 400u) {
+          bad++;
+          continue;
+        }
+        for (size_t k = 0; k < got->size(); ++k) {
+          int64_t i = from / 300 + static_cast<int64_t>(k);
+          if ((*got)[k].t != i * 300 || (*got)[k].value != static_cast<double>(i % 97)) bad++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
+  // A write through the store is visible to the next read, whichever connection serves it.
+  for (int round = 0; round < 10; ++round) {
+    ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 0, 1000.0 + round}}}}).ok());
+    auto got = store_->ReadSeries("bgp", ala_, 0, 300);
+    ASSERT_TRUE(got.ok()) << got.message();
+    ASSERT_EQ(got->size(), 1u);
+    EXPECT_EQ((*got)[0].value, 1000.0 + round);
+  }
 }
 
 }  // namespace

@@ -94,4 +94,21 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
   return OpenSqliteStore(path);
 }
 
+namespace {
+Status WebhooksNotSupported() { return Status::Error("store: webhooks not supported by this backend"); }
+}  // namespace
+
+Result<std::vector<WebhookRecord>> Store::ListWebhooks() { return WebhooksNotSupported(); }
+Result<int64_t> Store::AddWebhook(const WebhookRecord&) { return WebhooksNotSupported(); }
+Status Store::DeleteWebhook(int64_t) { return WebhooksNotSupported(); }
+Result<std::vector<WebhookDeliveryRecord>> Store::ListWebhookDeliveries(int64_t) { return WebhooksNotSupported(); }
+Result<std::vector<std::pair<int64_t, std::string>>> Store::ListWebhookFingerprints() {
+  return WebhooksNotSupported();
+}
+Status Store::SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>&,
+                              const std::vector<WebhookDeliveryRecord>&) {
+  return WebhooksNotSupported();
+}
+Status Store::UpdateWebhookDelivery(const WebhookDeliveryRecord&) { return WebhooksNotSupported(); }
+
 }  // namespace vigil::store

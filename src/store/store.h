@@ -126,6 +126,32 @@ struct Annotation {
   std::string source_url;
 };
 
+// A webhook registration of the API (`/api/v1/webhooks`). The secret signs deliveries, so the store keeps it
+// in clear; protect the store file like the admin token.
+struct WebhookRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string url;
+  std::string secret;
+  std::string entity;  // "region/KZ-ALA", "country/KZ", "" = every entity
+  std::string min_level = "warning";
+  UnixSeconds created_at = 0;
+};
+
+// One notice to one webhook and what became of it (the delivery log).
+struct WebhookDeliveryRecord {
+  int64_t id = 0;  // chosen by the caller (it is part of the signed body)
+  int64_t webhook_id = 0;
+  std::string notice;  // "event.start", "event.update", "event.end"
+  int64_t event_id = 0;
+  std::string body;
+  int64_t attempts = 0;
+  UnixSeconds next_attempt_at = 0;
+  std::string state = "pending";  // pending | delivered | failed
+  int64_t last_status = 0;
+  std::string last_error;
+  std::string log;  // one line per attempt
+};
+
 // ----- queries ------------------------------------------------------------------------------------------
 
 struct EntityQuery {
@@ -254,6 +280,21 @@ class Store {
                                                                    const std::vector<int64_t>& entity_ids,
                                                                    UnixSeconds from, UnixSeconds until,
                                                                    int64_t step_s);
+
+  // Webhooks of the API, so registrations and undelivered notices survive a restart of `vigil serve`.
+  // Backends without them answer "not supported" and the API keeps webhooks in memory only.
+  virtual Result<std::vector<WebhookRecord>> ListWebhooks();
+  virtual Result<int64_t> AddWebhook(const WebhookRecord& hook);
+  virtual Status DeleteWebhook(int64_t id);  // its deliveries stay in the log
+  // The newest `limit` deliveries (all when limit <= 0) plus every pending one, in id order.
+  virtual Result<std::vector<WebhookDeliveryRecord>> ListWebhookDeliveries(int64_t limit);
+  // What the API last notified per event (event id -> fingerprint).
+  virtual Result<std::vector<std::pair<int64_t, std::string>>> ListWebhookFingerprints();
+  // One scan's outcome in one transaction: changed fingerprints (upserted) and the deliveries it queued.
+  virtual Status SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>& fingerprints,
+                                 const std::vector<WebhookDeliveryRecord>& deliveries);
+  // Replaces a delivery's outcome fields (attempts, next_attempt_at, state, last_status, last_error, log).
+  virtual Status UpdateWebhookDelivery(const WebhookDeliveryRecord& delivery);
 };
 
 // Step for a `maxPoints` request (IODA semantics): the smallest step of the ladder 60, 120, 300, 600, 900,

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 #include <cmath>
+#include <cstdio>
+#include <unistd.h>
 #include <thread>
 
 #include "api/api.h"
@@ -321,6 +323,38 @@ TEST_F(ApiTest, EventsAreCodfWithVigilFieldsOrderedAndFiltered) {
   EXPECT_EQ(with_schedule, 3);
 }
 
+// The events endpoint writes codf objects straight to text; with includeAlerts it goes through the JSON DOM.
+// Both must give the same objects, also for names that need escaping and coverage that is not JSON.
+TEST_F(ApiTest, EventTextWriterEqualsTheDomPath) {
+  auto odd = store_.UpsertEntity({0, "asn", "64512", "Quote \" back\\slash \n tab\t bad\xff utf8 ünï", 0, 1, ""});
+  ASSERT_TRUE(odd.ok());
+  std::vector<store::Alert> alerts;
+  std::vector<store::Event> events = *store_.ListEvents({});
+  for (auto& e : events) e.id = 0;
+  events.push_back({0, *odd, "outage", kFixtureUntil - 7200, 0, 1e17, "bgp,loss", "routing", 0, 1.0 / 3, "not json {", "{}"});
+  events.push_back({0, *odd, "outage", kFixtureUntil - 9000, kFixtureUntil - 8000, 12.5, "bgp", "routing", 0, 0, "", "{}"});
+  std::vector<store::Schedule> schedules = *store_.ListSchedules({});
+  ASSERT_TRUE(store_.ReplaceDetection(0, alerts, events, schedules).ok());
+  std::string w = Window(kFixtureFrom, kFixtureUntil);
+  json text = GetJson("/v2/outages/events?" + w);
+  json dom = GetJson("/v2/outages/events?" + w + "&includeAlerts");
+  ASSERT_EQ(text["data"].size(), events.size());
+  ASSERT_EQ(dom["data"].size(), events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    json d = dom["data"][i];
+    d.erase("alerts");
+    EXPECT_EQ(text["data"][i], d) << i;
+  }
+  const json& last = text["data"][events.size() - 1];
+  EXPECT_EQ(last["location"], "asn/64512");
+  EXPECT_EQ(last["coverage"], "not json {");
+  EXPECT_EQ(last["ongoing"], true);
+  EXPECT_EQ(last["datasources"], json::array({"bgp", "loss"}));
+  EXPECT_EQ(last["depth"].get<double>(), 1.0 / 3);
+  EXPECT_EQ(last["score"].get<double>(), 1e17);
+  EXPECT_NE(last["location_name"].get<std::string>().find("Quote \" back\\slash \n"), std::string::npos);
+}
+
 TEST_F(ApiTest, SummarySumsEventScoresPerEntity) {
   json j = GetJson("/v2/outages/summary?" + Window(kFixtureFrom, kFixtureUntil));
   auto stored = *store_.ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
@@ -616,6 +650,104 @@ TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
   EXPECT_EQ(deliveries[0]["state"], "delivered");
   EXPECT_EQ(deliveries[0]["attempts"], 2);
   EXPECT_EQ(deliveries[0]["log"].size(), 2u);
+}
+
+// A webhook registered before a restart still fires afterwards, and a notice whose delivery failed before the
+// restart is retried by the new process: both live in the SQLite store (`vigil serve` restarted = a new Api on
+// a newly opened store).
+TEST_F(ApiTest, WebhooksSurviveARestart) {
+  std::string path = ::testing::TempDir() + "vigil_webhook_restart_" + std::to_string(::getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  httplib::Server receiver;
+  std::mutex mu;
+  std::vector<std::pair<std::string, bool>> received;  // body, signature valid
+  int calls = 0;
+  const std::string secret = "receiver-secret-0123456789";
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    std::string expected = "sha256=" + Hmac(secret, req.get_header_value("X-Vigil-Timestamp") + "." + req.body);
+    received.emplace_back(req.body, req.get_header_value("X-Vigil-Signature") == expected);
+    res.status = ++calls == 1 ? 503 : 200;  // the attempt before the restart fails
+  });
+  int port = receiver.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { receiver.listen_after_bind(); });
+  ApiOptions options;
+  options.admin_token = kToken;
+  options.webhook_backoff_s = {0, 0};
+  auto add_event = [](store::Store& store, int64_t entity, int64_t start) {
+    std::vector<store::Alert> alerts;
+    std::vector<store::Event> events = {{0, entity, "outage", start, 0, 1000, "bgp", "routing", 0, 0.9, "{}", "{}"}};
+    std::vector<store::Schedule> schedules = *store.ListSchedules({});
+    return store.ReplaceDetection(start, alerts, events, schedules);
+  };
+  int64_t hook_id = 0;
+  {
+    auto opened = store::OpenStore(path);
+    ASSERT_TRUE(opened.ok()) << opened.message();
+    store::Store& store = **opened;
+    ASSERT_TRUE(api_test::WriteKzFixture(store).ok());
+    Api api(store, options);
+    HttpRequest reg;
+    reg.method = "POST";
+    reg.path = "/api/v1/webhooks";
+    reg.headers = {{"Authorization", std::string("Bearer ") + kToken}};
+    reg.body = R"({"url":"http://127.0.0.1:)" + std::to_string(port) + R"(/hook","entity":"country/KZ","secret":")" + secret + "\"}";
+    HttpResponse registered = api.Handle(reg);
+    ASSERT_EQ(registered.status, 201) << registered.body;
+    hook_id = json::parse(registered.body)["id"];
+    ASSERT_TRUE(api.ScanEventsForWebhooks().ok());  // learns the fixture's events
+    ASSERT_TRUE(add_event(store, (*store.FindEntity("region", "KZ-PAV"))->id, kFixtureUntil - 7200).ok());
+    ASSERT_TRUE(api.ScanEventsForWebhooks().ok());
+    EXPECT_EQ(api.DeliverWebhooks(), 1);  // answered 503: stays pending
+  }
+  {
+    auto opened = store::OpenStore(path);
+    ASSERT_TRUE(opened.ok()) << opened.message();
+    store::Store& store = **opened;
+    Api api(store, options);
+    EXPECT_EQ(api.DeliverWebhooks(), 1);  // the pending notice, retried by the new process
+    // An event that starts while the server is down is new to the restarted one.
+    ASSERT_TRUE(add_event(store, (*store.FindEntity("region", "KZ-ALA"))->id, kFixtureUntil - 3600).ok());
+    ASSERT_TRUE(api.ScanEventsForWebhooks().ok());
+    EXPECT_EQ(api.DeliverWebhooks(), 1);
+    EXPECT_EQ(api.DeliverWebhooks(), 0);
+    HttpRequest list;
+    list.path = "/api/v1/webhooks";
+    list.headers = {{"Authorization", std::string("Bearer ") + kToken}};
+    json listed = json::parse(api.Handle(list).body);
+    ASSERT_EQ(listed["webhooks"].size(), 1u);
+    EXPECT_EQ(listed["webhooks"][0]["id"], hook_id);
+    ASSERT_EQ(listed["deliveries"].size(), 2u);
+    EXPECT_EQ(listed["deliveries"][0]["attempts"], 2);
+    EXPECT_EQ(listed["deliveries"][0]["log"].size(), 2u);
+    EXPECT_EQ(listed["deliveries"][0]["state"], "delivered");
+    EXPECT_EQ(listed["deliveries"][1]["state"], "delivered");
+    // Deleting persists too.
+    HttpRequest del = list;
+    del.method = "DELETE";
+    del.path = "/api/v1/webhooks/" + std::to_string(hook_id);
+    EXPECT_EQ(api.Handle(del).status, 200);
+  }
+  {
+    auto opened = store::OpenStore(path);
+    ASSERT_TRUE(opened.ok());
+    auto hooks = (*opened)->ListWebhooks();
+    ASSERT_TRUE(hooks.ok());
+    EXPECT_TRUE(hooks->empty());
+  }
+  receiver.stop();
+  thread.join();
+  ASSERT_EQ(received.size(), 3u);
+  std::vector<std::string> locations;
+  for (const auto& [payload, valid] : received) {
+    EXPECT_TRUE(valid);
+    json j = json::parse(payload);
+    EXPECT_EQ(j["notice"], "event.start");
+    locations.push_back(j["sent_for"]["location"]);
+  }
+  EXPECT_EQ(locations, (std::vector<std::string>{"region/KZ-PAV", "region/KZ-PAV", "region/KZ-ALA"}));
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
 TEST_F(ApiTest, ServerOnLoopbackEnforcesLimits) {

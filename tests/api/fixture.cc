@@ -44,7 +44,7 @@ bool InCurfew(int64_t t) {
 
 }  // namespace
 
-Status WriteKzFixture(store::Store& store) {
+Status WriteKzFixture(store::Store& store, int64_t series_until) {
   VIGIL_RETURN_IF_ERROR(store.RegisterDatasource({"bgp", 300, "visible /24s"}));
   VIGIL_RETURN_IF_ERROR(store.RegisterDatasource({"ping-slash24", 600, "up /24s"}));
   VIGIL_RETURN_IF_ERROR(store.RegisterDatasource({"rtt-p50", 600, "median RTT, ms"}));
@@ -64,7 +64,7 @@ Status WriteKzFixture(store::Store& store) {
   if (!asn.ok()) return asn.status();
 
   store::SeriesBatch bgp{"bgp", {}}, ping{"ping-slash24", {}}, rtt{"rtt-p50", {}}, loss{"loss", {}};
-  for (int64_t t = kFixtureFrom; t < kFixtureUntil; t += 300) {
+  for (int64_t t = kFixtureFrom; t < series_until; t += 300) {
     double country_bgp = 0, country_ping = 0;
     bool probe_round = t % 600 == 0;
     for (size_t i = 0; i < std::size(kRegions); ++i) {

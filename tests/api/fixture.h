@@ -16,7 +16,9 @@ constexpr int64_t kFixtureUntil = 1640995200 + 12 * 86400;  // 2022-01-13T00:00:
 constexpr int64_t kBlackoutStart = 1641378600;          // 2022-01-05T10:30:00Z
 constexpr int64_t kBlackoutEnd = 1641794400;            // 2022-01-10T06:00:00Z
 
-Status WriteKzFixture(store::Store& store);
+// Series run from kFixtureFrom to `series_until` (the tests' 12 days by default; the browser test asks for
+// 30 days to time an entity page with a month of data); events, alerts and annotations stay the same.
+Status WriteKzFixture(store::Store& store, int64_t series_until = kFixtureUntil);
 
 // `days` of 5-minute bgp data for country XX (benchmarks).
 Status WriteBenchFixture(store::Store& store, int days);

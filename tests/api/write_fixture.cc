@@ -1,5 +1,5 @@
-// api_fixture_writer --store PATH [--bench-days N]: fills a store with the API test fixture (or the
-// benchmark's country XX), through the store interface.
+// api_fixture_writer --store PATH [--bench-days N | --kz-days N]: fills a store with the API test fixture
+// (series over N days with --kz-days), or the benchmark's country XX, through the store interface.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -10,13 +10,15 @@
 int main(int argc, char** argv) {
   std::string path;
   int bench_days = 0;
+  int kz_days = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--store") path = argv[i + 1];
     else if (flag == "--bench-days") bench_days = std::atoi(argv[i + 1]);
+    else if (flag == "--kz-days") kz_days = std::atoi(argv[i + 1]);
   }
   if (path.empty()) {
-    std::fprintf(stderr, "usage: api_fixture_writer --store PATH [--bench-days N]\n");
+    std::fprintf(stderr, "usage: api_fixture_writer --store PATH [--bench-days N | --kz-days N]\n");
     return 2;
   }
   auto store = vigil::store::OpenStore(path);
@@ -25,7 +27,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   vigil::Status status = bench_days > 0 ? vigil::api_test::WriteBenchFixture(**store, bench_days)
-                                        : vigil::api_test::WriteKzFixture(**store);
+                                        : vigil::api_test::WriteKzFixture(**store, kz_days > 0
+                                                                                         ? vigil::api_test::kFixtureFrom + kz_days * 86400LL
+                                                                                         : vigil::api_test::kFixtureUntil);
   if (!status.ok()) {
     std::fprintf(stderr, "api_fixture_writer: %s\n", status.message().c_str());
     return 1;

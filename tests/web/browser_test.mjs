@@ -30,7 +30,8 @@ async function startServer() {
   // VIGIL_STORE (screenshots only): an existing store, e.g. the one `make demo` filled.
   const db = process.env.VIGIL_STORE || path.join(work, 'vigil.db');
   if (!process.env.VIGIL_STORE) {
-    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'), ['--store', db], { stdio: 'inherit' });
+    // 30 days of series (the fixture's events sit in its first 12), so an entity page can be timed with a month.
+    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'), ['--store', db, '--kz-days', '30'], { stdio: 'inherit' });
     if (fill.status !== 0) throw new Error('api_fixture_writer failed');
   }
   server = spawn(path.join(buildDir, 'vigil'), ['serve', '--listen', '127.0.0.1:0', '--store', db,
@@ -91,13 +92,23 @@ async function main() {
   await page.waitForSelector('.chart canvas', { timeout: 45000 });
   check(page.url().includes('entity=region%2FKZ-ALA') || page.url().includes('entity=region/KZ-ALA'), 'Enter on a region opens its entity page');
 
-  // Entity chart: every signal drawn, the event shaded. Timed over the fixture's whole 12 days first.
-  const t0 = Date.now();
-  await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&from=1640995200&until=1642032000&tz=utc`);
-  await page.waitForSelector('.chart[data-datasource="loss"] canvas', { timeout: 45000 });
-  const firstPaint = Date.now() - t0;
-  console.log(`info entity page with 12 days of 4 signals drawn in ${firstPaint} ms (goal < 1000 ms on an idle machine)`);
-  check(firstPaint < 5000, 'entity page draws within 5 s even on a loaded test machine');
+  // Entity chart: every signal drawn, the event shaded. First, the time from navigation start to the first
+  // chart on screen (the page marks it) for 30 days of 4 signals, in a fresh page load each time. Printed,
+  // not asserted: a timing on a shared, loaded test machine says little; `make bench` reports it too.
+  const month = `from=1640995200&until=${1640995200 + 30 * 86400}&tz=utc`;
+  const paints = [];
+  for (let run = 0; run < 3; run++) {
+    await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&${month}`);
+    await page.waitForSelector('.chart[data-datasource="loss"] canvas', { timeout: 45000 });
+    paints.push(await page.evaluate(() => {
+      const mark = performance.getEntriesByName('vigil-first-chart')[0];
+      return mark ? mark.startTime : NaN;
+    }));
+  }
+  const chartCount = await page.evaluate(() => document.querySelectorAll(".chart").length);
+  check(paints.every((t) => Number.isFinite(t) && t > 0), 'the entity page marks its first chart (performance mark vigil-first-chart)');
+  console.log(`first-paint: entity page, 30 days x ${chartCount} signals, navigation start to first chart: ` +
+    `${paints.map((t) => Math.round(t)).join(', ')} ms (runs 1-3; goal < 1000 ms on loopback)`);
   await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&${range}`);
   await page.waitForSelector('.chart .band.event', { timeout: 45000 });
   check(await page.locator('.chart').count() === 4, 'entity page charts the four signals on one time axis');

@@ -10,6 +10,23 @@ const SHAPES = { KZ: '/data/kz-regions.geojson' };
 const RANK = { critical: 3, warning: 2, normal: 1, 'no-data': 0 };
 const cache = new Map();
 
+// The map's UMD libraries, loaded on first use only: entity and event pages never need them.
+const MAP_SCRIPTS = ['/vendor/d3-array/dist/d3-array.min.js', '/vendor/d3-geo/dist/d3-geo.min.js',
+  '/vendor/topojson-client/dist/topojson-client.min.js'];
+let mapLibraries = null;
+function loadMapLibraries() {
+  // async = false: downloaded in parallel, run in order (d3-geo needs d3-array).
+  mapLibraries ||= Promise.all(MAP_SCRIPTS.map((src) => new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = src;
+    script.async = false;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(script);
+  })));
+  return mapLibraries;
+}
+
 async function loadJson(url) {
   if (!cache.has(url)) cache.set(url, fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${r.status} ${url}`)))));
   return cache.get(url);
@@ -23,6 +40,7 @@ export async function renderMap(main, state) {
     api.status({ ...range, entityType: 'country', entityCode: country }),
     SHAPES[country] ? loadJson(SHAPES[country]) : Promise.resolve(null),
     loadJson('/vendor/world-atlas/countries-50m.json').catch(() => null),
+    loadMapLibraries().catch(() => null),
   ]);
   const byCode = new Map(regions.map((r) => [r.entity.code, r]));
   const countryItem = countryStatus[0];
