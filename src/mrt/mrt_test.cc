@@ -13,6 +13,7 @@
 
 #include "mrt/input_stream.h"
 #include "mrt/mrt.h"
+#include "mrt/record_offsets_test_util.h"
 
 namespace vigil::mrt {
 namespace {
@@ -275,19 +276,7 @@ void WriteAll(const std::string& path, const std::string& data) {
   out << data;
 }
 
-// Offsets of the MRT records of a decompressed stream (12-byte headers; _ET lengths include microseconds).
-std::vector<size_t> RecordOffsets(const std::string& raw) {
-  std::vector<size_t> offsets;
-  size_t pos = 0;
-  while (pos + 12 <= raw.size()) {
-    const auto* h = reinterpret_cast<const uint8_t*>(raw.data() + pos);
-    size_t length = (size_t{h[8]} << 24) | (size_t{h[9]} << 16) | (size_t{h[10]} << 8) | h[11];
-    if (pos + 12 + length > raw.size()) break;
-    offsets.push_back(pos);
-    pos += 12 + length;
-  }
-  return offsets;
-}
+using test_util::RecordOffsets;
 
 TEST(CompressionTest, EveryFormatAndMultiMemberFilesGiveTheSameElements) {
   TempDir dir;

@@ -21,6 +21,7 @@
 
 #include "mrt/bgpdump_format.h"
 #include "mrt/mrt.h"
+#include "mrt/record_offsets_test_util.h"
 
 namespace vigil::mrt {
 namespace {
@@ -40,18 +41,7 @@ std::string Decompressed(const std::string& name) {
   return out;
 }
 
-std::vector<size_t> RecordOffsets(const std::string& raw) {
-  std::vector<size_t> offsets;
-  size_t pos = 0;
-  while (pos + 12 <= raw.size()) {
-    const auto* h = reinterpret_cast<const uint8_t*>(raw.data() + pos);
-    size_t length = (size_t{h[8]} << 24) | (size_t{h[9]} << 16) | (size_t{h[10]} << 8) | h[11];
-    if (pos + 12 + length > raw.size()) break;
-    offsets.push_back(pos);
-    pos += 12 + length;
-  }
-  return offsets;
-}
+using test_util::RecordOffsets;
 
 // The first whole records of a file, up to about `budget` bytes.
 std::string Head(const std::string& name, size_t budget) {
