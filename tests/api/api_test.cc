@@ -605,21 +605,47 @@ std::string Hmac(const std::string& key, const std::string& message) {
   return hex;
 }
 
+// A webhook receiver on 127.0.0.1 for the tests: records each delivery with whether its HMAC-SHA256 signature
+// verifies, and answers `first_status` to the first delivery and 200 to the rest.
+class WebhookReceiver {
+ public:
+  explicit WebhookReceiver(int first_status) {
+    server_.Post("/hook", [this, first_status](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      std::string expected = "sha256=" + Hmac(secret_, req.get_header_value("X-Vigil-Timestamp") + "." + req.body);
+      received_.emplace_back(req.body, req.get_header_value("X-Vigil-Signature") == expected);
+      res.status = ++calls_ == 1 ? first_status : 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    if (port_ > 0) thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~WebhookReceiver() { Stop(); }
+  void Stop() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return port_; }
+  const std::string& secret() const { return secret_; }
+  std::vector<std::pair<std::string, bool>> received() {  // body, signature valid
+    std::lock_guard lock(mu_);
+    return received_;
+  }
+
+ private:
+  const std::string secret_ = "receiver-secret-0123456789";
+  httplib::Server server_;
+  std::mutex mu_;
+  std::vector<std::pair<std::string, bool>> received_;
+  int calls_ = 0;
+  int port_ = -1;
+  std::thread thread_;
+};
+
 TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
-  httplib::Server receiver;
-  std::mutex mu;
-  std::vector<std::pair<std::string, bool>> received;  // body, signature valid
-  int calls = 0;
-  const std::string secret = "receiver-secret-0123456789";
-  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard lock(mu);
-    std::string expected = "sha256=" + Hmac(secret, req.get_header_value("X-Vigil-Timestamp") + "." + req.body);
-    received.emplace_back(req.body, req.get_header_value("X-Vigil-Signature") == expected);
-    res.status = ++calls == 1 ? 500 : 200;  // the first attempt fails
-  });
-  int port = receiver.bind_to_any_port("127.0.0.1");
-  ASSERT_GT(port, 0);
-  std::thread thread([&] { receiver.listen_after_bind(); });
+  WebhookReceiver receiver(/*first_status=*/500);  // the first attempt fails
+  ASSERT_GT(receiver.port(), 0);
+  const int port = receiver.port();
+  const std::string& secret = receiver.secret();
   std::string body = R"({"url":"http://127.0.0.1:)" + std::to_string(port) + R"(/hook","entity":"country/KZ","min_level":"warning","secret":")" + secret + "\"}";
   EXPECT_EQ(Call("POST", "/api/v1/webhooks", body).status, 401);
   HttpResponse reg = Call("POST", "/api/v1/webhooks", body, {{"Authorization", std::string("Bearer ") + kToken}});
@@ -635,8 +661,8 @@ TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
   EXPECT_EQ(api_->DeliverWebhooks(), 1);  // answered 500
   EXPECT_EQ(api_->DeliverWebhooks(), 1);  // retried (back-off 0 in this test), answered 200
   EXPECT_EQ(api_->DeliverWebhooks(), 0);
-  receiver.stop();
-  thread.join();
+  receiver.Stop();
+  const auto received = receiver.received();
   ASSERT_EQ(received.size(), 2u);
   for (const auto& [payload, valid] : received) {
     EXPECT_TRUE(valid);
@@ -658,20 +684,10 @@ TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
 TEST_F(ApiTest, WebhooksSurviveARestart) {
   std::string path = ::testing::TempDir() + "vigil_webhook_restart_" + std::to_string(::getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-  httplib::Server receiver;
-  std::mutex mu;
-  std::vector<std::pair<std::string, bool>> received;  // body, signature valid
-  int calls = 0;
-  const std::string secret = "receiver-secret-0123456789";
-  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard lock(mu);
-    std::string expected = "sha256=" + Hmac(secret, req.get_header_value("X-Vigil-Timestamp") + "." + req.body);
-    received.emplace_back(req.body, req.get_header_value("X-Vigil-Signature") == expected);
-    res.status = ++calls == 1 ? 503 : 200;  // the attempt before the restart fails
-  });
-  int port = receiver.bind_to_any_port("127.0.0.1");
-  ASSERT_GT(port, 0);
-  std::thread thread([&] { receiver.listen_after_bind(); });
+  WebhookReceiver receiver(/*first_status=*/503);  // the attempt before the restart fails
+  ASSERT_GT(receiver.port(), 0);
+  const int port = receiver.port();
+  const std::string& secret = receiver.secret();
   ApiOptions options;
   options.admin_token = kToken;
   options.webhook_backoff_s = {0, 0};
@@ -736,8 +752,8 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     ASSERT_TRUE(hooks.ok());
     EXPECT_TRUE(hooks->empty());
   }
-  receiver.stop();
-  thread.join();
+  receiver.Stop();
+  const auto received = receiver.received();
   ASSERT_EQ(received.size(), 3u);
   std::vector<std::string> locations;
   for (const auto& [payload, valid] : received) {
