@@ -1,10 +1,11 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Vigil — the two set-up commands are `make demo` and `make test`; each installs what is missing first.
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-unit test-asan bench demo eval fuzz screenshots clean help
+.PHONY: all deps build test test-unit test-asan bench demo eval fuzz screenshots format clean help
 
 all: build
 
@@ -12,7 +13,7 @@ help:
 	@echo "make demo   - install, build, ingest bundled data + the Kazakhstan scenario, serve on 127.0.0.1:8080"
 	@echo "make test   - install, build, run every test (unit, integration, sanitizers)"
 	@echo "make bench  - run the benchmarks (prints ratios against baselines)"
-	@echo "make deps | build | eval | fuzz | screenshots | clean"
+	@echo "make deps | build | eval | fuzz | screenshots | format | clean"
 
 deps:
 	@scripts/deps.sh
@@ -40,6 +41,9 @@ fuzz: deps
 
 screenshots: build
 	scripts/screenshots.sh
+
+format:
+	scripts/format.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz

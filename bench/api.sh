@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # API throughput on loopback with wrk: /v2/signals/raw/country/XX over 30 days of 5-minute data (8,640
 # points) and /v2/outages/events, each with the response cache on (default 2 s) and off; the baseline is
 # /healthz measured in the same run. Goals: >= 5,000 req/s and p99 < 20 ms on 2 cores. Besides req/s (which

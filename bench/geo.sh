@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Geo benchmark (see bench/geo/geo_bench.cc): range-table build time, lookups/s, per-entity /24 counts for
 # ~1 M generated prefixes. Figures are printed with their baselines from the same run.
 set -euo pipefail

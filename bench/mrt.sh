@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # MRT reader benchmarks, as ratios against baselines measured in the same run (best-of-N wall time):
 #   vigil mrt dump -m  vs  bgpdump -m        (speed-up; goal >= 5x)
 #   vigil mrt stat     vs  zcat / bzcat      (time ratio; goal <= 1.3: decoding costs little beyond inflating)

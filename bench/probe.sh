@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Prober throughput into a network namespace: probes/s sustained (counted on the far side) against the
 # configured rate limit, and CPU time per 1,000 probes. Baseline: CAIDA's scamper (Debian package) pinging
 # the same kind of targets at the same configured rate in the same script run.

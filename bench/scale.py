@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Scale benchmark (bench/scale.sh): SQLite vs ClickHouse (one server) vs ClickHouse (two shards on this
 machine), in one run on the same generated data:
   1. ingest throughput: a simulated scenario's MRT files (`ingest mrt`, also with --workers 2) and probe rounds;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Scale benchmark: SQLite vs ClickHouse (one server, two shards on this machine) on the same generated data —
 # ingest throughput, /v2/signals/raw latency, a one-year 10,000-entity /v2/outages/summary. See bench/scale.py.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # BGP signal benchmark: `vigil ingest mrt` on a generated full-size world (900,000 IPv4 prefixes x 24
 # full-feed peers in a TABLE_DUMP_V2 RIB, then 1,000,000 updates in 12 five-minute files) against the
 # baseline `vigil mrt stat` (pure decoding) on the same files, measured in this run. Prints records/s, peak

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Full-table generation speed of `vigil sim --full-table`: a ~950k-prefix RIB behind 24 peers (20 full-feed)
 # plus one hour of updates. Goal (issue 6): >= 1 M MRT records/s.
 #

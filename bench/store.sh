@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Store benchmark: series write throughput (points/s) and aggregated-read latency for 30 days of 5-minute
 # data, printed as ratios against baselines measured in the same run (bare sqlite3 inserts in one
 # transaction; reading raw points and averaging in C++). Sizes: STORE_BENCH_ENTITIES (default 300),

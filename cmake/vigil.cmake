@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # vigil_library(NAME SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
 #   One static library per module: target vigil_<NAME>, includes rooted at src/.
 function(vigil_library name)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Fuzzes the API's request handling (path routing, query parameters, headers, bodies) through Api::Handle,
 // the transport-independent entry point `vigil serve` calls after httplib has split the request. The store
 // is an in-memory SQLite store holding a small world (a country, a region, an AS, a day of bgp series, an
@@ -54,8 +55,7 @@ std::unique_ptr<vigil::store::Store> MakeStore() {
   events[0].detail = "{\"bgp\":{\"baseline\":400,\"low\":40}}";
   std::vector<vigil::store::Schedule> schedules;
   if (!s.ReplaceDetection(0, alerts, events, schedules).ok()) std::abort();
-  if (!s.AddAnnotation({0, *region, kDay, kDay + 86400, "state-of-emergency", "declared", "https://example.org"})
-           .ok())
+  if (!s.AddAnnotation({0, *region, kDay, kDay + 86400, "state-of-emergency", "declared", "https://example.org"}).ok())
     std::abort();
   return std::move(*store);
 }

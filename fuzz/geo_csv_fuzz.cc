@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Fuzzes the CSV-world readers (geo-ipv4.csv and asn-ipv4.csv layouts) and the segment normalisation that
 // follows them. The readers take a path, so the input goes into an in-memory file.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Fuzzes the prober's reply parsers: the same bytes as a raw-socket packet (IPv4 header + ICMP) and as a
 // datagram-socket message (ICMP only). A datagram reply keeps the source address it was given.
 #include <cstddef>

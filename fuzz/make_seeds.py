@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Writes the seed corpora under fuzz/corpus/<target>/ from the project's own inputs.
 
 MRT seeds come from every file in ../shared/data/mrt (decompressed, split into single records; a RIB record

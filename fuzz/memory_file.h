@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Some entry points read only from a path. The fuzz input goes into an anonymous in-memory file whose
 // /proc/self/fd path they can open; nothing touches the disk and nothing is left behind.
 #pragma once

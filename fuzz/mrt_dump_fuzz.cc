@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Fuzzes the whole-file tools behind `vigil mrt dump -m` and `vigil mrt stat`: the input is a file as it
 // would be on disk (plain or compressed; the reader detects gzip, bzip2 and zstd by their magic bytes), read
 // from memory (ReaderOptions::contents: no file, no producer thread, so an execution costs what decoding

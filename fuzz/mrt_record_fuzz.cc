@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Fuzzes MRT record decoding: the input is a run of MRT records (12-byte header + body, 4 more header bytes
 // for the _ET types), framed as the reader frames them, decoded by one ElementDecoder so a PEER_INDEX_TABLE
 // early in the input feeds the RIB records after it. The visitor reads every attribute accessor so that
@@ -45,8 +46,8 @@ class TouchEverything : public vigil::mrt::ElementVisitor {
     for (size_t i = 0; i < large.size(); ++i) sink_ += large[i].global ^ large[i].local1 ^ large[i].local2;
     sink_ += a.mp_reach().size() + a.mp_unreach().size();
     // The string forms are what `vigil mrt dump` prints; they walk the same bytes a second way.
-    if ((count_++ & 15) == 0) sink_ += path.ToString().size() + e.prefix.ToString().size() +
-                                       e.next_hop.ToString().size();
+    if ((count_++ & 15) == 0)
+      sink_ += path.ToString().size() + e.prefix.ToString().size() + e.next_hop.ToString().size();
   }
   void OnPeerIndexTable(const vigil::mrt::PeerIndexTable& table) override {
     for (const auto& peer : table.peers) sink_ += peer.asn + peer.ip.family;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Fuzzes scenario JSON parsing and validation (what `vigil sim` and `vigil eval-scenario` read first).
 #include <cstddef>
 #include <cstdint>

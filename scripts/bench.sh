@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Runs every benchmark script bench/*.sh (each prints its figures as ratios against a baseline measured in
 # the same run). BUILD_DIR is passed on; a failing benchmark is reported and the others still run.
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # make demo: ingest the bundled real MRT files, simulate and ingest the Kazakhstan January 2022 scenario with its
 # annotations, run detection, then serve the API and dashboard on 127.0.0.1:8080 until Ctrl-C.
 # Every stage is idempotent (ingest skips inputs whose sha256 is already stored), so a second run starts in seconds.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Installs what Vigil needs and is missing: Debian packages from deps/debian-packages.txt (apt-get) and the
 # npm packages pinned in package.json/package-lock.json (npm ci). Idempotent and quiet when all is there.
 set -euo pipefail

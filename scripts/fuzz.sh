@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Builds the libFuzzer targets in fuzz/ (clang-14, ASan + UBSan, build dir build-fuzz) and runs each for
 # FUZZ_SECONDS (default 60) on its seed corpus, then replays every saved crash input in fuzz/regressions/.
 # Prints per target: executions, executions/s, coverage (libFuzzer's final `cov:`), crashes.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # make screenshots: saves the Kazakhstan map (4-13 Jan 2022) as docs/img/kz.png with Chromium. Uses the store
 # `make demo` filled (var/vigil.db: real pipeline output for the kz-2022-01 scenario) when it exists, else runs
 # the browser test on its fixture and saves the map it checks.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Simplifies a GeoJSON of first-level regions for the dashboard: Douglas-Peucker per ring, coordinates
 rounded to `precision` decimals, only the properties the map needs kept (code, name).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Runs every test: the unit and integration tests registered with CTest, then the sanitizer suite
 # (a second build with ASan + UBSan of the targets that parse hostile input), then the libFuzzer smoke
 # (FUZZ_SECONDS per target, 60 by default; FUZZ_SECONDS=0 leaves it out).
@@ -7,6 +8,9 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 ASAN_DIR=${ASAN_DIR:-build-asan}
 JOBS=${JOBS:-$(nproc)}
+
+echo "== format check (.clang-format)"
+scripts/format.sh --check
 
 echo "== unit and integration tests"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"

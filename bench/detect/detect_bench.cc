@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Detection over N entities × D days of 5-min bgp bins, generated in memory one entity at a time (as the
 // store would hand them over). Prints wall time and peak RSS, and the time of the same loop without
 // detection (generation only) as the in-run baseline.
@@ -112,8 +113,8 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage);
   const double rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
   const double bins = static_cast<double>(entities) * days * 288;
-  std::printf("entities=%d days=%d bins=%.0f threads=%d alerts=%zu events=%zu (checksum %.0f)\n", entities, days,
-              bins, threads, alerts, events, checksum);
+  std::printf("entities=%d days=%d bins=%.0f threads=%d alerts=%zu events=%zu (checksum %.0f)\n", entities, days, bins,
+              threads, alerts, events, checksum);
   std::printf("baseline, generation only:  wall %.3f s  cpu %.3f s\n", generate_s, generate_cpu);
   std::printf("generation + detection:     wall %.3f s  cpu %.3f s  (cpu %.2fx baseline)\n", total_s, total_cpu,
               total_cpu / generate_cpu);

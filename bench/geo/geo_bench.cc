@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Geo benchmark: range-table build time, lookups per second (against libmaxminddb's own lookups on the
 // same addresses), and /24-per-entity counting for ~1 M generated prefixes (against a per-/24 bitmap).
 // Times are thread CPU seconds. Usage: geo_bench GEO_DIR CACHE_DIR
@@ -29,7 +30,11 @@ std::vector<Ipv4Interval> GeneratePrefixes(size_t n, uint32_t seed) {
   prefixes.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     uint32_t r = rng() % 100;
-    int length = r < 60 ? 24 : r < 75 ? 23 : r < 85 ? 22 : r < 97 ? 16 + static_cast<int>(rng() % 6) : 8 + static_cast<int>(rng() % 8);
+    int length = r < 60   ? 24
+                 : r < 75 ? 23
+                 : r < 85 ? 22
+                 : r < 97 ? 16 + static_cast<int>(rng() % 6)
+                          : 8 + static_cast<int>(rng() % 8);
     uint32_t address = static_cast<uint32_t>(rng());
     if ((address >> 24) == 0 || (address >> 24) >= 224) address = (address & 0x00FFFFFFu) | (1u + rng() % 222) << 24;
     prefixes.push_back(PrefixInterval(address, length));
@@ -115,10 +120,11 @@ int main(int argc, char** argv) {
     }
   }
   double bitmap_s = Now() - start;
-  std::printf("per-entity /24 count, %zu prefixes (%llu /24s covered): %.3f s (goal < 1 s: %s); per-/24 bitmap "
-              "baseline %.3f s; ratio %.1fx; results %s\n",
-              prefixes.size(), static_cast<unsigned long long>(covered), count_s, count_s < 1.0 ? "met" : "NOT met",
-              bitmap_s, bitmap_s / count_s, (slow == counts && slow_covered == covered) ? "identical" : "DIFFER");
+  std::printf(
+      "per-entity /24 count, %zu prefixes (%llu /24s covered): %.3f s (goal < 1 s: %s); per-/24 bitmap "
+      "baseline %.3f s; ratio %.1fx; results %s\n",
+      prefixes.size(), static_cast<unsigned long long>(covered), count_s, count_s < 1.0 ? "met" : "NOT met", bitmap_s,
+      bitmap_s / count_s, (slow == counts && slow_covered == covered) ? "identical" : "DIFFER");
 
   // Incremental form: one prefix at a time.
   start = Now();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Writes a full-size synthetic BGP world for the signal benchmark: one collector with N IPv4 prefixes x P
 // peers in a TABLE_DUMP_V2 RIB, then update files (BGP4MP_MESSAGE_AS4, 5 minutes each) with U updates in all,
 // and a CSV geo world covering the space. A minimal MRT encoder (RFC 6396, RFC 4271 UPDATE), gzip-compressed.
@@ -85,10 +86,14 @@ int main(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     long v = std::atol(argv[i + 1]);
-    if (k == "--prefixes") prefixes = v;
-    else if (k == "--peers") peers = v;
-    else if (k == "--updates") updates = v;
-    else if (k == "--files") files = v;
+    if (k == "--prefixes")
+      prefixes = v;
+    else if (k == "--peers")
+      peers = v;
+    else if (k == "--updates")
+      updates = v;
+    else if (k == "--files")
+      files = v;
   }
   namespace fs = std::filesystem;
   fs::create_directories(outdir + "/mrt/rrc00");
@@ -220,7 +225,8 @@ int main(int argc, char** argv) {
   {
     FILE* g = std::fopen((outdir + "/geo/geo-ipv4.csv").c_str(), "w");
     FILE* a = std::fopen((outdir + "/geo/asn-ipv4.csv").c_str(), "w");
-    static const char* kCountries[] = {"KZ", "DE", "US", "FR", "BR", "IN", "JP", "NG", "AU", "CA", "AR", "EG", "ID", "TR", "UA", "PL"};
+    static const char* kCountries[] = {"KZ", "DE", "US", "FR", "BR", "IN", "JP", "NG",
+                                       "AU", "CA", "AR", "EG", "ID", "TR", "UA", "PL"};
     for (uint32_t o = 1; o <= 223; ++o) {
       const char* cc = kCountries[o % 16];
       for (uint32_t r = 0; r < 16; ++r) {

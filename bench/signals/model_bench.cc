@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Times the BGP visibility model without MRT decoding: loading a full table (N prefixes x P peers), one
 // evaluation from scratch, evaluations after batches of updates (the per-bin cost), and saving the state.
 //
@@ -23,10 +24,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     long v = std::atol(argv[i + 1]);
-    if (k == "--prefixes") prefixes = v;
-    else if (k == "--peers") peers = v;
-    else if (k == "--updates-per-bin") per_bin = v;
-    else if (k == "--bins") bins = v;
+    if (k == "--prefixes")
+      prefixes = v;
+    else if (k == "--peers")
+      peers = v;
+    else if (k == "--updates-per-bin")
+      per_bin = v;
+    else if (k == "--bins")
+      bins = v;
   }
   // 16 regions per /8 and an ASN per /14: ~14k ranges, like a coarse real geo table.
   EntityPartition::Builder b;
@@ -67,7 +72,10 @@ int main(int argc, char** argv) {
     for (long k = 0; k < per_bin; ++k) {
       uint32_t p = uint32_t(rng() % uint64_t(peers));
       const Ipv4Prefix& x = pool[rng() % pool.size()];
-      if (rng() % 2) model.Announce(p, x, 0); else model.Withdraw(p, x, 0);
+      if (rng() % 2)
+        model.Announce(p, x, 0);
+      else
+        model.Withdraw(p, x, 0);
     }
     updates_s += Since(t);
     t = Clock::now();
@@ -88,8 +96,9 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   std::printf("table: %ld prefixes x %ld peers loaded in %.2f s (%.1f M announcements/s)\n", prefixes, peers, load,
               double(prefixes * peers) / load / 1e6);
-  std::printf("first evaluation (from scratch): %.1f ms; %lld full-feed peers, %lld visible prefixes, %lld visible /24s\n",
-              first * 1e3, (long long)s.full_feed_peers, (long long)s.visible_prefixes, (long long)s.visible_slash24s);
+  std::printf(
+      "first evaluation (from scratch): %.1f ms; %lld full-feed peers, %lld visible prefixes, %lld visible /24s\n",
+      first * 1e3, (long long)s.full_feed_peers, (long long)s.visible_prefixes, (long long)s.visible_slash24s);
   std::printf("per bin: %ld updates applied in %.1f ms, evaluation %.1f ms (max %.1f ms)\n", per_bin,
               updates_s / double(bins) * 1e3, eval_s / double(bins) * 1e3, eval_max * 1e3);
   std::printf("peer reset + evaluation: %.1f ms; state %.1f MB saved in %.1f ms; peak RSS %.0f MB\n", reset * 1e3,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Writes a synthetic observatory's detection results into a store, for bench/scale.sh: ENTITIES entities
 // (1 % countries, 29 % regions, 70 % ASNs) and EVENTS_PER_ENTITY outage events each, spread over the year
 // from YEAR_START; the same seed gives the same rows in every store. Prints the seconds it took.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Store benchmark on 5-minute series: write throughput and aggregated-read latency, each next to a baseline
 // measured in the same run on the same machine.
 //  - writes: a bare sqlite3 loop inserting every point into the same table layout in ONE transaction (the
@@ -88,8 +89,14 @@ vigil::Result<Rate> StoreIngest(vigil::store::Store& store, const std::vector<in
     std::vector<vigil::store::IngestCommit> commits;
     for (int64_t b = b0; b < std::min(bins, b0 + group); ++b) {
       vigil::store::IngestCommit c;
-      c.input = {"sha-" + std::to_string(b), "updates." + std::to_string(b), "mrt-updates", "bench", 1,
-                 kT0 + b * kStep, kT0 + b * kStep, 0};
+      c.input = {"sha-" + std::to_string(b),
+                 "updates." + std::to_string(b),
+                 "mrt-updates",
+                 "bench",
+                 1,
+                 kT0 + b * kStep,
+                 kT0 + b * kStep,
+                 0};
       vigil::store::SeriesBatch batch{"bgp", {}};
       batch.points.reserve(ids.size());
       for (int64_t id : ids) batch.points.push_back({id, kT0 + b * kStep, Value(id, b)});
@@ -108,7 +115,7 @@ vigil::Result<Rate> StoreIngest(vigil::store::Store& store, const std::vector<in
 }
 
 vigil::Result<std::unique_ptr<vigil::store::Store>> FreshStore(const std::string& path, int64_t entities,
-                                                              std::vector<int64_t>* ids) {
+                                                               std::vector<int64_t>* ids) {
   auto opened = vigil::store::OpenStore(path);
   if (!opened.ok()) return opened.status();
   VIGIL_RETURN_IF_ERROR((*opened)->RegisterDatasource({"bgp", kStep, ""}));
@@ -141,8 +148,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(days), static_cast<long long>(entities * bins));
 
   Rate base = BareSqlite((dir / "baseline.db").string(), entities, bins);
-  std::printf("%-44s %9.0f points/s wall %9.0f points/CPU-s\n", "baseline: bare sqlite3, one transaction", base.points / base.wall,
-              base.points / base.cpu);
+  std::printf("%-44s %9.0f points/s wall %9.0f points/CPU-s\n", "baseline: bare sqlite3, one transaction",
+              base.points / base.wall, base.points / base.cpu);
 
   std::vector<int64_t> ids;
   {

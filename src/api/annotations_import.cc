@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Imports annotations files (the simulator's annotations.json, or one an operator writes by hand).
 #include <fstream>
 #include <sstream>

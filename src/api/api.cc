@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Routing, the IODA envelope, parameters, CORS and security headers, static files.
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -34,8 +35,8 @@ std::vector<std::string> SplitPath(const std::string& path) {
 
 std::string HeaderValue(const HttpRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(),
+                                                [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
       return value;
     }
   }
@@ -44,11 +45,16 @@ std::string HeaderValue(const HttpRequest& request, std::string_view name) {
 
 const char* ContentTypeFor(const std::string& path) {
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},     {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},              {".geojson", "application/geo+json"},
-      {".svg", "image/svg+xml"},                  {".png", "image/png"},
-      {".ico", "image/x-icon"},                   {".txt", "text/plain; charset=utf-8"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".geojson", "application/geo+json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
       {".md", "text/markdown; charset=utf-8"},
   };
   for (const auto& [ext, type] : kTypes) {
@@ -321,10 +327,11 @@ std::string EnvelopeHead(const std::string& type, const Params& params, const st
   Json metadata;
   metadata["requestTime"] = IsoTime(request_time);
   metadata["responseTime"] = IsoTime(NowSeconds());
-  std::string out = "{\"type\":" + Json(type).dump() + ",\"metadata\":" + metadata.dump() +
-                    ",\"requestParameters\":" + params.echo().dump(-1, ' ', false, Json::error_handler_t::replace) +
-                    ",\"error\":" + (error.empty() ? std::string("null") : Json(error).dump(-1, ' ', false, Json::error_handler_t::replace)) +
-                    ",\"perf\":" + perf.dump() + ",\"data\":";
+  std::string out =
+      "{\"type\":" + Json(type).dump() + ",\"metadata\":" + metadata.dump() +
+      ",\"requestParameters\":" + params.echo().dump(-1, ' ', false, Json::error_handler_t::replace) + ",\"error\":" +
+      (error.empty() ? std::string("null") : Json(error).dump(-1, ' ', false, Json::error_handler_t::replace)) +
+      ",\"perf\":" + perf.dump() + ",\"data\":";
   return out;
 }
 }  // namespace
@@ -341,8 +348,8 @@ HttpResponse Envelope(const std::string& type, const Params& params, const Json*
   return response;
 }
 
-HttpResponse EnvelopeRaw(const std::string& type, const Params& params, const std::string& data_json,
-                         const Json& perf, int64_t request_time) {
+HttpResponse EnvelopeRaw(const std::string& type, const Params& params, const std::string& data_json, const Json& perf,
+                         int64_t request_time) {
   HttpResponse response;
   response.body = EnvelopeHead(type, params, "", perf, request_time);
   // One allocation: the data part may be tens of kilobytes.
@@ -397,7 +404,8 @@ std::optional<std::vector<int64_t>> EntityFilter(Api::Impl& impl, Params& params
       store::EntityQuery query;
       query.type = rtype;
       if (auto list = impl.store.ListEntities(query); list.ok()) anchors = *list;
-    } else if (auto found = impl.store.FindEntity(rtype, related->substr(slash + 1)); found.ok() && found->has_value()) {
+    } else if (auto found = impl.store.FindEntity(rtype, related->substr(slash + 1));
+               found.ok() && found->has_value()) {
       anchors.push_back(**found);
     }
     std::vector<int64_t> related_ids;
@@ -422,8 +430,7 @@ std::optional<std::vector<int64_t>> EntityFilter(Api::Impl& impl, Params& params
   return ids;
 }
 
-bool MethodIgnored(const std::vector<std::string>& patterns, const std::string& datasource,
-                   const std::string& method) {
+bool MethodIgnored(const std::vector<std::string>& patterns, const std::string& datasource, const std::string& method) {
   for (const auto& pattern : patterns) {
     auto dot = pattern.find('.');
     std::string ds = pattern.substr(0, dot);
@@ -436,11 +443,14 @@ bool MethodIgnored(const std::vector<std::string>& patterns, const std::string& 
 std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& request) {
   for (const auto& [key, value] : request.params) {
     if (key == "token" || key == "admin_token" || key == "access_token") {
-      return JsonResponse(400, Json{{"error", "the admin token must be sent in the Authorization header, never in the URL"}});
+      return JsonResponse(
+          400, Json{{"error", "the admin token must be sent in the Authorization header, never in the URL"}});
     }
   }
   if (impl.options.admin_token.empty()) {
-    return JsonResponse(403, Json{{"error", "writes are disabled: no admin token configured (--admin-token-file or VIGIL_ADMIN_TOKEN)"}});
+    return JsonResponse(
+        403,
+        Json{{"error", "writes are disabled: no admin token configured (--admin-token-file or VIGIL_ADMIN_TOKEN)"}});
   }
   std::string header = HeaderValue(request, "Authorization");
   const std::string prefix = "Bearer ";
@@ -449,7 +459,8 @@ std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& req
   std::string a = Sha256Hex(given);
   std::string b = Sha256Hex(impl.options.admin_token);
   if (given.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) != 0) {
-    HttpResponse response = JsonResponse(401, Json{{"error", "missing or wrong admin token (Authorization: Bearer ...)"}});
+    HttpResponse response =
+        JsonResponse(401, Json{{"error", "missing or wrong admin token (Authorization: Bearer ...)"}});
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigil\"");
     return response;
   }
@@ -550,8 +561,7 @@ std::string RouteLabel(const std::vector<std::string>& parts) {
   if (parts[0] == "v2" && parts.size() >= 3 && parts[1] == "signals") return "/v2/signals/raw/{type}/{code}";
   if (parts[0] == "v2" && parts.size() >= 2) {
     if (parts[1] == "outages") {
-      return parts.size() > 2 && known(parts[2], {"alerts", "events", "summary"}) ? "/v2/outages/" + parts[2]
-                                                                                    : "other";
+      return parts.size() > 2 && known(parts[2], {"alerts", "events", "summary"}) ? "/v2/outages/" + parts[2] : "other";
     }
     return known(parts[1], {"entities", "datasources"}) ? "/v2/" + parts[1] : "other";
   }
@@ -569,14 +579,17 @@ std::string RouteLabel(const std::vector<std::string>& parts) {
 HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts) {
   const std::string& method = request.method;
   bool read = method == "GET" || method == "HEAD";
-  auto wrong_method = [&] { return JsonResponse(405, Json{{"error", "method " + method + " not allowed on " + request.path}}); };
+  auto wrong_method = [&] {
+    return JsonResponse(405, Json{{"error", "method " + method + " not allowed on " + request.path}});
+  };
   if (parts.empty()) return read ? ServeStatic(impl, "/") : wrong_method();
   const std::string& top = parts[0];
 
   if (top == "healthz") {
     if (!read) return wrong_method();
     auto ds = impl.store.ListDatasources();
-    Json body = {{"status", ds.ok() ? "ok" : "error"}, {"store", ds.ok() ? "ok" : ds.message()},
+    Json body = {{"status", ds.ok() ? "ok" : "error"},
+                 {"store", ds.ok() ? "ok" : ds.message()},
                  {"uptime_s", NowSeconds() - impl.started_at}};
     // The span of the data lets the dashboard open on the newest week that has any (cached: health checks
     // come often and the span changes once per bin).
@@ -630,7 +643,8 @@ HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vecto
       int64_t id = 0;
       if (!ParseId(parts[3], id)) return JsonResponse(400, Json{{"error", "invalid event id '" + parts[3] + "'"}});
       if (parts.size() == 4) return HandleEventById(impl, request, id);
-      if (parts.size() == 5 && parts[4].rfind("report.", 0) == 0) return HandleReport(impl, request, id, parts[4].substr(7));
+      if (parts.size() == 5 && parts[4].rfind("report.", 0) == 0)
+        return HandleReport(impl, request, id, parts[4].substr(7));
     }
     return NotFound(request.path);
   }
@@ -643,9 +657,10 @@ void AddCommonHeaders(Api::Impl& impl, const HttpRequest& request, HttpResponse&
   if (response.content_type.rfind("text/html", 0) == 0) {
     bool report = request.path.rfind("/api/", 0) == 0;
     // Reports are self-contained documents (inline SVG and styles, no scripts).
-    response.headers.emplace_back("Content-Security-Policy",
-                                  report ? "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
-                                         : kDashboardCsp);
+    response.headers.emplace_back(
+        "Content-Security-Policy",
+        report ? "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+               : kDashboardCsp);
     response.headers.emplace_back("X-Frame-Options", "DENY");
   }
   bool read = request.method == "GET" || request.method == "HEAD";
@@ -752,7 +767,8 @@ std::string HttpMetrics::Render() const {
                     route.c_str(), le.c_str(), static_cast<unsigned long long>(cumulative));
       out += line;
     }
-    std::snprintf(line, sizeof line, "vigil_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route.c_str(), r.sum);
+    std::snprintf(line, sizeof line, "vigil_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route.c_str(),
+                  r.sum);
     out += line;
     std::snprintf(line, sizeof line, "vigil_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route.c_str(),
                   static_cast<unsigned long long>(r.total));

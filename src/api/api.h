@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module api: Vigil's HTTP face. It owns the IODA v2-compatible endpoints (same paths, parameters,
 // defaults and envelope, so scripts written for IODA work against Vigil), Vigil's own `/api/v1` endpoints
 // (schedules, annotations, evidence reports, export, Atom feed, webhooks), `/metrics`, `/healthz`,
@@ -42,8 +43,9 @@ struct ApiOptions {
   std::string admin_token;
   // Origins allowed to make cross-origin writes (reads are open to every origin).
   std::vector<std::string> cors_write_origins;
-  std::string copyright = "Vigil data: derived from public BGP archives (RIPE RIS, RouteViews) and active "
-                          "measurements; see /about for sources and licenses.";
+  std::string copyright =
+      "Vigil data: derived from public BGP archives (RIPE RIS, RouteViews) and active "
+      "measurements; see /about for sources and licenses.";
   // Longest series a signals request may return without maxPoints: one year of 5-minute bins.
   int64_t max_points_per_series = 366 * 288;
   // Seconds a read response's data may be reused for the same query (0 = never). Writes through the API
@@ -79,7 +81,7 @@ class Api {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0 = any free port
+  int port = 8080;                // 0 = any free port
   int threads = 8;                // requests handled at once
   size_t max_connections = 1024;  // connections served at once (a thread each); more wait for a thread
   size_t max_body_bytes = 64 * 1024;
@@ -106,10 +108,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  Status Bind();          // binds host:port; port() is known afterwards
+  Status Bind();  // binds host:port; port() is known afterwards
   int port() const;
-  void Run();             // serves until Stop()
-  void Stop();            // safe from another thread or a signal-watching thread
+  void Run();   // serves until Stop()
+  void Stop();  // safe from another thread or a signal-watching thread
 
  private:
   struct Impl;

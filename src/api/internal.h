@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Shared by the api module's .cc files only (pulls in nlohmann/json; never include it from api.h).
 #pragma once
 
@@ -112,7 +113,7 @@ struct WebhookDelivery {
   int64_t event_id = 0;
   std::string body;
   int attempts = 0;
-  int64_t next_attempt_at = 0;  // unix seconds
+  int64_t next_attempt_at = 0;    // unix seconds
   std::string state = "pending";  // pending, delivered, failed
   int last_status = 0;
   std::string last_error;
@@ -174,8 +175,8 @@ Result<store::Entity> ResolveEntityRef(Api::Impl& impl, const std::string& ref);
 HttpResponse Envelope(const std::string& type, const Params& params, const Json* data, const std::string& error,
                       const Json& perf, int64_t request_time, int error_status = 400);
 // Same, with data already serialised (cached).
-HttpResponse EnvelopeRaw(const std::string& type, const Params& params, const std::string& data_json,
-                         const Json& perf, int64_t request_time);
+HttpResponse EnvelopeRaw(const std::string& type, const Params& params, const std::string& data_json, const Json& perf,
+                         int64_t request_time);
 
 HttpResponse JsonResponse(int status, const Json& body);
 // A resource id in a path: the whole text is a positive decimal integer ("1; DROP ..." and "1abc" are not).
@@ -186,8 +187,7 @@ HttpResponse TextResponse(int status, const std::string& content_type, std::stri
 std::optional<std::vector<int64_t>> EntityFilter(Api::Impl& impl, Params& params);
 
 // ignoreMethods matcher ("bgp.median,*.sarima").
-bool MethodIgnored(const std::vector<std::string>& patterns, const std::string& datasource,
-                   const std::string& method);
+bool MethodIgnored(const std::vector<std::string>& patterns, const std::string& datasource, const std::string& method);
 
 // Endpoint handlers (path parts split on '/', without empty items).
 HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts);

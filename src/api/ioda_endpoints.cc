@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The IODA v2-compatible endpoints: signals/raw, outages/{alerts,events,summary}, entities/query,
 // datasources. Shapes follow IODA's normalizers; Vigil's additions are extra keys, never renamed ones.
 #include <algorithm>
@@ -13,8 +14,8 @@ namespace vigil::api {
 namespace {
 
 // IODA's ALLOWED_STEPS.
-constexpr int64_t kSteps[] = {60,     120,     300,     600,      900,      1800,     3600,      7200,     21600,
-                              43200,  86400,   172800,  604800,   1209600,  2419200,  31536000,  63072000, 315360000};
+constexpr int64_t kSteps[] = {60,    120,   300,    600,    900,     1800,    3600,     7200,     21600,
+                              43200, 86400, 172800, 604800, 1209600, 2419200, 31536000, 63072000, 315360000};
 
 const char* const kEntityTypes[] = {"continent", "country", "region", "county", "asn", "geoasn"};
 
@@ -230,7 +231,8 @@ std::vector<store::Event> QueryEvents(Api::Impl& impl, const OutageQuery& q, Par
 template <typename T>
 std::vector<T> Page(std::vector<T> items, int64_t limit, int64_t page) {
   size_t begin = static_cast<size_t>(std::min<int64_t>(limit * page, static_cast<int64_t>(items.size())));
-  size_t end = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(begin) + limit, static_cast<int64_t>(items.size())));
+  size_t end =
+      static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(begin) + limit, static_cast<int64_t>(items.size())));
   return std::vector<T>(std::make_move_iterator(items.begin() + begin), std::make_move_iterator(items.begin() + end));
 }
 
@@ -428,9 +430,9 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
     int64_t step = ChooseStep(ds.step_s, *from, *until, max_points);
     int64_t bins = (*until - BinStart(*from, step) + step - 1) / step;
     if (bins > impl.options.max_points_per_series) {
-      params.Fail("until - from covers " + std::to_string(bins) + " bins of " + std::to_string(step) + " s for datasource " +
-                  ds.name + ", more than the limit of " + std::to_string(impl.options.max_points_per_series) +
-                  "; set maxPoints to downsample");
+      params.Fail("until - from covers " + std::to_string(bins) + " bins of " + std::to_string(step) +
+                  " s for datasource " + ds.name + ", more than the limit of " +
+                  std::to_string(impl.options.max_points_per_series) + "; set maxPoints to downsample");
       break;
     }
   }
@@ -440,7 +442,8 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
   std::map<std::string, double> time_used;
   for (const auto& code : codes) {
     auto entity = impl.store.FindEntity(type, code);
-    if (!entity.ok()) return Envelope("signals", params, nullptr, "store: " + entity.message(), no_perf, request_time, 500);
+    if (!entity.ok())
+      return Envelope("signals", params, nullptr, "store: " + entity.message(), no_perf, request_time, 500);
     if (!entity->has_value()) continue;  // unknown entities are left out, as IODA does
     const store::Entity& e = **entity;
     if (data.size() > 1) data += ',';
@@ -451,7 +454,8 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
       int64_t step = ChooseStep(ds.step_s, *from, *until, max_points);
       int64_t aligned = BinStart(*from, step);
       auto series = ReadStep(impl.store, ds.name, e.id, aligned, *until, step, ds.step_s);
-      if (!series.ok()) return Envelope("signals", params, nullptr, "store: " + series.message(), no_perf, request_time, 500);
+      if (!series.ok())
+        return Envelope("signals", params, nullptr, "store: " + series.message(), no_perf, request_time, 500);
       bool any = std::any_of(series->begin(), series->end(), [](const auto& v) { return v.has_value(); });
       if (!any) {
         // Keep an all-null series only for entities that have this datasource at all.
@@ -483,7 +487,8 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
   }
   data += ']';
   Json perf = Json::array();
-  for (const auto& [ds, t] : time_used) perf.push_back(Json{{"datasource", ds}, {"backend", "vigil-store"}, {"timeUsed", t}});
+  for (const auto& [ds, t] : time_used)
+    perf.push_back(Json{{"datasource", ds}, {"backend", "vigil-store"}, {"timeUsed", t}});
   impl.cache.Put(key, data);
   return EnvelopeRaw("signals", params, data, perf, request_time);
 }
@@ -501,10 +506,12 @@ HttpResponse HandleAlerts(Api::Impl& impl, const HttpRequest& request) {
   Json data = Json::array();
   if (!q.ids || !q.ids->empty()) {
     auto alerts = impl.store.ListAlerts(ToFilter(q));
-    if (!alerts.ok()) return Envelope("outages.alerts", params, nullptr, "store: " + alerts.message(), no_perf, request_time, 500);
+    if (!alerts.ok())
+      return Envelope("outages.alerts", params, nullptr, "store: " + alerts.message(), no_perf, request_time, 500);
     std::vector<store::Alert> kept;
     for (auto& a : *alerts) {
-      if (!MethodIgnored(q.ignore_methods, a.datasource, a.method.empty() ? "median" : a.method)) kept.push_back(std::move(a));
+      if (!MethodIgnored(q.ignore_methods, a.datasource, a.method.empty() ? "median" : a.method))
+        kept.push_back(std::move(a));
     }
     std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.t < b.t; });
     for (const auto& a : Page(std::move(kept), q.limit, q.page)) data.push_back(AlertJson(impl, a));
@@ -636,8 +643,8 @@ HttpResponse HandleSummary(Api::Impl& impl, const HttpRequest& request) {
     scores["overall"] = item.overall;
     for (const auto& [k, v] : item.per_ds) scores[k] = v;
     auto entity = impl.EntityById(item.entity_id);
-    data.push_back(Json{{"scores", scores}, {"event_cnt", item.count},
-                        {"entity", entity ? EntityJson(impl, *entity) : Json(nullptr)}});
+    data.push_back(Json{
+        {"scores", scores}, {"event_cnt", item.count}, {"entity", entity ? EntityJson(impl, *entity) : Json(nullptr)}});
   }
   return Envelope("outages.summary", params, &data, "", no_perf, request_time);
 }
@@ -654,7 +661,8 @@ HttpResponse HandleEntities(Api::Impl& impl, const HttpRequest& request) {
   store::EntityQuery query;
   query.search = search;
   auto list = impl.store.ListEntities(query);
-  if (!list.ok()) return Envelope("entities.lookup", params, nullptr, "store: " + list.message(), no_perf, request_time, 500);
+  if (!list.ok())
+    return Envelope("entities.lookup", params, nullptr, "store: " + list.message(), no_perf, request_time, 500);
   std::vector<store::Entity> kept;
   for (auto& e : *list) {
     if (e.code == "unknown") continue;

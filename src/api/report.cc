@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Evidence reports: everything behind one event in one bundle (JSON, Markdown, HTML with inline SVG
 // charts, CSV of the signals), with a sha256 manifest so that a copy can be checked later.
 #include <algorithm>
@@ -14,12 +15,23 @@ std::string HtmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -29,9 +41,12 @@ std::string HtmlEscape(const std::string& text) {
 std::string MdCell(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -54,7 +69,7 @@ struct Bundle {
   std::optional<store::Entity> entity;
   int64_t window_from = 0, window_until = 0;
   std::vector<Signal> signals;
-  Json json;            // the report.json body
+  Json json;  // the report.json body
   std::string signals_csv;
   std::string markdown;
 };
@@ -89,8 +104,13 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
     if (auto list = impl.store.ListSchedules({e.entity_id}); list.ok()) {
       for (const auto& s : *list) {
         if (s.id != e.schedule_id) continue;
-        out["schedule"] = {{"id", s.id}, {"tz", s.tz}, {"on_start_min", s.on_start_min}, {"on_end_min", s.on_end_min},
-                           {"first_day", s.first_day}, {"last_day", s.last_day}, {"confidence", s.confidence}};
+        out["schedule"] = {{"id", s.id},
+                           {"tz", s.tz},
+                           {"on_start_min", s.on_start_min},
+                           {"on_end_min", s.on_end_min},
+                           {"first_day", s.first_day},
+                           {"last_day", s.last_day},
+                           {"confidence", s.confidence}};
       }
     }
   }
@@ -127,8 +147,12 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
   Json alerts = Json::array();
   if (auto list = impl.store.ListAlerts(filter); list.ok()) {
     for (const auto& a : *list) {
-      alerts.push_back({{"datasource", a.datasource}, {"time", a.t}, {"level", LevelName(a.level)},
-                        {"condition", a.condition}, {"value", a.value}, {"historyValue", a.baseline},
+      alerts.push_back({{"datasource", a.datasource},
+                        {"time", a.t},
+                        {"level", LevelName(a.level)},
+                        {"condition", a.condition},
+                        {"value", a.value},
+                        {"historyValue", a.baseline},
                         {"method", a.method.empty() ? "median" : a.method}});
     }
   }
@@ -136,8 +160,11 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
   Json annotations = Json::array();
   if (auto list = impl.store.ListAnnotations(filter); list.ok()) {
     for (const auto& a : *list) {
-      annotations.push_back({{"kind", a.kind}, {"start", a.start_t}, {"end", a.end_t ? Json(a.end_t) : Json(nullptr)},
-                             {"text", a.text}, {"source_url", a.source_url}});
+      annotations.push_back({{"kind", a.kind},
+                             {"start", a.start_t},
+                             {"end", a.end_t ? Json(a.end_t) : Json(nullptr)},
+                             {"text", a.text},
+                             {"source_url", a.source_url}});
     }
   }
   out["annotations"] = annotations;
@@ -147,8 +174,13 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
   Json inputs = Json::array();
   if (auto list = impl.store.ListInputs(b.window_from, b.window_until); list.ok()) {
     for (const auto& in : *list) {
-      inputs.push_back({{"name", in.name}, {"sha256", in.sha256}, {"kind", in.kind}, {"collector", in.collector},
-                        {"records", in.records}, {"first_t", in.first_t}, {"last_t", in.last_t}});
+      inputs.push_back({{"name", in.name},
+                        {"sha256", in.sha256},
+                        {"kind", in.kind},
+                        {"collector", in.collector},
+                        {"records", in.records},
+                        {"first_t", in.first_t},
+                        {"last_t", in.last_t}});
     }
   }
   out["inputs"] = inputs;
@@ -163,8 +195,9 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
   add("inputs.json", inputs.dump());
   add("method.json", out["method"].dump());
   out["manifest"] = {{"algorithm", "sha256"},
-                     {"note", "each entry hashes the compact JSON of that section (signals.csv: the CSV report, "
-                              "byte for byte the body of report.csv)"},
+                     {"note",
+                      "each entry hashes the compact JSON of that section (signals.csv: the CSV report, "
+                      "byte for byte the body of report.csv)"},
                      {"entries", manifest}};
   b.json = std::move(out);
   return Status::Ok();
@@ -207,8 +240,8 @@ std::string Markdown(const Bundle& b) {
       hi = std::max(hi, *v);
       ++n;
     }
-    md += "| " + s.datasource + " | " + std::to_string(s.step) + " | " + std::to_string(n) + " | " + Number(lo) + " | " +
-          Number(hi) + " |\n";
+    md += "| " + s.datasource + " | " + std::to_string(s.step) + " | " + std::to_string(n) + " | " + Number(lo) +
+          " | " + Number(hi) + " |\n";
   }
   md += "\n## Alerts\n\n| time | datasource | level | condition | value | baseline |\n|---|---|---|---|---|---|\n";
   for (const auto& a : j["alerts"]) {
@@ -247,10 +280,13 @@ std::string SvgChart(const Signal& s, const store::Event& e, int64_t window_unti
   lo = std::min(lo, 0.0);
   if (hi == lo) hi = lo + 1;
   int64_t until = s.from + static_cast<int64_t>(s.values.size()) * s.step;
-  auto x = [&](int64_t t) { return left + (width - left - right) * double(t - s.from) / double(std::max<int64_t>(until - s.from, 1)); };
+  auto x = [&](int64_t t) {
+    return left + (width - left - right) * double(t - s.from) / double(std::max<int64_t>(until - s.from, 1));
+  };
   auto y = [&](double v) { return top + (height - top - bottom) * (1 - (v - lo) / (hi - lo)); };
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Number(width) + "\" height=\"" + Number(height) +
-                    "\" role=\"img\" aria-label=\"" + HtmlEscape(s.datasource) + " around the event\">";
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Number(width) + "\" height=\"" +
+                    Number(height) + "\" role=\"img\" aria-label=\"" + HtmlEscape(s.datasource) +
+                    " around the event\">";
   int64_t end = e.end_t ? e.end_t : window_until;
   svg += "<rect x=\"" + Number(x(std::max(e.start_t, s.from))) + "\" y=\"" + Number(top) + "\" width=\"" +
          Number(std::max(1.0, x(std::min(end, until)) - x(std::max(e.start_t, s.from)))) + "\" height=\"" +
@@ -271,9 +307,10 @@ std::string SvgChart(const Signal& s, const store::Event& e, int64_t window_unti
          "\" y2=\"" + Number(height - bottom) + "\" stroke=\"#555\"/>";
   svg += "<text x=\"2\" y=\"" + Number(top + 10) + "\" font-size=\"11\">" + Number(hi) + "</text>";
   svg += "<text x=\"2\" y=\"" + Number(height - bottom) + "\" font-size=\"11\">" + Number(lo) + "</text>";
-  svg += "<text x=\"" + Number(left) + "\" y=\"" + Number(height - 6) + "\" font-size=\"11\">" + FormatRfc3339(s.from) + "</text>";
-  svg += "<text x=\"" + Number(width - right) + "\" y=\"" + Number(height - 6) + "\" font-size=\"11\" text-anchor=\"end\">" +
-         FormatRfc3339(until) + "</text></svg>";
+  svg += "<text x=\"" + Number(left) + "\" y=\"" + Number(height - 6) + "\" font-size=\"11\">" + FormatRfc3339(s.from) +
+         "</text>";
+  svg += "<text x=\"" + Number(width - right) + "\" y=\"" + Number(height - 6) +
+         "\" font-size=\"11\" text-anchor=\"end\">" + FormatRfc3339(until) + "</text></svg>";
   return svg;
 }
 
@@ -281,14 +318,19 @@ std::string Html(const Bundle& b) {
   const Json& j = b.json;
   const store::Event& e = b.event;
   std::string name = b.entity ? (b.entity->name.empty() ? b.entity->code : b.entity->name) : "unknown";
-  std::string h = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vigil evidence report: event " +
-                  std::to_string(e.id) + "</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:60rem;margin:1rem auto;"
-                  "padding:0 1rem;color:#111}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;padding:.2rem .5rem;"
-                  "text-align:left;vertical-align:top}code,pre{font-size:12px}pre{background:#f4f4f4;padding:.5rem;overflow:auto}"
-                  "figure{margin:.5rem 0}</style></head><body>";
+  std::string h =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vigil evidence report: event " +
+      std::to_string(e.id) +
+      "</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:60rem;margin:1rem auto;"
+      "padding:0 1rem;color:#111}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid "
+      "#bbb;padding:.2rem .5rem;"
+      "text-align:left;vertical-align:top}code,pre{font-size:12px}pre{background:#f4f4f4;padding:.5rem;overflow:auto}"
+      "figure{margin:.5rem 0}</style></head><body>";
   h += "<h1>Evidence report: event " + std::to_string(e.id) + " — " + HtmlEscape(name) + "</h1>";
   h += "<table><tbody>";
-  auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + k + "</th><td>" + HtmlEscape(v) + "</td></tr>"; };
+  auto row = [&](const std::string& k, const std::string& v) {
+    h += "<tr><th>" + k + "</th><td>" + HtmlEscape(v) + "</td></tr>";
+  };
   row("location", j["event"]["location"].get<std::string>());
   row("kind", e.kind);
   row("start (UTC)", FormatRfc3339(e.start_t));
@@ -307,19 +349,21 @@ std::string Html(const Bundle& b) {
   }
   h += "<h2>Method</h2><p>" + HtmlEscape(kMethod) + "</p><pre>" + HtmlEscape(j["method"]["detail"].dump(2)) + "</pre>";
   h += "<h2>Coverage</h2><pre>" + HtmlEscape(j["coverage"].dump(2)) + "</pre>";
-  h += "<h2>Alerts</h2><table><thead><tr><th>time (UTC)</th><th>datasource</th><th>level</th><th>condition</th><th>value</th>"
+  h += "<h2>Alerts</h2><table><thead><tr><th>time "
+       "(UTC)</th><th>datasource</th><th>level</th><th>condition</th><th>value</th>"
        "<th>baseline</th></tr></thead><tbody>";
   for (const auto& a : j["alerts"]) {
-    h += "<tr><td>" + FormatRfc3339(a["time"].get<int64_t>()) + "</td><td>" + HtmlEscape(a["datasource"].get<std::string>()) +
-         "</td><td>" + HtmlEscape(a["level"].get<std::string>()) + "</td><td>" + HtmlEscape(a["condition"].get<std::string>()) +
-         "</td><td>" + Number(a["value"].get<double>()) + "</td><td>" + Number(a["historyValue"].get<double>()) + "</td></tr>";
+    h += "<tr><td>" + FormatRfc3339(a["time"].get<int64_t>()) + "</td><td>" +
+         HtmlEscape(a["datasource"].get<std::string>()) + "</td><td>" + HtmlEscape(a["level"].get<std::string>()) +
+         "</td><td>" + HtmlEscape(a["condition"].get<std::string>()) + "</td><td>" + Number(a["value"].get<double>()) +
+         "</td><td>" + Number(a["historyValue"].get<double>()) + "</td></tr>";
   }
   h += "</tbody></table><h2>Annotations</h2><ul>";
   for (const auto& a : j["annotations"]) {
     std::string url = a["source_url"].get<std::string>();
     bool linkable = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
-    h += "<li>" + HtmlEscape(a["kind"].get<std::string>()) + " from " + FormatRfc3339(a["start"].get<int64_t>()) + ": " +
-         HtmlEscape(a["text"].get<std::string>()) +
+    h += "<li>" + HtmlEscape(a["kind"].get<std::string>()) + " from " + FormatRfc3339(a["start"].get<int64_t>()) +
+         ": " + HtmlEscape(a["text"].get<std::string>()) +
          (linkable ? " <a rel=\"noopener noreferrer\" href=\"" + HtmlEscape(url) + "\">source</a>" : "") + "</li>";
   }
   h += "</ul><h2>Input files</h2><table><thead><tr><th>name</th><th>sha256</th><th>kind</th></tr></thead><tbody>";
@@ -329,7 +373,8 @@ std::string Html(const Bundle& b) {
   }
   h += "</tbody></table><h2>Manifest (sha256)</h2><table><tbody>";
   for (const auto& m : j["manifest"]["entries"]) {
-    h += "<tr><td>" + m["name"].get<std::string>() + "</td><td><code>" + m["sha256"].get<std::string>() + "</code></td></tr>";
+    h += "<tr><td>" + m["name"].get<std::string>() + "</td><td><code>" + m["sha256"].get<std::string>() +
+         "</code></td></tr>";
   }
   h += "</tbody></table><p>Other formats: <a href=\"report.json\">JSON</a>, <a href=\"report.md\">Markdown</a>, "
        "<a href=\"report.csv\">CSV</a>.</p></body></html>";
@@ -359,7 +404,8 @@ HttpResponse HandleReport(Api::Impl& impl, const HttpRequest& request, int64_t i
   } else {
     response = TextResponse(200, "text/html; charset=utf-8", Html(b));
   }
-  response.headers.emplace_back("Content-Disposition", "inline; filename=\"vigil-event-" + std::to_string(id) + "." + format + "\"");
+  response.headers.emplace_back("Content-Disposition",
+                                "inline; filename=\"vigil-event-" + std::to_string(id) + "." + format + "\"");
   return response;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The HTTP transport: cpp-httplib in front of Api::Handle.
 #include <httplib.h>
 
@@ -102,7 +103,8 @@ Server::Server(Api& api, ServerOptions options) : impl_(std::make_unique<Impl>(a
   auto handler = [this, max_params](const httplib::Request& req, httplib::Response& res) {
     if (req.params.size() > max_params) {
       res.status = 400;
-      res.set_content("{\"error\":\"more than " + std::to_string(max_params) + " query parameters\"}", "application/json");
+      res.set_content("{\"error\":\"more than " + std::to_string(max_params) + " query parameters\"}",
+                      "application/json");
       return;
     }
     HttpRequest request;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Vigil's own endpoints under /api/v1: schedules, annotations, one event, export, map status, Atom feed.
 #include <algorithm>
 #include <cstdio>
@@ -74,12 +75,23 @@ std::string XmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -96,7 +108,8 @@ HttpResponse HandleSchedules(Api::Impl& impl, const HttpRequest& request) {
   Json data = Json::array();
   if (!ids || !ids->empty()) {
     auto list = impl.store.ListSchedules(ids ? *ids : std::vector<int64_t>{});
-    if (!list.ok()) return Envelope("vigil.schedules", params, nullptr, "store: " + list.message(), no_perf, request_time, 500);
+    if (!list.ok())
+      return Envelope("vigil.schedules", params, nullptr, "store: " + list.message(), no_perf, request_time, 500);
     for (const auto& s : *list) data.push_back(ScheduleJson(impl, s));
   }
   return Envelope("vigil.schedules", params, &data, "", no_perf, request_time);
@@ -119,7 +132,8 @@ HttpResponse HandleAnnotations(Api::Impl& impl, const HttpRequest& request, cons
       filter.until = until.value_or(INT64_MAX / 2);
       if (ids) filter.entity_ids = *ids;
       auto list = impl.store.ListAnnotations(filter);
-      if (!list.ok()) return Envelope("vigil.annotations", params, nullptr, "store: " + list.message(), no_perf, request_time, 500);
+      if (!list.ok())
+        return Envelope("vigil.annotations", params, nullptr, "store: " + list.message(), no_perf, request_time, 500);
       for (const auto& a : *list) data.push_back(AnnotationJson(impl, a));
     }
     return Envelope("vigil.annotations", params, &data, "", no_perf, request_time);
@@ -133,7 +147,8 @@ HttpResponse HandleAnnotations(Api::Impl& impl, const HttpRequest& request, cons
     params.Echo("id", id);
     Status deleted = impl.store.DeleteAnnotation(id);
     impl.cache.Clear();
-    if (!deleted.ok()) return Envelope("vigil.annotations", params, nullptr, deleted.message(), no_perf, request_time, 404);
+    if (!deleted.ok())
+      return Envelope("vigil.annotations", params, nullptr, deleted.message(), no_perf, request_time, 404);
     Json data = {{"deleted", id}};
     return Envelope("vigil.annotations", params, &data, "", no_perf, request_time);
   }
@@ -176,7 +191,8 @@ HttpResponse HandleAnnotations(Api::Impl& impl, const HttpRequest& request, cons
   if (a.source_url.size() > 2000) return fail("source_url is longer than 2000 characters");
   auto id = impl.store.AddAnnotation(a);
   impl.cache.Clear();
-  if (!id.ok()) return Envelope("vigil.annotations", params, nullptr, "store: " + id.message(), no_perf, request_time, 500);
+  if (!id.ok())
+    return Envelope("vigil.annotations", params, nullptr, "store: " + id.message(), no_perf, request_time, 500);
   a.id = *id;
   Json data = AnnotationJson(impl, a);
   HttpResponse response = Envelope("vigil.annotations", params, &data, "", no_perf, request_time);
@@ -190,8 +206,10 @@ HttpResponse HandleEventById(Api::Impl& impl, const HttpRequest& request, int64_
   params.Echo("id", id);
   Json no_perf = nullptr;
   auto event = impl.store.EventById(id);
-  if (!event.ok()) return Envelope("vigil.event", params, nullptr, "store: " + event.message(), no_perf, request_time, 500);
-  if (!event->has_value()) return Envelope("vigil.event", params, nullptr, "no event " + std::to_string(id), no_perf, request_time, 404);
+  if (!event.ok())
+    return Envelope("vigil.event", params, nullptr, "store: " + event.message(), no_perf, request_time, 500);
+  if (!event->has_value())
+    return Envelope("vigil.event", params, nullptr, "no event " + std::to_string(id), no_perf, request_time, 404);
   const store::Event& e = **event;
   Json data = EventCodf(impl, e, e.start_t, e.end_t != 0 ? e.end_t : NowSeconds());
   auto entity = impl.EntityById(e.entity_id);
@@ -229,9 +247,11 @@ HttpResponse HandleExport(Api::Impl& impl, const HttpRequest& request) {
   if (from && until && *until - *from > 366LL * 86400) params.Fail("until - from must be at most 366 days");
   if (params.failed()) return Envelope("vigil.export", params, nullptr, params.error(), no_perf, request_time);
   auto entity = ResolveEntityRef(impl, *ref);
-  if (!entity.ok()) return Envelope("vigil.export", params, nullptr, "entity: " + entity.message(), no_perf, request_time);
+  if (!entity.ok())
+    return Envelope("vigil.export", params, nullptr, "entity: " + entity.message(), no_perf, request_time);
   auto all = impl.store.ListDatasources();
-  if (!all.ok()) return Envelope("vigil.export", params, nullptr, "store: " + all.message(), no_perf, request_time, 500);
+  if (!all.ok())
+    return Envelope("vigil.export", params, nullptr, "store: " + all.message(), no_perf, request_time, 500);
   std::vector<std::string> names;
   for (const auto& ds : *all) {
     if (!datasource || ds.name == *datasource) names.push_back(ds.name);
@@ -243,11 +263,13 @@ HttpResponse HandleExport(Api::Impl& impl, const HttpRequest& request) {
   Json data = Json::array();
   for (const auto& name : names) {
     auto points = impl.store.ReadSeries(name, entity->id, *from, *until);
-    if (!points.ok()) return Envelope("vigil.export", params, nullptr, "store: " + points.message(), no_perf, request_time, 500);
+    if (!points.ok())
+      return Envelope("vigil.export", params, nullptr, "store: " + points.message(), no_perf, request_time, 500);
     for (const auto& p : *points) {
       char value[64];
       std::snprintf(value, sizeof value, "%.17g", p.value);
-      csv += EntityRef(*entity) + "," + name + "," + std::to_string(p.t) + "," + FormatRfc3339(p.t) + "," + value + "\n";
+      csv +=
+          EntityRef(*entity) + "," + name + "," + std::to_string(p.t) + "," + FormatRfc3339(p.t) + "," + value + "\n";
       data.push_back(Json{{"entity", EntityRef(*entity)}, {"datasource", name}, {"t", p.t}, {"value", p.value}});
     }
   }
@@ -358,7 +380,8 @@ HttpResponse HandleFeed(Api::Impl& impl, const HttpRequest& request) {
   for (const auto& e : *events) updated = std::max(updated, std::max(e.start_t, e.end_t));
   std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
   out += "  <title>Vigil: Internet shutdown events</title>\n  <id>urn:vigil:events</id>\n";
-  out += "  <link rel=\"self\" href=\"/api/v1/feed.atom\"/>\n  <updated>" + FormatRfc3339(updated ? updated : now) + "</updated>\n";
+  out += "  <link rel=\"self\" href=\"/api/v1/feed.atom\"/>\n  <updated>" + FormatRfc3339(updated ? updated : now) +
+         "</updated>\n";
   out += "  <author><name>Vigil</name></author>\n";
   for (const auto& e : *events) {
     auto entity = impl.EntityById(e.entity_id);
@@ -366,14 +389,16 @@ HttpResponse HandleFeed(Api::Impl& impl, const HttpRequest& request) {
     std::string where = entity ? EntityRef(*entity) : "";
     std::string title = (e.end_t == 0 ? "Ongoing " : "") + e.kind + " in " + name +
                         (e.classification.empty() ? "" : " (" + e.classification + ")");
-    std::string summary = "From " + FormatRfc3339(e.start_t) + (e.end_t ? " until " + FormatRfc3339(e.end_t) : " (ongoing)") +
-                          "; datasources " + e.datasources + "; score " + std::to_string(e.score) + ".";
+    std::string summary = "From " + FormatRfc3339(e.start_t) +
+                          (e.end_t ? " until " + FormatRfc3339(e.end_t) : " (ongoing)") + "; datasources " +
+                          e.datasources + "; score " + std::to_string(e.score) + ".";
     out += "  <entry>\n    <id>urn:vigil:event:" + std::to_string(e.id) + "</id>\n";
     out += "    <title>" + XmlEscape(title) + "</title>\n";
     out += "    <updated>" + FormatRfc3339(std::max(e.start_t, e.end_t)) + "</updated>\n";
     out += "    <category term=\"" + XmlEscape(where) + "\"/>\n";
     out += "    <link href=\"/?view=event&amp;id=" + std::to_string(e.id) + "\"/>\n";
-    out += "    <link rel=\"alternate\" type=\"text/html\" href=\"/api/v1/events/" + std::to_string(e.id) + "/report.html\"/>\n";
+    out += "    <link rel=\"alternate\" type=\"text/html\" href=\"/api/v1/events/" + std::to_string(e.id) +
+           "/report.html\"/>\n";
     out += "    <summary>" + XmlEscape(summary) + "</summary>\n  </entry>\n";
   }
   out += "</feed>\n";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Webhooks: token-protected registration, notices on event start/update/end, HMAC-SHA256 signed POSTs,
 // retries with back-off, and a delivery log. Registrations, the log and what was last notified per event are
 // kept in the store when it supports them (SQLite does), so a restart of `vigil serve` forgets nothing;
@@ -14,13 +15,21 @@ namespace vigil::api {
 namespace {
 
 Json HookJson(const Webhook& h) {
-  return Json{{"id", h.id}, {"url", h.url}, {"entity", h.entity}, {"min_level", h.min_level}, {"created_at", h.created_at}};
+  return Json{
+      {"id", h.id}, {"url", h.url}, {"entity", h.entity}, {"min_level", h.min_level}, {"created_at", h.created_at}};
 }
 
 Json DeliveryJson(const WebhookDelivery& d) {
-  return Json{{"id", d.id},          {"webhook_id", d.webhook_id}, {"notice", d.notice},   {"event_id", d.event_id},
-              {"state", d.state},    {"attempts", d.attempts},     {"last_status", d.last_status},
-              {"last_error", d.last_error}, {"next_attempt_at", d.next_attempt_at}, {"log", d.log}};
+  return Json{{"id", d.id},
+              {"webhook_id", d.webhook_id},
+              {"notice", d.notice},
+              {"event_id", d.event_id},
+              {"state", d.state},
+              {"attempts", d.attempts},
+              {"last_status", d.last_status},
+              {"last_error", d.last_error},
+              {"next_attempt_at", d.next_attempt_at},
+              {"log", d.log}};
 }
 
 std::string RandomSecret() {
@@ -63,7 +72,7 @@ std::vector<std::string> SplitLog(const std::string& text) {
 }
 
 store::WebhookDeliveryRecord ToRecord(const WebhookDelivery& d) {
-  return {d.id, d.webhook_id, d.notice, d.event_id, d.body, d.attempts, d.next_attempt_at,
+  return {d.id,    d.webhook_id,  d.notice,     d.event_id,    d.body, d.attempts, d.next_attempt_at,
           d.state, d.last_status, d.last_error, JoinLog(d.log)};
 }
 
@@ -135,7 +144,8 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
       return JsonResponse(400, Json{{"error", "DELETE needs /api/v1/webhooks/{id} (a positive integer)"}});
     }
     auto it = std::find_if(w.hooks.begin(), w.hooks.end(), [&](const Webhook& h) { return h.id == id; });
-    if (it == w.hooks.end()) return JsonResponse(404, Json{{"error", "no webhook " + (parts.size() == 4 ? parts[3] : "")}});
+    if (it == w.hooks.end())
+      return JsonResponse(404, Json{{"error", "no webhook " + (parts.size() == 4 ? parts[3] : "")}});
     if (w.persistent) {
       if (auto deleted = impl.store.DeleteWebhook(id); !deleted.ok()) {
         return JsonResponse(500, Json{{"error", "store: " + deleted.message()}});
@@ -221,7 +231,9 @@ Status Api::ScanEventsForWebhooks() {
       d.webhook_id = hook.id;
       d.notice = notice;
       d.event_id = e.id;
-      Json body = {{"notice", notice}, {"delivery_id", d.id}, {"sent_for", EventCodf(*impl_, e, e.start_t, e.end_t ? e.end_t : now)}};
+      Json body = {{"notice", notice},
+                   {"delivery_id", d.id},
+                   {"sent_for", EventCodf(*impl_, e, e.start_t, e.end_t ? e.end_t : now)}};
       d.body = body.dump();
       d.next_attempt_at = now;
       queued.push_back(std::move(d));
@@ -280,16 +292,18 @@ int Api::DeliverWebhooks() {
     client.set_connection_timeout(5);
     client.set_read_timeout(10);
     client.set_follow_location(false);
-    httplib::Headers headers = {{"X-Vigil-Event", job.notice},
-                                {"X-Vigil-Delivery", std::to_string(job.delivery_id)},
-                                {"X-Vigil-Timestamp", timestamp},
-                                {"X-Vigil-Signature", "sha256=" + HmacSha256Hex(job.secret, timestamp + "." + job.body)},
-                                {"User-Agent", "vigil-webhook/0.1"}};
+    httplib::Headers headers = {
+        {"X-Vigil-Event", job.notice},
+        {"X-Vigil-Delivery", std::to_string(job.delivery_id)},
+        {"X-Vigil-Timestamp", timestamp},
+        {"X-Vigil-Signature", "sha256=" + HmacSha256Hex(job.secret, timestamp + "." + job.body)},
+        {"User-Agent", "vigil-webhook/0.1"}};
     auto result = client.Post(path, headers, job.body, "application/json");
     int status = result ? result->status : 0;
     std::string error = result ? "" : httplib::to_string(result.error());
     std::lock_guard lock(w.mu);
-    auto d = std::find_if(w.deliveries.begin(), w.deliveries.end(), [&](const auto& x) { return x.id == job.delivery_id; });
+    auto d =
+        std::find_if(w.deliveries.begin(), w.deliveries.end(), [&](const auto& x) { return x.id == job.delivery_id; });
     if (d == w.deliveries.end()) continue;
     d->attempts++;
     d->last_status = status;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module base: the few facilities every stage shares — Status/Result for expected failures, SHA-256 of
 // files (inputs are identified by content hash), and UTC time parsing/formatting (RFC 3339, Unix seconds).
 // It owns no pipeline concept and depends on nothing else in Vigil.

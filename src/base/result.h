@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdlib>
@@ -19,9 +20,7 @@ class Status {
   const std::string& message() const { return message_; }
 
   // Prefixes context ("reading foo.gz: ") to an error; OK stays OK.
-  Status WithContext(const std::string& context) const {
-    return ok() ? *this : Error(context + ": " + message_);
-  }
+  Status WithContext(const std::string& context) const { return ok() ? *this : Error(context + ": " + message_); }
 
  private:
   Status(std::string message, bool failed) : message_(std::move(message)), failed_(failed) {}
@@ -62,8 +61,8 @@ class Result {
 }  // namespace vigil
 
 // Returns early from the enclosing function when a Status-returning expression fails.
-#define VIGIL_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::vigil::Status vigil_status_ = (expr);         \
-    if (!vigil_status_.ok()) return vigil_status_;  \
+#define VIGIL_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::vigil::Status vigil_status_ = (expr);        \
+    if (!vigil_status_.ok()) return vigil_status_; \
   } while (0)

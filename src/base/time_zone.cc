@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // TZif (RFC 8536) reader: libstdc++ 12 has no chrono time-zone database, and both the simulator (daily
 // windows in local time) and detection (schedules in the entity's local time) need DST-exact offsets.
 #include "base/time_zone.h"
@@ -132,8 +133,8 @@ bool ParseWhen(const std::string& s, size_t& pos, TimeZone::Rule::When& w) {
   if (pos < s.size() && s[pos] == 'M') {
     ++pos;
     w.kind = 'M';
-    if (!ParseInt(s, pos, w.a) || pos >= s.size() || s[pos++] != '.' || !ParseInt(s, pos, w.b) ||
-        pos >= s.size() || s[pos++] != '.' || !ParseInt(s, pos, w.c)) {
+    if (!ParseInt(s, pos, w.a) || pos >= s.size() || s[pos++] != '.' || !ParseInt(s, pos, w.b) || pos >= s.size() ||
+        s[pos++] != '.' || !ParseInt(s, pos, w.c)) {
       return false;
     }
     if (w.a < 1 || w.a > 12 || w.b < 1 || w.b > 5 || w.c < 0 || w.c > 6) return false;
@@ -167,8 +168,8 @@ std::shared_ptr<const TimeZone::Rule> ParseRule(const std::string& s) {
     if (!ParseHms(s, pos, offset)) return nullptr;
     rule->dst_offset = -offset;
   }
-  if (pos >= s.size() || s[pos++] != ',' || !ParseWhen(s, pos, rule->start) || pos >= s.size() ||
-      s[pos++] != ',' || !ParseWhen(s, pos, rule->end) || pos != s.size()) {
+  if (pos >= s.size() || s[pos++] != ',' || !ParseWhen(s, pos, rule->start) || pos >= s.size() || s[pos++] != ',' ||
+      !ParseWhen(s, pos, rule->end) || pos != s.size()) {
     return nullptr;
   }
   return rule;

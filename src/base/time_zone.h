@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 // Time zones and civil days: a TZif (RFC 8536) reader for the system's zoneinfo, shared by the simulator

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module cli: the thin `vigil` executable. Each pipeline module contributes its subcommands from a file
 // `src/cli/<module>_command.cc` that registers an installer here; main() installs them all in name order.
 // Command files only parse flags and call module APIs; no pipeline logic lives here.
@@ -12,7 +13,8 @@ class App;
 
 namespace vigil::cli {
 
-// Adds one top-level subcommand (or subcommands under a shared one, via EnsureCommand) (with its own subcommands, flags and callback) to the root app.
+// Adds one top-level subcommand (or subcommands under a shared one, via EnsureCommand) (with its own subcommands, flags
+// and callback) to the root app.
 using CommandInstaller = std::function<void(CLI::App& root)>;
 
 struct CommandRegistration {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -96,8 +97,9 @@ void InstallDetectCommand(CLI::App& root) {
   command->add_option("--until", flags.until, "Ignore series data at or after this time");
   command->add_flag("--follow", flags.follow, "Keep running: poll the store and process new bins as they arrive");
   command->add_option("--interval", flags.interval_s, "Seconds between polls with --follow")->capture_default_str();
-  command->add_option("--settle", flags.settle_bins,
-                      "With --follow, take a bin once its datasource has data this many bins later")
+  command
+      ->add_option("--settle", flags.settle_bins,
+                   "With --follow, take a bin once its datasource has data this many bins later")
       ->capture_default_str();
   command->add_option("--polls", flags.polls, "With --follow, stop after this many polls (0 = never)")
       ->capture_default_str();
@@ -131,10 +133,11 @@ void InstallDetectCommand(CLI::App& root) {
     }
     size_t points = 0;
     for (const auto& [entity, list] : p.points) points += list.size();
-    std::printf("%s -> datasource %s: step %lld s (inferred), %zu entities (%zu new), %zu points from %zu rows; "
-                "%zu duplicate rows (last wins), %zu out of order, %zu realigned to bin starts\n",
-                file.c_str(), datasource.c_str(), static_cast<long long>(p.step_s), p.points.size(),
-                report->entities_created, points, p.rows, p.duplicates, p.out_of_order, p.realigned);
+    std::printf(
+        "%s -> datasource %s: step %lld s (inferred), %zu entities (%zu new), %zu points from %zu rows; "
+        "%zu duplicate rows (last wins), %zu out of order, %zu realigned to bin starts\n",
+        file.c_str(), datasource.c_str(), static_cast<long long>(p.step_s), p.points.size(), report->entities_created,
+        points, p.rows, p.duplicates, p.out_of_order, p.realigned);
   });
 }
 

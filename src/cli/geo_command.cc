@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -20,12 +21,14 @@ struct GeoFlags {
 };
 
 void AddGeoFlags(CLI::App* command, GeoFlags* flags) {
-  command->add_option("--geo", flags->options.geo_dir,
-                      "Geo data: a CSV world (geo-ipv4.csv, asn-ipv4.csv) or the ip-location-db folder")
+  command
+      ->add_option("--geo", flags->options.geo_dir,
+                   "Geo data: a CSV world (geo-ipv4.csv, asn-ipv4.csv) or the ip-location-db folder")
       ->capture_default_str();
-  command->add_option("--geo-source", flags->options.source,
-                      "Real databases: geolite2 (fused with DB-IP where GeoLite2 names only a country), "
-                      "geolite2-only or dbip")
+  command
+      ->add_option("--geo-source", flags->options.source,
+                   "Real databases: geolite2 (fused with DB-IP where GeoLite2 names only a country), "
+                   "geolite2-only or dbip")
       ->check(CLI::IsMember({"geolite2", "geolite2-only", "dbip"}))
       ->capture_default_str();
   command->add_option("--cache", flags->options.cache_dir, "Directory for the compiled range table ('' = none)")
@@ -62,19 +65,21 @@ std::unique_ptr<geo::GeoDatabase> OpenOrReport(const geo::OpenOptions& options) 
 void PrintCoverageSummary(const geo::GeoDatabase& db) {
   const geo::Coverage& c = db.coverage();
   uint64_t named = c.located_slash24s - c.empty_state1_slash24s;
-  std::printf("geolocated /24s\t%llu\nwith region\t%llu (%.2f %%)\nlocated, no subdivision named\t%llu\n"
-              "with region, of those the sources name a subdivision for\t%.2f %%\nunmapped (country, state1)\t%zu\n",
-              static_cast<unsigned long long>(c.located_slash24s), static_cast<unsigned long long>(c.region_slash24s),
-              c.RegionPercent(), static_cast<unsigned long long>(c.empty_state1_slash24s),
-              named ? 100.0 * static_cast<double>(c.region_slash24s) / static_cast<double>(named) : 0.0,
-              c.unmapped.size());
+  std::printf(
+      "geolocated /24s\t%llu\nwith region\t%llu (%.2f %%)\nlocated, no subdivision named\t%llu\n"
+      "with region, of those the sources name a subdivision for\t%.2f %%\nunmapped (country, state1)\t%zu\n",
+      static_cast<unsigned long long>(c.located_slash24s), static_cast<unsigned long long>(c.region_slash24s),
+      c.RegionPercent(), static_cast<unsigned long long>(c.empty_state1_slash24s),
+      named ? 100.0 * static_cast<double>(c.region_slash24s) / static_cast<double>(named) : 0.0, c.unmapped.size());
   const geo::BuildInfo& info = db.build_info();
   if (!info.secondary_source.empty()) {
-    std::printf("taken from %s (%s named only a country)\t%llu (%.2f %%)\nof those, in another country than %s's\t%llu\n",
-                info.secondary_source.c_str(), info.primary_source.c_str(),
-                static_cast<unsigned long long>(c.secondary_slash24s),
-                c.located_slash24s ? 100.0 * static_cast<double>(c.secondary_slash24s) / static_cast<double>(c.located_slash24s) : 0.0,
-                info.primary_source.c_str(), static_cast<unsigned long long>(c.secondary_other_country_slash24s));
+    std::printf(
+        "taken from %s (%s named only a country)\t%llu (%.2f %%)\nof those, in another country than %s's\t%llu\n",
+        info.secondary_source.c_str(), info.primary_source.c_str(),
+        static_cast<unsigned long long>(c.secondary_slash24s),
+        c.located_slash24s ? 100.0 * static_cast<double>(c.secondary_slash24s) / static_cast<double>(c.located_slash24s)
+                           : 0.0,
+        info.primary_source.c_str(), static_cast<unsigned long long>(c.secondary_other_country_slash24s));
   }
 }
 
@@ -168,7 +173,8 @@ void InstallGeoCommand(CLI::App& root) {
     size_t printed = 0;
     for (const geo::UnmappedRegion& u : db->coverage().unmapped) {
       if (*limit && printed++ >= *limit) break;
-      std::printf("%s\t%s\t%llu\n", u.country.c_str(), u.state1.empty() ? "(none)" : u.state1.c_str(), static_cast<unsigned long long>(u.slash24s));
+      std::printf("%s\t%s\t%llu\n", u.country.c_str(), u.state1.empty() ? "(none)" : u.state1.c_str(),
+                  static_cast<unsigned long long>(u.slash24s));
     }
   });
 }

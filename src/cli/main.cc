@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <CLI/CLI.hpp>
 
 #include "cli/command_registry.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Vigil: an Internet-shutdown observatory (BGP visibility, active probing, detection, API).\n"
-               "Run `vigil COMMAND --help` for the options of each command."};
+  CLI::App app{
+      "Vigil: an Internet-shutdown observatory (BGP visibility, active probing, detection, API).\n"
+      "Run `vigil COMMAND --help` for the options of each command."};
   app.set_version_flag("--version", "vigil 0.1.0");
   app.require_subcommand(1);
   app.fallthrough(false);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -61,8 +62,8 @@ void RunStat(const std::vector<std::string>& files) {
       out += "time: " + FormatRfc3339(s.first_time) + " .. " + FormatRfc3339(s.last_time) + "\n";
     }
     out += "bytes: " + std::to_string(s.summary.bytes) + "\n";
-    out += "problems: " + std::to_string(s.summary.errors.size()) + " (records skipped: " +
-           std::to_string(s.summary.skipped) + ")\n";
+    out += "problems: " + std::to_string(s.summary.errors.size()) +
+           " (records skipped: " + std::to_string(s.summary.skipped) + ")\n";
     std::fputs(out.c_str(), stdout);
     if (!s.summary.clean()) status = 1;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <CLI/CLI.hpp>
 #include <signal.h>
 
@@ -304,18 +305,24 @@ void InstallProbeCommand(CLI::App& root) {
   probe->require_subcommand(1);
 
   static RunFlags run_flags;
-  CLI::App* run = probe->add_subcommand("run", "Probe the hitlist's eligible blocks round after round; write round logs");
+  CLI::App* run =
+      probe->add_subcommand("run", "Probe the hitlist's eligible blocks round after round; write round logs");
   run->add_option("--hitlist", run_flags.hitlist, "Hitlist file (docs/probe.md)")->required();
   AddEngineFlags(run, run_flags.engine);
   run->add_option("--out", run_flags.out_dir, "Directory for probe-round.*.tsv files")->default_val("var/probe");
-  run->add_option("--round-s", run_flags.round_s, "Round length in seconds")->default_val(600)->check(CLI::Range(1, 86400));
+  run->add_option("--round-s", run_flags.round_s, "Round length in seconds")
+      ->default_val(600)
+      ->check(CLI::Range(1, 86400));
   run->add_option("--slices", run_flags.slices, "Slices per round over which periodic probes are spread")
       ->default_val(60)
       ->check(CLI::Range(1, 3600));
-  run->add_option("--rounds", run_flags.rounds, "Stop after this many rounds (0: run until SIGINT/SIGTERM)")->default_val(0);
-  run->add_flag("--no-align", run_flags.no_align, "Start the first round now instead of at the next multiple of --round-s");
+  run->add_option("--rounds", run_flags.rounds, "Stop after this many rounds (0: run until SIGINT/SIGTERM)")
+      ->default_val(0);
+  run->add_flag("--no-align", run_flags.no_align,
+                "Start the first round now instead of at the next multiple of --round-s");
   run->add_option("--name", run_flags.name, "Prober name written into round logs")->default_val("vigil");
-  run->add_option("--min-addresses", run_flags.min_addresses, "Eligibility: at least this many ever-responsive addresses")
+  run->add_option("--min-addresses", run_flags.min_addresses,
+                  "Eligibility: at least this many ever-responsive addresses")
       ->default_val(15);
   run->add_option("--min-availability", run_flags.min_availability, "Eligibility: availability A(E(b)) at least this")
       ->default_val(0.1);
@@ -330,10 +337,12 @@ void InstallProbeCommand(CLI::App& root) {
   hitlist->add_option("--blocks", hitlist_flags.blocks, "CIDRs whose /24 blocks to census (e.g. 198.18.0.0/20)")
       ->required()
       ->delimiter(',');
-  hitlist->add_option("--out", hitlist_flags.out, "Hitlist file to write (refreshed in place when it exists)")->required();
+  hitlist->add_option("--out", hitlist_flags.out, "Hitlist file to write (refreshed in place when it exists)")
+      ->required();
   AddEngineFlags(hitlist, hitlist_flags.engine);
   hitlist->add_flag("--fresh", hitlist_flags.fresh, "Ignore an existing --out file instead of refreshing it");
-  hitlist->add_option("--max-blocks", hitlist_flags.max_blocks, "Refuse censuses of more /24s than this")->default_val(65536);
+  hitlist->add_option("--max-blocks", hitlist_flags.max_blocks, "Refuse censuses of more /24s than this")
+      ->default_val(65536);
   hitlist->callback([] { BuildHitlist(hitlist_flags); });
 
   static IngestFlags ingest_flags;
@@ -344,7 +353,9 @@ void InstallProbeCommand(CLI::App& root) {
   logs->add_option("--store", ingest_flags.store, "Store URI (a plain path means SQLite)")->default_val("var/vigil.db");
   logs->add_option("--geo", ingest_flags.geo_dir, "Geo data folder (CSV world or ip-location-db)")
       ->default_val("node_modules/@ip-location-db");
-  logs->add_option("--geo-source", ingest_flags.geo_source, "Real databases: geolite2 (fused with DB-IP), geolite2-only or dbip")->default_val("geolite2");
+  logs->add_option("--geo-source", ingest_flags.geo_source,
+                   "Real databases: geolite2 (fused with DB-IP), geolite2-only or dbip")
+      ->default_val("geolite2");
   logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
       ->default_val("var/geo-cache");
   logs->add_flag("-v,--verbose", ingest_flags.verbose, "Print one line per ingested file");

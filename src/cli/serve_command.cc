@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -72,9 +73,11 @@ void Serve(const ServeFlags& flags) {
   }
   api::ApiOptions options;
   options.web_dir = FindWebDir(flags.web);
-  options.node_modules_dir =
-      !flags.vendor.empty() ? flags.vendor : (std::filesystem::path(options.web_dir).parent_path() / "node_modules").string();
-  if (options.node_modules_dir.empty() || options.node_modules_dir == "node_modules") options.node_modules_dir = "node_modules";
+  options.node_modules_dir = !flags.vendor.empty()
+                                 ? flags.vendor
+                                 : (std::filesystem::path(options.web_dir).parent_path() / "node_modules").string();
+  if (options.node_modules_dir.empty() || options.node_modules_dir == "node_modules")
+    options.node_modules_dir = "node_modules";
   options.admin_token = *token;
   options.cors_write_origins = flags.cors_write_origins;
   options.cache_ttl_s = flags.cache_ttl_s;
@@ -93,9 +96,11 @@ void Serve(const ServeFlags& flags) {
     SetExitCode(1);
     return;
   }
-  std::string host = server_options.host.find(':') != std::string::npos ? "[" + server_options.host + "]" : server_options.host;
+  std::string host =
+      server_options.host.find(':') != std::string::npos ? "[" + server_options.host + "]" : server_options.host;
   std::printf("vigil serve: http://%s:%d/  (store %s, dashboard %s, writes %s)\n", host.c_str(), server.port(),
-              flags.store.c_str(), options.web_dir.c_str(), options.admin_token.empty() ? "disabled" : "need the admin token");
+              flags.store.c_str(), options.web_dir.c_str(),
+              options.admin_token.empty() ? "disabled" : "need the admin token");
   std::fflush(stdout);
 
   std::atomic<bool> stopping{false};
@@ -150,17 +155,25 @@ void InstallServeCommand(CLI::App& root) {
       ->capture_default_str();
   command->add_option("--store", flags.store, "Store URI (SQLite file path)")->capture_default_str();
   command->add_option("--web", flags.web, "Dashboard folder (default: ./web or the source tree's web/)");
-  command->add_option("--vendor", flags.vendor, "node_modules folder for the dashboard's libraries (default: beside --web)");
-  command->add_option("--admin-token-file", flags.admin_token_file,
-                      "File whose first line is the admin token for writes (else $VIGIL_ADMIN_TOKEN; none = read-only)");
-  command->add_option("--cors-write-origin", flags.cors_write_origins, "Origin allowed to make cross-origin writes (repeatable)");
-  command->add_option("--threads", flags.threads, "Requests handled at once")->capture_default_str()->check(CLI::Range(1, 256));
-  command->add_option("--max-connections", flags.max_connections,
-                      "Connections served at once, a thread each (more wait); slow clients hold only their own")
+  command->add_option("--vendor", flags.vendor,
+                      "node_modules folder for the dashboard's libraries (default: beside --web)");
+  command->add_option(
+      "--admin-token-file", flags.admin_token_file,
+      "File whose first line is the admin token for writes (else $VIGIL_ADMIN_TOKEN; none = read-only)");
+  command->add_option("--cors-write-origin", flags.cors_write_origins,
+                      "Origin allowed to make cross-origin writes (repeatable)");
+  command->add_option("--threads", flags.threads, "Requests handled at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  command
+      ->add_option("--max-connections", flags.max_connections,
+                   "Connections served at once, a thread each (more wait); slow clients hold only their own")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  command->add_option("--cache-ttl", flags.cache_ttl_s, "Seconds a read response may be reused (0 = off)")->capture_default_str();
-  command->add_flag("--detect", flags.detect, "Also run detection on new bins while serving (as `vigil detect --follow`)");
+  command->add_option("--cache-ttl", flags.cache_ttl_s, "Seconds a read response may be reused (0 = off)")
+      ->capture_default_str();
+  command->add_flag("--detect", flags.detect,
+                    "Also run detection on new bins while serving (as `vigil detect --follow`)");
   command->add_option("--detect-interval", flags.detect_interval_s, "Seconds between detection polls with --detect")
       ->capture_default_str();
   command->callback([] { Serve(flags); });
@@ -177,25 +190,25 @@ void InstallAnnotationsCommand(CLI::App& root) {
   import->add_option("--store", store_uri, "Store URI (a SQLite path)")->capture_default_str();
   import->callback([] {
     auto store = store::OpenStore(store_uri);
-    if (!store.ok()) {
-      std::fprintf(stderr, "vigil annotations import: store %s: %s\n", store_uri.c_str(), store.message().c_str());
+  if (!store.ok()) {
+    std::fprintf(stderr, "vigil annotations import: store %s: %s\n", store_uri.c_str(), store.message().c_str());
+    SetExitCode(1);
+    return;
+  }
+  for (const auto& file : files) {
+    auto added = api::ImportAnnotations(**store, file);
+    if (!added.ok()) {
+      std::fprintf(stderr, "vigil annotations import: %s\n", added.message().c_str());
       SetExitCode(1);
       return;
     }
-    for (const auto& file : files) {
-      auto added = api::ImportAnnotations(**store, file);
-      if (!added.ok()) {
-        std::fprintf(stderr, "vigil annotations import: %s\n", added.message().c_str());
-        SetExitCode(1);
-        return;
-      }
-      std::printf("%s: %d annotation(s) added\n", file.c_str(), *added);
-    }
-  });
-}
+    std::printf("%s: %d annotation(s) added\n", file.c_str(), *added);
+  }
+});
+}  // namespace
 
 VIGIL_REGISTER_COMMAND("serve", InstallServeCommand);
 VIGIL_REGISTER_COMMAND("annotations", InstallAnnotationsCommand);
 
-}  // namespace
+}  // namespace vigil::cli
 }  // namespace vigil::cli

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `vigil ingest mrt`: MRT files -> BGP visibility series in the store. The store adapter below is the only
 // place where the signals stage meets the store (signals must not include it).
 #include <CLI/CLI.hpp>
@@ -211,8 +212,8 @@ int RunIngestMrt(const IngestMrtFlags& f) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), store.message().c_str());
     return 2;
   }
-  Status registered = (*store)->RegisterDatasource(
-      store::Datasource{"bgp", 300, "Visible /24s: IPv4 /24s covered by prefixes more than half the full-feed BGP peers carry"});
+  Status registered = (*store)->RegisterDatasource(store::Datasource{
+      "bgp", 300, "Visible /24s: IPv4 /24s covered by prefixes more than half the full-feed BGP peers carry"});
   if (!registered.ok()) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), registered.message().c_str());
     return 2;
@@ -262,7 +263,8 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   const auto& r = *report;
   if (!f.quiet) {
     std::printf(
-        "files %lld: ingested %lld, already in the store %lld, stale %lld, failed %lld; %lld records (%lld IPv4) in %.1f s "
+        "files %lld: ingested %lld, already in the store %lld, stale %lld, failed %lld; %lld records (%lld IPv4) in "
+        "%.1f s "
         "(%.0f records/s); %lld bin values; last bin: %lld full-feed peers, %lld visible prefixes, %lld visible /24s\n",
         (long long)r.files, (long long)r.ingested, (long long)r.skipped_known, (long long)r.skipped_stale,
         (long long)r.failed, (long long)r.records, (long long)r.ipv4_records, r.seconds,
@@ -280,17 +282,22 @@ void InstallIngestMrtCommand(CLI::App& root) {
   mrt->add_option("paths", flags->paths, "MRT files or folders (searched recursively)")->required();
   mrt->add_option("--store", flags->store, "Store URI (a plain path means SQLite)")->capture_default_str();
   mrt->add_option("--geo", flags->geo_dir, "Geo data folder (CSV world or ip-location-db)")->capture_default_str();
-  mrt->add_option("--geo-source", flags->geo_source, "geolite2 (fused with DB-IP), geolite2-only or dbip (real databases only)")->capture_default_str();
-  auto* min = mrt->add_option("--full-feed-min", flags->full_feed_min,
-                              "Full-feed peer: more than N IPv4 prefixes (default 400000, or the sim-config.json value)");
+  mrt->add_option("--geo-source", flags->geo_source,
+                  "geolite2 (fused with DB-IP), geolite2-only or dbip (real databases only)")
+      ->capture_default_str();
+  auto* min =
+      mrt->add_option("--full-feed-min", flags->full_feed_min,
+                      "Full-feed peer: more than N IPv4 prefixes (default 400000, or the sim-config.json value)");
   mrt->add_option("--full-feed-fraction", flags->full_feed_fraction,
                   "Full-feed peer: at least this fraction of the largest peer table (instead of --full-feed-min)")
       ->excludes(min);
-  mrt->add_option("--visibility", flags->visibility, "Visible prefix: carried by more than this fraction of full-feed peers")
+  mrt->add_option("--visibility", flags->visibility,
+                  "Visible prefix: carried by more than this fraction of full-feed peers")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   mrt->add_flag("--from-rib", flags->from_rib,
-                "Drop the saved peer tables and rebuild from the RIBs given (per collector, files before its first RIB are skipped)");
+                "Drop the saved peer tables and rebuild from the RIBs given (per collector, files before its first RIB "
+                "are skipped)");
   mrt->add_option("--workers", flags->workers,
                   "Split the collectors among N worker threads (own peer tables and state each; per-prefix counts "
                   "merged before visibility: docs/scale.md); the run is committed as one group at the end")

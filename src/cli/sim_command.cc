@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -25,8 +26,9 @@ void InstallSimCommand(CLI::App& root) {
   command->add_option("SCENARIO", scenario_path, "Scenario JSON file (see docs/simulator.md)")->required();
   command->add_option("OUTDIR", outdir, "Output directory (its mrt/, geo/ and probe/ are replaced)")->required();
   command->add_flag("--full-table", full_table, "Add a full IPv4 table (>= 900k prefixes, >= 20 peers) for benchmarks");
-  command->add_option("--compression", compression,
-                      "MRT file compression: gzip (.gz, RIS-style, bgpdump reads it), zstd (.zst) or none (no suffix)")
+  command
+      ->add_option("--compression", compression,
+                   "MRT file compression: gzip (.gz, RIS-style, bgpdump reads it), zstd (.zst) or none (no suffix)")
       ->check(CLI::IsMember({"gzip", "zstd", "none"}))
       ->capture_default_str();
   static bool buffered = false;
@@ -57,16 +59,18 @@ void InstallSimCommand(CLI::App& root) {
     int64_t records = s.rib_records + s.update_records;
     std::printf("scenario %s -> %s\n", scenario->name.c_str(), outdir.c_str());
     std::printf("world: %lld /24s (%lld probed), %lld prefixes, %lld peers\n", static_cast<long long>(s.slash24s),
-                static_cast<long long>(s.probed_blocks), static_cast<long long>(s.prefixes), static_cast<long long>(s.peers));
+                static_cast<long long>(s.probed_blocks), static_cast<long long>(s.prefixes),
+                static_cast<long long>(s.peers));
     // MRT records: one per RIB_IPV4_UNICAST record (a prefix with all its peers' entries) plus one per
     // BGP4MP message or state change; the PEER_INDEX_TABLE is not counted.
-    std::printf("mrt: %lld files, %lld RIB records (%lld entries), %lld update records, %.1f MB raw in %.2f s wall, "
-                "%.2f s cpu (%.0f records/s wall, %.0f records/s cpu)\n",
-                static_cast<long long>(s.mrt_files), static_cast<long long>(s.rib_records),
-                static_cast<long long>(s.rib_entries), static_cast<long long>(s.update_records),
-                static_cast<double>(s.mrt_bytes) / 1e6, s.mrt_seconds, s.mrt_cpu_seconds,
-                s.mrt_seconds > 0 ? static_cast<double>(records) / s.mrt_seconds : 0.0,
-                s.mrt_cpu_seconds > 0 ? static_cast<double>(records) / s.mrt_cpu_seconds : 0.0);
+    std::printf(
+        "mrt: %lld files, %lld RIB records (%lld entries), %lld update records, %.1f MB raw in %.2f s wall, "
+        "%.2f s cpu (%.0f records/s wall, %.0f records/s cpu)\n",
+        static_cast<long long>(s.mrt_files), static_cast<long long>(s.rib_records),
+        static_cast<long long>(s.rib_entries), static_cast<long long>(s.update_records),
+        static_cast<double>(s.mrt_bytes) / 1e6, s.mrt_seconds, s.mrt_cpu_seconds,
+        s.mrt_seconds > 0 ? static_cast<double>(records) / s.mrt_seconds : 0.0,
+        s.mrt_cpu_seconds > 0 ? static_cast<double>(records) / s.mrt_cpu_seconds : 0.0);
     std::printf("probe: %lld round files; truth: %lld events; full_feed_min_prefixes %lld\n",
                 static_cast<long long>(s.probe_files), static_cast<long long>(s.truth_events),
                 static_cast<long long>(s.full_feed_min_prefixes));
@@ -80,8 +84,8 @@ std::string SelfExecutable() {
 }
 
 void InstallEvalCommand(CLI::App& root) {
-  CLI::App* command = root.add_subcommand(
-      "eval", "Score the events and schedules in a store against a simulator's truth.json");
+  CLI::App* command =
+      root.add_subcommand("eval", "Score the events and schedules in a store against a simulator's truth.json");
   static std::string truth_path, store_uri = "var/vigil.db";
   static bool json = false;
   command->add_option("TRUTH", truth_path, "truth.json written by `vigil sim`")->required();

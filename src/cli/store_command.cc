@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `vigil store init|info` and `vigil series`: create and inspect a store, print one series.
 #include <CLI/CLI.hpp>
 
@@ -72,8 +73,10 @@ void RunInfo(const std::string& uri) {
   std::printf("store:          %s\nbackend:        %s\nschema version: %lld\n", info->location.c_str(),
               info->backend.c_str(), static_cast<long long>(info->schema_version));
   std::printf("\n%-14s %12s\n", "table", "rows");
-  for (const auto& [table, rows] : info->table_rows) std::printf("%-14s %12lld\n", table.c_str(), static_cast<long long>(rows));
-  std::printf("\n%-16s %6s %12s %9s  %-20s  %-20s\n", "datasource", "step", "points", "entities", "first bin", "last bin");
+  for (const auto& [table, rows] : info->table_rows)
+    std::printf("%-14s %12lld\n", table.c_str(), static_cast<long long>(rows));
+  std::printf("\n%-16s %6s %12s %9s  %-20s  %-20s\n", "datasource", "step", "points", "entities", "first bin",
+              "last bin");
   for (const auto& d : info->datasources) {
     std::string first = d.points ? FormatRfc3339(d.first_t) : "-";
     std::string last = d.points ? FormatRfc3339(d.last_t) : "-";
@@ -146,7 +149,8 @@ void RunSeries(const SeriesOptions& o) {
     UnixSeconds t = from + static_cast<int64_t>(i) * step;
     const auto& v = series->values[i];
     if (o.csv) {
-      std::printf("%s,%lld,%s\n", FormatRfc3339(t).c_str(), static_cast<long long>(t), v ? FormatValue(*v).c_str() : "");
+      std::printf("%s,%lld,%s\n", FormatRfc3339(t).c_str(), static_cast<long long>(t),
+                  v ? FormatValue(*v).c_str() : "");
     } else {
       std::printf("%s  %s\n", FormatRfc3339(t).c_str(), v ? FormatValue(*v).c_str() : "null");
     }
@@ -158,8 +162,9 @@ void InstallStoreCommand(CLI::App& root) {
   cmd->require_subcommand(1);
 
   auto init_store = std::make_shared<std::string>(kDefaultStore);
-  CLI::App* init = cmd->add_subcommand("init", "Create the store (or migrate it to this vigil's schema) and register "
-                                               "the standard datasources");
+  CLI::App* init = cmd->add_subcommand("init",
+                                       "Create the store (or migrate it to this vigil's schema) and register "
+                                       "the standard datasources");
   init->add_option("--store", *init_store, "Store: a file path, sqlite:PATH or clickhouse://host:port/db")
       ->capture_default_str();
   auto init_cluster = std::make_shared<std::string>();
@@ -186,10 +191,12 @@ void InstallStoreCommand(CLI::App& root) {
   series->add_option("--entity", o->entity, "Entity as TYPE/CODE: region/KZ-ALA, country/KZ, asn/9198")->required();
   series->add_option("--datasource", o->datasource, "bgp, ping-slash24, rtt-p50, loss or an imported name")
       ->capture_default_str();
-  series->add_option("--from", o->from, "Start (RFC 3339, YYYY-MM-DD or Unix seconds); default: the datasource's first bin");
+  series->add_option("--from", o->from,
+                     "Start (RFC 3339, YYYY-MM-DD or Unix seconds); default: the datasource's first bin");
   series->add_option("--until", o->until, "End, exclusive; default: after the datasource's last bin");
   series->add_option("--step", o->step, "Bucket width in seconds (default: the native step, or from --max-points)");
-  series->add_option("--max-points", o->max_points, "Choose the step from IODA's ladder so at most this many buckets print");
+  series->add_option("--max-points", o->max_points,
+                     "Choose the step from IODA's ladder so at most this many buckets print");
   series->add_flag("--csv", o->csv, "CSV with a header: time,unix,DATASOURCE (missing bins empty)");
   series->callback([o] { RunSeries(*o); });
 }

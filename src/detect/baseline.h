@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Baselines for the detector: sliding-window medians over time (missing bins simply absent).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module detect: turns per-entity signal series into what users read — alerts (level changes against a
 // moving-median baseline), events (runs of non-normal bins, fused across datasources, classified as routing /
 // data-plane / routing+data-plane / throttling, rolled up from regions to their country) and curfew schedules
@@ -52,17 +53,17 @@ struct DatasourceParams {
   BaselineMethod method = BaselineMethod::kMovingMedian;
   int64_t history_s = 86400;
   int tod_min_days = 3;
-  int64_t warmup_s = 3600;          // no level before the series has this much history
+  int64_t warmup_s = 3600;  // no level before the series has this much history
   Condition condition = Condition::kRatioBelow;
-  double warning = 0.99;            // ratio (or delta for kDeltaAbove) that starts a warning
+  double warning = 0.99;  // ratio (or delta for kDeltaAbove) that starts a warning
   double critical = 0.5;
-  double min_baseline = 20;         // no alerts while the baseline is below (tiny entities are noise)
+  double min_baseline = 20;  // no alerts while the baseline is below (tiny entities are noise)
   // Inpainting: while a bin is out of [inpaint_low, inpaint_high] × baseline (or non-normal for
   // kDeltaAbove), the baseline is fed into history instead of the value, for at most inpaint_max_s.
   double inpaint_low = 0.8;
   double inpaint_high = 2.0;
   int64_t inpaint_max_s = 7 * 86400;
-  int min_event_bins = 2;           // shorter runs stay alerts and do not become events
+  int min_event_bins = 2;  // shorter runs stay alerts and do not become events
   // A shallow drop (depth below shallow_depth) must last longer: one or two flapping prefixes of a small
   // entity cross the 1 % bgp warning line for a bin or two without anything having happened.
   double shallow_depth = 0.2;
@@ -97,10 +98,10 @@ DatasourceParams DefaultParams(const std::string& datasource, int64_t step_s);
 
 struct DetectOptions {
   std::map<std::string, DatasourceParams> datasources;  // filled from DefaultParams when absent
-  double rollup_share = 0.5;          // regions holding this share of a country's /24s down ⇒ country event
-  int schedule_min_days = 3;          // off-windows on this many days make a schedule
-  int64_t schedule_tolerance_s = 900; // start/end of daily off-windows agree within this (±1 bin + jitter)
-  int schedule_max_day_gap = 2;       // days between two members of one schedule (exam "every other day")
+  double rollup_share = 0.5;                  // regions holding this share of a country's /24s down ⇒ country event
+  int schedule_min_days = 3;                  // off-windows on this many days make a schedule
+  int64_t schedule_tolerance_s = 900;         // start/end of daily off-windows agree within this (±1 bin + jitter)
+  int schedule_max_day_gap = 2;               // days between two members of one schedule (exam "every other day")
   int64_t schedule_max_window_s = 20 * 3600;  // longer off-windows are not curfews
   std::string zoneinfo_dir = "/usr/share/zoneinfo";
 };
@@ -114,14 +115,14 @@ struct SeriesRun {
   std::string datasource;
   int64_t entity_id = 0;
   UnixSeconds start_t = 0;
-  UnixSeconds end_t = 0;       // first normal bin after the run; 0 while open
-  int bins = 0;                // non-normal bins
+  UnixSeconds end_t = 0;  // first normal bin after the run; 0 while open
+  int bins = 0;           // non-normal bins
   AlertLevel worst = AlertLevel::kWarning;
-  double score = 0;            // Σ drop% × minutes over its bins (IODA's alert area)
-  double depth = 0;            // largest relative drop (0..1), rise factor (rtt) or loss rise (loss)
-  double baseline = 0;         // baseline at the start
-  double extreme_value = 0;    // lowest (drop) / highest (rise) value seen
-  double mean_depth = 0;       // mean drop (or rise) over its bins
+  double score = 0;          // Σ drop% × minutes over its bins (IODA's alert area)
+  double depth = 0;          // largest relative drop (0..1), rise factor (rtt) or loss rise (loss)
+  double baseline = 0;       // baseline at the start
+  double extreme_value = 0;  // lowest (drop) / highest (rise) value seen
+  double mean_depth = 0;     // mean drop (or rise) over its bins
   // Part of a run that was split at a level step (each part is then long enough to be an event: a split
   // needs two bins on each side).
   bool split = false;
@@ -186,8 +187,8 @@ class SeriesDetector {
   std::vector<store::Alert> alerts_;
   std::vector<SeriesRun> closed_;
   bool open_ = false;
-  SeriesRun run_;          // the open segment of the open run
-  double depth_sum_ = 0;   // Σ depth over run_'s bins
+  SeriesRun run_;                         // the open segment of the open run
+  double depth_sum_ = 0;                  // Σ depth over run_'s bins
   std::optional<RunBin> step_candidate_;  // a bin that stepped away from the segment's level, unconfirmed
   void TrackSteps(UnixSeconds t, double value);
   std::vector<std::pair<UnixSeconds, double>> recent_;  // last 2 × step_window_bins values (latency)
@@ -211,9 +212,9 @@ struct Series {
 };
 
 struct DetectionResult {
-  std::vector<store::Alert> alerts;       // ordered by (t, entity, datasource)
-  std::vector<store::Event> events;       // ordered by (start, entity); schedule_id = index+1 in schedules
-  std::vector<store::Schedule> schedules; // id = index+1 (the store assigns real ids)
+  std::vector<store::Alert> alerts;        // ordered by (t, entity, datasource)
+  std::vector<store::Event> events;        // ordered by (start, entity); schedule_id = index+1 in schedules
+  std::vector<store::Schedule> schedules;  // id = index+1 (the store assigns real ids)
 };
 
 // Whether a run is long (and, when shallow, long enough) to become an event.
@@ -274,11 +275,11 @@ const char* LevelName(AlertLevel level);
 // ----- external series ----------------------------------------------------------------------------------
 
 struct ImportedSeries {
-  int64_t step_s = 0;                // inferred: the most common gap between consecutive times of an entity
+  int64_t step_s = 0;  // inferred: the most common gap between consecutive times of an entity
   size_t rows = 0;
-  size_t duplicates = 0;             // rows for a (entity, time) already seen; the last one wins
-  size_t out_of_order = 0;           // rows earlier than the previous row of their entity
-  size_t realigned = 0;              // times moved to the start of their bin
+  size_t duplicates = 0;    // rows for a (entity, time) already seen; the last one wins
+  size_t out_of_order = 0;  // rows earlier than the previous row of their entity
+  size_t realigned = 0;     // times moved to the start of their bin
   std::map<std::string, std::vector<std::pair<UnixSeconds, double>>> points;  // "type/code" → sorted points
 };
 
@@ -289,19 +290,19 @@ Result<ImportedSeries> ParseSeriesCsv(const std::string& text, const std::string
 // ----- store I/O ----------------------------------------------------------------------------------------
 
 struct DetectRunStats {
-  size_t series = 0;        // (datasource, entity) series read
-  size_t bins = 0;          // bins fed to the detectors
-  size_t alerts = 0;        // alerts written
-  size_t events = 0;        // events written
-  size_t schedules = 0;     // schedules written
+  size_t series = 0;              // (datasource, entity) series read
+  size_t bins = 0;                // bins fed to the detectors
+  size_t alerts = 0;              // alerts written
+  size_t events = 0;              // events written
+  size_t schedules = 0;           // schedules written
   UnixSeconds replaced_from = 0;  // results at or after this time were replaced (0 = all)
 };
 
 // Batch: recomputes detection from the store's series and replaces the store's results from `from` on (all
 // when absent). Series are read from 8 days before `from` so baselines start primed; data at or after
 // `until` is ignored.
-Result<DetectRunStats> DetectBatch(store::Store& store, const DetectOptions& options,
-                                   std::optional<UnixSeconds> from, std::optional<UnixSeconds> until);
+Result<DetectRunStats> DetectBatch(store::Store& store, const DetectOptions& options, std::optional<UnixSeconds> from,
+                                   std::optional<UnixSeconds> until);
 
 // Streaming: keeps the detectors between polls; each Poll() feeds the bins that appeared since the last one
 // (a bin is taken once the datasource has data `settle_bins` steps later, so that a bin still being filled by

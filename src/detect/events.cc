@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -105,8 +106,8 @@ store::Event MakeEvent(const std::vector<const SeriesRun*>& group, const DetectO
   event.detail = detail;
   // Coverage: how much stood behind the event — the entity's /24s and each signal's baseline (routed /24s
   // for bgp, probed-and-up blocks for ping-slash24), so a reader can tell 3 blocks from 3,000.
-  event.coverage = "{\"slash24_count\":" + std::to_string(entity ? entity->slash24_count : 0) +
-                   ",\"baselines\":{" + baselines + "}}";
+  event.coverage = "{\"slash24_count\":" + std::to_string(entity ? entity->slash24_count : 0) + ",\"baselines\":{" +
+                   baselines + "}}";
   return event;
 }
 
@@ -273,8 +274,8 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
     bool latency = false;
     for (const SeriesRun* run : group) {
       auto it = options.datasources.find(run->datasource);
-      const Condition condition = it != options.datasources.end() ? it->second.condition
-                                                                   : DefaultParams(run->datasource, 300).condition;
+      const Condition condition =
+          it != options.datasources.end() ? it->second.condition : DefaultParams(run->datasource, 300).condition;
       latency |= condition == Condition::kRatioAbove;
     }
     if (!latency) continue;
@@ -420,7 +421,9 @@ void AttributeThrottling(std::vector<store::Event>& events, const std::map<int64
     const LevelStep* best = nullptr;
     for (const LevelStep& s : list) {
       if (std::llabs(s.t - t) > step_s || (s.ratio > 1) != up) continue;
-      const auto key = [&](const LevelStep& x) { return std::make_pair(-std::llabs(x.t - t), std::fabs(std::log(x.ratio))); };
+      const auto key = [&](const LevelStep& x) {
+        return std::make_pair(-std::llabs(x.t - t), std::fabs(std::log(x.ratio)));
+      };
       if (!best || key(s) > key(*best)) best = &s;
     }
     return best;
@@ -451,8 +454,8 @@ void AttributeThrottling(std::vector<store::Event>& events, const std::map<int64
       event.score = (up->ratio - 1) * 100 * static_cast<double>(cause.end_t - cause.start_t) / 60.0;
       event.datasources = "rtt-p50";
       auto entity = entities.find(entity_id);
-      event.coverage = "{\"slash24_count\":" +
-                       std::to_string(entity != entities.end() ? entity->second.slash24_count : 0) + "}";
+      event.coverage =
+          "{\"slash24_count\":" + std::to_string(entity != entities.end() ? entity->second.slash24_count : 0) + "}";
       event.detail = "{\"attributed_to\":{\"entity_id\":" + std::to_string(cause.entity_id) +
                      ",\"event_start\":" + std::to_string(cause.start_t) + "},\"step_up\":" + JsonNumber(up->ratio) +
                      ",\"step_down\":" + JsonNumber(down->ratio) + "}";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
 #include "detect/detect.h"
@@ -9,7 +10,7 @@ namespace {
 using testing::kT0;
 
 SeriesRun MakeRun(const std::string& ds, int64_t entity, UnixSeconds start, UnixSeconds end, double depth,
-              double score) {
+                  double score) {
   SeriesRun r;
   r.datasource = ds;
   r.entity_id = entity;
@@ -42,10 +43,13 @@ store::Entity Make(int64_t id, const std::string& type, const std::string& code,
 TEST(FuseRuns, ClassifiesBySignalsThatMoved) {
   DetectOptions options;
   std::vector<SeriesRun> runs = {
-      MakeRun("bgp", 1, kT0, kT0 + 3600, 0.9, 100), MakeRun("ping-slash24", 1, kT0 + 600, kT0 + 4200, 0.95, 50),  // withdraw
-      MakeRun("ping-slash24", 2, kT0, kT0 + 3600, 1.0, 70),                                                  // block
-      MakeRun("rtt-p50", 3, kT0, kT0 + 3600, 6.0, 40), MakeRun("loss", 3, kT0, kT0 + 3600, 0.3, 30),             // throttle
-      MakeRun("bgp", 4, kT0, kT0 + 3600, 0.3, 10), MakeRun("ping-slash24", 4, kT0, kT0 + 3600, 0.9, 20),         // both
+      MakeRun("bgp", 1, kT0, kT0 + 3600, 0.9, 100),
+      MakeRun("ping-slash24", 1, kT0 + 600, kT0 + 4200, 0.95, 50),  // withdraw
+      MakeRun("ping-slash24", 2, kT0, kT0 + 3600, 1.0, 70),         // block
+      MakeRun("rtt-p50", 3, kT0, kT0 + 3600, 6.0, 40),
+      MakeRun("loss", 3, kT0, kT0 + 3600, 0.3, 30),  // throttle
+      MakeRun("bgp", 4, kT0, kT0 + 3600, 0.3, 10),
+      MakeRun("ping-slash24", 4, kT0, kT0 + 3600, 0.9, 20),  // both
   };
   auto events = FuseRuns(runs, options, {});
   ASSERT_EQ(events.size(), 5u);  // (a loss-only rise would not count: see LossAloneIsNotThrottling)
@@ -71,9 +75,10 @@ TEST(FuseRuns, ClassifiesBySignalsThatMoved) {
 
 TEST(FuseRuns, LatencyRiseInsideAnOutageIsNotThrottling) {
   DetectOptions options;
-  auto events = FuseRuns({MakeRun("ping-slash24", 1, kT0, kT0 + 7200, 0.9, 1), MakeRun("rtt-p50", 1, kT0 + 600, kT0 + 4000, 3, 1),
-                          MakeRun("rtt-p50", 2, kT0 + 7200, kT0 + 9000, 3, 1), MakeRun("ping-slash24", 2, kT0, kT0 + 7200, 0.9, 1)},
-                         options, {});
+  auto events = FuseRuns(
+      {MakeRun("ping-slash24", 1, kT0, kT0 + 7200, 0.9, 1), MakeRun("rtt-p50", 1, kT0 + 600, kT0 + 4000, 3, 1),
+       MakeRun("rtt-p50", 2, kT0 + 7200, kT0 + 9000, 3, 1), MakeRun("ping-slash24", 2, kT0, kT0 + 7200, 0.9, 1)},
+      options, {});
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[2].entity_id, 2);
   EXPECT_EQ(events[2].classification, "throttling");  // after the outage, touching it: still throttling
@@ -99,11 +104,12 @@ TEST(FuseRuns, BlockOnTopOfAStaircaseOfWithdrawsKeepsItsOwnTiming) {
   // Routing steps 0.66 → 0.34 at +14 h; probing shows the withdraws plus a 21 % block from +3 h to +27 h.
   DetectOptions options;
   const UnixSeconds h = 3600;
-  std::vector<SeriesRun> runs = {
-      MakeRun("bgp", 1, kT0, kT0 + 14 * h, 0.66, 1),          MakeRun("bgp", 1, kT0 + 14 * h, kT0 + 30 * h, 0.34, 1),
-      MakeRun("ping-slash24", 1, kT0, kT0 + 3 * h, 0.66, 1),   MakeRun("ping-slash24", 1, kT0 + 3 * h, kT0 + 14 * h, 0.87, 1),
-      MakeRun("ping-slash24", 1, kT0 + 14 * h, kT0 + 27 * h, 0.55, 1),
-      MakeRun("ping-slash24", 1, kT0 + 27 * h, kT0 + 30 * h, 0.34, 1)};
+  std::vector<SeriesRun> runs = {MakeRun("bgp", 1, kT0, kT0 + 14 * h, 0.66, 1),
+                                 MakeRun("bgp", 1, kT0 + 14 * h, kT0 + 30 * h, 0.34, 1),
+                                 MakeRun("ping-slash24", 1, kT0, kT0 + 3 * h, 0.66, 1),
+                                 MakeRun("ping-slash24", 1, kT0 + 3 * h, kT0 + 14 * h, 0.87, 1),
+                                 MakeRun("ping-slash24", 1, kT0 + 14 * h, kT0 + 27 * h, 0.55, 1),
+                                 MakeRun("ping-slash24", 1, kT0 + 27 * h, kT0 + 30 * h, 0.34, 1)};
   auto events = FuseRuns(runs, options, {});
   ASSERT_EQ(events.size(), 3u);
   std::map<std::string, std::vector<std::pair<UnixSeconds, UnixSeconds>>> by_class;
@@ -119,9 +125,9 @@ TEST(AttributeThrottling, RegionWhoseLatencyStepsWithTheNetworkIsThrottledToo) {
   const UnixSeconds start = kT0 + 12 * 3600, end = start + 6 * 3600;
   std::vector<store::Event> events = FuseRuns({MakeRun("rtt-p50", 4, start, end, 11.0, 1)}, DetectOptions{}, entities);
   std::map<int64_t, std::vector<LevelStep>> steps = {
-      {2, {{start - 600, 1.08}, {start, 1.15}, {end, 0.87}}},   // both edges: throttled
-      {3, {{start, 1.12}}},                                      // up only: no
-      {4, {{start, 11.0}, {end, 0.09}}}};                        // the network itself: already an event
+      {2, {{start - 600, 1.08}, {start, 1.15}, {end, 0.87}}},  // both edges: throttled
+      {3, {{start, 1.12}}},                                    // up only: no
+      {4, {{start, 11.0}, {end, 0.09}}}};                      // the network itself: already an event
   AttributeThrottling(events, steps, 600, entities);
   ASSERT_EQ(events.size(), 2u);
   const store::Event& region = events[0].entity_id == 2 ? events[0] : events[1];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -52,7 +53,8 @@ Result<ImportedSeries> ParseSeriesCsv(const std::string& text, const std::string
       }
     }
     auto where = [&] { return name + ":" + std::to_string(line_no) + ": "; };
-    if (count != 3) return Status::Error(where() + "expected 3 columns (entity,time,value), got " + std::to_string(count));
+    if (count != 3)
+      return Status::Error(where() + "expected 3 columns (entity,time,value), got " + std::to_string(count));
     if (line_no == 1 && fields[0] == "entity") continue;  // header
     if (!ValidEntity(fields[0])) {
       return Status::Error(where() + "bad entity '" + std::string(fields[0]) +

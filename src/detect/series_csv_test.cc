@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
 #include "detect/detect.h"
@@ -9,7 +10,7 @@ TEST(ParseSeriesCsv, InfersStepSortsAndDeduplicates) {
   std::string csv =
       "entity,time,value\n"
       "region/IR-23,2022-09-21T00:30:00Z,10\n"
-      "region/IR-23,1663720200,9\n"  // 00:30 again (Unix seconds): duplicate, last wins
+      "region/IR-23,1663720200,9\n"            // 00:30 again (Unix seconds): duplicate, last wins
       "region/IR-23,2022-09-21T00:00:00Z,8\n"  // out of order
       "region/IR-23,2022-09-21T01:00:00Z,7\n"
       "region/IR-23,2022-09-21T02:00:00Z,\n"  // missing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -73,17 +74,17 @@ BinVerdict SeriesDetector::Push(UnixSeconds t, double v) {
     verdict.baseline = e;
     switch (params_.condition) {
       case Condition::kRatioBelow:
-        level = v < params_.critical * e ? AlertLevel::kCritical
+        level = v < params_.critical * e  ? AlertLevel::kCritical
                 : v < params_.warning * e ? AlertLevel::kWarning
                                           : AlertLevel::kNormal;
         break;
       case Condition::kRatioAbove:
-        level = v >= params_.critical * e ? AlertLevel::kCritical
+        level = v >= params_.critical * e  ? AlertLevel::kCritical
                 : v >= params_.warning * e ? AlertLevel::kWarning
                                            : AlertLevel::kNormal;
         break;
       case Condition::kDeltaAbove:
-        level = v - e >= params_.critical ? AlertLevel::kCritical
+        level = v - e >= params_.critical  ? AlertLevel::kCritical
                 : v - e >= params_.warning ? AlertLevel::kWarning
                                            : AlertLevel::kNormal;
         break;
@@ -94,8 +95,8 @@ BinVerdict SeriesDetector::Push(UnixSeconds t, double v) {
   double feed = v;
   if (usable) {
     const double e = *expected;
-    const bool outlier = ratio ? (v < params_.inpaint_low * e || v > params_.inpaint_high * e)
-                               : level != AlertLevel::kNormal;
+    const bool outlier =
+        ratio ? (v < params_.inpaint_low * e || v > params_.inpaint_high * e) : level != AlertLevel::kNormal;
     if (outlier) {
       if (!inpaint_since_) inpaint_since_ = t;
       if (t - *inpaint_since_ < params_.inpaint_max_s) feed = e;

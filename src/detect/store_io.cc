@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The store around the pure detector: reading series, writing alerts / events / schedules, importing CSV.
 #include <algorithm>
 #include <climits>
@@ -78,8 +79,8 @@ Status WriteDetection(store::Store& store, const DetectionResult& result, UnixSe
   return Status::Ok();
 }
 
-Result<DetectRunStats> DetectBatch(store::Store& store, const DetectOptions& options,
-                                   std::optional<UnixSeconds> from, std::optional<UnixSeconds> until) {
+Result<DetectRunStats> DetectBatch(store::Store& store, const DetectOptions& options, std::optional<UnixSeconds> from,
+                                   std::optional<UnixSeconds> until) {
   DetectRunStats stats;
   auto entities = store.ListEntities(store::EntityQuery{});
   if (!entities.ok()) return entities.status();
@@ -171,8 +172,8 @@ Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& pa
   auto parsed = ParseSeriesCsv(text, path);
   if (!parsed.ok()) return parsed.status();
   report.parsed = std::move(*parsed);
-  const std::string sha = Sha256OfBytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()),
-                                                                 text.size()));
+  const std::string sha =
+      Sha256OfBytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   auto seen = store.HasInput(sha);
   if (!seen.ok()) return seen.status();
   if (*seen) {

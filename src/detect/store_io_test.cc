@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -52,8 +53,7 @@ void Write(store::Store& s, const testing::World& w, UnixSeconds from, UnixSecon
 
 struct Snapshot {
   std::vector<std::tuple<std::string, int64_t, UnixSeconds, int, double, double, std::string>> alerts;
-  std::vector<std::tuple<int64_t, UnixSeconds, UnixSeconds, std::string, double, std::string, std::string, int>>
-      events;
+  std::vector<std::tuple<int64_t, UnixSeconds, UnixSeconds, std::string, double, std::string, std::string, int>> events;
   std::vector<std::tuple<int64_t, int, int, std::string, std::string>> schedules;
 };
 
@@ -158,7 +158,8 @@ TEST(StoreIo, ImportSeriesCreatesEntitiesAndIsIdempotent) {
   auto opened = store::OpenStore(":memory:");
   ASSERT_TRUE(opened.ok());
   store::Store& s = **opened;
-  const std::string path = std::filesystem::temp_directory_path() / ("vigil-import-" + std::to_string(getpid()) + ".csv");
+  const std::string path =
+      std::filesystem::temp_directory_path() / ("vigil-import-" + std::to_string(getpid()) + ".csv");
   {
     std::ofstream out(path);
     out << "entity,time,value\n";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Synthetic series for the detector's tests.
 #pragma once
 

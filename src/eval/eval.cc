@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "eval/eval.h"
 
 #include <algorithm>
@@ -130,7 +131,8 @@ Result<Truth> ParseTruth(const std::string& json_text, const std::string& source
     VIGIL_RETURN_IF_ERROR(string_of(e, path, "entity", entity));
     VIGIL_RETURN_IF_ERROR(string_of(e, path, "kind", t.kind));
     if (!SplitEntity(entity, t.entity_type, t.entity_code)) return fail(path + ".entity", "expected type/code");
-    if (t.kind != "withdraw" && t.kind != "block" && t.kind != "throttle") return fail(path + ".kind", "unknown kind " + t.kind);
+    if (t.kind != "withdraw" && t.kind != "block" && t.kind != "throttle")
+      return fail(path + ".kind", "unknown kind " + t.kind);
     if (!e.contains("share") || !e["share"].is_number()) return fail(path + ".share", "expected a number");
     t.share = e["share"].get<double>();
     t.implied = e.contains("implied") && e["implied"].is_boolean() && e["implied"].get<bool>();
@@ -258,8 +260,10 @@ Metrics Evaluate(const Truth& truth, const std::vector<DetectedEvent>& detected,
     std::optional<double> best;
     for (const DetectedSchedule& d : schedules) {
       if (d.entity_type != t.entity_type || d.entity_code != t.entity_code) continue;
-      if (!d.first_day.empty() && !d.last_day.empty() && (d.last_day < t.first_day || d.first_day > t.last_day)) continue;
-      double error = (CircularMinutes(d.on_start_min, t.on_from_min) + CircularMinutes(d.on_end_min, t.on_to_min)) / 2.0;
+      if (!d.first_day.empty() && !d.last_day.empty() && (d.last_day < t.first_day || d.first_day > t.last_day))
+        continue;
+      double error =
+          (CircularMinutes(d.on_start_min, t.on_from_min) + CircularMinutes(d.on_end_min, t.on_to_min)) / 2.0;
       if (!best || error < *best) best = error;
     }
     if (best) {
@@ -362,9 +366,10 @@ std::string FormatTable(const Metrics& m) {
                   "recall", "start_s", "end_s", "latency_s");
     out << line;
     for (const auto& [kind, k] : m.by_kind) {
-      std::snprintf(line, sizeof line, "  %-9s %6d %9d %9s %10s %8s %8s %9s\n", kind.c_str(), k.truth_counted, k.detected,
-                    Cell(k.precision, 3).c_str(), Cell(k.recall, 3).c_str(), Cell(k.start_error_s_p50, 0).c_str(),
-                    Cell(k.end_error_s_p50, 0).c_str(), Cell(k.latency_s_p50, 0).c_str());
+      std::snprintf(line, sizeof line, "  %-9s %6d %9d %9s %10s %8s %8s %9s\n", kind.c_str(), k.truth_counted,
+                    k.detected, Cell(k.precision, 3).c_str(), Cell(k.recall, 3).c_str(),
+                    Cell(k.start_error_s_p50, 0).c_str(), Cell(k.end_error_s_p50, 0).c_str(),
+                    Cell(k.latency_s_p50, 0).c_str());
       out << line;
     }
   }
@@ -381,9 +386,9 @@ std::string FormatSummaryHeader() {
 std::string FormatSummaryRow(const Metrics& m) {
   char line[256];
   std::snprintf(line, sizeof line, "%-28s %6d %5d %9s %7s %8s %8s %9s %5d %9s", m.scenario.c_str(), m.truth_counted,
-                m.detected, Cell(m.precision, 3).c_str(), Cell(m.recall, 3).c_str(), Cell(m.start_error_s_p50, 0).c_str(),
-                Cell(m.end_error_s_p50, 0).c_str(), Cell(m.latency_s_p50, 0).c_str(), m.false_outages_in_gaps,
-                Cell(m.schedule_error_min, 1).c_str());
+                m.detected, Cell(m.precision, 3).c_str(), Cell(m.recall, 3).c_str(),
+                Cell(m.start_error_s_p50, 0).c_str(), Cell(m.end_error_s_p50, 0).c_str(),
+                Cell(m.latency_s_p50, 0).c_str(), m.false_outages_in_gaps, Cell(m.schedule_error_min, 1).c_str());
   return line;
 }
 

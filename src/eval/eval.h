@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module eval: scores detection against a simulator's ground truth. It owns the truth.json reader, the
 // matching of detected events to truth events (entity, overlap, classification fits the kind), and the
 // metrics of ../shared/SCENARIOS.md: precision, recall (truth share >= 0.2), start/end error, detection
@@ -58,9 +59,9 @@ struct DetectedSchedule {
 };
 
 struct KindMetrics {
-  int truth_counted = 0;    // truth events with share >= 0.2
+  int truth_counted = 0;  // truth events with share >= 0.2
   int truth_recalled = 0;
-  int detected = 0;         // detected events whose classification belongs to this kind
+  int detected = 0;  // detected events whose classification belongs to this kind
   int detected_matched = 0;
   std::optional<double> precision, recall, start_error_s_p50, end_error_s_p50, latency_s_p50;
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -31,7 +32,8 @@ TEST(Evaluate, MatchingAndMetrics) {
   Truth truth = SmallTruth();
   std::vector<DetectedEvent> detected = {
       // Matches e1: starts 5 min late, ends 10 min early.
-      {1, "region", "KZ-ALA", "routing+data-plane", "bgp,ping-slash24", T("2022-01-01T10:05:00Z"), T("2022-01-01T11:50:00Z")},
+      {1, "region", "KZ-ALA", "routing+data-plane", "bgp,ping-slash24", T("2022-01-01T10:05:00Z"),
+       T("2022-01-01T11:50:00Z")},
       // Country roll-up of e1 (implied, share 0.6): matches.
       {2, "country", "KZ", "routing", "bgp", T("2022-01-01T10:10:00Z"), T("2022-01-01T12:00:00Z")},
       // Implied share 0.1 ASN event: matches (precision counts any share) though recall does not need it.
@@ -41,7 +43,8 @@ TEST(Evaluate, MatchingAndMetrics) {
       // A routing event inside the collector gap with nothing behind it.
       {5, "region", "KZ-AST", "routing", "bgp", T("2022-01-02T00:30:00Z"), T("2022-01-02T01:00:00Z")},
   };
-  std::vector<DetectedSchedule> schedules = {{"region", "KZ-AST", "2022-01-01", "2022-01-02", 7 * 60 + 10, 23 * 60 - 20}};
+  std::vector<DetectedSchedule> schedules = {
+      {"region", "KZ-AST", "2022-01-01", "2022-01-02", 7 * 60 + 10, 23 * 60 - 20}};
   Metrics m = Evaluate(truth, detected, schedules);
   EXPECT_EQ(m.detected, 5);
   EXPECT_EQ(m.detected_matched, 3);
@@ -59,9 +62,9 @@ TEST(Evaluate, MatchingAndMetrics) {
   EXPECT_DOUBLE_EQ(*m.by_kind["throttle"].recall, 0.0);
   EXPECT_DOUBLE_EQ(*m.by_kind["block"].precision, 0.0);
   std::string json = FormatJson(m);
-  for (const char* key : {"\"scenario\":\"s\"", "\"precision\":0.6000", "\"recall\":0.6667", "\"start_error_s_p50\":450",
-                          "\"end_error_s_p50\":300", "\"latency_s_p50\":750", "\"false_outages_in_gaps\":1",
-                          "\"schedule_error_min\":15.0", "\"by_kind\":{\"block\":"}) {
+  for (const char* key : {"\"scenario\":\"s\"", "\"precision\":0.6000", "\"recall\":0.6667",
+                          "\"start_error_s_p50\":450", "\"end_error_s_p50\":300", "\"latency_s_p50\":750",
+                          "\"false_outages_in_gaps\":1", "\"schedule_error_min\":15.0", "\"by_kind\":{\"block\":"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
   }
 }
@@ -72,14 +75,19 @@ TEST(Evaluate, NothingDetectedIsNullPrecision) {
   EXPECT_FALSE(m.precision.has_value());
   EXPECT_DOUBLE_EQ(*m.recall, 0.0);
   EXPECT_NE(FormatJson(m).find("\"precision\":null"), std::string::npos);
-  EXPECT_FALSE(ParseTruth(R"({"events":[{"id":"x","entity":"country","kind":"withdraw","share":1,"start":"2022-01-01T00:00:00Z","end":"2022-01-01T01:00:00Z"}]})", "t").ok());
+  EXPECT_FALSE(
+      ParseTruth(
+          R"({"events":[{"id":"x","entity":"country","kind":"withdraw","share":1,"start":"2022-01-01T00:00:00Z","end":"2022-01-01T01:00:00Z"}]})",
+          "t")
+          .ok());
 }
 
 // A simulated scenario's truth, "detected" perfectly by hand-made events written to a real store.
 TEST(EvaluateStore, PerfectHandMadeDetectionScoresOne) {
   fs::path dir = fs::temp_directory_path() / ("vigil-eval-test-" + std::to_string(getpid()));
   fs::remove_all(dir);
-  auto scenario = sim::ParseScenario(R"({"name":"hand","start":"2023-01-01T00:00:00Z","end":"2023-01-02T00:00:00Z","seed":3,
+  auto scenario =
+      sim::ParseScenario(R"({"name":"hand","start":"2023-01-01T00:00:00Z","end":"2023-01-02T00:00:00Z","seed":3,
     "countries":[{"code":"XA","tz":"UTC"}],
     "regions":[{"code":"XA-N","country":"XA","slash24s":200},{"code":"XA-S","country":"XA","slash24s":100}],
     "asns":[{"asn":64901,"name":"A","country":"XA","regions":{"XA-N":0.7,"XA-S":0.5}}],
@@ -87,7 +95,7 @@ TEST(EvaluateStore, PerfectHandMadeDetectionScoresOne) {
     "events":[{"id":"w","kind":"withdraw","entity":"region/XA-N","start":"2023-01-01T06:00:00Z","end":"2023-01-01T08:00:00Z"},
               {"id":"b","kind":"block","entity":"asn/64901","fraction":0.5,"start":"2023-01-01T12:00:00Z","end":"2023-01-01T13:00:00Z"}],
     "noise":{"collector_gaps":[{"collector":"rrc00","start":"2023-01-01T15:00:00Z","end":"2023-01-01T16:00:00Z"}]}})",
-                                     "hand.json");
+                         "hand.json");
   ASSERT_TRUE(scenario.ok()) << scenario.message();
   ASSERT_TRUE(sim::RunSimulation(*scenario, (dir / "out").string(), {}).ok());
   auto truth = LoadTruth((dir / "out" / "truth.json").string());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "eval/scenario_run.h"
 
 #include <fcntl.h>
@@ -70,7 +71,8 @@ std::optional<std::string> SubcommandHelp(const std::string& vigil, const std::v
   if (usage == std::string::npos) return std::nullopt;
   std::string line = help.substr(usage, help.find('\n', usage) - usage);
   if (line.find(joined + " ") == std::string::npos && line.size() < joined.size()) return std::nullopt;
-  if (line.find(joined + " ") == std::string::npos && line.compare(line.size() - joined.size(), joined.size(), joined) != 0) {
+  if (line.find(joined + " ") == std::string::npos &&
+      line.compare(line.size() - joined.size(), joined.size(), joined) != 0) {
     return std::nullopt;
   }
   return help;

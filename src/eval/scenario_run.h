@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <string>
@@ -9,8 +10,8 @@ namespace vigil::eval {
 
 struct ScenarioRunOptions {
   std::string scenario_path;
-  std::string workdir;      // sim output, store and logs go here
-  std::string vigil_binary; // the `vigil` executable whose ingest/detect subcommands run the pipeline
+  std::string workdir;       // sim output, store and logs go here
+  std::string vigil_binary;  // the `vigil` executable whose ingest/detect subcommands run the pipeline
 };
 
 // What happened, stage by stage; `failed_stage` is empty when every stage ran.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -163,8 +164,7 @@ Status ReadAsnCsv(const std::string& path, SourceData* data) {
 
 void NormalizeSegments(SourceData* data) {
   auto clip = [](auto& segments) {
-    std::stable_sort(segments.begin(), segments.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     size_t out = 0;
     uint64_t next_free = 0;
     for (size_t i = 0; i < segments.size(); ++i) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module geo: where address space lies. It owns the compiled IPv4 range table (sorted, disjoint ranges →
 // country, ISO 3166-2 region, origin ASN, time zone), built from the ip-location-db databases (GeoLite2 or
 // DB-IP city mmdb + the ASN CSV) or from a CSV world written by the simulator, cached on disk with the
@@ -30,11 +31,11 @@ inline constexpr EntityId kNoEntity = 0xFFFFFFFFu;
 
 struct Entity {
   EntityType type = EntityType::kCountry;
-  std::string code;               // "KZ", "KZ-ALA", "9198"
-  std::string name;               // iso-codes name; ASN organisation; the code itself when unknown
-  EntityId parent = kNoEntity;    // a region's country; kNoEntity otherwise
-  uint64_t slash24_count = 0;     // /24s assigned to the entity (IODA's ip_count / 256)
-  std::string tz;                 // most common IANA time zone of its /24s; "" when the source has none
+  std::string code;             // "KZ", "KZ-ALA", "9198"
+  std::string name;             // iso-codes name; ASN organisation; the code itself when unknown
+  EntityId parent = kNoEntity;  // a region's country; kNoEntity otherwise
+  uint64_t slash24_count = 0;   // /24s assigned to the entity (IODA's ip_count / 256)
+  std::string tz;               // most common IANA time zone of its /24s; "" when the source has none
 };
 
 // What one address (or one /24) maps to. Any id may be kNoEntity (unassigned space, no region, no ASN).
@@ -64,17 +65,17 @@ inline Ipv4Interval PrefixInterval(uint32_t network, int length) {
 // Full answer for one address of either family, for people (`vigil geo lookup`) and the probe helper.
 struct AddressInfo {
   std::string address;
-  bool found = false;        // the geolocation source knows the address
-  std::string country;       // ISO 3166-1 alpha-2, "" when unknown
-  std::string region;        // ISO 3166-2, "" when unmapped
-  std::string region_name;   // iso-codes name of `region`
-  std::string source_state1; // the database's own first-level subdivision name
+  bool found = false;         // the geolocation source knows the address
+  std::string country;        // ISO 3166-1 alpha-2, "" when unknown
+  std::string region;         // ISO 3166-2, "" when unmapped
+  std::string region_name;    // iso-codes name of `region`
+  std::string source_state1;  // the database's own first-level subdivision name
   std::string city;
   // Which database the country, region and city came from ("geolite2", "dbip", "csv-world"): with the
   // default fused source GeoLite2 unless it names only a country and DB-IP a subdivision. "" = not located.
   std::string geo_source;
   std::string tz;
-  uint32_t asn = 0;          // 0 when unknown
+  uint32_t asn = 0;  // 0 when unknown
   std::string asn_org;
 };
 
@@ -86,16 +87,17 @@ struct UnmappedRegion {
 };
 
 struct Coverage {
-  uint64_t located_slash24s = 0;   // /24s with a country
-  uint64_t region_slash24s = 0;    // of those, /24s with a region code
-  uint64_t empty_state1_slash24s = 0;  // located /24s whose source has no state1 at all
+  uint64_t located_slash24s = 0;         // /24s with a country
+  uint64_t region_slash24s = 0;          // of those, /24s with a region code
+  uint64_t empty_state1_slash24s = 0;    // located /24s whose source has no state1 at all
   std::vector<UnmappedRegion> unmapped;  // sorted by slash24s, largest first (state1 "" = source has none)
   // Fused sources: located /24s whose record came from the secondary source (DB-IP) because the primary
   // (GeoLite2) named only a country, and how many of those the primary had put in another country.
   uint64_t secondary_slash24s = 0;
   uint64_t secondary_other_country_slash24s = 0;
   double RegionPercent() const {
-    return located_slash24s ? 100.0 * static_cast<double>(region_slash24s) / static_cast<double>(located_slash24s) : 0.0;
+    return located_slash24s ? 100.0 * static_cast<double>(region_slash24s) / static_cast<double>(located_slash24s)
+                            : 0.0;
   }
 };
 
@@ -117,15 +119,15 @@ struct OpenOptions {
 
 // Facts about how the table was obtained, for `vigil geo build` and the about page.
 struct BuildInfo {
-  std::string kind;                 // "csv-world", "geolite2", "geolite2-only" or "dbip"
-  std::string primary_source;       // provenance names: "csv-world", "geolite2" or "dbip"
-  std::string secondary_source;     // "dbip" when fused, else ""
-  std::vector<std::string> sources; // files read (their hashes key the cache)
-  std::string cache_file;           // "" when uncached
+  std::string kind;                  // "csv-world", "geolite2", "geolite2-only" or "dbip"
+  std::string primary_source;        // provenance names: "csv-world", "geolite2" or "dbip"
+  std::string secondary_source;      // "dbip" when fused, else ""
+  std::vector<std::string> sources;  // files read (their hashes key the cache)
+  std::string cache_file;            // "" when uncached
   bool from_cache = false;
-  double build_seconds = 0;         // time of the build (0 when loaded from cache)
-  uint64_t ranges = 0;              // exact address ranges in the table
-  uint64_t slash24_runs = 0;        // runs of consecutive /24s with the same Location
+  double build_seconds = 0;   // time of the build (0 when loaded from cache)
+  uint64_t ranges = 0;        // exact address ranges in the table
+  uint64_t slash24_runs = 0;  // runs of consecutive /24s with the same Location
 };
 
 class GeoDatabase {
@@ -162,8 +164,7 @@ class GeoDatabase {
   // Same rule for one interval on its own, reporting (entity, /24s) pieces as it walks the table; an
   // entity may be reported several times (sum them). For incremental counters: a prefix whose coverage
   // changed adds or subtracts its pieces. Returns the /24s the interval covers.
-  uint64_t ForEachEntitySlash24s(Ipv4Interval interval,
-                                 const std::function<void(EntityId, uint32_t)>& callback) const;
+  uint64_t ForEachEntitySlash24s(Ipv4Interval interval, const std::function<void(EntityId, uint32_t)>& callback) const;
   // The runs of /24s the interval fully covers, each with its Location (first/last are /24 indices).
   void ForEachSlash24Run(Ipv4Interval interval,
                          const std::function<void(uint32_t first24, uint32_t last24, const Location&)>& callback) const;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The geo module on small CSV worlds (the simulator's layout), on real iso-codes.
 #include <gtest/gtest.h>
 
@@ -15,8 +16,8 @@ using testing::TempDir;
 constexpr char kGeoCsv[] =
     "198.18.0.0,198.18.3.255,KZ,KZ-ALA,,Almaty,,43.2,76.9,Asia/Almaty\n"
     "198.18.4.0,198.18.4.99,KZ,KZ-AST,,Astana,,51.1,71.4,Asia/Almaty\n"   // 100 addresses of 198.18.4.0/24
-    "198.18.4.100,198.18.5.255,KZ,KZ-ZZZ,,Made-up,,0,0,Asia/Aqtobe\n"    // the other 156, + a whole /24
-    "198.18.8.0,198.18.8.255,KZ,Almaty,,Almaty,,43.2,76.9,Asia/Almaty\n" // a real name, mapped by iso-codes
+    "198.18.4.100,198.18.5.255,KZ,KZ-ZZZ,,Made-up,,0,0,Asia/Aqtobe\n"     // the other 156, + a whole /24
+    "198.18.8.0,198.18.8.255,KZ,Almaty,,Almaty,,43.2,76.9,Asia/Almaty\n"  // a real name, mapped by iso-codes
     "203.0.113.0,203.0.113.255,DE,Bayern,,Munich,,48.1,11.6,Europe/Berlin\n"
     "192.0.2.0,192.0.2.255,FR,Nowhere-land,,,,0,0,Europe/Paris\n";
 constexpr char kAsnCsv[] =
@@ -95,7 +96,7 @@ TEST_F(CsvWorldTest, EntitiesCountSlash24sByMajority) {
   };
   // 198.18.4.0/24: 100 addresses KZ-AST, 156 KZ-ZZZ → the /24 counts for KZ-ZZZ.
   EXPECT_EQ(count(EntityType::kRegion, "KZ-ALA"), 4 + 1);  // 198.18.0-3 and 198.18.8
-  EXPECT_EQ(count(EntityType::kRegion, "KZ-AST"), 0);  // an entity, but it wins no /24
+  EXPECT_EQ(count(EntityType::kRegion, "KZ-AST"), 0);      // an entity, but it wins no /24
   EXPECT_EQ(count(EntityType::kRegion, "KZ-ZZZ"), 2);
   EXPECT_EQ(count(EntityType::kCountry, "KZ"), 7);
   EXPECT_EQ(count(EntityType::kAsn, "9198"), 2);

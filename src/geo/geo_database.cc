@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -17,7 +18,7 @@ struct SourceFiles {
   std::string kind;
   std::string geo_csv, asn_csv;  // CSV world
   std::string ipv4_mmdb, ipv6_mmdb;
-  std::string secondary_mmdb;  // fused GeoLite2: DB-IP where GeoLite2 names only a country
+  std::string secondary_mmdb;                    // fused GeoLite2: DB-IP where GeoLite2 names only a country
   std::string primary_source, secondary_source;  // provenance names
 };
 
@@ -161,9 +162,8 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
       VIGIL_RETURN_IF_ERROR(ReadAsnCsv(files->asn_csv, &data));
     }
     NormalizeSegments(&data);
-    CompileTables(data, *t.mapper, *iso, &t, [&](double fraction, std::string_view stage) {
-      report(0.6 + 0.4 * fraction, stage);
-    });
+    CompileTables(data, *t.mapper, *iso, &t,
+                  [&](double fraction, std::string_view stage) { report(0.6 + 0.4 * fraction, stage); });
     t.info.build_seconds = SecondsSince(start);
     if (!cache_path.empty()) {
       Status saved = SaveTables(t, key, cache_path);
@@ -245,7 +245,8 @@ Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
   info.address = std::string(address);
   if (address.find(':') != std::string_view::npos) {
     if (!t.ipv6_mmdb) {
-      return Status::Error("IPv6 address " + info.address + ": this geo data has no IPv6 database (" + t.info.kind + ")");
+      return Status::Error("IPv6 address " + info.address + ": this geo data has no IPv6 database (" + t.info.kind +
+                           ")");
     }
     auto answer = t.ipv6_mmdb->Lookup(address);
     if (!answer) return answer.status();
@@ -292,7 +293,8 @@ Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
   info.geo_source = GeoSourceOf(*parsed);
   // The source's own names come from the database the policy took this address from.
   const CityMmdb* names = info.geo_source == t.info.secondary_source && t.secondary_ipv4_mmdb
-                              ? t.secondary_ipv4_mmdb.get() : t.ipv4_mmdb.get();
+                              ? t.secondary_ipv4_mmdb.get()
+                              : t.ipv4_mmdb.get();
   if (names) {
     auto answer = names->Lookup(address);
     if (answer && answer->found) {
@@ -313,8 +315,8 @@ inline void FullSlash24s(uint64_t first, uint64_t last, uint64_t* first24, uint6
 
 }  // namespace
 
-void GeoDatabase::ForEachSlash24Run(
-    Ipv4Interval interval, const std::function<void(uint32_t, uint32_t, const Location&)>& callback) const {
+void GeoDatabase::ForEachSlash24Run(Ipv4Interval interval,
+                                    const std::function<void(uint32_t, uint32_t, const Location&)>& callback) const {
   const Tables& t = *tables_;
   uint64_t first24, end24;
   FullSlash24s(interval.first, interval.last, &first24, &end24);
@@ -349,7 +351,8 @@ uint64_t GeoDatabase::CountSlash24s(std::span<const Ipv4Interval> intervals, std
   std::vector<uint64_t> sorted;  // first << 32 | last: one integer sort orders by first address
   sorted.reserve(intervals.size());
   for (const Ipv4Interval& interval : intervals) {
-    if (interval.last >= interval.first) sorted.push_back((static_cast<uint64_t>(interval.first) << 32) | interval.last);
+    if (interval.last >= interval.first)
+      sorted.push_back((static_cast<uint64_t>(interval.first) << 32) | interval.last);
   }
   std::sort(sorted.begin(), sorted.end());
   uint32_t* out = counts->data();
@@ -368,7 +371,8 @@ uint64_t GeoDatabase::CountSlash24s(std::span<const Ipv4Interval> intervals, std
     if (r + 1 < runs && run_start[r + 1] <= first24) {
       if (r + 8 < runs && run_start[r + 8] <= first24) {
         r = static_cast<size_t>(std::upper_bound(run_start + r, run_start + runs, static_cast<uint32_t>(first24)) -
-                                run_start) - 1;
+                                run_start) -
+            1;
       } else {
         while (r + 1 < runs && run_start[r + 1] <= first24) ++r;
       }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The geo module on the real installed databases (npm @ip-location-db packages, `make deps`). The table is
 // built once per test binary and cached in the build tree, so later runs only load it.
 #include <gtest/gtest.h>
@@ -120,8 +121,8 @@ TEST(GeoRealDbTest, RangeTableAgreesWithDirectMmdbLookups) {
                 (e.secondary || db.TimeZone(l.tz) == e.tz) && db.GeoSourceOf(address) == e.source;
     if (!same && ++mismatches <= 10) {
       ADD_FAILURE() << FormatIpv4(address) << ": table " << Code(db, l.country) << "/" << Code(db, l.region) << "/"
-                    << db.TimeZone(l.tz) << "/" << db.GeoSourceOf(address) << ", mmdb " << e.country << "/"
-                    << e.region << "/" << e.tz << "/" << e.source;
+                    << db.TimeZone(l.tz) << "/" << db.GeoSourceOf(address) << ", mmdb " << e.country << "/" << e.region
+                    << "/" << e.tz << "/" << e.source;
     }
     // Never one source's country with the other's subdivision.
     if (l.region != kNoEntity) {
@@ -130,7 +131,7 @@ TEST(GeoRealDbTest, RangeTableAgreesWithDirectMmdbLookups) {
     if (!e.country.empty()) ++located;
   }
   EXPECT_EQ(mismatches, 0);
-  EXPECT_GT(located, 50000);  // most of IPv4 is geolocated: the sample did test something
+  EXPECT_GT(located, 50000);   // most of IPv4 is geolocated: the sample did test something
   EXPECT_GT(from_dbip, 1000);  // both branches of the policy were exercised
   EXPECT_GT(other_country, 100);
   // A DB-IP address takes its region's own GeoLite2 zone: check where the sample shows one clearly (≥ 90 %

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Helpers shared by the geo tests: temporary directories and small CSV worlds as the simulator writes them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <charconv>
 #include <string>
 
@@ -7,9 +8,12 @@ namespace vigil::geo {
 
 std::string_view EntityTypeName(EntityType type) {
   switch (type) {
-    case EntityType::kCountry: return "country";
-    case EntityType::kRegion: return "region";
-    case EntityType::kAsn: return "asn";
+    case EntityType::kCountry:
+      return "country";
+    case EntityType::kRegion:
+      return "region";
+    case EntityType::kAsn:
+      return "asn";
   }
   return "?";
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "geo/ipv6_asn.h"
 
 #include <arpa/inet.h>
@@ -63,7 +64,8 @@ Result<Ipv6AsnTable> Ipv6AsnTable::Load(const std::string& path) {
     range.org = it->second;
     table.ranges_.push_back(range);
   }
-  std::sort(table.ranges_.begin(), table.ranges_.end(), [](const Range& a, const Range& b) { return a.first < b.first; });
+  std::sort(table.ranges_.begin(), table.ranges_.end(),
+            [](const Range& a, const Range& b) { return a.first < b.first; });
   return table;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // IPv6 address → origin ASN from the ip-location-db ASN CSV (asn-ipv6.csv), for per-address lookups.
 // Loaded on the first IPv6 lookup; the signal stage counts IPv4 /24s only and never needs it.
 #pragma once

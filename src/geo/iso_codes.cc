@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "geo/iso_codes.h"
 
 #include <cstring>
@@ -98,7 +99,7 @@ Result<IsoCodes> LoadIsoCodes(const std::string& dir, const std::string& locale_
   iso.files = {countries_path, subdivisions_path};
   // English first; the other Latin-script languages add exonyms that English sources often share
   // ("Hesse", "Lombardia"). A name matching several subdivisions of one country is dropped as ambiguous.
-  static const char* const kLanguages[] = {"en", "fr", "de", "es", "it", "nl", "da", "sv", "nb_NO", "pl",
+  static const char* const kLanguages[] = {"en", "fr",    "de", "es", "it", "nl", "da", "sv", "nb_NO", "pl",
                                            "cs", "pt_BR", "ro", "hr", "id", "vi", "tr", "fi", "ca"};
   for (const char* language : kLanguages) {
     std::string path = locale_dir + "/" + language + "/LC_MESSAGES/iso_3166-2.mo";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Debian iso-codes (ISO 3166-1 countries, ISO 3166-2 subdivisions) as loaded from its JSON files.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "geo/mmdb_source.h"
 
 #include <maxminddb.h>
@@ -113,7 +114,8 @@ Status ReadCityMmdbIpv4(const std::string& path, SourceData* data, const std::fu
   std::unordered_map<std::string, uint32_t> record_by_content;
   for (size_t i = 0; i < data->records.size(); ++i) {
     const GeoRecord& r = data->records[i];
-    record_by_content.emplace(r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz, static_cast<uint32_t>(i));
+    record_by_content.emplace(r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz,
+                              static_cast<uint32_t>(i));
   }
   auto record_for = [&](MMDB_entry_s entry) {
     auto it = record_by_offset.find(entry.offset);

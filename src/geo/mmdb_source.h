@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // An ip-location-db city mmdb opened with libmaxminddb: per-address lookups (both families) and the
 // decoding of its flat records. The IPv4 tree walk lives in mmdb_source.cc (ReadCityMmdbIpv4).
 #pragma once

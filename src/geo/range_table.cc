@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "geo/range_table.h"
 
 #include <algorithm>
@@ -52,7 +53,8 @@ class Compiler {
 
  private:
   EntityId EntityFor(EntityType type, const std::string& code, const std::string& name, EntityId parent) {
-    auto [it, inserted] = t_->entity_index.emplace(EntityIndexKey(type, code), static_cast<EntityId>(t_->entities.size()));
+    auto [it, inserted] =
+        t_->entity_index.emplace(EntityIndexKey(type, code), static_cast<EntityId>(t_->entities.size()));
     if (inserted) {
       Entity entity;
       entity.type = type;
@@ -108,7 +110,8 @@ class Compiler {
     for (const auto& [key, addresses] : votes) {
       auto& b = best[static_cast<EntityId>(key >> 16)];
       uint16_t tz = static_cast<uint16_t>(key & 0xFFFF);
-      if (addresses > b.first || (addresses == b.first && t_->time_zones[tz] < t_->time_zones[b.second])) b = {addresses, tz};
+      if (addresses > b.first || (addresses == b.first && t_->time_zones[tz] < t_->time_zones[b.second]))
+        b = {addresses, tz};
     }
     for (size_t i = first_secondary_; i < records.size(); ++i) {
       Location& l = record_location_[i];
@@ -302,8 +305,8 @@ class Compiler {
   const RegionMapper& mapper_;
   const IsoCodes& iso_;
   GeoDatabase::Tables* t_;
-  uint64_t first_secondary_ = 0;           // records from here on belong to the secondary source
-  std::vector<Location> record_location_;  // per record of data_.records
+  uint64_t first_secondary_ = 0;                         // records from here on belong to the secondary source
+  std::vector<Location> record_location_;                // per record of data_.records
   std::unordered_map<std::string, std::string> mapped_;  // "CC|state1" → code
   std::unordered_map<std::string, uint16_t> tz_index_;
   std::unordered_map<Location, uint32_t, LocationHash> location_index_;
@@ -322,8 +325,8 @@ std::string EntityIndexKey(EntityType type, std::string_view code) {
   return key;
 }
 
-void CompileTables(const SourceData& data, const RegionMapper& mapper, const IsoCodes& iso,
-                   GeoDatabase::Tables* tables, const std::function<void(double, std::string_view)>& progress) {
+void CompileTables(const SourceData& data, const RegionMapper& mapper, const IsoCodes& iso, GeoDatabase::Tables* tables,
+                   const std::function<void(double, std::string_view)>& progress) {
   Compiler(data, mapper, iso, tables).Run(progress);
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The compiled table behind GeoDatabase: entities, interned Locations, the exact address ranges (for
 // lookups) and the runs of whole /24s (for counting), plus how it is built from SourceData and how it is
 // saved to and loaded from the cache.
@@ -65,8 +66,8 @@ struct GeoDatabase::Tables {
 std::string EntityIndexKey(EntityType type, std::string_view code);
 
 // Compiles sources into tables (entities, ranges, /24 runs, coverage). `data` must be normalized.
-void CompileTables(const SourceData& data, const RegionMapper& mapper, const IsoCodes& iso,
-                   GeoDatabase::Tables* tables, const std::function<void(double, std::string_view)>& progress);
+void CompileTables(const SourceData& data, const RegionMapper& mapper, const IsoCodes& iso, GeoDatabase::Tables* tables,
+                   const std::function<void(double, std::string_view)>& progress);
 
 // Binary cache file (little-endian, versioned, keyed by `key`, which names the sources' hashes).
 Status SaveTables(const GeoDatabase::Tables& tables, const std::string& key, const std::string& path);

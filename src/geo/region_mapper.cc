@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "geo/region_mapper.h"
 
 #include <algorithm>
@@ -11,31 +12,26 @@ namespace {
 // ASCII spelling of U+00C0..U+024F (Latin-1 Supplement, Latin Extended-A and -B): the NFKD base letter,
 // or a conventional transliteration where there is none (ß, æ, ø, ł, ...).
 constexpr std::array<const char*, 0x250 - 0xC0> kLatinFold = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
-    "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
-    "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
-    "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
-    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l",
-    "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
-    "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
-    "s", "s", "t", "t", "t", "t", "", "", "u", "u", "u", "u", "u", "u", "u", "u",
-    "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s",
-    "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "e",
-    "", "", "f", "", "", "", "", "i", "", "", "l", "", "", "", "", "",
-    "o", "o", "", "", "", "", "", "", "", "", "", "", "", "", "", "u",
-    "u", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
-    "", "", "", "", "dz", "dz", "dz", "lj", "lj", "lj", "nj", "nj", "nj", "a", "a", "i",
-    "i", "o", "o", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "e", "a", "a",
-    "a", "a", "", "", "", "", "g", "g", "k", "k", "o", "o", "o", "o", "", "",
-    "j", "dz", "dz", "dz", "g", "g", "", "", "n", "n", "a", "a", "", "", "", "",
-    "a", "a", "a", "a", "e", "e", "e", "e", "i", "i", "i", "i", "o", "o", "o", "o",
-    "r", "r", "r", "r", "u", "u", "u", "u", "s", "s", "t", "t", "", "", "h", "h",
-    "", "", "", "", "", "", "a", "a", "e", "e", "o", "o", "o", "o", "o", "o",
-    "o", "o", "y", "y", "", "", "", "", "", "", "", "", "", "", "", "",
-    "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
+    "a",  "a",  "a",  "a",  "a",  "a",  "ae", "c",  "e",  "e", "e",  "e",  "i", "i", "i",  "i",  "d", "n", "o",  "o",
+    "o",  "o",  "o",  "",   "o",  "u",  "u",  "u",  "u",  "y", "th", "ss", "a", "a", "a",  "a",  "a", "a", "ae", "c",
+    "e",  "e",  "e",  "e",  "i",  "i",  "i",  "i",  "d",  "n", "o",  "o",  "o", "o", "o",  "",   "o", "u", "u",  "u",
+    "u",  "y",  "th", "y",  "a",  "a",  "a",  "a",  "a",  "a", "c",  "c",  "c", "c", "c",  "c",  "c", "c", "d",  "d",
+    "d",  "d",  "e",  "e",  "e",  "e",  "e",  "e",  "e",  "e", "e",  "e",  "g", "g", "g",  "g",  "g", "g", "g",  "g",
+    "h",  "h",  "h",  "h",  "i",  "i",  "i",  "i",  "i",  "i", "i",  "i",  "i", "i", "ij", "ij", "j", "j", "k",  "k",
+    "k",  "l",  "l",  "l",  "l",  "l",  "l",  "l",  "l",  "l", "l",  "n",  "n", "n", "n",  "n",  "n", "n", "n",  "n",
+    "o",  "o",  "o",  "o",  "o",  "o",  "oe", "oe", "r",  "r", "r",  "r",  "r", "r", "s",  "s",  "s", "s", "s",  "s",
+    "s",  "s",  "t",  "t",  "t",  "t",  "",   "",   "u",  "u", "u",  "u",  "u", "u", "u",  "u",  "u", "u", "u",  "u",
+    "w",  "w",  "y",  "y",  "y",  "z",  "z",  "z",  "z",  "z", "z",  "s",  "",  "",  "",   "",   "",  "",  "",   "",
+    "",   "",   "",   "",   "",   "",   "",   "e",  "",   "",  "f",  "",   "",  "",  "",   "i",  "",  "",  "l",  "",
+    "",   "",   "",   "",   "o",  "o",  "",   "",   "",   "",  "",   "",   "",  "",  "",   "",   "",  "",  "",   "u",
+    "u",  "",   "",   "",   "",   "",   "",   "",   "",   "",  "",   "",   "",  "",  "",   "",   "",  "",  "",   "",
+    "dz", "dz", "dz", "lj", "lj", "lj", "nj", "nj", "nj", "a", "a",  "i",  "i", "o", "o",  "u",  "u", "u", "u",  "u",
+    "u",  "u",  "u",  "u",  "u",  "e",  "a",  "a",  "a",  "a", "",   "",   "",  "",  "g",  "g",  "k", "k", "o",  "o",
+    "o",  "o",  "",   "",   "j",  "dz", "dz", "dz", "g",  "g", "",   "",   "n", "n", "a",  "a",  "",  "",  "",   "",
+    "a",  "a",  "a",  "a",  "e",  "e",  "e",  "e",  "i",  "i", "i",  "i",  "o", "o", "o",  "o",  "r", "r", "r",  "r",
+    "u",  "u",  "u",  "u",  "s",  "s",  "t",  "t",  "",   "",  "h",  "h",  "",  "",  "",   "",   "",  "",  "a",  "a",
+    "e",  "e",  "o",  "o",  "o",  "o",  "o",  "o",  "o",  "o", "y",  "y",  "",  "",  "",   "",   "",  "",  "",   "",
+    "",   "",   "",   "",   "",   "",   "",   "",   "",   "",  "",   "",   "",  "",  "",   "",   "",  "",  "",   "",
 };
 
 // Decodes one UTF-8 sequence at text[*pos]; returns the code point (or the byte for malformed input).
@@ -60,19 +56,76 @@ uint32_t NextCodePoint(std::string_view text, size_t* pos) {
 bool IsDroppedMark(uint32_t cp) {
   // Apostrophes, okina and modifier letters mark soft signs or glottal stops in transliterations: dropping
   // them keeps "Ul'janovskaja" one word and "O'zbekiston" comparable to "Ozbekiston".
-  return cp == '\'' || cp == '`' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BB || cp == 0x02BC ||
-         cp == 0x02BF || cp == 0x02BE || cp == 0x00B4 || (cp >= 0x0300 && cp <= 0x036F);
+  return cp == '\'' || cp == '`' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BB || cp == 0x02BC || cp == 0x02BF ||
+         cp == 0x02BE || cp == 0x00B4 || (cp >= 0x0300 && cp <= 0x036F);
 }
 
 const std::unordered_set<std::string>& GenericWords() {
-  static const std::unordered_set<std::string> kWords = {
-      "region", "regional", "oblast", "oblys", "oblysy", "oblasty", "province", "provincia", "provinsi",
-      "state", "county", "district", "governorate", "department", "departement", "prefecture", "municipality",
-      "city", "capital", "territory", "federal", "voivodeship", "canton", "parish", "emirate", "kraj", "krai",
-      "respublika", "republic", "okrug", "autonomous", "avtonomnyj", "avtonomnaja", "gorod", "special",
-      "administrative", "metropolitan", "qalasy", "shahri", "wilayah", "ken", "to", "fu", "do", "si",
-      "sheng", "shi", "zizhiqu", "teukbyeolsi", "gwangyeoksi", "teukbyeoljachisi", "teukbyeoljachido",
-      "of", "the", "de", "del", "la", "le", "les", "du", "des", "da", "di", "al", "el"};
+  static const std::unordered_set<std::string> kWords = {"region",
+                                                         "regional",
+                                                         "oblast",
+                                                         "oblys",
+                                                         "oblysy",
+                                                         "oblasty",
+                                                         "province",
+                                                         "provincia",
+                                                         "provinsi",
+                                                         "state",
+                                                         "county",
+                                                         "district",
+                                                         "governorate",
+                                                         "department",
+                                                         "departement",
+                                                         "prefecture",
+                                                         "municipality",
+                                                         "city",
+                                                         "capital",
+                                                         "territory",
+                                                         "federal",
+                                                         "voivodeship",
+                                                         "canton",
+                                                         "parish",
+                                                         "emirate",
+                                                         "kraj",
+                                                         "krai",
+                                                         "respublika",
+                                                         "republic",
+                                                         "okrug",
+                                                         "autonomous",
+                                                         "avtonomnyj",
+                                                         "avtonomnaja",
+                                                         "gorod",
+                                                         "special",
+                                                         "administrative",
+                                                         "metropolitan",
+                                                         "qalasy",
+                                                         "shahri",
+                                                         "wilayah",
+                                                         "ken",
+                                                         "to",
+                                                         "fu",
+                                                         "do",
+                                                         "si",
+                                                         "sheng",
+                                                         "shi",
+                                                         "zizhiqu",
+                                                         "teukbyeolsi",
+                                                         "gwangyeoksi",
+                                                         "teukbyeoljachisi",
+                                                         "teukbyeoljachido",
+                                                         "of",
+                                                         "the",
+                                                         "de",
+                                                         "del",
+                                                         "la",
+                                                         "le",
+                                                         "les",
+                                                         "du",
+                                                         "des",
+                                                         "da",
+                                                         "di",
+                                                         "al",
+                                                         "el"};
   return kWords;
 }
 
@@ -190,8 +243,8 @@ RegionMapper::RegionMapper(const IsoCodes& iso, std::string_view aliases_tsv) : 
     std::string name = line.substr(tab1 + 1, tab2 - tab1 - 1);
     std::string code = line.substr(tab2 + 1);
     if (!by_code_.count(code) || code.substr(0, 2) != country) {
-      alias_problems_.push_back("line " + std::to_string(number) + ": " + code + " is not an iso-codes subdivision of " +
-                                country);
+      alias_problems_.push_back("line " + std::to_string(number) + ": " + code +
+                                " is not an iso-codes subdivision of " + country);
       continue;
     }
     aliases_[Key(country, FoldRegionName(name))] = code;

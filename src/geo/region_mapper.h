@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Maps a geolocation database's (country code, first-level subdivision name) to an ISO 3166-2 code.
 // Sources spell names their own way ("Almaty Oblysy", "Almatinskaja oblast'", "Île-de-France"), so names
 // are compared after folding (diacritics, case, punctuation), first whole, then without generic words
@@ -46,7 +47,7 @@ class RegionMapper {
                            const std::string& key, const IsoSubdivision* subdivision);
   static std::string Resolve(const std::vector<const IsoSubdivision*>& candidates);
 
-  std::unordered_map<std::string, std::string> aliases_;  // "CC|folded name" → code
+  std::unordered_map<std::string, std::string> aliases_;                          // "CC|folded name" → code
   std::unordered_map<std::string, std::vector<const IsoSubdivision*>> whole_;     // "CC|folded"
   std::unordered_map<std::string, std::vector<const IsoSubdivision*>> stripped_;  // "CC|stripped"
   std::unordered_map<std::string, const IsoSubdivision*> by_code_;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "geo/region_mapper.h"
 
 #include <gtest/gtest.h>
@@ -24,7 +25,7 @@ TEST(RegionNameFoldingTest, FoldsDiacriticsCaseAndPunctuation) {
   EXPECT_EQ(FoldRegionName("Baden-Württemberg"), "baden wurttemberg");
   EXPECT_EQ(FoldRegionName("Łódzkie"), "lodzkie");
   EXPECT_EQ(FoldRegionName("Schleswig–Holstein"), "schleswig holstein");  // en dash
-  EXPECT_EQ(FoldRegionName("Алматы"), "Алматы");  // outside Latin scripts: kept
+  EXPECT_EQ(FoldRegionName("Алматы"), "Алматы");                          // outside Latin scripts: kept
   EXPECT_EQ(StripGenericWords("almaty oblysy"), "almaty");
   EXPECT_EQ(StripGenericWords("province of the north"), "north");
 }

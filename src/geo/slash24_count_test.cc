@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The interval queries against slow, obvious per-/24 references on a random CSV world.
 #include <gtest/gtest.h>
 
@@ -96,7 +97,8 @@ TEST(Slash24CountTest, MatchesPerSlash24Reference) {
       if (rng() % 4 == 0) {  // arbitrary (non-prefix) ranges too, some just touching the previous one
         uint32_t first = 0x0A000000u + static_cast<uint32_t>(rng() % 0x40000u);
         intervals.push_back({first, first + static_cast<uint32_t>(rng() % 3000)});
-        intervals.push_back({intervals.back().last + 1, intervals.back().last + 1 + static_cast<uint32_t>(rng() % 300)});
+        intervals.push_back(
+            {intervals.back().last + 1, intervals.back().last + 1 + static_cast<uint32_t>(rng() % 300)});
       }
     }
     intervals.push_back({0x09FF0000u, 0x09FFFFFFu});  // outside every range

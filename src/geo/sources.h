@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Raw material of the range table, as the databases state it: address segments carrying a geolocation
 // record (country code, the source's first-level subdivision name, city, time zone) and segments carrying
 // an origin ASN. Readers (CSV world, mmdb walk, ASN CSV) fill it; range_table.cc compiles it.
@@ -59,7 +60,6 @@ void AddSecondarySource(SourceData&& other, SourceData* data);
 
 // Walks the IPv4 search tree of an ip-location-db city mmdb (fields country_code, state1, city, timezone).
 // progress(fraction) is called now and then; may be empty.
-Status ReadCityMmdbIpv4(const std::string& path, SourceData* data,
-                        const std::function<void(double)>& progress);
+Status ReadCityMmdbIpv4(const std::string& path, SourceData* data, const std::function<void(double)>& progress);
 
 }  // namespace vigil::geo

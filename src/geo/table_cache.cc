@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Cache file layout (native little-endian; the cache is a local artefact, never shipped):
 //   magic "VIGILGEO", u32 version, string key, then the tables' fields in declaration order, each vector
 //   as u64 count + elements, each string as u32 length + bytes. A file that does not parse to the end is
@@ -21,7 +22,9 @@ class Writer {
  public:
   void Bytes(const void* data, size_t n) { out_.append(static_cast<const char*>(data), n); }
   template <typename T>
-  void Pod(T value) { Bytes(&value, sizeof value); }
+  void Pod(T value) {
+    Bytes(&value, sizeof value);
+  }
   void String(const std::string& s) {
     Pod(static_cast<uint32_t>(s.size()));
     Bytes(s.data(), s.size());
@@ -193,8 +196,7 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   t->info.build_seconds = r.Pod<double>();
   if (!r.ok() || !r.at_end() || t->range_start.empty() || t->range_start[0] != 0 ||
       t->range_start.size() != t->range_location.size() || t->run_start.empty() ||
-      t->source_start.size() != t->source_kind.size() ||
-      t->run_start.size() != t->run_location.size()) {
+      t->source_start.size() != t->source_kind.size() || t->run_start.size() != t->run_location.size()) {
     return Status::Error(path + ": damaged");
   }
   // Indices must stay inside their tables, or lookups would read out of bounds.

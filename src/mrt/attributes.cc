@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <arpa/inet.h>
 
 #include <cstring>
@@ -62,13 +63,21 @@ std::string RecordTypeName(uint16_t type, uint16_t subtype) {
                                              "RIB_IPV6_UNICAST_ADDPATH",
                                              "RIB_IPV6_MULTICAST_ADDPATH",
                                              "RIB_GENERIC_ADDPATH"};
-  static const char* const kBgp4mp[] = {"STATE_CHANGE",       "MESSAGE",           "ENTRY",
-                                        "SNAPSHOT",           "MESSAGE_AS4",       "STATE_CHANGE_AS4",
-                                        "MESSAGE_LOCAL",      "MESSAGE_AS4_LOCAL", "MESSAGE_ADDPATH",
-                                        "MESSAGE_AS4_ADDPATH", "MESSAGE_LOCAL_ADDPATH", "MESSAGE_AS4_LOCAL_ADDPATH"};
+  static const char* const kBgp4mp[] = {"STATE_CHANGE",
+                                        "MESSAGE",
+                                        "ENTRY",
+                                        "SNAPSHOT",
+                                        "MESSAGE_AS4",
+                                        "STATE_CHANGE_AS4",
+                                        "MESSAGE_LOCAL",
+                                        "MESSAGE_AS4_LOCAL",
+                                        "MESSAGE_ADDPATH",
+                                        "MESSAGE_AS4_ADDPATH",
+                                        "MESSAGE_LOCAL_ADDPATH",
+                                        "MESSAGE_AS4_LOCAL_ADDPATH"};
   static const char* const kTableDump[] = {nullptr, "AFI_IPv4", "AFI_IPv6", "AFI_IPv4_AS4", "AFI_IPv6_AS4"};
-  static const char* const kBgp[] = {"NULL", "UPDATE", "PREF_UPDATE", "STATE_CHANGE", "SYNC", "OPEN", "NOTIFY",
-                                     "KEEPALIVE"};
+  static const char* const kBgp[] = {"NULL", "UPDATE", "PREF_UPDATE", "STATE_CHANGE",
+                                     "SYNC", "OPEN",   "NOTIFY",      "KEEPALIVE"};
   const char* type_name = nullptr;
   const char* subtype_name = nullptr;
   switch (type) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `bgpdump -m` compatibility (Debian bgpdump 1.6.2). bgpdump's one-line format has quirks that scripts
 // depend on, and this file reproduces them deliberately rather than the RFC-correct reading the element
 // decoder gives (docs/mrt.md lists them). To get the same lines, decoding here follows bgpdump's own
@@ -22,9 +23,8 @@ namespace vigil::mrt {
 namespace {
 
 constexpr uint32_t kAttrFlagAtomicAggregate = 1u << 5;
-constexpr int kAttrOrigin = 1, kAttrAsPath = 2, kAttrNextHop = 3, kAttrMed = 4, kAttrLocalPref = 5,
-              kAttrAggregator = 7, kAttrCommunities = 8, kAttrMpReach = 14,
-              kAttrMpUnreach = 15, kAttrAs4Path = 17, kAttrAs4Aggregator = 18;
+constexpr int kAttrOrigin = 1, kAttrAsPath = 2, kAttrNextHop = 3, kAttrMed = 4, kAttrLocalPref = 5, kAttrAggregator = 7,
+              kAttrCommunities = 8, kAttrMpReach = 14, kAttrMpUnreach = 15, kAttrAs4Path = 17, kAttrAs4Aggregator = 18;
 // Debian's build caps a prefix list at 8192 entries (bgpdump's MAX_PREFIXES).
 constexpr int kMaxPrefixes = 8192;
 // bgpdump builds AS path strings in an 8000-byte buffer and stops with "..." past 7900 characters.
@@ -304,8 +304,10 @@ size_t FormatIpv6(const uint8_t* a, char* out) {
   int zr[8];
   int run = 0;
   for (int i = 7; i >= 0; --i) {
-    if (a[2 * i] == 0 && a[2 * i + 1] == 0) run++;
-    else run = 0;
+    if (a[2 * i] == 0 && a[2 * i + 1] == 0)
+      run++;
+    else
+      run = 0;
     zr[i] = run;
   }
   int best = -1, best_len = 0;
@@ -469,8 +471,10 @@ int AsPathString(const uint8_t* data, uint32_t length, int asn_len, TextBuffer* 
     count += (seg_type == 2 || seg_type == 3) ? seg_len : 1;
     const uint8_t* asns = data + pos + 2;
     for (int i = 0; i < seg_len; ++i) {
-      if (space) out->push_back((seg_type == 1 || seg_type == 4) ? ',' : ' ');
-      else space = 1;
+      if (space)
+        out->push_back((seg_type == 1 || seg_type == 4) ? ',' : ' ');
+      else
+        space = 1;
       uint32_t asn = asn_len == 2 ? LoadU16(asns + 2 * i) : LoadU32(asns + 4 * i);
       out->AppendU32(asn);
       if (static_cast<int>(out->size) > kMaxAsPathString - 100) {
@@ -839,13 +843,17 @@ void LineFormatter::TableDump(const Record& r) {
   out_.U32(r.timestamp);
   out_.Str("|B|");
   // Only subtype 2 is printed as IPv6; subtype 4 (IPv6, 32-bit AS) prints the first 4 bytes as IPv4.
-  if (st == 2) out_.Ipv6(peer.b);
-  else out_.Ipv4(peer.b);
+  if (st == 2)
+    out_.Ipv6(peer.b);
+  else
+    out_.Ipv4(peer.b);
   out_.Char('|');
   out_.U32(peer_as);
   out_.Char('|');
-  if (st == 2) out_.Ipv6(prefix.b);
-  else out_.Ipv4(prefix.b);
+  if (st == 2)
+    out_.Ipv6(prefix.b);
+  else
+    out_.Ipv4(prefix.b);
   out_.Char('/');
   out_.U32(mask);
   out_.Char('|');
@@ -853,8 +861,10 @@ void LineFormatter::TableDump(const Record& r) {
   out_.Char('|');
   out_.Str(DescribeOrigin(a.origin));
   out_.Char('|');
-  if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[2][1].present) out_.Ipv6(a.announce[2][1].nexthop.b);
-  else out_.Ipv4(a.nexthop_bytes);
+  if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[2][1].present)
+    out_.Ipv6(a.announce[2][1].nexthop.b);
+  else
+    out_.Ipv4(a.nexthop_bytes);
   out_.Char('|');
   PreferenceToEnd(a, /*signed_preference=*/false);
 }
@@ -890,7 +900,7 @@ void LineFormatter::TableDumpV2(const Record& r) {
   const bool addpath = st == kRibIpv4UnicastAddpath || st == kRibIpv6UnicastAddpath;
   const bool v4 = st == kRibIpv4Unicast || st == kRibIpv4UnicastAddpath;
   if (!v4 && st != kRibIpv6Unicast && st != kRibIpv6UnicastAddpath) return;  // multicast, generic: not decoded
-  s.GetL();  // sequence
+  s.GetL();                                                                  // sequence
   uint8_t prefix_length = s.GetC();
   uint8_t raw[32] = {};
   s.Get(raw, (prefix_length + 7u) / 8u);
@@ -926,8 +936,10 @@ void LineFormatter::TableDumpV2(const Record& r) {
     });
     out_.Str(peer.text);
     tail_.Emit(out_, [&] {
-      if (v4) out_.Ipv4(prefix.b);
-      else out_.Ipv6(prefix.b);
+      if (v4)
+        out_.Ipv4(prefix.b);
+      else
+        out_.Ipv6(prefix.b);
       out_.Char('/');
       out_.U32(prefix_length);
       out_.Char('|');
@@ -941,8 +953,10 @@ void LineFormatter::TableDumpV2(const Record& r) {
     out_.Str(DescribeOrigin(a.origin));
     out_.Char('|');
     const MpNlri* mp = nullptr;
-    if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[2][1].present) mp = &a.announce[2][1];
-    else if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[1][1].present) mp = &a.announce[1][1];
+    if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[2][1].present)
+      mp = &a.announce[2][1];
+    else if ((a.flag & FlagBit(kAttrMpReach)) && a.announce[1][1].present)
+      mp = &a.announce[1][1];
     if (mp != nullptr) {
       if (mp->nexthop_len == 4) {
         tdv2_nexthop_len_ = FormatIpv4(mp->nexthop.b, tdv2_nexthop_);
@@ -1004,8 +1018,10 @@ void LineFormatter::Bgp4mp(const Record& r) {
 void LineFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
   uint32_t source_as = asn_len == 4 ? s.GetL() : s.GetW();
-  if (asn_len == 4) s.GetL();
-  else s.GetW();
+  if (asn_len == 4)
+    s.GetL();
+  else
+    s.GetW();
   Address source;
   uint16_t afi = 1;
   const uint32_t length = static_cast<uint32_t>(r.body.size());
@@ -1029,8 +1045,10 @@ void LineFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
   out_.Str(r.type == kTypeBgp4mpEt ? "BGP4MP_ET|" : "BGP4MP|");
   Time(r);
   out_.Str("|STATE|");
-  if (afi == 2) out_.Ipv6(source.b);
-  else out_.Ipv4(source.b);
+  if (afi == 2)
+    out_.Ipv6(source.b);
+  else
+    out_.Ipv4(source.b);
   out_.Char('|');
   out_.U32(source_as);
   out_.Char('|');
@@ -1042,8 +1060,8 @@ void LineFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
 
 void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   const int st = r.subtype;
-  const bool local = st == kMessageLocal || st == kMessageAs4Local || st == kMessageLocalAddpath ||
-                     st == kMessageAs4LocalAddpath;
+  const bool local =
+      st == kMessageLocal || st == kMessageAs4Local || st == kMessageLocalAddpath || st == kMessageAs4LocalAddpath;
   const bool addpath = st >= kMessageAddpath && st <= kMessageAs4LocalAddpath;
   // bgpdump prints the "destination" only for the two non-ADD-PATH LOCAL subtypes.
   const bool receive = !(st == kMessageLocal || st == kMessageAs4Local);
@@ -1091,8 +1109,12 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   ParseAttributes(msg, asn_len, addpath, &a);
   PrefixList announced{msg.Copy(msg.CanRead()), addpath, true};
 
-  const char* format = r.type == kTypeBgp4mpEt ? (!receive ? "BGP4MP_ET_LOCAL|" : addpath ? "BGP4MP_ET_AP|" : "BGP4MP_ET|")
-                                               : (!receive ? "BGP4MP_LOCAL|" : addpath ? "BGP4MP_AP|" : "BGP4MP|");
+  const char* format = r.type == kTypeBgp4mpEt ? (!receive  ? "BGP4MP_ET_LOCAL|"
+                                                  : addpath ? "BGP4MP_ET_AP|"
+                                                            : "BGP4MP_ET|")
+                                               : (!receive  ? "BGP4MP_LOCAL|"
+                                                  : addpath ? "BGP4MP_AP|"
+                                                            : "BGP4MP|");
   auto line_start = [&](const char* kind) {
     out_.Str(format);
     Time(r);
@@ -1101,16 +1123,21 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   // The peer column. bgpdump's IPv4-prefix line functions print the peer by the message's AFI; its
   // table_line_withdraw6 prints the source or destination address instead when the AFI is IPv4.
   auto peer_by_afi = [&]() {
-    if (afi == 2) out_.Ipv6(peer_ip.b);
-    else out_.Ipv4(peer_ip.b);
+    if (afi == 2)
+      out_.Ipv6(peer_ip.b);
+    else
+      out_.Ipv4(peer_ip.b);
     out_.Char('|');
     out_.U32(peer_as);
     out_.Char('|');
   };
   auto peer_for_withdraw6 = [&]() {
-    if (afi == 2) out_.Ipv6(peer_ip.b);
-    else if (receive) out_.Ipv4(source_ip.b);
-    else out_.Ipv6(destination_ip.b);
+    if (afi == 2)
+      out_.Ipv6(peer_ip.b);
+    else if (receive)
+      out_.Ipv4(source_ip.b);
+    else
+      out_.Ipv6(destination_ip.b);
     out_.Char('|');
     out_.U32(peer_as);
     out_.Char('|');
@@ -1135,8 +1162,10 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
     return m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32;
   };
   auto mp_nexthop = [&](const MpNlri& m) {
-    if (m.nexthop_len == 4) out_.Ipv4(m.nexthop.b);
-    else out_.Ipv6(m.nexthop.b);
+    if (m.nexthop_len == 4)
+      out_.Ipv4(m.nexthop.b);
+    else
+      out_.Ipv6(m.nexthop.b);
     out_.Char('|');
   };
 

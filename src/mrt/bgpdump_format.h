@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // bgpdump `-m` line formatter, one record at a time (WriteBgpdumpLines in mrt.h drives it over a file;
 // tests drive it directly to check robustness on hostile records).
 #pragma once

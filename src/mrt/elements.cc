@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Strict decoding of MRT records into elements: every length is checked against the bytes that exist, and
 // a record that does not add up is reported rather than guessed at. Record types and subtypes that carry
 // no routes (OPEN, KEEPALIVE, ...) yield nothing; unknown ones are reported as unsupported.
@@ -90,8 +91,7 @@ bool ValidNlri(Bytes nlri, uint8_t family, bool addpath) {
 
 // Emits one element per prefix in an NLRI block. Some speakers (BIRD 1.6) wrote ADD-PATH NLRI under the
 // plain subtypes; a block that only parses with path identifiers is read that way (RFC 7911 framing).
-Status EmitPrefixes(Bytes nlri, uint8_t family, bool addpath, ElementKind kind, Element& e,
-                    ElementVisitor& visitor) {
+Status EmitPrefixes(Bytes nlri, uint8_t family, bool addpath, ElementKind kind, Element& e, ElementVisitor& visitor) {
   if (!ValidNlri(nlri, family, addpath)) {
     if (addpath || !ValidNlri(nlri, family, true)) return Malformed("bad prefix in NLRI");
     addpath = true;
@@ -109,9 +109,12 @@ Status EmitPrefixes(Bytes nlri, uint8_t family, bool addpath, ElementKind kind, 
 // AFI/SAFI pairs that carry plain IP prefixes (RFC 4760: SAFI 1 unicast, 2 multicast, 3 both).
 bool PlainPrefixFamily(uint16_t afi, uint8_t safi, uint8_t* family) {
   if (safi < 1 || safi > 3) return false;
-  if (afi == 1) *family = 4;
-  else if (afi == 2) *family = 6;
-  else return false;
+  if (afi == 1)
+    *family = 4;
+  else if (afi == 2)
+    *family = 6;
+  else
+    return false;
   return true;
 }
 
@@ -343,8 +346,8 @@ Status ElementDecoder::DecodeRib(const Record& record, ElementVisitor& visitor) 
     uint16_t peer_index, attributes_length;
     uint32_t originated;
     Bytes raw_attributes;
-    if (!c.U16(&peer_index) || !c.U32(&originated) || (addpath && !c.U32(&e.path_id)) ||
-        !c.U16(&attributes_length) || !c.Take(attributes_length, &raw_attributes)) {
+    if (!c.U16(&peer_index) || !c.U32(&originated) || (addpath && !c.U32(&e.path_id)) || !c.U16(&attributes_length) ||
+        !c.Take(attributes_length, &raw_attributes)) {
       return Malformed("RIB entry truncated");
     }
     if (peer_index >= peer_table_.peers.size()) return Malformed("RIB entry names a peer index out of range");
@@ -377,11 +380,10 @@ Status ElementDecoder::DecodeBgp4mp(const Record& record, ElementVisitor& visito
   const bool state_change = st == kStateChange || st == kStateChangeAs4;
   const bool message = st == kMessage || st == kMessageAs4 || (st >= kMessageLocal && st <= kMessageAs4LocalAddpath);
   if (!state_change && !message) return Malformed("unsupported BGP4MP subtype");
-  const uint8_t asn_size =
-      (st == kStateChangeAs4 || st == kMessageAs4 || st == kMessageAs4Local || st == kMessageAs4Addpath ||
-       st == kMessageAs4LocalAddpath)
-          ? 4
-          : 2;
+  const uint8_t asn_size = (st == kStateChangeAs4 || st == kMessageAs4 || st == kMessageAs4Local ||
+                            st == kMessageAs4Addpath || st == kMessageAs4LocalAddpath)
+                               ? 4
+                               : 2;
   const bool addpath = st >= kMessageAddpath && st <= kMessageAs4LocalAddpath;
   Element e;
   StartElement(record, &e);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `vigil mrt stat`: decodes every record, element and attribute, counting instead of formatting, so its
 // speed is the decoder's speed.
 #include <algorithm>
@@ -37,8 +38,10 @@ class StatsVisitor : public ElementVisitor {
         break;
     }
     if (e.kind != ElementKind::kState) {
-      if (e.prefix.family == 4) stats_->prefixes_v4++;
-      else stats_->prefixes_v6++;
+      if (e.prefix.family == 4)
+        stats_->prefixes_v4++;
+      else
+        stats_->prefixes_v6++;
     }
     NotePeer(e);
     if (e.attributes != nullptr) DecodeAttributes(*e.attributes);
@@ -107,8 +110,9 @@ Result<FileStats> ComputeFileStats(const std::string& path, ReaderOptions option
   while ((*reader)->Next(&record)) {
     uint32_t key = (uint32_t{record.type} << 16) | record.subtype;
     if (key != last_key || last_count == nullptr) {
-      auto it = std::find_if(stats.record_types.begin(), stats.record_types.end(),
-                             [&](const FileStats::TypeCount& t) { return t.type == record.type && t.subtype == record.subtype; });
+      auto it = std::find_if(stats.record_types.begin(), stats.record_types.end(), [&](const FileStats::TypeCount& t) {
+        return t.type == record.type && t.subtype == record.subtype;
+      });
       if (it == stats.record_types.end()) {
         stats.record_types.push_back({record.type, record.subtype, 0});
         it = stats.record_types.end() - 1;
@@ -123,9 +127,8 @@ Result<FileStats> ComputeFileStats(const std::string& path, ReaderOptions option
     Status status = decoder.Decode(record, visitor);
     if (!status.ok()) (*reader)->ReportBadRecord(record, status.message());
   }
-  std::sort(stats.record_types.begin(), stats.record_types.end(), [](const auto& a, const auto& b) {
-    return a.type != b.type ? a.type < b.type : a.subtype < b.subtype;
-  });
+  std::sort(stats.record_types.begin(), stats.record_types.end(),
+            [](const auto& a, const auto& b) { return a.type != b.type ? a.type < b.type : a.subtype < b.subtype; });
   stats.summary = (*reader)->summary();
   stats.records = stats.summary.records;
   stats.peers = visitor.peers();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "mrt/input_stream.h"
 
 #include <bzlib.h>
@@ -142,8 +143,14 @@ class GzipDecompressor : public Decompressor {
     size_t total = 0;
     while (total < capacity && !ended_) {
       if (!input_.Fill()) {
-        if (!input_.error().empty()) { error_ = input_.error(); break; }
-        if (in_member_) { error_ = "gzip stream truncated (unexpected end of file)"; break; }
+        if (!input_.error().empty()) {
+          error_ = input_.error();
+          break;
+        }
+        if (in_member_) {
+          error_ = "gzip stream truncated (unexpected end of file)";
+          break;
+        }
         ended_ = true;
         break;
       }
@@ -170,7 +177,10 @@ class GzipDecompressor : public Decompressor {
       }
       if (rc == Z_BUF_ERROR && produced == 0 && stream_.avail_out > 0) continue;  // needs more input
       if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        { error_ = std::string("gzip data error: ") + (stream_.msg ? stream_.msg : "corrupt data"); break; }
+        {
+          error_ = std::string("gzip data error: ") + (stream_.msg ? stream_.msg : "corrupt data");
+          break;
+        }
       }
     }
     if (total == 0 && !error_.empty()) return Status::Error(error_);
@@ -262,7 +272,8 @@ class IsalGzipDecompressor : public Decompressor {
 
 class Bzip2Decompressor : public Decompressor {
  public:
-  Bzip2Decompressor(const Source& source, bool first_stream_only) : input_(source), first_stream_only_(first_stream_only) {
+  Bzip2Decompressor(const Source& source, bool first_stream_only)
+      : input_(source), first_stream_only_(first_stream_only) {
     std::memset(&stream_, 0, sizeof stream_);
     ok_ = BZ2_bzDecompressInit(&stream_, 0, 0) == BZ_OK;
   }
@@ -275,8 +286,14 @@ class Bzip2Decompressor : public Decompressor {
     size_t total = 0;
     while (total < capacity && !ended_) {
       if (!input_.Fill()) {
-        if (!input_.error().empty()) { error_ = input_.error(); break; }
-        if (in_stream_) { error_ = "bzip2 stream truncated (unexpected end of file)"; break; }
+        if (!input_.error().empty()) {
+          error_ = input_.error();
+          break;
+        }
+        if (in_stream_) {
+          error_ = "bzip2 stream truncated (unexpected end of file)";
+          break;
+        }
         ended_ = true;
         break;
       }
@@ -289,7 +306,10 @@ class Bzip2Decompressor : public Decompressor {
         std::memset(&stream_, 0, sizeof stream_);
         if (BZ2_bzDecompressInit(&stream_, 0, 0) != BZ_OK) {
           ok_ = false;
-          { error_ = "bzip2 initialisation failed"; break; }
+          {
+            error_ = "bzip2 initialisation failed";
+            break;
+          }
         }
         in_stream_ = true;
       }
@@ -304,7 +324,10 @@ class Bzip2Decompressor : public Decompressor {
         in_stream_ = false;
         continue;
       }
-      if (rc != BZ_OK) { error_ = "bzip2 data error (code " + std::to_string(rc) + ")"; break; }
+      if (rc != BZ_OK) {
+        error_ = "bzip2 data error (code " + std::to_string(rc) + ")";
+        break;
+      }
     }
     if (total == 0 && !error_.empty()) return Status::Error(error_);
     return total;
@@ -330,14 +353,23 @@ class ZstdDecompressor : public Decompressor {
     size_t total = 0;
     while (total < capacity) {
       if (!input_.Fill()) {
-        if (!input_.error().empty()) { error_ = input_.error(); break; }
-        if (frame_open_) { error_ = "zstd stream truncated (unexpected end of file)"; break; }
+        if (!input_.error().empty()) {
+          error_ = input_.error();
+          break;
+        }
+        if (frame_open_) {
+          error_ = "zstd stream truncated (unexpected end of file)";
+          break;
+        }
         break;
       }
       ZSTD_inBuffer in{input_.data(), input_.available(), 0};
       ZSTD_outBuffer o{out + total, capacity - total, 0};
       size_t rc = ZSTD_decompressStream(stream_, &o, &in);
-      if (ZSTD_isError(rc)) { error_ = std::string("zstd data error: ") + ZSTD_getErrorName(rc); break; }
+      if (ZSTD_isError(rc)) {
+        error_ = std::string("zstd data error: ") + ZSTD_getErrorName(rc);
+        break;
+      }
       frame_open_ = rc != 0;
       total += o.pos;
       input_.Consume(in.pos);

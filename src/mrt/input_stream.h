@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Decompressed bytes of one file as one contiguous, forward-sliding window. A background thread
 // decompresses ahead of the reader (decode overlaps decompression); the window is a large reservation of
 // virtual memory whose consumed pages are returned to the system, so views into it never move and memory

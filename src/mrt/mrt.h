@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module mrt: reads MRT routing dumps (RFC 6396, with RFC 6793 AS4 and RFC 8050 ADD-PATH) as published by
 // RIPE RIS and RouteViews, compressed with gzip, bzip2, zstd or not at all (detected by magic bytes). It owns
 // decompression, record framing, BGP path-attribute decoding, the "element" view that later stages consume
@@ -73,8 +74,7 @@ struct IpAddress {
   bool is_v6() const { return family == 6; }
   // IPv4 address in host byte order (0 unless is_v4()).
   uint32_t V4() const {
-    return is_v4() ? (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) | (uint32_t{bytes[2]} << 8) | bytes[3]
-                   : 0;
+    return is_v4() ? (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) | (uint32_t{bytes[2]} << 8) | bytes[3] : 0;
   }
   std::string ToString() const;  // not for hot paths
 };
@@ -171,7 +171,7 @@ class PathAttributes {
   Origin origin() const;
   AsPath as_path() const;
   uint32_t OriginAs() const { return as_path().OriginAs(); }
-  IpAddress next_hop() const;   // NEXT_HOP attribute (IPv4); family 0 when absent
+  IpAddress next_hop() const;  // NEXT_HOP attribute (IPv4); family 0 when absent
   bool has_med() const { return Has(kMed); }
   uint32_t med() const;
   bool has_local_pref() const { return Has(kLocalPref); }
@@ -407,9 +407,8 @@ bool AsPath::ForEachSegment(Fn&& fn) const {
   if (take_from_as_path_ == UINT32_MAX) {
     bool keep_going = true;
     internal::WalkSegments(as_path_, asn_size, [&](AsSegmentType type, uint8_t count, const uint8_t* data) {
-      keep_going = fn(type, uint32_t{count}, [data, asn_size](uint32_t i) {
-        return internal::LoadAsn(data + i * asn_size, asn_size);
-      });
+      keep_going = fn(type, uint32_t{count},
+                      [data, asn_size](uint32_t i) { return internal::LoadAsn(data + i * asn_size, asn_size); });
       return keep_going;
     });
     return keep_going;
@@ -427,9 +426,8 @@ bool AsPath::ForEachSegment(Fn&& fn) const {
       take = count < remaining ? count : remaining;
       remaining -= take;
     }
-    keep_going = fn(type, take, [data, asn_size](uint32_t i) {
-      return internal::LoadAsn(data + i * asn_size, asn_size);
-    });
+    keep_going =
+        fn(type, take, [data, asn_size](uint32_t i) { return internal::LoadAsn(data + i * asn_size, asn_size); });
     return keep_going && remaining > 0;
   });
   if (!keep_going) return false;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -103,9 +104,8 @@ std::vector<std::string> ProjectElements(const std::string& file, ReadSummary* s
         break;
       case ElementKind::kAnnounce:
       case ElementKind::kRib:
-        lines.push_back(std::string(e.kind == ElementKind::kRib ? "B" : "A") + "|" + peer + "|" +
-                        e.prefix.ToString() + id + "|" + e.attributes->as_path().ToString() + "|" +
-                        OriginName(e.attributes->origin()));
+        lines.push_back(std::string(e.kind == ElementKind::kRib ? "B" : "A") + "|" + peer + "|" + e.prefix.ToString() +
+                        id + "|" + e.attributes->as_path().ToString() + "|" + OriginName(e.attributes->origin()));
         break;
     }
   });
@@ -134,12 +134,13 @@ INSTANTIATE_TEST_SUITE_P(
                       "caida.ris.rrc06.updates.1427846400.gz", "ryu.updates.20161101.0000.bz2",
                       "bgpkit.rrc15.updates.20100227.1610.gz", "bgpkit.local_only.updates.bz2",
                       "ripe-bgpdump.bview.ipv6_unicast_add_path.gz", "ripe-bgpdump.bview.ipv4_unicast_add_path.gz",
-                      "mrtparse.quagga_rib.mrt", "mrtparse.bird6-mrtdump_bgp.mrt", "mrtparse.bird-mrtdump_rib.mrt", "ripe-bgpdump.updates.long_withdrawal.gz",
-                      "ripe-bgpdump.bview.64k_stream_overflow.gz", "ripe-bgpdump.updates.20020722.2238.gz",
-                      "bgpkit.rrc01.updates.20001104.0124.gz"));
+                      "mrtparse.quagga_rib.mrt", "mrtparse.bird6-mrtdump_bgp.mrt", "mrtparse.bird-mrtdump_rib.mrt",
+                      "ripe-bgpdump.updates.long_withdrawal.gz", "ripe-bgpdump.bview.64k_stream_overflow.gz",
+                      "ripe-bgpdump.updates.20020722.2238.gz", "bgpkit.rrc01.updates.20001104.0124.gz"));
 
 TEST(ElementDecoderTest, PeerIndexTableOfRouteViewsRib) {
-  Result<std::unique_ptr<Reader>> reader = Reader::Open(DataFile("derived.pyasn.rib.20140523.0600.complete-records.gz"));
+  Result<std::unique_ptr<Reader>> reader =
+      Reader::Open(DataFile("derived.pyasn.rib.20140523.0600.complete-records.gz"));
   ASSERT_TRUE(reader.ok()) << reader.message();
   ElementDecoder decoder;
   struct Tables : ElementVisitor {
@@ -167,11 +168,11 @@ TEST(ElementDecoderTest, ExtendedTimestampsCarryMicroseconds) {
   });
   ASSERT_TRUE(result.ok());
   // bgpdump -m: "BGP4MP_ET|1445565678.509481|STATE|..." then ".511408".
-  std::vector<std::string> first = Split(Split(RunCommand("bgpdump -q -m '" +
-                                                          DataFile("ripe-bgpdump.updates.et-header.2015.gz") +
-                                                          "' 2>/dev/null | head -2"),
-                                               '\n')[1],
-                                         '|');
+  std::vector<std::string> first =
+      Split(Split(RunCommand("bgpdump -q -m '" + DataFile("ripe-bgpdump.updates.et-header.2015.gz") +
+                             "' 2>/dev/null | head -2"),
+                  '\n')[1],
+            '|');
   ASSERT_EQ(times.size(), 2u);
   EXPECT_EQ(std::to_string(times[1].first) + "." + std::to_string(times[1].second), first[1]);
 }

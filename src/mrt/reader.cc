@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <cstring>
 
 #include "mrt/byte_order.h"
@@ -22,8 +23,8 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path, ReaderOpti
   InputStreamOptions stream_options;
   stream_options.bzip2_first_stream_only = options.bzip2_first_stream_only;
   Result<std::unique_ptr<InputStream>> input = options.contents
-                                                    ? InputStream::OpenMemory(path, *options.contents, stream_options)
-                                                    : InputStream::Open(path, stream_options);
+                                                   ? InputStream::OpenMemory(path, *options.contents, stream_options)
+                                                   : InputStream::Open(path, stream_options);
   if (!input.ok()) return input.status();
   return std::unique_ptr<Reader>(new Reader(path, std::move(*input), std::move(options)));
 }

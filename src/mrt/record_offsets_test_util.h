@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 // Test helper shared by mrt_test.cc and robustness_test.cc: where the records of a decompressed MRT stream start.

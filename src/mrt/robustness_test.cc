@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Hostile input: real MRT files truncated at many offsets, with record lengths rewritten, with random bytes
 // flipped, and compressed streams cut or corrupted. Nothing may crash or read outside a buffer (this binary
 // also runs under AddressSanitizer and UndefinedBehaviorSanitizer). Record bodies are copied into
@@ -205,9 +206,9 @@ TEST(RobustnessTest, TableDumpV2Ipv6Rib) {
 }
 
 TEST(RobustnessTest, DeprecatedBgpRecordsAndZebraQuirks) {
-  AllMutations(Head("bgpkit.rrc00.updates.19991214.1621.gz", 24 << 10) +
-                   Head("bgpkit.rrc01.updates.20001104.0124.gz", 16 << 10),
-               3);
+  AllMutations(
+      Head("bgpkit.rrc00.updates.19991214.1621.gz", 24 << 10) + Head("bgpkit.rrc01.updates.20001104.0124.gz", 16 << 10),
+      3);
 }
 
 TEST(RobustnessTest, MixedTypesAddPathTableDumpV1AndExtendedTimestamps) {
@@ -286,7 +287,8 @@ TEST(RobustnessTest, MemoryInputReadsLikeTheFile) {
   std::sort(files.begin(), files.end());
   ASSERT_GT(files.size(), 20u);
   std::string scratch = fs::temp_directory_path() / ("vigil-memory-input-" + std::to_string(::getpid()));
-  ASSERT_EQ(std::system(("zstd -q -c '" + DataFile("mrtparse.quagga_bgp.mrt") + "' > '" + scratch + ".zst'").c_str()), 0);
+  ASSERT_EQ(std::system(("zstd -q -c '" + DataFile("mrtparse.quagga_bgp.mrt") + "' > '" + scratch + ".zst'").c_str()),
+            0);
   files.push_back(scratch + ".zst");
   size_t compared = 0;
   for (const auto& file : files) {
@@ -295,7 +297,8 @@ TEST(RobustnessTest, MemoryInputReadsLikeTheFile) {
     // Whole, and cut in the middle (a truncated stream's error must match too).
     for (size_t size : {bytes.size(), bytes.size() / 2}) {
       SCOPED_TRACE(file.filename().string() + " size " + std::to_string(size));
-      std::ofstream(scratch, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(size));
+      std::ofstream(scratch, std::ios::binary | std::ios::trunc)
+          .write(bytes.data(), static_cast<std::streamsize>(size));
       std::vector<uint8_t> exact(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));  // ASan-sized
       std::string from_file = DumpAndStats(scratch, std::nullopt);
       std::string from_memory = DumpAndStats(scratch, std::span<const uint8_t>(exact.data(), exact.size()));

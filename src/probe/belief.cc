@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "probe/belief.h"
 
 #include <algorithm>
@@ -47,9 +48,7 @@ int RecoveryBudget(double availability) {
   return std::clamp(n, 1, kMaxProbesPerRound);
 }
 
-bool RecoveryDue(int64_t rounds_down) {
-  return rounds_down <= 4 || rounds_down == 8 || rounds_down % 16 == 0;
-}
+bool RecoveryDue(int64_t rounds_down) { return rounds_down <= 4 || rounds_down == 8 || rounds_down % 16 == 0; }
 
 void BlockBelief::StartRound(bool recovery) {
   recovery_ = recovery;
@@ -64,7 +63,8 @@ void BlockBelief::Observe(bool positive) {
   if (positive) ++replies_;
   belief_ = UpdateBelief(belief_, availability_, positive);
   BlockState now = StateOf(belief_);
-  bool settled = recovery_ ? positive : ((positive && now == BlockState::kUp) || (!positive && now == BlockState::kDown));
+  bool settled =
+      recovery_ ? positive : ((positive && now == BlockState::kUp) || (!positive && now == BlockState::kDown));
   if (settled) {
     done_ = true;
   } else if (probes_ >= budget_) {

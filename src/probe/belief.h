@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -18,9 +19,9 @@ const char* BlockStateName(BlockState state);  // "up", "down", "unknown"
 
 inline constexpr double kBeliefMin = 0.01;
 inline constexpr double kBeliefMax = 0.99;
-inline constexpr double kUpAbove = 0.9;     // B > 0.9 => up
-inline constexpr double kDownBelow = 0.1;   // B < 0.1 => down
-inline constexpr double kUncertain = 0.5;   // where a block lands when probing ran out while undecided
+inline constexpr double kUpAbove = 0.9;               // B > 0.9 => up
+inline constexpr double kDownBelow = 0.1;             // B < 0.1 => down
+inline constexpr double kUncertain = 0.5;             // where a block lands when probing ran out while undecided
 inline constexpr double kInitialBelief = kBeliefMax;  // trinarkular starts every block as up
 inline constexpr double kPathLoss = 0.05;
 inline constexpr int kMaxProbesPerRound = 15;  // 1 periodic + 14 adaptive (trinarkular, and the paper)

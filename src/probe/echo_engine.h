@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -26,26 +27,26 @@ inline constexpr double kMaxProbeRate = 1e7;
 
 struct EchoEngineOptions {
   SocketKind socket = SocketKind::kAuto;
-  double rate = 0;          // probes per second; required, in (0, kMaxProbeRate]: the limit cannot be turned off
-  int timeout_ms = 3000;    // trinarkular's probe timeout
+  double rate = 0;        // probes per second; required, in (0, kMaxProbeRate]: the limit cannot be turned off
+  int timeout_ms = 3000;  // trinarkular's probe timeout
   // The token bucket holds at most this much time's worth of probes, so bursts stay short; (0, 1].
   double burst_seconds = 0.1;
 };
 
 // What became of one probe.
 struct ProbeOutcome {
-  uint64_t user = 0;     // the caller's tag, as passed to Enqueue
+  uint64_t user = 0;  // the caller's tag, as passed to Enqueue
   uint32_t target = 0;
   bool replied = false;
-  double rtt_ms = 0;     // when replied
+  double rtt_ms = 0;  // when replied
 };
 
 struct EchoEngineStats {
-  uint64_t sent = 0;          // probes handed to the kernel (or refused by it with a routing error)
-  uint64_t replies = 0;       // matched echo replies
+  uint64_t sent = 0;     // probes handed to the kernel (or refused by it with a routing error)
+  uint64_t replies = 0;  // matched echo replies
   uint64_t timeouts = 0;
-  uint64_t send_errors = 0;   // sendto failures other than backpressure
-  uint64_t ignored = 0;       // packets read that matched no outstanding probe (other traffic, forgeries)
+  uint64_t send_errors = 0;  // sendto failures other than backpressure
+  uint64_t ignored = 0;      // packets read that matched no outstanding probe (other traffic, forgeries)
 };
 
 // One ICMP socket, one epoll loop, no thread per probe. Probes wait in a FIFO until the token bucket and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <map>
@@ -38,7 +39,9 @@ class FakeStore : public store::Store {
     auto it = entities.find(id);
     return it == entities.end() ? std::optional<store::Entity>() : std::optional<store::Entity>(it->second);
   }
-  Result<std::vector<store::Entity>> ListEntities(const store::EntityQuery&) override { return Status::Error("not supported"); }
+  Result<std::vector<store::Entity>> ListEntities(const store::EntityQuery&) override {
+    return Status::Error("not supported");
+  }
   Status RegisterDatasource(const store::Datasource& d) override {
     datasources[d.name] = d;
     return Status::Ok();
@@ -54,16 +57,21 @@ class FakeStore : public store::Store {
     inputs[commit.input.sha256] = commit.input;
     return Status::Ok();
   }
-  Result<std::vector<store::InputRecord>> ListInputs(UnixSeconds, UnixSeconds) override { return Status::Error("not supported"); }
+  Result<std::vector<store::InputRecord>> ListInputs(UnixSeconds, UnixSeconds) override {
+    return Status::Error("not supported");
+  }
   Result<std::optional<std::string>> GetState(const std::string&) override { return std::optional<std::string>(); }
   Status WriteSeries(const std::vector<store::SeriesBatch>&) override { return Status::Error("not supported"); }
   Result<std::vector<store::SeriesPoint>> ReadSeries(const std::string&, int64_t, UnixSeconds, UnixSeconds) override {
     return Status::Error("not supported");
   }
-  Result<store::AggregatedSeries> ReadAggregated(const std::string&, int64_t, UnixSeconds, UnixSeconds, int64_t) override {
+  Result<store::AggregatedSeries> ReadAggregated(const std::string&, int64_t, UnixSeconds, UnixSeconds,
+                                                 int64_t) override {
     return Status::Error("not supported");
   }
-  Result<std::vector<int64_t>> EntitiesWithSeries(const std::string&) override { return Status::Error("not supported"); }
+  Result<std::vector<int64_t>> EntitiesWithSeries(const std::string&) override {
+    return Status::Error("not supported");
+  }
   Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> SeriesSpan(const std::string&) override {
     return Status::Error("not supported");
   }
@@ -71,13 +79,21 @@ class FakeStore : public store::Store {
                           std::vector<store::Schedule>&) override {
     return Status::Error("not supported");
   }
-  Result<std::vector<store::Alert>> ListAlerts(const store::TimeFilter&) override { return Status::Error("not supported"); }
-  Result<std::vector<store::Event>> ListEvents(const store::TimeFilter&) override { return Status::Error("not supported"); }
+  Result<std::vector<store::Alert>> ListAlerts(const store::TimeFilter&) override {
+    return Status::Error("not supported");
+  }
+  Result<std::vector<store::Event>> ListEvents(const store::TimeFilter&) override {
+    return Status::Error("not supported");
+  }
   Result<std::optional<store::Event>> EventById(int64_t) override { return Status::Error("not supported"); }
-  Result<std::vector<store::Schedule>> ListSchedules(const std::vector<int64_t>&) override { return Status::Error("not supported"); }
+  Result<std::vector<store::Schedule>> ListSchedules(const std::vector<int64_t>&) override {
+    return Status::Error("not supported");
+  }
   Result<int64_t> AddAnnotation(const store::Annotation&) override { return Status::Error("not supported"); }
   Status DeleteAnnotation(int64_t) override { return Status::Error("not supported"); }
-  Result<std::vector<store::Annotation>> ListAnnotations(const store::TimeFilter&) override { return Status::Error("not supported"); }
+  Result<std::vector<store::Annotation>> ListAnnotations(const store::TimeFilter&) override {
+    return Status::Error("not supported");
+  }
 
   std::map<int64_t, store::Entity> entities;
   std::map<std::string, store::Datasource> datasources;

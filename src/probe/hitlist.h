@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -12,15 +13,15 @@ namespace vigil::probe {
 
 // One /24 block of the hitlist: its ever-responsive addresses E(b) and their availability A(E(b)).
 struct HitlistBlock {
-  uint32_t base = 0;            // network address, host byte order, low 8 bits zero
-  double availability = 0;      // A(E(b)), 0..1: chance that a probe to a random E(b) address is answered
-  int censuses = 0;             // census rounds behind the histories (capped at 4); 0 = hand-made entry
-  std::vector<uint8_t> hosts;   // last octets of E(b), ascending, unique
-  std::vector<uint8_t> history; // per host, bit i = answered in the i-th latest census; empty when unknown
+  uint32_t base = 0;             // network address, host byte order, low 8 bits zero
+  double availability = 0;       // A(E(b)), 0..1: chance that a probe to a random E(b) address is answered
+  int censuses = 0;              // census rounds behind the histories (capped at 4); 0 = hand-made entry
+  std::vector<uint8_t> hosts;    // last octets of E(b), ascending, unique
+  std::vector<uint8_t> history;  // per host, bit i = answered in the i-th latest census; empty when unknown
 };
 
 struct Hitlist {
-  UnixSeconds updated = 0;  // time of the latest census merged in (0 when unknown)
+  UnixSeconds updated = 0;           // time of the latest census merged in (0 when unknown)
   std::vector<HitlistBlock> blocks;  // ascending by base, unique
 };
 
@@ -91,8 +92,8 @@ struct TargetBlock {
 };
 
 struct Eligibility {
-  size_t min_addresses = 15;     // |E(b)| >= 15 (Trinocular, trinarkular gen-probelist)
-  double min_availability = 0.1; // A(E(b)) >= 0.1: below it a block's silence says too little
+  size_t min_addresses = 15;      // |E(b)| >= 15 (Trinocular, trinarkular gen-probelist)
+  double min_availability = 0.1;  // A(E(b)) >= 0.1: below it a block's silence says too little
 };
 
 struct TargetSelection {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "probe/ingest.h"
 
 #include <gtest/gtest.h>
@@ -99,10 +100,10 @@ class IngestFile : public ::testing::Test {
 TEST_F(IngestFile, WritesSeriesOnceAndLeavesNoPointsWithoutData) {
   std::string path = Write("probe-round.20220105.0000.tsv",
                            "#vigil-probe-round v1 start=1641340800 round_s=600 prober=t\n"
-                           "198.18.0.0/24\tup\t0.990\t2\t1\t10.0\n"      // ZZ, ZZ-A, 64500
-                           "198.18.1.0/24\tdown\t0.010\t3\t0\t-\n"        // ZZ, ZZ-B, 64501
-                           "198.18.2.0/24\tup\t0.990\t1\t1\t30.0\n"       // ZZ, ZZ-A, 64502
-                           "203.0.113.0/24\tup\t0.990\t1\t1\t5.0\n");     // unmapped
+                           "198.18.0.0/24\tup\t0.990\t2\t1\t10.0\n"    // ZZ, ZZ-A, 64500
+                           "198.18.1.0/24\tdown\t0.010\t3\t0\t-\n"     // ZZ, ZZ-B, 64501
+                           "198.18.2.0/24\tup\t0.990\t1\t1\t30.0\n"    // ZZ, ZZ-A, 64502
+                           "203.0.113.0/24\tup\t0.990\t1\t1\t5.0\n");  // unmapped
   FakeStore store;
   ASSERT_TRUE(RegisterProbeDatasources(store).ok());
   TestDirectory directory;

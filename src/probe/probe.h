@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module probe: Vigil's active prober and its output. It owns the hitlist (ever-responsive addresses
 // per /24 and their availability, built by census rounds), the opt-out list, the global token-bucket rate
 // limit, ICMP echo on one raw (or datagram) socket driven by epoll, Trinocular's Bayesian belief per block

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "probe/prober.h"
 
 #include <time.h>
@@ -249,7 +250,8 @@ class Trinocular {
 
 }  // namespace
 
-Status RunProber(const std::vector<TargetBlock>& targets, const ProberOptions& options, const ProberCallbacks& callbacks) {
+Status RunProber(const std::vector<TargetBlock>& targets, const ProberOptions& options,
+                 const ProberCallbacks& callbacks) {
   if (targets.empty()) return Status::Error("no eligible blocks to probe");
   if (options.round_s <= 0) return Status::Error("round length must be positive");
   if (options.slices <= 0 || options.slices > options.round_s * 1000) return Status::Error("bad slice count");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <atomic>
@@ -16,14 +17,14 @@
 namespace vigil::probe {
 
 struct ProberOptions {
-  EchoEngineOptions engine;       // socket kind, rate limit (required), timeout
-  int64_t round_s = 600;          // trinarkular's 10-minute round
-  int slices = 60;                // periodic probes spread over this many slices of a round
-  int64_t rounds = 0;             // stop after this many rounds; 0 = until stop is set
-  bool align = true;              // rounds start on multiples of round_s (UTC), as the store's bins do
-  std::string name = "vigil";     // the round log's prober= field
-  int64_t rate_log_s = 60;        // how often the actual rate is reported
-  uint64_t seed = 1;              // block-to-slice assignment and address order
+  EchoEngineOptions engine;                 // socket kind, rate limit (required), timeout
+  int64_t round_s = 600;                    // trinarkular's 10-minute round
+  int slices = 60;                          // periodic probes spread over this many slices of a round
+  int64_t rounds = 0;                       // stop after this many rounds; 0 = until stop is set
+  bool align = true;                        // rounds start on multiples of round_s (UTC), as the store's bins do
+  std::string name = "vigil";               // the round log's prober= field
+  int64_t rate_log_s = 60;                  // how often the actual rate is reported
+  uint64_t seed = 1;                        // block-to-slice assignment and address order
   const std::atomic<bool>* stop = nullptr;  // set (e.g. from a signal handler) to stop after the current wait
 };
 
@@ -35,7 +36,7 @@ struct RateReport {
   uint64_t timeouts = 0;
   uint64_t ignored = 0;
   uint64_t send_errors = 0;
-  size_t queued = 0;       // probes waiting for tokens at the time of the report
+  size_t queued = 0;  // probes waiting for tokens at the time of the report
   bool final = false;
   double rate() const { return seconds > 0 ? double(sent) / seconds : 0; }
 };
@@ -49,7 +50,8 @@ struct ProberCallbacks {
 
 // Trinocular over the hitlist's eligible blocks. Rounds that were not complete when the prober stopped
 // are not reported: a stopped prober leaves missing bins, never zeros.
-Status RunProber(const std::vector<TargetBlock>& targets, const ProberOptions& options, const ProberCallbacks& callbacks);
+Status RunProber(const std::vector<TargetBlock>& targets, const ProberOptions& options,
+                 const ProberCallbacks& callbacks);
 
 // A census round: every address of the given /24 blocks once (opt-out addresses left out), interleaved
 // across blocks so that no block sees a burst; returns the responders of each block.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The prober's rate limit cannot be turned off through the library: every entry point that sends probes
 // opens an EchoEngine, and Open refuses a missing, zero, negative, NaN, infinite or absurdly large rate
 // (and a burst that would let a long idle spell turn into a flood) before any socket exists.
@@ -35,8 +36,8 @@ TEST(RateLimit, EngineRefusesEveryRateThatIsNoLimit) {
 }
 
 TEST(RateLimit, EngineRefusesBurstsThatWouldFloodAfterIdle) {
-  for (double burst : {0.0, -1.0, 1.5, 1e9, std::numeric_limits<double>::infinity(),
-                       std::numeric_limits<double>::quiet_NaN()}) {
+  for (double burst :
+       {0.0, -1.0, 1.5, 1e9, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
     EchoEngineOptions options;
     options.rate = 1000;
     options.burst_seconds = burst;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "probe/round_log.h"
 
 #include <charconv>
@@ -30,8 +31,8 @@ std::string FormatRoundLog(const RoundLog& log) {
   char number[64];
   for (const auto& block : log.blocks) {
     out += FormatBlock(block.base);
-    std::snprintf(number, sizeof number, "\t%s\t%.3f\t%d\t%d\t", BlockStateName(block.state), block.belief,
-                  block.sent, block.replies);
+    std::snprintf(number, sizeof number, "\t%s\t%.3f\t%d\t%d\t", BlockStateName(block.state), block.belief, block.sent,
+                  block.replies);
     out += number;
     if (block.rtts_ms.empty()) out += '-';
     for (size_t i = 0; i < block.rtts_ms.size(); ++i) {
@@ -93,7 +94,8 @@ Result<RoundLog> ParseRoundLog(std::string_view text, const std::string& name) {
     if (columns[5] != "-") {
       for (auto item : Split(columns[5], ',')) {
         double rtt = 0;
-        if (!ParseNumber(item, rtt) || !(rtt >= 0 && rtt < 1e7)) return LineError(name, i + 1, "bad RTT '" + std::string(item) + "'");
+        if (!ParseNumber(item, rtt) || !(rtt >= 0 && rtt < 1e7))
+          return LineError(name, i + 1, "bad RTT '" + std::string(item) + "'");
         block.rtts_ms.push_back(rtt);
       }
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "probe/round_log.h"
 
 #include <gtest/gtest.h>
@@ -50,7 +51,8 @@ TEST(RoundLog, RejectsMalformedLines) {
 }
 
 TEST(RoundLog, ReadsGzip) {
-  std::string path = (std::filesystem::temp_directory_path() / ("round-log-test-" + std::to_string(::getpid()) + ".tsv.gz")).string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("round-log-test-" + std::to_string(::getpid()) + ".tsv.gz")).string();
   gzFile file = gzopen(path.c_str(), "wb");
   ASSERT_NE(file, nullptr);
   gzwrite(file, kContractExample, sizeof kContractExample - 1);

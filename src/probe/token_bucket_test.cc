@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "probe/token_bucket.h"
 
 #include <gtest/gtest.h>
@@ -8,7 +9,7 @@ namespace {
 TEST(TokenBucket, StartsEmptyAndRefillsAtRate) {
   TokenBucket bucket(1000, 100, 0);
   EXPECT_EQ(bucket.Available(0), 0);
-  EXPECT_EQ(bucket.Available(50'000'000), 50);   // 50 ms at 1000/s
+  EXPECT_EQ(bucket.Available(50'000'000), 50);    // 50 ms at 1000/s
   EXPECT_EQ(bucket.Available(500'000'000), 100);  // capped at the burst
   bucket.Take(100);
   EXPECT_EQ(bucket.Available(500'000'000), 0);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "signals/bgp_ingest.h"
 
 #include <unistd.h>
@@ -25,10 +26,18 @@ class ElementFeeder final : public mrt::ElementVisitor {
   void OnElement(const mrt::Element& e) override {
     RouteRecord r;
     switch (e.kind) {
-      case mrt::ElementKind::kRib: r.kind = RouteRecord::Kind::kRib; break;
-      case mrt::ElementKind::kAnnounce: r.kind = RouteRecord::Kind::kAnnounce; break;
-      case mrt::ElementKind::kWithdraw: r.kind = RouteRecord::Kind::kWithdraw; break;
-      case mrt::ElementKind::kState: r.kind = RouteRecord::Kind::kState; break;
+      case mrt::ElementKind::kRib:
+        r.kind = RouteRecord::Kind::kRib;
+        break;
+      case mrt::ElementKind::kAnnounce:
+        r.kind = RouteRecord::Kind::kAnnounce;
+        break;
+      case mrt::ElementKind::kWithdraw:
+        r.kind = RouteRecord::Kind::kWithdraw;
+        break;
+      case mrt::ElementKind::kState:
+        r.kind = RouteRecord::Kind::kState;
+        break;
     }
     r.t = e.time;
     // The peer's address as raw bytes (family, then 4 or 16 bytes) keys the peer directory.
@@ -77,7 +86,8 @@ class Progress {
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
     double rate = secs > 0 ? double(records) / secs : 0;
-    double eta = bytes_done > 0 && total_bytes_ > bytes_done ? secs * double(total_bytes_ - bytes_done) / double(bytes_done) : 0;
+    double eta =
+        bytes_done > 0 && total_bytes_ > bytes_done ? secs * double(total_bytes_ - bytes_done) / double(bytes_done) : 0;
     char eta_text[32] = "ETA -:--";  // no file done yet: nothing to extrapolate from
     if (bytes_done > 0) std::snprintf(eta_text, sizeof eta_text, "ETA %d:%02d", int(eta) / 60, int(eta) % 60);
     std::fprintf(stderr, "\r[%lld/%lld files] %s records, %s records/s, %s   ", (long long)file_index,
@@ -181,7 +191,8 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
       already_ingested = *known;
       auto it = first_rib.find(in.collector);
       if (it == first_rib.end() || in.name_time < it->second) {
-        if (options.verbose) std::fprintf(stderr, "%s: before collector %s's RIB, skipped\n", in.path.c_str(), in.collector.c_str());
+        if (options.verbose)
+          std::fprintf(stderr, "%s: before collector %s's RIB, skipped\n", in.path.c_str(), in.collector.c_str());
         ++report.skipped_stale;
         continue;
       }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -53,13 +54,13 @@ struct BgpIngestOptions {
 struct BgpIngestReport {
   int64_t files = 0;
   int64_t ingested = 0;
-  int64_t skipped_known = 0;   // sha256 already in the store
-  int64_t skipped_stale = 0;   // older than the saved state, or before the collector's RIB with --from-rib
-  int64_t failed = 0;          // could not be opened
-  int64_t records = 0;         // elements decoded
+  int64_t skipped_known = 0;  // sha256 already in the store
+  int64_t skipped_stale = 0;  // older than the saved state, or before the collector's RIB with --from-rib
+  int64_t failed = 0;         // could not be opened
+  int64_t records = 0;        // elements decoded
   int64_t ipv4_records = 0;
-  int64_t bins = 0;            // bin values written (bins x files)
-  int64_t decode_problems = 0; // records the reader reported and skipped
+  int64_t bins = 0;             // bin values written (bins x files)
+  int64_t decode_problems = 0;  // records the reader reported and skipped
   double seconds = 0;
   RoutingModel::Summary last;  // figures of the last evaluated bin
 };

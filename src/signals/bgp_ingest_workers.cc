@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `vigil ingest mrt --workers N`: disjoint collector sets per worker thread, per-prefix full-feed carrier counts
 // merged before visibility is decided. See RunBgpIngestWorkers in bgp_ingest.h and docs/scale.md.
 #include <algorithm>
@@ -67,9 +68,9 @@ class PartialCountMerger {
   VisibilityOptions options_;
   const Slash24Counter* counter_;
   PrefixUniverse universe_;
-  std::vector<uint32_t> total_;                  // by prefix id
+  std::vector<uint32_t> total_;                    // by prefix id
   std::vector<std::vector<uint16_t>> per_worker_;  // by worker, by prefix id
-  std::vector<int64_t> full_feed_;               // by worker
+  std::vector<int64_t> full_feed_;                 // by worker
   std::vector<int64_t> counts_;
   bool dirty_ = true;
   int64_t last_full_feed_ = -1;
@@ -135,8 +136,9 @@ Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, co
                                             SignalSink& sink) {
   const auto start = std::chrono::steady_clock::now();
   if (visibility.full_feed_fraction > 0) {
-    return Status::Error("--workers needs an absolute full-feed threshold (--full-feed-min), not --full-feed-fraction: "
-                         "a fraction of the largest table is not known to a worker that sees some collectors only");
+    return Status::Error(
+        "--workers needs an absolute full-feed threshold (--full-feed-min), not --full-feed-fraction: "
+        "a fraction of the largest table is not known to a worker that sees some collectors only");
   }
   FillTimesFromContent(inputs);
   SortMrtInputs(inputs);  // the global order, as RunBgpIngest processes files

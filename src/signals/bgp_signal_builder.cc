@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "signals/bgp_signal_builder.h"
 
 #include <algorithm>
@@ -145,7 +146,7 @@ FileOutcome BgpSignalBuilder::FinishFile() {
   if (file_.name_time >= 0 && !file_.time_from_content) {
     // An updates file vouches for its whole period, quiet or not.
     UnixSeconds end = file_.kind == MrtFileKind::kUpdates ? file_.name_time + UpdatePeriodSeconds(file_.collector) - 1
-                                                           : file_.name_time;
+                                                          : file_.name_time;
     collector.last_time = std::max(collector.last_time, end);
   }
   if (rib_started_) collector.last_time = std::max(collector.last_time, outcome_.last_t);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@ struct RouteRecord {
   std::string_view peer_address;  // opaque bytes identifying the peer address (text or raw)
   uint32_t peer_asn = 0;
   int32_t peer_index = -1;  // RIB entries: index in the file's peer table (a lookup shortcut), else -1
-  bool ipv4 = true;  // family of the prefix; IPv6 elements only prove the collector was alive
+  bool ipv4 = true;         // family of the prefix; IPv6 elements only prove the collector was alive
   Ipv4Prefix prefix;
   uint32_t path_id = 0;
   int new_state = 0;  // kState: the FSM state entered

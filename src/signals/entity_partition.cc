@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "signals/entity_partition.h"
 
 #include <algorithm>
@@ -31,8 +32,7 @@ EntityPartition EntityPartition::Builder::Build() && {
   }
   spans_.clear();
   spans_.shrink_to_fit();
-  std::sort(boundaries.begin(), boundaries.end(),
-            [](const Boundary& a, const Boundary& b) { return a.at < b.at; });
+  std::sort(boundaries.begin(), boundaries.end(), [](const Boundary& a, const Boundary& b) { return a.at < b.at; });
   std::vector<uint32_t> open;  // multiset of entities (overlaps within a layer count once)
   std::vector<uint32_t> unique;
   size_t i = 0;
@@ -80,8 +80,7 @@ void EntityPartition::CountSlash24s(std::span<const AddressInterval> visible, st
     if (v.begin >= v.end) continue;
     // Skip ranges wholly before v: gallop, since visible space may jump far ahead.
     if (r < ranges_.size() && ranges_[r].end <= v.begin) {
-      r = std::partition_point(ranges_.begin() + r, ranges_.end(),
-                               [&](const Range& x) { return x.end <= v.begin; }) -
+      r = std::partition_point(ranges_.begin() + r, ranges_.end(), [&](const Range& x) { return x.end <= v.begin; }) -
           ranges_.begin();
     }
     for (size_t k = r; k < ranges_.size() && ranges_[k].begin < v.end; ++k) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -11,8 +12,8 @@ namespace vigil::signals {
 
 // What the signal reports on: one country, region or ASN, indexed densely by EntityPartition.
 struct EntityInfo {
-  std::string type;         // "country", "region", "asn"
-  std::string code;         // "KZ", "KZ-ALA", "9198"
+  std::string type;  // "country", "region", "asn"
+  std::string code;  // "KZ", "KZ-ALA", "9198"
   std::string name;
   std::string parent_code;  // a region's country code; empty otherwise
   int64_t slash24_count = 0;
@@ -48,7 +49,7 @@ class EntityPartition final : public Slash24Counter {
   // pieces.
   class Builder {
    public:
-    uint32_t AddEntity(EntityInfo info);  // returns its index
+    uint32_t AddEntity(EntityInfo info);                                           // returns its index
     void AddRange(uint32_t begin_slash24, uint32_t end_slash24, uint32_t entity);  // [begin, end)
     EntityPartition Build() &&;
 

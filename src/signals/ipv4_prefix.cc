@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "signals/ipv4_prefix.h"
 
 #include <charconv>
@@ -30,8 +31,8 @@ std::optional<Ipv4Prefix> ParseIpv4Prefix(std::string_view text) {
 
 std::string FormatIpv4Prefix(Ipv4Prefix prefix) {
   uint32_t a = prefix.network;
-  return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." + std::to_string(a >> 8 & 255) +
-         "." + std::to_string(a & 255) + "/" + std::to_string(prefix.length);
+  return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." + std::to_string(a >> 8 & 255) + "." +
+         std::to_string(a & 255) + "/" + std::to_string(prefix.length);
 }
 
 }  // namespace vigil::signals

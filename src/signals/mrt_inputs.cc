@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "signals/mrt_inputs.h"
 
 #include <algorithm>
@@ -69,8 +70,7 @@ MrtInputFile DescribeMrtFile(const std::string& path, const std::string& name) {
         AllDigits(parts[kind_at + 2], 4)) {
       const std::string& d = parts[kind_at + 1];
       const std::string& hm = parts[kind_at + 2];
-      int64_t days = DaysFromCivil(std::stoi(d.substr(0, 4)), std::stoi(d.substr(4, 2)),
-                                   std::stoi(d.substr(6, 2)));
+      int64_t days = DaysFromCivil(std::stoi(d.substr(0, 4)), std::stoi(d.substr(4, 2)), std::stoi(d.substr(6, 2)));
       input.name_time = days * 86400 + std::stoi(hm.substr(0, 2)) * 3600 + std::stoi(hm.substr(2, 2)) * 60;
     } else if (kind_at + 1 < parts.size() && parts[kind_at + 1].size() == 10 && AllDigits(parts[kind_at + 1], 10)) {
       input.name_time = std::stoll(parts[kind_at + 1]);
@@ -84,8 +84,7 @@ MrtInputFile DescribeMrtFile(const std::string& path, const std::string& name) {
     }
   }
   if (input.collector.empty()) {
-    for (fs::path dir = fs::path(path).parent_path(); !dir.empty() && dir != dir.root_path();
-         dir = dir.parent_path()) {
+    for (fs::path dir = fs::path(path).parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
       std::string folder = dir.filename().string();
       if (folder.empty() || folder == ".") break;
       if (!IsLayoutFolder(folder)) {

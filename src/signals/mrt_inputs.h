@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <string>
@@ -16,7 +17,7 @@ struct MrtInputFile {
   std::string name;       // path relative to the argument it was found under (the file name for files)
   std::string collector;  // "rrc00", "route-views2", the sim's collector folder ...
   MrtFileKind kind = MrtFileKind::kUnknown;
-  UnixSeconds name_time = -1;  // from the name (YYYYMMDD.HHMM or Unix seconds); -1 when absent
+  UnixSeconds name_time = -1;      // from the name (YYYYMMDD.HHMM or Unix seconds); -1 when absent
   bool time_from_content = false;  // name_time was taken from the first record (the name had none)
   int64_t bytes = 0;
 };

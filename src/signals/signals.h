@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module signals: turns routing data into per-entity time series. The BGP part keeps per-collector,
 // per-peer IPv4 prefix tables (from a RIB, then updates in time order; a peer leaving ESTABLISHED voids its
 // table), decides which peers are full-feed and which prefixes are visible (IODA's definitions), and at the

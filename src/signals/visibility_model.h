@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -36,7 +37,7 @@ class PrefixUniverse {
   std::vector<uint64_t> keys_;  // by id
   std::vector<Slot> slots_;     // one cache line per probe: key and id side by side
   std::vector<uint32_t> sorted_;
-  size_t sorted_count_ = 0;        // ids below this are in sorted_
+  size_t sorted_count_ = 0;  // ids below this are in sorted_
   uint64_t last_key_ = 0;
   uint32_t last_id_ = kNone;
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -178,7 +179,8 @@ class BgpSimulation {
 
   bool InGap(int collector, UnixSeconds t) const {
     for (const auto& g : scenario_.noise.collector_gaps) {
-      if (g.collector == world_.collectors[static_cast<size_t>(collector)].name && t >= g.start && t < g.end) return true;
+      if (g.collector == world_.collectors[static_cast<size_t>(collector)].name && t >= g.start && t < g.end)
+        return true;
     }
     return false;
   }
@@ -187,11 +189,14 @@ class BgpSimulation {
     const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
     if (!peer_up_[static_cast<size_t>(p)]) return false;
     if (!world_.PeerCarries(world_.peers[static_cast<size_t>(p)], pre.unit)) return false;
-    if (pre.unit < world_.scenario_units && withdrawn_[static_cast<size_t>(p)][static_cast<size_t>(pre.unit)] > 0) return false;
+    if (pre.unit < world_.scenario_units && withdrawn_[static_cast<size_t>(p)][static_cast<size_t>(pre.unit)] > 0)
+      return false;
     auto it = flaps_.find(FlapKey(p, prefix));
     return it == flaps_.end() || it->second == 0;
   }
-  static uint64_t FlapKey(int p, int prefix) { return (static_cast<uint64_t>(p) << 32) | static_cast<uint32_t>(prefix); }
+  static uint64_t FlapKey(int p, int prefix) {
+    return (static_cast<uint64_t>(p) << 32) | static_cast<uint32_t>(prefix);
+  }
 
   void Add(UnixSeconds t, ActionType type, int peer, int target, int8_t delta) {
     if (t >= scenario_.end) return;
@@ -217,8 +222,10 @@ class BgpSimulation {
     std::vector<int> small, more_specific;
     for (size_t i = 0; i < world_.prefixes.size(); ++i) {
       const Prefix& pre = world_.prefixes[i];
-      if (pre.more_specific) more_specific.push_back(static_cast<int>(i));
-      else if (pre.len >= 22) small.push_back(static_cast<int>(i));
+      if (pre.more_specific)
+        more_specific.push_back(static_cast<int>(i));
+      else if (pre.len >= 22)
+        small.push_back(static_cast<int>(i));
     }
     double rate = scenario_.noise.flaps_per_hour / 3600.0;
     if (rate > 0 && !(small.empty() && more_specific.empty())) {
@@ -245,8 +252,8 @@ class BgpSimulation {
     // Background churn: path changes that keep the prefix reachable (real update files are never empty).
     double churn_per_peer_file = options_.full_table ? 600 : 2;
     for (UnixSeconds w = BinStart(scenario_.start, kUpdateFileSeconds); w < scenario_.end; w += kUpdateFileSeconds) {
-      int64_t count = static_cast<int64_t>(churn_per_peer_file * static_cast<double>(world_.peers.size()) *
-                                           rng.Uniform(0.5, 1.5));
+      int64_t count =
+          static_cast<int64_t>(churn_per_peer_file * static_cast<double>(world_.peers.size()) * rng.Uniform(0.5, 1.5));
       for (int64_t i = 0; i < count; ++i) {
         UnixSeconds t = w + static_cast<UnixSeconds>(rng.Below(kUpdateFileSeconds));
         int p = static_cast<int>(rng.Below(world_.peers.size()));
@@ -325,8 +332,10 @@ class BgpSimulation {
       if (want == static_cast<bool>(route & kAnnounced)) continue;
       route = static_cast<uint8_t>((route & ~kAnnounced) | (want ? kAnnounced : 0));
       const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
-      if (want) announce.push_back(prefix);
-      else withdrawn.emplace_back(pre.addr, pre.len);
+      if (want)
+        announce.push_back(prefix);
+      else
+        withdrawn.emplace_back(pre.addr, pre.len);
     }
     EmitChanges(p, t, withdrawn, announce);
   }
@@ -451,7 +460,8 @@ class BgpSimulation {
       const size_t n = collector.peers.size();
       const bool direct = options_.direct_io && options_.compression == Compression::kNone;
       CompressedFileWriter writer;
-      fs::path path = outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + CompressionSuffix(options_.compression));
+      fs::path path =
+          outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + CompressionSuffix(options_.compression));
       VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level(), direct));
       std::string header;
       std::vector<MrtPeerEntry> entries;
@@ -536,7 +546,8 @@ class BgpSimulation {
           __builtin_prefetch(&route_[ahead * all_peers]);
         }
         if (i + 4 < order.size()) {
-          __builtin_prefetch(&world_.units[static_cast<size_t>(world_.prefixes[static_cast<size_t>(order[i + 4])].unit)]);
+          __builtin_prefetch(
+              &world_.units[static_cast<size_t>(world_.prefixes[static_cast<size_t>(order[i + 4])].unit)]);
         }
         const int prefix = order[i];
         const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
@@ -579,7 +590,8 @@ class BgpSimulation {
             a[7] = 2;
             a[8] = static_cast<char>(len);
             a += 9;
-            for (int i = 0; i < World::kMaxAsPath; ++i) StoreBigEndian32(a + 4 * i, as_path[i]);  // the rest is overwritten
+            for (int i = 0; i < World::kMaxAsPath; ++i)
+              StoreBigEndian32(a + 4 * i, as_path[i]);  // the rest is overwritten
             a += 4 * len;
             std::memcpy(a, c.tail, sizeof c.tail);
             if (c.med_at) StoreBigEndian32(a + c.med_at, static_cast<uint32_t>(h % 200));
@@ -703,8 +715,10 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
       if (!active) continue;
       for (int b : ev.blocks) {
         if (ev.spec->kind == EventKind::kThrottle) {
-          throttle_rtt[static_cast<size_t>(b)] = std::max(throttle_rtt[static_cast<size_t>(b)], static_cast<float>(ev.spec->rtt_ms));
-          throttle_loss[static_cast<size_t>(b)] = std::max(throttle_loss[static_cast<size_t>(b)], static_cast<float>(ev.spec->loss));
+          throttle_rtt[static_cast<size_t>(b)] =
+              std::max(throttle_rtt[static_cast<size_t>(b)], static_cast<float>(ev.spec->rtt_ms));
+          throttle_loss[static_cast<size_t>(b)] =
+              std::max(throttle_loss[static_cast<size_t>(b)], static_cast<float>(ev.spec->loss));
         } else {
           unreachable[static_cast<size_t>(b)] = 1;
         }
@@ -724,8 +738,9 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
       // Home networks answer less at night: responsiveness peaks mid-afternoon local time.
       double availability = std::clamp(
           block.availability * (1.0 + block.diurnal_amp * std::cos(2 * M_PI * (hour - 15.0) / 24.0)), 0.05, 0.995);
-      double p_reply = unreachable[static_cast<size_t>(b)] ? 0.0
-                                                           : availability * (1 - loss) * (1 - throttle_loss[static_cast<size_t>(b)]);
+      double p_reply = unreachable[static_cast<size_t>(b)]
+                           ? 0.0
+                           : availability * (1 - loss) * (1 - throttle_loss[static_cast<size_t>(b)]);
       double base_rtt = block.base_rtt_ms * (1.0 + 0.12 * std::max(0.0, std::cos(2 * M_PI * (hour - 21.0) / 24.0)));
       if (throttle_rtt[static_cast<size_t>(b)] > base_rtt) base_rtt = throttle_rtt[static_cast<size_t>(b)];
       int sent = 0, replies = 0;
@@ -780,7 +795,8 @@ Status WriteGeo(const World& world, const fs::path& dir) {
                   region.spec.country.c_str(), region.spec.code.c_str(), CsvField(region.spec.name).c_str(),
                   region.spec.lat, region.spec.lon, region.spec.tz.c_str());
     geo += line;
-    std::snprintf(line, sizeof line, "%s,%s,%u,%s\n", first.c_str(), last.c_str(), holder.asn, CsvField(holder.name).c_str());
+    std::snprintf(line, sizeof line, "%s,%s,%u,%s\n", first.c_str(), last.c_str(), holder.asn,
+                  CsvField(holder.name).c_str());
     asn += line;
     i = j;
   }
@@ -809,8 +825,12 @@ Status WriteTruth(const Scenario& scenario, const std::vector<TruthEvent>& truth
   OrderedJson schedules = OrderedJson::array();
   for (const EventSpec& e : scenario.events) {
     if (!e.daily) continue;
-    schedules.push_back({{"id", e.id}, {"entity", e.entity.Text()}, {"on_from", e.daily->on_from},
-                         {"on_to", e.daily->on_to}, {"tz", e.daily->tz}, {"first_day", e.first_day},
+    schedules.push_back({{"id", e.id},
+                         {"entity", e.entity.Text()},
+                         {"on_from", e.daily->on_from},
+                         {"on_to", e.daily->on_to},
+                         {"tz", e.daily->tz},
+                         {"first_day", e.first_day},
                          {"last_day", e.last_day}});
   }
   root["schedules"] = schedules;
@@ -830,8 +850,12 @@ Status WriteTruth(const Scenario& scenario, const std::vector<TruthEvent>& truth
 Status WriteAnnotations(const Scenario& scenario, const fs::path& path) {
   OrderedJson list = OrderedJson::array();
   for (const auto& a : scenario.annotations) {
-    list.push_back({{"entity", a.entity.Text()}, {"kind", a.kind}, {"start", FormatRfc3339(a.start)},
-                    {"end", FormatRfc3339(a.end)}, {"text", a.text}, {"source_url", a.source_url}});
+    list.push_back({{"entity", a.entity.Text()},
+                    {"kind", a.kind},
+                    {"start", FormatRfc3339(a.start)},
+                    {"end", FormatRfc3339(a.end)},
+                    {"text", a.text},
+                    {"source_url", a.source_url}});
   }
   return WriteText(path, list.dump(2) + "\n");
 }
@@ -846,8 +870,8 @@ Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& ou
   auto world = World::Build(scenario, options.full_table);
   if (!world.ok()) return world.status().WithContext(scenario.name);
   int64_t scenario_prefixes = static_cast<int64_t>(world->prefixes.size());
-  world->AddBackground(options.full_table ? options.full_table_prefixes : std::max<int64_t>(1000, 3 * scenario_prefixes),
-                       scenario.seed);
+  world->AddBackground(
+      options.full_table ? options.full_table_prefixes : std::max<int64_t>(1000, 3 * scenario_prefixes), scenario.seed);
   auto events = ResolveEvents(scenario, *world);
   if (!events.ok()) return events.status();
   SimSummary summary;

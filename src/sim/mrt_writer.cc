@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "sim/mrt_writer.h"
 
 #include <zlib.h>
@@ -59,7 +60,9 @@ size_t BeginRecord(std::string& out, UnixSeconds t, uint16_t type, uint16_t subt
   Put32(out, 0);
   return start;
 }
-void FinishRecord(std::string& out, size_t start) { Patch32(out, start + 8, static_cast<uint32_t>(out.size() - start - 12)); }
+void FinishRecord(std::string& out, size_t start) {
+  Patch32(out, start + 8, static_cast<uint32_t>(out.size() - start - 12));
+}
 
 void PutPrefix(std::string& out, uint32_t prefix, int len) {
   Put8(out, static_cast<uint32_t>(len));
@@ -80,18 +83,24 @@ void PutSessionHeader(std::string& out, const Bgp4mpSession& s) {
 
 const char* CompressionSuffix(Compression compression) {
   switch (compression) {
-    case Compression::kGzip: return ".gz";
-    case Compression::kZstd: return ".zst";
-    case Compression::kNone: return "";
+    case Compression::kGzip:
+      return ".gz";
+    case Compression::kZstd:
+      return ".zst";
+    case Compression::kNone:
+      return "";
   }
   return "";
 }
 
 const char* CompressionName(Compression compression) {
   switch (compression) {
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
-    case Compression::kNone: return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
+    case Compression::kNone:
+      return "none";
   }
   return "";
 }
@@ -237,16 +246,22 @@ Status CompressedFileWriter::Close() {
 
 char* StoreAttributes(char* at, const PathAttributes& a) {
   // ORIGIN IGP
-  at[0] = 0x40; at[1] = 1; at[2] = 1; at[3] = 0;
+  at[0] = 0x40;
+  at[1] = 1;
+  at[2] = 1;
+  at[3] = 0;
   at += 4;
   // AS_PATH: one AS_SEQUENCE segment of 4-byte ASNs (extended length when long)
   size_t seg = 2 + 4 * a.as_path_len;
   if (seg > 255) {
-    at[0] = 0x50; at[1] = 2;
+    at[0] = 0x50;
+    at[1] = 2;
     Store16(at + 2, static_cast<uint32_t>(seg));
     at += 4;
   } else {
-    at[0] = 0x40; at[1] = 2; at[2] = static_cast<char>(seg);
+    at[0] = 0x40;
+    at[1] = 2;
+    at[2] = static_cast<char>(seg);
     at += 3;
   }
   at[0] = 2;
@@ -254,16 +269,22 @@ char* StoreAttributes(char* at, const PathAttributes& a) {
   at += 2;
   for (size_t i = 0; i < a.as_path_len; ++i, at += 4) Store32(at, a.as_path[i]);
   // NEXT_HOP
-  at[0] = 0x40; at[1] = 3; at[2] = 4;
+  at[0] = 0x40;
+  at[1] = 3;
+  at[2] = 4;
   Store32(at + 3, a.next_hop);
   at += 7;
   if (a.has_med) {
-    at[0] = static_cast<char>(0x80); at[1] = 4; at[2] = 4;
+    at[0] = static_cast<char>(0x80);
+    at[1] = 4;
+    at[2] = 4;
     Store32(at + 3, a.med);
     at += 7;
   }
   if (a.community) {
-    at[0] = static_cast<char>(0xc0); at[1] = 8; at[2] = 4;
+    at[0] = static_cast<char>(0xc0);
+    at[1] = 8;
+    at[2] = 4;
     Store32(at + 3, a.community);
     at += 7;
   }

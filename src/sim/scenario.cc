@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "sim/scenario.h"
 
 #include <cmath>
@@ -65,8 +66,8 @@ class Reader {
     return value->get<std::string>();
   }
 
-  double Number(const Json& object, const std::string& path, const char* key, bool required, double fallback,
-                double lo, double hi) {
+  double Number(const Json& object, const std::string& path, const char* key, bool required, double fallback, double lo,
+                double hi) {
     const Json* value = Field(object, path, key, required);
     if (!value) return fallback;
     if (!value->is_number()) {
@@ -97,8 +98,8 @@ class Reader {
     }
     int64_t number = value->get<int64_t>();
     if (number < lo || number > hi) {
-      Fail(Join(path, key), "value " + std::to_string(number) + " outside [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]");
+      Fail(Join(path, key),
+           "value " + std::to_string(number) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
       return fallback;
     }
     return number;
@@ -177,9 +178,12 @@ void ParseGaps(Reader& r, const Json& noise, const char* key, bool with_collecto
 
 const char* EventKindName(EventKind kind) {
   switch (kind) {
-    case EventKind::kWithdraw: return "withdraw";
-    case EventKind::kBlock: return "block";
-    case EventKind::kThrottle: return "throttle";
+    case EventKind::kWithdraw:
+      return "withdraw";
+    case EventKind::kBlock:
+      return "block";
+    case EventKind::kThrottle:
+      return "throttle";
   }
   return "?";
 }
@@ -189,8 +193,9 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
   if (root.is_discarded()) return Status::Error(source + ": not valid JSON");
   Reader r(source);
   Scenario s;
-  r.Object(root, "", {"name", "description", "start", "end", "seed", "countries", "regions", "asns", "collectors",
-                      "probing", "events", "noise", "annotations"});
+  r.Object(root, "",
+           {"name", "description", "start", "end", "seed", "countries", "regions", "asns", "collectors", "probing",
+            "events", "noise", "annotations"});
   s.name = r.String(root, "", "name", true);
   s.description = r.String(root, "", "description", false);
   s.start = r.Time(root, "", "start", true);
@@ -316,11 +321,13 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       CollectorSpec collector;
       collector.name = r.String(c, path, "name", true);
       collector.peers = static_cast<int>(r.Integer(c, path, "peers", true, 0, 1, 500));
-      collector.full_feed_peers = static_cast<int>(r.Integer(c, path, "full_feed_peers", false, collector.peers, 0, 500));
+      collector.full_feed_peers =
+          static_cast<int>(r.Integer(c, path, "full_feed_peers", false, collector.peers, 0, 500));
       if (r.failed()) break;
       if (collector.full_feed_peers > collector.peers) r.Fail(path + ".full_feed_peers", "more than peers");
       bool name_ok = !collector.name.empty();
-      for (char ch : collector.name) name_ok = name_ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.');
+      for (char ch : collector.name)
+        name_ok = name_ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.');
       if (!name_ok || collector.name[0] == '.') r.Fail(path + ".name", "use letters, digits, '-', '_', '.'");
       if (!collector_names.insert(collector.name).second) r.Fail(path + ".name", "duplicate collector");
       s.collectors.push_back(collector);
@@ -349,8 +356,9 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
     for (size_t i = 0; i < list->size() && !r.failed(); ++i) {
       std::string path = Reader::Index("events", i);
       const Json& e = (*list)[i];
-      if (!r.Object(e, path, {"id", "kind", "entity", "fraction", "start", "end", "daily", "first_day", "last_day",
-                              "rtt_ms", "loss"})) {
+      if (!r.Object(e, path,
+                    {"id", "kind", "entity", "fraction", "start", "end", "daily", "first_day", "last_day", "rtt_ms",
+                     "loss"})) {
         break;
       }
       EventSpec ev;
@@ -364,10 +372,14 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       } else if (!event_ids.insert(ev.id).second) {
         r.Fail(path + ".id", "duplicate event id " + ev.id);
       }
-      if (kind == "withdraw") ev.kind = EventKind::kWithdraw;
-      else if (kind == "block") ev.kind = EventKind::kBlock;
-      else if (kind == "throttle") ev.kind = EventKind::kThrottle;
-      else r.Fail(path + ".kind", "expected withdraw, block or throttle, got '" + kind + "'");
+      if (kind == "withdraw")
+        ev.kind = EventKind::kWithdraw;
+      else if (kind == "block")
+        ev.kind = EventKind::kBlock;
+      else if (kind == "throttle")
+        ev.kind = EventKind::kThrottle;
+      else
+        r.Fail(path + ".kind", "expected withdraw, block or throttle, got '" + kind + "'");
       if (!ParseEntity(entity, ev.entity)) {
         r.Fail(path + ".entity", "expected country/CC, region/CC-XXX or asn/N, got '" + entity + "'");
       } else {
@@ -375,7 +387,8 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       }
       bool has_daily = e.contains("daily");
       if (has_daily) {
-        if (e.contains("start") || e.contains("end")) r.Fail(path, "a daily event has first_day/last_day, not start/end");
+        if (e.contains("start") || e.contains("end"))
+          r.Fail(path, "a daily event has first_day/last_day, not start/end");
         const Json& d = e["daily"];
         std::string dpath = path + ".daily";
         if (r.Object(d, dpath, {"on_from", "on_to", "tz"})) {
@@ -396,9 +409,12 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
         if (!r.failed()) {
           auto first = ParseDay(ev.first_day);
           auto last = ParseDay(ev.last_day);
-          if (!first.ok()) r.Fail(path + ".first_day", first.message());
-          else if (!last.ok()) r.Fail(path + ".last_day", last.message());
-          else if (*last < *first) r.Fail(path + ".last_day", "before first_day");
+          if (!first.ok())
+            r.Fail(path + ".first_day", first.message());
+          else if (!last.ok())
+            r.Fail(path + ".last_day", last.message());
+          else if (*last < *first)
+            r.Fail(path + ".last_day", "before first_day");
         }
       } else {
         if (e.contains("first_day") || e.contains("last_day")) r.Fail(path, "first_day/last_day need \"daily\"");
@@ -443,7 +459,9 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
           for (const auto& c : s.collectors) {
             if (c.name == reset.collector) {
               found = true;
-              if (reset.peer >= c.peers) r.Fail(path + ".peer", "collector " + c.name + " has " + std::to_string(c.peers) + " peers (0-based index)");
+              if (reset.peer >= c.peers)
+                r.Fail(path + ".peer",
+                       "collector " + c.name + " has " + std::to_string(c.peers) + " peers (0-based index)");
             }
           }
           if (!found) r.Fail(path + ".collector", "unknown collector '" + reset.collector + "'");
@@ -465,8 +483,10 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       note.text = r.String(a, path, "text", false);
       note.source_url = r.String(a, path, "source_url", false);
       if (r.failed()) break;
-      if (!ParseEntity(entity, note.entity)) r.Fail(path + ".entity", "expected country/CC, region/CC-XXX or asn/N");
-      else check_entity(path + ".entity", note.entity);
+      if (!ParseEntity(entity, note.entity))
+        r.Fail(path + ".entity", "expected country/CC, region/CC-XXX or asn/N");
+      else
+        check_entity(path + ".entity", note.entity);
       if (!r.failed() && note.end <= note.start) r.Fail(path + ".end", "must be after start");
       s.annotations.push_back(note);
     }

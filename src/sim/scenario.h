@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -63,11 +64,11 @@ struct EventSpec {
   EventKind kind = EventKind::kWithdraw;
   EntityRef entity;
   double fraction = 1.0;
-  UnixSeconds start = 0, end = 0;       // one-off events
-  std::optional<DailyWindow> daily;     // daily events: off outside the on-window
-  std::string first_day, last_day;      // local dates of a daily event
-  double rtt_ms = 0;                    // throttle: RTT seen while throttled
-  double loss = 0;                      // throttle: extra packet loss
+  UnixSeconds start = 0, end = 0;    // one-off events
+  std::optional<DailyWindow> daily;  // daily events: off outside the on-window
+  std::string first_day, last_day;   // local dates of a daily event
+  double rtt_ms = 0;                 // throttle: RTT seen while throttled
+  double loss = 0;                   // throttle: extra packet loss
 };
 
 struct GapSpec {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module sim: the scenario simulator. From a scenario file (../shared/SCENARIOS.md) it builds a small
 // synthetic Internet — regions, networks, prefixes, route collectors and their peers, probed /24s — plays
 // its outages (withdraw / block / throttle, one-off or daily in a local time zone) and noise (flaps,
@@ -38,8 +39,8 @@ struct SimSummary {
   int64_t mrt_bytes = 0;                     // uncompressed
   int64_t mrt_files = 0, probe_files = 0, truth_events = 0;
   int64_t full_feed_min_prefixes = 0;
-  double mrt_seconds = 0;                    // wall time spent building and writing MRT
-  double mrt_cpu_seconds = 0;                // process CPU time (user + system) of the same
+  double mrt_seconds = 0;      // wall time spent building and writing MRT
+  double mrt_cpu_seconds = 0;  // process CPU time (user + system) of the same
 };
 
 // Writes OUTDIR/{mrt,geo,probe}/..., annotations.json, truth.json and sim-config.json (see docs/simulator.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // End-to-end checks of the simulator's output, decoded by independent means: Debian's bgpdump for the MRT,
 // the geo CSV for /24 membership, and the probe round files as text.
 #include <gtest/gtest.h>
@@ -124,9 +125,12 @@ class Output {
     std::map<std::string, std::set<std::string>> tables;
     for (const auto& f : lines) {
       if (f.size() < 5 || std::stoll(f[1]) > t) continue;
-      if (f[2] == "B" || f[2] == "A") tables[f[3]].insert(f[5]);
-      else if (f[2] == "W") tables[f[3]].erase(f[5]);
-      else if (f[2] == "STATE" && f[6] == "1") tables[f[3]].clear();
+      if (f[2] == "B" || f[2] == "A")
+        tables[f[3]].insert(f[5]);
+      else if (f[2] == "W")
+        tables[f[3]].erase(f[5]);
+      else if (f[2] == "STATE" && f[6] == "1")
+        tables[f[3]].clear();
     }
     std::map<std::string, size_t> rib_size;
     for (const auto& f : lines) {
@@ -336,8 +340,11 @@ TEST(SimNoise, BgpdumpReadsEveryFileAndOutputIsDeterministic) {
     ASSERT_EQ(*Sha256OfFile((a / name).string()), *Sha256OfFile((b / name).string())) << name;
   }
   // bgpdump: exit 0 and nothing on stderr but its syslog notice, for every MRT file.
-  std::string script = "cd '" + a.string() + "' && for f in mrt/*/*.gz; do bgpdump -m \"$f\" >/dev/null 2>/tmp/vigil-sim-bgpdump-err.$$ || echo \"FAIL $f\"; "
-                       "grep -v 'logging to syslog' /tmp/vigil-sim-bgpdump-err.$$ | sed \"s|^|$f: |\"; done; rm -f /tmp/vigil-sim-bgpdump-err.$$";
+  std::string script =
+      "cd '" + a.string() +
+      "' && for f in mrt/*/*.gz; do bgpdump -m \"$f\" >/dev/null 2>/tmp/vigil-sim-bgpdump-err.$$ || echo \"FAIL $f\"; "
+      "grep -v 'logging to syslog' /tmp/vigil-sim-bgpdump-err.$$ | sed \"s|^|$f: |\"; done; rm -f "
+      "/tmp/vigil-sim-bgpdump-err.$$";
   EXPECT_EQ(Shell(script), "");
   // Every RIB entry the simulator counted is one bgpdump line.
   std::string count = Shell("bgpdump -m '" + a.string() + "'/mrt/rrc00/bview.*.gz 2>/dev/null | grep -c '|B|'");

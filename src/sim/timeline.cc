@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "sim/timeline.h"
 
 #include <algorithm>
@@ -20,7 +21,8 @@ EntityMatcher MatcherFor(const World& world, const EntityRef& entity) {
   EntityMatcher m;
   if (entity.type == "country") m.country = world.CountryIndex(entity.code);
   if (entity.type == "region") m.region = world.RegionIndex(entity.code);
-  if (entity.type == "asn") m.asn = world.AsnIndex(static_cast<uint32_t>(std::strtoul(entity.code.c_str(), nullptr, 10)));
+  if (entity.type == "asn")
+    m.asn = world.AsnIndex(static_cast<uint32_t>(std::strtoul(entity.code.c_str(), nullptr, 10)));
   return m;
 }
 

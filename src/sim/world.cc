@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "sim/world.h"
 
 #include <algorithm>
@@ -10,19 +11,22 @@ namespace {
 
 // Address space handed out to the scenario's countries, one /8 at a time: blocks that belong to RIPE NCC
 // and other RIRs in real life, so paths and prefixes look familiar in dumps. Nothing depends on the choice.
-constexpr uint32_t kScenarioSlash8s[] = {2,  5,  31, 37, 46, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88,
+constexpr uint32_t kScenarioSlash8s[] = {2,  5,  31, 37, 46, 77, 78, 79,  80,  81,  82,  83,  84,  85,  86,  87,  88,
                                          89, 90, 91, 92, 93, 94, 95, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217};
 // Peers of route collectors are mostly transit providers and large networks.
-constexpr uint32_t kPeerAsns[] = {3356,  1299,  174,   2914,  3257,  6939,  6453,  6762,  9002,  20485, 8359,  3333,
-                                  34549, 39120, 57866, 13030, 6830,  1273,  5511,  7018,  701,   3320,  6461,  49544,
-                                  24482, 37100, 58511, 47692, 211398, 3130,  4637,  7660,  2497,  293,   852,   6724,
-                                  8220,  12779, 16347, 25091, 31019, 35280, 42473, 50304, 61955, 64289, 398465, 137409};
+constexpr uint32_t kPeerAsns[] = {
+    3356, 1299, 174,  2914, 3257, 6939,  6453,  6762,  9002,  20485, 8359,  3333,  34549,  39120, 57866,  13030,
+    6830, 1273, 5511, 7018, 701,  3320,  6461,  49544, 24482, 37100, 58511, 47692, 211398, 3130,  4637,   7660,
+    2497, 293,  852,  6724, 8220, 12779, 16347, 25091, 31019, 35280, 42473, 50304, 61955,  64289, 398465, 137409};
 constexpr uint32_t kRegionalTransit[] = {20485, 31133, 12389, 9002, 1299, 3356, 174, 6762, 3216, 8359, 9049, 35104};
 
 int PickPrefixLength(Rng& rng, int max_size) {
   // Share of prefixes by length in today's IPv4 table (roughly): most are /24, a long tail of larger blocks.
-  static constexpr struct { int len; double weight; } kLengths[] = {
-      {24, 0.45}, {23, 0.12}, {22, 0.15}, {21, 0.08}, {20, 0.08}, {19, 0.05}, {18, 0.03}, {17, 0.02}, {16, 0.02}};
+  static constexpr struct {
+    int len;
+    double weight;
+  } kLengths[] = {{24, 0.45}, {23, 0.12}, {22, 0.15}, {21, 0.08}, {20, 0.08},
+                  {19, 0.05}, {18, 0.03}, {17, 0.02}, {16, 0.02}};
   for (int attempt = 0; attempt < 16; ++attempt) {
     double u = rng.Uniform(), acc = 0;
     for (const auto& l : kLengths) {
@@ -114,7 +118,8 @@ UnitPath World::PathOf(int unit_index) const {
     if (holder.synthetic && !holder.upstreams.empty()) {
       // Small local networks buy transit from the country's incumbent.
       u.tail[u.tail_len++] = holder.upstreams[0];
-      u.upstreams = holder.first_upstream_index >= 0 ? &asns[static_cast<size_t>(holder.first_upstream_index)].upstreams : nullptr;
+      u.upstreams = holder.first_upstream_index >= 0 ? &asns[static_cast<size_t>(holder.first_upstream_index)].upstreams
+                                                     : nullptr;
     } else {
       u.upstreams = &holder.upstreams;
     }
@@ -332,7 +337,9 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
       peer.bgp_id = peer.ip;
       peer.full_feed = i < full;
       peer.carry_share = peer.full_feed ? 1.0 : peer_rng.Uniform(0.1, 0.5);
-      peer.community = peer.asn < 65536 && peer_rng.Chance(0.6) ? (peer.asn << 16) | (1000 + static_cast<uint32_t>(peer_rng.Below(9000))) : 0;
+      peer.community = peer.asn < 65536 && peer_rng.Chance(0.6)
+                           ? (peer.asn << 16) | (1000 + static_cast<uint32_t>(peer_rng.Below(9000)))
+                           : 0;
       info.peers.push_back(static_cast<int>(world.peers.size()));
       world.peers.push_back(peer);
     }
@@ -346,12 +353,16 @@ void World::AddBackground(int64_t target_prefixes, uint64_t seed) {
   std::vector<uint32_t> slash8s;
   for (uint32_t s = 1; s <= 223; ++s) {
     bool reserved = s == 10 || s == 100 || s == 127 || s == 169 || s == 172 || s == 192 || s == 198 || s == 203;
-    bool scenario = std::find(std::begin(kScenarioSlash8s), std::end(kScenarioSlash8s), s) != std::end(kScenarioSlash8s);
+    bool scenario =
+        std::find(std::begin(kScenarioSlash8s), std::end(kScenarioSlash8s), s) != std::end(kScenarioSlash8s);
     if (!reserved && !scenario) slash8s.push_back(s);
   }
   // Background prefix lengths: today's table by count.
-  static constexpr struct { int len; double weight; } kLengths[] = {
-      {24, 0.60}, {23, 0.10}, {22, 0.13}, {21, 0.06}, {20, 0.05}, {19, 0.03}, {18, 0.015}, {17, 0.008}, {16, 0.007}};
+  static constexpr struct {
+    int len;
+    double weight;
+  } kLengths[] = {{24, 0.60}, {23, 0.10},  {22, 0.13},  {21, 0.06}, {20, 0.05},
+                  {19, 0.03}, {18, 0.015}, {17, 0.008}, {16, 0.007}};
   int64_t space = static_cast<int64_t>(slash8s.size()) << 16;  // /24s
   int64_t origins = std::max<int64_t>(50, target_prefixes / 13);
   size_t slash8 = 0;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 #include <cstdint>
@@ -29,9 +30,9 @@ struct Prefix {
 // A routing unit: one covering prefix and its more-specifics, all held by one ASN in one region. Withdraw
 // events and their fractions work on whole units, so a withdrawn unit leaves no covering route behind.
 struct Unit {
-  int region = -1;        // -1: background space outside the scenario (full-table mode)
-  int asn = -1;           // index into World::asns; -1: background origin `origin`
-  uint32_t origin = 0;    // origin AS number
+  int region = -1;      // -1: background space outside the scenario (full-table mode)
+  int asn = -1;         // index into World::asns; -1: background origin `origin`
+  uint32_t origin = 0;  // origin AS number
   int first_prefix = 0, prefix_count = 0;
   int first_block = 0, block_count = 0;  // the unit's /24s in World::blocks (none for background)
 };
@@ -50,7 +51,7 @@ struct AsnInfo {
   uint32_t asn = 0;
   std::string name, country;
   std::vector<uint32_t> upstreams;
-  bool synthetic = false;  // holds a region's space not given to any listed ASN
+  bool synthetic = false;         // holds a region's space not given to any listed ASN
   int first_upstream_index = -1;  // index in World::asns of upstreams[0], -1 when not listed
 };
 
@@ -82,7 +83,7 @@ struct UnitPath {
   uint32_t origin = 0;
   const std::vector<uint32_t>* upstreams = nullptr;  // nullptr: default_upstream
   uint32_t default_upstream = 0;
-  uint32_t extra = 0;       // the extra hop some background paths have
+  uint32_t extra = 0;  // the extra hop some background paths have
   bool background = false;
   uint32_t tail[2] = {0, 0};
   int tail_len = 0;
@@ -107,8 +108,8 @@ class World {
   uint32_t collector_as = 12654;  // the route collector's own AS (RIS's)
 
   bool PeerCarries(const Peer& peer, int unit) const {
-    return peer.full_feed || MixUnit(0xca771e5ULL ^ (static_cast<uint64_t>(peer.collector) << 32 | peer.index), unit) <
-                                 peer.carry_share;
+    return peer.full_feed ||
+           MixUnit(0xca771e5ULL ^ (static_cast<uint64_t>(peer.collector) << 32 | peer.index), unit) < peer.carry_share;
   }
   // AS path from `peer` to the unit's origin; variant 0 is the usual path, 1 an alternative seen during churn.
   void AsPath(const Peer& peer, int unit, int variant, std::vector<uint32_t>& path) const;
@@ -137,7 +138,8 @@ class World {
 
 std::string FormatIpv4(uint32_t addr);
 
-inline constexpr uint32_t kTier1Asns[] = {3356, 1299, 174, 2914, 3257, 6453, 6762, 6830, 701, 7018, 3320, 5511, 6461, 1273};
+inline constexpr uint32_t kTier1Asns[] = {3356, 1299, 174,  2914, 3257, 6453, 6762,
+                                          6830, 701,  7018, 3320, 5511, 6461, 1273};
 
 inline int World::AsPathFrom(uint64_t path_key, uint32_t peer_asn, const UnitPath& unit, int variant, uint32_t* path) {
   // Runs once per RIB entry of a full table (20 M times). The random choices are taken without branches

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The AS path generator runs once per RIB entry and is written without branches for speed; this checks it
 // against the plain algorithm it replaced (kept here as the reference) over every peer and unit of a world
 // with listed, synthetic ("other networks") and background holders.
@@ -39,7 +40,8 @@ std::vector<uint32_t> ReferenceAsPath(const World& world, uint64_t seed, const P
   std::vector<uint32_t> hops{peer.asn};
   if (peer.asn != upstream && ((h >> 8) % 3) != 0) hops.push_back(kTier1[(h >> 12) % std::size(kTier1)]);
   hops.push_back(upstream);
-  if (unit.asn < 0 && ((h >> 20) % 2) == 0) hops.push_back(static_cast<uint32_t>(1000 + Mix64(unit.origin, 11) % 60000));
+  if (unit.asn < 0 && ((h >> 20) % 2) == 0)
+    hops.push_back(static_cast<uint32_t>(1000 + Mix64(unit.origin, 11) % 60000));
   hops.insert(hops.end(), tail.begin(), tail.end());
   std::vector<uint32_t> path;
   for (uint32_t hop : hops) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // ClickHouse backend of the store, over ClickHouse's HTTP interface (libcurl). Written for the oldest server
 // Debian ships (18.16): no transactions, no synchronous DELETE, no query parameters. Hence:
 //  - rows that can change are versioned (ReplacingMergeTree(version)) and read with FINAL / argMax(value,
@@ -40,13 +41,26 @@ std::string Quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "'";
@@ -56,12 +70,23 @@ std::string Quote(const std::string& s) {
 void AppendField(std::string& out, const std::string& s) {
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -118,13 +143,26 @@ std::vector<std::vector<std::string>> ParseTsv(const std::string& body) {
     if (c == '\\' && i + 1 < body.size()) {
       char n = body[++i];
       switch (n) {
-        case 'n': field += '\n'; break;
-        case 't': field += '\t'; break;
-        case 'r': field += '\r'; break;
-        case '0': field += '\0'; break;
-        case 'b': field += '\b'; break;
-        case 'f': field += '\f'; break;
-        default: field += n;
+        case 'n':
+          field += '\n';
+          break;
+        case 't':
+          field += '\t';
+          break;
+        case 'r':
+          field += '\r';
+          break;
+        case '0':
+          field += '\0';
+          break;
+        case 'b':
+          field += '\b';
+          break;
+        case 'f':
+          field += '\f';
+          break;
+        default:
+          field += n;
       }
       any = true;
     } else if (c == '\t') {
@@ -193,14 +231,17 @@ struct TableDef {
 const TableDef kTables[] = {
     {"schema_version", "(version UInt32, applied_at Int64) ENGINE = MergeTree ORDER BY version", "version"},
     {"entities",
-     "(id Int64, type String, code String, name String, parent_id Int64, slash24_count Int64, tz String, version UInt64) "
+     "(id Int64, type String, code String, name String, parent_id Int64, slash24_count Int64, tz String, version "
+     "UInt64) "
      "ENGINE = ReplacingMergeTree(version) ORDER BY (type, code)",
      "id"},
     {"datasources",
-     "(name String, step_s Int64, description String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY name",
+     "(name String, step_s Int64, description String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY "
+     "name",
      "cityHash64(name)"},
     {"series",
-     "(datasource String, entity_id Int64, t Int64, value Float64, version UInt64) ENGINE = ReplacingMergeTree(version) "
+     "(datasource String, entity_id Int64, t Int64, value Float64, version UInt64) ENGINE = "
+     "ReplacingMergeTree(version) "
      "PARTITION BY toYYYYMM(toDateTime(t)) ORDER BY (datasource, entity_id, t)",
      "entity_id"},
     {"inputs",
@@ -220,7 +261,8 @@ const TableDef kTables[] = {
      "ENGINE = MergeTree ORDER BY (generation, start_t, entity_id)",
      "entity_id"},
     {"schedules",
-     "(generation UInt64, id Int64, entity_id Int64, tz String, on_start_min Int64, on_end_min Int64, first_day String, "
+     "(generation UInt64, id Int64, entity_id Int64, tz String, on_start_min Int64, on_end_min Int64, first_day "
+     "String, "
      "last_day String, confidence Float64) ENGINE = MergeTree ORDER BY (generation, entity_id)",
      "entity_id"},
     {"detection_generation",
@@ -299,7 +341,8 @@ class ClickHouseStore final : public Store {
   // Strictly increasing within the process; across processes, the later clock wins.
   uint64_t NextVersion() {
     uint64_t now = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
     last_version_ = std::max(last_version_ + 1, now);
     return last_version_;
   }
@@ -396,9 +439,9 @@ Status ClickHouseStore::CreateClusterTables() {
                                 .status());
     }
     // Every host knows the cluster and all hosts, so a store opened through any one of them finds the rest.
-    VIGIL_RETURN_IF_ERROR(
-        Run("CREATE TABLE IF NOT EXISTS cluster_hosts (cluster String, host String) ENGINE = TinyLog", nullptr, true, &host)
-            .status());
+    VIGIL_RETURN_IF_ERROR(Run("CREATE TABLE IF NOT EXISTS cluster_hosts (cluster String, host String) ENGINE = TinyLog",
+                              nullptr, true, &host)
+                              .status());
     auto have = Run("SELECT count() FROM cluster_hosts FORMAT TabSeparated", nullptr, true, &host);
     if (!have.ok()) return have.status();
     if (ToInt(*have) == 0) {
@@ -412,7 +455,8 @@ Status ClickHouseStore::CreateClusterTables() {
 
 Status ClickHouseStore::Initialize() {
   VIGIL_RETURN_IF_ERROR(Run("CREATE DATABASE IF NOT EXISTS " + database_, nullptr, false).status());
-  auto engine = Select("SELECT engine FROM system.tables WHERE database = " + Quote(database_) + " AND name = 'series'");
+  auto engine =
+      Select("SELECT engine FROM system.tables WHERE database = " + Quote(database_) + " AND name = 'series'");
   if (!engine.ok()) return engine.status();
   const std::string found = engine->empty() ? "" : (*engine)[0][0];
   if (found == "Distributed") {
@@ -434,8 +478,8 @@ Status ClickHouseStore::Initialize() {
   }
   auto version = Select("SELECT max(version) FROM schema_version");
   if (version.ok() && !version->empty() && ToInt((*version)[0][0]) > kSchemaVersion) {
-    return Status::Error("store " + uri_ + ": schema version " + (*version)[0][0] + " is newer than this vigil knows (" +
-                         std::to_string(kSchemaVersion) + ")");
+    return Status::Error("store " + uri_ + ": schema version " + (*version)[0][0] +
+                         " is newer than this vigil knows (" + std::to_string(kSchemaVersion) + ")");
   }
   if (!distributed_) VIGIL_RETURN_IF_ERROR(CreateTables());
   auto now = Select("SELECT count() FROM schema_version WHERE version = " + std::to_string(kSchemaVersion));
@@ -478,8 +522,8 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   for (size_t i = 0; i < missing.size(); i += 1000) {
     std::string list;
     for (size_t k = i; k < std::min(missing.size(), i + 1000); ++k) list += (k > i ? "," : "") + missing[k];
-    auto rows = Select(std::string("SELECT ") + kEntityColumns + " FROM entities FINAL WHERE concat(type, '/', code) IN (" +
-                       list + ")");
+    auto rows = Select(std::string("SELECT ") + kEntityColumns +
+                       " FROM entities FINAL WHERE concat(type, '/', code) IN (" + list + ")");
     if (!rows.ok()) return rows.status();
     for (const auto& r : *rows) {
       Entity o = EntityFromRow(r);
@@ -533,8 +577,8 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   if (new_ids.empty()) return Status::Ok();
   // Two processes creating different entities at the same moment would number them alike (the same
   // entities in the same order — every ingest upserts the geo entities in one order — get the same ids).
-  auto clash = Select("SELECT id FROM (SELECT id, type, code, version FROM entities FINAL WHERE id IN (" + IdList(new_ids) +
-                      ")) GROUP BY id HAVING uniqExact(type, code) > 1 LIMIT 1");
+  auto clash = Select("SELECT id FROM (SELECT id, type, code, version FROM entities FINAL WHERE id IN (" +
+                      IdList(new_ids) + ")) GROUP BY id HAVING uniqExact(type, code) > 1 LIMIT 1");
   if (!clash.ok()) return clash.status();
   if (!clash->empty()) {
     entity_cache_.clear();
@@ -691,7 +735,8 @@ Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<c
     for (const SeriesBatch& b : c.series) batches.push_back(&b);
     Status st = AppendSeries(batches, series);
     if (!st.ok()) return st.WithContext("input " + c.input.name);
-    for (const StateBlob& blob : c.state) TsvRow().Add(blob.key).Add(blob.bytes).Add(now).Add(NextVersion()).EndTo(state);
+    for (const StateBlob& blob : c.state)
+      TsvRow().Add(blob.key).Add(blob.bytes).Add(now).Add(NextVersion()).EndTo(state);
     const InputRecord& in = c.input;
     TsvRow()
         .Add(in.sha256)
@@ -707,7 +752,8 @@ Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<c
   VIGIL_RETURN_IF_ERROR(Insert("series (datasource, entity_id, t, value, version)", series));
   VIGIL_RETURN_IF_ERROR(Insert("state (key, bytes, updated_at, version)", state));
   // Last: the inputs rows mark the inputs done.
-  VIGIL_RETURN_IF_ERROR(Insert("inputs (sha256, name, kind, collector, records, first_t, last_t, ingested_at)", inputs));
+  VIGIL_RETURN_IF_ERROR(
+      Insert("inputs (sha256, name, kind, collector, records, first_t, last_t, ingested_at)", inputs));
   for (size_t i = 0; i < commits.size(); ++i) {
     if (fresh[i]) known_inputs_.insert(commits[i]->input.sha256);
   }
@@ -735,9 +781,10 @@ Result<std::vector<bool>> ClickHouseStore::TryCommitIngestGroup(const std::vecto
 
 Result<std::vector<InputRecord>> ClickHouseStore::ListInputs(UnixSeconds from, UnixSeconds until) {
   std::lock_guard lock(mu_);
-  auto rows = Select("SELECT sha256, name, kind, collector, records, first_t, last_t, ingested_at FROM inputs FINAL "
-                     "WHERE last_t >= " + std::to_string(from) + " AND first_t < " + std::to_string(UpperBound(until)) +
-                     " ORDER BY first_t, name");
+  auto rows = Select(
+      "SELECT sha256, name, kind, collector, records, first_t, last_t, ingested_at FROM inputs FINAL "
+      "WHERE last_t >= " +
+      std::to_string(from) + " AND first_t < " + std::to_string(UpperBound(until)) + " ORDER BY first_t, name");
   if (!rows.ok()) return rows.status();
   std::vector<InputRecord> out;
   for (const auto& r : *rows) {
@@ -807,8 +854,8 @@ Result<AggregatedSeries> ClickHouseStore::ReadAggregated(const std::string& data
 Result<std::vector<int64_t>> ClickHouseStore::EntitiesWithSeries(const std::string& datasource) {
   std::lock_guard lock(mu_);
   VIGIL_RETURN_IF_ERROR(KnownDatasource(datasource).status());
-  auto rows = Select("SELECT DISTINCT entity_id FROM series WHERE datasource = " + Quote(datasource) +
-                     " ORDER BY entity_id");
+  auto rows =
+      Select("SELECT DISTINCT entity_id FROM series WHERE datasource = " + Quote(datasource) + " ORDER BY entity_id");
   if (!rows.ok()) return rows.status();
   std::vector<int64_t> out;
   for (const auto& r : *rows) out.push_back(ToInt(r[0]));
@@ -821,8 +868,7 @@ Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> ClickHouseStore::Seri
   auto rows = Select("SELECT min(t), max(t), count() FROM series WHERE datasource = " + Quote(datasource));
   if (!rows.ok()) return rows.status();
   if (rows->empty() || ToInt((*rows)[0][2]) == 0) return std::optional<std::pair<UnixSeconds, UnixSeconds>>();
-  return std::optional<std::pair<UnixSeconds, UnixSeconds>>(
-      std::make_pair(ToInt((*rows)[0][0]), ToInt((*rows)[0][1])));
+  return std::optional<std::pair<UnixSeconds, UnixSeconds>>(std::make_pair(ToInt((*rows)[0][0]), ToInt((*rows)[0][1])));
 }
 
 // ----- detection ----------------------------------------------------------------------------------------
@@ -856,7 +902,8 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
 
   std::set<int64_t> kept;
   for (const Schedule& s : schedules) {
-    if (s.id > 0 && !kept.insert(s.id).second) return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
+    if (s.id > 0 && !kept.insert(s.id).second)
+      return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
   }
   // Serialize the new generation fully before writing anything.
   std::string schedule_rows, alert_rows, event_rows;
@@ -926,19 +973,27 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
   std::string kept_ids = IdList(std::vector<int64_t>(kept.begin(), kept.end()));
   VIGIL_RETURN_IF_ERROR(Run("INSERT INTO alerts SELECT " + n +
                             ", id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts "
-                            "WHERE generation = " + g + " AND t < " + std::to_string(from_t))
+                            "WHERE generation = " +
+                            g + " AND t < " + std::to_string(from_t))
                             .status());
-  VIGIL_RETURN_IF_ERROR(Run("INSERT INTO events SELECT " + n + ", id, entity_id, kind, start_t, end_t, score, datasources, "
-                            "classification, " +
-                            (kept.empty() ? std::string("0") : "if(has([" + kept_ids + "], schedule_id), schedule_id, 0)") +
-                            ", depth, coverage, detail FROM events WHERE generation = " + g +
-                            " AND start_t < " + std::to_string(from_t))
-                            .status());
+  VIGIL_RETURN_IF_ERROR(
+      Run("INSERT INTO events SELECT " + n +
+          ", id, entity_id, kind, start_t, end_t, score, datasources, "
+          "classification, " +
+          (kept.empty() ? std::string("0") : "if(has([" + kept_ids + "], schedule_id), schedule_id, 0)") +
+          ", depth, coverage, detail FROM events WHERE generation = " + g + " AND start_t < " + std::to_string(from_t))
+          .status());
   VIGIL_RETURN_IF_ERROR(Insert("schedules", schedule_rows));
   VIGIL_RETURN_IF_ERROR(Insert("alerts", alert_rows));
   VIGIL_RETURN_IF_ERROR(Insert("events", event_rows));
   std::string pointer;
-  TsvRow().Add(next).Add(last_alert).Add(last_event).Add(last_schedule).Add(static_cast<int64_t>(std::time(nullptr))).EndTo(pointer);
+  TsvRow()
+      .Add(next)
+      .Add(last_alert)
+      .Add(last_event)
+      .Add(last_schedule)
+      .Add(static_cast<int64_t>(std::time(nullptr)))
+      .EndTo(pointer);
   VIGIL_RETURN_IF_ERROR(Insert("detection_generation", pointer));
   // Older generations are garbage now; the server drops them in the background.
   for (const char* table : {"alerts", "events", "schedules"}) {
@@ -965,8 +1020,9 @@ Result<std::vector<Alert>> ClickHouseStore::ListAlerts(const TimeFilter& f) {
                       std::to_string(UpperBound(f.until));
   if (f.datasource) where += " AND datasource = " + Quote(*f.datasource);
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
-  auto rows = Select("SELECT id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts WHERE " +
-                     where + " ORDER BY t, entity_id, datasource, id" + LimitClause(f.limit, f.offset));
+  auto rows =
+      Select("SELECT id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts WHERE " +
+             where + " ORDER BY t, entity_id, datasource, id" + LimitClause(f.limit, f.offset));
   if (!rows.ok()) return rows.status();
   std::vector<Alert> out;
   for (const auto& r : *rows) {
@@ -980,8 +1036,8 @@ Result<std::vector<Event>> ClickHouseStore::ReadEvents(const std::string& where_
   int64_t a, e, s;
   Result<uint64_t> gen = CurrentGeneration(&a, &e, &s);
   if (!gen.ok()) return gen.status();
-  auto rows = Select(std::string("SELECT ") + kEventColumns + " FROM events WHERE generation = " + std::to_string(*gen) +
-                     " AND " + where_and_order);
+  auto rows = Select(std::string("SELECT ") + kEventColumns +
+                     " FROM events WHERE generation = " + std::to_string(*gen) + " AND " + where_and_order);
   if (!rows.ok()) return rows.status();
   std::vector<Event> out;
   for (const auto& r : *rows) {
@@ -993,8 +1049,8 @@ Result<std::vector<Event>> ClickHouseStore::ReadEvents(const std::string& where_
 
 Result<std::vector<Event>> ClickHouseStore::ListEvents(const TimeFilter& f) {
   std::lock_guard lock(mu_);
-  std::string where = "start_t < " + std::to_string(UpperBound(f.until)) + " AND (end_t = 0 OR end_t > " +
-                      std::to_string(f.from) + ")";
+  std::string where =
+      "start_t < " + std::to_string(UpperBound(f.until)) + " AND (end_t = 0 OR end_t > " + std::to_string(f.from) + ")";
   if (f.datasource) where += " AND has(splitByChar(',', datasources), " + Quote(*f.datasource) + ")";
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
   return ReadEvents(where + " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
@@ -1015,8 +1071,10 @@ Result<std::vector<Schedule>> ClickHouseStore::ListSchedules(const std::vector<i
   if (!gen.ok()) return gen.status();
   std::string where = "generation = " + std::to_string(*gen);
   if (!entity_ids.empty()) where += " AND entity_id IN (" + IdList(entity_ids) + ")";
-  auto rows = Select("SELECT id, entity_id, tz, on_start_min, on_end_min, first_day, last_day, confidence FROM schedules "
-                     "WHERE " + where + " ORDER BY entity_id, first_day, id");
+  auto rows = Select(
+      "SELECT id, entity_id, tz, on_start_min, on_end_min, first_day, last_day, confidence FROM schedules "
+      "WHERE " +
+      where + " ORDER BY entity_id, first_day, id");
   if (!rows.ok()) return rows.status();
   std::vector<Schedule> out;
   for (const auto& r : *rows) {
@@ -1049,29 +1107,42 @@ Result<int64_t> ClickHouseStore::AddAnnotation(const Annotation& a) {
       .Add(0)
       .Add(NextVersion())
       .EndTo(row);
-  VIGIL_RETURN_IF_ERROR(Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row));
+  VIGIL_RETURN_IF_ERROR(
+      Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row));
   return id;
 }
 
 Status ClickHouseStore::DeleteAnnotation(int64_t id) {
   std::lock_guard lock(mu_);
-  auto rows = Select("SELECT entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE id = " +
-                     std::to_string(id) + " AND deleted = 0");
+  auto rows = Select(
+      "SELECT entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE id = " +
+      std::to_string(id) + " AND deleted = 0");
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::Error("store: no annotation with id " + std::to_string(id));
   const auto& r = (*rows)[0];
   std::string row;  // a tombstone: the newest version says deleted
-  TsvRow().Add(id).Add(ToInt(r[0])).Add(ToInt(r[1])).Add(ToInt(r[2])).Add(r[3]).Add(r[4]).Add(r[5]).Add(1).Add(NextVersion()).EndTo(row);
+  TsvRow()
+      .Add(id)
+      .Add(ToInt(r[0]))
+      .Add(ToInt(r[1]))
+      .Add(ToInt(r[2]))
+      .Add(r[3])
+      .Add(r[4])
+      .Add(r[5])
+      .Add(1)
+      .Add(NextVersion())
+      .EndTo(row);
   return Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row);
 }
 
 Result<std::vector<Annotation>> ClickHouseStore::ListAnnotations(const TimeFilter& f) {
   std::lock_guard lock(mu_);
-  std::string where = "deleted = 0 AND start_t < " + std::to_string(UpperBound(f.until)) + " AND (end_t = 0 OR end_t > " +
-                      std::to_string(f.from) + ")";
+  std::string where = "deleted = 0 AND start_t < " + std::to_string(UpperBound(f.until)) +
+                      " AND (end_t = 0 OR end_t > " + std::to_string(f.from) + ")";
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
-  auto rows = Select("SELECT id, entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE " + where +
-                     " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
+  auto rows = Select(
+      "SELECT id, entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE " +
+      where + " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
   if (!rows.ok()) return rows.status();
   std::vector<Annotation> out;
   for (const auto& r : *rows) out.push_back({ToInt(r[0]), ToInt(r[1]), ToInt(r[2]), ToInt(r[3]), r[4], r[5], r[6]});

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The ClickHouse backend against the SQLite one: the same operations on both, every answer compared (entity
 // ids differ by design — SQLite numbers rows, ClickHouse hashes type/code — so entities are compared by
 // index). Starts its own clickhouse-server on free loopback ports with its own config and data folder;
@@ -55,12 +56,14 @@ class ClickHouseServer {
     std::filesystem::create_directories(dir_ / "data");
     http_port_ = FreePort();
     int tcp_port = FreePort();
-    std::ofstream(dir_ / "config.xml") << "<?xml version=\"1.0\"?>\n<yandex>\n"
+    std::ofstream(dir_ / "config.xml")
+        << "<?xml version=\"1.0\"?>\n<yandex>\n"
         << "  <logger><level>warning</level><log>" << (dir_ / "server.log").string() << "</log><errorlog>"
         << (dir_ / "error.log").string() << "</errorlog><console>0</console></logger>\n"
         << "  <http_port>" << http_port_ << "</http_port>\n  <tcp_port>" << tcp_port << "</tcp_port>\n"
         << "  <listen_host>127.0.0.1</listen_host>\n"
-        << "  <path>" << (dir_ / "data").string() << "/</path>\n  <tmp_path>" << (dir_ / "tmp").string() << "/</tmp_path>\n"
+        << "  <path>" << (dir_ / "data").string() << "/</path>\n  <tmp_path>" << (dir_ / "tmp").string()
+        << "/</tmp_path>\n"
         << "  <format_schema_path>" << (dir_ / "schemas").string() << "/</format_schema_path>\n"
         << "  <users_config>users.xml</users_config>\n  <default_profile>default</default_profile>\n"
         << "  <default_database>default</default_database>\n  <mark_cache_size>67108864</mark_cache_size>\n"
@@ -68,7 +71,8 @@ class ClickHouseServer {
     std::ofstream(dir_ / "users.xml")
         << "<?xml version=\"1.0\"?>\n<yandex>\n  <profiles><default><max_memory_usage>2000000000</max_memory_usage>"
            "</default></profiles>\n  <users><default><password></password><networks><ip>127.0.0.1</ip></networks>"
-           "<profile>default</profile><quota>default</quota></default></users>\n  <quotas><default></default></quotas>\n"
+           "<profile>default</profile><quota>default</quota></default></users>\n  "
+           "<quotas><default></default></quotas>\n"
            "</yandex>\n";
     std::string config = "--config-file=" + (dir_ / "config.xml").string();
     std::string server = ServerBinary();
@@ -124,7 +128,8 @@ class BackendsAgree : public ::testing::Test {
  protected:
   void SetUp() override {
     if (ServerBinary().empty()) {
-      GTEST_SKIP() << "clickhouse-server is not installed (apt-get install clickhouse-server): ClickHouse backend not tested";
+      GTEST_SKIP()
+          << "clickhouse-server is not installed (apt-get install clickhouse-server): ClickHouse backend not tested";
     }
     std::string why;
     ASSERT_TRUE(server_.Start(&why)) << why;
@@ -144,8 +149,10 @@ class BackendsAgree : public ::testing::Test {
       ASSERT_TRUE(kz.ok()) << kz.message();
       ids_[k].push_back(*kz);
       for (int i = 1; i < 12; ++i) {
-        Entity e = i < 6 ? Entity{0, "region", "KZ-R" + std::to_string(i), "Region 'quoted' \\ " + std::to_string(i), *kz, i * 10, ""}
-                         : Entity{0, "asn", std::to_string(64500 + i), "AS\tname\n" + std::to_string(i), 0, i, ""};
+        Entity e =
+            i < 6 ? Entity{0,      "region", "KZ-R" + std::to_string(i), "Region 'quoted' \\ " + std::to_string(i), *kz,
+                           i * 10, ""}
+                  : Entity{0, "asn", std::to_string(64500 + i), "AS\tname\n" + std::to_string(i), 0, i, ""};
         auto id = stores_[k]->UpsertEntity(e);
         ASSERT_TRUE(id.ok()) << id.message();
         ids_[k].push_back(*id);
@@ -355,7 +362,8 @@ TEST_F(BackendsAgree, DetectionAndAnnotations) {
   EXPECT_EQ((*one)->start_t, 1000);
 
   for (int k = 0; k < 2; ++k) {
-    auto id = stores_[k]->AddAnnotation({0, ids_[k][0], 1000, 5000, "state-of-emergency", "it's \"declared\"", "https://x/y?a=1&b=2"});
+    auto id = stores_[k]->AddAnnotation(
+        {0, ids_[k][0], 1000, 5000, "state-of-emergency", "it's \"declared\"", "https://x/y?a=1&b=2"});
     ASSERT_TRUE(id.ok()) << id.message();
     ASSERT_TRUE(stores_[k]->AddAnnotation({0, ids_[k][1], 6000, 0, "note", "open", ""}).ok());
     ASSERT_TRUE(stores_[k]->DeleteAnnotation(*id).ok());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Crash safety: a child process ingests many inputs and is killed with SIGKILL at varying moments; the store
 // reopened afterwards must pass PRAGMA integrity_check, hold exactly the inputs committed before the kill
 // (each fully in or fully out), and after the same ingest runs again hold exactly what an uninterrupted run
@@ -34,8 +35,14 @@ IngestCommit MakeInput(int i, const std::vector<int64_t>& entity_ids) {
   IngestCommit c;
   int first_bin = i * kBinsPerInput - (i > 0 ? 1 : 0);
   int last_bin = (i + 1) * kBinsPerInput - 1;
-  c.input = {Sha(i), "updates." + std::to_string(i), "mrt-updates", "rrc00", last_bin - first_bin + 1,
-             kT0 + first_bin * 300, kT0 + last_bin * 300, 1};
+  c.input = {Sha(i),
+             "updates." + std::to_string(i),
+             "mrt-updates",
+             "rrc00",
+             last_bin - first_bin + 1,
+             kT0 + first_bin * 300,
+             kT0 + last_bin * 300,
+             1};
   SeriesBatch batch{"bgp", {}};
   for (int e = 0; e < kEntities; ++e) {
     for (int b = first_bin; b <= last_bin; ++b) batch.points.push_back({entity_ids[e], kT0 + b * 300, Value(i, e, b)});
@@ -47,8 +54,8 @@ IngestCommit MakeInput(int i, const std::vector<int64_t>& entity_ids) {
 
 std::string FormatRow(int64_t entity_id, int64_t t, double value) {
   char buf[96];
-  std::snprintf(buf, sizeof buf, "bgp,%lld,%lld,%.17g\n", static_cast<long long>(entity_id),
-                static_cast<long long>(t), value);
+  std::snprintf(buf, sizeof buf, "bgp,%lld,%lld,%.17g\n", static_cast<long long>(entity_id), static_cast<long long>(t),
+                value);
   return buf;
 }
 
@@ -72,7 +79,9 @@ std::string FirstDifference(const std::string& got, const std::string& want) {
   while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
   size_t line = got.rfind('\n', i == 0 ? 0 : i - 1);
   line = line == std::string::npos ? 0 : line + 1;
-  auto text_at = [&](const std::string& s) { return s.substr(line, std::min<size_t>(80, s.size() - std::min(line, s.size()))); };
+  auto text_at = [&](const std::string& s) {
+    return s.substr(line, std::min<size_t>(80, s.size() - std::min(line, s.size())));
+  };
   return "sizes " + std::to_string(got.size()) + " vs " + std::to_string(want.size()) + "; first difference at byte " +
          std::to_string(i) + ": got '" + text_at(got) + "' want '" + text_at(want) + "'";
 }
@@ -94,13 +103,14 @@ Inspection Inspect(const std::string& path) {
     while (sqlite3_step(stmt) == SQLITE_ROW) fn(stmt);
     sqlite3_finalize(stmt);
   };
-  each("PRAGMA integrity_check", [&](sqlite3_stmt* s) { out.integrity += reinterpret_cast<const char*>(sqlite3_column_text(s, 0)); });
-  each("SELECT sha256 FROM inputs ORDER BY first_t", [&](sqlite3_stmt* s) {
-    out.inputs.push_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-  });
-  each("SELECT entity_id, t, value FROM series_named WHERE datasource = 'bgp' ORDER BY entity_id, t", [&](sqlite3_stmt* s) {
-    out.dump += FormatRow(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2));
-  });
+  each("PRAGMA integrity_check",
+       [&](sqlite3_stmt* s) { out.integrity += reinterpret_cast<const char*>(sqlite3_column_text(s, 0)); });
+  each("SELECT sha256 FROM inputs ORDER BY first_t",
+       [&](sqlite3_stmt* s) { out.inputs.push_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))); });
+  each("SELECT entity_id, t, value FROM series_named WHERE datasource = 'bgp' ORDER BY entity_id, t",
+       [&](sqlite3_stmt* s) {
+         out.dump += FormatRow(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_double(s, 2));
+       });
   std::string state = "none";
   each("SELECT bytes FROM state WHERE key = 'bgp/rrc00'", [&](sqlite3_stmt* s) {
     state.assign(static_cast<const char*>(sqlite3_column_blob(s, 0)), sqlite3_column_bytes(s, 0));

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Writes OUTPUT, a C++ source holding every migrations/NNNN_*.sql file of MIGRATIONS_DIR as a string constant,
 # in file-name order, so that the binary carries its schema (run at build time; see CMakeLists.txt).
 file(GLOB sql_files "${MIGRATIONS_DIR}/[0-9][0-9][0-9][0-9]_*.sql")

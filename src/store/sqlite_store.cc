@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // SQLite backend of the store. One connection per Store object, its calls serialized by a mutex; prepared
 // statements cached by SQL text; every value bound, never spliced into SQL. Writes of one call run in one
 // IMMEDIATE transaction (taking the write lock up front, so two processes never deadlock upgrading a read
@@ -222,8 +223,8 @@ class SqliteStore final : public Store {
   Result<int64_t> UpsertEntityLocked(const Entity& entity);
   Status WriteSeriesLocked(const std::vector<const SeriesBatch*>& batches, const std::string& context);
   Result<std::vector<bool>> CommitIngestGroupLocked(const std::vector<const IngestCommit*>& commits);
-  Result<AggregatedSeries> ReadAggregatedLocked(const std::string& datasource, int64_t entity_id,
-                                                UnixSeconds from, UnixSeconds until, int64_t step_s);
+  Result<AggregatedSeries> ReadAggregatedLocked(const std::string& datasource, int64_t entity_id, UnixSeconds from,
+                                                UnixSeconds until, int64_t step_s);
   Result<std::vector<Entity>> ReadEntities(Query& q, const std::string& what);
   Result<std::vector<Event>> ReadEvents(Query& q);
 
@@ -249,9 +250,9 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> datasources_;  // name -> (id, step)
 };
 
-#define VIGIL_PREPARE(var, sql)                      \
-  Result<sqlite3_stmt*> var##_stmt = Prepare(sql);   \
-  if (!var##_stmt.ok()) return var##_stmt.status();  \
+#define VIGIL_PREPARE(var, sql)                     \
+  Result<sqlite3_stmt*> var##_stmt = Prepare(sql);  \
+  if (!var##_stmt.ok()) return var##_stmt.status(); \
   Query var(*var##_stmt)
 
 Status SqliteStore::Initialize() {
@@ -262,7 +263,8 @@ Status SqliteStore::Initialize() {
     // journal_mode answers with a row; check that WAL was granted.
     VIGIL_PREPARE(q, "PRAGMA journal_mode = WAL");
     if (q.Step() != SQLITE_ROW) return Error("setting WAL mode");
-    if (q.Text(0) != "wal") return Status::Error("store " + path_ + ": WAL mode refused (journal_mode " + q.Text(0) + ")");
+    if (q.Text(0) != "wal")
+      return Status::Error("store " + path_ + ": WAL mode refused (journal_mode " + q.Text(0) + ")");
   }
   VIGIL_RETURN_IF_ERROR(Exec("PRAGMA synchronous = NORMAL"));
   VIGIL_RETURN_IF_ERROR(Exec("PRAGMA cache_size = -32768"));  // 32 MiB: keeps the series B-tree's upper levels hot
@@ -323,14 +325,15 @@ Result<int64_t> SqliteStore::UpsertEntityLocked(const Entity& entity) {
   if (entity.type.empty() || entity.code.empty()) {
     return Status::Error("store: entity needs a type and a code (got '" + entity.type + "/" + entity.code + "')");
   }
-  VIGIL_PREPARE(q,
-                "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                "ON CONFLICT(type, code) DO UPDATE SET "
-                "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
-                "parent_id = COALESCE(excluded.parent_id, parent_id), "
-                "slash24_count = CASE WHEN excluded.slash24_count <> 0 THEN excluded.slash24_count ELSE slash24_count END, "
-                "tz = CASE WHEN excluded.tz <> '' THEN excluded.tz ELSE tz END "
-                "RETURNING id");
+  VIGIL_PREPARE(
+      q,
+      "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT(type, code) DO UPDATE SET "
+      "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
+      "parent_id = COALESCE(excluded.parent_id, parent_id), "
+      "slash24_count = CASE WHEN excluded.slash24_count <> 0 THEN excluded.slash24_count ELSE slash24_count END, "
+      "tz = CASE WHEN excluded.tz <> '' THEN excluded.tz ELSE tz END "
+      "RETURNING id");
   q.Bind(1, entity.type).Bind(2, entity.code).Bind(3, entity.name).BindIdOrNull(4, entity.parent_id);
   q.Bind(5, entity.slash24_count).Bind(6, entity.tz);
   if (q.Step() != SQLITE_ROW) return Error("writing entity " + entity.type + "/" + entity.code);
@@ -492,7 +495,8 @@ Status SqliteStore::WriteSeriesLocked(const std::vector<const SeriesBatch*>& bat
   for (const Row& r : rows) {
     q.Bind(1, r.datasource_id).Bind(2, r.entity_id).Bind(3, r.t).Bind(4, r.value);
     if (q.Run() != SQLITE_DONE) {
-      return Error(context + "writing series point entity " + std::to_string(r.entity_id) + " t " + std::to_string(r.t));
+      return Error(context + "writing series point entity " + std::to_string(r.entity_id) + " t " +
+                   std::to_string(r.t));
     }
   }
   return Status::Ok();
@@ -722,8 +726,8 @@ Result<AggregatedSeries> SqliteStore::ReadAggregatedLocked(const std::string& da
   return out;
 }
 
-Result<AggregatedSeries> SqliteStore::ReadAggregated(const std::string& datasource, int64_t entity_id,
-                                                     UnixSeconds from, UnixSeconds until, int64_t step_s) {
+Result<AggregatedSeries> SqliteStore::ReadAggregated(const std::string& datasource, int64_t entity_id, UnixSeconds from,
+                                                     UnixSeconds until, int64_t step_s) {
   std::lock_guard lock(mu_);
   return ReadAggregatedLocked(datasource, entity_id, from, until, step_s);
 }
@@ -835,12 +839,13 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
     }
   }
   {
-    VIGIL_PREPARE(q,
-                  "INSERT INTO schedules(id, entity_id, tz, on_start_min, on_end_min, first_day, last_day, confidence) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET entity_id = excluded.entity_id, "
-                  "tz = excluded.tz, on_start_min = excluded.on_start_min, on_end_min = excluded.on_end_min, "
-                  "first_day = excluded.first_day, last_day = excluded.last_day, confidence = excluded.confidence "
-                  "RETURNING id");
+    VIGIL_PREPARE(
+        q,
+        "INSERT INTO schedules(id, entity_id, tz, on_start_min, on_end_min, first_day, last_day, confidence) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET entity_id = excluded.entity_id, "
+        "tz = excluded.tz, on_start_min = excluded.on_start_min, on_end_min = excluded.on_end_min, "
+        "first_day = excluded.first_day, last_day = excluded.last_day, confidence = excluded.confidence "
+        "RETURNING id");
     for (Schedule& s : schedules) {
       q.BindIdOrNull(1, s.id).Bind(2, s.entity_id).Bind(3, s.tz).Bind(4, s.on_start_min).Bind(5, s.on_end_min);
       q.Bind(6, s.first_day).Bind(7, s.last_day).Bind(8, s.confidence);
@@ -1109,7 +1114,7 @@ Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::ListWebhookFin
 }
 
 Status SqliteStore::SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>& fingerprints,
-                                   const std::vector<WebhookDeliveryRecord>& deliveries) {
+                                    const std::vector<WebhookDeliveryRecord>& deliveries) {
   std::lock_guard lock(mu_);
   if (fingerprints.empty() && deliveries.empty()) return Status::Ok();
   Transaction tx(this);

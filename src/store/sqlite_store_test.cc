@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -140,7 +141,8 @@ TEST_F(SqliteStoreTest, ListEntitiesFilters) {
     auto got = store_->ListEntities(q);
     ASSERT_TRUE(got.ok()) << got.message();
     std::vector<std::string> want, have;
-    for (const Entity& e : *all) if (pred(e)) want.push_back(e.type + "/" + e.code);
+    for (const Entity& e : *all)
+      if (pred(e)) want.push_back(e.type + "/" + e.code);
     for (const Entity& e : *got) have.push_back(e.type + "/" + e.code);
     EXPECT_EQ(have, want);
   };
@@ -200,7 +202,7 @@ TEST_F(SqliteStoreTest, AggregationMatchesSlowAverages) {
   std::map<int64_t, double> truth;
   std::vector<SeriesPoint> pts;
   for (int64_t t = t0; t < t0 + 3 * 86400; t += 300) {
-    if (rng() % 7 == 0) continue;  // missing bins
+    if (rng() % 7 == 0) continue;                            // missing bins
     if (t >= t0 + 86400 && t < t0 + 86400 + 7200) continue;  // a gap longer than any step below
     double v = static_cast<double>(rng() % 100000) / 7.0;
     truth[t] = v;
@@ -247,9 +249,10 @@ TEST_F(SqliteStoreTest, EntitiesWithSeriesAndSpan) {
   auto span = store_->SeriesSpan("bgp");
   ASSERT_TRUE(span.ok());
   EXPECT_FALSE(span->has_value());
-  ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 900, 1}, {kz_, 300, 2}, {kz_, 1200, 3}}},
-                                   {"ping-slash24", {{kz_, 6000, 1}}}})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->WriteSeries({{"bgp", {{ala_, 900, 1}, {kz_, 300, 2}, {kz_, 1200, 3}}}, {"ping-slash24", {{kz_, 6000, 1}}}})
+          .ok());
   auto ids = store_->EntitiesWithSeries("bgp");
   ASSERT_TRUE(ids.ok());
   std::vector<int64_t> want = {kz_, ala_};
@@ -312,15 +315,15 @@ TEST_F(SqliteStoreTest, IngestGroupSkipsPresentAndRepeatedInputs) {
   std::vector<IngestCommit> group = {MakeCommit("g1", ala_, 0, 3, 99),    // present: skipped
                                      MakeCommit("g2", ala_, 600, 3, 20),  // overlaps g1's last bin
                                      MakeCommit("g3", kz_, 0, 2, 30),
-                                     MakeCommit("g2", ala_, 0, 1, 77)};   // repeated in the group: skipped
+                                     MakeCommit("g2", ala_, 0, 1, 77)};  // repeated in the group: skipped
   auto done = store_->TryCommitIngestGroup(group);
   ASSERT_TRUE(done.ok()) << done.message();
   EXPECT_EQ(*done, (std::vector<bool>{false, true, true, false}));
   auto pts = store_->ReadSeries("bgp", ala_, 0, 0);
   ASSERT_TRUE(pts.ok());
   ASSERT_EQ(pts->size(), 5u);
-  EXPECT_EQ((*pts)[0].value, 10);  // g1, not g2's repeat
-  EXPECT_EQ((*pts)[2].value, 20);  // t=600 from g2 (later input wins)
+  EXPECT_EQ((*pts)[0].value, 10);                                // g1, not g2's repeat
+  EXPECT_EQ((*pts)[2].value, 20);                                // t=600 from g2 (later input wins)
   EXPECT_EQ(**store_->GetState("bgp/rrc00"), "state-after-g3");  // the last new input's state
   EXPECT_EQ(store_->ListInputs(0, 0)->size(), 3u);
   // One bad input fails the whole group.
@@ -332,8 +335,9 @@ TEST_F(SqliteStoreTest, IngestGroupSkipsPresentAndRepeatedInputs) {
 
 TEST_F(SqliteStoreTest, SameKeyTwiceInOneWriteLaterWins) {
   // Writes are reordered by key internally; the later of two equal keys must still win.
-  ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 300, 1}, {kz_, 0, 5}, {ala_, 300, 2}}},
-                                   {"bgp", {{ala_, 300, 3}, {ala_, 0, 4}}}})
+  ASSERT_TRUE(store_
+                  ->WriteSeries(
+                      {{"bgp", {{ala_, 300, 1}, {kz_, 0, 5}, {ala_, 300, 2}}}, {"bgp", {{ala_, 300, 3}, {ala_, 0, 4}}}})
                   .ok());
   auto pts = store_->ReadSeries("bgp", ala_, 0, 0);
   ASSERT_TRUE(pts.ok());
@@ -397,8 +401,7 @@ TEST_F(SqliteStoreTest, ReplaceDetectionSemantics) {
   // Incremental re-run from 4000: the first alert/event stay, later ones are replaced; the schedule is
   // kept by id so the old event keeps its link; a new schedule is added.
   int64_t first_event = events[0].id, schedule_id = schedules[0].id;
-  std::vector<Schedule> schedules2 = {schedules[0],
-                                      {0, kz_, "Asia/Almaty", 0, 60, "2022-01-06", "2022-01-09", 0.5}};
+  std::vector<Schedule> schedules2 = {schedules[0], {0, kz_, "Asia/Almaty", 0, 60, "2022-01-06", "2022-01-09", 0.5}};
   std::vector<Alert> alerts2 = {{0, "bgp", ala_, 4500, AlertLevel::kCritical, "< 0.8", 1, 100, "median"}};
   std::vector<Event> events2 = {{0, ala_, "outage", 4500, 6000, 7, "bgp", "routing", -2, 0.99, "", ""}};
   ASSERT_TRUE(store_->ReplaceDetection(4000, alerts2, events2, schedules2).ok());
@@ -448,7 +451,8 @@ TEST_F(SqliteStoreTest, ReplaceDetectionSemantics) {
 TEST_F(SqliteStoreTest, AlertFilters) {
   std::vector<Alert> alerts;
   for (int i = 0; i < 20; ++i) {
-    alerts.push_back({0, i % 2 ? "bgp" : "ping-slash24", i % 3 ? ala_ : kz_, 300 * i, AlertLevel::kWarning, "", 1, 2, ""});
+    alerts.push_back(
+        {0, i % 2 ? "bgp" : "ping-slash24", i % 3 ? ala_ : kz_, 300 * i, AlertLevel::kWarning, "", 1, 2, ""});
   }
   std::vector<Event> events;
   std::vector<Schedule> schedules;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "store/store.h"
 
 #include <filesystem>
@@ -43,8 +44,7 @@ Result<StoreInfo> Store::Describe() { return Status::Error("store: Describe not 
 
 Result<std::vector<AggregatedSeries>> Store::ReadAggregatedMany(const std::string& datasource,
                                                                 const std::vector<int64_t>& entity_ids,
-                                                                UnixSeconds from, UnixSeconds until,
-                                                                int64_t step_s) {
+                                                                UnixSeconds from, UnixSeconds until, int64_t step_s) {
   std::vector<AggregatedSeries> out;
   out.reserve(entity_ids.size());
   for (int64_t id : entity_ids) {
@@ -80,7 +80,8 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
     path = uri.substr(7);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://relative or sqlite:///absolute
   } else if (uri.find("://") != std::string::npos) {
-    return Status::Error("store " + uri + ": unknown scheme (use a file path, sqlite:PATH or clickhouse://host:port/db)");
+    return Status::Error("store " + uri +
+                         ": unknown scheme (use a file path, sqlite:PATH or clickhouse://host:port/db)");
   }
   if (path.empty()) return Status::Error("store URI '" + uri + "': empty path");
   if (path != ":memory:") {
@@ -102,9 +103,7 @@ Result<std::vector<WebhookRecord>> Store::ListWebhooks() { return WebhooksNotSup
 Result<int64_t> Store::AddWebhook(const WebhookRecord&) { return WebhooksNotSupported(); }
 Status Store::DeleteWebhook(int64_t) { return WebhooksNotSupported(); }
 Result<std::vector<WebhookDeliveryRecord>> Store::ListWebhookDeliveries(int64_t) { return WebhooksNotSupported(); }
-Result<std::vector<std::pair<int64_t, std::string>>> Store::ListWebhookFingerprints() {
-  return WebhooksNotSupported();
-}
+Result<std::vector<std::pair<int64_t, std::string>>> Store::ListWebhookFingerprints() { return WebhooksNotSupported(); }
 Status Store::SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>&,
                               const std::vector<WebhookDeliveryRecord>&) {
   return WebhooksNotSupported();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Module store: persistence of everything Vigil computes — entities, per-entity time series, ingested
 // inputs (by sha256), alerts, events, curfew schedules, annotations, and opaque state blobs that earlier
 // stages keep between runs (e.g. per-peer BGP tables). It owns the schema and its migrations, atomic
@@ -22,13 +23,13 @@ namespace vigil::store {
 
 // type is "country" (code ISO 3166-1 alpha-2), "region" (ISO 3166-2) or "asn" (decimal number).
 struct Entity {
-  int64_t id = 0;          // assigned by the store
+  int64_t id = 0;  // assigned by the store
   std::string type;
   std::string code;
   std::string name;
-  int64_t parent_id = 0;   // region -> its country; 0 when none
+  int64_t parent_id = 0;      // region -> its country; 0 when none
   int64_t slash24_count = 0;  // IPv4 /24s the entity holds (IODA's ip_count)
-  std::string tz;          // IANA time zone when known ("Asia/Almaty"), else empty
+  std::string tz;             // IANA time zone when known ("Asia/Almaty"), else empty
 };
 
 struct SeriesPoint {
@@ -46,7 +47,7 @@ struct SeriesBatch {
 
 struct Datasource {
   std::string name;
-  int64_t step_s = 300;      // native bin width
+  int64_t step_s = 300;  // native bin width
   std::string description;
 };
 
@@ -86,16 +87,16 @@ struct Alert {
   AlertLevel level = AlertLevel::kNormal;
   std::string condition;  // e.g. "< 0.99" (value/baseline threshold crossed)
   double value = 0;
-  double baseline = 0;    // IODA historyValue
-  std::string method;     // e.g. "median"
+  double baseline = 0;  // IODA historyValue
+  std::string method;   // e.g. "median"
 };
 
 struct Event {
   int64_t id = 0;
   int64_t entity_id = 0;
-  std::string kind;            // "outage", "throttling"
+  std::string kind;  // "outage", "throttling"
   UnixSeconds start_t = 0;
-  UnixSeconds end_t = 0;       // exclusive; 0 while ongoing
+  UnixSeconds end_t = 0;  // exclusive; 0 while ongoing
   double score = 0;
   std::string datasources;     // comma list of the datasources that moved
   std::string classification;  // "routing", "data-plane", "routing+data-plane", "throttling"
@@ -109,8 +110,8 @@ struct Schedule {
   int64_t id = 0;
   int64_t entity_id = 0;
   std::string tz;
-  int on_start_min = 0;  // minutes after local midnight when connectivity comes back
-  int on_end_min = 0;    // minutes after local midnight when it goes off
+  int on_start_min = 0;   // minutes after local midnight when connectivity comes back
+  int on_end_min = 0;     // minutes after local midnight when it goes off
   std::string first_day;  // local date YYYY-MM-DD
   std::string last_day;
   double confidence = 0;
@@ -177,8 +178,8 @@ struct AggregatedSeries {
 
 // What `vigil store info` prints.
 struct StoreInfo {
-  std::string backend;     // "sqlite", "clickhouse"
-  std::string location;    // file path or URL
+  std::string backend;   // "sqlite", "clickhouse"
+  std::string location;  // file path or URL
   int64_t schema_version = 0;
   std::vector<std::pair<std::string, int64_t>> table_rows;  // (table, rows), in schema order
   struct DatasourceSpan {
@@ -194,10 +195,10 @@ struct StoreInfo {
 // Time-bounded listing. until <= 0 means no upper bound.
 struct TimeFilter {
   UnixSeconds from = 0;
-  UnixSeconds until = 0;               // exclusive
-  std::vector<int64_t> entity_ids;     // empty = all
+  UnixSeconds until = 0;            // exclusive
+  std::vector<int64_t> entity_ids;  // empty = all
   std::optional<std::string> datasource;
-  int64_t limit = 0;                   // 0 = no limit
+  int64_t limit = 0;  // 0 = no limit
   int64_t offset = 0;
 };
 
@@ -233,8 +234,8 @@ class Store {
   virtual Result<std::vector<SeriesPoint>> ReadSeries(const std::string& datasource, int64_t entity_id,
                                                       UnixSeconds from, UnixSeconds until) = 0;
   // Averages per step bucket; buckets aligned to `from`.
-  virtual Result<AggregatedSeries> ReadAggregated(const std::string& datasource, int64_t entity_id,
-                                                  UnixSeconds from, UnixSeconds until, int64_t step_s) = 0;
+  virtual Result<AggregatedSeries> ReadAggregated(const std::string& datasource, int64_t entity_id, UnixSeconds from,
+                                                  UnixSeconds until, int64_t step_s) = 0;
   // Entities that have at least one point of the datasource, and the overall time span of the datasource.
   virtual Result<std::vector<int64_t>> EntitiesWithSeries(const std::string& datasource) = 0;
   virtual Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> SeriesSpan(const std::string& datasource) = 0;
@@ -278,8 +279,7 @@ class Store {
   // ReadAggregated for several entities of one datasource in one query (API summaries, dashboards).
   virtual Result<std::vector<AggregatedSeries>> ReadAggregatedMany(const std::string& datasource,
                                                                    const std::vector<int64_t>& entity_ids,
-                                                                   UnixSeconds from, UnixSeconds until,
-                                                                   int64_t step_s);
+                                                                   UnixSeconds from, UnixSeconds until, int64_t step_s);
 
   // Webhooks of the API, so registrations and undelivered notices survive a restart of `vigil serve`.
   // Backends without them answer "not supported" and the API keeps webhooks in memory only.

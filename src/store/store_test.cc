@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "store/store.h"
 
 #include <gtest/gtest.h>
@@ -28,7 +29,8 @@ TEST(StepForMaxPoints, AgreesWithSlowLadder) {
   for (int64_t native : {300, 600}) {
     for (int64_t span : {3600LL, 86400LL, 7 * 86400LL, 30 * 86400LL, 365 * 86400LL, 3 * 365 * 86400LL}) {
       for (int64_t max_points : {0, 1, 10, 100, 288, 1000, 5000}) {
-        EXPECT_EQ(StepForMaxPoints(from, from + span, native, max_points), SlowStep(from, from + span, native, max_points))
+        EXPECT_EQ(StepForMaxPoints(from, from + span, native, max_points),
+                  SlowStep(from, from + span, native, max_points))
             << "native " << native << " span " << span << " maxPoints " << max_points;
       }
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // API tests against the in-memory reference store filled with the Kazakhstan fixture. Expected values come
 // from the store's raw points (an obvious re-computation), never from hand-typed numbers.
 #include <httplib.h>
@@ -17,10 +18,10 @@
 namespace vigil::api {
 namespace {
 
-using nlohmann::json;
 using api_test::kBlackoutStart;
 using api_test::kFixtureFrom;
 using api_test::kFixtureUntil;
+using nlohmann::json;
 
 constexpr const char* kToken = "test-admin-token-0123456789";
 
@@ -215,11 +216,12 @@ TEST_F(ApiTest, SignalsAtNativeStepEqualRawPointsWithNullsForGaps) {
 }
 
 TEST_F(ApiTest, SignalsMaxPointsPicksTheLadderStepAndAverages) {
-  const int64_t ladder[] = {60,     120,     300,     600,     900,      1800,     3600,     7200,     21600,
-                            43200,  86400,   172800,  604800,  1209600,  2419200,  31536000, 63072000, 315360000};
+  const int64_t ladder[] = {60,    120,   300,    600,    900,     1800,    3600,     7200,     21600,
+                            43200, 86400, 172800, 604800, 1209600, 2419200, 31536000, 63072000, 315360000};
   int64_t from = kFixtureFrom + 1234, until = kFixtureUntil;
   for (int64_t max_points : {3000, 500, 100, 10}) {
-    json j = GetJson("/v2/signals/raw/region/KZ-ALA?" + Window(from, until) + "&maxPoints=" + std::to_string(max_points));
+    json j =
+        GetJson("/v2/signals/raw/region/KZ-ALA?" + Window(from, until) + "&maxPoints=" + std::to_string(max_points));
     ASSERT_FALSE(j["data"][0].empty());
     for (const auto& s : j["data"][0]) {
       int64_t native = s["nativeStep"];
@@ -298,8 +300,9 @@ TEST_F(ApiTest, EventsAreCodfWithVigilFieldsOrderedAndFiltered) {
   ASSERT_EQ(j["data"].size(), stored.size());
   for (size_t i = 1; i < j["data"].size(); ++i) EXPECT_GE(j["data"][i - 1]["score"], j["data"][i]["score"]);
   const json& top = j["data"][0];
-  for (const char* key : {"location", "start", "duration", "uncertainty", "method", "datasource", "status", "fraction",
-                          "score", "location_name", "overlaps_window", "classification", "schedule_id", "coverage", "alerts"}) {
+  for (const char* key :
+       {"location", "start", "duration", "uncertainty", "method", "datasource", "status", "fraction", "score",
+        "location_name", "overlaps_window", "classification", "schedule_id", "coverage", "alerts"}) {
     EXPECT_TRUE(top.contains(key)) << key;
   }
   EXPECT_EQ(top["location"], "region/KZ-ALA");
@@ -311,13 +314,15 @@ TEST_F(ApiTest, EventsAreCodfWithVigilFieldsOrderedAndFiltered) {
   json related = GetJson("/v2/outages/events?" + w + "&entityType=region&relatedTo=country/KZ");
   for (const auto& e : related["data"]) EXPECT_EQ(e["location"].get<std::string>().rfind("region/", 0), 0u);
   json by_time = GetJson("/v2/outages/events?" + w);
-  for (size_t i = 1; i < by_time["data"].size(); ++i) EXPECT_LE(by_time["data"][i - 1]["start"], by_time["data"][i]["start"]);
+  for (size_t i = 1; i < by_time["data"].size(); ++i)
+    EXPECT_LE(by_time["data"][i - 1]["start"], by_time["data"][i]["start"]);
   json ioda = GetJson("/v2/outages/events?" + w + "&format=ioda&entityType=region&entityCode=KZ-SHY");
   ASSERT_EQ(ioda["data"].size(), 1u);
   EXPECT_EQ(ioda["data"][0]["entity"]["code"], "KZ-SHY");
   EXPECT_EQ(ioda["data"][0]["method"], "multiple");
   // The curfew nights carry their schedule.
-  json curfew = GetJson("/v2/outages/events?" + Window(1641772800, kFixtureUntil) + "&entityType=region&entityCode=KZ-ALA");
+  json curfew =
+      GetJson("/v2/outages/events?" + Window(1641772800, kFixtureUntil) + "&entityType=region&entityCode=KZ-ALA");
   int with_schedule = 0;
   for (const auto& e : curfew["data"]) with_schedule += !e["schedule_id"].is_null();
   EXPECT_EQ(with_schedule, 3);
@@ -331,8 +336,10 @@ TEST_F(ApiTest, EventTextWriterEqualsTheDomPath) {
   std::vector<store::Alert> alerts;
   std::vector<store::Event> events = *store_.ListEvents({});
   for (auto& e : events) e.id = 0;
-  events.push_back({0, *odd, "outage", kFixtureUntil - 7200, 0, 1e17, "bgp,loss", "routing", 0, 1.0 / 3, "not json {", "{}"});
-  events.push_back({0, *odd, "outage", kFixtureUntil - 9000, kFixtureUntil - 8000, 12.5, "bgp", "routing", 0, 0, "", "{}"});
+  events.push_back(
+      {0, *odd, "outage", kFixtureUntil - 7200, 0, 1e17, "bgp,loss", "routing", 0, 1.0 / 3, "not json {", "{}"});
+  events.push_back(
+      {0, *odd, "outage", kFixtureUntil - 9000, kFixtureUntil - 8000, 12.5, "bgp", "routing", 0, 0, "", "{}"});
   std::vector<store::Schedule> schedules = *store_.ListSchedules({});
   ASSERT_TRUE(store_.ReplaceDetection(0, alerts, events, schedules).ok());
   std::string w = Window(kFixtureFrom, kFixtureUntil);
@@ -404,9 +411,12 @@ TEST_F(ApiTest, ReplaysIodaStyleQueries) {
       "/v2/signals/raw/region/KZ-ALA?from=1641340800&until=1641772800&datasource=bgp&maxPoints=3000",
       "/v2/signals/raw/asn/9198?from=1641340800&until=1641772800&maxPoints=3000&sourceParams=WEB_SEARCH",
       "/v2/outages/alerts?from=1641340800&until=1641772800&entityType=country&entityCode=KZ&ignoreMethods=*.sarima",
-      "/v2/outages/events?from=1641340800&until=1641772800&entityType=country&entityCode=KZ&ignoreMethods=*.sarima&includeAlerts=true&format=codf&limit=2000&orderBy=score/desc",
+      "/v2/outages/"
+      "events?from=1641340800&until=1641772800&entityType=country&entityCode=KZ&ignoreMethods=*.sarima&includeAlerts="
+      "true&format=codf&limit=2000&orderBy=score/desc",
       "/v2/outages/events?from=1641340800&until=1641772800&ignoreMethods=*.sarima&format=ioda&overall=true",
-      "/v2/outages/summary?from=1641340800&until=1641772800&entityType=region&relatedTo=country/KZ&ignoreMethods=*.sarima",
+      "/v2/outages/summary?from=1641340800&until=1641772800&entityType=region&relatedTo=country/"
+      "KZ&ignoreMethods=*.sarima",
       "/v2/outages/summary?from=1641340800&until=1641772800&entityType=country&limit=10&page=0",
       "/v2/entities/query?limit=15&search=kaz",
       "/v2/entities/query?entityType=region&relatedTo=country/KZ",
@@ -432,11 +442,16 @@ TEST_F(ApiTest, AnnotationsReadOpenWriteNeedsTheToken) {
   std::string body = R"({"entity":"region/KZ-AST","kind":"curfew-order","start":"2022-01-06T00:00:00Z",
                         "end":"2022-01-08T00:00:00Z","text":"curfew","source_url":"https://example.org/x"})";
   EXPECT_EQ(Call("POST", "/api/v1/annotations", body).status, 401);
-  EXPECT_EQ(Call("POST", "/api/v1/annotations", body, {{"Authorization", "Bearer wrong-token-0123456789"}}).status, 401);
+  EXPECT_EQ(Call("POST", "/api/v1/annotations", body, {{"Authorization", "Bearer wrong-token-0123456789"}}).status,
+            401);
   EXPECT_EQ(Call("POST", std::string("/api/v1/annotations?token=") + kToken, body).status, 400);
-  EXPECT_EQ(Call("POST", "/api/v1/annotations", R"J({"entity":"region/KZ-AST","kind":"note","start":1,"source_url":"javascript:alert(1)"})J",
-                 {{"Authorization", std::string("Bearer ") + kToken}}).status, 400);
-  HttpResponse created = Call("POST", "/api/v1/annotations", body, {{"Authorization", std::string("Bearer ") + kToken}});
+  EXPECT_EQ(Call("POST", "/api/v1/annotations",
+                 R"J({"entity":"region/KZ-AST","kind":"note","start":1,"source_url":"javascript:alert(1)"})J",
+                 {{"Authorization", std::string("Bearer ") + kToken}})
+                .status,
+            400);
+  HttpResponse created =
+      Call("POST", "/api/v1/annotations", body, {{"Authorization", std::string("Bearer ") + kToken}});
   ASSERT_EQ(created.status, 201) << created.body;
   int64_t id = json::parse(created.body)["data"]["id"];
   EXPECT_EQ(GetJson("/api/v1/annotations?" + w)["data"].size(), 2u);
@@ -445,13 +460,19 @@ TEST_F(ApiTest, AnnotationsReadOpenWriteNeedsTheToken) {
   // tests/reliability/injection.py: "DELETE /api/v1/annotations/1; DROP TABLE series; --" deleted annotation 1).
   for (std::string bad : {std::to_string(id) + "abc", std::to_string(id) + "; DROP TABLE series; --",
                           std::to_string(id) + "' OR '1'='1", std::string("0"), std::string("-1")}) {
-    EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + bad, "", {{"Authorization", std::string("Bearer ") + kToken}}).status, 400)
+    EXPECT_EQ(
+        Call("DELETE", "/api/v1/annotations/" + bad, "", {{"Authorization", std::string("Bearer ") + kToken}}).status,
+        400)
         << bad;
-    EXPECT_EQ(Call("DELETE", "/api/v1/webhooks/" + bad, "", {{"Authorization", std::string("Bearer ") + kToken}}).status, 400)
+    EXPECT_EQ(
+        Call("DELETE", "/api/v1/webhooks/" + bad, "", {{"Authorization", std::string("Bearer ") + kToken}}).status, 400)
         << bad;
   }
   EXPECT_EQ(GetJson("/api/v1/annotations?" + w)["data"].size(), 2u);
-  EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(id), "", {{"Authorization", std::string("Bearer ") + kToken}}).status, 200);
+  EXPECT_EQ(Call("DELETE", "/api/v1/annotations/" + std::to_string(id), "",
+                 {{"Authorization", std::string("Bearer ") + kToken}})
+                .status,
+            200);
   EXPECT_EQ(GetJson("/api/v1/annotations?" + w)["data"].size(), 1u);
 }
 
@@ -495,7 +516,8 @@ TEST_F(ApiTest, ReportBundleHasEvidenceAndAVerifiableManifest) {
   EXPECT_NE(html.body.find("<title>event</title>"), std::string::npos);
   EXPECT_NE(html.body.find("fixture/probe-round.20220105.1030.tsv"), std::string::npos);
   bool csp = false;
-  for (const auto& [k, v] : html.headers) csp |= k == "Content-Security-Policy" && v.find("default-src 'none'") != std::string::npos;
+  for (const auto& [k, v] : html.headers)
+    csp |= k == "Content-Security-Policy" && v.find("default-src 'none'") != std::string::npos;
   EXPECT_TRUE(csp);
   HttpResponse md = Get(base + "md");
   EXPECT_NE(md.body.find("## Manifest"), std::string::npos);
@@ -537,7 +559,9 @@ TEST_F(ApiTest, MetricsHealthFeed) {
   Get("/v2/datasources");
   HttpResponse m = Get("/metrics");
   EXPECT_EQ(m.status, 200);
-  EXPECT_NE(m.body.find("vigil_http_request_duration_seconds_bucket{route=\"/v2/datasources\",le=\"+Inf\"} 1"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("vigil_http_request_duration_seconds_bucket{route=\"/v2/datasources\",le=\"+Inf\"} 1"),
+            std::string::npos)
+      << m.body;
   EXPECT_NE(m.body.find("vigil_ingest_lag_seconds{datasource=\"bgp\"}"), std::string::npos);
   EXPECT_NE(m.body.find("vigil_events_open 0"), std::string::npos);
   EXPECT_EQ(GetJson("/healthz")["status"], "ok");
@@ -560,8 +584,7 @@ TEST_F(ApiTest, UnknownPathsShareOneMetricsLabel) {
   EXPECT_EQ(m.body.find("no-such-thing"), std::string::npos);
   EXPECT_EQ(m.body.find("nothing-"), std::string::npos);
   EXPECT_EQ(m.body.find("fake_metric"), std::string::npos);
-  EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"other\",code=\"404\"} 150"), std::string::npos)
-      << m.body;
+  EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"other\",code=\"404\"} 150"), std::string::npos) << m.body;
 }
 
 TEST_F(ApiTest, StaticFilesStayInsideTheirRoots) {
@@ -588,9 +611,11 @@ TEST_F(ApiTest, CorsReadsOpenWritesClosed) {
   bool open = false;
   for (const auto& [k, v] : get.headers) open |= k == "Access-Control-Allow-Origin" && v == "*";
   EXPECT_TRUE(open);
-  HttpResponse pre_read = Call("OPTIONS", "/v2/datasources", "", {{"Origin", "https://x.example"}, {"Access-Control-Request-Method", "GET"}});
+  HttpResponse pre_read = Call("OPTIONS", "/v2/datasources", "",
+                               {{"Origin", "https://x.example"}, {"Access-Control-Request-Method", "GET"}});
   EXPECT_EQ(pre_read.status, 204);
-  HttpResponse pre_write = Call("OPTIONS", "/api/v1/annotations", "", {{"Origin", "https://x.example"}, {"Access-Control-Request-Method", "POST"}});
+  HttpResponse pre_write = Call("OPTIONS", "/api/v1/annotations", "",
+                                {{"Origin", "https://x.example"}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(pre_write.status, 403);
   for (const auto& [k, v] : pre_write.headers) EXPECT_NE(k, "Access-Control-Allow-Origin");
 }
@@ -646,7 +671,8 @@ TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
   ASSERT_GT(receiver.port(), 0);
   const int port = receiver.port();
   const std::string& secret = receiver.secret();
-  std::string body = R"({"url":"http://127.0.0.1:)" + std::to_string(port) + R"(/hook","entity":"country/KZ","min_level":"warning","secret":")" + secret + "\"}";
+  std::string body = R"({"url":"http://127.0.0.1:)" + std::to_string(port) +
+                     R"(/hook","entity":"country/KZ","min_level":"warning","secret":")" + secret + "\"}";
   EXPECT_EQ(Call("POST", "/api/v1/webhooks", body).status, 401);
   HttpResponse reg = Call("POST", "/api/v1/webhooks", body, {{"Authorization", std::string("Bearer ") + kToken}});
   ASSERT_EQ(reg.status, 201) << reg.body;
@@ -654,7 +680,8 @@ TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
   EXPECT_EQ(api_->DeliverWebhooks(), 0);
   // A new event in a region of KZ starts.
   std::vector<store::Alert> alerts;
-  std::vector<store::Event> events = {{0, Id("region", "KZ-PAV"), "outage", kFixtureUntil - 3600, 0, 1000, "bgp", "routing", 0, 0.9, "{}", "{}"}};
+  std::vector<store::Event> events = {
+      {0, Id("region", "KZ-PAV"), "outage", kFixtureUntil - 3600, 0, 1000, "bgp", "routing", 0, 0.9, "{}", "{}"}};
   std::vector<store::Schedule> schedules = *store_.ListSchedules({});
   ASSERT_TRUE(store_.ReplaceDetection(kFixtureUntil - 3600, alerts, events, schedules).ok());
   ASSERT_TRUE(api_->ScanEventsForWebhooks().ok());
@@ -708,7 +735,8 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     reg.method = "POST";
     reg.path = "/api/v1/webhooks";
     reg.headers = {{"Authorization", std::string("Bearer ") + kToken}};
-    reg.body = R"({"url":"http://127.0.0.1:)" + std::to_string(port) + R"(/hook","entity":"country/KZ","secret":")" + secret + "\"}";
+    reg.body = R"({"url":"http://127.0.0.1:)" + std::to_string(port) + R"(/hook","entity":"country/KZ","secret":")" +
+               secret + "\"}";
     HttpResponse registered = api.Handle(reg);
     ASSERT_EQ(registered.status, 201) << registered.body;
     hook_id = json::parse(registered.body)["id"];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "tests/api/fixture.h"
 
 #include <cmath>
@@ -17,12 +18,15 @@ struct Region {
 
 // Names and codes of the 2018 first-level units (ISO 3166-2 as the geo file keys them).
 const Region kRegions[] = {
-    {"KZ-ALA", "Almaty (city)", 2000}, {"KZ-AST", "Nur-Sultan (city)", 1200}, {"KZ-SHY", "Shymkent (city)", 400},
-    {"KZ-AKM", "Akmola", 300},         {"KZ-AKT", "Aktobe", 350},            {"KZ-ALM", "Almaty", 450},
-    {"KZ-ATY", "Atyrau", 380},         {"KZ-ZAP", "West Kazakhstan", 260},    {"KZ-ZHA", "Jambyl", 240},
-    {"KZ-KAR", "Karagandy", 620},      {"KZ-KUS", "Kostanay", 330},           {"KZ-KZY", "Kyzylorda", 180},
-    {"KZ-MAN", "Mangystau", 290},      {"KZ-PAV", "Pavlodar", 410},           {"KZ-SEV", "North Kazakhstan", 200},
-    {"KZ-YUZ", "Turkestan", 310},      {"KZ-VOS", "East Kazakhstan", 520},
+    {"KZ-ALA", "Almaty (city)", 2000},   {"KZ-AST", "Nur-Sultan (city)", 1200},
+    {"KZ-SHY", "Shymkent (city)", 400},  {"KZ-AKM", "Akmola", 300},
+    {"KZ-AKT", "Aktobe", 350},           {"KZ-ALM", "Almaty", 450},
+    {"KZ-ATY", "Atyrau", 380},           {"KZ-ZAP", "West Kazakhstan", 260},
+    {"KZ-ZHA", "Jambyl", 240},           {"KZ-KAR", "Karagandy", 620},
+    {"KZ-KUS", "Kostanay", 330},         {"KZ-KZY", "Kyzylorda", 180},
+    {"KZ-MAN", "Mangystau", 290},        {"KZ-PAV", "Pavlodar", 410},
+    {"KZ-SEV", "North Kazakhstan", 200}, {"KZ-YUZ", "Turkestan", 310},
+    {"KZ-VOS", "East Kazakhstan", 520},
 };
 
 // Deterministic small noise in [0, 1).
@@ -132,9 +136,14 @@ Status WriteKzFixture(store::Store& store, int64_t series_until) {
   for (const char* name : {"fixture/probe-round.20220105.1030.tsv", "fixture/updates.20220105.1030.gz"}) {
     store::IngestCommit commit;
     std::string n(name);
-    commit.input = {Sha256OfBytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(n.data()), n.size())), n,
-                    n.find("probe") != std::string::npos ? "probe-log" : "mrt-updates", "", 100, kBlackoutStart,
-                    kBlackoutStart + 300, kFixtureUntil};
+    commit.input = {Sha256OfBytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(n.data()), n.size())),
+                    n,
+                    n.find("probe") != std::string::npos ? "probe-log" : "mrt-updates",
+                    "",
+                    100,
+                    kBlackoutStart,
+                    kBlackoutStart + 300,
+                    kFixtureUntil};
     VIGIL_RETURN_IF_ERROR(store.CommitIngest(commit));
   }
   return Status::Ok();

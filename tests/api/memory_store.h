@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // An obvious in-memory store::Store for API tests: linear scans, no persistence. It is the reference the
 // API tests run against (and a stand-in until a real backend is available in a test).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // api_fixture_writer --store PATH [--bench-days N | --kz-days N]: fills a store with the API test fixture
 // (series over N days with --kz-days), or the benchmark's country XX, through the store interface.
 #include <cstdio>
@@ -13,9 +14,12 @@ int main(int argc, char** argv) {
   int kz_days = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--store") path = argv[i + 1];
-    else if (flag == "--bench-days") bench_days = std::atoi(argv[i + 1]);
-    else if (flag == "--kz-days") kz_days = std::atoi(argv[i + 1]);
+    if (flag == "--store")
+      path = argv[i + 1];
+    else if (flag == "--bench-days")
+      bench_days = std::atoi(argv[i + 1]);
+    else if (flag == "--kz-days")
+      kz_days = std::atoi(argv[i + 1]);
   }
   if (path.empty()) {
     std::fprintf(stderr, "usage: api_fixture_writer --store PATH [--bench-days N | --kz-days N]\n");
@@ -27,9 +31,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   vigil::Status status = bench_days > 0 ? vigil::api_test::WriteBenchFixture(**store, bench_days)
-                                        : vigil::api_test::WriteKzFixture(**store, kz_days > 0
-                                                                                         ? vigil::api_test::kFixtureFrom + kz_days * 86400LL
-                                                                                         : vigil::api_test::kFixtureUntil);
+                                        : vigil::api_test::WriteKzFixture(
+                                              **store, kz_days > 0 ? vigil::api_test::kFixtureFrom + kz_days * 86400LL
+                                                                   : vigil::api_test::kFixtureUntil);
   if (!status.ok()) {
     std::fprintf(stderr, "api_fixture_writer: %s\n", status.message().c_str());
     return 1;

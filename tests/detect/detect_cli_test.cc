@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // End to end through the CLI: import an external index, detect in batch and in follow mode.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Hostile inputs through the CLI: every case must end with a non-zero exit (not a signal), no sanitizer
 report, and an error on stderr that names the input (and, for MRT, the byte offset).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Usage: bgpdump_conformance.sh VIGIL BGPDUMP FILE EXPECTED_TSV [CACHE_DIR]
 # Passes when `vigil mrt dump -m FILE` prints byte for byte what `bgpdump -m FILE` prints, the line count
 # matches expected.tsv, and vigil neither crashes nor writes to stdout on errors.

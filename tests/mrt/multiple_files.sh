@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Usage: multiple_files.sh VIGIL BGPDUMP DATA_DIR — `vigil mrt dump -m A B C` equals bgpdump run on each in turn.
 set -uo pipefail
 vigil=$1 bgpdump=$2 dir=$3

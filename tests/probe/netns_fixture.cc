@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include "tests/probe/netns_fixture.h"
 
 #include <fcntl.h>
@@ -240,9 +241,8 @@ std::string NamespacePair::Throttle(int delay_ms, int loss_percent) {
                       std::to_string(loss_percent) + "%";
   if (InNear(netem) == 0) return "netem";
   // No netem in this kernel: loss from nftables in the far namespace, delay from a TUN delay line.
-  if (loss_percent > 0 &&
-      InFar("nft add rule inet vigiltest input icmp type echo-request numgen random mod 100 '<' " +
-            std::to_string(loss_percent) + " drop") != 0) {
+  if (loss_percent > 0 && InFar("nft add rule inet vigiltest input icmp type echo-request numgen random mod 100 '<' " +
+                                std::to_string(loss_percent) + " drop") != 0) {
     return "";
   }
   std::promise<std::string> ready;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // End-to-end tests of `vigil probe` inside network namespaces: every probe goes to 198.18.0.0/15 in a
 // namespace this test created, answered by that namespace's kernel.
 #include <gtest/gtest.h>
@@ -36,9 +37,8 @@ class ProbeNamespace : public ::testing::Test {
     if (!problem.empty()) GTEST_SKIP() << "probe namespace tests skipped: " << problem;
     pair_ = std::make_unique<NamespacePair>();
     ASSERT_TRUE(pair_->ok()) << pair_->error();
-    dir_ = fs::temp_directory_path() /
-           ("vigil-probe-netns-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("vigil-probe-netns-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "rounds");
   }
@@ -75,9 +75,26 @@ class ProbeNamespace : public ::testing::Test {
 
   std::vector<std::string> RunArgs(const std::string& hitlist, int round_s, int rounds, int timeout_ms, double rate,
                                    int slices) {
-    return {kVigil, "probe", "run", "--hitlist", hitlist, "--rate", std::to_string(rate), "--round-s",
-            std::to_string(round_s), "--rounds", std::to_string(rounds), "--timeout-ms", std::to_string(timeout_ms),
-            "--slices", std::to_string(slices), "--no-align", "--out", Path("rounds"), "--seed", "7"};
+    return {kVigil,
+            "probe",
+            "run",
+            "--hitlist",
+            hitlist,
+            "--rate",
+            std::to_string(rate),
+            "--round-s",
+            std::to_string(round_s),
+            "--rounds",
+            std::to_string(rounds),
+            "--timeout-ms",
+            std::to_string(timeout_ms),
+            "--slices",
+            std::to_string(slices),
+            "--no-align",
+            "--out",
+            Path("rounds"),
+            "--seed",
+            "7"};
   }
 
   size_t RoundFiles() const {
@@ -356,8 +373,8 @@ TEST_F(ProbeNamespace, NeverProbesOutsideItsTargetsAndOptOutAlwaysWins) {
   // Census over 198.18.200.0/22: 1,024 addresses less the 256 + 4 + 1 + 16 + 1 opted out.
   ASSERT_EQ(pair_->InFar("nft add element inet vigiltest targets '{ 198.18.200.0/22 }'"), 0);
   NamespaceProcess census(pair_->near(),
-                          {kVigil, "probe", "hitlist", "--blocks", "198.18.200.0/22", "--rate", "20000",
-                           "--timeout-ms", "300", "--opt-out", Path("opt-out.txt"), "--out", Path("census.txt")},
+                          {kVigil, "probe", "hitlist", "--blocks", "198.18.200.0/22", "--rate", "20000", "--timeout-ms",
+                           "300", "--opt-out", Path("opt-out.txt"), "--out", Path("census.txt")},
                           Path("census.log"));
   ASSERT_EQ(census.Wait(30), 0) << testing::ReadFile(Path("census.log"));
   EXPECT_EQ(pair_->EchoRequestsArrived(), 1024u - 278u);
@@ -412,14 +429,16 @@ TEST_F(ProbeNamespace, NeverProbesOutsideItsTargetsAndOptOutAlwaysWins) {
 // rate, and the far side sees no echo request at all.
 TEST_F(ProbeNamespace, RateLimitCannotBeDisabledFromTheCli) {
   std::string hitlist = WriteTestHitlist({Block(210), Block(211)});
-  const std::vector<std::string> bad = {"--rate=0", "--rate=-5", "--rate=-0", "--rate=1e12", "--rate=1e400",
-                                        "--rate=inf", "--rate=-inf", "--rate=nan", "--rate=", "--rate=fast", ""};
+  const std::vector<std::string> bad = {
+      "--rate=0", "--rate=-5",   "--rate=-0", "--rate=1e12", "--rate=1e400", "--rate=inf", "--rate=-inf", "--rate=nan",
+      "--rate=",  "--rate=fast", ""};
   int attempts = 0;
   for (const std::string& rate : bad) {
     std::vector<std::vector<std::string>> commands = {
         {kVigil, "probe", "run", "--hitlist", hitlist, "--round-s", "2", "--rounds", "1", "--timeout-ms", "300",
          "--no-align", "--out", Path("rounds")},
-        {kVigil, "probe", "hitlist", "--blocks", "198.18.212.0/24", "--timeout-ms", "300", "--out", Path("census.txt")}};
+        {kVigil, "probe", "hitlist", "--blocks", "198.18.212.0/24", "--timeout-ms", "300", "--out",
+         Path("census.txt")}};
     for (auto& command : commands) {
       if (!rate.empty()) command.push_back(rate);
       NamespaceProcess process(pair_->near(), command, Path("attempt.log"));
@@ -502,8 +521,8 @@ TEST_F(ProbeNamespace, RoundOfOver1000BlocksGivesCorrectCountsInStore) {
   EXPECT_EQ(seen.size(), size_t{kWorldBlocks});
 
   std::string store_path = Path("vigil.db");
-  std::vector<std::string> ingest = {kVigil, "ingest", "probe", Path("rounds"), "--store", store_path, "--geo",
-                                     Path("geo"), "--geo-cache", Path("geo-cache")};
+  std::vector<std::string> ingest = {kVigil,     "ingest", "probe",     Path("rounds"), "--store",
+                                     store_path, "--geo",  Path("geo"), "--geo-cache",  Path("geo-cache")};
   for (int pass = 0; pass < 2; ++pass) {
     NamespaceProcess process(pair_->near(), ingest, Path("ingest.log"));
     ASSERT_EQ(process.Wait(60), 0) << testing::ReadFile(Path("ingest.log"));

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Helpers shared by the reliability tests: running vigil, `vigil serve` on a free port, small stores, and a
 canonical dump of everything a store holds (ids and wall-clock columns left out, so two stores built the same
 way compare equal)."""

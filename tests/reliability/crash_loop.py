@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """kill -9 at different points of every stage that writes the store, then restart, compared with an
 uninterrupted run of the same pipeline on the same simulated world.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A full disk under the store. The store lives on a small tmpfs (mounted in a private mount namespace, so
 nothing is left mounted if the test dies; needs root or an unprivileged user namespace, else the test is
 skipped with exit 77) that a filler file leaves little room on. For `vigil ingest mrt` and then

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """SQL injection strings in every parameter of every endpoint that `vigil serve` documents in /openapi.json
 (path, query and JSON body fields; reads without a token, writes with the admin token). Every response must
 be a normal answer or a 4xx, never a 5xx; `vigil serve` must log no SQL error; annotations created from

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Slowloris against `vigil serve`: many clients open connections and trickle their request headers one
 line at a time, each line sooner than the server's read timeout, so no connection ever completes or times
 out. While they are all open, ordinary requests from another client must still be answered, each within a

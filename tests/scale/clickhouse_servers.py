@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Private clickhouse-server processes for tests and benchmarks: each in its own folder under a work
 directory, on free loopback ports, optionally joined into one cluster (a `remote_servers` entry listing every
 server as one shard). Used by the scale tests and bench/scale.sh; `python3 clickhouse_servers.py DIR N` starts

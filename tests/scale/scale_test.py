@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Scale-out tests through the `vigil` executable: one simulated scenario ingested (MRT, probe rounds,
 annotations) and detected into SQLite and into ClickHouse (one server, or a two-shard cluster), then every
 read endpoint of `vigil serve` asked the same questions of each store and the answers compared as JSON (only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `vigil ingest mrt` end to end against a SQLite store: incremental runs equal one run, re-runs skip, bins
 // without data stay missing, and kill -9 in the middle of a large ingest followed by the same ingest gives
 // the same store as an uninterrupted run.
@@ -38,10 +39,10 @@ std::string Shell(const std::string& command, int* status = nullptr) {
 // Every bgp point (entity type/code, t, value), the inputs and the saved state, in a stable order.
 std::string Dump(const std::string& db) {
   return Shell("sqlite3 -batch " + db +
-             " \"SELECT e.type, e.code, s.t, s.value FROM series s JOIN entities e ON e.id = s.entity_id "
-             "JOIN datasources d ON d.id = s.datasource_id WHERE d.name = 'bgp' ORDER BY 1, 2, 3;"
-             " SELECT sha256, name, kind, collector, records, first_t, last_t FROM inputs ORDER BY 1;"
-             " SELECT key, hex(bytes) FROM state ORDER BY 1;\"");
+               " \"SELECT e.type, e.code, s.t, s.value FROM series s JOIN entities e ON e.id = s.entity_id "
+               "JOIN datasources d ON d.id = s.datasource_id WHERE d.name = 'bgp' ORDER BY 1, 2, 3;"
+               " SELECT sha256, name, kind, collector, records, first_t, last_t FROM inputs ORDER BY 1;"
+               " SELECT key, hex(bytes) FROM state ORDER BY 1;\"");
 }
 
 class IngestCliTest : public ::testing::Test {
@@ -69,8 +70,8 @@ TEST_F(IngestCliTest, IncrementalRunsEqualOneRunAndRerunsSkip) {
   // Again, both files: nothing new.
   Ingest(b, "--full-feed-fraction 0.2 " + f1 + " " + f2, &st);
   EXPECT_EQ(dump, Dump(b));
-  std::string summary = Shell(kVigil + " ingest mrt --store " + b + " --geo " + dir_.path() + "/geo --full-feed-fraction 0.2 " +
-                            f1 + " " + f2 + " 2>/dev/null");
+  std::string summary = Shell(kVigil + " ingest mrt --store " + b + " --geo " + dir_.path() +
+                              "/geo --full-feed-fraction 0.2 " + f1 + " " + f2 + " 2>/dev/null");
   EXPECT_NE(summary.find("ingested 0, already in the store 2"), std::string::npos) << summary;
 }
 
@@ -79,8 +80,9 @@ TEST_F(IngestCliTest, IncrementalRunsEqualOneRunAndRerunsSkip) {
 TEST_F(IngestCliTest, BinsWithoutDataAreMissing) {
   std::string db = dir_.path() + "/m.db";
   int st = 0;
-  Ingest(db, "--full-feed-fraction 0.2 " + kMrt + "bgpkit.rrc15.updates.20100227.1600.gz " + kMrt +
-                 "bgpkit.rrc15.updates.20100227.1610.gz",
+  Ingest(db,
+         "--full-feed-fraction 0.2 " + kMrt + "bgpkit.rrc15.updates.20100227.1600.gz " + kMrt +
+             "bgpkit.rrc15.updates.20100227.1610.gz",
          &st);
   ASSERT_EQ(st, 0);
   auto store = store::OpenStore(db);
@@ -106,7 +108,8 @@ TEST_F(IngestCliTest, BinsWithoutDataAreMissing) {
 TEST_F(IngestCliTest, FromRibRebuildsTheSameStore) {
   std::string dir = dir_.path() + "/in/route-views2";
   std::filesystem::create_directories(dir);
-  std::filesystem::copy_file(kMrt + "derived.pyasn.rib.20140523.0600.complete-records.gz", dir + "/rib.20140523.0600.gz");
+  std::filesystem::copy_file(kMrt + "derived.pyasn.rib.20140523.0600.complete-records.gz",
+                             dir + "/rib.20140523.0600.gz");
   const uint32_t peer = (85u << 24) | (114u << 16) | 217u;  // 85.114.0.217, AS 8492: a full-feed peer there
   std::ofstream(dir + "/updates.20140523.0600", std::ios::binary)
       << testing::StateChangeRecord(1400824860, 8492, peer, 6, 1);
@@ -116,7 +119,8 @@ TEST_F(IngestCliTest, FromRibRebuildsTheSameStore) {
   Ingest(db, flags, &st);
   ASSERT_EQ(st, 0);
   std::string first = Dump(db);
-  std::string out = Shell(kVigil + " ingest mrt --store " + db + " --geo " + dir_.path() + "/geo --from-rib " + flags + " 2>&1");
+  std::string out =
+      Shell(kVigil + " ingest mrt --store " + db + " --geo " + dir_.path() + "/geo --from-rib " + flags + " 2>&1");
   EXPECT_NE(out.find("ingested 2"), std::string::npos) << out;
   EXPECT_EQ(Dump(db), first);
   // One more file: the peer comes back and re-announces nothing yet.

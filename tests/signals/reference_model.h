@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 // The slow, obviously correct BGP visibility model the fast one is checked against: std::set tables of
@@ -37,8 +38,9 @@ class ReferenceModel final : public RoutingModel {
     std::vector<uint32_t> full_feed;
     for (const auto& [peer, prefixes] : carried) {
       int64_t n = int64_t(prefixes.size());
-      bool is_full = n > 0 && (options_.full_feed_fraction > 0 ? double(n) >= options_.full_feed_fraction * double(largest)
-                                                                 : n > options_.full_feed_min_prefixes);
+      bool is_full =
+          n > 0 && (options_.full_feed_fraction > 0 ? double(n) >= options_.full_feed_fraction * double(largest)
+                                                    : n > options_.full_feed_min_prefixes);
       if (is_full) full_feed.push_back(peer);
     }
     std::map<uint64_t, int64_t> carriers;
@@ -59,7 +61,8 @@ class ReferenceModel final : public RoutingModel {
         uint32_t first = prefix.network >> 8;
         for (uint32_t i = 0; i < (1u << (24 - prefix.length)); ++i) visible_slash24s.insert(first + i);
       } else {
-        for (uint32_t i = 0; i < (1u << (32 - prefix.length)); ++i) partial[prefix.network >> 8].set((prefix.network & 255) + i);
+        for (uint32_t i = 0; i < (1u << (32 - prefix.length)); ++i)
+          partial[prefix.network >> 8].set((prefix.network & 255) + i);
       }
     }
     for (const auto& [slash24, bits] : partial) {

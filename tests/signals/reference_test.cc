@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The acceptance reference test: over the shared real MRT files, the fast VisibilityModel and the slow
 // ReferenceModel (per-/24 std::set, everything recomputed) give identical values for every entity and bin,
 // through the same ingest pipeline (file order, bins, peer directory, geo). Plus behaviour on real data:
@@ -80,16 +81,17 @@ class ReferenceTest : public ::testing::Test {
       ASSERT_EQ(x.file, y.file);
       ASSERT_EQ(x.counts.size(), geo_->entities().size());
       for (size_t e = 0; e < x.counts.size(); ++e) {
-        ASSERT_EQ(x.counts[e], y.counts[e]) << x.file << " bin " << x.t << " entity "
-                                            << geo::EntityTypeName(geo_->entity(uint32_t(e)).type) << "/"
-                                            << geo_->entity(uint32_t(e)).code;
+        ASSERT_EQ(x.counts[e], y.counts[e])
+            << x.file << " bin " << x.t << " entity " << geo::EntityTypeName(geo_->entity(uint32_t(e)).type) << "/"
+            << geo_->entity(uint32_t(e)).code;
         visible += x.counts[e];
       }
     }
     EXPECT_GT(visible, 0) << "nothing visible: the comparison proves little";
-    std::printf("  %zu bins x %zu entities identical; last bin: %lld full-feed peers, %lld visible prefixes, %lld /24s\n",
-                runs.fast.bins.size(), geo_->entities().size(), (long long)fast.LastSummary().full_feed_peers,
-                (long long)fast.LastSummary().visible_prefixes, (long long)fast.LastSummary().visible_slash24s);
+    std::printf(
+        "  %zu bins x %zu entities identical; last bin: %lld full-feed peers, %lld visible prefixes, %lld /24s\n",
+        runs.fast.bins.size(), geo_->entities().size(), (long long)fast.LastSummary().full_feed_peers,
+        (long long)fast.LastSummary().visible_prefixes, (long long)fast.LastSummary().visible_slash24s);
   }
 
   static VisibilityOptions Fraction(double f, double visibility = 0.5) {
@@ -175,7 +177,8 @@ TEST_F(ReferenceTest, PeerResetAfterRealRibDoesNotDip) {
   testing::TempDir tmp;
   std::string dir = tmp.path() + "/route-views2";
   std::filesystem::create_directories(dir);
-  std::filesystem::copy_file(kMrt + "derived.pyasn.rib.20140523.0600.complete-records.gz", dir + "/rib.20140523.0600.gz");
+  std::filesystem::copy_file(kMrt + "derived.pyasn.rib.20140523.0600.complete-records.gz",
+                             dir + "/rib.20140523.0600.gz");
   std::map<std::pair<uint32_t, uint32_t>, int64_t> entries;  // (peer IPv4, AS) -> RIB entries
   auto read = mrt::ForEachElement(dir + "/rib.20140523.0600.gz", [&](const mrt::Element& e) {
     if (e.peer_ip.is_v4() && e.prefix.family == 4) ++entries[{e.peer_ip.V4(), e.peer_asn}];
@@ -195,8 +198,9 @@ TEST_F(ReferenceTest, PeerResetAfterRealRibDoesNotDip) {
     before += r.fast.bins.front().counts[e];
     after += r.fast.bins.back().counts[e];
   }
-  std::printf("  visible /24s in countries: %lld before the reset, %lld after (peer with %lld of %zu peers' entries void)\n",
-              (long long)before, (long long)after, (long long)biggest->second, entries.size());
+  std::printf(
+      "  visible /24s in countries: %lld before the reset, %lld after (peer with %lld of %zu peers' entries void)\n",
+      (long long)before, (long long)after, (long long)biggest->second, entries.size());
   ASSERT_GT(before, 0);
   EXPECT_GE(double(after), 0.995 * double(before));
   EXPECT_LE(after, before);

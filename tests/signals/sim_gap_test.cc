@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The BGP signal on simulator output with collector gaps: with one collector, bins inside its gap are missing
 // (no point, not zero); with a second collector still reporting, the bins are written and do not dip, and the
 // sessions reset at the gap's end (every peer down and up, table re-announced) do not make a dip either.
@@ -36,7 +37,8 @@ std::string Scenario(const std::string& collectors) {
   "regions": [ { "code": "XH-A", "country": "XH", "slash24s": 900, "name": "A" },
                { "code": "XH-B", "country": "XH", "slash24s": 700, "name": "B" } ],
   "asns": [ { "asn": 64971, "name": "Hesperia Telecom", "country": "XH", "regions": { "XH-A": 0.6, "XH-B": 0.55 } } ],
-  "collectors": )" + collectors + R"(,
+  "collectors": )" +
+         collectors + R"(,
   "probing": { "round_s": 600, "blocks_fraction": 0.1 },
   "events": [],
   "noise": { "flaps_per_hour": 0,
@@ -53,7 +55,9 @@ Series SimulateAndIngest(const std::string& dir, const std::string& collectors) 
   std::ofstream(dir + "/scenario.json") << Scenario(collectors);
   std::string out;
   EXPECT_EQ(Shell(kVigil + " sim " + dir + "/scenario.json " + dir + "/out 2>&1", &out), 0) << out;
-  EXPECT_EQ(Shell(kVigil + " ingest mrt -q --store " + dir + "/s.db --geo " + dir + "/out/geo " + dir + "/out/mrt 2>&1", &out), 0)
+  EXPECT_EQ(Shell(kVigil + " ingest mrt -q --store " + dir + "/s.db --geo " + dir + "/out/geo " + dir + "/out/mrt 2>&1",
+                  &out),
+            0)
       << out;
   Series s;
   auto store = store::OpenStore(dir + "/s.db");
@@ -81,7 +85,8 @@ TEST(SimGapTest, OneCollectorGapLeavesBinsMissing) {
   for (UnixSeconds t = kStart; t < kStart + 9 * 3600; t += 300) {
     bool inside = t >= kGapStart + 300 && t < kGapEnd - 300;  // the gap's first and last files exist, empty
     bool present = s.points.count(t) > 0;
-    if (inside) (present ? present_inside : missing_inside)++;
+    if (inside)
+      (present ? present_inside : missing_inside)++;
     else if (!present) {
       ++missing_outside;
       std::printf("  missing outside the gap: %s\n", FormatRfc3339(t).c_str());

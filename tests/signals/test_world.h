@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
 // A CSV geo world covering most of IPv4 (with range boundaries that cut /24s, and unmapped space) for the
@@ -42,8 +43,8 @@ inline void WriteTestWorld(const std::string& dir) {
   std::ofstream geo(dir + "/geo-ipv4.csv");
   std::ofstream asn(dir + "/asn-ipv4.csv");
   static const char* kCountries[] = {"KZ", "DE", "US", "FR", "BR", "NL", "JP", "RU"};
-  static const char* kZones[] = {"Asia/Almaty", "Europe/Berlin", "America/New_York", "Europe/Paris",
-                                 "America/Sao_Paulo", "Europe/Amsterdam", "Asia/Tokyo", "Europe/Moscow"};
+  static const char* kZones[] = {"Asia/Almaty",       "Europe/Berlin",    "America/New_York", "Europe/Paris",
+                                 "America/Sao_Paulo", "Europe/Amsterdam", "Asia/Tokyo",       "Europe/Moscow"};
   for (uint32_t o = 1; o <= 223; ++o) {
     if (o >= 100 && o <= 109) continue;
     uint32_t base = o << 24;
@@ -55,7 +56,8 @@ inline void WriteTestWorld(const std::string& dir) {
           << ",,,,0,0," << kZones[c] << "\n";
     }
     for (uint32_t q = 0; q < 4; ++q) {
-      uint32_t first = base | q << 22 | (q ? 0x81 : 0), last = q == 3 ? (base | 0xFFFFFF) : ((base | (q + 1) << 22 | 0x81) - 1);
+      uint32_t first = base | q << 22 | (q ? 0x81 : 0),
+               last = q == 3 ? (base | 0xFFFFFF) : ((base | (q + 1) << 22 | 0x81) - 1);
       asn << Dotted(first) << "," << Dotted(last) << "," << (64000 + o * 4 + q) << ",Test AS " << (o * 4 + q) << "\n";
     }
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `ingest mrt --workers N` against one model, on the shared real MRT files of several collectors (RIS and
 // RouteViews updates with different file periods, a TABLE_DUMP v1 RIB with state changes before it): the
 // merged per-prefix counts must give the very bins — same files, times and per-entity values — that one
@@ -37,12 +38,11 @@ TEST(WorkersTest, MergedCountsEqualOneModel) {
   auto geo = geo::GeoDatabase::Open(o);
   ASSERT_TRUE(geo.ok()) << geo.message();
   GeoSlash24Counter counter(**geo);
-  auto inputs = DiscoverMrtInputs({kMrt + "caida.ris.rrc06.updates.1427846400.gz",
-                                   kMrt + "caida.routeviews.route-views.jinx.updates.1427846400.bz2",
-                                   kMrt + "bgpkit.rrc15.updates.20100227.1600.gz",
-                                   kMrt + "bgpkit.rrc15.updates.20100227.1610.gz",
-                                   kMrt + "ripe-bgpdump.updates.20020722.2238.gz",
-                                   kMrt + "ripe-bgpdump.bview.20020722.2337.gz"});
+  auto inputs =
+      DiscoverMrtInputs({kMrt + "caida.ris.rrc06.updates.1427846400.gz",
+                         kMrt + "caida.routeviews.route-views.jinx.updates.1427846400.bz2",
+                         kMrt + "bgpkit.rrc15.updates.20100227.1600.gz", kMrt + "bgpkit.rrc15.updates.20100227.1610.gz",
+                         kMrt + "ripe-bgpdump.updates.20020722.2238.gz", kMrt + "ripe-bgpdump.bview.20020722.2337.gz"});
   ASSERT_TRUE(inputs.ok()) << inputs.message();
   for (int64_t threshold : {100, 2000}) {
     VisibilityOptions options;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -42,7 +43,8 @@ TEST(SimCli, BadScenarioIsOneLineNamingTheField) {
     "asns":[],"collectors":[{"name":"rrc00","peers":2}]})";
   Output out = Shell(kVigil + " sim " + (dir / "bad.json").string() + " " + (dir / "out").string() + " 2>&1");
   EXPECT_EQ(out.status, 1);
-  EXPECT_EQ(out.text, "vigil sim: " + (dir / "bad.json").string() + ": regions[0].colour: unknown field (extensions must start with \"x-\")\n");
+  EXPECT_EQ(out.text, "vigil sim: " + (dir / "bad.json").string() +
+                          ": regions[0].colour: unknown field (extensions must start with \"x-\")\n");
   fs::remove_all(dir);
 }
 
@@ -51,10 +53,14 @@ TEST(SimCli, VigilMrtDumpEqualsBgpdumpOnSimulatedFiles) {
   // A day of the national-blackout world shrunk to 12 hours around the event, with flaps and a peer reset.
   std::ifstream in(VIGIL_SOURCE_DIR "/scenarios/national-blackout.json");
   std::string text((std::istreambuf_iterator<char>(in)), {});
-  auto replace = [&](const std::string& from, const std::string& to) { text.replace(text.find(from), from.size(), to); };
+  auto replace = [&](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
   replace("\"start\": \"2023-03-01T00:00:00Z\"", "\"start\": \"2023-03-03T06:00:00Z\"");
   replace("\"end\": \"2023-03-05T00:00:00Z\"", "\"end\": \"2023-03-03T18:00:00Z\"");
-  replace("\"probe_loss\": 0.01", "\"probe_loss\": 0.01, \"peer_resets\": [{\"collector\": \"rrc00\", \"peer\": 2, \"at\": \"2023-03-03T12:00:00Z\"}]");
+  replace("\"probe_loss\": 0.01",
+          "\"probe_loss\": 0.01, \"peer_resets\": [{\"collector\": \"rrc00\", \"peer\": 2, \"at\": "
+          "\"2023-03-03T12:00:00Z\"}]");
   std::ofstream(dir / "s.json") << text;
   Output sim = Shell(kVigil + " sim " + (dir / "s.json").string() + " " + (dir / "out").string());
   ASSERT_EQ(sim.status, 0) << sim.text;
@@ -72,16 +78,20 @@ TEST(SimCli, ZstdAndUncompressedOutputDecodeLikeGzip) {
   fs::path dir = Temp("compression");
   std::ifstream in(VIGIL_SOURCE_DIR "/scenarios/national-blackout.json");
   std::string text((std::istreambuf_iterator<char>(in)), {});
-  auto replace = [&](const std::string& from, const std::string& to) { text.replace(text.find(from), from.size(), to); };
+  auto replace = [&](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
   replace("\"start\": \"2023-03-01T00:00:00Z\"", "\"start\": \"2023-03-03T09:00:00Z\"");
   replace("\"end\": \"2023-03-05T00:00:00Z\"", "\"end\": \"2023-03-03T13:00:00Z\"");
   std::ofstream(dir / "s.json") << text;
   auto dump = [&](const std::string& compression, const std::string& suffix) {
     fs::path out = dir / compression;
-    Output sim = Shell(kVigil + " sim " + (dir / "s.json").string() + " " + out.string() + " --compression " + compression);
+    Output sim =
+        Shell(kVigil + " sim " + (dir / "s.json").string() + " " + out.string() + " --compression " + compression);
     EXPECT_EQ(sim.status, 0) << sim.text;
     // Names: RIS-style stamps with the compression's suffix and nothing else.
-    Output names = Shell("cd " + out.string() + " && ls mrt/*/* | sed 's/\\.[0-9]\\{8\\}\\.[0-9]\\{4\\}" + suffix + "$//' | sort -u");
+    Output names = Shell("cd " + out.string() + " && ls mrt/*/* | sed 's/\\.[0-9]\\{8\\}\\.[0-9]\\{4\\}" + suffix +
+                         "$//' | sort -u");
     EXPECT_EQ(names.text, "mrt/rrc00/bview\nmrt/rrc00/updates\nmrt/rrc25/bview\nmrt/rrc25/updates\n") << compression;
     return Shell("cd " + out.string() + " && for f in mrt/*/*; do " + kVigil + " mrt dump -m \"$f\"; done").text;
   };
@@ -90,7 +100,8 @@ TEST(SimCli, ZstdAndUncompressedOutputDecodeLikeGzip) {
   EXPECT_TRUE(dump("zstd", "\\.zst") == gzip) << "zstd output decodes differently";
   EXPECT_TRUE(dump("none", "") == gzip) << "uncompressed output decodes differently";
   // The magic bytes say what the suffix says.
-  EXPECT_EQ(Shell("cd " + (dir / "zstd").string() + " && head -c4 mrt/rrc00/bview.* | od -An -tx1").text, " 28 b5 2f fd\n");
+  EXPECT_EQ(Shell("cd " + (dir / "zstd").string() + " && head -c4 mrt/rrc00/bview.* | od -An -tx1").text,
+            " 28 b5 2f fd\n");
   fs::remove_all(dir);
 }
 
@@ -110,9 +121,10 @@ TEST(SimCli, EvalScenarioPrintsTheMetricsObject) {
   Output out = Shell(kVigil + " eval-scenario " + (dir / "small.json").string() + " --json --workdir " +
                      (dir / "work").string() + " 2>&1");
   ASSERT_EQ(out.status, 0) << out.text;
-  for (const char* key : {"{\"scenario\":\"small-region-cut\"", "\"precision\":", "\"recall\":", "\"start_error_s_p50\":",
-                          "\"end_error_s_p50\":", "\"latency_s_p50\":", "\"false_outages_in_gaps\":0",
-                          "\"schedule_error_min\":null", "\"by_kind\":{", "\"withdraw\":{\"truth\":"}) {
+  for (const char* key :
+       {"{\"scenario\":\"small-region-cut\"", "\"precision\":", "\"recall\":", "\"start_error_s_p50\":",
+        "\"end_error_s_p50\":", "\"latency_s_p50\":", "\"false_outages_in_gaps\":0", "\"schedule_error_min\":null",
+        "\"by_kind\":{", "\"withdraw\":{\"truth\":"}) {
     EXPECT_NE(out.text.find(key), std::string::npos) << key << " in " << out.text;
   }
   // A five-hour loss of every route of a region is found (region and its country share 300/800).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // `vigil store init|info` and `vigil series` run as a user would, on a store filled through the Store API;
 // the printed series is compared with points computed here from what was written.
 #include <gtest/gtest.h>
@@ -82,8 +83,9 @@ TEST_F(StoreCliTest, InitInfoSeries) {
   EXPECT_TRUE(std::regex_search(info.out, std::regex("\nseries +22\n"))) << info.out;
   EXPECT_NE(info.out.find("2022-01-05T00:00:00Z"), std::string::npos) << info.out;
 
-  CliRun csv = Vigil("series --store " + db_ + " --entity region/KZ-ALA --datasource bgp --from 2022-01-05T00:00:00Z "
-                  "--until 2022-01-05T02:00:00Z --csv");
+  CliRun csv = Vigil("series --store " + db_ +
+                     " --entity region/KZ-ALA --datasource bgp --from 2022-01-05T00:00:00Z "
+                     "--until 2022-01-05T02:00:00Z --csv");
   ASSERT_EQ(csv.status, 0) << csv.out;
   std::istringstream lines(csv.out);
   std::string line;
@@ -105,7 +107,8 @@ TEST_F(StoreCliTest, InitInfoSeries) {
   EXPECT_EQ(rows, 24);
 
   // 30-minute buckets: averages of what was written, missing bins left out of the average.
-  CliRun agg = Vigil("series --store " + db_ + " --entity region/KZ-ALA --from 1641340800 --until 1641348000 --step 1800");
+  CliRun agg =
+      Vigil("series --store " + db_ + " --entity region/KZ-ALA --from 1641340800 --until 1641348000 --step 1800");
   ASSERT_EQ(agg.status, 0) << agg.out;
   std::istringstream agg_lines(agg.out);
   std::getline(agg_lines, line);  // header comment

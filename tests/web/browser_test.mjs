@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Browser tests of the dashboard in Debian's Chromium, driven by playwright-core (no browser download).
 // Starts `vigil serve` on a free loopback port against a store filled by api_fixture_writer.
 // usage: node browser_test.mjs BUILD_DIR SOURCE_DIR [--screenshot OUT.png]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 import { h } from './dom.js';
 
 export async function renderAbout(main) {

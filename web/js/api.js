@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Thin wrappers over Vigil's HTTP API (IODA v2 paths + /api/v1).
 async function getJson(path, params = {}) {
   const query = new URLSearchParams();

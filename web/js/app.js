@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Router and shared state. Every view is described by the query string (view, from, until, tz, entity, id,
 // filters), so any screen can be shared as a URL.
 import { api } from './api.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Small DOM helpers: elements are built with textContent only, never innerHTML from data.
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);

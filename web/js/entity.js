@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Entity page: every signal of a country, region or ASN on one shared time axis (one chart per signal,
 // cursors synced), events shaded, annotations as bands on top, the inferred curfew as a daily band below.
 import { api } from './api.js';

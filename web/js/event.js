@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // One event: facts, schedule, links to the evidence report in every format and to the entity's charts.
 import { api } from './api.js';
 import { h } from './dom.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Event list: filter by country, kind and the time range; sort by time or score.
 import { api } from './api.js';
 import { h } from './dom.js';

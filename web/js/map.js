@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Country map: regions coloured by the worst level seen in the selected range, plus a table of every
 // region (also those without a shape) with the level written out.
 import { api } from './api.js';

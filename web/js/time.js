@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Time display in UTC or the browser's local zone; the choice lives in the URL (tz=utc|local).
 const pad = (n) => String(n).padStart(2, '0');
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: AGPL-3.0-or-later
 -- Vigil store schema, version 1. Applied once, in a transaction, to an empty database; later changes go
 -- in new numbered files (0002_...sql), never by editing this one. Times are Unix seconds UTC.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: AGPL-3.0-or-later
 -- Vigil store schema, version 2: the API's webhook registrations, their delivery log and what was last
 -- notified per event, so that `vigil serve` keeps them across restarts.
 
