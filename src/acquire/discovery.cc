@@ -90,14 +90,32 @@ struct ListingTally {
   int answered = 0;  // listings that got any HTTP answer
   int unreachable = 0;
   std::string first_transport_error;
+  // Folders already read in this discovery (RIS keeps updates and bviews in one month folder).
+  std::map<std::string, std::vector<ListingEntry>> pages;
 };
 
-// Lists one folder and adds the files in range.
+void AddFilesInRange(const ArchiveLayout& layout, const Collector& collector, FileType type, const std::string& url,
+                     const std::string& folder_path, const std::vector<ListingEntry>& entries,
+                     const DiscoveryRequest& request, Discovery& out) {
+  for (const ListingEntry& entry : entries) {
+    std::optional<RemoteFile> file = MakeRemoteFile(layout, collector, type, url, folder_path, entry.name);
+    if (!file || !InRange(type, file->start, file->period_s, request.from, request.until)) continue;
+    file->listed_size = entry.size;
+    out.files.push_back(std::move(*file));
+  }
+}
+
+// Lists one folder (once per discovery) and adds the files in range.
 void ListFolder(const ArchiveLayout& layout, const Collector& collector, FileType type, UnixSeconds month,
                 const std::string& root, const DiscoveryRequest& request, const NetworkOptions& options, Discovery& out,
                 ListingTally& tally) {
   std::string folder_path = FileFolderPath(layout, collector, type, month);
   std::string url = root + folder_path;
+  auto known = tally.pages.find(url);
+  if (known != tally.pages.end()) {
+    AddFilesInRange(layout, collector, type, url, folder_path, known->second, request, out);
+    return;
+  }
   Result<TextResponse> page = GetText(url, options);
   ++out.listings_read;
   if (!page.ok()) {
@@ -122,12 +140,8 @@ void ListFolder(const ArchiveLayout& layout, const Collector& collector, FileTyp
   for (const std::string& r : refused) out.warnings.push_back("listing " + url + ": refused " + r);
   if (entries.empty() && refused.empty())
     out.warnings.push_back("listing " + url + ": no entries (not an auto-index page?)");
-  for (const ListingEntry& entry : entries) {
-    std::optional<RemoteFile> file = MakeRemoteFile(layout, collector, type, url, folder_path, entry.name);
-    if (!file || !InRange(type, file->start, file->period_s, request.from, request.until)) continue;
-    file->listed_size = entry.size;
-    out.files.push_back(std::move(*file));
-  }
+  AddFilesInRange(layout, collector, type, url, folder_path, entries, request, out);
+  tally.pages.emplace(url, std::move(entries));
 }
 
 }  // namespace

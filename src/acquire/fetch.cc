@@ -61,6 +61,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+class Fetcher;
+
 // One file's transfer state across its tries.
 struct Transfer {
   size_t index = 0;  // into the request and the report
@@ -80,6 +82,8 @@ struct Transfer {
   bool disk_full = false;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   int64_t max_file_bytes = 0;
+  Fetcher* owner = nullptr;
+  bool paused = false;  // by the bandwidth limit
 };
 
 class Fetcher {
@@ -100,6 +104,12 @@ class Fetcher {
   void VerifyLoop();
   void CollectVerified();
   void ReportProgress(bool final);
+  void RefillBandwidth();
+  // The shared bandwidth budget (--bandwidth): a token bucket over all transfers, in bytes.
+  bool limited_ = false;
+  double tokens_ = 0;
+  double bucket_ = 0;
+  Clock::time_point refilled_;
 
   static size_t OnHeader(char* data, size_t size, size_t count, void* user);
   static size_t OnBody(char* data, size_t size, size_t count, void* user);
@@ -178,6 +188,13 @@ size_t Fetcher::OnBody(char* data, size_t size, size_t count, void* user) {
     t.received += static_cast<int64_t>(n);
     return n;
   }
+  if (t.owner->limited_) {
+    if (t.owner->tokens_ <= 0) {
+      t.paused = true;
+      return CURL_WRITEFUNC_PAUSE;  // libcurl keeps the data and delivers it again once unpaused
+    }
+    t.owner->tokens_ -= static_cast<double>(n);
+  }
   if (t.resume_from + t.received + static_cast<int64_t>(n) > t.max_file_bytes) {
     t.write_error = "larger than the size limit (" + std::to_string(t.max_file_bytes) + " bytes), refused";
     return 0;
@@ -204,6 +221,12 @@ void Fetcher::Complete(size_t index, FileOutcome outcome, const std::string& rea
   ++done_count_;
   FileResult& r = report_.files[index];
   r.outcome = outcome;
+  if (transfers_[index] && outcome != FileOutcome::kVerified) {
+    // A non-empty .part stays for the next run to resume; an empty one is only clutter.
+    struct stat st;
+    if (stat(transfers_[index]->part_path.c_str(), &st) == 0 && st.st_size == 0)
+      unlink(transfers_[index]->part_path.c_str());
+  }
   r.reason = reason;
   if (transfers_[index]) r.tries = transfers_[index]->tries;
   if (outcome != FileOutcome::kVerified && outcome != FileOutcome::kAlreadyCached) r.local_path.clear();
@@ -239,6 +262,8 @@ void Fetcher::StartTry(Transfer& t) {
   t.write_error.clear();
   t.error_buffer[0] = 0;
   t.max_file_bytes = options_.max_file_bytes;
+  t.owner = this;
+  t.paused = false;
   if (!t.easy) t.easy = curl_easy_init();
   curl_easy_reset(t.easy);
   ConfigureEasy(t.easy, files_[t.index].url, options_);
@@ -439,6 +464,21 @@ void Fetcher::CollectVerified() {
   }
 }
 
+void Fetcher::RefillBandwidth() {
+  if (!limited_) return;
+  Clock::time_point now = Clock::now();
+  double elapsed = std::chrono::duration<double>(now - refilled_).count();
+  refilled_ = now;
+  tokens_ = std::min(bucket_, tokens_ + elapsed * static_cast<double>(options_.bandwidth_bytes_per_s));
+  for (auto& t : transfers_) {
+    if (tokens_ <= 0) break;
+    if (t && t->paused && t->fd >= 0) {
+      t->paused = false;
+      curl_easy_pause(t->easy, CURLPAUSE_CONT);
+    }
+  }
+}
+
 void Fetcher::ReportProgress(bool final) {
   if (!progress_) return;
   Clock::time_point now = Clock::now();
@@ -481,6 +521,11 @@ FetchReport Fetcher::Run() {
     ready_.push_back(i);
     if (f.listed_size.known()) bytes_expected_ += (f.listed_size.low + f.listed_size.high) / 2;
   }
+  limited_ = options_.bandwidth_bytes_per_s > 0;
+  // A tenth of a second's worth, at least one libcurl write (16 kB): bursts stay short.
+  bucket_ = std::max(16384.0, static_cast<double>(options_.bandwidth_bytes_per_s) / 10);
+  tokens_ = bucket_;
+  refilled_ = Clock::now();
   multi_ = curl_multi_init();
   int jobs = std::max(1, options_.jobs);
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(jobs));
@@ -512,6 +557,7 @@ FetchReport Fetcher::Run() {
       verifying = verifying_;
     }
     if (active_ == 0 && ready_.empty() && delayed_.empty() && verifying == 0) break;
+    RefillBandwidth();
     int running = 0;
     curl_multi_perform(multi_, &running);
     int queued = 0;
@@ -522,7 +568,7 @@ FetchReport Fetcher::Run() {
       if (t && t->fd >= 0) FinishTry(*t, message->data.result);
     }
     ReportProgress(false);
-    curl_multi_poll(multi_, nullptr, 0, active_ > 0 ? 100 : 20, nullptr);
+    curl_multi_poll(multi_, nullptr, 0, limited_ ? 10 : active_ > 0 ? 100 : 20, nullptr);
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -38,6 +38,7 @@ struct NetworkFlags {
   double connect_timeout_s = 20;
   double stall_timeout_s = 60;
   double backoff_s = 1;
+  double max_retry_after_s = 900;
   std::string bandwidth;
   std::string max_file_size = "8G";
   double max_ratio = 100;
@@ -90,6 +91,11 @@ void AddNetworkFlags(CLI::App* command, NetworkFlags& flags) {
                    "First retry delay in seconds (doubles per try, +-50% jitter; Retry-After wins)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  command
+      ->add_option("--max-retry-after", flags.max_retry_after_s,
+                   "Longest Retry-After (seconds) waited for; a longer one fails the file")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   command->add_option("--ca-file", flags.ca_file, "Extra CA bundle (TLS verification is always on)");
 }
 
@@ -101,6 +107,7 @@ Result<acquire::NetworkOptions> ToNetworkOptions(const NetworkFlags& flags) {
   options.stall_timeout_s = flags.stall_timeout_s;
   options.backoff_initial_s = flags.backoff_s;
   options.backoff_max_s = std::max(flags.backoff_s, 120.0);
+  options.max_retry_after_s = flags.max_retry_after_s;
   options.ca_file = flags.ca_file;
   if (!flags.bandwidth.empty()) {
     std::optional<int64_t> rate = ParseByteCount(flags.bandwidth);

@@ -101,6 +101,7 @@ def apache_size(n):
 class Archive:
     def __init__(self, shared, faults, listing='apache', rate=0, copies=0, log=None):
         self.tree, read = build_tree(shared, copies)
+        self.originals = dict(self.tree)  # before any fault changed a file: what a correct cache may hold
         self.listed_sizes = {p: len(b) for p, (b, _) in self.tree.items()}
         self.listing = listing
         self.rate = rate
@@ -108,6 +109,7 @@ class Archive:
         self.counts = {}
         self.lock = threading.Lock()
         self.log = open(log, 'a') if log else None
+        self.requests = []  # (time, method, path, status, range) of every answered request
         self.start = time.time()
         for spec in faults:
             path, kind = spec.split('=', 1)
@@ -155,8 +157,8 @@ class Archive:
             return bytes(rng.randrange(256) for _ in range(4096))
         rows = sorted(entries.items())
         if evil:
-            rows += [('../../../etc/passwd', 100), ('..%2F..%2Fupdates.%s.0005.gz' % DAY, 100),
-                     ('sub/updates.%s.0010.gz' % DAY, 100), ('updates.%s.00%%0a15.gz' % DAY, 100),
+            rows += [('../../../etc/passwd', 100), ('..%2F..%2Fupdates.' + DAY + '.0005.gz', 100),
+                     ('sub/updates.%s.0010.gz' % DAY, 100), ('updates.' + DAY + '.00%0a15.gz', 100),
                      ('u' * 300 + '.gz', 100), ('/etc/shadow', 100)]
         title = '/' + folder + ('/' if folder else '')
         if self.listing == 'nginx':
@@ -223,8 +225,10 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def note(self, status):
+        self.archive.requests.append((time.time(), self.command, self.path, status, self.headers.get('Range')))
         if self.archive.log:
-            self.archive.log.write('%s %s %d %s\n' % (self.command, self.path, status, self.headers.get('Range', '-')))
+            self.archive.log.write('%.3f %s %s %d %s\n' % (time.time(), self.command, self.path, status,
+                                                          self.headers.get('Range', '-')))
             self.archive.log.flush()
 
     def simple(self, status, body=b'', content_type='text/plain', extra=None):
