@@ -587,6 +587,36 @@ TEST_F(ApiTest, UnknownPathsShareOneMetricsLabel) {
   EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"other\",code=\"404\"} 150"), std::string::npos) << m.body;
 }
 
+// The router, the metrics labels and /openapi.json come from one route table: every documented operation is
+// routed (its metrics label is its OpenAPI path), and the spec lists nothing the router does not serve.
+TEST_F(ApiTest, EveryOpenApiOperationIsRoutedUnderItsOwnLabel) {
+  json spec = GetJson("/openapi.json");
+  size_t operations = 0;
+  for (const auto& [path, methods] : spec["paths"].items()) {
+    std::string target;
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (path[i] != '{') {
+        target += path[i];
+        continue;
+      }
+      size_t close = path.find('}', i);
+      std::string name = path.substr(i + 1, close - i - 1);
+      target += name == "format" ? "json" : name == "datasource" ? "bgp" : name == "entityType" ? "region" : "1";
+      i = close;
+    }
+    for (const auto& [method, op] : methods.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(c));
+      Call(upper, target, "{}", {});
+      ++operations;
+      HttpResponse m = Get("/metrics");
+      EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"" + path + "\""), std::string::npos)
+          << upper << " " << target << " is not routed as " << path;
+    }
+  }
+  EXPECT_GE(operations, 20u);
+}
+
 TEST_F(ApiTest, StaticFilesStayInsideTheirRoots) {
   HttpResponse index = Get("/");
   ASSERT_EQ(index.status, 200);
