@@ -198,38 +198,25 @@ Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& pa
   for (const auto& [name, points] : report.parsed.points) {
     const size_t slash = name.find('/');
     const std::string type = name.substr(0, slash), code = name.substr(slash + 1);
-    auto existing = store.FindEntity(type, code);
-    if (!existing.ok()) return existing.status();
-    int64_t id = 0;
-    if (existing->has_value()) {
-      id = (*existing)->id;
-    } else {
-      store::Entity entity;
-      entity.type = type;
-      entity.code = code;
-      entity.name = code;
-      const size_t dash = code.find('-');
-      if (type == "region" && dash != std::string::npos) {  // ISO 3166-2: its country is the part before '-'
-        store::Entity country;
-        country.type = "country";
-        country.code = code.substr(0, dash);
-        country.name = country.code;
-        auto parent = store.FindEntity("country", country.code);
-        if (!parent.ok()) return parent.status();
-        if (parent->has_value()) {
-          entity.parent_id = (*parent)->id;
-        } else {
-          auto created = store.UpsertEntity(country);
-          if (!created.ok()) return created.status();
-          entity.parent_id = *created;
-          ++report.entities_created;
-        }
-      }
-      auto created = store.UpsertEntity(entity);
-      if (!created.ok()) return created.status();
-      id = *created;
-      ++report.entities_created;
+    store::Entity entity;
+    entity.type = type;
+    entity.code = code;
+    entity.name = code;
+    const size_t dash = code.find('-');
+    if (type == "region" && dash != std::string::npos) {  // ISO 3166-2: its country is the part before '-'
+      store::Entity country;
+      country.type = "country";
+      country.code = code.substr(0, dash);
+      country.name = country.code;
+      auto parent = store.EnsureEntity(country);
+      if (!parent.ok()) return parent.status();
+      entity.parent_id = parent->id;
+      report.entities_created += parent->created ? 1 : 0;
     }
+    auto ensured = store.EnsureEntity(entity);
+    if (!ensured.ok()) return ensured.status();
+    const int64_t id = ensured->id;
+    report.entities_created += ensured->created ? 1 : 0;
     for (const auto& [t, value] : points) {
       batch.points.push_back(store::SeriesPoint{id, t, value});
       commit.input.first_t = std::min(commit.input.first_t, t);

@@ -163,16 +163,9 @@ ScenarioRunResult RunScenarioEvaluation(const ScenarioRunOptions& options) {
       store::Entity entity;
       entity.type = a.entity.type;
       entity.code = a.entity.code;
-      auto found = (*opened)->FindEntity(entity.type, entity.code);
-      if (!found.ok()) return fail("annotations", found.message());
-      int64_t id = 0;
-      if (*found) {
-        id = (*found)->id;
-      } else {
-        auto made = (*opened)->UpsertEntity(entity);
-        if (!made.ok()) return fail("annotations", made.message());
-        id = *made;
-      }
+      auto ensured = (*opened)->EnsureEntity(entity);
+      if (!ensured.ok()) return fail("annotations", ensured.message());
+      const int64_t id = ensured->id;
       store::Annotation note;
       note.entity_id = id;
       note.start_t = a.start;

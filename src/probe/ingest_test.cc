@@ -2,6 +2,7 @@
 #include "probe/ingest.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,8 +10,8 @@
 #include <fstream>
 #include <random>
 
-#include "probe/fake_store_for_test.h"
 #include "probe/hitlist.h"
+#include "store/store.h"
 
 namespace vigil::probe {
 namespace {
@@ -97,6 +98,15 @@ class IngestFile : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+size_t PointsIn(store::Store& store) {
+  auto info = store.Describe();
+  EXPECT_TRUE(info.ok()) << info.message();
+  if (!info.ok()) return 0;
+  size_t points = 0;
+  for (const auto& span : info->datasources) points += static_cast<size_t>(span.points);
+  return points;
+}
+
 TEST_F(IngestFile, WritesSeriesOnceAndLeavesNoPointsWithoutData) {
   std::string path = Write("probe-round.20220105.0000.tsv",
                            "#vigil-probe-round v1 start=1641340800 round_s=600 prober=t\n"
@@ -104,7 +114,9 @@ TEST_F(IngestFile, WritesSeriesOnceAndLeavesNoPointsWithoutData) {
                            "198.18.1.0/24\tdown\t0.010\t3\t0\t-\n"     // ZZ, ZZ-B, 64501
                            "198.18.2.0/24\tup\t0.990\t1\t1\t30.0\n"    // ZZ, ZZ-A, 64502
                            "203.0.113.0/24\tup\t0.990\t1\t1\t5.0\n");  // unmapped
-  FakeStore store;
+  auto opened = store::OpenStore(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  store::Store& store = **opened;
   ASSERT_TRUE(RegisterProbeDatasources(store).ok());
   TestDirectory directory;
   auto report = IngestRoundLogFile(path, store, directory);
@@ -112,8 +124,8 @@ TEST_F(IngestFile, WritesSeriesOnceAndLeavesNoPointsWithoutData) {
   EXPECT_FALSE(report->skipped);
   auto id = [&](const char* type, const char* code) { return (*store.FindEntity(type, code))->id; };
   auto value = [&](const char* ds, int64_t entity) -> std::optional<double> {
-    auto it = store.series.find({ds, entity, 1641340800});
-    return it == store.series.end() ? std::nullopt : std::optional<double>(it->second);
+    auto points = store.ReadSeries(ds, entity, 1641340800, 1641340801);
+    return points->empty() ? std::nullopt : std::optional<double>(points->front().value);
   };
   EXPECT_EQ(value("ping-slash24", id("country", "ZZ")), 2.0);
   EXPECT_EQ(value("ping-slash24", id("region", "ZZ-A")), 2.0);
@@ -124,28 +136,37 @@ TEST_F(IngestFile, WritesSeriesOnceAndLeavesNoPointsWithoutData) {
   EXPECT_FALSE(value("loss", id("region", "ZZ-B")));     // no up block: missing
   EXPECT_EQ((*store.FindEntity("region", "ZZ-A"))->parent_id, id("country", "ZZ"));
   EXPECT_EQ((*store.FindEntity("region", "ZZ-A"))->name, "Name of ZZ-A");
-  size_t points = store.series.size();
+  size_t points = PointsIn(store);
   EXPECT_EQ(points, report->points);
 
   auto again = IngestRoundLogFile(path, store, directory);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->skipped);
-  EXPECT_EQ(store.series.size(), points);
+  EXPECT_EQ(PointsIn(store), points);
 }
 
 TEST_F(IngestFile, FailedCommitLeavesNothingAndBadFilesNameThemselves) {
   std::string path = Write("probe-round.20220105.0010.tsv",
                            "#vigil-probe-round v1 start=1641341400 round_s=600 prober=t\n"
                            "198.18.0.0/24\tup\t0.990\t1\t1\t10.0\n");
-  FakeStore store;
+  const std::string db = (dir_ / "vigil.db").string();
+  auto opened = store::OpenStore(db);
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  store::Store& store = **opened;
   ASSERT_TRUE(RegisterProbeDatasources(store).ok());
-  store.fail_commits = true;
+  // The inputs row is the last write of a commit: refusing it fails the commit after its series were written.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TRIGGER full BEFORE INSERT ON inputs BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
   TestDirectory directory;
   auto report = IngestRoundLogFile(path, store, directory);
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.message().find(path), std::string::npos);
-  EXPECT_TRUE(store.series.empty());
-  EXPECT_TRUE(store.inputs.empty());
+  EXPECT_EQ(PointsIn(store), 0u);
+  EXPECT_TRUE(store.ListInputs(0, 0)->empty());
 
   std::string bad = Write("probe-round.20220105.0020.tsv", "garbage\n");
   auto failed = IngestRoundLogFile(bad, store, directory);

@@ -14,6 +14,7 @@
 //  - entity ids are numbered as SQLite numbers its rows (after the largest id, in upsert order), so every
 //    ordering by entity agrees between the backends.
 #include "store/clickhouse_store.h"
+#include "store/rules.h"
 
 #include <curl/curl.h>
 
@@ -31,7 +32,6 @@
 namespace vigil::store {
 namespace {
 
-constexpr int64_t kMaxBuckets = 10'000'000;
 constexpr int64_t kNoUpperBound = std::numeric_limits<int64_t>::max();
 
 // ----- text helpers -------------------------------------------------------------------------------------
@@ -292,17 +292,14 @@ class ClickHouseStore final : public Store {
 
   Status Initialize();
 
-  Result<int64_t> UpsertEntity(const Entity& entity) override;
   Status UpsertEntities(std::vector<Entity>& entities) override;
+  Result<EnsuredEntity> EnsureEntity(const Entity& entity) override;
   Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) override;
   Result<std::optional<Entity>> EntityById(int64_t id) override;
   Result<std::vector<Entity>> ListEntities(const EntityQuery& query) override;
   Status RegisterDatasource(const Datasource& datasource) override;
   Result<std::vector<Datasource>> ListDatasources() override;
   Result<bool> HasInput(const std::string& sha256) override;
-  Status CommitIngest(const IngestCommit& commit) override;
-  Result<bool> TryCommitIngest(const IngestCommit& commit) override;
-  Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits) override;
   Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) override;
   Result<std::optional<std::string>> GetState(const std::string& key) override;
   Status WriteSeries(const std::vector<SeriesBatch>& batches) override;
@@ -322,6 +319,9 @@ class ClickHouseStore final : public Store {
   Status DeleteAnnotation(int64_t id) override;
   Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) override;
   Result<StoreInfo> Describe() override;
+
+ protected:
+  Result<std::vector<bool>> CommitInputs(const std::vector<const IngestCommit*>& commits) override;
 
  private:
   // Runs a statement; `data` (TabSeparated rows) goes in the body of an INSERT ... FORMAT TabSeparated.
@@ -514,9 +514,7 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   // Stored rows of the entities not cached yet, a thousand per query (the server parses at most 256 KiB).
   std::vector<std::string> missing;
   for (const Entity& e : entities) {
-    if (e.type.empty() || e.code.empty()) {
-      return Status::Error("store: entity needs a type and a code (got '" + e.type + "/" + e.code + "')");
-    }
+    VIGIL_RETURN_IF_ERROR(rules::CheckEntityKey(e));
     if (!entity_cache_.count(e.type + "/" + e.code)) missing.push_back(Quote(e.type + "/" + e.code));
   }
   for (size_t i = 0; i < missing.size(); i += 1000) {
@@ -538,14 +536,9 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   for (Entity& e : entities) {
     Entity merged = e;
     const std::string key = e.type + "/" + e.code;
-    // Fields given empty keep the stored value, as with SQLite.
     if (auto it = entity_cache_.find(key); it != entity_cache_.end()) {
       const Entity& o = it->second;
-      if (merged.name.empty()) merged.name = o.name;
-      if (merged.parent_id == 0) merged.parent_id = o.parent_id;
-      if (merged.slash24_count == 0) merged.slash24_count = o.slash24_count;
-      if (merged.tz.empty()) merged.tz = o.tz;
-      merged.id = o.id;
+      merged = rules::MergeEntity(o, e);
       e.id = merged.id;
       if (merged.name == o.name && merged.parent_id == o.parent_id && merged.slash24_count == o.slash24_count &&
           merged.tz == o.tz) {
@@ -588,10 +581,20 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   return Status::Ok();
 }
 
-Result<int64_t> ClickHouseStore::UpsertEntity(const Entity& entity) {
-  std::vector<Entity> one = {entity};
-  VIGIL_RETURN_IF_ERROR(UpsertEntities(one));
-  return one[0].id;
+Result<EnsuredEntity> ClickHouseStore::EnsureEntity(const Entity& entity) {
+  VIGIL_RETURN_IF_ERROR(rules::CheckEntityKey(entity));
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = entity_cache_.find(entity.type + "/" + entity.code); it != entity_cache_.end()) {
+      return EnsuredEntity{it->second.id, false};
+    }
+    auto stored = ReadEntityWhere("type = " + Quote(entity.type) + " AND code = " + Quote(entity.code));
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) return EnsuredEntity{(*stored)->id, false};
+  }
+  Result<int64_t> id = UpsertEntity(entity);
+  if (!id.ok()) return id.status();
+  return EnsuredEntity{*id, true};
 }
 
 Result<std::optional<Entity>> ClickHouseStore::FindEntity(const std::string& type, const std::string& code) {
@@ -627,10 +630,7 @@ Result<std::vector<Entity>> ClickHouseStore::ListEntities(const EntityQuery& q) 
 
 Status ClickHouseStore::RegisterDatasource(const Datasource& d) {
   std::lock_guard lock(mu_);
-  if (d.name.empty()) return Status::Error("store: datasource needs a name");
-  if (d.step_s <= 0) {
-    return Status::Error("store: datasource " + d.name + ": step must be > 0 (got " + std::to_string(d.step_s) + ")");
-  }
+  VIGIL_RETURN_IF_ERROR(rules::CheckDatasource(d));
   std::string description = d.description;
   if (description.empty()) {
     auto old = Select("SELECT description, version FROM datasources FINAL WHERE name = " + Quote(d.name));
@@ -686,10 +686,7 @@ Status ClickHouseStore::AppendSeries(const std::vector<const SeriesBatch*>& batc
   for (const SeriesBatch* batch : batches) {
     VIGIL_RETURN_IF_ERROR(KnownDatasource(batch->datasource).status());
     for (const SeriesPoint& p : batch->points) {
-      if (!std::isfinite(p.value)) {
-        return Status::Error("store: series " + batch->datasource + " entity " + std::to_string(p.entity_id) + " t " +
-                             std::to_string(p.t) + ": value is not a finite number");
-      }
+      VIGIL_RETURN_IF_ERROR(rules::CheckPoint(batch->datasource, p));
       TsvRow().Add(batch->datasource).Add(p.entity_id).Add(p.t).Add(p.value).Add(NextVersion()).EndTo(rows);
     }
   }
@@ -760,23 +757,9 @@ Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<c
   return fresh;
 }
 
-Result<bool> ClickHouseStore::TryCommitIngest(const IngestCommit& commit) {
+Result<std::vector<bool>> ClickHouseStore::CommitInputs(const std::vector<const IngestCommit*>& commits) {
   std::lock_guard lock(mu_);
-  auto done = CommitGroupLocked({&commit});
-  if (!done.ok()) return done.status();
-  return static_cast<bool>(done->front());
-}
-
-Status ClickHouseStore::CommitIngest(const IngestCommit& commit) {
-  std::lock_guard lock(mu_);
-  return CommitGroupLocked({&commit}).status();
-}
-
-Result<std::vector<bool>> ClickHouseStore::TryCommitIngestGroup(const std::vector<IngestCommit>& commits) {
-  std::lock_guard lock(mu_);
-  std::vector<const IngestCommit*> all;
-  for (const IngestCommit& c : commits) all.push_back(&c);
-  return CommitGroupLocked(all);
+  return CommitGroupLocked(commits);
 }
 
 Result<std::vector<InputRecord>> ClickHouseStore::ListInputs(UnixSeconds from, UnixSeconds until) {
@@ -820,19 +803,12 @@ Result<std::vector<SeriesPoint>> ClickHouseStore::ReadSeries(const std::string& 
 
 Result<AggregatedSeries> ClickHouseStore::ReadAggregatedLocked(const std::string& datasource, int64_t entity_id,
                                                                UnixSeconds from, UnixSeconds until, int64_t step_s) {
-  if (step_s <= 0) return Status::Error("store: step must be > 0 (got " + std::to_string(step_s) + ")");
-  if (until <= from) {
-    return Status::Error("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) + ")");
-  }
-  int64_t buckets = (until - from + step_s - 1) / step_s;
-  if (buckets > kMaxBuckets) {
-    return Status::Error("store: " + std::to_string(buckets) + " buckets requested (at most " +
-                         std::to_string(kMaxBuckets) + "): use a larger step");
-  }
+  Result<int64_t> bucket_count = rules::AggregateBuckets(from, until, step_s);
+  if (!bucket_count.ok()) return bucket_count.status();
+  const int64_t buckets = *bucket_count;
   Result<int64_t> native = NativeStep(datasource);
   if (!native.ok()) return native.status();
-  AggregatedSeries out{datasource, entity_id, from, until, step_s, *native, {}};
-  out.values.assign(static_cast<size_t>(buckets), std::nullopt);
+  AggregatedSeries out = rules::EmptyAggregate(datasource, entity_id, from, until, step_s, *native, buckets);
   // Averages per bucket computed by the server; only one row per non-empty bucket comes back.
   auto rows = Select("SELECT intDiv(t - " + std::to_string(from) + ", " + std::to_string(step_s) +
                      ") AS bucket, avg(v) FROM (" + PointsQuery(datasource, entity_id, from, until) +
@@ -900,11 +876,9 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
   const uint64_t next = *gen + 1;
   const std::string g = std::to_string(*gen), n = std::to_string(next);
 
-  std::set<int64_t> kept;
-  for (const Schedule& s : schedules) {
-    if (s.id > 0 && !kept.insert(s.id).second)
-      return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
-  }
+  Result<std::set<int64_t>> kept_ids = rules::KeptScheduleIds(schedules);
+  if (!kept_ids.ok()) return kept_ids.status();
+  const std::set<int64_t>& kept = *kept_ids;
   // Serialize the new generation fully before writing anything.
   std::string schedule_rows, alert_rows, event_rows;
   std::vector<Schedule> out_schedules = schedules;
@@ -940,18 +914,8 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
         .EndTo(alert_rows);
   }
   std::vector<Event> out_events = events;
+  VIGIL_RETURN_IF_ERROR(rules::ResolveScheduleIds(out_events, out_schedules, kept));
   for (Event& e : out_events) {
-    if (e.schedule_id < 0) {
-      size_t index = static_cast<size_t>(-(e.schedule_id + 1));
-      if (index >= out_schedules.size()) {
-        return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule index " +
-                             std::to_string(index) + " of " + std::to_string(out_schedules.size()));
-      }
-      e.schedule_id = out_schedules[index].id;
-    } else if (e.schedule_id > 0 && !kept.count(e.schedule_id)) {
-      return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
-                           std::to_string(e.schedule_id) + ", which this call does not keep");
-    }
     e.id = ++last_event;
     TsvRow()
         .Add(next)
@@ -970,7 +934,7 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
         .EndTo(event_rows);
   }
   // Kept rows of the current generation are copied into the next one by the server.
-  std::string kept_ids = IdList(std::vector<int64_t>(kept.begin(), kept.end()));
+  std::string kept_list = IdList(std::vector<int64_t>(kept.begin(), kept.end()));
   VIGIL_RETURN_IF_ERROR(Run("INSERT INTO alerts SELECT " + n +
                             ", id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts "
                             "WHERE generation = " +
@@ -980,7 +944,7 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
       Run("INSERT INTO events SELECT " + n +
           ", id, entity_id, kind, start_t, end_t, score, datasources, "
           "classification, " +
-          (kept.empty() ? std::string("0") : "if(has([" + kept_ids + "], schedule_id), schedule_id, 0)") +
+          (kept.empty() ? std::string("0") : "if(has([" + kept_list + "], schedule_id), schedule_id, 0)") +
           ", depth, coverage, detail FROM events WHERE generation = " + g + " AND start_t < " + std::to_string(from_t))
           .status());
   VIGIL_RETURN_IF_ERROR(Insert("schedules", schedule_rows));
@@ -1088,7 +1052,7 @@ Result<std::vector<Schedule>> ClickHouseStore::ListSchedules(const std::vector<i
 
 Result<int64_t> ClickHouseStore::AddAnnotation(const Annotation& a) {
   std::lock_guard lock(mu_);
-  if (a.kind.empty()) return Status::Error("store: annotation needs a kind");
+  VIGIL_RETURN_IF_ERROR(rules::CheckAnnotation(a));
   auto entity = ReadEntityWhere("id = " + std::to_string(a.entity_id));
   if (!entity.ok()) return entity.status();
   if (!entity->has_value()) return Status::Error("store: annotation for unknown entity " + std::to_string(a.entity_id));

@@ -19,13 +19,12 @@
 #include <unordered_map>
 
 #include "store/migrations.h"
+#include "store/rules.h"
 
 namespace vigil::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 30000;
-// Upper bound on buckets of one aggregated read: protects the caller from a step of 1 s over years.
-constexpr int64_t kMaxBuckets = 10'000'000;
 constexpr int64_t kNoUpperBound = std::numeric_limits<int64_t>::max();
 
 // A prepared statement borrowed from the cache; resets itself (and clears bindings) when released.
@@ -122,8 +121,8 @@ class SqliteStore final : public Store, public WebhookStore {
 
   Status Initialize();
 
-  Result<int64_t> UpsertEntity(const Entity& entity) override;
   Status UpsertEntities(std::vector<Entity>& entities) override;
+  Result<EnsuredEntity> EnsureEntity(const Entity& entity) override;
   Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) override;
   Result<std::optional<Entity>> EntityById(int64_t id) override;
   Result<std::vector<Entity>> ListEntities(const EntityQuery& query) override;
@@ -132,9 +131,6 @@ class SqliteStore final : public Store, public WebhookStore {
   Result<std::vector<Datasource>> ListDatasources() override;
 
   Result<bool> HasInput(const std::string& sha256) override;
-  Status CommitIngest(const IngestCommit& commit) override;
-  Result<bool> TryCommitIngest(const IngestCommit& commit) override;
-  Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits) override;
   Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) override;
   Result<std::optional<std::string>> GetState(const std::string& key) override;
 
@@ -170,6 +166,9 @@ class SqliteStore final : public Store, public WebhookStore {
   Status SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>& fingerprints,
                          const std::vector<WebhookDeliveryRecord>& deliveries) override;
   Status UpdateWebhookDelivery(const WebhookDeliveryRecord& delivery) override;
+
+ protected:
+  Result<std::vector<bool>> CommitInputs(const std::vector<const IngestCommit*>& commits) override;
 
  private:
   // RAII write transaction; rolls back unless committed.
@@ -322,9 +321,7 @@ Result<std::vector<Entity>> SqliteStore::ReadEntities(Query& q, const std::strin
 }
 
 Result<int64_t> SqliteStore::UpsertEntityLocked(const Entity& entity) {
-  if (entity.type.empty() || entity.code.empty()) {
-    return Status::Error("store: entity needs a type and a code (got '" + entity.type + "/" + entity.code + "')");
-  }
+  VIGIL_RETURN_IF_ERROR(rules::CheckEntityKey(entity));
   VIGIL_PREPARE(
       q,
       "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -342,11 +339,6 @@ Result<int64_t> SqliteStore::UpsertEntityLocked(const Entity& entity) {
   return id;
 }
 
-Result<int64_t> SqliteStore::UpsertEntity(const Entity& entity) {
-  std::lock_guard lock(mu_);
-  return UpsertEntityLocked(entity);
-}
-
 Status SqliteStore::UpsertEntities(std::vector<Entity>& entities) {
   std::lock_guard lock(mu_);
   Transaction tx(this);
@@ -357,6 +349,25 @@ Status SqliteStore::UpsertEntities(std::vector<Entity>& entities) {
     e.id = *id;
   }
   return tx.Commit();
+}
+
+Result<EnsuredEntity> SqliteStore::EnsureEntity(const Entity& entity) {
+  std::lock_guard lock(mu_);
+  VIGIL_RETURN_IF_ERROR(rules::CheckEntityKey(entity));
+  {
+    VIGIL_PREPARE(
+        q,
+        "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT(type, code) DO NOTHING");
+    q.Bind(1, entity.type).Bind(2, entity.code).Bind(3, entity.name).BindIdOrNull(4, entity.parent_id);
+    q.Bind(5, entity.slash24_count).Bind(6, entity.tz);
+    if (q.Run() != SQLITE_DONE) return Error("writing entity " + entity.type + "/" + entity.code);
+    if (sqlite3_changes(db_) == 1) return EnsuredEntity{sqlite3_last_insert_rowid(db_), true};
+  }
+  VIGIL_PREPARE(q, "SELECT id FROM entities WHERE type = ?1 AND code = ?2");
+  q.Bind(1, entity.type).Bind(2, entity.code);
+  if (q.Step() != SQLITE_ROW) return Error("reading entity " + entity.type + "/" + entity.code);
+  return EnsuredEntity{q.Int(0), false};
 }
 
 Result<std::optional<Entity>> SqliteStore::FindEntity(const std::string& type, const std::string& code) {
@@ -403,11 +414,7 @@ Result<std::vector<Entity>> SqliteStore::ListEntities(const EntityQuery& query) 
 
 Status SqliteStore::RegisterDatasource(const Datasource& datasource) {
   std::lock_guard lock(mu_);
-  if (datasource.name.empty()) return Status::Error("store: datasource needs a name");
-  if (datasource.step_s <= 0) {
-    return Status::Error("store: datasource " + datasource.name + ": step must be > 0 (got " +
-                         std::to_string(datasource.step_s) + ")");
-  }
+  VIGIL_RETURN_IF_ERROR(rules::CheckDatasource(datasource));
   VIGIL_PREPARE(q,
                 "INSERT INTO datasources(name, step_s, description) VALUES (?1, ?2, ?3) "
                 "ON CONFLICT(name) DO UPDATE SET step_s = excluded.step_s, "
@@ -477,9 +484,8 @@ Status SqliteStore::WriteSeriesLocked(const std::vector<const SeriesBatch*>& bat
     Result<int64_t> ds = DatasourceId(batch->datasource);
     if (!ds.ok()) return Status::Error(context + ds.message());
     for (const SeriesPoint& p : batch->points) {
-      if (!std::isfinite(p.value)) {
-        return Status::Error(context + "series " + batch->datasource + " entity " + std::to_string(p.entity_id) +
-                             " t " + std::to_string(p.t) + ": value is not a finite number");
+      if (Status finite = rules::CheckPoint(batch->datasource, p); !finite.ok()) {
+        return Status::Error(context + finite.message());
       }
       rows.push_back({*ds, p.entity_id, p.t, p.value});
     }
@@ -569,23 +575,9 @@ Result<std::vector<bool>> SqliteStore::CommitIngestGroupLocked(const std::vector
   return fresh;
 }
 
-Result<bool> SqliteStore::TryCommitIngest(const IngestCommit& commit) {
+Result<std::vector<bool>> SqliteStore::CommitInputs(const std::vector<const IngestCommit*>& commits) {
   std::lock_guard lock(mu_);
-  Result<std::vector<bool>> done = CommitIngestGroupLocked({&commit});
-  if (!done.ok()) return done.status();
-  return static_cast<bool>(done->front());
-}
-
-Status SqliteStore::CommitIngest(const IngestCommit& commit) {
-  std::lock_guard lock(mu_);
-  return CommitIngestGroupLocked({&commit}).status();
-}
-
-Result<std::vector<bool>> SqliteStore::TryCommitIngestGroup(const std::vector<IngestCommit>& commits) {
-  std::lock_guard lock(mu_);
-  std::vector<const IngestCommit*> all;
-  for (const IngestCommit& c : commits) all.push_back(&c);
-  return CommitIngestGroupLocked(all);
+  return CommitIngestGroupLocked(commits);
 }
 
 Result<std::vector<InputRecord>> SqliteStore::ListInputs(UnixSeconds from, UnixSeconds until) {
@@ -692,27 +684,14 @@ Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& data
 
 Result<AggregatedSeries> SqliteStore::ReadAggregatedLocked(const std::string& datasource, int64_t entity_id,
                                                            UnixSeconds from, UnixSeconds until, int64_t step_s) {
-  if (step_s <= 0) return Status::Error("store: step must be > 0 (got " + std::to_string(step_s) + ")");
-  if (until <= from) {
-    return Status::Error("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) + ")");
-  }
-  int64_t buckets = (until - from + step_s - 1) / step_s;
-  if (buckets > kMaxBuckets) {
-    return Status::Error("store: " + std::to_string(buckets) + " buckets requested (at most " +
-                         std::to_string(kMaxBuckets) + "): use a larger step");
-  }
+  Result<int64_t> bucket_count = rules::AggregateBuckets(from, until, step_s);
+  if (!bucket_count.ok()) return bucket_count.status();
+  const int64_t buckets = *bucket_count;
   Result<int64_t> native = NativeStep(datasource);
   if (!native.ok()) return native.status();
   Result<int64_t> ds = DatasourceId(datasource);
   if (!ds.ok()) return ds.status();
-  AggregatedSeries out;
-  out.datasource = datasource;
-  out.entity_id = entity_id;
-  out.from = from;
-  out.until = until;
-  out.step_s = step_s;
-  out.native_step_s = *native;
-  out.values.assign(static_cast<size_t>(buckets), std::nullopt);
+  AggregatedSeries out = rules::EmptyAggregate(datasource, entity_id, from, until, step_s, *native, buckets);
   VIGIL_PREPARE(q,
                 "SELECT (t - ?3) / ?5 AS bucket, avg(value) FROM series "
                 "WHERE datasource_id = ?1 AND entity_id = ?2 AND t >= ?3 AND t < ?4 GROUP BY bucket");
@@ -817,12 +796,9 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
     if (q.Run() != SQLITE_DONE) return Error("deleting events");
   }
   // Schedules: drop those not kept (events pointing at them get NULL via ON DELETE SET NULL), then write.
-  std::set<int64_t> kept;
-  for (const Schedule& s : schedules) {
-    if (s.id > 0 && !kept.insert(s.id).second) {
-      return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
-    }
-  }
+  Result<std::set<int64_t>> kept_ids = rules::KeptScheduleIds(schedules);
+  if (!kept_ids.ok()) return kept_ids.status();
+  const std::set<int64_t>& kept = *kept_ids;
   {
     std::vector<int64_t> existing;
     {
@@ -871,25 +847,13 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
                   "INSERT INTO events(entity_id, kind, start_t, end_t, score, datasources, classification, "
                   "schedule_id, depth, coverage, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                   "RETURNING id");
+    VIGIL_RETURN_IF_ERROR(rules::ResolveScheduleIds(events, schedules, kept));
     for (Event& e : events) {
-      int64_t schedule_id = e.schedule_id;
-      if (schedule_id < 0) {
-        size_t index = static_cast<size_t>(-(schedule_id + 1));
-        if (index >= schedules.size()) {
-          return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule index " +
-                               std::to_string(index) + " of " + std::to_string(schedules.size()));
-        }
-        schedule_id = schedules[index].id;
-      } else if (schedule_id > 0 && !kept.count(schedule_id)) {
-        return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
-                             std::to_string(schedule_id) + ", which this call does not keep");
-      }
       q.Bind(1, e.entity_id).Bind(2, e.kind).Bind(3, e.start_t).Bind(4, e.end_t).Bind(5, e.score);
-      q.Bind(6, e.datasources).Bind(7, e.classification).BindIdOrNull(8, schedule_id).Bind(9, e.depth);
+      q.Bind(6, e.datasources).Bind(7, e.classification).BindIdOrNull(8, e.schedule_id).Bind(9, e.depth);
       q.Bind(10, e.coverage).Bind(11, e.detail);
       if (q.Step() != SQLITE_ROW) return Error("writing event of entity " + std::to_string(e.entity_id));
       e.id = q.Int(0);
-      e.schedule_id = schedule_id;
       sqlite3_reset(*q_stmt);
     }
   }
@@ -1005,7 +969,7 @@ Result<std::vector<Schedule>> SqliteStore::ListSchedules(const std::vector<int64
 
 Result<int64_t> SqliteStore::AddAnnotation(const Annotation& a) {
   std::lock_guard lock(mu_);
-  if (a.kind.empty()) return Status::Error("store: annotation needs a kind");
+  VIGIL_RETURN_IF_ERROR(rules::CheckAnnotation(a));
   VIGIL_PREPARE(q,
                 "INSERT INTO annotations(entity_id, start_t, end_t, kind, text, source_url) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");

@@ -20,27 +20,26 @@ const char* AlertLevelName(AlertLevel level) {
   return "normal";
 }
 
+Result<int64_t> Store::UpsertEntity(const Entity& entity) {
+  std::vector<Entity> one = {entity};
+  VIGIL_RETURN_IF_ERROR(UpsertEntities(one));
+  return one.front().id;
+}
+
+Status Store::CommitIngest(const IngestCommit& commit) { return CommitInputs({&commit}).status(); }
+
 Result<bool> Store::TryCommitIngest(const IngestCommit& commit) {
-  // Not atomic between the check and the commit; backends override it with one transaction.
-  Result<bool> present = HasInput(commit.input.sha256);
-  if (!present.ok()) return present.status();
-  if (*present) return false;
-  VIGIL_RETURN_IF_ERROR(CommitIngest(commit));
-  return true;
+  Result<std::vector<bool>> done = CommitInputs({&commit});
+  if (!done.ok()) return done.status();
+  return static_cast<bool>(done->front());
 }
 
 Result<std::vector<bool>> Store::TryCommitIngestGroup(const std::vector<IngestCommit>& commits) {
-  // Fallback without the one-transaction guarantee for the group (each input stays atomic).
-  std::vector<bool> out;
-  for (const IngestCommit& c : commits) {
-    Result<bool> one = TryCommitIngest(c);
-    if (!one.ok()) return one.status();
-    out.push_back(*one);
-  }
-  return out;
+  std::vector<const IngestCommit*> all;
+  all.reserve(commits.size());
+  for (const IngestCommit& c : commits) all.push_back(&c);
+  return CommitInputs(all);
 }
-
-Result<StoreInfo> Store::Describe() { return Status::Error("store: Describe not supported by this backend"); }
 
 Result<std::vector<AggregatedSeries>> Store::ReadAggregatedMany(const std::string& datasource,
                                                                 const std::vector<int64_t>& entity_ids,

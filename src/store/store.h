@@ -32,6 +32,12 @@ struct Entity {
   std::string tz;             // IANA time zone when known ("Asia/Almaty"), else empty
 };
 
+// What EnsureEntity did.
+struct EnsuredEntity {
+  int64_t id = 0;
+  bool created = false;
+};
+
 struct SeriesPoint {
   int64_t entity_id = 0;
   UnixSeconds t = 0;  // bin start, UTC-aligned
@@ -208,10 +214,13 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Entities: insert or update by (type, code); returns the id. On update, fields given empty / 0 keep their
+  // Entities: insert or update by (type, code), filling in the ids. On update, fields given empty / 0 keep their
   // stored value (so a writer that knows only the code does not erase a name another one wrote).
-  virtual Result<int64_t> UpsertEntity(const Entity& entity) = 0;
-  virtual Status UpsertEntities(std::vector<Entity>& entities) = 0;  // fills in ids
+  virtual Status UpsertEntities(std::vector<Entity>& entities) = 0;
+  Result<int64_t> UpsertEntity(const Entity& entity);  // one of UpsertEntities; returns the id
+  // Inserts the entity when none has its (type, code); a stored one is left exactly as it is (an importer that
+  // knows an entity only by its code must not rename it). Returns the id and whether this call created it.
+  virtual Result<EnsuredEntity> EnsureEntity(const Entity& entity) = 0;
   virtual Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) = 0;
   virtual Result<std::optional<Entity>> EntityById(int64_t id) = 0;
   virtual Result<std::vector<Entity>> ListEntities(const EntityQuery& query) = 0;
@@ -223,7 +232,15 @@ class Store {
   // blobs (replacing earlier bytes of the same key) and the inputs row in one transaction; when an input
   // with the same sha256 is already present it changes nothing and returns OK (TryCommitIngest tells which).
   virtual Result<bool> HasInput(const std::string& sha256) = 0;
-  virtual Status CommitIngest(const IngestCommit& commit) = 0;
+  Status CommitIngest(const IngestCommit& commit);
+  // As CommitIngest; true when the input was committed, false when its sha256 was already present (skipped).
+  Result<bool> TryCommitIngest(const IngestCommit& commit);
+  // Several inputs in one transaction (all or none of the group; each input still all or nothing), for
+  // backfills: one transaction per 5-minute file rewrites a B-tree page per entity per file, a group of an
+  // hour or a day of files amortizes that (see docs/store.md for figures). Inputs already present (or
+  // repeated in the group) are skipped; result[i] tells whether commits[i] was written. Series of later
+  // inputs win over earlier ones for the same (datasource, entity, t); state blobs likewise.
+  Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits);
   // Inputs whose [first_t, last_t] meets [from, until) (until <= 0: no upper bound), by first_t then name.
   virtual Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) = 0;
   virtual Result<std::optional<std::string>> GetState(const std::string& key) = 0;
@@ -236,6 +253,11 @@ class Store {
   // Averages per step bucket; buckets aligned to `from`.
   virtual Result<AggregatedSeries> ReadAggregated(const std::string& datasource, int64_t entity_id, UnixSeconds from,
                                                   UnixSeconds until, int64_t step_s) = 0;
+  // ReadAggregated for several entities of one datasource (API summaries, dashboards); the default reads them
+  // one after the other, a backend may answer in one query.
+  virtual Result<std::vector<AggregatedSeries>> ReadAggregatedMany(const std::string& datasource,
+                                                                   const std::vector<int64_t>& entity_ids,
+                                                                   UnixSeconds from, UnixSeconds until, int64_t step_s);
   // Entities that have at least one point of the datasource, and the overall time span of the datasource.
   virtual Result<std::vector<int64_t>> EntitiesWithSeries(const std::string& datasource) = 0;
   virtual Result<std::optional<std::pair<UnixSeconds, UnixSeconds>>> SeriesSpan(const std::string& datasource) = 0;
@@ -264,22 +286,13 @@ class Store {
   virtual Status DeleteAnnotation(int64_t id) = 0;
   virtual Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) = 0;
 
-  // ----- added after the first version (defaults keep other implementations compiling) -----
-
-  // As CommitIngest; true when the input was committed, false when its sha256 was already present (skipped).
-  virtual Result<bool> TryCommitIngest(const IngestCommit& commit);
-  // Several inputs in one transaction (all or none of the group; each input still all or nothing), for
-  // backfills: one transaction per 5-minute file rewrites a B-tree page per entity per file, a group of an
-  // hour or a day of files amortizes that (see docs/store.md for figures). Inputs already present (or
-  // repeated in the group) are skipped; result[i] tells whether commits[i] was written. Series of later
-  // inputs win over earlier ones for the same (datasource, entity, t); state blobs likewise.
-  virtual Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits);
   // Schema version, row counts and datasource spans (for `vigil store info` and /metrics).
-  virtual Result<StoreInfo> Describe();
-  // ReadAggregated for several entities of one datasource in one query (API summaries, dashboards).
-  virtual Result<std::vector<AggregatedSeries>> ReadAggregatedMany(const std::string& datasource,
-                                                                   const std::vector<int64_t>& entity_ids,
-                                                                   UnixSeconds from, UnixSeconds until, int64_t step_s);
+  virtual Result<StoreInfo> Describe() = 0;
+
+ protected:
+  // The ingest calls above, in one transaction: skips inputs already present or repeated in `commits`, writes
+  // the rest, and says which it wrote.
+  virtual Result<std::vector<bool>> CommitInputs(const std::vector<const IngestCommit*>& commits) = 0;
 };
 
 // Webhooks of the API (registrations, the delivery log, what was last announced per event), kept apart from

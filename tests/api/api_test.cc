@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// API tests against the in-memory reference store filled with the Kazakhstan fixture. Expected values come
+// API tests against an in-memory SQLite store filled with the Kazakhstan fixture. Expected values come
 // from the store's raw points (an obvious re-computation), never from hand-typed numbers.
 #include <httplib.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,6 @@
 
 #include "api/api.h"
 #include "tests/api/fixture.h"
-#include "tests/api/memory_store.h"
 
 namespace vigil::api {
 namespace {
@@ -28,7 +27,10 @@ constexpr const char* kToken = "test-admin-token-0123456789";
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(api_test::WriteKzFixture(store_).ok());
+    auto opened = store::OpenStore(":memory:");
+    ASSERT_TRUE(opened.ok()) << opened.message();
+    store_ = std::move(opened).value();
+    ASSERT_TRUE(api_test::WriteKzFixture(*store_).ok());
     ApiOptions options;
     options.web_dir = VIGIL_SOURCE_DIR "/web";
     options.node_modules_dir = VIGIL_SOURCE_DIR "/node_modules";
@@ -38,7 +40,7 @@ class ApiTest : public ::testing::Test {
     auto webhooks = store::OpenWebhookStore(":memory:");
     ASSERT_TRUE(webhooks.ok()) << webhooks.message();
     webhooks_ = std::move(webhooks).value();
-    api_ = std::make_unique<Api>(store_, *webhooks_, options);
+    api_ = std::make_unique<Api>(*store_, *webhooks_, options);
   }
 
   HttpResponse Get(const std::string& target, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -75,9 +77,9 @@ class ApiTest : public ::testing::Test {
     EXPECT_FALSE(j.is_discarded()) << target;
     return j;
   }
-  int64_t Id(const std::string& type, const std::string& code) { return (*store_.FindEntity(type, code))->id; }
+  int64_t Id(const std::string& type, const std::string& code) { return (*store_->FindEntity(type, code))->id; }
 
-  api_test::MemoryStore store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::WebhookStore> webhooks_;
   std::unique_ptr<Api> api_;
 };
@@ -118,7 +120,7 @@ TEST_F(ApiTest, EveryResponseMatchesItsOpenApiSchema) {
   json spec = GetJson("/openapi.json");
   ASSERT_EQ(spec["openapi"], "3.1.0");
   std::string w = Window(kFixtureFrom, kFixtureUntil);
-  std::string event = std::to_string((*store_.ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0}))[0].id);
+  std::string event = std::to_string((*store_->ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0}))[0].id);
   struct Case {
     std::string target, spec_path;
   };
@@ -202,7 +204,7 @@ TEST_F(ApiTest, SignalsAtNativeStepEqualRawPointsWithNullsForGaps) {
   EXPECT_EQ(s["step"], 300);
   EXPECT_EQ(s["nativeStep"], 300);
   EXPECT_EQ(s["entityFqid"], "geo.vigil.KZ.KZ-AKT");
-  auto points = *store_.ReadSeries("bgp", Id("region", "KZ-AKT"), from, until);
+  auto points = *store_->ReadSeries("bgp", Id("region", "KZ-AKT"), from, until);
   std::map<int64_t, double> raw;
   for (const auto& p : points) raw[p.t] = p.value;
   ASSERT_EQ(s["values"].size(), static_cast<size_t>((until - from) / 300));
@@ -241,7 +243,7 @@ TEST_F(ApiTest, SignalsMaxPointsPicksTheLadderStepAndAverages) {
       int64_t aligned = s["from"];
       EXPECT_EQ(aligned % step, 0);
       EXPECT_LE(aligned, from);
-      auto points = *store_.ReadSeries(s["datasource"], Id("region", "KZ-ALA"), aligned, until);
+      auto points = *store_->ReadSeries(s["datasource"], Id("region", "KZ-ALA"), aligned, until);
       for (size_t i = 0; i < s["values"].size(); ++i) {
         double sum = 0;
         int n = 0;
@@ -277,7 +279,7 @@ TEST_F(ApiTest, SignalsCommaListSkipsUnknownCodes) {
 TEST_F(ApiTest, AlertsFilterIgnoreMethodsAndPage) {
   std::string w = Window(kFixtureFrom, kFixtureUntil);
   json all = GetJson("/v2/outages/alerts?" + w);
-  auto stored = *store_.ListAlerts({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
+  auto stored = *store_->ListAlerts({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
   ASSERT_EQ(all["data"].size(), stored.size());
   for (size_t i = 1; i < all["data"].size(); ++i) EXPECT_LE(all["data"][i - 1]["time"], all["data"][i]["time"]);
   json region = GetJson("/v2/outages/alerts?" + w + "&entityType=region&entityCode=KZ-ALA&ignoreMethods=*.sarima");
@@ -300,7 +302,7 @@ TEST_F(ApiTest, AlertsFilterIgnoreMethodsAndPage) {
 TEST_F(ApiTest, EventsAreCodfWithVigilFieldsOrderedAndFiltered) {
   std::string w = Window(kFixtureFrom, kFixtureUntil);
   json j = GetJson("/v2/outages/events?" + w + "&orderBy=score/desc&includeAlerts");
-  auto stored = *store_.ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
+  auto stored = *store_->ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
   ASSERT_EQ(j["data"].size(), stored.size());
   for (size_t i = 1; i < j["data"].size(); ++i) EXPECT_GE(j["data"][i - 1]["score"], j["data"][i]["score"]);
   const json& top = j["data"][0];
@@ -335,17 +337,17 @@ TEST_F(ApiTest, EventsAreCodfWithVigilFieldsOrderedAndFiltered) {
 // The events endpoint writes codf objects straight to text; with includeAlerts it goes through the JSON DOM.
 // Both must give the same objects, also for names that need escaping and coverage that is not JSON.
 TEST_F(ApiTest, EventTextWriterEqualsTheDomPath) {
-  auto odd = store_.UpsertEntity({0, "asn", "64512", "Quote \" back\\slash \n tab\t bad\xff utf8 ünï", 0, 1, ""});
+  auto odd = store_->UpsertEntity({0, "asn", "64512", "Quote \" back\\slash \n tab\t bad\xff utf8 ünï", 0, 1, ""});
   ASSERT_TRUE(odd.ok());
   std::vector<store::Alert> alerts;
-  std::vector<store::Event> events = *store_.ListEvents({});
+  std::vector<store::Event> events = *store_->ListEvents({});
   for (auto& e : events) e.id = 0;
   events.push_back(
       {0, *odd, "outage", kFixtureUntil - 7200, 0, 1e17, "bgp,loss", "routing", 0, 1.0 / 3, "not json {", "{}"});
   events.push_back(
       {0, *odd, "outage", kFixtureUntil - 9000, kFixtureUntil - 8000, 12.5, "bgp", "routing", 0, 0, "", "{}"});
-  std::vector<store::Schedule> schedules = *store_.ListSchedules({});
-  ASSERT_TRUE(store_.ReplaceDetection(0, alerts, events, schedules).ok());
+  std::vector<store::Schedule> schedules = *store_->ListSchedules({});
+  ASSERT_TRUE(store_->ReplaceDetection(0, alerts, events, schedules).ok());
   std::string w = Window(kFixtureFrom, kFixtureUntil);
   json text = GetJson("/v2/outages/events?" + w);
   json dom = GetJson("/v2/outages/events?" + w + "&includeAlerts");
@@ -368,10 +370,10 @@ TEST_F(ApiTest, EventTextWriterEqualsTheDomPath) {
 
 TEST_F(ApiTest, SummarySumsEventScoresPerEntity) {
   json j = GetJson("/v2/outages/summary?" + Window(kFixtureFrom, kFixtureUntil));
-  auto stored = *store_.ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
+  auto stored = *store_->ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0});
   std::map<std::string, std::pair<double, int>> expected;
   for (const auto& e : stored) {
-    auto entity = *store_.EntityById(e.entity_id);
+    auto entity = *store_->EntityById(e.entity_id);
     expected[entity->code].first += e.score;
     expected[entity->code].second++;
   }
@@ -482,7 +484,7 @@ TEST_F(ApiTest, AnnotationsReadOpenWriteNeedsTheToken) {
 
 TEST_F(ApiTest, WritesRefusedWithoutConfiguredToken) {
   ApiOptions options;
-  Api open(store_, *webhooks_, options);
+  Api open(*store_, *webhooks_, options);
   HttpRequest request;
   request.method = "POST";
   request.path = "/api/v1/annotations";
@@ -492,7 +494,7 @@ TEST_F(ApiTest, WritesRefusedWithoutConfiguredToken) {
 }
 
 TEST_F(ApiTest, ReportBundleHasEvidenceAndAVerifiableManifest) {
-  auto events = *store_.ListEvents({kFixtureFrom, kFixtureUntil, {Id("region", "KZ-ALA")}, {}, 0, 0});
+  auto events = *store_->ListEvents({kFixtureFrom, kFixtureUntil, {Id("region", "KZ-ALA")}, {}, 0, 0});
   const store::Event& e = events[0];
   std::string base = "/api/v1/events/" + std::to_string(e.id) + "/report.";
   json j = GetJson(base + "json");
@@ -541,7 +543,7 @@ TEST_F(ApiTest, ExportCsvEqualsRawSeries) {
   int64_t from = kBlackoutStart - 3600, until = kBlackoutStart + 3600;
   HttpResponse r = Get("/api/v1/export?entity=region/KZ-ALA&datasource=bgp&" + Window(from, until));
   ASSERT_EQ(r.status, 200);
-  auto points = *store_.ReadSeries("bgp", Id("region", "KZ-ALA"), from, until);
+  auto points = *store_->ReadSeries("bgp", Id("region", "KZ-ALA"), from, until);
   size_t lines = std::count(r.body.begin(), r.body.end(), '\n');
   EXPECT_EQ(lines, points.size() + 1);
   EXPECT_EQ(r.body.rfind("entity,datasource,t,time,value\n", 0), 0u);
@@ -716,8 +718,8 @@ TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
   std::vector<store::Alert> alerts;
   std::vector<store::Event> events = {
       {0, Id("region", "KZ-PAV"), "outage", kFixtureUntil - 3600, 0, 1000, "bgp", "routing", 0, 0.9, "{}", "{}"}};
-  std::vector<store::Schedule> schedules = *store_.ListSchedules({});
-  ASSERT_TRUE(store_.ReplaceDetection(kFixtureUntil - 3600, alerts, events, schedules).ok());
+  std::vector<store::Schedule> schedules = *store_->ListSchedules({});
+  ASSERT_TRUE(store_->ReplaceDetection(kFixtureUntil - 3600, alerts, events, schedules).ok());
   ASSERT_TRUE(api_->ScanEventsForWebhooks().ok());
   EXPECT_EQ(api_->DeliverWebhooks(), 1);  // answered 500
   EXPECT_EQ(api_->DeliverWebhooks(), 1);  // retried (back-off 0 in this test), answered 200
