@@ -85,7 +85,7 @@ constexpr const char* kMethod =
 Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
   auto event = impl.store.EventById(id);
   if (!event.ok()) return event.status();
-  if (!event->has_value()) return Status::Error("no event " + std::to_string(id));
+  if (!event->has_value()) return Status::NotFound("no event " + std::to_string(id));
   b.event = **event;
   const store::Event& e = b.event;
   b.entity = impl.EntityById(e.entity_id);
@@ -391,8 +391,7 @@ HttpResponse HandleReport(Api::Impl& impl, const HttpRequest& request, int64_t i
   Bundle b;
   Status built = BuildBundle(impl, id, b);
   if (!built.ok()) {
-    bool missing = built.message().rfind("no event", 0) == 0;
-    return JsonResponse(missing ? 404 : 500, Json{{"error", built.message()}});
+    return JsonResponse(built.IsNotFound() ? 404 : 500, Json{{"error", built.message()}});
   }
   HttpResponse response;
   if (format == "json") {

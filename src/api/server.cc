@@ -140,10 +140,10 @@ Status Server::Bind() {
   const auto& o = impl_->options;
   if (o.port == 0) {
     impl_->port = impl_->http.bind_to_any_port(o.host);
-    if (impl_->port <= 0) return Status::Error("cannot bind " + o.host + " on any port");
+    if (impl_->port <= 0) return Status::Unavailable("cannot bind " + o.host + " on any port");
   } else {
     if (!impl_->http.bind_to_port(o.host, o.port)) {
-      return Status::Error("cannot bind " + o.host + ":" + std::to_string(o.port) + " (in use or not permitted)");
+      return Status::Unavailable("cannot bind " + o.host + ":" + std::to_string(o.port) + " (in use or not permitted)");
     }
     impl_->port = o.port;
   }

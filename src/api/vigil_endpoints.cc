@@ -68,7 +68,7 @@ Result<int64_t> JsonTime(const Json& value, const std::string& name) {
     auto t = ParseTime(value.get<std::string>());
     if (t.ok()) return *t;
   }
-  return Status::Error(name + " must be Unix seconds or an RFC 3339 time");
+  return Status::InvalidArgument(name + " must be Unix seconds or an RFC 3339 time");
 }
 
 std::string XmlEscape(const std::string& text) {

@@ -37,11 +37,11 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
     return files;
   }
   if (options.source != "geolite2" && options.source != "geolite2-only" && options.source != "dbip") {
-    return Status::Error("unknown geo source '" + options.source + "' (geolite2, geolite2-only or dbip)");
+    return Status::InvalidArgument("unknown geo source '" + options.source + "' (geolite2, geolite2-only or dbip)");
   }
   if (!fs::is_directory(dir)) {
-    return Status::Error(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
-                         "ip-location-db folder" + DepsHint());
+    return Status::NotFound(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
+                            "ip-location-db folder" + DepsHint());
   }
   files.kind = options.source;
   files.primary_source = options.source == "dbip" ? "dbip" : "geolite2";
@@ -58,7 +58,7 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
     }
   }
   for (const std::string& path : {files.ipv4_mmdb, files.asn_csv}) {
-    if (!fs::exists(path)) return Status::Error(path + ": not found" + DepsHint());
+    if (!fs::exists(path)) return Status::NotFound(path + ": not found" + DepsHint());
   }
   return files;
 }
@@ -98,7 +98,7 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);
-    if (!hash) return Status::Error(path + ": " + hash.message() + DepsHint());
+    if (!hash) return Status(hash.status().code(), path + ": " + hash.message() + DepsHint());
     key += hash.value() + " " + fs::path(path).filename().string() + "\n";
   }
   for (const std::string& path : iso->files) {
@@ -245,8 +245,8 @@ Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
   info.address = std::string(address);
   if (address.find(':') != std::string_view::npos) {
     if (!t.ipv6_mmdb) {
-      return Status::Error("IPv6 address " + info.address + ": this geo data has no IPv6 database (" + t.info.kind +
-                           ")");
+      return Status::NotFound("IPv6 address " + info.address + ": this geo data has no IPv6 database (" + t.info.kind +
+                              ")");
     }
     auto answer = t.ipv6_mmdb->Lookup(address);
     if (!answer) return answer.status();

@@ -38,7 +38,7 @@ std::string UnquoteField(std::string_view field) {
 
 Result<Ipv6AsnTable> Ipv6AsnTable::Load(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Status::Error(path + ": not found (npm @ip-location-db/asn; `make deps` installs it)");
+  if (!in) return Status::NotFound(path + ": not found (npm @ip-location-db/asn; `make deps` installs it)");
   Ipv6AsnTable table;
   std::unordered_map<std::string, uint32_t> org_index;
   std::string line;
@@ -51,11 +51,11 @@ Result<Ipv6AsnTable> Ipv6AsnTable::Load(const std::string& path) {
     Range range{};
     if (c2 == std::string::npos || !ParseIpv6(line.substr(0, c1), &range.first) ||
         !ParseIpv6(line.substr(c1 + 1, c2 - c1 - 1), &range.last) || range.last < range.first) {
-      return Status::Error(path + ":" + std::to_string(number) + ": bad IPv6 range");
+      return Status::Corruption(path + ":" + std::to_string(number) + ": bad IPv6 range");
     }
     std::string asn = line.substr(c2 + 1, c3 == std::string::npos ? std::string::npos : c3 - c2 - 1);
     if (asn.empty() || asn.size() > 10 || asn.find_first_not_of("0123456789") != std::string::npos) {
-      return Status::Error(path + ":" + std::to_string(number) + ": bad ASN '" + asn + "'");
+      return Status::Corruption(path + ":" + std::to_string(number) + ": bad ASN '" + asn + "'");
     }
     range.asn = static_cast<uint32_t>(std::stoull(asn));
     std::string org = c3 == std::string::npos ? std::string() : UnquoteField(std::string_view(line).substr(c3 + 1));

@@ -127,24 +127,24 @@ Status SaveTables(const GeoDatabase::Tables& t, const std::string& key, const st
   // Written beside and renamed into place, so a concurrent reader never sees half a file.
   std::string temporary = path + ".tmp" + std::to_string(static_cast<long>(::getpid()));
   FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (!file) return Status::Error(temporary + ": " + std::strerror(errno));
+  if (!file) return Status::FromErrno(errno, temporary + ": " + std::strerror(errno));
   bool ok = std::fwrite(w.data().data(), 1, w.data().size(), file) == w.data().size();
   ok = (std::fclose(file) == 0) && ok;
   if (!ok) {
     std::remove(temporary.c_str());
-    return Status::Error(temporary + ": write failed");
+    return Status::IOError(temporary + ": write failed");
   }
   std::filesystem::rename(temporary, path, error);
   if (error) {
     std::remove(temporary.c_str());
-    return Status::Error(path + ": " + error.message());
+    return Status::IOError(path + ": " + error.message());
   }
   return Status::Ok();
 }
 
 Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::Tables* t) {
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) return Status::Error(path + ": not cached");
+  if (!file) return Status::NotFound(path + ": not cached");
   std::string bytes;
   char buffer[1 << 16];
   size_t n;
@@ -154,14 +154,14 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   char magic[8];
   if (!r.Bytes(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic) != 0 || r.Pod<uint32_t>() != kVersion ||
       r.String() != key) {
-    return Status::Error(path + ": other version or sources");
+    return Status::NotFound(path + ": other version or sources");
   }
   uint64_t entity_count = r.Pod<uint64_t>();
-  if (entity_count > bytes.size()) return Status::Error(path + ": damaged");
+  if (entity_count > bytes.size()) return Status::Corruption(path + ": damaged");
   t->entities.resize(entity_count);
   for (Entity& e : t->entities) {
     uint8_t type = r.Pod<uint8_t>();
-    if (type > static_cast<uint8_t>(EntityType::kAsn)) return Status::Error(path + ": damaged");
+    if (type > static_cast<uint8_t>(EntityType::kAsn)) return Status::Corruption(path + ": damaged");
     e.type = static_cast<EntityType>(type);
     e.code = r.String();
     e.name = r.String();
@@ -170,7 +170,7 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
     e.tz = r.String();
   }
   uint64_t tz_count = r.Pod<uint64_t>();
-  if (tz_count > bytes.size()) return Status::Error(path + ": damaged");
+  if (tz_count > bytes.size()) return Status::Corruption(path + ": damaged");
   t->time_zones.resize(tz_count);
   for (std::string& tz : t->time_zones) tz = r.String();
   r.PodVector(&t->locations);
@@ -186,7 +186,7 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   t->coverage.secondary_slash24s = r.Pod<uint64_t>();
   t->coverage.secondary_other_country_slash24s = r.Pod<uint64_t>();
   uint64_t unmapped = r.Pod<uint64_t>();
-  if (unmapped > bytes.size()) return Status::Error(path + ": damaged");
+  if (unmapped > bytes.size()) return Status::Corruption(path + ": damaged");
   t->coverage.unmapped.resize(unmapped);
   for (UnmappedRegion& u : t->coverage.unmapped) {
     u.country = r.String();
@@ -197,20 +197,20 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   if (!r.ok() || !r.at_end() || t->range_start.empty() || t->range_start[0] != 0 ||
       t->range_start.size() != t->range_location.size() || t->run_start.empty() ||
       t->source_start.size() != t->source_kind.size() || t->run_start.size() != t->run_location.size()) {
-    return Status::Error(path + ": damaged");
+    return Status::Corruption(path + ": damaged");
   }
   // Indices must stay inside their tables, or lookups would read out of bounds.
   for (uint32_t l : t->range_location) {
-    if (l >= t->locations.size()) return Status::Error(path + ": damaged");
+    if (l >= t->locations.size()) return Status::Corruption(path + ": damaged");
   }
   for (uint32_t l : t->run_location) {
-    if (l >= t->locations.size()) return Status::Error(path + ": damaged");
+    if (l >= t->locations.size()) return Status::Corruption(path + ": damaged");
   }
   for (const Location& l : t->locations) {
     for (EntityId id : {l.country, l.region, l.asn}) {
-      if (id != kNoEntity && id >= t->entities.size()) return Status::Error(path + ": damaged");
+      if (id != kNoEntity && id >= t->entities.size()) return Status::Corruption(path + ": damaged");
     }
-    if (l.tz >= t->time_zones.size()) return Status::Error(path + ": damaged");
+    if (l.tz >= t->time_zones.size()) return Status::Corruption(path + ": damaged");
   }
   t->BuildIndexes();
   return Status::Ok();

@@ -41,7 +41,7 @@ Status WriteText(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   out.close();
-  if (!out) return Status::Error(path.string() + ": write failed");
+  if (!out) return Status::IOError(path.string() + ": write failed");
   return Status::Ok();
 }
 
@@ -114,7 +114,7 @@ class BgpSimulation {
     // Fresh anonymous memory is zero: no pass to clear 23 MB (full table), and huge pages where allowed.
     route_memory_ = std::make_unique<HugePageBuffer>(std::max<size_t>(1, world_.prefixes.size() * peers));
     route_ = reinterpret_cast<uint8_t*>(route_memory_->get());
-    if (!route_) return Status::Error("out of memory for the route table");
+    if (!route_) return Status::ResourceExhausted("out of memory for the route table");
     withdrawn_.assign(peers, std::vector<int16_t>(static_cast<size_t>(world_.scenario_units), 0));
     peer_up_.assign(peers, true);
     carried_.assign(peers, 0);
@@ -510,7 +510,7 @@ class BgpSimulation {
       const size_t capacity = kChunk + header.size() + RibRecordWriter::MaxRibRecordBytes(n, World::kMaxAsPath);
       // In huge pages where the kernel allows: direct I/O pins the buffer's pages for every write.
       HugePageBuffer buffer(capacity);
-      if (!buffer.get()) return Status::Error("out of memory");
+      if (!buffer.get()) return Status::ResourceExhausted("out of memory");
       char* at = buffer.get();
       char* const chunk_end = buffer.get() + kChunk;
       std::memcpy(at, header.data(), header.size());
@@ -866,7 +866,7 @@ Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& ou
   fs::path outdir(outdir_text);
   std::error_code ec;
   fs::create_directories(outdir, ec);
-  if (ec) return Status::Error(outdir_text + ": cannot create: " + ec.message());
+  if (ec) return Status::IOError(outdir_text + ": cannot create: " + ec.message());
   auto world = World::Build(scenario, options.full_table);
   if (!world.ok()) return world.status().WithContext(scenario.name);
   int64_t scenario_prefixes = static_cast<int64_t>(world->prefixes.size());

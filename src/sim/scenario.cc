@@ -21,7 +21,7 @@ class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
   bool failed() const { return !error_.empty(); }
-  Status status() const { return failed() ? Status::Error(source_ + ": " + error_) : Status::Ok(); }
+  Status status() const { return failed() ? Status::InvalidArgument(source_ + ": " + error_) : Status::Ok(); }
   void Fail(const std::string& path, const std::string& what) {
     if (!failed()) error_ = (path.empty() ? std::string("(top level)") : path) + ": " + what;
   }
@@ -190,7 +190,7 @@ const char* EventKindName(EventKind kind) {
 
 Result<Scenario> ParseScenario(const std::string& json_text, const std::string& source) {
   Json root = Json::parse(json_text, nullptr, false);
-  if (root.is_discarded()) return Status::Error(source + ": not valid JSON");
+  if (root.is_discarded()) return Status::InvalidArgument(source + ": not valid JSON");
   Reader r(source);
   Scenario s;
   r.Object(root, "",
@@ -497,7 +497,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
 
 Result<Scenario> LoadScenario(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open");
+  if (!in) return Status::NotFound(path + ": cannot open");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return ParseScenario(buffer.str(), path);
