@@ -60,17 +60,23 @@ measure() {
     # shellcheck disable=SC2046
     "$VIGIL" fetch $(fetch_args) --cache "$work/vigil" > "$work/vigil.out"
     e=$(now)
-    grep -q " $files verified" "$work/vigil.out" || { echo "vigil fetch did not verify all $files files" >&2; cat "$work/vigil.out" >&2; exit 1; }
+    if ! grep -q " $files verified" "$work/vigil.out"; then
+      echo "vigil fetch did not verify all $files files" >&2
+      cat "$work/vigil.out" >&2
+      exit 1
+    fi
     best_vigil=$(min "$(seconds "$s" "$e")" "$best_vigil")
     mkdir -p "$work/curl"
     (cd "$work/curl" && awk '{ printf "url = \"%s\"\noutput = \"%d\"\n", $0, NR }' "$work/urls" > ../curl.conf)
     s=$(now)
-    (cd "$work/curl" && curl --silent --no-progress-meter --fail --parallel --parallel-max "$JOBS" --config ../curl.conf)
+    (cd "$work/curl" && curl --silent --no-progress-meter --fail --parallel --parallel-max "$JOBS" \
+      --config ../curl.conf)
     e=$(now)
     best_curl=$(min "$(seconds "$s" "$e")" "$best_curl")
   done
   awk -v l="$label" -v f="$files" -v b="$bytes" -v v="$best_vigil" -v c="$best_curl" -v j="$JOBS" 'BEGIN {
-    printf "fetch %-8s %d files, %.1f MB, %d jobs: vigil fetch %.2f s (%.1f MB/s, verified), curl --parallel %.2f s (%.1f MB/s): throughput ratio %.2fx\n",
+    printf "fetch %-8s %d files, %.1f MB, %d jobs: vigil fetch %.2f s (%.1f MB/s, verified), " \
+           "curl --parallel %.2f s (%.1f MB/s): throughput ratio %.2fx\n",
       l, f, b / 1e6, j, v, b / 1e6 / v, c, b / 1e6 / c, c / v }'
 }
 
