@@ -513,7 +513,8 @@ void DataCache::Clear() {
 
 // ----- Api ----------------------------------------------------------------------------------------------
 
-Api::Api(store::Store& store, ApiOptions options) : impl_(std::make_unique<Impl>(store, std::move(options))) {
+Api::Api(store::Store& store, store::WebhookStore& webhooks, ApiOptions options)
+    : impl_(std::make_unique<Impl>(store, webhooks, std::move(options))) {
   impl_->started_at = NowSeconds();
   impl_->copyright_json = Json(impl_->options.copyright).dump(-1, ' ', false, Json::error_handler_t::replace);
 }

@@ -122,7 +122,7 @@ struct WebhookDelivery {
 
 struct WebhookState {
   std::mutex mu;
-  // Loaded from the store on first use; `persistent` when the store keeps webhooks (else memory only).
+  // Loaded from the webhook store on first use; `persistent` unless reading it failed (then memory only).
   bool loaded = false;
   bool persistent = false;
   std::vector<Webhook> hooks;
@@ -136,9 +136,10 @@ struct WebhookState {
 // ----- the implementation -------------------------------------------------------------------------------
 
 struct Api::Impl {
-  Impl(store::Store& s, ApiOptions o) : store(s), options(std::move(o)) {}
+  Impl(store::Store& s, store::WebhookStore& w, ApiOptions o) : store(s), webhook_store(w), options(std::move(o)) {}
 
   store::Store& store;
+  store::WebhookStore& webhook_store;
   ApiOptions options;
   // No lock around the store: the Store interface serialises its calls itself.
   HttpMetrics metrics;
