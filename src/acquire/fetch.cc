@@ -4,7 +4,9 @@
 // Invariant: only a verified file ever has its final name. Bytes arrive in "<final>.part", which survives a
 // failed try or run and is resumed with Range; verification reads it; rename(2) publishes it atomically.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -83,8 +85,9 @@ struct Transfer {
   char error_buffer[CURL_ERROR_SIZE] = {0};
   int64_t max_file_bytes = 0;
   Fetcher* owner = nullptr;
-  bool paused = false;     // by the bandwidth limit
-  bool in_flight = false;  // its easy handle is in the multi handle (main thread only)
+  bool paused = false;                                  // by the bandwidth limit
+  bool in_flight = false;                               // its easy handle is in the multi handle (main thread only)
+  std::chrono::steady_clock::time_point last_activity;  // last header or body byte (or start / unpause)
 };
 
 // What happens to the .part files of transfers a stop aborts.
@@ -115,6 +118,7 @@ class Fetcher {
   void CollectVerified();
   void ReportProgress(bool final);
   void RefillBandwidth();
+  void EndStalledTransfers();
   // The shared bandwidth budget (--bandwidth): a token bucket over all transfers, in bytes.
   bool limited_ = false;
   double tokens_ = 0;
@@ -155,6 +159,7 @@ class Fetcher {
 size_t Fetcher::OnHeader(char* data, size_t size, size_t count, void* user) {
   Transfer& t = *static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
+  t.last_activity = std::chrono::steady_clock::now();
   if (line.rfind("HTTP/", 0) == 0) {  // a new response (after a redirect or 100-continue): reset
     t.status = 0;
     t.content_length = -1;
@@ -177,6 +182,7 @@ size_t Fetcher::OnHeader(char* data, size_t size, size_t count, void* user) {
 size_t Fetcher::OnBody(char* data, size_t size, size_t count, void* user) {
   Transfer& t = *static_cast<Transfer*>(user);
   size_t n = size * count;
+  t.last_activity = std::chrono::steady_clock::now();
   if (t.received == 0 && !t.body_to_file) {
     // First body bytes: decide where they go. Only a 200 or 206 body is the file; error pages are dropped.
     t.body_to_file = t.status == 200 || t.status == 206;
@@ -287,10 +293,10 @@ void Fetcher::StartTry(Transfer& t) {
   // The files are compressed already; asking for identity keeps Content-Length the file's size.
   curl_easy_setopt(t.easy, CURLOPT_ACCEPT_ENCODING, nullptr);
   if (t.resume_from > 0) curl_easy_setopt(t.easy, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t.resume_from));
-  if (options_.bandwidth_bytes_per_s > 0)
-    curl_easy_setopt(
-        t.easy, CURLOPT_MAX_RECV_SPEED_LARGE,
-        static_cast<curl_off_t>(std::max<int64_t>(1024, options_.bandwidth_bytes_per_s / std::max(1, options_.jobs))));
+  // Stalls are timed here (last byte seen), not by libcurl's low-speed check, which averages over a window
+  // of several seconds and so reacts late after a burst.
+  curl_easy_setopt(t.easy, CURLOPT_LOW_SPEED_TIME, 0L);
+  t.last_activity = Clock::now();
   curl_multi_add_handle(multi_, t.easy);
   t.in_flight = true;
   ++active_;
@@ -415,6 +421,9 @@ void Fetcher::StopAll(const Status& why, AbortedParts parts) {
 }
 
 void Fetcher::VerifyLoop() {
+  // Verification is background work: transfers (the main thread) go first when the cores are busy. On Linux
+  // a thread's nice value is its own (setpriority on the thread id).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   while (true) {
     size_t index;
     {
@@ -479,8 +488,19 @@ void Fetcher::RefillBandwidth() {
     if (tokens_ <= 0) break;
     if (t && t->paused && t->in_flight) {
       t->paused = false;
+      t->last_activity = now;
       curl_easy_pause(t->easy, CURLPAUSE_CONT);
     }
+  }
+}
+
+void Fetcher::EndStalledTransfers() {
+  Clock::time_point now = Clock::now();
+  auto limit = std::chrono::duration<double>(options_.stall_timeout_s);
+  for (auto& t : transfers_) {
+    if (!t || !t->in_flight || t->paused || now - t->last_activity < limit) continue;
+    std::snprintf(t->error_buffer, sizeof t->error_buffer, "no data for %.0f s (stalled)", options_.stall_timeout_s);
+    FinishTry(*t, CURLE_OPERATION_TIMEDOUT);
   }
 }
 
@@ -578,6 +598,7 @@ FetchReport Fetcher::Run() {
         ++finished;
       }
     }
+    EndStalledTransfers();
     ReportProgress(false);
     if (finished > 0) continue;  // start the next transfers at once, before waiting
     curl_multi_poll(multi_, nullptr, 0, limited_ ? 10 : active_ > 0 ? 100 : 20, nullptr);

@@ -375,7 +375,7 @@ def start(shared, faults=(), listing='apache', rate=0, copies=0, log=None, port=
     handler = type('BoundHandler', (Handler,), {'archive': archive})
     server = ThreadingHTTPServer(('127.0.0.1', port), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, archive
 
 
