@@ -110,6 +110,7 @@ ScenarioRunResult RunScenarioEvaluation(const ScenarioRunOptions& options) {
   // 1. sim
   auto scenario = sim::LoadScenario(options.scenario_path);
   if (!scenario.ok()) return fail("sim", scenario.message());
+  if (options.noise_scale) scenario->noise.scale = *options.noise_scale;
   result.metrics.scenario = scenario->name;
   auto simulated = sim::RunSimulation(*scenario, out.string(), sim::SimOptions{});
   if (!simulated.ok()) return fail("sim", simulated.message());

@@ -195,7 +195,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
   Scenario s;
   r.Object(root, "",
            {"name", "description", "start", "end", "seed", "countries", "regions", "asns", "collectors", "probing",
-            "events", "noise", "annotations"});
+            "events", "noise", "annotations", "edge_jitter_s"});
   s.name = r.String(root, "", "name", true);
   s.description = r.String(root, "", "description", false);
   s.start = r.Time(root, "", "start", true);
@@ -209,6 +209,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       s.seed = seed->get<uint64_t>();
     }
   }
+  s.edge_jitter_s = r.Integer(root, "", "edge_jitter_s", false, 0, 0, 3600);
   if (!r.failed() && (s.name.empty() || s.name.find('/') != std::string::npos)) {
     r.Fail("name", "must be non-empty and contain no '/'");
   }
@@ -358,7 +359,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       const Json& e = (*list)[i];
       if (!r.Object(e, path,
                     {"id", "kind", "entity", "fraction", "start", "end", "daily", "first_day", "last_day", "rtt_ms",
-                     "loss"})) {
+                     "loss", "ramp_s"})) {
         break;
       }
       EventSpec ev;
@@ -424,6 +425,10 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       }
       ev.rtt_ms = r.Number(e, path, "rtt_ms", false, 0, 0, 60000);
       ev.loss = r.Number(e, path, "loss", false, 0, 0, 1);
+      ev.ramp_s = r.Integer(e, path, "ramp_s", false, 0, 0, 7 * 86400);
+      if (!r.failed() && ev.kind != EventKind::kThrottle && e.contains("ramp_s")) {
+        r.Fail(path + ".ramp_s", "ramps belong to throttle events");
+      }
       if (!r.failed() && ev.kind == EventKind::kThrottle && ev.rtt_ms == 0 && ev.loss == 0) {
         r.Fail(path, "a throttle needs rtt_ms or loss");
       }
@@ -434,7 +439,13 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
     }
   }
   if (const Json* noise = r.Field(root, "", "noise", false)) {
-    if (r.Object(*noise, "noise", {"flaps_per_hour", "collector_gaps", "peer_resets", "probe_loss", "probe_gaps"})) {
+    if (r.Object(*noise, "noise",
+                 {"flaps_per_hour", "collector_gaps", "peer_resets", "probe_loss", "probe_gaps", "profile", "scale"})) {
+      s.noise.profile = r.String(*noise, "noise", "profile", false);
+      if (!r.failed() && !s.noise.profile.empty() && s.noise.profile != "calibrated") {
+        r.Fail("noise.profile", "expected \"calibrated\", got '" + s.noise.profile + "'");
+      }
+      s.noise.scale = r.Number(*noise, "noise", "scale", false, 1.0, 0, 16);
       s.noise.flaps_per_hour = r.Number(*noise, "noise", "flaps_per_hour", false, 0, 0, 100000);
       s.noise.probe_loss = r.Number(*noise, "noise", "probe_loss", false, 0, 0, 0.9);
       ParseGaps(r, *noise, "collector_gaps", true, s.noise.collector_gaps);
