@@ -95,6 +95,26 @@ class DataCache {
   std::unordered_map<std::string, Item> items_;
 };
 
+// ----- rate limiting ------------------------------------------------------------------------------------
+
+// Token buckets by client address. Bounded: past kMaxClients addresses, buckets that are full again (their
+// clients quiet) are dropped, and if none is, all are (a flood of spoofed-looking addresses resets the table
+// rather than growing it).
+class RateLimiter {
+ public:
+  static constexpr size_t kMaxClients = 65536;
+  // Takes a token for `client`; returns 0 when granted, else the seconds until one is available (>= 1).
+  int64_t Take(const std::string& client, double per_s, double burst);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
 // ----- webhooks -----------------------------------------------------------------------------------------
 
 struct Webhook {
@@ -122,7 +142,7 @@ struct WebhookDelivery {
 
 struct WebhookState {
   std::mutex mu;
-  // Loaded from the store on first use; `persistent` when the store keeps webhooks (else memory only).
+  // Loaded from the webhook store on first use; `persistent` unless reading it failed (then memory only).
   bool loaded = false;
   bool persistent = false;
   std::vector<Webhook> hooks;
@@ -136,13 +156,15 @@ struct WebhookState {
 // ----- the implementation -------------------------------------------------------------------------------
 
 struct Api::Impl {
-  Impl(store::Store& s, ApiOptions o) : store(s), options(std::move(o)) {}
+  Impl(store::Store& s, store::WebhookStore& w, ApiOptions o) : store(s), webhook_store(w), options(std::move(o)) {}
 
   store::Store& store;
+  store::WebhookStore& webhook_store;
   ApiOptions options;
   // No lock around the store: the Store interface serialises its calls itself.
   HttpMetrics metrics;
   DataCache cache;
+  RateLimiter limiter;
   WebhookState webhooks;
   int64_t started_at = 0;
   std::atomic<uint64_t> requests{0};
