@@ -12,7 +12,7 @@
 
 #include "sim/mrt_writer.h"
 #include "sim/sim.h"
-
+#include "sim/ipv6_routes.h"
 #include "sim/noise_model.h"
 #include "sim/timeline.h"
 #include "base/time_zone.h"
@@ -957,6 +957,8 @@ Result<SimSummary> RunSimulation(const Scenario& written, const std::string& out
   double cpu_start = ProcessCpuSeconds();
   BgpSimulation bgp(scenario, *world, played, options);
   VIGIL_RETURN_IF_ERROR(bgp.Run(outdir, summary));
+  auto ipv6 = WriteIpv6Routes(scenario, *world, *events, outdir, options.compression);
+  if (!ipv6.ok()) return ipv6.status();
   summary.mrt_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   summary.mrt_cpu_seconds = ProcessCpuSeconds() - cpu_start;
   VIGIL_RETURN_IF_ERROR(WriteProbeRounds(scenario, *world, played, outdir / "probe", summary));
@@ -974,6 +976,7 @@ Result<SimSummary> RunSimulation(const Scenario& written, const std::string& out
   config["start"] = FormatRfc3339(scenario.start);
   config["end"] = FormatRfc3339(scenario.end);
   config["full_feed_min_prefixes"] = summary.full_feed_min_prefixes;
+  if (ipv6->prefixes > 0) config["full_feed_min_prefixes_v6"] = ipv6->full_feed_min_prefixes;
   config["probe_round_s"] = scenario.round_s;
   OrderedJson collectors = OrderedJson::array();
   for (const auto& c : scenario.collectors) {

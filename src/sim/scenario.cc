@@ -242,7 +242,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
     for (size_t i = 0; i < list->size() && !r.failed(); ++i) {
       std::string path = Reader::Index("regions", i);
       const Json& g = (*list)[i];
-      if (!r.Object(g, path, {"code", "country", "slash24s", "name", "tz", "lat", "lon"})) break;
+      if (!r.Object(g, path, {"code", "country", "slash24s", "name", "tz", "lat", "lon", "slash48s"})) break;
       RegionSpec region;
       region.code = r.String(g, path, "code", true);
       region.country = r.String(g, path, "country", true);
@@ -251,6 +251,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       region.tz = r.String(g, path, "tz", false);
       region.lat = r.Number(g, path, "lat", false, 0, -90, 90);
       region.lon = r.Number(g, path, "lon", false, 0, -180, 180);
+      region.slash48s = r.Integer(g, path, "slash48s", false, 0, 0, 1 << 24);
       if (r.failed()) break;
       if (!country_codes.count(region.country)) {
         r.Fail(path + ".country", "unknown country '" + region.country + "' (not in countries)");
@@ -359,7 +360,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       const Json& e = (*list)[i];
       if (!r.Object(e, path,
                     {"id", "kind", "entity", "fraction", "start", "end", "daily", "first_day", "last_day", "rtt_ms",
-                     "loss", "ramp_s"})) {
+                     "loss", "family", "ramp_s"})) {
         break;
       }
       EventSpec ev;
@@ -367,7 +368,15 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       std::string kind = r.String(e, path, "kind", true);
       std::string entity = r.String(e, path, "entity", true);
       ev.fraction = r.Number(e, path, "fraction", false, 1.0, 0, 1);
+      std::string family = r.String(e, path, "family", false, "both");
       if (r.failed()) break;
+      if (family == "ipv4") {
+        ev.family = RouteFamily::kIpv4;
+      } else if (family == "ipv6") {
+        ev.family = RouteFamily::kIpv6;
+      } else if (family != "both") {
+        r.Fail(path + ".family", "must be ipv4, ipv6 or both, not '" + family + "'");
+      }
       if (ev.id.empty() || ev.id.find_first_of("@#/ ") != std::string::npos) {
         r.Fail(path + ".id", "must be non-empty without '@', '#', '/' or spaces");
       } else if (!event_ids.insert(ev.id).second) {

@@ -13,8 +13,8 @@
 namespace vigil::sim {
 
 // The scenario file of ../shared/SCENARIOS.md, parsed and validated. Optional fields beyond the contract
-// (region name/tz/lat/lon, asn upstreams, annotation source_url, noise.probe_gaps) are extensions: files
-// without them mean exactly what the contract says.
+// (region name/tz/lat/lon/slash48s, asn upstreams, event family, annotation source_url, noise.probe_gaps)
+// are extensions: files without them mean exactly what the contract says.
 struct CountrySpec {
   std::string code;  // ISO 3166-1 alpha-2
   std::string tz;
@@ -28,6 +28,7 @@ struct RegionSpec {
   std::string name;  // optional; defaults to the code
   std::string tz;    // optional; defaults to the country's
   double lat = 0, lon = 0;
+  int64_t slash48s = 0;  // optional: IPv6 /48s the region holds (0: no IPv6 routes are simulated for it)
 };
 
 struct AsnSpec {
@@ -59,17 +60,22 @@ struct EntityRef {
   std::string Text() const { return type + "/" + code; }
 };
 
+// Which routes a withdraw takes away (extension; default both: every route of the entity, as the contract
+// says — a region without slash48s has IPv4 routes only).
+enum class RouteFamily { kBoth, kIpv4, kIpv6 };
+
 struct EventSpec {
   std::string id;
   EventKind kind = EventKind::kWithdraw;
   EntityRef entity;
   double fraction = 1.0;
-  UnixSeconds start = 0, end = 0;    // one-off events
-  std::optional<DailyWindow> daily;  // daily events: off outside the on-window
-  std::string first_day, last_day;   // local dates of a daily event
-  double rtt_ms = 0;                 // throttle: RTT seen while throttled
-  double loss = 0;                   // throttle: extra packet loss
-  int64_t ramp_s = 0;                // throttle (extension): rtt and loss rise linearly over this long, and fall
+  UnixSeconds start = 0, end = 0;           // one-off events
+  std::optional<DailyWindow> daily;         // daily events: off outside the on-window
+  std::string first_day, last_day;          // local dates of a daily event
+  double rtt_ms = 0;                        // throttle: RTT seen while throttled
+  double loss = 0;                          // throttle: extra packet loss
+  RouteFamily family = RouteFamily::kBoth;  // withdraw: which routes
+  int64_t ramp_s = 0;                       // throttle (extension): rtt and loss rise linearly over this long, and fall
 };
 
 struct GapSpec {

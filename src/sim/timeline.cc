@@ -79,7 +79,9 @@ Result<std::vector<ResolvedEvent>> ResolveEvents(const Scenario& scenario, const
     }
     Rng rng = base.Fork("event:" + spec.id);
     EntityMatcher matcher = MatcherFor(world, spec.entity);
-    if (spec.kind == EventKind::kWithdraw) {
+    if (spec.kind == EventKind::kWithdraw && spec.family == RouteFamily::kIpv6) {
+      // IPv4 routes and probing stay; the IPv6 side (ipv6_routes.cc) withdraws the entity's IPv6 routes.
+    } else if (spec.kind == EventKind::kWithdraw) {
       std::vector<int> candidates;
       int64_t total = 0;
       for (int u = 0; u < world.scenario_units; ++u) {
