@@ -20,12 +20,16 @@ namespace {
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string store = "var/vigil.db";
+  std::string webhook_store;  // empty: the --store file
   std::string web;
   std::string vendor;
   std::string admin_token_file;
   std::vector<std::string> cors_write_origins;
   int threads = 8;
-  int max_connections = 1024;
+  int max_connections = 4096;
+  int listen_backlog = 4096;
+  double rate_limit = 50;
+  double rate_burst = 200;
   int64_t cache_ttl_s = 2;
   bool detect = false;
   double detect_interval_s = 30;
@@ -45,6 +49,17 @@ std::string FindWebDir(const std::string& given) {
   return "web";
 }
 
+// The webhook tables: --webhook-store, else those of --store. A ClickHouse store keeps none, so with one the
+// flag is required (a SQLite file of its own), rather than webhooks silently living in memory only.
+Result<std::unique_ptr<store::WebhookStore>> OpenWebhooks(const ServeFlags& flags) {
+  const std::string& uri = flags.webhook_store.empty() ? flags.store : flags.webhook_store;
+  auto opened = store::OpenWebhookStore(uri);
+  if (!opened.ok() && flags.webhook_store.empty()) {
+    return Status::Error(opened.message() + " (give --webhook-store PATH, a SQLite file for the API's webhooks)");
+  }
+  return opened;
+}
+
 void Serve(const ServeFlags& flags) {
   api::ServerOptions server_options;
   if (auto status = api::ParseListen(flags.listen, server_options.host, server_options.port); !status.ok()) {
@@ -54,6 +69,7 @@ void Serve(const ServeFlags& flags) {
   }
   server_options.threads = flags.threads;
   server_options.max_connections = static_cast<size_t>(flags.max_connections);
+  server_options.listen_backlog = flags.listen_backlog;
   // Each open connection is a descriptor: allow as many as the hard limit permits.
   if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
@@ -71,6 +87,12 @@ void Serve(const ServeFlags& flags) {
     SetExitCode(1);
     return;
   }
+  auto webhook_store = OpenWebhooks(flags);
+  if (!webhook_store.ok()) {
+    std::fprintf(stderr, "vigil serve: webhook store: %s\n", webhook_store.message().c_str());
+    SetExitCode(1);
+    return;
+  }
   api::ApiOptions options;
   options.web_dir = FindWebDir(flags.web);
   options.node_modules_dir = !flags.vendor.empty()
@@ -81,7 +103,9 @@ void Serve(const ServeFlags& flags) {
   options.admin_token = *token;
   options.cors_write_origins = flags.cors_write_origins;
   options.cache_ttl_s = flags.cache_ttl_s;
-  api::Api api(**store, options);
+  options.rate_limit_per_s = flags.rate_limit;
+  options.rate_burst = flags.rate_burst;
+  api::Api api(**store, **webhook_store, options);
   api::Server server(api, server_options);
 
   // Ctrl-C and SIGTERM stop the server from a thread that waits for them (no work in a signal handler).
@@ -153,7 +177,11 @@ void InstallServeCommand(CLI::App& root) {
       "serve", "Serve the HTTP API (IODA v2-compatible + /api/v1) and the dashboard; Ctrl-C stops it");
   command->add_option("--listen", flags.listen, "HOST:PORT to listen on (loopback by default; port 0 = any free port)")
       ->capture_default_str();
-  command->add_option("--store", flags.store, "Store URI (SQLite file path)")->capture_default_str();
+  command->add_option("--store", flags.store, "Store URI (SQLite file path or clickhouse://host:port/db)")
+      ->capture_default_str();
+  command->add_option("--webhook-store", flags.webhook_store,
+                      "SQLite file for webhook registrations and deliveries (default: the --store file; "
+                      "required with a clickhouse:// store)");
   command->add_option("--web", flags.web, "Dashboard folder (default: ./web or the source tree's web/)");
   command->add_option("--vendor", flags.vendor,
                       "node_modules folder for the dashboard's libraries (default: beside --web)");
@@ -162,14 +190,25 @@ void InstallServeCommand(CLI::App& root) {
       "File whose first line is the admin token for writes (else $VIGIL_ADMIN_TOKEN; none = read-only)");
   command->add_option("--cors-write-origin", flags.cors_write_origins,
                       "Origin allowed to make cross-origin writes (repeatable)");
-  command->add_option("--threads", flags.threads, "Requests handled at once")
+  command->add_option("--threads", flags.threads, "Event-loop threads (requests handled at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   command
       ->add_option("--max-connections", flags.max_connections,
-                   "Connections served at once, a thread each (more wait); slow clients hold only their own")
+                   "Open connections at once (more are closed on accept); each costs a descriptor and 32 KiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  command->add_option("--listen-backlog", flags.listen_backlog, "Connections the kernel queues before accept")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  command
+      ->add_option("--rate-limit", flags.rate_limit,
+                   "Requests per second per client address on average (429 + Retry-After beyond; 0 = off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--rate-burst", flags.rate_burst, "Requests a client may send at once before --rate-limit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   command->add_option("--cache-ttl", flags.cache_ttl_s, "Seconds a read response may be reused (0 = off)")
       ->capture_default_str();
   command->add_flag("--detect", flags.detect,

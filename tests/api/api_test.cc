@@ -9,6 +9,10 @@
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <thread>
 
 #include "api/api.h"
@@ -35,7 +39,10 @@ class ApiTest : public ::testing::Test {
     options.admin_token = kToken;
     options.cache_ttl_s = 0;
     options.webhook_backoff_s = {0, 0};
-    api_ = std::make_unique<Api>(store_, options);
+    auto webhooks = store::OpenWebhookStore(":memory:");
+    ASSERT_TRUE(webhooks.ok()) << webhooks.message();
+    webhooks_ = std::move(webhooks).value();
+    api_ = std::make_unique<Api>(store_, *webhooks_, options);
   }
 
   HttpResponse Get(const std::string& target, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -75,6 +82,7 @@ class ApiTest : public ::testing::Test {
   int64_t Id(const std::string& type, const std::string& code) { return (*store_.FindEntity(type, code))->id; }
 
   api_test::MemoryStore store_;
+  std::unique_ptr<store::WebhookStore> webhooks_;
   std::unique_ptr<Api> api_;
 };
 
@@ -478,7 +486,7 @@ TEST_F(ApiTest, AnnotationsReadOpenWriteNeedsTheToken) {
 
 TEST_F(ApiTest, WritesRefusedWithoutConfiguredToken) {
   ApiOptions options;
-  Api open(store_, options);
+  Api open(store_, *webhooks_, options);
   HttpRequest request;
   request.method = "POST";
   request.path = "/api/v1/annotations";
@@ -585,6 +593,36 @@ TEST_F(ApiTest, UnknownPathsShareOneMetricsLabel) {
   EXPECT_EQ(m.body.find("nothing-"), std::string::npos);
   EXPECT_EQ(m.body.find("fake_metric"), std::string::npos);
   EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"other\",code=\"404\"} 150"), std::string::npos) << m.body;
+}
+
+// The router, the metrics labels and /openapi.json come from one route table: every documented operation is
+// routed (its metrics label is its OpenAPI path), and the spec lists nothing the router does not serve.
+TEST_F(ApiTest, EveryOpenApiOperationIsRoutedUnderItsOwnLabel) {
+  json spec = GetJson("/openapi.json");
+  size_t operations = 0;
+  for (const auto& [path, methods] : spec["paths"].items()) {
+    std::string target;
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (path[i] != '{') {
+        target += path[i];
+        continue;
+      }
+      size_t close = path.find('}', i);
+      std::string name = path.substr(i + 1, close - i - 1);
+      target += name == "format" ? "json" : name == "datasource" ? "bgp" : name == "entityType" ? "region" : "1";
+      i = close;
+    }
+    for (const auto& [method, op] : methods.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(c));
+      Call(upper, target, "{}", {});
+      ++operations;
+      HttpResponse m = Get("/metrics");
+      EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"" + path + "\""), std::string::npos)
+          << upper << " " << target << " is not routed as " << path;
+    }
+  }
+  EXPECT_GE(operations, 20u);
 }
 
 TEST_F(ApiTest, StaticFilesStayInsideTheirRoots) {
@@ -730,7 +768,9 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     ASSERT_TRUE(opened.ok()) << opened.message();
     store::Store& store = **opened;
     ASSERT_TRUE(api_test::WriteKzFixture(store).ok());
-    Api api(store, options);
+    auto webhooks = store::OpenWebhookStore(path);
+    ASSERT_TRUE(webhooks.ok()) << webhooks.message();
+    Api api(store, **webhooks, options);
     HttpRequest reg;
     reg.method = "POST";
     reg.path = "/api/v1/webhooks";
@@ -749,7 +789,9 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     auto opened = store::OpenStore(path);
     ASSERT_TRUE(opened.ok()) << opened.message();
     store::Store& store = **opened;
-    Api api(store, options);
+    auto webhooks = store::OpenWebhookStore(path);
+    ASSERT_TRUE(webhooks.ok()) << webhooks.message();
+    Api api(store, **webhooks, options);
     EXPECT_EQ(api.DeliverWebhooks(), 1);  // the pending notice, retried by the new process
     // An event that starts while the server is down is new to the restarted one.
     ASSERT_TRUE(add_event(store, (*store.FindEntity("region", "KZ-ALA"))->id, kFixtureUntil - 3600).ok());
@@ -774,7 +816,7 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     EXPECT_EQ(api.Handle(del).status, 200);
   }
   {
-    auto opened = store::OpenStore(path);
+    auto opened = store::OpenWebhookStore(path);
     ASSERT_TRUE(opened.ok());
     auto hooks = (*opened)->ListWebhooks();
     ASSERT_TRUE(hooks.ok());
@@ -825,6 +867,75 @@ TEST_F(ApiTest, ServerOnLoopbackEnforcesLimits) {
   EXPECT_EQ(port, 8080);
   EXPECT_FALSE(ParseListen("localhost", host, port).ok());
   EXPECT_FALSE(ParseListen("127.0.0.1:99999", host, port).ok());
+}
+
+// A second server on a port already listened on fails and names the address (no SO_REUSEPORT sharing).
+TEST_F(ApiTest, APortInUseIsAnErrorNamingIt) {
+  ServerOptions options;
+  options.port = 0;
+  Server first(*api_, options);
+  ASSERT_TRUE(first.Bind().ok());
+  options.port = first.port();
+  Server second(*api_, options);
+  Status bound = second.Bind();
+  ASSERT_FALSE(bound.ok());
+  EXPECT_NE(bound.message().find("127.0.0.1:" + std::to_string(first.port()) + " is already in use"), std::string::npos)
+      << bound.message();
+}
+
+// The kernel queues a burst of connections up to the backlog before the server accepts any: 300 connections
+// to a bound server that is not accepting yet all complete (with a backlog of 5, all but ~6 would stall).
+TEST_F(ApiTest, ListenBacklogHoldsABurstOfConnections) {
+  ServerOptions options;
+  options.port = 0;
+  options.listen_backlog = 512;
+  Server server(*api_, options);
+  ASSERT_TRUE(server.Bind().ok());
+  std::vector<int> sockets;
+  int connected = 0;
+  for (int i = 0; i < 300; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(server.port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    sockets.push_back(fd);
+  }
+  for (int fd : sockets) {
+    pollfd p{fd, POLLOUT, 0};
+    int error = -1;
+    socklen_t length = sizeof error;
+    if (poll(&p, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
+      ++connected;
+    }
+    close(fd);
+  }
+  EXPECT_EQ(connected, 300);
+}
+
+TEST_F(ApiTest, RateLimitIsPerClientWith429AndRetryAfter) {
+  ApiOptions options;
+  options.rate_limit_per_s = 0.5;
+  options.rate_burst = 3;
+  Api limited(store_, *webhooks_, options);
+  auto get = [&](const std::string& client, const std::string& path) {
+    HttpRequest request;
+    request.path = path;
+    request.client = client;
+    return limited.Handle(request);
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("192.0.2.1", "/v2/datasources").status, 200) << i;
+  HttpResponse refused = get("192.0.2.1", "/v2/datasources");
+  EXPECT_EQ(refused.status, 429);
+  std::string retry;
+  for (const auto& [k, v] : refused.headers) {
+    if (k == "Retry-After") retry = v;
+  }
+  EXPECT_EQ(retry, "2");  // one token at 0.5 per second
+  EXPECT_NE(refused.body.find("192.0.2.1"), std::string::npos);
+  EXPECT_EQ(get("192.0.2.2", "/v2/datasources").status, 200);  // another client has its own bucket
+  EXPECT_EQ(get("192.0.2.1", "/healthz").status, 200);         // health checks are not counted
 }
 
 }  // namespace
