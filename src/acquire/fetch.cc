@@ -4,7 +4,9 @@
 // Invariant: only a verified file ever has its final name. Bytes arrive in "<final>.part", which survives a
 // failed try or run and is resumed with Range; verification reads it; rename(2) publishes it atomically.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -419,6 +421,9 @@ void Fetcher::StopAll(const Status& why, AbortedParts parts) {
 }
 
 void Fetcher::VerifyLoop() {
+  // Verification is background work: transfers (the main thread) go first when the cores are busy. On Linux
+  // a thread's nice value is its own (setpriority on the thread id).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   while (true) {
     size_t index;
     {

@@ -49,6 +49,9 @@ struct ApiOptions {
       "measurements; see /about for sources and licenses.";
   // Longest series a signals request may return without maxPoints: one year of 5-minute bins.
   int64_t max_points_per_series = 366 * 288;
+  // Most values (entities × datasources × bins) one signals request may return, whatever maxPoints says:
+  // bounds the work of a single request (100 entities × 30 days of 5-minute bins is 864,000).
+  int64_t max_values_per_request = 1000000;
   // Seconds a read response's data may be reused for the same query (0 = never). Writes through the API
   // clear it; data from other processes (ingest, detect) shows up after at most this long.
   int64_t cache_ttl_s = 2;
