@@ -90,6 +90,7 @@ struct DatasourceInfo {
 };
 const DatasourceInfo kKnownDatasources[] = {
     {"bgp", "BGP", "Visible /24s"},
+    {"bgp-v6", "BGP (IPv6)", "Visible /48s"},
     {"ping-slash24", "Active Probing", "Up /24s"},
     {"rtt-p50", "Active Probing Latency (median RTT)", "Milliseconds"},
     {"loss", "Active Probing Loss", "Fraction of probes lost (0..1)"},

@@ -7,7 +7,7 @@ import { axisLabels, chartDate, formatDuration, formatTime, zoneLabel, zoneOffse
 import { href } from './app.js';
 
 const LABELS = {
-  bgp: 'BGP: visible /24 blocks', 'ping-slash24': 'Active probing: /24 blocks up',
+  bgp: 'BGP: visible /24 blocks', 'bgp-v6': 'BGP (IPv6): visible /48 blocks', 'ping-slash24': 'Active probing: /24 blocks up',
   'rtt-p50': 'Median round-trip time (ms)', loss: 'Probe loss (fraction)',
 };
 const COLOURS = ['#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
