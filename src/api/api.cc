@@ -34,7 +34,9 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return parts;
 }
 
-std::string HeaderValue(const HttpRequest& request, std::string_view name) {
+}  // namespace
+
+std::string RequestHeader(const HttpRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
     if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(),
                                                 [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
@@ -43,6 +45,8 @@ std::string HeaderValue(const HttpRequest& request, std::string_view name) {
   }
   return "";
 }
+
+namespace {
 
 const char* ContentTypeFor(const std::string& path) {
   static const std::pair<const char*, const char*> kTypes[] = {
@@ -148,7 +152,8 @@ std::optional<int64_t> Params::Time(const std::string& name, bool required) {
 std::optional<int64_t> Params::Int(const std::string& name, std::optional<int64_t> fallback, int64_t min_value,
                                    int64_t max_value) {
   auto value = Raw(name);
-  if (!value || value->empty()) {
+  // The IODA dashboard sends `maxPoints=null` when it has no width yet: IODA reads it as absent.
+  if (!value || value->empty() || *value == "null") {
     echo_[name] = fallback ? Json(*fallback) : Json(nullptr);
     return fallback;
   }
@@ -453,7 +458,7 @@ std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& req
         403,
         Json{{"error", "writes are disabled: no admin token configured (--admin-token-file or VIGIL_ADMIN_TOKEN)"}});
   }
-  std::string header = HeaderValue(request, "Authorization");
+  std::string header = RequestHeader(request, "Authorization");
   const std::string prefix = "Bearer ";
   std::string given = header.compare(0, prefix.size(), prefix) == 0 ? header.substr(prefix.size()) : "";
   // Compare digests so that the comparison takes the same time whatever the length or content.
@@ -610,7 +615,7 @@ void AddCommonHeaders(Api::Impl& impl, const HttpRequest& request, HttpResponse&
   if (read) {
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
   } else {
-    std::string origin = HeaderValue(request, "Origin");
+    std::string origin = RequestHeader(request, "Origin");
     if (!origin.empty() && std::find(impl.options.cors_write_origins.begin(), impl.options.cors_write_origins.end(),
                                      origin) != impl.options.cors_write_origins.end()) {
       response.headers.emplace_back("Access-Control-Allow-Origin", origin);
@@ -620,12 +625,15 @@ void AddCommonHeaders(Api::Impl& impl, const HttpRequest& request, HttpResponse&
 }
 
 HttpResponse Preflight(Api::Impl& impl, const HttpRequest& request) {
-  std::string wanted = HeaderValue(request, "Access-Control-Request-Method");
-  std::string origin = HeaderValue(request, "Origin");
+  std::string wanted = RequestHeader(request, "Access-Control-Request-Method");
+  std::string origin = RequestHeader(request, "Origin");
   HttpResponse response = TextResponse(204, "text/plain", "");
   if (wanted.empty() || wanted == "GET" || wanted == "HEAD") {
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
     response.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    // The IODA dashboard sends X-Requested-With; conditional and compressed reads need the other two.
+    response.headers.emplace_back("Access-Control-Allow-Headers",
+                                  "Accept, Accept-Encoding, Content-Type, If-None-Match, X-Requested-With");
     response.headers.emplace_back("Access-Control-Max-Age", "86400");
     return response;
   }
@@ -633,7 +641,7 @@ HttpResponse Preflight(Api::Impl& impl, const HttpRequest& request) {
                                    origin) != impl.options.cors_write_origins.end()) {
     response.headers.emplace_back("Access-Control-Allow-Origin", origin);
     response.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS");
-    response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Requested-With");
     response.headers.emplace_back("Vary", "Origin");
     return response;
   }
@@ -682,6 +690,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   } else {
     response = Route(*impl_, request, parts, label);
   }
+  if (request.method == "GET" || request.method == "HEAD") FinishReadResponse(*impl_, request, response);
   AddCommonHeaders(*impl_, request, response);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   impl_->metrics.Observe(label, response.status, seconds);

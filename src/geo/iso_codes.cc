@@ -83,7 +83,12 @@ Result<IsoCodes> LoadIsoCodes(const std::string& dir, const std::string& locale_
     std::string code = StringField(country, "alpha_2");
     std::string name = StringField(country, "common_name");
     if (name.empty()) name = StringField(country, "name");
-    if (!code.empty()) iso.country_names.emplace(code, name);
+    if (code.empty()) continue;
+    iso.country_names.emplace(code, name);
+    for (const char* field : {"name", "common_name", "official_name"}) {
+      std::string other = StringField(country, field);
+      if (!other.empty()) iso.country_all_names[code].push_back(std::move(other));
+    }
   }
   for (const auto& entry : *subdivision_list) {
     if (!entry.is_object()) continue;

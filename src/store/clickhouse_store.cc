@@ -271,10 +271,21 @@ const TableDef kTables[] = {
      "generation"},
     {"annotations",
      "(id Int64, entity_id Int64, start_t Int64, end_t Int64, kind String, text String, source_url String, "
-     "deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id",
+     "deleted UInt8, version UInt64, detail String) ENGINE = ReplacingMergeTree(version) ORDER BY id",
      "id"},
 };
-constexpr int kSchemaVersion = 1;
+// Columns added after version 1, in order: a store created by an older vigil gets them by ALTER TABLE (on every
+// host of a cluster, `_local` and Distributed alike). Fresh stores have them from kTables.
+struct ColumnAddition {
+  int version;  // schema version that added it
+  const char* table;
+  const char* column;
+  const char* type;
+};
+const ColumnAddition kColumnAdditions[] = {
+    {2, "annotations", "detail", "String"},
+};
+constexpr int kSchemaVersion = 2;
 
 class ClickHouseStore final : public Store {
  public:
@@ -329,6 +340,7 @@ class ClickHouseStore final : public Store {
                           const std::string* host = nullptr);
   Status CreateTables();
   Status CreateClusterTables();
+  Status AddMissingColumns();
   Result<std::vector<std::vector<std::string>>> Select(const std::string& sql) {
     Result<std::string> body = Run(sql + " FORMAT TabSeparated");
     if (!body.ok()) return body.status();
@@ -415,6 +427,33 @@ Status ClickHouseStore::CreateTables() {
   return Status::Ok();
 }
 
+// A store created by an older vigil lacks the columns of kColumnAdditions: add them where missing (both the
+// `_local` tables and the Distributed ones of a cluster; system.columns of each host says what is there).
+Status ClickHouseStore::AddMissingColumns() {
+  std::vector<const std::string*> hosts;
+  if (distributed_) {
+    for (const std::string& host : hosts_) hosts.push_back(&host);
+  } else {
+    hosts.push_back(nullptr);
+  }
+  for (const ColumnAddition& add : kColumnAdditions) {
+    for (const std::string* host : hosts) {
+      std::vector<std::string> tables = {add.table};
+      if (distributed_) tables.insert(tables.begin(), std::string(add.table) + "_local");
+      for (const std::string& table : tables) {
+        std::string query = "SELECT count() FROM system.columns WHERE database = " + Quote(database_) +
+                            " AND table = " + Quote(table) + " AND name = " + Quote(add.column) + " FORMAT TSV";
+        auto found = Run(query, nullptr, true, host);
+        if (!found.ok()) return found.status();
+        if (ToInt(*found) > 0) continue;
+        VIGIL_RETURN_IF_ERROR(
+            Run("ALTER TABLE " + table + " ADD COLUMN " + add.column + " " + add.type, nullptr, true, host).status());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status ClickHouseStore::CreateClusterTables() {
   auto shards = Select("SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = " + Quote(cluster_));
   if (!shards.ok()) return shards.status();
@@ -483,6 +522,7 @@ Status ClickHouseStore::Initialize() {
                                 " is newer than this vigil knows (" + std::to_string(kSchemaVersion) + ")");
   }
   if (!distributed_) VIGIL_RETURN_IF_ERROR(CreateTables());
+  VIGIL_RETURN_IF_ERROR(AddMissingColumns());
   auto now = Select("SELECT count() FROM schema_version WHERE version = " + std::to_string(kSchemaVersion));
   if (!now.ok()) return now.status();
   if (now->empty() || ToInt((*now)[0][0]) == 0) {
@@ -1112,16 +1152,18 @@ Result<int64_t> ClickHouseStore::AddAnnotation(const Annotation& a) {
       .Add(a.source_url)
       .Add(0)
       .Add(NextVersion())
+      .Add(a.detail)
       .EndTo(row);
   VIGIL_RETURN_IF_ERROR(
-      Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row));
+      Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail)", row));
   return id;
 }
 
 Status ClickHouseStore::DeleteAnnotation(int64_t id) {
   std::lock_guard lock(mu_);
   auto rows = Select(
-      "SELECT entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE id = " +
+      "SELECT entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail FROM annotations FINAL "
+      "WHERE id = " +
       std::to_string(id) + " AND deleted = 0");
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::NotFound("store: no annotation with id " + std::to_string(id));
@@ -1137,8 +1179,9 @@ Status ClickHouseStore::DeleteAnnotation(int64_t id) {
       .Add(r[5])
       .Add(1)
       .Add(NextVersion())
+      .Add(r[8])
       .EndTo(row);
-  return Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row);
+  return Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail)", row);
 }
 
 Result<std::vector<Annotation>> ClickHouseStore::ListAnnotations(const TimeFilter& f) {
@@ -1147,11 +1190,14 @@ Result<std::vector<Annotation>> ClickHouseStore::ListAnnotations(const TimeFilte
                       " AND (end_t = 0 OR end_t > " + std::to_string(f.from) + ")";
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
   auto rows = Select(
-      "SELECT id, entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE " +
+      "SELECT id, entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail FROM annotations FINAL "
+      "WHERE " +
       where + " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
   if (!rows.ok()) return rows.status();
   std::vector<Annotation> out;
-  for (const auto& r : *rows) out.push_back({ToInt(r[0]), ToInt(r[1]), ToInt(r[2]), ToInt(r[3]), r[4], r[5], r[6]});
+  for (const auto& r : *rows) {
+    out.push_back({ToInt(r[0]), ToInt(r[1]), ToInt(r[2]), ToInt(r[3]), r[4], r[5], r[6], r[9]});
+  }
   return out;
 }
 

@@ -1039,9 +1039,10 @@ Result<int64_t> SqliteStore::AddAnnotation(const Annotation& a) {
   std::lock_guard lock(mu_);
   if (a.kind.empty()) return Status::InvalidArgument("store: annotation needs a kind");
   VIGIL_PREPARE(q,
-                "INSERT INTO annotations(entity_id, start_t, end_t, kind, text, source_url) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+                "INSERT INTO annotations(entity_id, start_t, end_t, kind, text, source_url, detail) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
   q.Bind(1, a.entity_id).Bind(2, a.start_t).Bind(3, a.end_t).Bind(4, a.kind).Bind(5, a.text).Bind(6, a.source_url);
+  q.Bind(7, a.detail);
   if (q.Step() != SQLITE_ROW) return Error("adding annotation for entity " + std::to_string(a.entity_id));
   int64_t id = q.Int(0);
   if (q.Step() != SQLITE_DONE) return Error("adding annotation for entity " + std::to_string(a.entity_id));
@@ -1060,7 +1061,7 @@ Status SqliteStore::DeleteAnnotation(int64_t id) {
 Result<std::vector<Annotation>> SqliteStore::ListAnnotations(const TimeFilter& filter) {
   std::lock_guard lock(mu_);
   VIGIL_PREPARE(q,
-                "SELECT id, entity_id, start_t, end_t, kind, text, source_url FROM annotations "
+                "SELECT id, entity_id, start_t, end_t, kind, text, source_url, detail FROM annotations "
                 "WHERE start_t < ?2 AND (end_t = 0 OR end_t > ?1) "
                 "AND (?3 IS NULL OR entity_id IN (SELECT value FROM json_each(?3))) "
                 "ORDER BY start_t, entity_id, id LIMIT ?4 OFFSET ?5");
@@ -1078,6 +1079,7 @@ Result<std::vector<Annotation>> SqliteStore::ListAnnotations(const TimeFilter& f
     a.kind = q.Text(4);
     a.text = q.Text(5);
     a.source_url = q.Text(6);
+    a.detail = q.Text(7);
     out.push_back(std::move(a));
   }
   if (rc != SQLITE_DONE) return Error("listing annotations");
