@@ -45,6 +45,13 @@ Json AnnotationJson(Api::Impl& impl, const store::Annotation& a) {
   out["end"] = a.end_t != 0 ? Json(a.end_t) : Json(nullptr);
   out["text"] = a.text;
   out["source_url"] = a.source_url;
+  // Imported reports carry what their source says (type, networks, cause, telcos, links) and whom to cite.
+  Json detail = a.detail.empty() ? Json() : Json::parse(a.detail, nullptr, false);
+  if (detail.is_object()) {
+    if (detail.contains("source")) out["attribution"] = detail["source"];
+    detail.erase("import_key");
+    out["detail"] = std::move(detail);
+  }
   return out;
 }
 
@@ -68,7 +75,7 @@ Result<int64_t> JsonTime(const Json& value, const std::string& name) {
     auto t = ParseTime(value.get<std::string>());
     if (t.ok()) return *t;
   }
-  return Status::Error(name + " must be Unix seconds or an RFC 3339 time");
+  return Status::InvalidArgument(name + " must be Unix seconds or an RFC 3339 time");
 }
 
 std::string XmlEscape(const std::string& text) {

@@ -18,14 +18,14 @@ namespace {
 
 Result<std::string> ReadWholeFile(const std::string& path) {
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) return Status::Error(path + ": " + std::strerror(errno));
+  if (!file) return Status::FromErrno(errno, path + ": " + std::strerror(errno));
   std::string text;
   char buffer[1 << 16];
   size_t n;
   while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
   bool failed = std::ferror(file);
   std::fclose(file);
-  if (failed) return Status::Error(path + ": read error");
+  if (failed) return Status::IOError(path + ": read error");
   return text;
 }
 
@@ -131,14 +131,14 @@ Status ReadGeoCsv(const std::string& path, SourceData* data) {
   size_t pos = 0, line = 0;
   while (pos < text->size()) {
     ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
     if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,country_code,..."));
+    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,country_code,..."));
     if (fields[0].find(':') != std::string::npos) continue;  // IPv6 rows belong to the IPv6 side
     GeoSegment segment;
     if (!ParseAddressField(fields[0], &segment.first) || !ParseAddressField(fields[1], &segment.last) ||
         segment.last < segment.first) {
-      return Status::Error(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
+      return Status::Corruption(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
     }
     GeoRecord record;
     record.country = fields[2];
@@ -161,18 +161,18 @@ Status ReadAsnCsv(const std::string& path, SourceData* data) {
   size_t pos = 0, line = 0;
   while (pos < text->size()) {
     ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
     if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,asn,org"));
+    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,asn,org"));
     if (fields[0].find(':') != std::string::npos) continue;
     AsnSegment segment;
     if (!ParseAddressField(fields[0], &segment.first) || !ParseAddressField(fields[1], &segment.last) ||
         segment.last < segment.first) {
-      return Status::Error(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
+      return Status::Corruption(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
     }
     uint32_t asn = 0;
     if (!ParseAddressField(fields[2], &asn) || fields[2].find('.') != std::string::npos) {
-      return Status::Error(LineError(path, line, "bad ASN '" + fields[2] + "'"));
+      return Status::Corruption(LineError(path, line, "bad ASN '" + fields[2] + "'"));
     }
     segment.asn = asn;
     if (fields.size() > 3 && !fields[3].empty()) data->asn_org.emplace(asn, fields[3]);
@@ -193,14 +193,14 @@ Status ReadGeoCsvIpv6(const std::string& path, SourceData* data) {
   size_t pos = 0, line = 0;
   while (pos < text->size()) {
     ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
     if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,country_code,..."));
+    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,country_code,..."));
     if (fields[0].find(':') == std::string::npos) continue;  // IPv4 rows belong to the IPv4 side
     GeoSegment6 segment;
     if (!ParseIpv6Slash64(fields[0], &segment.first) || !ParseIpv6Slash64(fields[1], &segment.last) ||
         segment.last < segment.first) {
-      return Status::Error(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
+      return Status::Corruption(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
     }
     GeoRecord record;
     record.country = fields[2];
@@ -220,18 +220,18 @@ Status ReadAsnCsvIpv6(const std::string& path, SourceData* data) {
   size_t pos = 0, line = 0;
   while (pos < text->size()) {
     ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
     if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,asn,org"));
+    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,asn,org"));
     if (fields[0].find(':') == std::string::npos) continue;
     AsnSegment6 segment;
     if (!ParseIpv6Slash64(fields[0], &segment.first) || !ParseIpv6Slash64(fields[1], &segment.last) ||
         segment.last < segment.first) {
-      return Status::Error(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
+      return Status::Corruption(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
     }
     uint32_t asn = 0;
     if (!ParseAddressField(fields[2], &asn) || fields[2].find('.') != std::string::npos) {
-      return Status::Error(LineError(path, line, "bad ASN '" + fields[2] + "'"));
+      return Status::Corruption(LineError(path, line, "bad ASN '" + fields[2] + "'"));
     }
     segment.asn = asn;
     if (fields.size() > 3 && !fields[3].empty()) data->asn_org.emplace(asn, fields[3]);

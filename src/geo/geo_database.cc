@@ -40,11 +40,11 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
     return files;
   }
   if (options.source != "geolite2" && options.source != "geolite2-only" && options.source != "dbip") {
-    return Status::Error("unknown geo source '" + options.source + "' (geolite2, geolite2-only or dbip)");
+    return Status::InvalidArgument("unknown geo source '" + options.source + "' (geolite2, geolite2-only or dbip)");
   }
   if (!fs::is_directory(dir)) {
-    return Status::Error(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
-                         "ip-location-db folder" + DepsHint());
+    return Status::NotFound(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
+                            "ip-location-db folder" + DepsHint());
   }
   files.kind = options.source;
   files.primary_source = options.source == "dbip" ? "dbip" : "geolite2";
@@ -64,7 +64,7 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
     }
   }
   for (const std::string& path : {files.ipv4_mmdb, files.ipv6_mmdb, files.asn_csv, files.asn6_csv}) {
-    if (!fs::exists(path)) return Status::Error(path + ": not found" + DepsHint());
+    if (!fs::exists(path)) return Status::NotFound(path + ": not found" + DepsHint());
   }
   return files;
 }
@@ -105,7 +105,7 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);
-    if (!hash) return Status::Error(path + ": " + hash.message() + DepsHint());
+    if (!hash) return Status(hash.status().code(), path + ": " + hash.message() + DepsHint());
     key += hash.value() + " " + fs::path(path).filename().string() + "\n";
   }
   for (const std::string& path : iso->files) {

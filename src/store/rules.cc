@@ -13,7 +13,8 @@ constexpr int64_t kMaxBuckets = 10'000'000;
 
 Status CheckEntityKey(const Entity& entity) {
   if (!entity.type.empty() && !entity.code.empty()) return Status::Ok();
-  return Status::Error("store: entity needs a type and a code (got '" + entity.type + "/" + entity.code + "')");
+  return Status::InvalidArgument("store: entity needs a type and a code (got '" + entity.type + "/" + entity.code +
+                                 "')");
 }
 
 Entity MergeEntity(const Entity& stored, const Entity& given) {
@@ -27,34 +28,35 @@ Entity MergeEntity(const Entity& stored, const Entity& given) {
 }
 
 Status CheckDatasource(const Datasource& datasource) {
-  if (datasource.name.empty()) return Status::Error("store: datasource needs a name");
+  if (datasource.name.empty()) return Status::InvalidArgument("store: datasource needs a name");
   if (datasource.step_s <= 0) {
-    return Status::Error("store: datasource " + datasource.name + ": step must be > 0 (got " +
-                         std::to_string(datasource.step_s) + ")");
+    return Status::InvalidArgument("store: datasource " + datasource.name + ": step must be > 0 (got " +
+                                   std::to_string(datasource.step_s) + ")");
   }
   return Status::Ok();
 }
 
 Status CheckPoint(const std::string& datasource, const SeriesPoint& point) {
   if (std::isfinite(point.value)) return Status::Ok();
-  return Status::Error("store: series " + datasource + " entity " + std::to_string(point.entity_id) + " t " +
-                       std::to_string(point.t) + ": value is not a finite number");
+  return Status::InvalidArgument("store: series " + datasource + " entity " + std::to_string(point.entity_id) + " t " +
+                                 std::to_string(point.t) + ": value is not a finite number");
 }
 
 Status CheckAnnotation(const Annotation& annotation) {
-  if (annotation.kind.empty()) return Status::Error("store: annotation needs a kind");
+  if (annotation.kind.empty()) return Status::InvalidArgument("store: annotation needs a kind");
   return Status::Ok();
 }
 
 Result<int64_t> AggregateBuckets(UnixSeconds from, UnixSeconds until, int64_t step_s) {
-  if (step_s <= 0) return Status::Error("store: step must be > 0 (got " + std::to_string(step_s) + ")");
+  if (step_s <= 0) return Status::InvalidArgument("store: step must be > 0 (got " + std::to_string(step_s) + ")");
   if (until <= from) {
-    return Status::Error("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) + ")");
+    return Status::InvalidArgument("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) +
+                                   ")");
   }
   int64_t buckets = (until - from + step_s - 1) / step_s;
   if (buckets > kMaxBuckets) {
-    return Status::Error("store: " + std::to_string(buckets) + " buckets requested (at most " +
-                         std::to_string(kMaxBuckets) + "): use a larger step");
+    return Status::InvalidArgument("store: " + std::to_string(buckets) + " buckets requested (at most " +
+                                   std::to_string(kMaxBuckets) + "): use a larger step");
   }
   return buckets;
 }
@@ -70,7 +72,7 @@ Result<std::set<int64_t>> KeptScheduleIds(const std::vector<Schedule>& schedules
   std::set<int64_t> kept;
   for (const Schedule& s : schedules) {
     if (s.id > 0 && !kept.insert(s.id).second) {
-      return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
+      return Status::InvalidArgument("store: schedule id " + std::to_string(s.id) + " given twice");
     }
   }
   return kept;
@@ -82,13 +84,14 @@ Status ResolveScheduleIds(std::vector<Event>& events, const std::vector<Schedule
     if (e.schedule_id < 0) {
       size_t index = static_cast<size_t>(-(e.schedule_id + 1));
       if (index >= schedules.size()) {
-        return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule index " +
-                             std::to_string(index) + " of " + std::to_string(schedules.size()));
+        return Status::InvalidArgument("store: event of entity " + std::to_string(e.entity_id) +
+                                       " refers to schedule index " + std::to_string(index) + " of " +
+                                       std::to_string(schedules.size()));
       }
       e.schedule_id = schedules[index].id;
     } else if (e.schedule_id > 0 && !kept.count(e.schedule_id)) {
-      return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
-                           std::to_string(e.schedule_id) + ", which this call does not keep");
+      return Status::InvalidArgument("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
+                                     std::to_string(e.schedule_id) + ", which this call does not keep");
     }
   }
   return Status::Ok();

@@ -54,7 +54,7 @@ Result<std::unique_ptr<Store>> OpenClickHouse() {
     server = std::make_unique<ClickHouseServer>();
     if (!server->Start("vigil_contract_clickhouse", &failed) && failed.empty()) failed = "did not start";
   }
-  if (!failed.empty()) return Status::Error("clickhouse-server: " + failed);
+  if (!failed.empty()) return Status::Unavailable("clickhouse-server: " + failed);
   return OpenStore(server->Uri(FreshName()));
 }
 

@@ -9,6 +9,11 @@
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <zlib.h>
+#include <sys/socket.h>
 #include <thread>
 
 #include "api/api.h"
@@ -865,6 +870,141 @@ TEST_F(ApiTest, ServerOnLoopbackEnforcesLimits) {
   EXPECT_EQ(port, 8080);
   EXPECT_FALSE(ParseListen("localhost", host, port).ok());
   EXPECT_FALSE(ParseListen("127.0.0.1:99999", host, port).ok());
+}
+
+// A second server on a port already listened on fails and names the address (no SO_REUSEPORT sharing).
+TEST_F(ApiTest, APortInUseIsAnErrorNamingIt) {
+  ServerOptions options;
+  options.port = 0;
+  Server first(*api_, options);
+  ASSERT_TRUE(first.Bind().ok());
+  options.port = first.port();
+  Server second(*api_, options);
+  Status bound = second.Bind();
+  ASSERT_FALSE(bound.ok());
+  EXPECT_NE(bound.message().find("127.0.0.1:" + std::to_string(first.port()) + " is already in use"), std::string::npos)
+      << bound.message();
+}
+
+// The kernel queues a burst of connections up to the backlog before the server accepts any: 300 connections
+// to a bound server that is not accepting yet all complete (with a backlog of 5, all but ~6 would stall).
+TEST_F(ApiTest, ListenBacklogHoldsABurstOfConnections) {
+  ServerOptions options;
+  options.port = 0;
+  options.listen_backlog = 512;
+  Server server(*api_, options);
+  ASSERT_TRUE(server.Bind().ok());
+  std::vector<int> sockets;
+  int connected = 0;
+  for (int i = 0; i < 300; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(server.port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    sockets.push_back(fd);
+  }
+  for (int fd : sockets) {
+    pollfd p{fd, POLLOUT, 0};
+    int error = -1;
+    socklen_t length = sizeof error;
+    if (poll(&p, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
+      ++connected;
+    }
+    close(fd);
+  }
+  EXPECT_EQ(connected, 300);
+}
+
+TEST_F(ApiTest, RateLimitIsPerClientWith429AndRetryAfter) {
+  ApiOptions options;
+  options.rate_limit_per_s = 0.5;
+  options.rate_burst = 3;
+  Api limited(store_, *webhooks_, options);
+  auto get = [&](const std::string& client, const std::string& path) {
+    HttpRequest request;
+    request.path = path;
+    request.client = client;
+    return limited.Handle(request);
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("192.0.2.1", "/v2/datasources").status, 200) << i;
+  HttpResponse refused = get("192.0.2.1", "/v2/datasources");
+  EXPECT_EQ(refused.status, 429);
+  std::string retry;
+  for (const auto& [k, v] : refused.headers) {
+    if (k == "Retry-After") retry = v;
+  }
+  EXPECT_EQ(retry, "2");  // one token at 0.5 per second
+  EXPECT_NE(refused.body.find("192.0.2.1"), std::string::npos);
+  EXPECT_EQ(get("192.0.2.2", "/v2/datasources").status, 200);  // another client has its own bucket
+  EXPECT_EQ(get("192.0.2.1", "/healthz").status, 200);         // health checks are not counted
+}
+
+std::string HeaderOf(const HttpResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z{};
+  inflateInit2(&z, 15 + 16);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int result = inflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return result == Z_STREAM_END ? out : "";
+}
+
+TEST_F(ApiTest, ReadsCarryEtagCacheControlAndGzipWhenAsked) {
+  std::string target = "/v2/signals/raw/region/KZ-ALA?" + Window(kFixtureFrom, kFixtureUntil);
+  HttpResponse plain = Get(target);
+  ASSERT_EQ(plain.status, 200);
+  std::string etag = HeaderOf(plain, "ETag");
+  EXPECT_EQ(etag.rfind("W/\"", 0), 0u) << etag;
+  EXPECT_EQ(HeaderOf(plain, "Cache-Control"), "public, max-age=0");
+  EXPECT_EQ(HeaderOf(plain, "Content-Encoding"), "");
+  HttpResponse again = Get(target, {{"If-None-Match", etag}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(Get(target, {{"If-None-Match", "W/\"0000000000000000\""}}).status, 200);
+  HttpResponse packed = Get(target, {{"Accept-Encoding", "br, gzip;q=0.9"}});
+  ASSERT_EQ(HeaderOf(packed, "Content-Encoding"), "gzip");
+  EXPECT_LT(packed.body.size(), plain.body.size() / 2);
+  json a = json::parse(Gunzip(packed.body)), b = json::parse(plain.body);
+  EXPECT_EQ(a["data"], b["data"]);
+  EXPECT_EQ(HeaderOf(packed, "ETag"), etag);  // the same representation's validator, compressed or not
+}
+
+TEST_F(ApiTest, IodaDashboardPreflightAndMaxPointsNull) {
+  HttpResponse pre = Call("OPTIONS", "/v2/signals/raw/country/KZ", "",
+                          {{"Origin", "https://ioda.example"},
+                           {"Access-Control-Request-Method", "GET"},
+                           {"Access-Control-Request-Headers", "x-requested-with"}});
+  EXPECT_EQ(pre.status, 204);
+  std::string allowed = HeaderOf(pre, "Access-Control-Allow-Headers");
+  for (char& c : allowed) c = static_cast<char>(std::tolower(c));
+  EXPECT_NE(allowed.find("x-requested-with"), std::string::npos) << allowed;
+  json j = GetJson("/v2/signals/raw/region/KZ-ALA?" + Window(kFixtureFrom, kFixtureUntil) + "&maxPoints=null");
+  EXPECT_TRUE(j["error"].is_null());
+  EXPECT_TRUE(j["requestParameters"]["maxPoints"].is_null());
+}
+
+TEST_F(ApiTest, RangeTimesEntitiesIsCappedWithA400NamingTheLimit) {
+  std::string codes;
+  for (int i = 0; i < 100; ++i) codes += (i ? ",R" : "R") + std::to_string(i);
+  // 100 entities x 366 days of 5-minute bins: each series is under its own limit, the request is not.
+  json j = GetJson("/v2/signals/raw/region/" + codes +
+                       "?from=1600000000&until=" + std::to_string(1600000000 + 366LL * 86400 - 300) + "&datasource=bgp",
+                   400);
+  EXPECT_NE(j["error"].get<std::string>().find("more than the limit of 1000000 values per request"), std::string::npos)
+      << j["error"];
 }
 
 }  // namespace
