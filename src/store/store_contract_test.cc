@@ -165,8 +165,8 @@ TEST_P(StoreContract, RowsWithoutTheirKeyAreRefused) {
   EXPECT_FALSE(store_->EnsureEntity({0, "country", "", "x", 0, 0, ""}).ok());
   EXPECT_FALSE(store_->RegisterDatasource({"", 300, ""}).ok());
   EXPECT_FALSE(store_->RegisterDatasource({"rtt", 0, ""}).ok());
-  EXPECT_FALSE(store_->AddAnnotation({0, kz_, 0, 0, "", "no kind", ""}).ok());
-  EXPECT_FALSE(store_->AddAnnotation({0, 987654321, 0, 0, "note", "unknown entity", ""}).ok());
+  EXPECT_FALSE(store_->AddAnnotation({0, kz_, 0, 0, "", "no kind", "", ""}).ok());
+  EXPECT_FALSE(store_->AddAnnotation({0, 987654321, 0, 0, "note", "unknown entity", "", ""}).ok());
   EXPECT_FALSE(store_->WriteSeries({{"unregistered", {{ala_, 0, 1}}}}).ok());
   EXPECT_FALSE(store_->WriteSeries({{"bgp", {{ala_, 0, std::nan("")}}}}).ok());
   EXPECT_FALSE(store_->WriteSeries({{"bgp", {{ala_, 0, std::numeric_limits<double>::infinity()}}}}).ok());
@@ -398,9 +398,10 @@ TEST_P(StoreContract, ListingsFilterByTimeEntityAndDatasource) {
 }
 
 TEST_P(StoreContract, AnnotationsAreAddedListedAndDeleted) {
-  auto first = store_->AddAnnotation({0, kz_, 1000, 5000, "state-of-emergency", "it's \"declared\"", "https://x/y"});
+  auto first =
+      store_->AddAnnotation({0, kz_, 1000, 5000, "state-of-emergency", "it's \"declared\"", "https://x/y", ""});
   ASSERT_TRUE(first.ok()) << first.message();
-  auto second = store_->AddAnnotation({0, ala_, 6000, 0, "note", "open", ""});
+  auto second = store_->AddAnnotation({0, ala_, 6000, 0, "note", "open", "", ""});
   ASSERT_TRUE(second.ok());
   EXPECT_GT(*second, *first);
   auto listed = store_->ListAnnotations({});
@@ -412,7 +413,7 @@ TEST_P(StoreContract, AnnotationsAreAddedListedAndDeleted) {
   EXPECT_EQ(Must(store_->ListAnnotations({0, 0, {kz_}, {}, 0, 0})).size(), 1u);
   ASSERT_TRUE(store_->DeleteAnnotation(*first).ok());
   EXPECT_FALSE(store_->DeleteAnnotation(*first).ok());
-  auto third = store_->AddAnnotation({0, kz_, 0, 0, "note", "", ""});
+  auto third = store_->AddAnnotation({0, kz_, 0, 0, "note", "", "", ""});
   ASSERT_TRUE(third.ok());
   EXPECT_GT(*third, *second);  // ids are never reused
 }
