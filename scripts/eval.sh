@@ -6,4 +6,4 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VIGIL=${VIGIL:-$PWD/${BUILD_DIR:-build}/vigil}
-exec "$VIGIL" eval-scenario scenarios/*.json "$@"
+exec "$VIGIL" eval-scenario scenarios/*.json --both "$@"

@@ -513,7 +513,8 @@ void DataCache::Clear() {
 
 // ----- Api ----------------------------------------------------------------------------------------------
 
-Api::Api(store::Store& store, ApiOptions options) : impl_(std::make_unique<Impl>(store, std::move(options))) {
+Api::Api(store::Store& store, store::WebhookStore& webhooks, ApiOptions options)
+    : impl_(std::make_unique<Impl>(store, webhooks, std::move(options))) {
   impl_->started_at = NowSeconds();
   impl_->copyright_json = Json(impl_->options.copyright).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -547,112 +548,25 @@ HttpResponse ServeStatic(Api::Impl& impl, const std::string& path) {
   return response;
 }
 
-// Metric labels come from a fixed set: a label built from whatever path a client sends would let anyone grow
-// the metrics table without bound (one entry per distinct path) and write quotes into /metrics (found by
-// fuzz/api_request_fuzz; regression in tests/api).
-std::string RouteLabel(const std::vector<std::string>& parts) {
-  auto known = [](const std::string& part, std::initializer_list<const char*> names) {
-    for (const char* name : names) {
-      if (part == name) return true;
-    }
-    return false;
-  };
-  if (parts.empty()) return "/";
-  if (parts[0] == "v2" && parts.size() >= 3 && parts[1] == "signals") return "/v2/signals/raw/{type}/{code}";
-  if (parts[0] == "v2" && parts.size() >= 2) {
-    if (parts[1] == "outages") {
-      return parts.size() > 2 && known(parts[2], {"alerts", "events", "summary"}) ? "/v2/outages/" + parts[2] : "other";
-    }
-    return known(parts[1], {"entities", "datasources"}) ? "/v2/" + parts[1] : "other";
+// Answers one request through the route table; `label` gets the metrics label. Labels come from a fixed set
+// (route patterns, "other", "static"): a label built from whatever path a client sends would let anyone grow
+// the metrics table without bound and write quotes into /metrics (found by fuzz/api_request_fuzz; regression in
+// tests/api).
+HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts,
+                   std::string& label) {
+  PathMatch match;
+  RouteLookup found = FindRoute(request.method, parts, match);
+  if (found.route) {
+    label = found.route->pattern;
+    return found.route->handle(impl, request, match);
   }
-  if (parts[0] == "api" && parts.size() >= 3) {
-    if (parts[2] == "events" && parts.size() >= 5) return "/api/v1/events/{id}/report";
-    if (parts[2] == "events") return "/api/v1/events/{id}";
-    return known(parts[2], {"annotations", "webhooks", "schedules", "export", "status", "feed.atom"})
-               ? "/api/v1/" + parts[2]
-               : "other";
+  bool read = request.method == "GET" || request.method == "HEAD";
+  bool api_path = !parts.empty() && (parts[0] == "v2" || parts[0] == "api");
+  label = api_path ? "other" : "static";
+  if (found.path_known || (!read && !api_path)) {
+    return JsonResponse(405, Json{{"error", "method " + request.method + " not allowed on " + request.path}});
   }
-  if (parts[0] == "metrics" || parts[0] == "healthz" || parts[0] == "openapi.json") return "/" + parts[0];
-  return "static";
-}
-
-HttpResponse Route(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts) {
-  const std::string& method = request.method;
-  bool read = method == "GET" || method == "HEAD";
-  auto wrong_method = [&] {
-    return JsonResponse(405, Json{{"error", "method " + method + " not allowed on " + request.path}});
-  };
-  if (parts.empty()) return read ? ServeStatic(impl, "/") : wrong_method();
-  const std::string& top = parts[0];
-
-  if (top == "healthz") {
-    if (!read) return wrong_method();
-    auto ds = impl.store.ListDatasources();
-    Json body = {{"status", ds.ok() ? "ok" : "error"},
-                 {"store", ds.ok() ? "ok" : ds.message()},
-                 {"uptime_s", NowSeconds() - impl.started_at}};
-    // The span of the data lets the dashboard open on the newest week that has any (cached: health checks
-    // come often and the span changes once per bin).
-    int64_t first = INT64_MAX, last = INT64_MIN;
-    if (auto cached = impl.cache.Get("healthz-span", std::max<int64_t>(impl.options.cache_ttl_s, 5))) {
-      std::sscanf(cached->c_str(), "%ld %ld", &first, &last);
-    } else if (ds.ok()) {
-      for (const auto& d : *ds) {
-        auto span = impl.store.SeriesSpan(d.name);
-        if (!span.ok() || !span->has_value()) continue;
-        first = std::min(first, (*span)->first);
-        last = std::max(last, (*span)->second + d.step_s);
-      }
-    }
-    if (ds.ok()) impl.cache.Put("healthz-span", std::to_string(first) + " " + std::to_string(last));
-    body["data_from"] = first == INT64_MAX ? Json(nullptr) : Json(first);
-    body["data_until"] = last == INT64_MIN ? Json(nullptr) : Json(last);
-    if (impl.options.health_json) {
-      Json sources = Json::parse(impl.options.health_json(), nullptr, false);
-      if (!sources.is_discarded()) body["sources"] = std::move(sources);
-    }
-    return JsonResponse(ds.ok() ? 200 : 503, body);
-  }
-  if (top == "metrics" && parts.size() == 1) return read ? HandleMetrics(impl) : wrong_method();
-  if (top == "openapi.json" && parts.size() == 1) {
-    return read ? TextResponse(200, "application/json", OpenApiSpec()) : wrong_method();
-  }
-
-  if (top == "v2") {
-    if (!read) return wrong_method();
-    if (parts.size() >= 2 && parts[1] == "signals") {
-      if (parts.size() >= 3 && parts[2] == "raw") return HandleSignalsRaw(impl, request, parts);
-    } else if (parts.size() == 3 && parts[1] == "outages") {
-      if (parts[2] == "alerts") return HandleAlerts(impl, request);
-      if (parts[2] == "events") return HandleEvents(impl, request);
-      if (parts[2] == "summary") return HandleSummary(impl, request);
-    } else if (parts.size() == 3 && parts[1] == "entities" && parts[2] == "query") {
-      return HandleEntities(impl, request);
-    } else if (parts.size() >= 2 && parts.size() <= 3 && parts[1] == "datasources") {
-      return HandleDatasources(impl, request, parts);
-    }
-    return NotFound(request.path);
-  }
-
-  if (top == "api" && parts.size() >= 3 && parts[1] == "v1") {
-    const std::string& what = parts[2];
-    if (what == "annotations") return HandleAnnotations(impl, request, parts);
-    if (what == "webhooks") return HandleWebhooks(impl, request, parts);
-    if (!read) return wrong_method();
-    if (what == "schedules" && parts.size() == 3) return HandleSchedules(impl, request);
-    if (what == "export" && parts.size() == 3) return HandleExport(impl, request);
-    if (what == "status" && parts.size() == 3) return HandleStatus(impl, request);
-    if (what == "feed.atom" && parts.size() == 3) return HandleFeed(impl, request);
-    if (what == "events" && parts.size() >= 4) {
-      int64_t id = 0;
-      if (!ParseId(parts[3], id)) return JsonResponse(400, Json{{"error", "invalid event id '" + parts[3] + "'"}});
-      if (parts.size() == 4) return HandleEventById(impl, request, id);
-      if (parts.size() == 5 && parts[4].rfind("report.", 0) == 0)
-        return HandleReport(impl, request, id, parts[4].substr(7));
-    }
-    return NotFound(request.path);
-  }
-  return read ? ServeStatic(impl, request.path) : wrong_method();
+  return api_path ? NotFound(request.path) : ServeStatic(impl, parts.empty() ? "/" : request.path);
 }
 
 void AddCommonHeaders(Api::Impl& impl, const HttpRequest& request, HttpResponse& response) {
@@ -716,17 +630,18 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   tls_copyright_json = &impl_->copyright_json;
   auto parts = SplitPath(request.path);
   HttpResponse response;
+  std::string label = "other";
   if (request.method == "OPTIONS") {
     response = Preflight(*impl_, request);
   } else if (request.method != "GET" && request.method != "HEAD" && request.method != "POST" &&
              request.method != "DELETE") {
     response = JsonResponse(405, Json{{"error", "method " + request.method + " not allowed"}});
   } else {
-    response = Route(*impl_, request, parts);
+    response = Route(*impl_, request, parts, label);
   }
   AddCommonHeaders(*impl_, request, response);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  impl_->metrics.Observe(RouteLabel(parts), response.status, seconds);
+  impl_->metrics.Observe(label, response.status, seconds);
   return response;
 }
 
@@ -779,6 +694,34 @@ std::string HttpMetrics::Render() const {
     out += line;
   }
   return out;
+}
+
+HttpResponse HandleHealthz(Api::Impl& impl) {
+  auto ds = impl.store.ListDatasources();
+  Json body = {{"status", ds.ok() ? "ok" : "error"},
+               {"store", ds.ok() ? "ok" : ds.message()},
+               {"uptime_s", NowSeconds() - impl.started_at}};
+  // The span of the data lets the dashboard open on the newest week that has any (cached: health checks
+  // come often and the span changes once per bin).
+  int64_t first = INT64_MAX, last = INT64_MIN;
+  if (auto cached = impl.cache.Get("healthz-span", std::max<int64_t>(impl.options.cache_ttl_s, 5))) {
+    std::sscanf(cached->c_str(), "%ld %ld", &first, &last);
+  } else if (ds.ok()) {
+    for (const auto& d : *ds) {
+      auto span = impl.store.SeriesSpan(d.name);
+      if (!span.ok() || !span->has_value()) continue;
+      first = std::min(first, (*span)->first);
+      last = std::max(last, (*span)->second + d.step_s);
+    }
+  }
+  if (ds.ok()) impl.cache.Put("healthz-span", std::to_string(first) + " " + std::to_string(last));
+  body["data_from"] = first == INT64_MAX ? Json(nullptr) : Json(first);
+  body["data_until"] = last == INT64_MIN ? Json(nullptr) : Json(last);
+  if (impl.options.health_json) {
+    Json sources = Json::parse(impl.options.health_json(), nullptr, false);
+    if (!sources.is_discarded()) body["sources"] = std::move(sources);
+  }
+  return JsonResponse(ds.ok() ? 200 : 503, body);
 }
 
 HttpResponse HandleMetrics(Api::Impl& impl) {

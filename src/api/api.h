@@ -63,10 +63,12 @@ struct ApiOptions {
 
 class WebhookDispatcher;
 
-// Transport-independent request handling; thread-safe (store calls are serialised inside).
+// Transport-independent request handling; thread-safe (store calls are serialised inside). Webhook
+// registrations and their delivery log live in `webhooks` (a SQLite file; the same one as `store` when that is
+// SQLite), so they survive a restart.
 class Api {
  public:
-  Api(store::Store& store, ApiOptions options);
+  Api(store::Store& store, store::WebhookStore& webhooks, ApiOptions options);
   ~Api();
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;

@@ -122,7 +122,7 @@ struct WebhookDelivery {
 
 struct WebhookState {
   std::mutex mu;
-  // Loaded from the store on first use; `persistent` when the store keeps webhooks (else memory only).
+  // Loaded from the webhook store on first use; `persistent` unless reading it failed (then memory only).
   bool loaded = false;
   bool persistent = false;
   std::vector<Webhook> hooks;
@@ -136,9 +136,10 @@ struct WebhookState {
 // ----- the implementation -------------------------------------------------------------------------------
 
 struct Api::Impl {
-  Impl(store::Store& s, ApiOptions o) : store(s), options(std::move(o)) {}
+  Impl(store::Store& s, store::WebhookStore& w, ApiOptions o) : store(s), webhook_store(w), options(std::move(o)) {}
 
   store::Store& store;
+  store::WebhookStore& webhook_store;
   ApiOptions options;
   // No lock around the store: the Store interface serialises its calls itself.
   HttpMetrics metrics;
@@ -206,7 +207,45 @@ HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request);
 HttpResponse HandleFeed(Api::Impl& impl, const HttpRequest& request);
 HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts);
 HttpResponse HandleMetrics(Api::Impl& impl);
+HttpResponse HandleHealthz(Api::Impl& impl);
 const std::string& OpenApiSpec();
+
+// ----- the route table (routes.cc) ----------------------------------------------------------------------
+
+// A matched path: its segments and the values of the pattern's {names}.
+struct PathMatch {
+  std::vector<std::string> parts;
+  std::vector<std::pair<std::string, std::string>> args;
+  const std::string& Arg(const std::string& name) const;  // "" when absent
+};
+
+using RouteHandler = HttpResponse (*)(Api::Impl& impl, const HttpRequest& request, const PathMatch& match);
+
+// One route: the router dispatches on it, /metrics labels requests with its pattern, /openapi.json
+// describes it with `describe`. GET routes answer HEAD too.
+struct RouteSpec {
+  const char* method;   // GET, POST, DELETE
+  const char* pattern;  // "/v2/signals/raw/{entityType}/{entityCode}"; a segment may be "report.{format}"
+  RouteHandler handle;
+  Json (*describe)();  // the OpenAPI operation object
+};
+
+const std::vector<RouteSpec>& Routes();
+
+struct RouteLookup {
+  const RouteSpec* route = nullptr;  // nullptr: no route for this method and path
+  bool path_known = false;           // some route has this path (with another method): 405, not 404
+};
+RouteLookup FindRoute(const std::string& method, const std::vector<std::string>& parts, PathMatch& match);
+
+// Building blocks of the OpenAPI operation objects (openapi.cc).
+namespace openapi {
+Json PathParam(const std::string& name, const std::string& type, const std::string& description);
+Json Query(const std::string& name, const std::string& type, const std::string& description, bool required = false);
+Json EnvelopeSchema(const Json& data);
+Json Operation(const std::string& summary, Json parameters, const Json& ok_schema,
+               const std::string& content = "application/json");
+}  // namespace openapi
 
 // Codf event object plus Vigil's fields, as JSON text appended to `out` (the events endpoint's hot path) or
 // parsed from that text (reports, webhooks): one writer, so the two cannot disagree.

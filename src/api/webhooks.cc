@@ -81,17 +81,17 @@ store::WebhookDeliveryRecord ToRecord(const WebhookDelivery& d) {
 constexpr int64_t kScannedMarker = 0;
 constexpr size_t kDeliveriesKept = 5000;
 
-// Reads what the store keeps; called with w.mu held.
+// Reads what the webhook store keeps; called with w.mu held.
 void EnsureLoaded(Api::Impl& impl, WebhookState& w) {
   if (w.loaded) return;
   w.loaded = true;
-  auto hooks = impl.store.ListWebhooks();
-  if (!hooks.ok()) return;  // this backend keeps no webhooks: memory only
-  auto deliveries = impl.store.ListWebhookDeliveries(static_cast<int64_t>(kDeliveriesKept));
-  auto fingerprints = impl.store.ListWebhookFingerprints();
-  if (!deliveries.ok() || !fingerprints.ok()) {
-    std::fprintf(stderr, "vigil serve: webhooks kept in memory only: %s\n",
-                 (!deliveries.ok() ? deliveries.message() : fingerprints.message()).c_str());
+  auto hooks = impl.webhook_store.ListWebhooks();
+  auto deliveries = impl.webhook_store.ListWebhookDeliveries(static_cast<int64_t>(kDeliveriesKept));
+  auto fingerprints = impl.webhook_store.ListWebhookFingerprints();
+  if (!hooks.ok() || !deliveries.ok() || !fingerprints.ok()) {
+    const Status& failed =
+        !hooks.ok() ? hooks.status() : (!deliveries.ok() ? deliveries.status() : fingerprints.status());
+    std::fprintf(stderr, "vigil serve: webhooks kept in memory only: %s\n", failed.message().c_str());
     return;
   }
   w.persistent = true;
@@ -147,7 +147,7 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
     if (it == w.hooks.end())
       return JsonResponse(404, Json{{"error", "no webhook " + (parts.size() == 4 ? parts[3] : "")}});
     if (w.persistent) {
-      if (auto deleted = impl.store.DeleteWebhook(id); !deleted.ok()) {
+      if (auto deleted = impl.webhook_store.DeleteWebhook(id); !deleted.ok()) {
         return JsonResponse(500, Json{{"error", "store: " + deleted.message()}});
       }
     }
@@ -179,7 +179,7 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
   if (hook.secret.size() < 16) return JsonResponse(400, Json{{"error", "secret must be at least 16 characters"}});
   hook.created_at = NowSeconds();
   if (w.persistent) {
-    auto id = impl.store.AddWebhook({0, hook.url, hook.secret, hook.entity, hook.min_level, hook.created_at});
+    auto id = impl.webhook_store.AddWebhook({0, hook.url, hook.secret, hook.entity, hook.min_level, hook.created_at});
     if (!id.ok()) return JsonResponse(500, Json{{"error", "store: " + id.message()}});
     hook.id = *id;
     w.next_hook_id = std::max(w.next_hook_id, hook.id + 1);
@@ -243,7 +243,7 @@ Status Api::ScanEventsForWebhooks() {
   if (w.persistent) {
     std::vector<store::WebhookDeliveryRecord> records;
     for (const auto& d : queued) records.push_back(ToRecord(d));
-    VIGIL_RETURN_IF_ERROR(impl_->store.SaveWebhookScan(changed, records));
+    VIGIL_RETURN_IF_ERROR(impl_->webhook_store.SaveWebhookScan(changed, records));
   }
   for (auto& [event_id, fingerprint] : changed) {
     if (event_id != kScannedMarker) w.event_fingerprints[event_id] = std::move(fingerprint);
@@ -320,7 +320,7 @@ int Api::DeliverWebhooks() {
     if (w.persistent) {
       // The attempt happened whether or not the store records it; a failure here means a restart may send
       // this notice once more (receivers deduplicate by X-Vigil-Delivery).
-      if (auto saved = impl_->store.UpdateWebhookDelivery(ToRecord(*d)); !saved.ok()) {
+      if (auto saved = impl_->webhook_store.UpdateWebhookDelivery(ToRecord(*d)); !saved.ok()) {
         std::fprintf(stderr, "vigil serve: webhook delivery %lld: %s\n", static_cast<long long>(d->id),
                      saved.message().c_str());
       }

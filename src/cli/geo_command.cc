@@ -62,24 +62,41 @@ std::unique_ptr<geo::GeoDatabase> OpenOrReport(const geo::OpenOptions& options) 
   return std::move(db.value());
 }
 
-void PrintCoverageSummary(const geo::GeoDatabase& db) {
-  const geo::Coverage& c = db.coverage();
+// `unit` is "/24s" (IPv4) or "/48s" (IPv6); `suffix` tells the IPv6 lines apart (" (IPv6)").
+void PrintCoverageSummary(const geo::GeoDatabase& db, const geo::Coverage& c, const char* unit, const char* suffix) {
+  auto percent = [](uint64_t part, uint64_t whole) {
+    return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+  };
+  auto n = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   uint64_t named = c.located_slash24s - c.empty_state1_slash24s;
-  std::printf(
-      "geolocated /24s\t%llu\nwith region\t%llu (%.2f %%)\nlocated, no subdivision named\t%llu\n"
-      "with region, of those the sources name a subdivision for\t%.2f %%\nunmapped (country, state1)\t%zu\n",
-      static_cast<unsigned long long>(c.located_slash24s), static_cast<unsigned long long>(c.region_slash24s),
-      c.RegionPercent(), static_cast<unsigned long long>(c.empty_state1_slash24s),
-      named ? 100.0 * static_cast<double>(c.region_slash24s) / static_cast<double>(named) : 0.0, c.unmapped.size());
+  std::printf("geolocated %s\t%llu\n", unit, n(c.located_slash24s));
+  std::printf("with region%s\t%llu (%.2f %%)\n", suffix, n(c.region_slash24s), c.RegionPercent());
+  std::printf("located, no subdivision named%s\t%llu\n", suffix, n(c.empty_state1_slash24s));
+  std::printf("with region, of those the sources name a subdivision for%s\t%.2f %%\n", suffix,
+              percent(c.region_slash24s, named));
+  std::printf("unmapped (country, state1)%s\t%zu\n", suffix, c.unmapped.size());
   const geo::BuildInfo& info = db.build_info();
   if (!info.secondary_source.empty()) {
-    std::printf(
-        "taken from %s (%s named only a country)\t%llu (%.2f %%)\nof those, in another country than %s's\t%llu\n",
-        info.secondary_source.c_str(), info.primary_source.c_str(),
-        static_cast<unsigned long long>(c.secondary_slash24s),
-        c.located_slash24s ? 100.0 * static_cast<double>(c.secondary_slash24s) / static_cast<double>(c.located_slash24s)
-                           : 0.0,
-        info.primary_source.c_str(), static_cast<unsigned long long>(c.secondary_other_country_slash24s));
+    std::printf("taken from %s (%s named only a country)%s\t%llu (%.2f %%)\n", info.secondary_source.c_str(),
+                info.primary_source.c_str(), suffix, n(c.secondary_slash24s),
+                percent(c.secondary_slash24s, c.located_slash24s));
+    std::printf("of those, in another country than %s's%s\t%llu\n", info.primary_source.c_str(), suffix,
+                n(c.secondary_other_country_slash24s));
+  }
+}
+
+void PrintCoverageSummary(const geo::GeoDatabase& db) {
+  PrintCoverageSummary(db, db.coverage(), "/24s", "");
+  PrintCoverageSummary(db, db.coverage_ipv6(), "/48s (IPv6)", " (IPv6)");
+}
+
+void PrintUnmapped(const geo::Coverage& coverage, const char* column, size_t limit) {
+  std::printf("\ncountry\tstate1\t%s\n", column);
+  size_t printed = 0;
+  for (const geo::UnmappedRegion& u : coverage.unmapped) {
+    if (limit && printed++ >= limit) break;
+    std::printf("%s\t%s\t%llu\n", u.country.c_str(), u.state1.empty() ? "(none)" : u.state1.c_str(),
+                static_cast<unsigned long long>(u.slash24s));
   }
 }
 
@@ -89,7 +106,8 @@ void InstallGeoCommand(CLI::App& root) {
 
   auto build_flags = std::make_shared<GeoFlags>();
   auto show_progress = std::make_shared<bool>(false);
-  CLI::App* build = geo_command->add_subcommand("build", "Build (or verify the cache of) the IPv4 range table");
+  CLI::App* build =
+      geo_command->add_subcommand("build", "Build (or verify the cache of) the IPv4 and IPv6 range tables");
   AddGeoFlags(build, build_flags.get());
   build->add_flag("--force", build_flags->force, "Rebuild even when the cache matches the sources");
   build->add_flag("--progress", *show_progress, "Show a progress bar (default: when stderr is a terminal)");
@@ -107,8 +125,9 @@ void InstallGeoCommand(CLI::App& root) {
     std::printf("cache\t%s\n", info.cache_file.empty() ? "(none)" : info.cache_file.c_str());
     std::printf("from cache\t%s\n", info.from_cache ? "yes" : "no");
     std::printf("build seconds\t%.2f\n", info.build_seconds);
-    std::printf("ranges\t%llu\n/24 runs\t%llu\n", static_cast<unsigned long long>(info.ranges),
-                static_cast<unsigned long long>(info.slash24_runs));
+    std::printf("ranges\t%llu\n/24 runs\t%llu\nIPv6 ranges\t%llu\n/48 runs\t%llu\n",
+                static_cast<unsigned long long>(info.ranges), static_cast<unsigned long long>(info.slash24_runs),
+                static_cast<unsigned long long>(info.ipv6_ranges), static_cast<unsigned long long>(info.slash48_runs));
     std::printf("countries\t%zu\nregions\t%zu\nasns\t%zu\n", by_type[0], by_type[1], by_type[2]);
     PrintCoverageSummary(*db);
   });
@@ -141,41 +160,39 @@ void InstallGeoCommand(CLI::App& root) {
   auto entity_flags = std::make_shared<GeoFlags>();
   auto country = std::make_shared<std::string>();
   auto type = std::make_shared<std::string>();
-  CLI::App* entities = geo_command->add_subcommand("entities", "List entities with their /24 counts and time zones");
+  CLI::App* entities =
+      geo_command->add_subcommand("entities", "List entities with their /24 counts, time zones and IPv6 /48 counts");
   AddGeoFlags(entities, entity_flags.get());
   entities->add_option("--country", *country, "Only this country and its regions (and nothing else)");
   entities->add_option("--type", *type, "Only this entity type")->check(CLI::IsMember({"country", "region", "asn"}));
   entities->callback([entity_flags, country, type] {
     auto db = OpenOrReport(entity_flags->options);
     if (!db) return;
-    std::printf("type\tcode\tname\tparent\tslash24s\ttz\n");
+    std::printf("type\tcode\tname\tparent\tslash24s\ttz\tslash48s\n");
     for (const geo::Entity& e : db->entities()) {
       std::string parent = e.parent == geo::kNoEntity ? "" : db->entity(e.parent).code;
       if (!type->empty() && geo::EntityTypeName(e.type) != *type) continue;
       if (!country->empty() && e.code != *country && parent != *country) continue;
-      std::printf("%s\t%s\t%s\t%s\t%llu\t%s\n", std::string(geo::EntityTypeName(e.type)).c_str(), e.code.c_str(),
+      std::printf("%s\t%s\t%s\t%s\t%llu\t%s\t%llu\n", std::string(geo::EntityTypeName(e.type)).c_str(), e.code.c_str(),
                   e.name.c_str(), parent.empty() ? "-" : parent.c_str(),
-                  static_cast<unsigned long long>(e.slash24_count), e.tz.empty() ? "-" : e.tz.c_str());
+                  static_cast<unsigned long long>(e.slash24_count), e.tz.empty() ? "-" : e.tz.c_str(),
+                  static_cast<unsigned long long>(e.slash48_count));
     }
   });
 
   auto coverage_flags = std::make_shared<GeoFlags>();
   auto limit = std::make_shared<size_t>(0);
   CLI::App* coverage = geo_command->add_subcommand(
-      "coverage", "Share of geolocated /24s with an ISO 3166-2 region; unmapped (country, state1) by /24s");
+      "coverage",
+      "Share of geolocated /24s and IPv6 /48s with an ISO 3166-2 region; unmapped (country, state1) by /24s, /48s");
   AddGeoFlags(coverage, coverage_flags.get());
   coverage->add_option("--limit", *limit, "Print at most this many unmapped names (0 = all)");
   coverage->callback([coverage_flags, limit] {
     auto db = OpenOrReport(coverage_flags->options);
     if (!db) return;
     PrintCoverageSummary(*db);
-    std::printf("\ncountry\tstate1\tslash24s\n");
-    size_t printed = 0;
-    for (const geo::UnmappedRegion& u : db->coverage().unmapped) {
-      if (*limit && printed++ >= *limit) break;
-      std::printf("%s\t%s\t%llu\n", u.country.c_str(), u.state1.empty() ? "(none)" : u.state1.c_str(),
-                  static_cast<unsigned long long>(u.slash24s));
-    }
+    PrintUnmapped(db->coverage(), "slash24s", *limit);
+    PrintUnmapped(db->coverage_ipv6(), "slash48s", *limit);
   });
 }
 

@@ -127,6 +127,9 @@ void InstallRunCommand(CLI::App& root) {
                 "Start (RFC 3339 or Unix seconds): each collector starts from its newest RIB at or before it "
                 "(default: the start saved by an earlier run, else now)");
   c->add_option("--store", o.store_uri, "Store URI (a plain path means SQLite)")->capture_default_str();
+  c->add_option("--webhook-store", o.webhook_store_uri,
+                "SQLite file for webhook registrations and deliveries (default: the --store file; required with a "
+                "clickhouse:// store)");
   c->add_option("--geo", o.geo_dir, "Geo data folder (CSV world or ip-location-db)")->capture_default_str();
   c->add_option("--geo-source", o.geo_source, "geolite2 (fused with DB-IP), geolite2-only or dbip")
       ->capture_default_str();

@@ -20,6 +20,7 @@ namespace {
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string store = "var/vigil.db";
+  std::string webhook_store;  // empty: the --store file
   std::string web;
   std::string vendor;
   std::string admin_token_file;
@@ -43,6 +44,17 @@ std::string FindWebDir(const std::string& given) {
     }
   }
   return "web";
+}
+
+// The webhook tables: --webhook-store, else those of --store. A ClickHouse store keeps none, so with one the
+// flag is required (a SQLite file of its own), rather than webhooks silently living in memory only.
+Result<std::unique_ptr<store::WebhookStore>> OpenWebhooks(const ServeFlags& flags) {
+  const std::string& uri = flags.webhook_store.empty() ? flags.store : flags.webhook_store;
+  auto opened = store::OpenWebhookStore(uri);
+  if (!opened.ok() && flags.webhook_store.empty()) {
+    return Status::Error(opened.message() + " (give --webhook-store PATH, a SQLite file for the API's webhooks)");
+  }
+  return opened;
 }
 
 void Serve(const ServeFlags& flags) {
@@ -71,6 +83,12 @@ void Serve(const ServeFlags& flags) {
     SetExitCode(1);
     return;
   }
+  auto webhook_store = OpenWebhooks(flags);
+  if (!webhook_store.ok()) {
+    std::fprintf(stderr, "vigil serve: webhook store: %s\n", webhook_store.message().c_str());
+    SetExitCode(1);
+    return;
+  }
   api::ApiOptions options;
   options.web_dir = FindWebDir(flags.web);
   options.node_modules_dir = !flags.vendor.empty()
@@ -81,7 +99,7 @@ void Serve(const ServeFlags& flags) {
   options.admin_token = *token;
   options.cors_write_origins = flags.cors_write_origins;
   options.cache_ttl_s = flags.cache_ttl_s;
-  api::Api api(**store, options);
+  api::Api api(**store, **webhook_store, options);
   api::Server server(api, server_options);
 
   // Ctrl-C and SIGTERM stop the server from a thread that waits for them (no work in a signal handler).
@@ -153,7 +171,11 @@ void InstallServeCommand(CLI::App& root) {
       "serve", "Serve the HTTP API (IODA v2-compatible + /api/v1) and the dashboard; Ctrl-C stops it");
   command->add_option("--listen", flags.listen, "HOST:PORT to listen on (loopback by default; port 0 = any free port)")
       ->capture_default_str();
-  command->add_option("--store", flags.store, "Store URI (SQLite file path)")->capture_default_str();
+  command->add_option("--store", flags.store, "Store URI (SQLite file path or clickhouse://host:port/db)")
+      ->capture_default_str();
+  command->add_option("--webhook-store", flags.webhook_store,
+                      "SQLite file for webhook registrations and deliveries (default: the --store file; "
+                      "required with a clickhouse:// store)");
   command->add_option("--web", flags.web, "Dashboard folder (default: ./web or the source tree's web/)");
   command->add_option("--vendor", flags.vendor,
                       "node_modules folder for the dashboard's libraries (default: beside --web)");

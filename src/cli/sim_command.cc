@@ -90,7 +90,12 @@ void InstallEvalCommand(CLI::App& root) {
   static bool json = false;
   command->add_option("TRUTH", truth_path, "truth.json written by `vigil sim`")->required();
   command->add_option("--store", store_uri, "Store URI (a plain path means SQLite)")->capture_default_str();
-  command->add_flag("--json", json, "Print one JSON object instead of a table");
+  command->add_flag("--json", json,
+                    "Print one JSON object instead of a table: the keys of SCENARIOS.md (lenient) plus \"strict\"");
+  static bool lenient = false;
+  command->add_flag("--lenient", lenient,
+                    "Score the older lenient way (any overlap is a hit, many detections may match one truth event) "
+                    "instead of strictly");
   command->callback([] {
     auto truth = eval::LoadTruth(truth_path);
     if (!truth.ok()) {
@@ -110,28 +115,46 @@ void InstallEvalCommand(CLI::App& root) {
       SetExitCode(1);
       return;
     }
-    auto metrics = eval::EvaluateStore(*truth, **store);
-    if (!metrics.ok()) {
-      std::fprintf(stderr, "vigil eval: %s: %s\n", store_uri.c_str(), metrics.message().c_str());
+    auto first_seen = eval::ReplayFirstSeen(**store, truth->start, truth->end);
+    if (!first_seen.ok()) {
+      std::fprintf(stderr, "vigil eval: %s: replay: %s\n", store_uri.c_str(), first_seen.message().c_str());
       SetExitCode(1);
       return;
     }
-    std::printf("%s\n", json ? eval::FormatJson(*metrics).c_str() : eval::FormatTable(*metrics).c_str());
+    eval::StrictContext context;
+    context.first_seen = std::move(*first_seen);
+    auto scores = eval::ScoreStore(*truth, **store, std::move(context));
+    if (!scores.ok()) {
+      std::fprintf(stderr, "vigil eval: %s: %s\n", store_uri.c_str(), scores.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    if (json) {
+      std::printf("%s\n", eval::FormatCombinedJson(scores->lenient, scores->strict).c_str());
+    } else {
+      std::printf("%s\n", lenient ? eval::FormatTable(scores->lenient).c_str()
+                                  : eval::FormatStrictTable(scores->strict).c_str());
+    }
   });
 }
 
 void InstallEvalScenarioCommand(CLI::App& root) {
   CLI::App* command = root.add_subcommand(
       "eval-scenario",
-      "Run sim -> ingest -> detect -> eval on scenarios; one scenario prints its metrics, several print one table");
+      "Run sim -> ingest -> detect -> eval on scenarios; one scenario prints its metrics, several print one table "
+      "(strict scoring; --lenient or --both for the older lenient table)");
   static std::vector<std::string> scenarios;
   static std::string workdir;
-  static bool json = false;
+  static bool json = false, lenient = false, both = false;
   command->add_option("SCENARIO", scenarios, "Scenario JSON files")->required();
   command->add_option("--workdir", workdir,
                       "Keep sim output, store and logs here (one subfolder per scenario); default: a temporary "
                       "folder that is removed afterwards");
-  command->add_flag("--json", json, "Print one JSON object per scenario (one per line)");
+  command->add_flag("--json", json,
+                    "Print one JSON object per scenario (one per line): the keys of SCENARIOS.md (lenient) plus "
+                    "\"strict\", the strict scores");
+  command->add_flag("--lenient", lenient, "Print the lenient scores instead of the strict ones");
+  command->add_flag("--both", both, "Print the strict table, then the lenient one");
   command->callback([] {
     bool temporary = workdir.empty();
     std::string base = workdir;
@@ -144,26 +167,40 @@ void InstallEvalScenarioCommand(CLI::App& root) {
       }
       base = pattern;
     }
-    bool table = scenarios.size() > 1 && !json;
-    if (table) std::printf("%s\n", eval::FormatSummaryHeader().c_str());
+    const bool print_strict = !lenient, print_lenient = lenient || both;
+    const bool table = scenarios.size() > 1 && !json;
+    if (table)
+      std::printf("%s\n",
+                  print_strict ? eval::FormatStrictSummaryHeader().c_str() : eval::FormatSummaryHeader().c_str());
+    std::vector<eval::StrictMetrics> strict_rows;
+    std::vector<std::string> lenient_rows;
     for (const std::string& path : scenarios) {
       std::string stem = std::filesystem::path(path).stem().string();
       eval::ScenarioRunOptions options{path, (std::filesystem::path(base) / stem).string(), SelfExecutable()};
       eval::ScenarioRunResult result = eval::RunScenarioEvaluation(options);
       if (!result.failed_stage.empty()) {
         std::fprintf(stderr, "vigil eval-scenario: %s: %s\n", path.c_str(), result.error.c_str());
-        if (table) std::printf("%-28s %s\n", stem.c_str(), result.error.c_str());
+        if (table) std::printf("%-26s %s\n", stem.c_str(), result.error.c_str());
         SetExitCode(2);
         continue;
       }
+      strict_rows.push_back(result.strict);
       if (json) {
-        std::printf("%s\n", eval::FormatJson(result.metrics).c_str());
+        std::printf("%s\n", eval::FormatCombinedJson(result.metrics, result.strict).c_str());
       } else if (table) {
-        std::printf("%s\n", eval::FormatSummaryRow(result.metrics).c_str());
+        std::printf("%s\n", print_strict ? eval::FormatStrictSummaryRow(result.strict).c_str()
+                                         : eval::FormatSummaryRow(result.metrics).c_str());
+        lenient_rows.push_back(eval::FormatSummaryRow(result.metrics));
       } else {
-        std::printf("%s", eval::FormatTable(result.metrics).c_str());
+        if (print_strict) std::printf("%s", eval::FormatStrictTable(result.strict).c_str());
+        if (print_lenient) std::printf("%s", eval::FormatTable(result.metrics).c_str());
       }
       std::fflush(stdout);
+    }
+    if (table && print_strict) std::printf("%s", eval::FormatStrictTotals(strict_rows).c_str());
+    if (table && print_strict && print_lenient) {
+      std::printf("\n%s\n", eval::FormatSummaryHeader().c_str());
+      for (const std::string& row : lenient_rows) std::printf("%s\n", row.c_str());
     }
     if (temporary) {
       std::error_code ec;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "eval/eval.h"
 
+#include "eval/internal.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -97,6 +99,45 @@ bool ClassificationFits(const std::string& kind, const std::string& classificati
   if (kind == "throttle") return classification == "throttling";
   return false;
 }
+
+namespace internal {
+
+void ScoreSchedules(const Truth& truth, const std::vector<DetectedSchedule>& schedules, int& truth_count, int& found,
+                    std::optional<double>& error_p50) {
+  // Per truth schedule, the detected schedule of the same entity whose days overlap, error = mean of the
+  // on/off time differences in minutes (circular over the day); the median over truth schedules found.
+  std::vector<double> schedule_errors;
+  truth_count = 0;
+  found = 0;
+  for (const TruthSchedule& t : truth.schedules) {
+    ++truth_count;
+    std::optional<double> best;
+    for (const DetectedSchedule& d : schedules) {
+      if (d.entity_type != t.entity_type || d.entity_code != t.entity_code) continue;
+      if (!d.first_day.empty() && !d.last_day.empty() && (d.last_day < t.first_day || d.first_day > t.last_day))
+        continue;
+      double error =
+          (CircularMinutes(d.on_start_min, t.on_from_min) + CircularMinutes(d.on_end_min, t.on_to_min)) / 2.0;
+      if (!best || error < *best) best = error;
+    }
+    if (best) {
+      ++found;
+      schedule_errors.push_back(*best);
+    }
+  }
+  error_p50 = Median(schedule_errors);
+}
+
+std::optional<double> MedianOf(std::vector<double> values) { return Median(std::move(values)); }
+std::string CellText(const std::optional<double>& value, int decimals) { return Cell(value, decimals); }
+void PutJson(std::ostringstream& out, const char* key, const std::optional<double>& value, int decimals) {
+  Put(out, key, value, decimals);
+}
+std::string KindOf(const std::string& classification) { return KindOfClassification(classification); }
+
+}  // namespace internal
+
+using internal::ScoreSchedules;
 
 Result<Truth> ParseTruth(const std::string& json_text, const std::string& source) {
   Json root = Json::parse(json_text, nullptr, false);
@@ -252,30 +293,16 @@ Metrics Evaluate(const Truth& truth, const std::vector<DetectedEvent>& detected,
     k.end_error_s_p50 = Median(kind_end[kind]);
     k.latency_s_p50 = Median(kind_latency[kind]);
   }
-  // Schedules: the detected schedule of the same entity whose days overlap, error = mean of the on/off
-  // time differences in minutes (circular over the day); the median over truth schedules found.
-  std::vector<double> schedule_errors;
-  for (const TruthSchedule& t : truth.schedules) {
-    ++m.schedules_truth;
-    std::optional<double> best;
-    for (const DetectedSchedule& d : schedules) {
-      if (d.entity_type != t.entity_type || d.entity_code != t.entity_code) continue;
-      if (!d.first_day.empty() && !d.last_day.empty() && (d.last_day < t.first_day || d.first_day > t.last_day))
-        continue;
-      double error =
-          (CircularMinutes(d.on_start_min, t.on_from_min) + CircularMinutes(d.on_end_min, t.on_to_min)) / 2.0;
-      if (!best || error < *best) best = error;
-    }
-    if (best) {
-      ++m.schedules_found;
-      schedule_errors.push_back(*best);
-    }
-  }
-  m.schedule_error_min = Median(schedule_errors);
+  ScoreSchedules(truth, schedules, m.schedules_truth, m.schedules_found, m.schedule_error_min);
   return m;
 }
 
-Result<Metrics> EvaluateStore(const Truth& truth, store::Store& store) {
+namespace {
+
+using Detections = std::pair<std::vector<DetectedEvent>, std::vector<DetectedSchedule>>;
+
+// The events overlapping the truth's span (all events when it has none) and every schedule.
+Result<Detections> LoadDetections(const Truth& truth, store::Store& store) {
   store::TimeFilter filter;
   filter.from = truth.start;
   filter.until = truth.end > 0 ? truth.end : INT64_MAX;
@@ -305,7 +332,31 @@ Result<Metrics> EvaluateStore(const Truth& truth, store::Store& store) {
     if (!entity.ok()) return entity.status();
     schedules.push_back({entity->type, entity->code, s.first_day, s.last_day, s.on_start_min, s.on_end_min});
   }
-  return Evaluate(truth, detected, schedules);
+  return Detections{std::move(detected), std::move(schedules)};
+}
+
+}  // namespace
+
+Result<Metrics> EvaluateStore(const Truth& truth, store::Store& store) {
+  auto loaded = LoadDetections(truth, store);
+  if (!loaded.ok()) return loaded.status();
+  return Evaluate(truth, loaded->first, loaded->second);
+}
+
+Result<Scores> ScoreStore(const Truth& truth, store::Store& store, StrictContext context) {
+  auto loaded = LoadDetections(truth, store);
+  if (!loaded.ok()) return loaded.status();
+  if (context.entities == 0) {
+    auto entities = store.ListEntities(store::EntityQuery{});
+    if (!entities.ok()) return entities.status().WithContext("reading entities");
+    for (const store::Entity& e : *entities) {
+      context.entities += e.type == "country" || e.type == "region" || e.type == "asn";
+    }
+  }
+  Scores scores;
+  scores.lenient = Evaluate(truth, loaded->first, loaded->second);
+  scores.strict = EvaluateStrict(truth, loaded->first, loaded->second, context);
+  return scores;
 }
 
 std::string FormatJson(const Metrics& m) {

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Module eval: scores detection against a simulator's ground truth. It owns the truth.json reader, the
-// matching of detected events to truth events (entity, overlap, classification fits the kind), and the
-// metrics of ../shared/SCENARIOS.md: precision, recall (truth share >= 0.2), start/end error, detection
-// latency, false outages inside collector gaps, schedule error, per kind. It reads detected events and
-// schedules through the store interface only; it must not know how they were detected, nor how the
-// simulator builds its world.
+// Module eval: scores detection against a simulator's ground truth. It owns the truth.json reader, two
+// scorers and their reports:
+// - strict (the headline): overlapping truth events of one entity and kind are one outage; detections and
+//   outages are matched one to one (largest overlap first), so every unmatched detection — a fragment
+//   included — is a false positive; bin-level precision/recall/IoU of "in outage" bins per entity and kind;
+//   start/end error against the (off-grid) truth edges; latency from when the data showing the drop arrived
+//   to when the event first became visible in a time-ordered replay; false events per 1,000 entity-days;
+// - lenient (the older metrics of ../shared/SCENARIOS.md, `--lenient`): any overlap with any truth event of
+//   the entity and kind is a hit, many detections may match one truth event.
+// It reads detected events and schedules through the store interface only; it must not know how they were
+// detected, nor how the simulator builds its world.
 #pragma once
 
 #include <map>
@@ -86,6 +91,81 @@ Metrics Evaluate(const Truth& truth, const std::vector<DetectedEvent>& detected,
                  const std::vector<DetectedSchedule>& schedules);
 // Reads the events overlapping the truth's span (all events when the truth has no span) and all schedules.
 Result<Metrics> EvaluateStore(const Truth& truth, store::Store& store);
+
+// ----- strict scoring -----------------------------------------------------------------------------------
+
+// When a detected event was first visible in a replay of the inputs in time order (scenario_run.h): the
+// earliest poll after which detection reported an event of this entity and classification starting at `start`.
+struct FirstSeen {
+  std::string entity_type, entity_code, classification;
+  UnixSeconds start = 0;
+  UnixSeconds visible_at = 0;  // data time: everything before it had been ingested
+};
+
+// What strict scoring needs besides truth and the final detections.
+struct StrictContext {
+  int entities = 0;                   // entities of the world (countries, regions, networks): entity-days
+  std::vector<FirstSeen> first_seen;  // empty: latency is not measured
+};
+
+// A truth outage: the union of overlapping (or touching) truth events of one entity and kind.
+struct TruthOutage {
+  std::string ids, entity_type, entity_code, kind;
+  double share = 0;      // largest share of its members
+  bool implied = false;  // every member is implied
+  UnixSeconds start = 0, end = 0;
+};
+std::vector<TruthOutage> MergeTruthOutages(const std::vector<TruthEvent>& events);
+
+// Bin width behind a truth kind's signal: 300 s (bgp, withdraw), 600 s (probing rounds, block/throttle).
+int64_t KindBinSeconds(const std::string& kind);
+
+struct StrictKindMetrics {
+  int truth_counted = 0;  // outages with share >= 0.2
+  int truth_recalled = 0;
+  int detected = 0;  // detected events of this kind's classifications
+  int detected_matched = 0;
+  std::optional<double> precision, recall;
+  std::vector<double> start_errors_s, end_errors_s, latencies_s;  // matched counted outages
+};
+
+struct StrictMetrics {
+  std::string scenario;
+  int detected = 0, detected_matched = 0, truth_counted = 0, truth_recalled = 0;
+  std::optional<double> precision, recall;
+  int64_t bins_tp = 0, bins_fp = 0, bins_fn = 0;  // 300-s bins, summed over (entity, kind)
+  std::optional<double> bin_precision, bin_recall, bin_iou;
+  std::optional<double> start_error_s_p50, end_error_s_p50, latency_s_p50, latency_s_p95;
+  int false_events = 0;    // unmatched detections
+  double entity_days = 0;  // entities × days of the span
+  std::optional<double> false_per_1000_entity_days;
+  int false_outages_in_gaps = 0;
+  int schedules_truth = 0, schedules_found = 0;
+  std::optional<double> schedule_error_min;
+  std::map<std::string, StrictKindMetrics> by_kind;
+};
+
+StrictMetrics EvaluateStrict(const Truth& truth, const std::vector<DetectedEvent>& detected,
+                             const std::vector<DetectedSchedule>& schedules, const StrictContext& context);
+
+// Both scorers over the store's events (the span of the truth) and schedules; `context.entities` is filled
+// from the store when 0.
+struct Scores {
+  Metrics lenient;
+  StrictMetrics strict;
+};
+Result<Scores> ScoreStore(const Truth& truth, store::Store& store, StrictContext context);
+
+std::string FormatStrictJson(const StrictMetrics& metrics);
+// The object of SCENARIOS.md (lenient keys, unchanged meaning) with the strict scores added under "strict".
+std::string FormatCombinedJson(const Metrics& lenient, const StrictMetrics& strict);
+std::string FormatStrictTable(const StrictMetrics& metrics);
+std::string FormatStrictSummaryHeader();
+std::string FormatStrictSummaryRow(const StrictMetrics& metrics);
+// Pooled over scenarios (counts summed, medians over all matched pairs): a TOTAL row and a per-kind block.
+std::string FormatStrictTotals(const std::vector<StrictMetrics>& all);
+
+// ----- lenient scoring formats ---------------------------------------------------------------------------
 
 std::string FormatJson(const Metrics& metrics);   // the object of SCENARIOS.md, one line
 std::string FormatTable(const Metrics& metrics);  // readable, several lines

@@ -9,9 +9,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
+#include "detect/detect.h"
 #include "sim/sim.h"
 #include "store/store.h"
 
@@ -195,10 +198,71 @@ ScenarioRunResult RunScenarioEvaluation(const ScenarioRunOptions& options) {
   if (!truth.ok()) return fail("eval", truth.message());
   auto opened = store::OpenStore(db.string());
   if (!opened.ok()) return fail("eval", opened.message());
-  auto metrics = EvaluateStore(*truth, **opened);
-  if (!metrics.ok()) return fail("eval", metrics.message());
-  result.metrics = *metrics;
+  auto first_seen = ReplayFirstSeen(**opened, scenario->start, scenario->end);
+  if (!first_seen.ok()) return fail("eval", "replay: " + first_seen.message());
+  StrictContext context;
+  context.first_seen = std::move(*first_seen);
+  auto scores = ScoreStore(*truth, **opened, std::move(context));
+  if (!scores.ok()) return fail("eval", scores.message());
+  result.metrics = scores->lenient;
+  result.strict = scores->strict;
   return result;
+}
+
+Result<std::vector<FirstSeen>> ReplayFirstSeen(store::Store& store, UnixSeconds from, UnixSeconds until) {
+  constexpr UnixSeconds kPrime = 8 * 86400;  // what `vigil detect --from` reads before its start
+  constexpr UnixSeconds kTick = 300;
+  auto entities = store.ListEntities(store::EntityQuery{});
+  if (!entities.ok()) return entities.status();
+  std::map<int64_t, const store::Entity*> by_id;
+  for (const store::Entity& e : *entities) by_id[e.id] = &e;
+  auto datasources = store.ListDatasources();
+  if (!datasources.ok()) return datasources.status();
+  struct Feed {
+    std::string datasource;
+    int64_t step_s = 0, entity_id = 0;
+    std::vector<detect::Sample> samples;
+    size_t next = 0;
+  };
+  std::vector<Feed> feeds;
+  int64_t largest_step = kTick;
+  for (const store::Datasource& ds : *datasources) {
+    auto ids = store.EntitiesWithSeries(ds.name);
+    if (!ids.ok()) return ids.status();
+    for (int64_t id : *ids) {
+      auto points = store.ReadSeries(ds.name, id, from - kPrime, until);
+      if (!points.ok()) return points.status();
+      Feed feed{ds.name, ds.step_s, id, {}, 0};
+      for (const store::SeriesPoint& p : *points) feed.samples.push_back({p.t, p.value});
+      feeds.push_back(std::move(feed));
+    }
+    largest_step = std::max(largest_step, ds.step_s);
+  }
+  detect::Detector detector(detect::DetectOptions{}, *entities);
+  std::map<std::tuple<int64_t, std::string, UnixSeconds>, UnixSeconds> seen;
+  for (UnixSeconds now = from; now <= until + 2 * largest_step; now += kTick) {
+    bool fed = false;
+    for (Feed& feed : feeds) {
+      size_t end = feed.next;
+      while (end < feed.samples.size() && feed.samples[end].t + 2 * feed.step_s <= now) ++end;
+      if (end == feed.next) continue;
+      std::vector<detect::Sample> chunk(feed.samples.begin() + feed.next, feed.samples.begin() + end);
+      detector.Feed(feed.datasource, feed.step_s, feed.entity_id, chunk);
+      feed.next = end;
+      fed = true;
+    }
+    if (!fed) continue;
+    for (const store::Event& e : detector.Result().events) {
+      seen.emplace(std::make_tuple(e.entity_id, e.classification, e.start_t), now);
+    }
+  }
+  std::vector<FirstSeen> out;
+  for (const auto& [key, visible_at] : seen) {
+    auto entity = by_id.find(std::get<0>(key));
+    if (entity == by_id.end()) continue;
+    out.push_back({entity->second->type, entity->second->code, std::get<1>(key), std::get<2>(key), visible_at});
+  }
+  return out;
 }
 
 }  // namespace vigil::eval

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -94,6 +96,23 @@ bool ParseAddressField(const std::string& field, uint32_t* address) {
   return true;
 }
 
+// IPv6 text → its /64 index (upper 64 bits).
+bool ParseIpv6Slash64(const std::string& field, uint64_t* slash64) {
+  uint8_t bytes[16];
+  if (inet_pton(AF_INET6, field.c_str(), bytes) != 1) return false;
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | bytes[i];
+  *slash64 = value;
+  return true;
+}
+
+uint32_t InternRecord(GeoRecord record, std::unordered_map<std::string, uint32_t>* index, SourceData* data) {
+  std::string key = record.country + '\x1f' + record.state1 + '\x1f' + record.city + '\x1f' + record.tz;
+  auto [it, inserted] = index->emplace(key, static_cast<uint32_t>(data->records.size()));
+  if (inserted) data->records.push_back(std::move(record));
+  return it->second;
+}
+
 std::string LineError(const std::string& path, size_t line, const std::string& what) {
   return path + ":" + std::to_string(line) + ": " + what;
 }
@@ -162,23 +181,93 @@ Status ReadAsnCsv(const std::string& path, SourceData* data) {
   return Status::Ok();
 }
 
-void NormalizeSegments(SourceData* data) {
-  auto clip = [](auto& segments) {
-    std::stable_sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    size_t out = 0;
-    uint64_t next_free = 0;
-    for (size_t i = 0; i < segments.size(); ++i) {
-      auto s = segments[i];
-      if (s.last < next_free) continue;
-      if (s.first < next_free) s.first = static_cast<uint32_t>(next_free);
-      next_free = static_cast<uint64_t>(s.last) + 1;
-      segments[out++] = s;
+Status ReadGeoCsvIpv6(const std::string& path, SourceData* data) {
+  auto text = ReadWholeFile(path);
+  if (!text) return text.status();
+  std::unordered_map<std::string, uint32_t> record_index;
+  for (size_t i = 0; i < data->records.size(); ++i) {
+    const GeoRecord& r = data->records[i];
+    record_index.emplace(r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz, static_cast<uint32_t>(i));
+  }
+  std::vector<std::string> fields;
+  size_t pos = 0, line = 0;
+  while (pos < text->size()) {
+    ++line;
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
+    if (fields.size() == 1 && fields[0].empty()) continue;
+    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,country_code,..."));
+    if (fields[0].find(':') == std::string::npos) continue;  // IPv4 rows belong to the IPv4 side
+    GeoSegment6 segment;
+    if (!ParseIpv6Slash64(fields[0], &segment.first) || !ParseIpv6Slash64(fields[1], &segment.last) ||
+        segment.last < segment.first) {
+      return Status::Error(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
     }
-    segments.resize(out);
-  };
-  clip(data->geo);
-  clip(data->asns);
-  clip(data->secondary_geo);
+    GeoRecord record;
+    record.country = fields[2];
+    if (fields.size() > 3) record.state1 = fields[3];
+    if (fields.size() > 5) record.city = fields[5];
+    if (fields.size() > 9) record.tz = fields[9];
+    segment.record = InternRecord(std::move(record), &record_index, data);
+    data->geo6.push_back(segment);
+  }
+  return Status::Ok();
+}
+
+Status ReadAsnCsvIpv6(const std::string& path, SourceData* data) {
+  auto text = ReadWholeFile(path);
+  if (!text) return text.status();
+  std::vector<std::string> fields;
+  size_t pos = 0, line = 0;
+  while (pos < text->size()) {
+    ++line;
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Error(LineError(path, line, "unterminated quote"));
+    if (fields.size() == 1 && fields[0].empty()) continue;
+    if (fields.size() < 3) return Status::Error(LineError(path, line, "expected start,end,asn,org"));
+    if (fields[0].find(':') == std::string::npos) continue;
+    AsnSegment6 segment;
+    if (!ParseIpv6Slash64(fields[0], &segment.first) || !ParseIpv6Slash64(fields[1], &segment.last) ||
+        segment.last < segment.first) {
+      return Status::Error(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
+    }
+    uint32_t asn = 0;
+    if (!ParseAddressField(fields[2], &asn) || fields[2].find('.') != std::string::npos) {
+      return Status::Error(LineError(path, line, "bad ASN '" + fields[2] + "'"));
+    }
+    segment.asn = asn;
+    if (fields.size() > 3 && !fields[3].empty()) data->asn_org.emplace(asn, fields[3]);
+    data->asns6.push_back(segment);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Sorts by first unit and clips overlaps (an earlier-starting segment keeps its units).
+template <typename Segments>
+void ClipSegments(Segments& segments) {
+  std::stable_sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  using Unit = decltype(segments[0].first);
+  size_t out = 0;
+  unsigned __int128 next_free = 0;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    auto s = segments[i];
+    if (s.last < next_free) continue;
+    if (s.first < next_free) s.first = static_cast<Unit>(next_free);
+    next_free = static_cast<unsigned __int128>(s.last) + 1;
+    segments[out++] = s;
+  }
+  segments.resize(out);
+}
+
+}  // namespace
+
+void NormalizeSegments(SourceData* data) {
+  ClipSegments(data->geo);
+  ClipSegments(data->asns);
+  ClipSegments(data->secondary_geo);
+  ClipSegments(data->geo6);
+  ClipSegments(data->asns6);
+  ClipSegments(data->secondary_geo6);
 }
 
 void AddSecondarySource(SourceData&& other, SourceData* data) {
@@ -189,6 +278,10 @@ void AddSecondarySource(SourceData&& other, SourceData* data) {
   for (GeoSegment segment : other.geo) {
     segment.record += offset;
     data->secondary_geo.push_back(segment);
+  }
+  for (GeoSegment6 segment : other.geo6) {
+    segment.record += offset;
+    data->secondary_geo6.push_back(segment);
   }
 }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Module geo: where address space lies. It owns the compiled IPv4 range table (sorted, disjoint ranges →
-// country, ISO 3166-2 region, origin ASN, time zone), built from the ip-location-db databases (GeoLite2 or
+// Module geo: where address space lies. It owns the compiled IPv4 and IPv6 range tables (sorted, disjoint
+// ranges → country, ISO 3166-2 region, origin ASN, time zone), built from the ip-location-db databases (GeoLite2 or
 // DB-IP city mmdb + the ASN CSV) or from a CSV world written by the simulator, cached on disk with the
 // sources' hashes; the mapping of database region names to ISO 3166-2 codes; the entity list (country,
-// region, asn) with names, /24 counts and time zones; and the /24-per-entity interval queries the signal
-// stage runs over routed prefixes. It knows nothing of BGP, probing, series or the store: callers hand it
-// addresses and intervals and get entity ids and counts back.
+// region, asn) with names, /24 and /48 counts and time zones; and the /24- and /48-per-entity interval
+// queries the signal stage runs over routed prefixes. It knows nothing of BGP, probing, series or the store: callers
+// hand it addresses and intervals and get entity ids and counts back.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +35,7 @@ struct Entity {
   std::string name;             // iso-codes name; ASN organisation; the code itself when unknown
   EntityId parent = kNoEntity;  // a region's country; kNoEntity otherwise
   uint64_t slash24_count = 0;   // /24s assigned to the entity (IODA's ip_count / 256)
+  uint64_t slash48_count = 0;   // IPv6 /48s assigned to the entity (same majority rule, over /64s)
   std::string tz;               // most common IANA time zone of its /24s; "" when the source has none
 };
 
@@ -61,6 +62,16 @@ inline Ipv4Interval PrefixInterval(uint32_t network, int length) {
   uint32_t span = length <= 0 ? 0xFFFFFFFFu : (length >= 32 ? 0u : (0xFFFFFFFFu >> length));
   return {network & ~span, (network & ~span) | span};
 }
+
+// Inclusive range of IPv6 /48 indices (address >> 80; a /32 is 65,536 consecutive indices).
+struct Slash48Interval {
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+
+// IPv6 text → its 16 bytes; an error naming the text when it is not an IPv6 address.
+Result<unsigned __int128> ParseIpv6(std::string_view text);
+std::string FormatIpv6(unsigned __int128 address);
 
 // Full answer for one address of either family, for people (`vigil geo lookup`) and the probe helper.
 struct AddressInfo {
@@ -128,6 +139,8 @@ struct BuildInfo {
   double build_seconds = 0;   // time of the build (0 when loaded from cache)
   uint64_t ranges = 0;        // exact address ranges in the table
   uint64_t slash24_runs = 0;  // runs of consecutive /24s with the same Location
+  uint64_t ipv6_ranges = 0;   // IPv6 ranges (at /64 precision)
+  uint64_t slash48_runs = 0;  // runs of consecutive /48s with the same Location
 };
 
 class GeoDatabase {
@@ -144,11 +157,16 @@ class GeoDatabase {
   // The Location a whole /24 is counted under (slash24 = address >> 8). A /24 split between several
   // ranges goes to the range holding most of its 256 addresses (ties: the lowest address).
   Location LocateSlash24(uint32_t slash24) const;
-  // Either family, text in and names out. IPv6 is answered from the IPv6 mmdb (real databases only).
+  // IPv6, from the IPv6 range table (kept at /64 precision: slash64 = address >> 64).
+  Location LookupIpv6(uint64_t slash64) const;
+  // The Location a whole /48 is counted under (slash48 = address >> 80): the one holding most of its /64s.
+  Location LocateSlash48(uint64_t slash48) const;
+  // Either family, text in and names out, from the fused range tables.
   Result<AddressInfo> Lookup(std::string_view address) const;
   // Provenance of an IPv4 address's geolocation: BuildInfo's primary_source or secondary_source, or "" when
   // no source locates it.
   const std::string& GeoSourceOf(uint32_t address) const;
+  const std::string& GeoSourceOfIpv6(uint64_t slash64) const;
 
   const std::vector<Entity>& entities() const;
   const Entity& entity(EntityId id) const;
@@ -169,7 +187,18 @@ class GeoDatabase {
   void ForEachSlash24Run(Ipv4Interval interval,
                          const std::function<void(uint32_t first24, uint32_t last24, const Location&)>& callback) const;
 
+  // /48s per entity for a set of /48-index intervals (any order, overlapping or nested); each /48 counts
+  // once. 64-bit counts: a country can hold more than 2^32 /48s. `counts` is resized to entities().size(), zeroed and
+  // filled. Returns the /48s covered (including those of no entity). Sorts a copy: O(n log n + runs touched); never
+  // enumerates /48s.
+  uint64_t CountSlash48s(std::span<const Slash48Interval> intervals, std::vector<uint64_t>* counts) const;
+  // The runs of /48s inside the interval, each with its Location (first/last are /48 indices).
+  void ForEachSlash48Run(Slash48Interval interval,
+                         const std::function<void(uint64_t first48, uint64_t last48, const Location&)>& callback) const;
+
   const Coverage& coverage() const;
+  // IPv6 coverage, counted in /48s (located_slash24s etc. hold /48 counts).
+  const Coverage& coverage_ipv6() const;
   const BuildInfo& build_info() const;
 
   struct Tables;  // opaque: the compiled table (range_table.h)

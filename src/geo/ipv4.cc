@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <string>
 
@@ -69,6 +71,28 @@ Result<Ipv4Interval> ParseIpv4Prefix(std::string_view cidr) {
   Ipv4Interval interval = PrefixInterval(*address, length);
   if (interval.first != *address) return Status::Error("IPv4 prefix '" + std::string(cidr) + "' has host bits set");
   return interval;
+}
+
+Result<unsigned __int128> ParseIpv6(std::string_view text) {
+  std::string copy(text);
+  uint8_t bytes[16];
+  if (copy.find(':') == std::string::npos || inet_pton(AF_INET6, copy.c_str(), bytes) != 1) {
+    return Status::Error("bad IPv6 address '" + copy + "'");
+  }
+  unsigned __int128 value = 0;
+  for (uint8_t b : bytes) value = (value << 8) | b;
+  return value;
+}
+
+std::string FormatIpv6(unsigned __int128 address) {
+  uint8_t bytes[16];
+  for (int i = 15; i >= 0; --i) {
+    bytes[i] = static_cast<uint8_t>(address & 0xFF);
+    address >>= 8;
+  }
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, bytes, text, sizeof text);
+  return text;
 }
 
 }  // namespace vigil::geo

@@ -3,6 +3,7 @@
 
 #include <maxminddb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
@@ -57,6 +58,30 @@ Result<std::unique_ptr<MMDB_s, void (*)(MMDB_s*)>> OpenRaw(const std::string& pa
   });
 }
 
+// Decodes each data record once per offset and shares equal records (the IPv4 and IPv6 walks of one
+// database, and every source read into the same SourceData, intern into one record list).
+class RecordInterner {
+ public:
+  explicit RecordInterner(SourceData* data) : data_(data) {
+    for (size_t i = 0; i < data->records.size(); ++i) by_content_.emplace(Key(data->records[i]), uint32_t(i));
+  }
+  uint32_t operator()(MMDB_entry_s entry) {
+    auto it = by_offset_.find(entry.offset);
+    if (it != by_offset_.end()) return it->second;
+    GeoRecord record = DecodeRecord(&entry);
+    auto [content, inserted] = by_content_.emplace(Key(record), static_cast<uint32_t>(data_->records.size()));
+    if (inserted) data_->records.push_back(std::move(record));
+    by_offset_.emplace(entry.offset, content->second);
+    return content->second;
+  }
+
+ private:
+  static std::string Key(const GeoRecord& r) { return r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz; }
+  SourceData* data_;
+  std::unordered_map<uint32_t, uint32_t> by_offset_;
+  std::unordered_map<std::string, uint32_t> by_content_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<CityMmdb>> CityMmdb::Open(const std::string& path) {
@@ -110,23 +135,7 @@ Status ReadCityMmdbIpv4(const std::string& path, SourceData* data, const std::fu
     }
   }
 
-  std::unordered_map<uint32_t, uint32_t> record_by_offset;
-  std::unordered_map<std::string, uint32_t> record_by_content;
-  for (size_t i = 0; i < data->records.size(); ++i) {
-    const GeoRecord& r = data->records[i];
-    record_by_content.emplace(r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz,
-                              static_cast<uint32_t>(i));
-  }
-  auto record_for = [&](MMDB_entry_s entry) {
-    auto it = record_by_offset.find(entry.offset);
-    if (it != record_by_offset.end()) return it->second;
-    GeoRecord record = DecodeRecord(&entry);
-    std::string key = record.country + '\x1f' + record.state1 + '\x1f' + record.city + '\x1f' + record.tz;
-    auto [content, inserted] = record_by_content.emplace(key, static_cast<uint32_t>(data->records.size()));
-    if (inserted) data->records.push_back(std::move(record));
-    record_by_offset.emplace(entry.offset, content->second);
-    return content->second;
-  };
+  RecordInterner record_for(data);
 
   struct Pending {
     uint32_t node;
@@ -169,6 +178,74 @@ Status ReadCityMmdbIpv4(const std::string& path, SourceData* data, const std::fu
     if (progress && item.prefix >= next_report) {
       progress(static_cast<double>(item.prefix) / 4294967296.0);
       next_report = static_cast<uint64_t>(item.prefix) + (1ull << 26);
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+using U128 = unsigned __int128;
+
+// Global unicast space the IPv6 walk reads: 2000::/3 without 6to4 (2002::/16, which MaxMind trees alias to
+// the IPv4 data). Everything else is either IPv4 in disguise (::/96, ::ffff:0:0/96) or not routed.
+bool OutsideWalkedSpace(U128 prefix, int depth) {
+  if (depth <= 0) return false;
+  int known = std::min(depth, 3);  // leading bits of this node that must read 001
+  if ((prefix >> (128 - known)) != (U128{1} >> (3 - known))) return true;
+  return depth >= 16 && static_cast<uint64_t>(prefix >> 112) == 0x2002;
+}
+
+}  // namespace
+
+Status ReadCityMmdbIpv6(const std::string& path, SourceData* data, const std::function<void(double)>& progress) {
+  auto opened = OpenRaw(path);
+  if (!opened) return opened.status();
+  MMDB_s* mmdb = opened->get();
+  if (mmdb->metadata.ip_version != 6) return Status::Ok();  // an IPv4-only database has no IPv6 space
+  const uint32_t node_count = mmdb->metadata.node_count;
+  RecordInterner record_for(data);
+  struct Pending {
+    uint32_t node;
+    U128 prefix;
+    int depth;
+  };
+  std::vector<Pending> stack = {{0, 0, 0}};
+  U128 next_report = 0;
+  while (!stack.empty()) {
+    Pending item = stack.back();
+    stack.pop_back();
+    if (item.depth >= 128) return Status::Error(path + ": search tree deeper than 128 bits");
+    MMDB_search_node_s node;
+    if (item.node >= node_count || MMDB_read_node(mmdb, item.node, &node) != MMDB_SUCCESS) {
+      return Status::Error(path + ": damaged search tree (node " + std::to_string(item.node) + ")");
+    }
+    int child_depth = item.depth + 1;
+    U128 right_prefix = item.prefix | (U128{1} << (128 - child_depth));
+    struct Child {
+      uint64_t record;
+      uint8_t type;
+      MMDB_entry_s entry;
+      U128 prefix;
+    } children[2] = {{node.left_record, node.left_record_type, node.left_record_entry, item.prefix},
+                     {node.right_record, node.right_record_type, node.right_record_entry, right_prefix}};
+    for (int side = 1; side >= 0; --side) {
+      const Child& child = children[side];
+      if (OutsideWalkedSpace(child.prefix, child_depth)) continue;
+      if (child.type == MMDB_RECORD_TYPE_SEARCH_NODE) {
+        stack.push_back({static_cast<uint32_t>(child.record), child.prefix, child_depth});
+      } else if (child.type == MMDB_RECORD_TYPE_INVALID) {
+        return Status::Error(path + ": invalid record in search tree (node " + std::to_string(item.node) + ")");
+      } else if (child.type == MMDB_RECORD_TYPE_DATA) {
+        U128 span = child_depth >= 128 ? 0 : (~U128{0} >> child_depth);
+        data->geo6.push_back({static_cast<uint64_t>(child.prefix >> 64),
+                              static_cast<uint64_t>((child.prefix | span) >> 64), record_for(child.entry)});
+      }
+    }
+    if (progress && item.prefix >= next_report) {
+      progress(static_cast<double>(static_cast<uint64_t>(item.prefix >> 64) - (uint64_t{1} << 61)) /
+               static_cast<double>(uint64_t{1} << 61));
+      next_report = item.prefix + (U128{1} << 118);
     }
   }
   return Status::Ok();

@@ -19,8 +19,9 @@ constexpr uint32_t kNoRecord = 0xFFFFFFFFu;
 
 // A piece of address space during compilation: its Location and the geolocation record it came from
 // (kept so coverage can name the source's region name for unmapped /24s).
+template <typename Unit>
 struct Piece {
-  uint32_t start;
+  Unit start;
   uint32_t location;
   uint32_t record;
   bool other_country;  // the secondary record was taken and its country differs from the primary's
@@ -41,9 +42,21 @@ class Compiler {
     report(0.0, "mapping regions");
     MapRecords();
     report(0.2, "merging geolocation and ASN ranges");
-    MergeSegments();
-    report(0.6, "assigning /24s");
-    AssignSlash24s();
+    MergeSegments<uint32_t>(data_.geo, data_.asns, data_.secondary_geo, pieces_, t_->range_start, t_->range_location,
+                            t_->source_start, t_->source_kind);
+    MergeSegments<uint64_t>(data_.geo6, data_.asns6, data_.secondary_geo6, pieces6_, t_->v6.range_start,
+                            t_->v6.range_location, t_->v6.source_start, t_->v6.source_kind);
+    report(0.6, "assigning /24s and /48s");
+    UnitSink<std::vector<uint32_t>> slash24s{&t_->run_start,         &t_->run_location, &coverage_,
+                                             &Entity::slash24_count, &tz_counts_,       &unmapped_};
+    UnitSink<std::vector<uint64_t>> slash48s{&t_->v6.run_start,      &t_->v6.run_location, &coverage6_,
+                                             &Entity::slash48_count, &tz_counts6_,         &unmapped6_};
+    AssignUnits<uint32_t, 8>(pieces_, [&](uint64_t first24, uint64_t count, const Piece<uint32_t>& piece) {
+      EmitUnits(first24, count, piece, slash24s);
+    });
+    AssignUnits<uint64_t, 16>(pieces6_, [&](uint64_t first48, uint64_t count, const Piece<uint64_t>& piece) {
+      EmitUnits(first48, count, piece, slash48s);
+    });
     report(0.9, "counting entities");
     FinishEntities();
     FinishCoverage();
@@ -168,27 +181,28 @@ class Compiler {
     return id;
   }
 
-  // Sweeps both sorted segment lists at once, cutting address space wherever either changes.
-  void MergeSegments() {
-    const auto& geo = data_.geo;
-    const auto& asns = data_.asns;
-    const auto& fill = data_.secondary_geo;
+  // Sweeps the sorted segment lists at once, cutting address space wherever any changes. Unit is the
+  // address unit (IPv4 address, IPv6 /64 index); positions run to 2^bits, one past the last unit.
+  template <typename Unit, typename GeoList, typename AsnList, typename RunList>
+  void MergeSegments(const GeoList& geo, const AsnList& asns, const GeoList& fill, std::vector<Piece<Unit>>& pieces,
+                     RunList& range_start, std::vector<uint32_t>& range_location, RunList& source_start,
+                     std::vector<uint8_t>& source_kind) {
+    using Wide = unsigned __int128;
     size_t g = 0, a = 0, f = 0;
-    uint64_t pos = 0;
-    constexpr uint64_t kEnd = 1ull << 32;
+    Wide pos = 0;
+    const Wide kEnd = Wide{1} << (8 * sizeof(Unit));
+    auto after = [](Unit last) { return static_cast<Wide>(last) + 1; };
     while (pos < kEnd) {
       while (g < geo.size() && geo[g].last < pos) ++g;
       while (a < asns.size() && asns[a].last < pos) ++a;
       while (f < fill.size() && fill[f].last < pos) ++f;
       bool in_geo = g < geo.size() && geo[g].first <= pos;
       bool in_asn = a < asns.size() && asns[a].first <= pos;
-      uint64_t geo_next = in_geo ? static_cast<uint64_t>(geo[g].last) + 1 : (g < geo.size() ? geo[g].first : kEnd);
-      uint64_t asn_next = in_asn ? static_cast<uint64_t>(asns[a].last) + 1 : (a < asns.size() ? asns[a].first : kEnd);
-      uint64_t next = std::min(geo_next, asn_next);
+      Wide geo_next = in_geo ? after(geo[g].last) : (g < geo.size() ? Wide{geo[g].first} : kEnd);
+      Wide asn_next = in_asn ? after(asns[a].last) : (a < asns.size() ? Wide{asns[a].first} : kEnd);
+      Wide next = std::min(geo_next, asn_next);
       bool in_fill = in_geo && f < fill.size() && fill[f].first <= pos;
-      if (in_geo && f < fill.size()) {
-        next = std::min(next, in_fill ? static_cast<uint64_t>(fill[f].last) + 1 : static_cast<uint64_t>(fill[f].first));
-      }
+      if (in_geo && f < fill.size()) next = std::min(next, in_fill ? after(fill[f].last) : Wide{fill[f].first});
       Location location;
       uint32_t record = kNoRecord;
       bool other_country = false;
@@ -198,107 +212,138 @@ class Compiler {
       }
       if (in_asn) location.asn = AsnFor(asns[a].asn);
       uint32_t index = Intern(location);
-      if (pieces_.empty() || pieces_.back().location != index || pieces_.back().record != record ||
-          pieces_.back().other_country != other_country) {
-        pieces_.push_back({static_cast<uint32_t>(pos), index, record, other_country});
+      if (pieces.empty() || pieces.back().location != index || pieces.back().record != record ||
+          pieces.back().other_country != other_country) {
+        pieces.push_back({static_cast<Unit>(pos), index, record, other_country});
       }
       pos = next;
     }
-    for (const Piece& piece : pieces_) {
+    for (const Piece<Unit>& piece : pieces) {
       uint8_t kind = GeoDatabase::Tables::kNotLocated;
       if (piece.record != kNoRecord && !data_.records[piece.record].country.empty()) {
         kind = piece.record >= first_secondary_ ? GeoDatabase::Tables::kSecondary : GeoDatabase::Tables::kPrimary;
       }
-      if (t_->source_kind.empty() || t_->source_kind.back() != kind) {
-        t_->source_start.push_back(piece.start);
-        t_->source_kind.push_back(kind);
+      if (source_kind.empty() || source_kind.back() != kind) {
+        source_start.push_back(piece.start);
+        source_kind.push_back(kind);
       }
-      if (!t_->range_location.empty() && t_->range_location.back() == piece.location) continue;
-      t_->range_start.push_back(piece.start);
-      t_->range_location.push_back(piece.location);
+      if (!range_location.empty() && range_location.back() == piece.location) continue;
+      range_start.push_back(piece.start);
+      range_location.push_back(piece.location);
     }
   }
 
-  void EmitSlash24s(uint32_t first24, uint32_t count, const Piece& piece) {
-    if (t_->run_location.empty() || t_->run_location.back() != piece.location) {
-      t_->run_start.push_back(first24);
-      t_->run_location.push_back(piece.location);
+  // Where the counting units (/24s or /48s) of one family go.
+  template <typename RunList>
+  struct UnitSink {
+    RunList* run_start;
+    std::vector<uint32_t>* run_location;
+    Coverage* coverage;
+    uint64_t Entity::*entity_count;
+    std::unordered_map<uint64_t, uint64_t>* tz_counts;
+    std::map<std::pair<std::string, std::string>, uint64_t>* unmapped;
+  };
+
+  // Records `count` counting units from `first` on as belonging to the piece.
+  template <typename Unit, typename RunList>
+  void EmitUnits(uint64_t first, uint64_t count, const Piece<Unit>& piece, UnitSink<RunList>& sink) {
+    if (sink.run_location->empty() || sink.run_location->back() != piece.location) {
+      sink.run_start->push_back(static_cast<typename RunList::value_type>(first));
+      sink.run_location->push_back(piece.location);
     }
+    Coverage& coverage = *sink.coverage;
     const Location& location = t_->locations[piece.location];
     if (location.country != kNoEntity) {
-      coverage_.located_slash24s += count;
-      if (piece.record >= first_secondary_) coverage_.secondary_slash24s += count;
-      if (piece.other_country) coverage_.secondary_other_country_slash24s += count;
+      coverage.located_slash24s += count;
+      if (piece.record >= first_secondary_) coverage.secondary_slash24s += count;
+      if (piece.other_country) coverage.secondary_other_country_slash24s += count;
       const GeoRecord& record = data_.records[piece.record];
       if (location.region != kNoEntity) {
-        coverage_.region_slash24s += count;
+        coverage.region_slash24s += count;
       } else {
-        if (record.state1.empty()) coverage_.empty_state1_slash24s += count;
-        unmapped_[{record.country, record.state1}] += count;
+        if (record.state1.empty()) coverage.empty_state1_slash24s += count;
+        (*sink.unmapped)[{record.country, record.state1}] += count;
       }
     }
     for (EntityId id : {location.country, location.region, location.asn}) {
       if (id == kNoEntity) continue;
-      t_->entities[id].slash24_count += count;
-      if (location.tz != 0) tz_counts_[(static_cast<uint64_t>(id) << 16) | location.tz] += count;
+      t_->entities[id].*sink.entity_count += count;
+      if (location.tz != 0) (*sink.tz_counts)[(static_cast<uint64_t>(id) << 16) | location.tz] += count;
     }
   }
 
-  // Each /24 goes to the piece holding most of its addresses (the first such piece on ties), so a /24 has
-  // exactly one Location for counting even where the sources cut it finer.
-  void AssignSlash24s() {
-    int64_t current = -1;  // /24 being decided
-    uint32_t best_piece = 0, best_count = 0;
+  // Each counting unit (a /24 of addresses, a /48 of /64s: 2^kShift units of the pieces) goes to the piece
+  // holding most of it (the first such piece on ties), so it has exactly one Location for counting even
+  // where the sources cut it finer. emit(first, count, piece) receives runs of whole units.
+  template <typename Unit, int kShift, typename Emit>
+  void AssignUnits(const std::vector<Piece<Unit>>& pieces, Emit&& emit) {
+    using Wide = unsigned __int128;
+    constexpr uint64_t kMask = (uint64_t{1} << kShift) - 1;
+    const Wide kEnd = Wide{1} << (8 * sizeof(Unit));
+    int64_t current = -1;  // unit being decided
+    uint32_t best_piece = 0;
+    uint64_t best_count = 0;
     auto flush = [&] {
-      if (current >= 0) EmitSlash24s(static_cast<uint32_t>(current), 1, pieces_[best_piece]);
+      if (current >= 0) emit(static_cast<uint64_t>(current), 1, pieces[best_piece]);
       current = -1;
     };
-    auto vote = [&](uint32_t slash24, uint32_t piece, uint32_t addresses) {
-      if (current != static_cast<int64_t>(slash24)) {
+    auto vote = [&](uint64_t unit, uint32_t piece, uint64_t parts) {
+      if (current != static_cast<int64_t>(unit)) {
         flush();
-        current = slash24;
+        current = static_cast<int64_t>(unit);
         best_count = 0;
       }
-      if (addresses > best_count) {
-        best_count = addresses;
+      if (parts > best_count) {
+        best_count = parts;
         best_piece = piece;
       }
     };
-    for (size_t i = 0; i < pieces_.size(); ++i) {
-      uint64_t first = pieces_[i].start;
-      uint64_t last = (i + 1 < pieces_.size() ? static_cast<uint64_t>(pieces_[i + 1].start) : (1ull << 32)) - 1;
-      uint32_t first24 = static_cast<uint32_t>(first >> 8), last24 = static_cast<uint32_t>(last >> 8);
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      uint64_t first = pieces[i].start;
+      uint64_t last = static_cast<uint64_t>((i + 1 < pieces.size() ? Wide{pieces[i + 1].start} : kEnd) - 1);
+      uint64_t first_unit = first >> kShift, last_unit = last >> kShift;
       uint32_t piece = static_cast<uint32_t>(i);
-      if (first24 == last24) {
-        vote(first24, piece, static_cast<uint32_t>(last - first + 1));
+      if (first_unit == last_unit) {
+        vote(first_unit, piece, last - first + 1);
         continue;
       }
-      vote(first24, piece, static_cast<uint32_t>(256 - (first & 255)));
+      vote(first_unit, piece, (kMask + 1) - (first & kMask));
       flush();
-      if (last24 > first24 + 1) EmitSlash24s(first24 + 1, last24 - first24 - 1, pieces_[i]);
-      vote(last24, piece, static_cast<uint32_t>((last & 255) + 1));
+      if (last_unit > first_unit + 1) emit(first_unit + 1, last_unit - first_unit - 1, pieces[i]);
+      vote(last_unit, piece, (last & kMask) + 1);
     }
     flush();
   }
 
+  // An entity's zone is the most common over its /24s; an entity with no /24 zone takes its /48s'.
   void FinishEntities() {
     std::vector<uint64_t> best(t_->entities.size(), 0);
-    for (const auto& [key, count] : tz_counts_) {
-      EntityId id = static_cast<EntityId>(key >> 16);
-      uint16_t tz = static_cast<uint16_t>(key & 0xFFFF);
-      // Ties go to the alphabetically first zone so rebuilds agree.
-      if (count > best[id] || (count == best[id] && t_->time_zones[tz] < t_->entities[id].tz)) {
-        best[id] = count;
-        t_->entities[id].tz = t_->time_zones[tz];
+    auto choose = [&](const std::unordered_map<uint64_t, uint64_t>& tz_counts, bool only_without_zone) {
+      for (const auto& [key, count] : tz_counts) {
+        EntityId id = static_cast<EntityId>(key >> 16);
+        uint16_t tz = static_cast<uint16_t>(key & 0xFFFF);
+        if (only_without_zone && t_->entities[id].slash24_count > 0) continue;
+        // Ties go to the alphabetically first zone so rebuilds agree.
+        if (count > best[id] || (count == best[id] && t_->time_zones[tz] < t_->entities[id].tz)) {
+          best[id] = count;
+          t_->entities[id].tz = t_->time_zones[tz];
+        }
       }
-    }
+    };
+    choose(tz_counts_, false);
+    choose(tz_counts6_, true);
   }
 
-  void FinishCoverage() {
-    for (const auto& [pair, count] : unmapped_) coverage_.unmapped.push_back({pair.first, pair.second, count});
-    std::stable_sort(coverage_.unmapped.begin(), coverage_.unmapped.end(),
+  static void FinishCoverage(const std::map<std::pair<std::string, std::string>, uint64_t>& unmapped,
+                             Coverage& coverage, Coverage* out) {
+    for (const auto& [pair, count] : unmapped) coverage.unmapped.push_back({pair.first, pair.second, count});
+    std::stable_sort(coverage.unmapped.begin(), coverage.unmapped.end(),
                      [](const UnmappedRegion& a, const UnmappedRegion& b) { return a.slash24s > b.slash24s; });
-    t_->coverage = std::move(coverage_);
+    *out = std::move(coverage);
+  }
+  void FinishCoverage() {
+    FinishCoverage(unmapped_, coverage_, &t_->coverage);
+    FinishCoverage(unmapped6_, coverage6_, &t_->v6.coverage);
   }
 
   const SourceData& data_;
@@ -311,10 +356,11 @@ class Compiler {
   std::unordered_map<std::string, uint16_t> tz_index_;
   std::unordered_map<Location, uint32_t, LocationHash> location_index_;
   std::unordered_map<uint32_t, EntityId> asn_entity_;
-  std::vector<Piece> pieces_;
-  std::unordered_map<uint64_t, uint64_t> tz_counts_;
-  std::map<std::pair<std::string, std::string>, uint64_t> unmapped_;
-  Coverage coverage_;
+  std::vector<Piece<uint32_t>> pieces_;
+  std::vector<Piece<uint64_t>> pieces6_;
+  std::unordered_map<uint64_t, uint64_t> tz_counts_, tz_counts6_;
+  std::map<std::pair<std::string, std::string>, uint64_t> unmapped_, unmapped6_;
+  Coverage coverage_, coverage6_;
 };
 
 }  // namespace
@@ -355,6 +401,18 @@ void GeoDatabase::Tables::BuildIndexes() {
   }
   info.ranges = range_start.size();
   info.slash24_runs = run_start.size();
+  info.ipv6_ranges = v6.range_start.size();
+  info.slash48_runs = v6.run_start.size();
+}
+
+uint32_t GeoDatabase::Tables::Ipv6::RangeOf(uint64_t slash64) const {
+  auto it = std::upper_bound(range_start.begin(), range_start.end(), slash64);
+  return static_cast<uint32_t>(it - range_start.begin()) - 1;
+}
+
+uint32_t GeoDatabase::Tables::Ipv6::RunOf(uint64_t slash48) const {
+  auto it = std::upper_bound(run_start.begin(), run_start.end(), slash48);
+  return static_cast<uint32_t>(it - run_start.begin()) - 1;
 }
 
 uint32_t GeoDatabase::Tables::RangeOf(uint32_t address) const {

@@ -6,13 +6,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "geo/geo.h"
-#include "geo/ipv6_asn.h"
 #include "geo/mmdb_source.h"
 #include "geo/region_mapper.h"
 #include "geo/sources.h"
@@ -48,15 +46,26 @@ struct GeoDatabase::Tables {
   Coverage coverage;
   BuildInfo info;
 
-  // For per-address answers beyond the table: the source's own names (IPv4) and IPv6 (real databases).
+  // IPv6, same layout: ranges and provenance over /64 indices (the address's upper 64 bits), runs of whole
+  // /48s (over /48 indices, address >> 80) with the Location holding most of each /48's /64s.
+  struct Ipv6 {
+    std::vector<uint64_t> range_start;
+    std::vector<uint32_t> range_location;
+    std::vector<uint64_t> source_start;
+    std::vector<uint8_t> source_kind;
+    std::vector<uint64_t> run_start;
+    std::vector<uint32_t> run_location;
+    Coverage coverage;  // counted in /48s
+    uint32_t RangeOf(uint64_t slash64) const;
+    uint32_t RunOf(uint64_t slash48) const;
+  } v6;
+
+  // For per-address answers beyond the table: the source's own subdivision and city names (real databases).
   std::unique_ptr<RegionMapper> mapper;
   std::unique_ptr<CityMmdb> ipv4_mmdb;
   std::unique_ptr<CityMmdb> secondary_ipv4_mmdb;
   std::unique_ptr<CityMmdb> ipv6_mmdb;
-  std::string ipv6_asn_csv;  // loaded on the first IPv6 lookup
-  mutable std::once_flag ipv6_asn_once;
-  mutable std::unique_ptr<Ipv6AsnTable> ipv6_asn;
-  mutable Status ipv6_asn_status;
+  std::unique_ptr<CityMmdb> secondary_ipv6_mmdb;
 
   uint32_t RangeOf(uint32_t address) const;
   uint32_t RunOf(uint32_t slash24) const;

@@ -16,7 +16,7 @@ namespace vigil::geo {
 namespace {
 
 constexpr char kMagic[8] = {'V', 'I', 'G', 'I', 'L', 'G', 'E', 'O'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 
 class Writer {
  public:
@@ -84,6 +84,37 @@ class Reader {
   bool failed_ = false;
 };
 
+void WriteCoverage(const Coverage& c, Writer& w) {
+  w.Pod(c.located_slash24s);
+  w.Pod(c.region_slash24s);
+  w.Pod(c.empty_state1_slash24s);
+  w.Pod(c.secondary_slash24s);
+  w.Pod(c.secondary_other_country_slash24s);
+  w.Pod(static_cast<uint64_t>(c.unmapped.size()));
+  for (const UnmappedRegion& u : c.unmapped) {
+    w.String(u.country);
+    w.String(u.state1);
+    w.Pod(u.slash24s);
+  }
+}
+
+bool ReadCoverage(Reader& r, size_t file_size, Coverage* c) {
+  c->located_slash24s = r.Pod<uint64_t>();
+  c->region_slash24s = r.Pod<uint64_t>();
+  c->empty_state1_slash24s = r.Pod<uint64_t>();
+  c->secondary_slash24s = r.Pod<uint64_t>();
+  c->secondary_other_country_slash24s = r.Pod<uint64_t>();
+  uint64_t unmapped = r.Pod<uint64_t>();
+  if (unmapped > file_size) return false;
+  c->unmapped.resize(unmapped);
+  for (UnmappedRegion& u : c->unmapped) {
+    u.country = r.String();
+    u.state1 = r.String();
+    u.slash24s = r.Pod<uint64_t>();
+  }
+  return r.ok();
+}
+
 }  // namespace
 
 Status SaveTables(const GeoDatabase::Tables& t, const std::string& key, const std::string& path) {
@@ -98,6 +129,7 @@ Status SaveTables(const GeoDatabase::Tables& t, const std::string& key, const st
     w.String(e.name);
     w.Pod(e.parent);
     w.Pod(e.slash24_count);
+    w.Pod(e.slash48_count);
     w.String(e.tz);
   }
   w.Pod(static_cast<uint64_t>(t.time_zones.size()));
@@ -109,17 +141,14 @@ Status SaveTables(const GeoDatabase::Tables& t, const std::string& key, const st
   w.PodVector(t.source_kind);
   w.PodVector(t.run_start);
   w.PodVector(t.run_location);
-  w.Pod(t.coverage.located_slash24s);
-  w.Pod(t.coverage.region_slash24s);
-  w.Pod(t.coverage.empty_state1_slash24s);
-  w.Pod(t.coverage.secondary_slash24s);
-  w.Pod(t.coverage.secondary_other_country_slash24s);
-  w.Pod(static_cast<uint64_t>(t.coverage.unmapped.size()));
-  for (const UnmappedRegion& u : t.coverage.unmapped) {
-    w.String(u.country);
-    w.String(u.state1);
-    w.Pod(u.slash24s);
-  }
+  WriteCoverage(t.coverage, w);
+  w.PodVector(t.v6.range_start);
+  w.PodVector(t.v6.range_location);
+  w.PodVector(t.v6.source_start);
+  w.PodVector(t.v6.source_kind);
+  w.PodVector(t.v6.run_start);
+  w.PodVector(t.v6.run_location);
+  WriteCoverage(t.v6.coverage, w);
   w.Pod(t.info.build_seconds);
 
   std::error_code error;
@@ -167,6 +196,7 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
     e.name = r.String();
     e.parent = r.Pod<EntityId>();
     e.slash24_count = r.Pod<uint64_t>();
+    e.slash48_count = r.Pod<uint64_t>();
     e.tz = r.String();
   }
   uint64_t tz_count = r.Pod<uint64_t>();
@@ -180,31 +210,31 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   r.PodVector(&t->source_kind);
   r.PodVector(&t->run_start);
   r.PodVector(&t->run_location);
-  t->coverage.located_slash24s = r.Pod<uint64_t>();
-  t->coverage.region_slash24s = r.Pod<uint64_t>();
-  t->coverage.empty_state1_slash24s = r.Pod<uint64_t>();
-  t->coverage.secondary_slash24s = r.Pod<uint64_t>();
-  t->coverage.secondary_other_country_slash24s = r.Pod<uint64_t>();
-  uint64_t unmapped = r.Pod<uint64_t>();
-  if (unmapped > bytes.size()) return Status::Error(path + ": damaged");
-  t->coverage.unmapped.resize(unmapped);
-  for (UnmappedRegion& u : t->coverage.unmapped) {
-    u.country = r.String();
-    u.state1 = r.String();
-    u.slash24s = r.Pod<uint64_t>();
-  }
+  if (!ReadCoverage(r, bytes.size(), &t->coverage)) return Status::Error(path + ": damaged");
+  r.PodVector(&t->v6.range_start);
+  r.PodVector(&t->v6.range_location);
+  r.PodVector(&t->v6.source_start);
+  r.PodVector(&t->v6.source_kind);
+  r.PodVector(&t->v6.run_start);
+  r.PodVector(&t->v6.run_location);
+  if (!ReadCoverage(r, bytes.size(), &t->v6.coverage)) return Status::Error(path + ": damaged");
   t->info.build_seconds = r.Pod<double>();
   if (!r.ok() || !r.at_end() || t->range_start.empty() || t->range_start[0] != 0 ||
       t->range_start.size() != t->range_location.size() || t->run_start.empty() ||
-      t->source_start.size() != t->source_kind.size() || t->run_start.size() != t->run_location.size()) {
+      t->source_start.size() != t->source_kind.size() || t->run_start.size() != t->run_location.size() ||
+      t->v6.range_start.empty() || t->v6.range_start[0] != 0 ||
+      t->v6.range_start.size() != t->v6.range_location.size() || t->v6.run_start.empty() ||
+      t->v6.source_start.size() != t->v6.source_kind.size() || t->v6.run_start.size() != t->v6.run_location.size()) {
     return Status::Error(path + ": damaged");
   }
   // Indices must stay inside their tables, or lookups would read out of bounds.
   for (uint32_t l : t->range_location) {
     if (l >= t->locations.size()) return Status::Error(path + ": damaged");
   }
-  for (uint32_t l : t->run_location) {
-    if (l >= t->locations.size()) return Status::Error(path + ": damaged");
+  for (const std::vector<uint32_t>* list : {&t->run_location, &t->v6.range_location, &t->v6.run_location}) {
+    for (uint32_t l : *list) {
+      if (l >= t->locations.size()) return Status::Error(path + ": damaged");
+    }
   }
   for (const Location& l : t->locations) {
     for (EntityId id : {l.country, l.region, l.asn}) {

@@ -76,7 +76,14 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
   api_options.admin_token = o.admin_token;
   api_options.health_json = [&loop] { return HealthJson(loop.Health()); };
   api_options.metrics_text = [&loop] { return MetricsText(loop.Health()); };
-  api::Api api(**store, api_options);
+  const std::string& webhook_uri = o.webhook_store_uri.empty() ? o.store_uri : o.webhook_store_uri;
+  auto webhook_store = store::OpenWebhookStore(webhook_uri);
+  if (!webhook_store.ok()) {
+    std::fprintf(stderr, "vigil run: webhook store %s: %s%s\n", webhook_uri.c_str(), webhook_store.message().c_str(),
+                 o.webhook_store_uri.empty() ? " (give --webhook-store PATH, a SQLite file for the API's webhooks)" : "");
+    return 2;
+  }
+  api::Api api(**store, **webhook_store, api_options);
   std::unique_ptr<api::Server> server;
   std::thread serving;
   if (!o.listen.empty()) {

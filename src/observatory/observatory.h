@@ -285,6 +285,7 @@ class RunLoop {
 struct ObservatoryOptions {
   RunOptions run;
   std::string store_uri = "var/vigil.db";
+  std::string webhook_store_uri;  // "" = the store's file (SQLite)
   std::string geo_dir = "node_modules/@ip-location-db";
   std::string geo_source = "geolite2";
   std::string listen = "127.0.0.1:8080";  // empty: no API server

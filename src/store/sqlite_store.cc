@@ -108,7 +108,7 @@ AlertLevel ParseAlertLevel(const std::string& s) {
   return AlertLevel::kNormal;
 }
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public WebhookStore {
  public:
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override {
@@ -1208,9 +1208,7 @@ Result<StoreInfo> SqliteStore::Describe() {
   return info;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> OpenSqliteFile(const std::string& path) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
@@ -1221,7 +1219,21 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   }
   auto store = std::make_unique<SqliteStore>(db, path);
   VIGIL_RETURN_IF_ERROR(store->Initialize());
-  return std::unique_ptr<Store>(std::move(store));
+  return store;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  Result<std::unique_ptr<SqliteStore>> store = OpenSqliteFile(path);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+Result<std::unique_ptr<WebhookStore>> OpenSqliteWebhookStore(const std::string& path) {
+  Result<std::unique_ptr<SqliteStore>> store = OpenSqliteFile(path);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<WebhookStore>(std::move(store).value());
 }
 
 }  // namespace vigil::store

@@ -519,27 +519,32 @@ TEST_F(SqliteStoreTest, DescribeCountsRows) {
 }
 
 TEST_F(SqliteStoreTest, WebhooksSurviveReopen) {
-  auto id = store_->AddWebhook({0, "http://127.0.0.1:9/hook", "0123456789abcdef", "region/KZ-ALA", "critical", 77});
+  auto opened = OpenWebhookStore(dir_.File("vigil.db"));
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  std::unique_ptr<WebhookStore> webhooks = std::move(opened).value();
+  auto id = webhooks->AddWebhook({0, "http://127.0.0.1:9/hook", "0123456789abcdef", "region/KZ-ALA", "critical", 77});
   ASSERT_TRUE(id.ok()) << id.message();
-  auto second = store_->AddWebhook({0, "http://127.0.0.1:9/other", "fedcba9876543210", "", "warning", 78});
+  auto second = webhooks->AddWebhook({0, "http://127.0.0.1:9/other", "fedcba9876543210", "", "warning", 78});
   ASSERT_TRUE(second.ok()) << second.message();
   WebhookDeliveryRecord pending{5, *id, "event.start", 12, "{\"a\":1}", 0, 1000, "pending", 0, "", ""};
   WebhookDeliveryRecord done{6, *id, "event.end", 12, "{}", 1, 1000, "delivered", 200, "", "t attempt 1: HTTP 200"};
-  ASSERT_TRUE(store_->SaveWebhookScan({{12, "a|b"}, {13, "c|d"}}, {pending, done}).ok());
-  ASSERT_TRUE(store_->SaveWebhookScan({{12, "a|e"}}, {}).ok());
+  ASSERT_TRUE(webhooks->SaveWebhookScan({{12, "a|b"}, {13, "c|d"}}, {pending, done}).ok());
+  ASSERT_TRUE(webhooks->SaveWebhookScan({{12, "a|e"}}, {}).ok());
   pending.attempts = 1;
   pending.last_status = 500;
   pending.log = "t attempt 1: HTTP 500";
   pending.next_attempt_at = 1005;
-  ASSERT_TRUE(store_->UpdateWebhookDelivery(pending).ok());
-  EXPECT_FALSE(store_->UpdateWebhookDelivery({99, *id, "", 0, "", 0, 0, "pending", 0, "", ""}).ok());
-  EXPECT_FALSE(store_->SaveWebhookScan({}, {done}).ok());  // a delivery id is used once
-  ASSERT_TRUE(store_->DeleteWebhook(*second).ok());
-  EXPECT_FALSE(store_->DeleteWebhook(*second).ok());
+  ASSERT_TRUE(webhooks->UpdateWebhookDelivery(pending).ok());
+  EXPECT_FALSE(webhooks->UpdateWebhookDelivery({99, *id, "", 0, "", 0, 0, "pending", 0, "", ""}).ok());
+  EXPECT_FALSE(webhooks->SaveWebhookScan({}, {done}).ok());  // a delivery id is used once
+  ASSERT_TRUE(webhooks->DeleteWebhook(*second).ok());
+  EXPECT_FALSE(webhooks->DeleteWebhook(*second).ok());
 
-  store_.reset();
-  store_ = MustOpen(dir_.File("vigil.db"));
-  auto hooks = store_->ListWebhooks();
+  webhooks.reset();
+  opened = OpenWebhookStore(dir_.File("vigil.db"));
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  webhooks = std::move(opened).value();
+  auto hooks = webhooks->ListWebhooks();
   ASSERT_TRUE(hooks.ok()) << hooks.message();
   ASSERT_EQ(hooks->size(), 1u);
   EXPECT_EQ((*hooks)[0].id, *id);
@@ -547,7 +552,7 @@ TEST_F(SqliteStoreTest, WebhooksSurviveReopen) {
   EXPECT_EQ((*hooks)[0].entity, "region/KZ-ALA");
   EXPECT_EQ((*hooks)[0].min_level, "critical");
   EXPECT_EQ((*hooks)[0].created_at, 77);
-  auto deliveries = store_->ListWebhookDeliveries(0);
+  auto deliveries = webhooks->ListWebhookDeliveries(0);
   ASSERT_TRUE(deliveries.ok()) << deliveries.message();
   ASSERT_EQ(deliveries->size(), 2u);
   EXPECT_EQ((*deliveries)[0].id, 5);
@@ -557,19 +562,25 @@ TEST_F(SqliteStoreTest, WebhooksSurviveReopen) {
   EXPECT_EQ((*deliveries)[0].body, "{\"a\":1}");
   EXPECT_EQ((*deliveries)[1].state, "delivered");
   // The newest one, plus every pending one however old.
-  deliveries = store_->ListWebhookDeliveries(1);
+  deliveries = webhooks->ListWebhookDeliveries(1);
   ASSERT_TRUE(deliveries.ok());
   ASSERT_EQ(deliveries->size(), 2u);
   pending.state = "failed";
-  ASSERT_TRUE(store_->UpdateWebhookDelivery(pending).ok());
-  deliveries = store_->ListWebhookDeliveries(1);
+  ASSERT_TRUE(webhooks->UpdateWebhookDelivery(pending).ok());
+  deliveries = webhooks->ListWebhookDeliveries(1);
   ASSERT_EQ(deliveries->size(), 1u);
   EXPECT_EQ((*deliveries)[0].id, 6);
-  auto fingerprints = store_->ListWebhookFingerprints();
+  auto fingerprints = webhooks->ListWebhookFingerprints();
   ASSERT_TRUE(fingerprints.ok());
   ASSERT_EQ(fingerprints->size(), 2u);
   EXPECT_EQ((*fingerprints)[0], std::make_pair(int64_t{12}, std::string("a|e")));
   EXPECT_EQ((*fingerprints)[1], std::make_pair(int64_t{13}, std::string("c|d")));
+}
+
+TEST(WebhookStoreTest, ClickHouseUriIsRefused) {
+  auto opened = OpenWebhookStore("clickhouse://127.0.0.1:9/vigil");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.message().find("webhooks need a SQLite store"), std::string::npos) << opened.message();
 }
 
 // ReadSeries runs on a pool of read-only connections: many threads at once must each get exactly the rows

@@ -77,9 +77,13 @@ int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_ste
   return step;
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
+namespace {
+
+constexpr const char* kClickHouseScheme = "clickhouse://";
+
+// The SQLite file a store URI names (its parent folders created), or why it names none.
+Result<std::string> SqlitePath(const std::string& uri) {
   std::string path = uri;
-  if (uri.rfind("clickhouse://", 0) == 0) return OpenClickHouseStore(uri);
   if (uri.rfind("sqlite:", 0) == 0) {
     path = uri.substr(7);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://relative or sqlite:///absolute
@@ -96,22 +100,25 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
       if (ec) return Status::Error("store " + path + ": cannot create folder " + parent.string() + ": " + ec.message());
     }
   }
-  return OpenSqliteStore(path);
+  return path;
 }
 
-namespace {
-Status WebhooksNotSupported() { return Status::Error("store: webhooks not supported by this backend"); }
 }  // namespace
 
-Result<std::vector<WebhookRecord>> Store::ListWebhooks() { return WebhooksNotSupported(); }
-Result<int64_t> Store::AddWebhook(const WebhookRecord&) { return WebhooksNotSupported(); }
-Status Store::DeleteWebhook(int64_t) { return WebhooksNotSupported(); }
-Result<std::vector<WebhookDeliveryRecord>> Store::ListWebhookDeliveries(int64_t) { return WebhooksNotSupported(); }
-Result<std::vector<std::pair<int64_t, std::string>>> Store::ListWebhookFingerprints() { return WebhooksNotSupported(); }
-Status Store::SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>&,
-                              const std::vector<WebhookDeliveryRecord>&) {
-  return WebhooksNotSupported();
+Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
+  if (uri.rfind(kClickHouseScheme, 0) == 0) return OpenClickHouseStore(uri);
+  Result<std::string> path = SqlitePath(uri);
+  if (!path.ok()) return path.status();
+  return OpenSqliteStore(*path);
 }
-Status Store::UpdateWebhookDelivery(const WebhookDeliveryRecord&) { return WebhooksNotSupported(); }
+
+Result<std::unique_ptr<WebhookStore>> OpenWebhookStore(const std::string& uri) {
+  if (uri.rfind(kClickHouseScheme, 0) == 0) {
+    return Status::Error("store " + uri + ": webhooks need a SQLite store; ClickHouse keeps none");
+  }
+  Result<std::string> path = SqlitePath(uri);
+  if (!path.ok()) return path.status();
+  return OpenSqliteWebhookStore(*path);
+}
 
 }  // namespace vigil::store

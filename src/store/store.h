@@ -283,21 +283,27 @@ class Store {
   virtual Result<std::vector<AggregatedSeries>> ReadAggregatedMany(const std::string& datasource,
                                                                    const std::vector<int64_t>& entity_ids,
                                                                    UnixSeconds from, UnixSeconds until, int64_t step_s);
+};
 
-  // Webhooks of the API, so registrations and undelivered notices survive a restart of `vigil serve`.
-  // Backends without them answer "not supported" and the API keeps webhooks in memory only.
-  virtual Result<std::vector<WebhookRecord>> ListWebhooks();
-  virtual Result<int64_t> AddWebhook(const WebhookRecord& hook);
-  virtual Status DeleteWebhook(int64_t id);  // its deliveries stay in the log
+// Webhooks of the API (registrations, the delivery log, what was last announced per event), kept apart from
+// Store: they are the API's own records, not results of the pipeline, and only SQLite keeps them (a ClickHouse
+// deployment names a SQLite file for them, docs/store.md). Calls are serialized like Store's.
+class WebhookStore {
+ public:
+  virtual ~WebhookStore() = default;
+
+  virtual Result<std::vector<WebhookRecord>> ListWebhooks() = 0;
+  virtual Result<int64_t> AddWebhook(const WebhookRecord& hook) = 0;  // returns the new id (never reused)
+  virtual Status DeleteWebhook(int64_t id) = 0;                       // its deliveries stay in the log
   // The newest `limit` deliveries (all when limit <= 0) plus every pending one, in id order.
-  virtual Result<std::vector<WebhookDeliveryRecord>> ListWebhookDeliveries(int64_t limit);
+  virtual Result<std::vector<WebhookDeliveryRecord>> ListWebhookDeliveries(int64_t limit) = 0;
   // What the API last notified per event (event id -> fingerprint).
-  virtual Result<std::vector<std::pair<int64_t, std::string>>> ListWebhookFingerprints();
+  virtual Result<std::vector<std::pair<int64_t, std::string>>> ListWebhookFingerprints() = 0;
   // One scan's outcome in one transaction: changed fingerprints (upserted) and the deliveries it queued.
   virtual Status SaveWebhookScan(const std::vector<std::pair<int64_t, std::string>>& fingerprints,
-                                 const std::vector<WebhookDeliveryRecord>& deliveries);
+                                 const std::vector<WebhookDeliveryRecord>& deliveries) = 0;
   // Replaces a delivery's outcome fields (attempts, next_attempt_at, state, last_status, last_error, log).
-  virtual Status UpdateWebhookDelivery(const WebhookDeliveryRecord& delivery);
+  virtual Status UpdateWebhookDelivery(const WebhookDeliveryRecord& delivery) = 0;
 };
 
 // Step for a `maxPoints` request (IODA semantics): the smallest step of the ladder 60, 120, 300, 600, 900,
@@ -310,5 +316,9 @@ int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_ste
 // A Store may be used from several threads: its calls are serialized. Several processes may open the
 // same SQLite file (WAL; writers wait up to 30 s for each other).
 Result<std::unique_ptr<Store>> OpenStore(const std::string& uri);
+
+// Opens (creating and migrating when needed) the webhook tables of a SQLite store: the same URIs as OpenStore
+// except clickhouse://, which is refused (InvalidArgument) because ClickHouse keeps no webhooks.
+Result<std::unique_ptr<WebhookStore>> OpenWebhookStore(const std::string& uri);
 
 }  // namespace vigil::store

@@ -35,7 +35,10 @@ class ApiTest : public ::testing::Test {
     options.admin_token = kToken;
     options.cache_ttl_s = 0;
     options.webhook_backoff_s = {0, 0};
-    api_ = std::make_unique<Api>(store_, options);
+    auto webhooks = store::OpenWebhookStore(":memory:");
+    ASSERT_TRUE(webhooks.ok()) << webhooks.message();
+    webhooks_ = std::move(webhooks).value();
+    api_ = std::make_unique<Api>(store_, *webhooks_, options);
   }
 
   HttpResponse Get(const std::string& target, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -75,6 +78,7 @@ class ApiTest : public ::testing::Test {
   int64_t Id(const std::string& type, const std::string& code) { return (*store_.FindEntity(type, code))->id; }
 
   api_test::MemoryStore store_;
+  std::unique_ptr<store::WebhookStore> webhooks_;
   std::unique_ptr<Api> api_;
 };
 
@@ -478,7 +482,7 @@ TEST_F(ApiTest, AnnotationsReadOpenWriteNeedsTheToken) {
 
 TEST_F(ApiTest, WritesRefusedWithoutConfiguredToken) {
   ApiOptions options;
-  Api open(store_, options);
+  Api open(store_, *webhooks_, options);
   HttpRequest request;
   request.method = "POST";
   request.path = "/api/v1/annotations";
@@ -585,6 +589,36 @@ TEST_F(ApiTest, UnknownPathsShareOneMetricsLabel) {
   EXPECT_EQ(m.body.find("nothing-"), std::string::npos);
   EXPECT_EQ(m.body.find("fake_metric"), std::string::npos);
   EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"other\",code=\"404\"} 150"), std::string::npos) << m.body;
+}
+
+// The router, the metrics labels and /openapi.json come from one route table: every documented operation is
+// routed (its metrics label is its OpenAPI path), and the spec lists nothing the router does not serve.
+TEST_F(ApiTest, EveryOpenApiOperationIsRoutedUnderItsOwnLabel) {
+  json spec = GetJson("/openapi.json");
+  size_t operations = 0;
+  for (const auto& [path, methods] : spec["paths"].items()) {
+    std::string target;
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (path[i] != '{') {
+        target += path[i];
+        continue;
+      }
+      size_t close = path.find('}', i);
+      std::string name = path.substr(i + 1, close - i - 1);
+      target += name == "format" ? "json" : name == "datasource" ? "bgp" : name == "entityType" ? "region" : "1";
+      i = close;
+    }
+    for (const auto& [method, op] : methods.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(c));
+      Call(upper, target, "{}", {});
+      ++operations;
+      HttpResponse m = Get("/metrics");
+      EXPECT_NE(m.body.find("vigil_http_requests_total{route=\"" + path + "\""), std::string::npos)
+          << upper << " " << target << " is not routed as " << path;
+    }
+  }
+  EXPECT_GE(operations, 20u);
 }
 
 TEST_F(ApiTest, StaticFilesStayInsideTheirRoots) {
@@ -730,7 +764,9 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     ASSERT_TRUE(opened.ok()) << opened.message();
     store::Store& store = **opened;
     ASSERT_TRUE(api_test::WriteKzFixture(store).ok());
-    Api api(store, options);
+    auto webhooks = store::OpenWebhookStore(path);
+    ASSERT_TRUE(webhooks.ok()) << webhooks.message();
+    Api api(store, **webhooks, options);
     HttpRequest reg;
     reg.method = "POST";
     reg.path = "/api/v1/webhooks";
@@ -749,7 +785,9 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     auto opened = store::OpenStore(path);
     ASSERT_TRUE(opened.ok()) << opened.message();
     store::Store& store = **opened;
-    Api api(store, options);
+    auto webhooks = store::OpenWebhookStore(path);
+    ASSERT_TRUE(webhooks.ok()) << webhooks.message();
+    Api api(store, **webhooks, options);
     EXPECT_EQ(api.DeliverWebhooks(), 1);  // the pending notice, retried by the new process
     // An event that starts while the server is down is new to the restarted one.
     ASSERT_TRUE(add_event(store, (*store.FindEntity("region", "KZ-ALA"))->id, kFixtureUntil - 3600).ok());
@@ -774,7 +812,7 @@ TEST_F(ApiTest, WebhooksSurviveARestart) {
     EXPECT_EQ(api.Handle(del).status, 200);
   }
   {
-    auto opened = store::OpenStore(path);
+    auto opened = store::OpenWebhookStore(path);
     ASSERT_TRUE(opened.ok());
     auto hooks = (*opened)->ListWebhooks();
     ASSERT_TRUE(hooks.ok());

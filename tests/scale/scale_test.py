@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -74,9 +75,14 @@ def free_port():
 class Server:
     def __init__(self, vigil, store, source):
         self.port = free_port()
+        # ClickHouse keeps no webhooks: the server is given a SQLite file of its own for them.
+        self.webhook_dir = tempfile.mkdtemp(prefix="vigil_webhooks_")
+        webhooks = ["--webhook-store", os.path.join(self.webhook_dir, "webhooks.db")] if store.startswith(
+            "clickhouse://") else []
         # No response cache: every answer comes from the store.
-        self.proc = subprocess.Popen([vigil, "serve", "--store", store, "--listen", "127.0.0.1:%d" % self.port,
-                                      "--cache-ttl", "0", "--web", os.path.join(source, "web")],
+        self.proc = subprocess.Popen([vigil, "serve", "--store", store, *webhooks, "--listen",
+                                      "127.0.0.1:%d" % self.port, "--cache-ttl", "0", "--web",
+                                      os.path.join(source, "web")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 60
         while True:
@@ -99,6 +105,7 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        shutil.rmtree(self.webhook_dir, ignore_errors=True)
 
 
 def q(path, **params):
