@@ -79,8 +79,9 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
   const std::string& webhook_uri = o.webhook_store_uri.empty() ? o.store_uri : o.webhook_store_uri;
   auto webhook_store = store::OpenWebhookStore(webhook_uri);
   if (!webhook_store.ok()) {
-    std::fprintf(stderr, "vigil run: webhook store %s: %s%s\n", webhook_uri.c_str(), webhook_store.message().c_str(),
-                 o.webhook_store_uri.empty() ? " (give --webhook-store PATH, a SQLite file for the API's webhooks)" : "");
+    std::fprintf(
+        stderr, "vigil run: webhook store %s: %s%s\n", webhook_uri.c_str(), webhook_store.message().c_str(),
+        o.webhook_store_uri.empty() ? " (give --webhook-store PATH, a SQLite file for the API's webhooks)" : "");
     return 2;
   }
   api::Api api(**store, **webhook_store, api_options);
