@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Fuzzes the API's request handling (path routing, query parameters, headers, bodies) through Api::Handle,
-// the transport-independent entry point `vigil serve` calls after httplib has split the request. The store
+// the transport-independent entry point `vigil serve` calls after the HTTP server has split the request. The store
 // is an in-memory SQLite store holding a small world (a country, a region, an AS, a day of bgp series, an
 // event and an annotation) so the handlers get past their entity look-ups. Writes stay refused (no admin
 // token), which keeps the store identical between inputs.

@@ -137,5 +137,40 @@ TEST(ArchiveNames, TimeFromName) {
   EXPECT_FALSE(ParseArchiveFileTime("updates.20220104.0005.gz.part", "updates.", ".gz"));
 }
 
+TEST(RetryPolicy, RetryAfterSecondsOrHttpDate) {
+  EXPECT_EQ(ParseRetryAfter("120", 0), 120.0);
+  EXPECT_EQ(ParseRetryAfter(" 7\r\n", 0), 7.0);
+  // Wed, 21 Oct 2015 07:28:00 GMT is 1445412480.
+  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 - 30), 30.0);
+  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 + 30), 0.0);  // in the past: now
+  EXPECT_FALSE(ParseRetryAfter("soon", 0));
+  EXPECT_FALSE(ParseRetryAfter("", 0));
+}
+
+TEST(RetryPolicy, BackoffDoublesWithJitterAndIsCapped) {
+  NetworkOptions options;
+  options.backoff_initial_s = 1;
+  options.backoff_max_s = 10;
+  std::mt19937_64 random(1);
+  for (int i = 0; i < 200; ++i) {
+    double first = BackoffDelay(1, options, random);
+    double third = BackoffDelay(3, options, random);
+    double tenth = BackoffDelay(10, options, random);
+    EXPECT_GE(first, 0.5);
+    EXPECT_LE(first, 1.5);
+    EXPECT_GE(third, 2.0);
+    EXPECT_LE(third, 6.0);
+    EXPECT_LE(tenth, 15.0);  // the cap, plus jitter
+    EXPECT_GE(tenth, 5.0);
+  }
+}
+
+TEST(ArchiveNames, MonthFolders) {
+  EXPECT_EQ(MonthFolder(1641254700), "2022.01");
+  EXPECT_EQ(MonthStart(1641254700), 1640995200);      // 2022-01-01
+  EXPECT_EQ(NextMonthStart(1641254700), 1643673600);  // 2022-02-01
+  EXPECT_EQ(NextMonthStart(1669852800), 1672531200);  // 2022-12-01 -> 2023-01-01
+}
+
 }  // namespace
 }  // namespace vigil::acquire

@@ -4,7 +4,9 @@
 // Invariant: only a verified file ever has its final name. Bytes arrive in "<final>.part", which survives a
 // failed try or run and is resumed with Range; verification reads it; rename(2) publishes it atomically.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -83,7 +85,18 @@ struct Transfer {
   char error_buffer[CURL_ERROR_SIZE] = {0};
   int64_t max_file_bytes = 0;
   Fetcher* owner = nullptr;
-  bool paused = false;  // by the bandwidth limit
+  bool paused = false;                                  // by the bandwidth limit
+  bool in_flight = false;                               // its easy handle is in the multi handle (main thread only)
+  std::chrono::steady_clock::time_point last_activity;  // last header or body byte (or start / unpause)
+};
+
+// What happens to the .part files of transfers a stop aborts.
+enum class AbortedParts { kKeepForResume, kRemove };
+
+struct VerifyOutcome {
+  size_t index;
+  Status status;
+  bool disk_full;
 };
 
 class Fetcher {
@@ -100,11 +113,12 @@ class Fetcher {
   void ScheduleRetry(Transfer& t, const std::string& why, double wait);
   void Complete(size_t index, FileOutcome outcome, const std::string& reason);
   void CloseFile(Transfer& t);
-  void StopAll(const Status& why);
+  void StopAll(const Status& why, AbortedParts parts);
   void VerifyLoop();
   void CollectVerified();
   void ReportProgress(bool final);
   void RefillBandwidth();
+  void EndStalledTransfers();
   // The shared bandwidth budget (--bandwidth): a token bucket over all transfers, in bytes.
   bool limited_ = false;
   double tokens_ = 0;
@@ -135,8 +149,9 @@ class Fetcher {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<size_t> to_verify_;
-  std::deque<std::pair<size_t, Status>> verified_;
+  std::deque<VerifyOutcome> verified_;
   std::vector<int64_t> decompressed_;
+  std::vector<bool> with_verifier_;  // main thread only: handed to the pool, outcome not collected yet
   bool closing_ = false;
   int verifying_ = 0;
 };
@@ -144,6 +159,7 @@ class Fetcher {
 size_t Fetcher::OnHeader(char* data, size_t size, size_t count, void* user) {
   Transfer& t = *static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
+  t.last_activity = std::chrono::steady_clock::now();
   if (line.rfind("HTTP/", 0) == 0) {  // a new response (after a redirect or 100-continue): reset
     t.status = 0;
     t.content_length = -1;
@@ -166,6 +182,7 @@ size_t Fetcher::OnHeader(char* data, size_t size, size_t count, void* user) {
 size_t Fetcher::OnBody(char* data, size_t size, size_t count, void* user) {
   Transfer& t = *static_cast<Transfer*>(user);
   size_t n = size * count;
+  t.last_activity = std::chrono::steady_clock::now();
   if (t.received == 0 && !t.body_to_file) {
     // First body bytes: decide where they go. Only a 200 or 206 body is the file; error pages are dropped.
     t.body_to_file = t.status == 200 || t.status == 206;
@@ -246,7 +263,7 @@ void Fetcher::StartTry(Transfer& t) {
     int err = errno;
     Status why = Status::Error("cannot write in the cache: " + t.part_path + ": " + std::strerror(err));
     if (err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES) {
-      StopAll(why);
+      StopAll(why, err == ENOSPC || err == EDQUOT ? AbortedParts::kRemove : AbortedParts::kKeepForResume);
     } else {
       Complete(t.index, FileOutcome::kFailed, why.message());
     }
@@ -276,11 +293,12 @@ void Fetcher::StartTry(Transfer& t) {
   // The files are compressed already; asking for identity keeps Content-Length the file's size.
   curl_easy_setopt(t.easy, CURLOPT_ACCEPT_ENCODING, nullptr);
   if (t.resume_from > 0) curl_easy_setopt(t.easy, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t.resume_from));
-  if (options_.bandwidth_bytes_per_s > 0)
-    curl_easy_setopt(
-        t.easy, CURLOPT_MAX_RECV_SPEED_LARGE,
-        static_cast<curl_off_t>(std::max<int64_t>(1024, options_.bandwidth_bytes_per_s / std::max(1, options_.jobs))));
+  // Stalls are timed here (last byte seen), not by libcurl's low-speed check, which averages over a window
+  // of several seconds and so reacts late after a burst.
+  curl_easy_setopt(t.easy, CURLOPT_LOW_SPEED_TIME, 0L);
+  t.last_activity = Clock::now();
   curl_multi_add_handle(multi_, t.easy);
+  t.in_flight = true;
   ++active_;
 }
 
@@ -295,13 +313,14 @@ void Fetcher::ScheduleRetry(Transfer& t, const std::string& why, double wait) {
 
 void Fetcher::FinishTry(Transfer& t, CURLcode code) {
   curl_multi_remove_handle(multi_, t.easy);
+  t.in_flight = false;
   --active_;
   const RemoteFile& file = files_[t.index];
   report_.bytes_downloaded += t.body_to_file ? t.received : 0;
   if (t.disk_full) {
     CloseFile(t);
     unlink(t.part_path.c_str());
-    StopAll(Status::Error(t.write_error + "; stopping the run (nothing half-written is kept)"));
+    StopAll(Status::Error(t.write_error + "; stopping the run (nothing half-written is kept)"), AbortedParts::kRemove);
     return;
   }
   if (!t.write_error.empty()) {  // size limit or a write error: not worth another try
@@ -374,54 +393,37 @@ void Fetcher::FinishTry(Transfer& t, CURLcode code) {
                  " bytes, served " + std::to_string(total) + "); it is fetched on a later run");
     return;
   }
-  if (fdatasync(t.fd) != 0) {
-    int err = errno;
-    CloseFile(t);
-    unlink(t.part_path.c_str());
-    Status why = Status::Error(std::string("cannot sync ") + t.part_path + ": " + std::strerror(err));
-    if (err == ENOSPC || err == EDQUOT) {
-      StopAll(Status::Error(why.message() + "; stopping the run (nothing half-written is kept)"));
-    } else {
-      Complete(t.index, FileOutcome::kFailed, why.message());
-    }
-    return;
-  }
-  CloseFile(t);
   report_.files[t.index].bytes = total;
+  with_verifier_[t.index] = true;
   std::lock_guard<std::mutex> lock(mutex_);
   to_verify_.push_back(t.index);
   ++verifying_;
   wake_.notify_one();
 }
 
-void Fetcher::StopAll(const Status& why) {
+void Fetcher::StopAll(const Status& why, AbortedParts parts) {
   if (!report_.fatal.ok()) return;
   report_.fatal = why;
   for (auto& t : transfers_) {
-    if (!t || done_[t->index]) continue;
-    if (t->fd >= 0) {
-      curl_multi_remove_handle(multi_, t->easy);
-      --active_;
-      CloseFile(*t);
-      // Under a full disk the parts of the aborted transfers go too: the run leaves nothing half-written.
-      if (why.message().find("disk full") != std::string::npos ||
-          why.message().find("cannot sync") != std::string::npos)
-        unlink(t->part_path.c_str());
-    }
+    if (!t || done_[t->index] || !t->in_flight) continue;
+    curl_multi_remove_handle(multi_, t->easy);
+    t->in_flight = false;
+    --active_;
+    CloseFile(*t);
+    // Under a full disk the parts of the aborted transfers go too: the run leaves nothing half-written.
+    if (parts == AbortedParts::kRemove) unlink(t->part_path.c_str());
   }
-  for (size_t i = 0; i < done_.size(); ++i) {
-    bool being_verified = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (size_t v : to_verify_) being_verified = being_verified || v == i;
-    }
-    if (!done_[i] && !being_verified) Complete(i, FileOutcome::kFailed, "not fetched: " + why.message());
-  }
+  // Files with the verifiers finish there (verified or not); every other one is reported not fetched.
+  for (size_t i = 0; i < done_.size(); ++i)
+    if (!done_[i] && !with_verifier_[i]) Complete(i, FileOutcome::kFailed, "not fetched: " + why.message());
   ready_.clear();
   delayed_.clear();
 }
 
 void Fetcher::VerifyLoop() {
+  // Verification is background work: transfers (the main thread) go first when the cores are busy. On Linux
+  // a thread's nice value is its own (setpriority on the thread id).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   while (true) {
     size_t index;
     {
@@ -431,9 +433,16 @@ void Fetcher::VerifyLoop() {
       index = to_verify_.front();
       to_verify_.pop_front();
     }
-    const Transfer& t = *transfers_[index];
-    Result<int64_t> size = VerifyCompressedFile(t.part_path, options_.max_decompression_ratio);
+    Transfer& t = *transfers_[index];
+    // The bytes reach the disk before the name does (a crash never leaves a short file under a final name);
+    // synced here, off the transfer loop.
     Status status;
+    int sync_error = fdatasync(t.fd) == 0 ? 0 : errno;
+    close(t.fd);
+    t.fd = -1;
+    Result<int64_t> size = sync_error == 0 ? VerifyCompressedFile(t.part_path, options_.max_decompression_ratio)
+                                           : Result<int64_t>(Status::Error(std::string("cannot sync ") + t.part_path +
+                                                                           ": " + std::strerror(sync_error)));
     if (!size.ok()) {
       status = size.status();
       unlink(t.part_path.c_str());  // corrupt or refused: nothing of it stays
@@ -443,23 +452,28 @@ void Fetcher::VerifyLoop() {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     decompressed_[index] = size.ok() ? *size : 0;
-    verified_.emplace_back(index, status);
+    verified_.push_back({index, status, sync_error == ENOSPC || sync_error == EDQUOT});
+    curl_multi_wakeup(multi_);
   }
 }
 
 void Fetcher::CollectVerified() {
-  std::deque<std::pair<size_t, Status>> finished;
+  std::deque<VerifyOutcome> finished;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     finished.swap(verified_);
     verifying_ -= static_cast<int>(finished.size());
   }
-  for (auto& [index, status] : finished) {
-    report_.files[index].decompressed_bytes = decompressed_[index];
-    if (status.ok()) {
-      Complete(index, FileOutcome::kVerified, "");
+  for (const VerifyOutcome& v : finished) {
+    with_verifier_[v.index] = false;
+    report_.files[v.index].decompressed_bytes = decompressed_[v.index];
+    if (v.status.ok()) {
+      Complete(v.index, FileOutcome::kVerified, "");
     } else {
-      Complete(index, FileOutcome::kFailed, status.message());
+      Complete(v.index, FileOutcome::kFailed, v.status.message());
+      if (v.disk_full)
+        StopAll(Status::Error(v.status.message() + "; stopping the run (nothing half-written is kept)"),
+                AbortedParts::kRemove);
     }
   }
 }
@@ -472,10 +486,21 @@ void Fetcher::RefillBandwidth() {
   tokens_ = std::min(bucket_, tokens_ + elapsed * static_cast<double>(options_.bandwidth_bytes_per_s));
   for (auto& t : transfers_) {
     if (tokens_ <= 0) break;
-    if (t && t->paused && t->fd >= 0) {
+    if (t && t->paused && t->in_flight) {
       t->paused = false;
+      t->last_activity = now;
       curl_easy_pause(t->easy, CURLPAUSE_CONT);
     }
+  }
+}
+
+void Fetcher::EndStalledTransfers() {
+  Clock::time_point now = Clock::now();
+  auto limit = std::chrono::duration<double>(options_.stall_timeout_s);
+  for (auto& t : transfers_) {
+    if (!t || !t->in_flight || t->paused || now - t->last_activity < limit) continue;
+    std::snprintf(t->error_buffer, sizeof t->error_buffer, "no data for %.0f s (stalled)", options_.stall_timeout_s);
+    FinishTry(*t, CURLE_OPERATION_TIMEDOUT);
   }
 }
 
@@ -489,7 +514,7 @@ void Fetcher::ReportProgress(bool final) {
   p.files_done = done_count_;
   p.bytes_done = report_.bytes_downloaded;
   for (const auto& t : transfers_)
-    if (t && t->fd >= 0 && t->body_to_file) p.bytes_done += t->received;
+    if (t && t->in_flight && t->body_to_file) p.bytes_done += t->received;
   p.bytes_expected = bytes_expected_;
   p.seconds = std::chrono::duration<double>(now - started_).count();
   progress_(p);
@@ -501,6 +526,7 @@ FetchReport Fetcher::Run() {
   report_.files.resize(files_.size());
   done_.assign(files_.size(), false);
   decompressed_.assign(files_.size(), 0);
+  with_verifier_.assign(files_.size(), false);
   transfers_.resize(files_.size());
   for (size_t i = 0; i < files_.size(); ++i) {
     const RemoteFile& f = files_[i];
@@ -535,7 +561,8 @@ FetchReport Fetcher::Run() {
   for (int i = 0; i < verifier_count; ++i) verifiers.emplace_back([this] { VerifyLoop(); });
 
   while (true) {
-    if (options_.stop && options_.stop->load() && report_.fatal.ok()) StopAll(Status::Error("stopped by signal"));
+    if (options_.stop && options_.stop->load() && report_.fatal.ok())
+      StopAll(Status::Error("stopped by signal"), AbortedParts::kKeepForResume);
     CollectVerified();
     Clock::time_point now = Clock::now();
     for (size_t k = 0; k < delayed_.size();) {
@@ -561,13 +588,19 @@ FetchReport Fetcher::Run() {
     int running = 0;
     curl_multi_perform(multi_, &running);
     int queued = 0;
+    int finished = 0;
     while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
-      if (t && t->fd >= 0) FinishTry(*t, message->data.result);
+      if (t && t->in_flight) {
+        FinishTry(*t, message->data.result);
+        ++finished;
+      }
     }
+    EndStalledTransfers();
     ReportProgress(false);
+    if (finished > 0) continue;  // start the next transfers at once, before waiting
     curl_multi_poll(multi_, nullptr, 0, limited_ ? 10 : active_ > 0 ? 100 : 20, nullptr);
   }
   {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -511,6 +512,30 @@ void DataCache::Clear() {
   items_.clear();
 }
 
+// ----- rate limiting ------------------------------------------------------------------------------------
+
+int64_t RateLimiter::Take(const std::string& client, double per_s, double burst) {
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  if (buckets_.size() >= kMaxClients && buckets_.find(client) == buckets_.end()) {
+    std::erase_if(buckets_, [&](const auto& item) {
+      return item.second.tokens + std::chrono::duration<double>(now - item.second.at).count() * per_s >= burst;
+    });
+    if (buckets_.size() >= kMaxClients) buckets_.clear();
+  }
+  auto [it, fresh] = buckets_.try_emplace(client, Bucket{burst, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(burst, b.tokens + std::chrono::duration<double>(now - b.at).count() * per_s);
+    b.at = now;
+  }
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return 0;
+  }
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1 - b.tokens) / per_s)));
+}
+
 // ----- Api ----------------------------------------------------------------------------------------------
 
 Api::Api(store::Store& store, store::WebhookStore& webhooks, ApiOptions options)
@@ -617,6 +642,12 @@ HttpResponse Preflight(Api::Impl& impl, const HttpRequest& request) {
   return response;
 }
 
+std::string FormatRate(double per_s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", per_s);
+  return text;
+}
+
 }  // namespace
 
 bool ParseId(const std::string& text, int64_t& id) {
@@ -631,7 +662,19 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   auto parts = SplitPath(request.path);
   HttpResponse response;
   std::string label = "other";
-  if (request.method == "OPTIONS") {
+  int64_t retry_after = 0;
+  if (impl_->options.rate_limit_per_s > 0 && !request.client.empty() && !parts.empty() && parts[0] != "healthz" &&
+      parts[0] != "metrics") {
+    retry_after = impl_->limiter.Take(request.client, impl_->options.rate_limit_per_s, impl_->options.rate_burst);
+  }
+  if (retry_after > 0) {
+    label = "rate-limited";
+    response = JsonResponse(
+        429, Json{{"error", "too many requests from " + request.client + ": more than " +
+                                FormatRate(impl_->options.rate_limit_per_s) + " per second on average; retry after " +
+                                std::to_string(retry_after) + " s"}});
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  } else if (request.method == "OPTIONS") {
     response = Preflight(*impl_, request);
   } else if (request.method != "GET" && request.method != "HEAD" && request.method != "POST" &&
              request.method != "DELETE") {

@@ -26,6 +26,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> params;
   std::vector<std::pair<std::string, std::string>> headers;  // names as received
   std::string body;
+  std::string client;  // the peer's address ("127.0.0.1"), what rate limiting counts by; "" when unknown
 };
 
 struct HttpResponse {
@@ -52,6 +53,10 @@ struct ApiOptions {
   // Seconds a read response's data may be reused for the same query (0 = never). Writes through the API
   // clear it; data from other processes (ingest, detect) shows up after at most this long.
   int64_t cache_ttl_s = 2;
+  // Per-client token bucket (by HttpRequest::client): `rate_limit_per_s` requests a second on average, bursts of
+  // up to `rate_burst`; beyond it 429 with Retry-After. 0 = no limit. /healthz and /metrics are not counted.
+  double rate_limit_per_s = 50;
+  double rate_burst = 200;
   // Waits between webhook delivery attempts (seconds); one attempt more than entries.
   std::vector<int64_t> webhook_backoff_s = {5, 30, 120, 600, 1800};
   // Figures of the process the API runs in, which the API only passes on (`vigil run`: per-collector
@@ -88,10 +93,17 @@ class Api {
 };
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";
-  int port = 8080;                // 0 = any free port
-  int threads = 8;                // requests handled at once
-  size_t max_connections = 1024;  // connections served at once (a thread each); more wait for a thread
+  std::string host = "127.0.0.1";  // a numeric IPv4 or IPv6 address
+  int port = 8080;                 // 0 = any free port
+  int threads = 8;                 // event-loop threads; each answers its connections' requests in turn
+  // Open connections at once; more are accepted and closed at once. Each costs a descriptor and
+  // connection_memory_bytes, not a thread.
+  size_t max_connections = 4096;
+  // Connections the kernel queues before the server accepts them: a burst of new connections larger than this
+  // is dropped (SYN retried by the client after a second).
+  int listen_backlog = 4096;
+  int idle_timeout_s = 10;                     // a connection silent this long is closed
+  size_t connection_memory_bytes = 32 * 1024;  // per-connection buffer for the request line and headers
   size_t max_body_bytes = 64 * 1024;
   size_t max_query_params = 64;
 };
@@ -108,7 +120,7 @@ Result<std::string> LoadAdminToken(const std::string& path);
 // returns how many were added.
 Result<int> ImportAnnotations(store::Store& store, const std::string& path);
 
-// HTTP/1.1 server in front of an Api.
+// HTTP/1.1 server in front of an Api (libmicrohttpd, a fixed pool of epoll threads).
 class Server {
  public:
   Server(Api& api, ServerOptions options);
@@ -116,7 +128,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  Status Bind();  // binds host:port; port() is known afterwards
+  // Binds and listens on host:port; port() is known afterwards. A port another process listens on is an
+  // error naming host:port (no SO_REUSEPORT: two servers never share a port).
+  Status Bind();
   int port() const;
   void Run();   // serves until Stop()
   void Stop();  // safe from another thread or a signal-watching thread

@@ -95,6 +95,26 @@ class DataCache {
   std::unordered_map<std::string, Item> items_;
 };
 
+// ----- rate limiting ------------------------------------------------------------------------------------
+
+// Token buckets by client address. Bounded: past kMaxClients addresses, buckets that are full again (their
+// clients quiet) are dropped, and if none is, all are (a flood of spoofed-looking addresses resets the table
+// rather than growing it).
+class RateLimiter {
+ public:
+  static constexpr size_t kMaxClients = 65536;
+  // Takes a token for `client`; returns 0 when granted, else the seconds until one is available (>= 1).
+  int64_t Take(const std::string& client, double per_s, double burst);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
 // ----- webhooks -----------------------------------------------------------------------------------------
 
 struct Webhook {
@@ -144,6 +164,7 @@ struct Api::Impl {
   // No lock around the store: the Store interface serialises its calls itself.
   HttpMetrics metrics;
   DataCache cache;
+  RateLimiter limiter;
   WebhookState webhooks;
   int64_t started_at = 0;
   std::atomic<uint64_t> requests{0};

@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "cli/command_registry.h"
 #include "observatory/observatory.h"
+#include "signals/routing_model.h"
 
 namespace vigil::cli {
 namespace {
@@ -23,6 +24,7 @@ struct RunFlags {
   std::string vendor;
   std::string admin_token_file;
   std::optional<int64_t> full_feed_min;
+  std::optional<int64_t> full_feed_min_v6;
   std::optional<double> full_feed_fraction;
   double visibility = 0.5;
   bool no_serve = false;
@@ -79,6 +81,8 @@ int Run(RunFlags& f) {
   o.run.visibility.visibility = f.visibility;
   if (f.full_feed_fraction) o.run.visibility.full_feed_fraction = *f.full_feed_fraction;
   if (f.full_feed_min) o.run.visibility.full_feed_min_prefixes = *f.full_feed_min;
+  o.run.visibility_v6 = o.run.visibility;
+  o.run.visibility_v6.full_feed_min_prefixes = f.full_feed_min_v6.value_or(signals::kIpv6FullFeedMinPrefixes);
   if (!o.mirror_dir.empty()) o.run.cache_dir = o.mirror_dir;
   if (f.no_serve) o.listen.clear();
   if (o.web_dir.empty()) o.web_dir = FindWebDir();
@@ -135,6 +139,8 @@ void InstallRunCommand(CLI::App& root) {
       ->capture_default_str();
   auto* min =
       c->add_option("--full-feed-min", f.full_feed_min, "Full-feed peer: more than N IPv4 prefixes (default 400000)");
+  c->add_option("--full-feed-min-v6", f.full_feed_min_v6,
+                "Full-feed IPv6 peer (bgp-v6): more than N IPv6 prefixes (default 100000)");
   c->add_option("--full-feed-fraction", f.full_feed_fraction,
                 "Full-feed peer: at least this fraction of the largest peer table (instead of --full-feed-min)")
       ->excludes(min);

@@ -26,7 +26,10 @@ struct ServeFlags {
   std::string admin_token_file;
   std::vector<std::string> cors_write_origins;
   int threads = 8;
-  int max_connections = 1024;
+  int max_connections = 4096;
+  int listen_backlog = 4096;
+  double rate_limit = 50;
+  double rate_burst = 200;
   int64_t cache_ttl_s = 2;
   bool detect = false;
   double detect_interval_s = 30;
@@ -66,6 +69,7 @@ void Serve(const ServeFlags& flags) {
   }
   server_options.threads = flags.threads;
   server_options.max_connections = static_cast<size_t>(flags.max_connections);
+  server_options.listen_backlog = flags.listen_backlog;
   // Each open connection is a descriptor: allow as many as the hard limit permits.
   if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
@@ -99,6 +103,8 @@ void Serve(const ServeFlags& flags) {
   options.admin_token = *token;
   options.cors_write_origins = flags.cors_write_origins;
   options.cache_ttl_s = flags.cache_ttl_s;
+  options.rate_limit_per_s = flags.rate_limit;
+  options.rate_burst = flags.rate_burst;
   api::Api api(**store, **webhook_store, options);
   api::Server server(api, server_options);
 
@@ -184,14 +190,25 @@ void InstallServeCommand(CLI::App& root) {
       "File whose first line is the admin token for writes (else $VIGIL_ADMIN_TOKEN; none = read-only)");
   command->add_option("--cors-write-origin", flags.cors_write_origins,
                       "Origin allowed to make cross-origin writes (repeatable)");
-  command->add_option("--threads", flags.threads, "Requests handled at once")
+  command->add_option("--threads", flags.threads, "Event-loop threads (requests handled at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   command
       ->add_option("--max-connections", flags.max_connections,
-                   "Connections served at once, a thread each (more wait); slow clients hold only their own")
+                   "Open connections at once (more are closed on accept); each costs a descriptor and 32 KiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  command->add_option("--listen-backlog", flags.listen_backlog, "Connections the kernel queues before accept")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  command
+      ->add_option("--rate-limit", flags.rate_limit,
+                   "Requests per second per client address on average (429 + Retry-After beyond; 0 = off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--rate-burst", flags.rate_burst, "Requests a client may send at once before --rate-limit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   command->add_option("--cache-ttl", flags.cache_ttl_s, "Seconds a read response may be reused (0 = off)")
       ->capture_default_str();
   command->add_flag("--detect", flags.detect,

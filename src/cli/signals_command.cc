@@ -25,9 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// OUTDIR/sim-config.json beside (or above) an input folder carries the full-feed threshold fit for a small
-// simulated world.
-std::optional<int64_t> SimFullFeedThreshold(const std::vector<std::string>& paths) {
+// OUTDIR/sim-config.json beside (or above) an input folder carries the full-feed thresholds fit for a small
+// simulated world (`field`: full_feed_min_prefixes, or full_feed_min_prefixes_v6 for IPv6).
+std::optional<int64_t> SimFullFeedThreshold(const std::vector<std::string>& paths, const char* field) {
   for (const std::string& p : paths) {
     fs::path dir = fs::is_directory(p) ? fs::path(p) : fs::path(p).parent_path();
     for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
@@ -35,9 +35,7 @@ std::optional<int64_t> SimFullFeedThreshold(const std::vector<std::string>& path
       if (!fs::exists(config)) continue;
       std::ifstream in(config);
       auto j = nlohmann::json::parse(in, nullptr, false);
-      if (!j.is_discarded() && j.contains("full_feed_min_prefixes") && j["full_feed_min_prefixes"].is_number()) {
-        return j["full_feed_min_prefixes"].get<int64_t>();
-      }
+      if (!j.is_discarded() && j.contains(field) && j[field].is_number()) return j[field].get<int64_t>();
       break;
     }
   }
@@ -50,6 +48,7 @@ struct IngestMrtFlags {
   std::string geo_dir = "node_modules/@ip-location-db";
   std::string geo_source = "geolite2";
   std::optional<int64_t> full_feed_min;
+  std::optional<int64_t> full_feed_min_v6;
   std::optional<double> full_feed_fraction;
   double visibility = 0.5;
   bool from_rib = false;
@@ -65,8 +64,15 @@ int RunIngestMrt(const IngestMrtFlags& f) {
     vis.full_feed_fraction = *f.full_feed_fraction;
   } else if (f.full_feed_min) {
     vis.full_feed_min_prefixes = *f.full_feed_min;
-  } else if (auto sim = SimFullFeedThreshold(f.paths)) {
+  } else if (auto sim = SimFullFeedThreshold(f.paths, "full_feed_min_prefixes")) {
     vis.full_feed_min_prefixes = *sim;
+  }
+  signals::VisibilityOptions vis6 = vis;
+  vis6.full_feed_min_prefixes = signals::kIpv6FullFeedMinPrefixes;
+  if (f.full_feed_min_v6) {
+    vis6.full_feed_min_prefixes = *f.full_feed_min_v6;
+  } else if (auto sim = SimFullFeedThreshold(f.paths, "full_feed_min_prefixes_v6")) {
+    vis6.full_feed_min_prefixes = *sim;
   }
 
   auto inputs = signals::DiscoverMrtInputs(f.paths);
@@ -88,6 +94,7 @@ int RunIngestMrt(const IngestMrtFlags& f) {
     return 2;
   }
   Status registered = (*store)->RegisterDatasource(observatory::BgpDatasource());
+  if (registered.ok()) registered = (*store)->RegisterDatasource(observatory::BgpV6Datasource());
   if (!registered.ok()) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), registered.message().c_str());
     return 2;
@@ -100,6 +107,8 @@ int RunIngestMrt(const IngestMrtFlags& f) {
 
   signals::GeoSlash24Counter counter(**geo);
   signals::VisibilityModel model(vis, &counter);
+  signals::GeoSlash48Counter counter6(**geo);
+  signals::VisibilityModel6 model6(vis6, &counter6);
   const bool remote = f.store.rfind("clickhouse://", 0) == 0;
   observatory::StoreSignalSink sink(**store, std::move(*ids), remote || f.workers > 1 ? 256 : 1);
   if (f.workers > 1) sink.SetUnboundedGroup();
@@ -125,7 +134,10 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   options.progress = !f.quiet && isatty(STDERR_FILENO);
   auto report = f.workers > 1
                     ? signals::RunBgpIngestWorkers(std::move(*inputs), vis, &counter, f.workers, options, sink)
-                    : signals::RunBgpIngest(std::move(*inputs), model, options, sink);
+                    : signals::RunBgpIngest(std::move(*inputs), model, options, sink, &model6);
+  if (f.workers > 1 && !f.quiet) {
+    std::fprintf(stderr, "vigil ingest mrt: --workers computes bgp only; bgp-v6 needs a run without --workers\n");
+  }
   if (report.ok()) {
     Status flushed = sink.Flush();
     if (!flushed.ok()) report = flushed;
@@ -145,13 +157,22 @@ int RunIngestMrt(const IngestMrtFlags& f) {
         r.seconds > 0 ? double(r.records) / r.seconds : 0.0, (long long)r.bins, (long long)r.last.full_feed_peers,
         (long long)r.last.visible_prefixes, (long long)r.last.visible_slash24s);
   }
+  if (!f.quiet && f.workers <= 1) {
+    std::printf(
+        "bgp-v6: %lld IPv6 records; %lld bin values; last bin: %lld full-feed IPv6 peers, %lld visible "
+        "prefixes, %lld visible /48s\n",
+        (long long)r.ipv6_records, (long long)r.bins_v6, (long long)r.last_v6.full_feed_peers,
+        (long long)r.last_v6.visible_prefixes, (long long)r.last_v6.visible_slash24s);
+  }
   return r.failed > 0 ? 1 : 0;
 }
 
 void InstallIngestMrtCommand(CLI::App& root) {
   CLI::App* ingest = EnsureCommand(root, "ingest", "Ingest measurement inputs into the store");
   CLI::App* mrt = ingest->add_subcommand(
-      "mrt", "Ingest MRT files (RIBs and updates; files or folders, RIS/RouteViews naming) into the bgp signal");
+      "mrt",
+      "Ingest MRT files (RIBs and updates; files or folders, RIS/RouteViews naming) into the bgp and bgp-v6 "
+      "signals");
   auto flags = std::make_shared<IngestMrtFlags>();
   mrt->add_option("paths", flags->paths, "MRT files or folders (searched recursively)")->required();
   mrt->add_option("--store", flags->store, "Store URI (a plain path means SQLite)")->capture_default_str();
@@ -162,9 +183,14 @@ void InstallIngestMrtCommand(CLI::App& root) {
   auto* min =
       mrt->add_option("--full-feed-min", flags->full_feed_min,
                       "Full-feed peer: more than N IPv4 prefixes (default 400000, or the sim-config.json value)");
+  auto* min_v6 = mrt->add_option(
+      "--full-feed-min-v6", flags->full_feed_min_v6,
+      "bgp-v6 full-feed peer: more than N IPv6 prefixes (default 100000, or the sim-config.json value)");
   mrt->add_option("--full-feed-fraction", flags->full_feed_fraction,
-                  "Full-feed peer: at least this fraction of the largest peer table (instead of --full-feed-min)")
-      ->excludes(min);
+                  "Full-feed peer: at least this fraction of the largest peer table of its family (instead of "
+                  "--full-feed-min and --full-feed-min-v6)")
+      ->excludes(min)
+      ->excludes(min_v6);
   mrt->add_option("--visibility", flags->visibility,
                   "Visible prefix: carried by more than this fraction of full-feed peers")
       ->capture_default_str()

@@ -52,6 +52,7 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
     return 2;
   }
   Status registered = (*store)->RegisterDatasource(BgpDatasource());
+  if (registered.ok()) registered = (*store)->RegisterDatasource(BgpV6Datasource());
   auto ids = registered.ok() ? UpsertGeoEntities(**store, signals::GeoEntities(**geo))
                              : Result<std::vector<int64_t>>(registered);
   if (!ids.ok()) {
@@ -64,7 +65,8 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
     return 2;
   }
   signals::GeoSlash24Counter counter(**geo);
-  RunLoop loop(**store, **source, counter, std::move(*ids), o.run);
+  signals::GeoSlash48Counter counter6(**geo);
+  RunLoop loop(**store, **source, counter, counter6, std::move(*ids), o.run);
   if (Status started = loop.Start(); !started.ok()) {
     std::fprintf(stderr, "vigil run: store %s: %s\n", o.store_uri.c_str(), started.message().c_str());
     return 1;

@@ -30,6 +30,7 @@
 #include "base/time_format.h"
 #include "signals/bgp_ingest.h"
 #include "signals/entity_partition.h"
+#include "signals/ipv6_prefix.h"
 #include "signals/mrt_inputs.h"
 #include "signals/visibility_model.h"
 #include "store/store.h"
@@ -62,6 +63,8 @@ class StoreSignalSink : public signals::SignalSink {
   store::IngestCommit MakeCommit(const signals::BgpFileCommit& commit) const;
 
  private:
+  store::SeriesBatch Batch(const char* datasource, const signals::FileOutcome& outcome) const;
+
   store::Store& store_;
   size_t max_pending_points_ = 1'000'000;
   std::map<std::string, std::string> pending_states_;
@@ -75,11 +78,12 @@ class StoreSignalSink : public signals::SignalSink {
 };
 
 // Upserts the geo entities (countries and ASNs first, so regions can name their parent's id); returns the
-// store id per geo entity index, 0 for entities without /24s.
+// store id per geo entity index, 0 for entities without /24s and /48s.
 Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos);
 
-// The bgp datasource as `vigil ingest mrt` and `vigil run` register it.
+// The bgp and bgp-v6 datasources as `vigil ingest mrt` and `vigil run` register them.
 store::Datasource BgpDatasource();
+store::Datasource BgpV6Datasource();
 
 // ---------------------------------------------------------------------------------------------------------
 // Archive files, as the run loop sees them (the acquire module, or any other FileSource, provides them).
@@ -198,6 +202,7 @@ struct RunOptions {
   int keep_days = 0;                    // > 0: cached MRT files older than this many days are deleted
   std::string cache_dir;                // where the FileSource puts files (pruned with keep_days)
   signals::VisibilityOptions visibility;
+  signals::VisibilityOptions visibility_v6;  // the bgp-v6 model (its own full-feed threshold)
   RunClock clock;
   int detect_settle_bins = 0;  // closed bins are complete: detection takes them at once
   bool verbose = false;
@@ -255,7 +260,7 @@ std::string MetricsText(const RunHealth& health);  // Prometheus lines for /metr
 class RunLoop {
  public:
   RunLoop(store::Store& store, FileSource& source, const signals::Slash24Counter& counter,
-          std::vector<int64_t> entity_ids, RunOptions options);
+          const signals::Slash48Counter& counter6, std::vector<int64_t> entity_ids, RunOptions options);
   ~RunLoop();
 
   // Reads what an earlier run left (start time, ingested inputs) and chooses the start.

@@ -68,6 +68,12 @@ class RunSink final : public signals::SignalSink {
     for (const signals::BinValues& b : kept.bins) min_bin_ = std::min(min_bin_, b.t);
     signals::BgpFileCommit filtered = c;
     filtered.outcome = &kept;
+    signals::FileOutcome kept_v6;
+    if (c.outcome_v6) {
+      kept_v6 = *c.outcome_v6;
+      std::erase_if(kept_v6.bins, [&](const signals::BinValues& b) { return b.t < bin_floor_; });
+      filtered.outcome_v6 = &kept_v6;
+    }
     store::IngestCommit commit = inner_.MakeCommit(filtered);
     VIGIL_RETURN_IF_ERROR(store_.WriteSeries(commit.series));
     if (!c.already_ingested) {
@@ -78,11 +84,21 @@ class RunSink final : public signals::SignalSink {
   }
 
   Status CommitRebuiltState(const std::string& key, const std::string& state) override {
-    if (!rebuild_) return Status::Ok();
-    if (deferred_.empty()) return store_.PutState(store::StateBlob{key, state});
-    deferred_.back().state.push_back(store::StateBlob{key, state});
+    if (rebuild_) rebuilt_states_.push_back(store::StateBlob{key, state});
+    return Status::Ok();
+  }
+
+  // The late files' inputs rows and the rebuilt tables, in one transaction (SQLite): until then the store
+  // does not know the late files, and the next start redoes the rebuild.
+  Status FinishRebuild() {
+    if (deferred_.empty()) {
+      for (const store::StateBlob& blob : rebuilt_states_) VIGIL_RETURN_IF_ERROR(store_.PutState(blob));
+      return Status::Ok();
+    }
+    for (store::StateBlob& blob : rebuilt_states_) deferred_.back().state.push_back(std::move(blob));
     auto done = store_.TryCommitIngestGroup(deferred_);
     deferred_.clear();
+    rebuilt_states_.clear();
     return done.status();
   }
 
@@ -94,6 +110,7 @@ class RunSink final : public signals::SignalSink {
   UnixSeconds min_bin_ = INT64_MAX;
   int64_t new_inputs_ = 0;
   std::vector<store::IngestCommit> deferred_;
+  std::vector<store::StateBlob> rebuilt_states_;
 };
 
 }  // namespace
@@ -102,6 +119,7 @@ struct RunLoop::Impl {
   store::Store& store;
   FileSource& source;
   const signals::Slash24Counter& counter;
+  const signals::Slash48Counter& counter6;
   std::vector<int64_t> entity_ids;
   RunOptions options;
   BinCloser closer;
@@ -117,10 +135,12 @@ struct RunLoop::Impl {
   RunHealth health;
   std::map<std::string, CollectorHealth> collector_health;
 
-  Impl(store::Store& s, FileSource& src, const signals::Slash24Counter& c, std::vector<int64_t> ids, RunOptions o)
+  Impl(store::Store& s, FileSource& src, const signals::Slash24Counter& c, const signals::Slash48Counter& c6,
+       std::vector<int64_t> ids, RunOptions o)
       : store(s),
         source(src),
         counter(c),
+        counter6(c6),
         entity_ids(std::move(ids)),
         options(std::move(o)),
         closer(options.collectors, options.deadline_s) {
@@ -151,8 +171,8 @@ struct RunLoop::Impl {
 };
 
 RunLoop::RunLoop(store::Store& store, FileSource& source, const signals::Slash24Counter& counter,
-                 std::vector<int64_t> entity_ids, RunOptions options)
-    : impl_(std::make_unique<Impl>(store, source, counter, std::move(entity_ids), std::move(options))) {}
+                 const signals::Slash48Counter& counter6, std::vector<int64_t> entity_ids, RunOptions options)
+    : impl_(std::make_unique<Impl>(store, source, counter, counter6, std::move(entity_ids), std::move(options))) {}
 
 RunLoop::~RunLoop() = default;
 
@@ -359,7 +379,8 @@ Status RunLoop::Impl::IngestInOrder(std::vector<Entry*> batch, StepReport& repor
   RunSink sink(store, entity_ids);
   signals::BgpIngestOptions ingest_options;
   ingest_options.verbose = options.verbose;
-  auto done = signals::RunBgpIngest(std::move(inputs), model, ingest_options, sink);
+  signals::VisibilityModel6 model6(options.visibility_v6, &counter6);
+  auto done = signals::RunBgpIngest(std::move(inputs), model, ingest_options, sink, &model6);
   if (!done.ok()) return done.status();
   report.ingested += sink.new_inputs();
   min_bin = std::min(min_bin, sink.min_bin());
@@ -420,8 +441,10 @@ Result<bool> RunLoop::Impl::Rebuild(const std::vector<Entry*>& batch, UnixSecond
   signals::BgpIngestOptions ingest_options;
   ingest_options.from_rib = true;
   ingest_options.verbose = options.verbose;
-  auto done = signals::RunBgpIngest(std::move(inputs), model, ingest_options, sink);
+  signals::VisibilityModel6 model6(options.visibility_v6, &counter6);
+  auto done = signals::RunBgpIngest(std::move(inputs), model, ingest_options, sink, &model6);
   if (!done.ok()) return done.status();
+  VIGIL_RETURN_IF_ERROR(sink.FinishRebuild());
   ++report.rebuilds;
   report.ingested += sink.new_inputs();
   min_bin = std::min(min_bin, sink.min_bin());

@@ -75,10 +75,14 @@ std::string Digest(store::Store& s) {
   EXPECT_TRUE(entities.ok());
   std::map<int64_t, std::string> code;
   for (const auto& e : *entities) code[e.id] = e.type + "/" + e.code;
-  for (const auto& e : *entities) {
-    auto points = s.ReadSeries("bgp", e.id, 0, INT64_MAX / 2);
-    EXPECT_TRUE(points.ok());
-    for (const auto& p : *points) out << "series " << code[e.id] << " " << p.t << " " << p.value << "\n";
+  for (const char* datasource : {"bgp", "bgp-v6"}) {
+    for (const auto& e : *entities) {
+      auto points = s.ReadSeries(datasource, e.id, 0, INT64_MAX / 2);
+      EXPECT_TRUE(points.ok());
+      for (const auto& p : *points) {
+        out << "series " << datasource << " " << code[e.id] << " " << p.t << " " << p.value << "\n";
+      }
+    }
   }
   auto inputs = s.ListInputs(0, 0);
   EXPECT_TRUE(inputs.ok());
@@ -115,6 +119,7 @@ class RunLoopTest : public ::testing::Test {
     fs::remove_all(root_);
     fs::create_directories(root_ / "mirror");
     counter_ = std::make_unique<signals::GeoSlash24Counter>(*world_->geo);
+    counter6_ = std::make_unique<signals::GeoSlash48Counter>(*world_->geo);
   }
   void TearDown() override { fs::remove_all(root_); }
 
@@ -122,6 +127,7 @@ class RunLoopTest : public ::testing::Test {
     auto s = store::OpenStore((root_ / name).string());
     EXPECT_TRUE(s.ok()) << s.message();
     EXPECT_TRUE((*s)->RegisterDatasource(BgpDatasource()).ok());
+    EXPECT_TRUE((*s)->RegisterDatasource(BgpV6Datasource()).ok());
     auto entity_ids = UpsertGeoEntities(**s, signals::GeoEntities(*world_->geo));
     EXPECT_TRUE(entity_ids.ok());
     ids = *entity_ids;
@@ -133,6 +139,11 @@ class RunLoopTest : public ::testing::Test {
     v.full_feed_min_prefixes = world_->full_feed_min;
     return v;
   }
+  signals::VisibilityOptions VisibilityV6() const {
+    signals::VisibilityOptions v;
+    v.full_feed_min_prefixes = signals::kIpv6FullFeedMinPrefixes;  // as vigil run and ingest default
+    return v;
+  }
 
   // What `vigil ingest mrt DIR` + `vigil detect` make of every file.
   std::string BatchDigest() {
@@ -141,8 +152,9 @@ class RunLoopTest : public ::testing::Test {
     auto inputs = signals::DiscoverMrtInputs({(world_->dir / "mrt").string()});
     EXPECT_TRUE(inputs.ok());
     signals::VisibilityModel model(Visibility(), counter_.get());
+    signals::VisibilityModel6 model6(VisibilityV6(), counter6_.get());
     StoreSignalSink sink(*s, ids);
-    auto ingest = signals::RunBgpIngest(std::move(*inputs), model, signals::BgpIngestOptions{}, sink);
+    auto ingest = signals::RunBgpIngest(std::move(*inputs), model, signals::BgpIngestOptions{}, sink, &model6);
     EXPECT_TRUE(ingest.ok()) << ingest.message();
     auto detected = detect::DetectBatch(*s, detect::DetectOptions{}, std::nullopt, std::nullopt);
     EXPECT_TRUE(detected.ok()) << detected.message();
@@ -170,12 +182,14 @@ class RunLoopTest : public ::testing::Test {
     o.deadline_s = 1800;
     o.cache_dir = (root_ / "mirror").string();
     o.visibility = Visibility();
+    o.visibility_v6 = VisibilityV6();
     return o;
   }
 
   World* world_ = nullptr;
   fs::path root_;
   std::unique_ptr<signals::GeoSlash24Counter> counter_;
+  std::unique_ptr<signals::GeoSlash48Counter> counter6_;
 };
 
 // "20230303.1030", as RIS names files.
@@ -191,7 +205,7 @@ TEST_F(RunLoopTest, FollowingFilesAsTheyArriveEqualsABatchRun) {
   std::vector<int64_t> ids;
   auto s = OpenFresh("run.db", ids);
   DirectorySource source((root_ / "mirror").string(), {"rrc00", "rrc25"});
-  RunLoop loop(*s, source, *counter_, ids, Options());
+  RunLoop loop(*s, source, *counter_, *counter6_, ids, Options());
   ASSERT_TRUE(loop.Start().ok());
   int64_t ingested = 0, closed = 0, deadline = 0;
   // Polls every 10 minutes of scenario time, files published as their interval ends.
@@ -219,7 +233,7 @@ TEST_F(RunLoopTest, ALateFileReopensItsBinsAndTheResultStillEqualsABatchRun) {
   std::vector<int64_t> ids;
   auto s = OpenFresh("run.db", ids);
   DirectorySource source((root_ / "mirror").string(), {"rrc00", "rrc25"});
-  RunLoop loop(*s, source, *counter_, ids, Options());
+  RunLoop loop(*s, source, *counter_, *counter6_, ids, Options());
   ASSERT_TRUE(loop.Start().ok());
   // rrc25 goes silent at 10:30 for two hours (inside the blackout): its bins close by deadline without it,
   // then its files arrive and those bins are recomputed.
@@ -254,7 +268,7 @@ TEST_F(RunLoopTest, ARestartResumesWithNoFileSkippedOrCountedTwice) {
   const UnixSeconds stop_at = *ParseTime("2023-03-03T09:00:00Z");
   int64_t ingested = 0;
   {
-    RunLoop first(*s, source, *counter_, ids, Options());
+    RunLoop first(*s, source, *counter_, *counter6_, ids, Options());
     ASSERT_TRUE(first.Start().ok());
     for (UnixSeconds now = kStart + 60; now < stop_at; now += 600) {
       Publish(now);
@@ -265,7 +279,7 @@ TEST_F(RunLoopTest, ARestartResumesWithNoFileSkippedOrCountedTwice) {
   }
   RunOptions again = Options();
   again.from.reset();  // the saved start is used
-  RunLoop second(*s, source, *counter_, ids, again);
+  RunLoop second(*s, source, *counter_, *counter6_, ids, again);
   ASSERT_TRUE(second.Start().ok());
   EXPECT_EQ(second.from(), kStart);
   for (UnixSeconds now = stop_at + 1200; now <= kEnd + 3600; now += 600) {

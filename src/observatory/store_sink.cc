@@ -25,6 +25,18 @@ Status StoreSignalSink::PreloadInputs(UnixSeconds from, UnixSeconds until) {
 
 Result<std::optional<std::string>> StoreSignalSink::LoadState(const std::string& key) { return store_.GetState(key); }
 
+store::SeriesBatch StoreSignalSink::Batch(const char* datasource, const signals::FileOutcome& outcome) const {
+  store::SeriesBatch batch;
+  batch.datasource = datasource;
+  for (const signals::BinValues& bin : outcome.bins) {
+    for (size_t e = 0; e < entity_ids_.size() && e < bin.counts.size(); ++e) {
+      if (entity_ids_[e] == 0) continue;  // an entity without address space has no series
+      batch.points.push_back(store::SeriesPoint{entity_ids_[e], bin.t, double(bin.counts[e])});
+    }
+  }
+  return batch;
+}
+
 store::IngestCommit StoreSignalSink::MakeCommit(const signals::BgpFileCommit& c) const {
   store::IngestCommit commit;
   commit.input.sha256 = c.sha256;
@@ -35,15 +47,8 @@ store::IngestCommit StoreSignalSink::MakeCommit(const signals::BgpFileCommit& c)
   commit.input.first_t = c.outcome->first_t;
   commit.input.last_t = c.outcome->last_t;
   commit.input.ingested_at = std::time(nullptr);
-  store::SeriesBatch batch;
-  batch.datasource = "bgp";
-  for (const signals::BinValues& bin : c.outcome->bins) {
-    for (size_t e = 0; e < entity_ids_.size() && e < bin.counts.size(); ++e) {
-      if (entity_ids_[e] == 0) continue;  // an entity without address space has no series
-      batch.points.push_back(store::SeriesPoint{entity_ids_[e], bin.t, double(bin.counts[e])});
-    }
-  }
-  commit.series.push_back(std::move(batch));
+  commit.series.push_back(Batch("bgp", *c.outcome));
+  if (c.outcome_v6) commit.series.push_back(Batch("bgp-v6", *c.outcome_v6));
   return commit;
 }
 
@@ -56,11 +61,13 @@ Status StoreSignalSink::CommitFile(const signals::BgpFileCommit& c) {
   const std::string key = c.state_key.empty() ? signals::kBgpStateKey : c.state_key;
   if (group_ <= 1) {
     if (c.state) commit.state.push_back(store::StateBlob{key, *c.state});
+    if (c.state_v6) commit.state.push_back(store::StateBlob{signals::kBgpV6StateKey, *c.state_v6});
     return store_.CommitIngest(commit);
   }
-  pending_points_ += commit.series[0].points.size();
+  for (const store::SeriesBatch& batch : commit.series) pending_points_ += batch.points.size();
   pending_.insert(commit.input.sha256);
   if (c.state) pending_states_[key] = *c.state;  // a later state of the same key supersedes
+  if (c.state_v6) pending_states_[signals::kBgpV6StateKey] = *c.state_v6;
   buffer_.push_back(std::move(commit));
   if (buffer_.size() >= group_ || pending_points_ >= max_pending_points_) return Flush();
   return Status::Ok();
@@ -92,7 +99,8 @@ Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::v
     std::vector<size_t> index;
     for (size_t i = 0; i < infos.size(); ++i) {
       const signals::EntityInfo& info = infos[i];
-      if (info.slash24_count <= 0 || (info.type == "region") != (pass == 1)) continue;
+      bool has_space = info.slash24_count > 0 || info.slash48_count > 0;
+      if (!has_space || (info.type == "region") != (pass == 1)) continue;
       store::Entity e;
       e.type = info.type;
       e.code = info.code;

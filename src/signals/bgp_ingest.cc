@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 
 #include "base/sha256.h"
 #include "mrt/mrt.h"
@@ -20,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 // Feeds decoded MRT elements to the builder, without allocating per element.
 class ElementFeeder final : public mrt::ElementVisitor {
  public:
-  ElementFeeder(BgpSignalBuilder& builder, std::function<void(int64_t)> tick)
-      : builder_(builder), tick_(std::move(tick)) {}
+  ElementFeeder(BgpSignalBuilder& builder, BgpSignalBuilder6* builder_v6, std::function<void(int64_t)> tick)
+      : builder_(builder), builder_v6_(builder_v6), tick_(std::move(tick)) {}
 
   void OnElement(const mrt::Element& e) override {
     RouteRecord r;
@@ -48,16 +49,23 @@ class ElementFeeder final : public mrt::ElementVisitor {
     r.peer_asn = e.peer_asn;
     r.peer_index = e.peer_index;
     r.ipv4 = e.prefix.family == 4 && !e.multicast;
+    r.ipv6 = e.prefix.family == 6 && !e.multicast;
     if (r.ipv4) r.prefix = Ipv4Prefix::Make(e.prefix.V4(), e.prefix.length);
+    if (r.ipv6) r.prefix6 = Ipv6Prefix::Make(e.prefix.bytes, e.prefix.length);
     r.path_id = e.has_path_id ? e.path_id : 0;
     r.new_state = e.new_state;
     builder_.Record(r);
+    if (builder_v6_) builder_v6_->Record(r);
     if ((++elements_ & 0xffff) == 0 && tick_) tick_(elements_);
   }
-  void OnPeerIndexTable(const mrt::PeerIndexTable&) override { builder_.PeerIndexTableChanged(); }
+  void OnPeerIndexTable(const mrt::PeerIndexTable&) override {
+    builder_.PeerIndexTableChanged();
+    if (builder_v6_) builder_v6_->PeerIndexTableChanged();
+  }
 
  private:
   BgpSignalBuilder& builder_;
+  BgpSignalBuilder6* builder_v6_;
   std::function<void(int64_t)> tick_;  // progress, every 65536 elements
   int64_t elements_ = 0;
   char peer_key_[17] = {};
@@ -138,8 +146,30 @@ void FillTimesFromContent(std::vector<MrtInputFile>& inputs) {
   }
 }
 
+namespace {
+
+// The optional bgp-v6 side of an ingest: its builder over the IPv6 model, state loaded and saved beside
+// the IPv4 one.
+struct Ipv6Side {
+  RoutingModel6& model;
+  BgpSignalBuilder6 builder;
+  FileOutcome outcome;
+  std::string state;
+  explicit Ipv6Side(RoutingModel6& m) : model(m), builder(m) {}
+
+  Status Load(SignalSink& sink) {
+    auto saved = sink.LoadState(kBgpV6StateKey);
+    if (!saved.ok()) return saved.status();
+    if (!saved->has_value()) return Status::Ok();
+    return builder.LoadState(**saved, [&](std::string_view b) { return model.LoadTables(b); })
+        .WithContext("loading saved bgp-v6 state (rebuild it with --from-rib)");
+  }
+};
+
+}  // namespace
+
 Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingModel& model,
-                                     const BgpIngestOptions& options, SignalSink& sink) {
+                                     const BgpIngestOptions& options, SignalSink& sink, RoutingModel6* model_v6) {
   auto start = Clock::now();
   FillTimesFromContent(inputs);
   SortMrtInputs(inputs);
@@ -154,6 +184,11 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
       VIGIL_RETURN_IF_ERROR(builder.LoadState(**saved, [&](std::string_view b) { return model.LoadTables(b); })
                                 .WithContext("loading saved BGP state (rebuild it with --from-rib)"));
     }
+  }
+  std::unique_ptr<Ipv6Side> v6;
+  if (model_v6) {
+    v6 = std::make_unique<Ipv6Side>(*model_v6);
+    if (!options.from_rib && model_v6->CanSaveTables()) VIGIL_RETURN_IF_ERROR(v6->Load(sink));
   }
   // Files older than what the saved state already holds would rewind tables: skip them. (Within a run the
   // inputs are sorted, so only the state loaded at the start matters.)
@@ -216,7 +251,8 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
     }
 
     builder.BeginFile(in);
-    ElementFeeder feeder(builder, [&](int64_t elements) {
+    if (v6) v6->builder.BeginFile(in);
+    ElementFeeder feeder(builder, v6 ? &v6->builder : nullptr, [&](int64_t elements) {
       progress.Update(int64_t(i), bytes_done - in.bytes, report.records + elements, false);
     });
     int64_t problems = 0;
@@ -226,6 +262,7 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
     };
     auto read = mrt::ForEachElement(in.path, feeder, reader_options);
     FileOutcome outcome = builder.FinishFile();
+    if (v6) v6->outcome = v6->builder.FinishFile();
     if (!read.ok()) {
       std::fprintf(stderr, "%s: %s\n", in.path.c_str(), read.message().c_str());
       ++report.failed;
@@ -251,6 +288,15 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
       state = std::move(*saved);
       commit.state = &state;
     }
+    if (v6) {
+      commit.outcome_v6 = &v6->outcome;
+      if (v6->model.CanSaveTables() && !already_ingested) {
+        auto saved = v6->builder.SaveState([&](std::string& out) { v6->model.SaveTables(out); });
+        if (!saved.ok()) return saved.status();
+        v6->state = std::move(*saved);
+        commit.state_v6 = &v6->state;
+      }
+    }
     VIGIL_RETURN_IF_ERROR(sink.CommitFile(commit).WithContext(in.path));
 
     ++report.ingested;
@@ -258,6 +304,11 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
     report.ipv4_records += outcome.ipv4_records;
     report.bins += int64_t(outcome.bins.size());
     report.last = model.LastSummary();
+    if (v6) {
+      report.ipv6_records += v6->outcome.ipv4_records;
+      report.bins_v6 += int64_t(v6->outcome.bins.size());
+      report.last_v6 = v6->model.LastSummary();
+    }
     if (options.verbose) {
       std::fprintf(stderr, "%s: collector %s, %lld records, %zu bins, %lld full-feed peers, %lld visible /24s\n",
                    in.path.c_str(), in.collector.c_str(), (long long)outcome.records, outcome.bins.size(),
@@ -268,6 +319,11 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
     auto saved = builder.SaveState([&](std::string& out) { model.SaveTables(out); });
     if (!saved.ok()) return saved.status();
     VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpStateKey, *saved));
+    if (v6 && v6->model.CanSaveTables()) {
+      auto saved_v6 = v6->builder.SaveState([&](std::string& out) { v6->model.SaveTables(out); });
+      if (!saved_v6.ok()) return saved_v6.status();
+      VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpV6StateKey, *saved_v6));
+    }
   }
   progress.Update(report.files, total_bytes, report.records, true);
   progress.Done();

@@ -15,6 +15,7 @@
 namespace vigil::signals {
 
 inline constexpr char kBgpStateKey[] = "signals.bgp.v1";
+inline constexpr char kBgpV6StateKey[] = "signals.bgp-v6.v1";
 
 // What one ingested file produced; committed atomically by the sink.
 struct BgpFileCommit {
@@ -29,6 +30,10 @@ struct BgpFileCommit {
   bool already_ingested = false;
   // The state's key when not kBgpStateKey (each ingest worker keeps its own: WorkerStateKey).
   std::string state_key;
+  // The `bgp-v6` side, when the ingest runs an IPv6 model: its bins (values per entity index, /48s) and its
+  // state (key kBgpV6StateKey), committed in the same transaction.
+  const FileOutcome* outcome_v6 = nullptr;
+  const std::string* state_v6 = nullptr;
 };
 
 // Where ingest results go. The CLI implements it over the store (signals does not know the store).
@@ -39,7 +44,7 @@ class SignalSink {
   virtual Result<std::optional<std::string>> LoadState(const std::string& key) = 0;
   // The file's bins (values per entity index), its input row and the state, in one transaction.
   virtual Status CommitFile(const BgpFileCommit& commit) = 0;
-  // With from_rib, the tables after the run's last file (already-ingested files carry no state, so without
+  // With from_rib, the tables after the run's last file (once per state key: bgp, then bgp-v6) (already-ingested files carry no state, so without
   // this the saved state would be the one of the last new file). The default drops it: `vigil ingest mrt
   // --from-rib` commits the rebuilt state with the next new file instead.
   virtual Status CommitRebuiltState(const std::string& /*key*/, const std::string& /*state*/) { return Status::Ok(); }
@@ -63,17 +68,22 @@ struct BgpIngestReport {
   int64_t failed = 0;         // could not be opened
   int64_t records = 0;        // elements decoded
   int64_t ipv4_records = 0;
+  int64_t ipv6_records = 0;
+  int64_t bins_v6 = 0;          // bgp-v6 bin values written
   int64_t bins = 0;             // bin values written (bins x files)
   int64_t decode_problems = 0;  // records the reader reported and skipped
   double seconds = 0;
-  RoutingModel::Summary last;  // figures of the last evaluated bin
+  RoutingModel::Summary last;      // figures of the last evaluated bin
+  RoutingModel6::Summary last_v6;  // the same for bgp-v6 (visible_slash24s holds /48s)
 };
 
 // Ingests MRT files in time order (see DiscoverMrtInputs), one commit per file. Files without a time in
 // their name get it from their first record. Returns an error only when the state or the sink fails;
-// unreadable files are reported on stderr and counted in `failed`.
+// unreadable files are reported on stderr and counted in `failed`. With `model_v6`, the same pass over the
+// elements also drives the `bgp-v6` model (its own peer directory and state), committed with each file.
 Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingModel& model,
-                                     const BgpIngestOptions& options, SignalSink& sink);
+                                     const BgpIngestOptions& options, SignalSink& sink,
+                                     RoutingModel6* model_v6 = nullptr);
 
 // Ingest split across `workers` threads (docs/scale.md, "Workers"): the collectors (sorted by name) are dealt
 // round-robin to the workers; each worker runs RunBgpIngest over its collectors' files with its own partial

@@ -10,18 +10,21 @@ namespace {
 constexpr uint64_t kDirectoryVersion = 1;
 }
 
-int64_t BgpSignalBuilder::UpdatePeriodSeconds(const std::string& collector) {
+template <typename Prefix>
+int64_t BasicBgpSignalBuilder<Prefix>::UpdatePeriodSeconds(const std::string& collector) {
   // RouteViews writes an updates file every 15 minutes, RIS (and the simulator) every 5.
   return collector.starts_with("route-views") ? 900 : 300;
 }
 
-uint32_t BgpSignalBuilder::CollectorId(const std::string& name) {
+template <typename Prefix>
+uint32_t BasicBgpSignalBuilder<Prefix>::CollectorId(const std::string& name) {
   auto [it, inserted] = collector_ids_.emplace(name, uint32_t(collectors_.size()));
   if (inserted) collectors_.push_back(CollectorInfo{name, -1, false, {}});
   return it->second;
 }
 
-uint32_t BgpSignalBuilder::PeerId(const RouteRecord& record) {
+template <typename Prefix>
+uint32_t BasicBgpSignalBuilder<Prefix>::PeerId(const RouteRecord& record) {
   peer_key_.clear();
   peer_key_.append(reinterpret_cast<const char*>(&file_collector_), sizeof file_collector_);
   peer_key_.append(reinterpret_cast<const char*>(&record.peer_asn), sizeof record.peer_asn);
@@ -43,7 +46,8 @@ uint32_t BgpSignalBuilder::PeerId(const RouteRecord& record) {
   return id;
 }
 
-void BgpSignalBuilder::BeginFile(const MrtInputFile& input) {
+template <typename Prefix>
+void BasicBgpSignalBuilder<Prefix>::BeginFile(const MrtInputFile& input) {
   file_ = input;
   file_collector_ = CollectorId(input.collector);
   rib_started_ = false;
@@ -65,7 +69,8 @@ void BgpSignalBuilder::BeginFile(const MrtInputFile& input) {
   }
 }
 
-void BgpSignalBuilder::EmitBinsBefore(UnixSeconds bin) {
+template <typename Prefix>
+void BasicBgpSignalBuilder<Prefix>::EmitBinsBefore(UnixSeconds bin) {
   if (pending_bins_.empty() || *pending_bins_.begin() >= bin) return;
   std::vector<int64_t> counts = model_.Evaluate();
   // Without a single full-feed peer (no table yet, every session down) visibility is undefined: the bin
@@ -79,7 +84,8 @@ void BgpSignalBuilder::EmitBinsBefore(UnixSeconds bin) {
   }
 }
 
-void BgpSignalBuilder::Record(const RouteRecord& r) {
+template <typename Prefix>
+void BasicBgpSignalBuilder<Prefix>::Record(const RouteRecord& r) {
   if (outcome_.records == 0 || r.t < outcome_.first_t) outcome_.first_t = r.t;
   if (outcome_.records == 0 || r.t > outcome_.last_t) outcome_.last_t = r.t;
   ++outcome_.records;
@@ -93,7 +99,7 @@ void BgpSignalBuilder::Record(const RouteRecord& r) {
       collector.has_rib = true;
       if (file_.name_time < 0 || file_.time_from_content) pending_bins_.insert(BinStart(r.t, kBgpBinSeconds));
     }
-    if (!r.ipv4) return;
+    if (!RecordFamily<Prefix>::Takes(r)) return;
     ++outcome_.ipv4_records;
     uint32_t peer;
     if (r.peer_index >= 0 && size_t(r.peer_index) < rib_peer_ids_.size() && rib_peer_ids_[r.peer_index] != UINT32_MAX) {
@@ -106,7 +112,7 @@ void BgpSignalBuilder::Record(const RouteRecord& r) {
       }
     }
     peers_[peer].established = true;
-    model_.Announce(peer, r.prefix, r.path_id);
+    model_.Announce(peer, RecordFamily<Prefix>::Of(r), r.path_id);
     return;
   }
 
@@ -127,21 +133,22 @@ void BgpSignalBuilder::Record(const RouteRecord& r) {
       break;
     }
     case RouteRecord::Kind::kAnnounce:
-      if (!r.ipv4) break;
+      if (!RecordFamily<Prefix>::Takes(r)) break;
       ++outcome_.ipv4_records;
-      model_.Announce(PeerId(r), r.prefix, r.path_id);
+      model_.Announce(PeerId(r), RecordFamily<Prefix>::Of(r), r.path_id);
       break;
     case RouteRecord::Kind::kWithdraw:
-      if (!r.ipv4) break;
+      if (!RecordFamily<Prefix>::Takes(r)) break;
       ++outcome_.ipv4_records;
-      model_.Withdraw(PeerId(r), r.prefix, r.path_id);
+      model_.Withdraw(PeerId(r), RecordFamily<Prefix>::Of(r), r.path_id);
       break;
     case RouteRecord::Kind::kRib:
       break;
   }
 }
 
-FileOutcome BgpSignalBuilder::FinishFile() {
+template <typename Prefix>
+FileOutcome BasicBgpSignalBuilder<Prefix>::FinishFile() {
   CollectorInfo& collector = collectors_[file_collector_];
   if (file_.name_time >= 0 && !file_.time_from_content) {
     // An updates file vouches for its whole period, quiet or not.
@@ -154,17 +161,20 @@ FileOutcome BgpSignalBuilder::FinishFile() {
   return std::move(outcome_);
 }
 
-bool BgpSignalBuilder::HasCollector(const std::string& collector) const {
+template <typename Prefix>
+bool BasicBgpSignalBuilder<Prefix>::HasCollector(const std::string& collector) const {
   auto it = collector_ids_.find(collector);
   return it != collector_ids_.end() && (collectors_[it->second].has_rib || collectors_[it->second].last_time >= 0);
 }
 
-UnixSeconds BgpSignalBuilder::CollectorLastTime(const std::string& collector) const {
+template <typename Prefix>
+UnixSeconds BasicBgpSignalBuilder<Prefix>::CollectorLastTime(const std::string& collector) const {
   auto it = collector_ids_.find(collector);
   return it == collector_ids_.end() ? -1 : collectors_[it->second].last_time;
 }
 
-void BgpSignalBuilder::Clear() {
+template <typename Prefix>
+void BasicBgpSignalBuilder<Prefix>::Clear() {
   for (uint32_t peer = 0; peer < peers_.size(); ++peer) model_.VoidPeer(peer);
   for (PeerCacheSlot& slot : peer_cache_) slot.id = UINT32_MAX;
   collectors_.clear();
@@ -173,7 +183,9 @@ void BgpSignalBuilder::Clear() {
   peer_ids_.clear();
 }
 
-Result<std::string> BgpSignalBuilder::SaveState(const std::function<void(std::string&)>& save_tables) const {
+template <typename Prefix>
+Result<std::string> BasicBgpSignalBuilder<Prefix>::SaveState(
+    const std::function<void(std::string&)>& save_tables) const {
   StateWriter w;
   w.Varint(kDirectoryVersion);
   w.Varint(collectors_.size());
@@ -195,10 +207,12 @@ Result<std::string> BgpSignalBuilder::SaveState(const std::function<void(std::st
   return std::move(w.bytes());
 }
 
-Status BgpSignalBuilder::LoadState(std::string_view bytes, const std::function<Status(std::string_view)>& load_tables) {
+template <typename Prefix>
+Status BasicBgpSignalBuilder<Prefix>::LoadState(std::string_view bytes,
+                                                const std::function<Status(std::string_view)>& load_tables) {
   StateReader r(bytes);
   if (r.Varint() != kDirectoryVersion) return Status::Error("BGP signal state: unknown directory version");
-  BgpSignalBuilder loaded(model_);
+  BasicBgpSignalBuilder loaded(model_);
   uint64_t collectors = r.Varint();
   if (r.failed() || collectors > bytes.size()) return Status::Error("BGP signal state: corrupt collector list");
   for (uint64_t i = 0; i < collectors; ++i) {
@@ -238,5 +252,8 @@ Status BgpSignalBuilder::LoadState(std::string_view bytes, const std::function<S
   peer_ids_ = std::move(loaded.peer_ids_);
   return Status::Ok();
 }
+
+template class BasicBgpSignalBuilder<Ipv4Prefix>;
+template class BasicBgpSignalBuilder<Ipv6Prefix>;
 
 }  // namespace vigil::signals

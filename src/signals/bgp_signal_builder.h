@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "base/time_format.h"
 #include "signals/ipv4_prefix.h"
+#include "signals/ipv6_prefix.h"
 #include "signals/mrt_inputs.h"
 #include "signals/routing_model.h"
 
@@ -29,8 +30,12 @@ struct RouteRecord {
   std::string_view peer_address;  // opaque bytes identifying the peer address (text or raw)
   uint32_t peer_asn = 0;
   int32_t peer_index = -1;  // RIB entries: index in the file's peer table (a lookup shortcut), else -1
-  bool ipv4 = true;         // family of the prefix; IPv6 elements only prove the collector was alive
+  // Family of the prefix (neither: multicast). Each family's builder takes its own; the other family's
+  // elements only prove the collector was alive.
+  bool ipv4 = true;
+  bool ipv6 = false;
   Ipv4Prefix prefix;
+  Ipv6Prefix prefix6;
   uint32_t path_id = 0;
   int new_state = 0;  // kState: the FSM state entered
 };
@@ -43,7 +48,7 @@ struct BinValues {
 
 struct FileOutcome {
   int64_t records = 0;
-  int64_t ipv4_records = 0;
+  int64_t ipv4_records = 0;  // elements of the builder's family: IPv4 for `bgp`, IPv6 for `bgp-v6`
   UnixSeconds first_t = 0;
   UnixSeconds last_t = 0;
   std::vector<BinValues> bins;  // every bin this file has data for, in time order
@@ -57,9 +62,24 @@ struct FileOutcome {
 // bin, the bins before it are emitted with the state as it was then; the rest at the end of the file. A bin
 // no file has data for is never emitted: missing, not zero. A later file re-emitting a bin (another
 // collector, the next file's first second) replaces the earlier value.
-class BgpSignalBuilder {
+// Which elements a family's builder applies to its model, and their prefix.
+template <typename Prefix>
+struct RecordFamily;
+template <>
+struct RecordFamily<Ipv4Prefix> {
+  static bool Takes(const RouteRecord& r) { return r.ipv4; }
+  static Ipv4Prefix Of(const RouteRecord& r) { return r.prefix; }
+};
+template <>
+struct RecordFamily<Ipv6Prefix> {
+  static bool Takes(const RouteRecord& r) { return r.ipv6; }
+  static Ipv6Prefix Of(const RouteRecord& r) { return r.prefix6; }
+};
+
+template <typename Prefix>
+class BasicBgpSignalBuilder {
  public:
-  explicit BgpSignalBuilder(RoutingModel& model) : model_(model) {}
+  explicit BasicBgpSignalBuilder(BasicRoutingModel<Prefix>& model) : model_(model) {}
 
   void BeginFile(const MrtInputFile& input);
   void Record(const RouteRecord& record);
@@ -97,7 +117,7 @@ class BgpSignalBuilder {
   uint32_t PeerId(const RouteRecord& record);
   void EmitBinsBefore(UnixSeconds bin);
 
-  RoutingModel& model_;
+  BasicRoutingModel<Prefix>& model_;
   std::vector<CollectorInfo> collectors_;
   std::map<std::string, uint32_t> collector_ids_;
   std::vector<PeerInfo> peers_;
@@ -120,5 +140,8 @@ class BgpSignalBuilder {
   std::set<UnixSeconds> emitted_bins_;
   FileOutcome outcome_;
 };
+
+using BgpSignalBuilder = BasicBgpSignalBuilder<Ipv4Prefix>;
+using BgpSignalBuilder6 = BasicBgpSignalBuilder<Ipv6Prefix>;
 
 }  // namespace vigil::signals

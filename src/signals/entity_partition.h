@@ -18,6 +18,7 @@ struct EntityInfo {
   std::string parent_code;  // a region's country code; empty otherwise
   int64_t slash24_count = 0;
   std::string tz;
+  int64_t slash48_count = 0;  // IPv6
 };
 
 // Counts, per entity, the /24s that visible address space covers. The signal stage uses the geo module's

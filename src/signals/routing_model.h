@@ -8,13 +8,20 @@
 
 #include "base/result.h"
 #include "signals/ipv4_prefix.h"
+#include "signals/ipv6_prefix.h"
 
 namespace vigil::signals {
 
 // Which peers are full-feed and which prefixes are visible (IODA's definitions, see docs/signals.md).
+// Default full-feed thresholds (docs/signals.md says why): IPv4 IODA's 400,000; IPv6 100,000, bgpkit's and
+// monocle's rule (about half of today's ~220,000-prefix IPv6 table; IODA's 10,000 admits partial tables).
+inline constexpr int64_t kIpv4FullFeedMinPrefixes = 400000;
+inline constexpr int64_t kIpv6FullFeedMinPrefixes = 100000;
+
 struct VisibilityOptions {
-  // A peer is full-feed when it carries more than this many IPv4 prefixes (IODA: 400,000)...
-  int64_t full_feed_min_prefixes = 400000;
+  // A peer is full-feed when it carries more than this many prefixes of the model's family (IODA: 400,000
+  // IPv4; the bgp-v6 model is given kIpv6FullFeedMinPrefixes or the --full-feed-min-v6 value)...
+  int64_t full_feed_min_prefixes = kIpv4FullFeedMinPrefixes;
   // ...or, when > 0, at least this fraction of the largest peer table (small worlds, test files).
   double full_feed_fraction = 0;
   // A prefix is visible when carried by more than this fraction of the full-feed peers.
@@ -25,21 +32,23 @@ struct VisibilityOptions {
   int64_t MinCarriers(int64_t full_feed_peers) const;
 };
 
-// Per-peer IPv4 prefix tables (peers of all collectors in one pool, ids assigned by the caller) and the
-// per-entity visible /24 counts they imply. Two implementations: the fast VisibilityModel and a slow,
-// obviously correct one that tests compare it with.
-class RoutingModel {
+// Per-peer prefix tables of one address family (peers of all collectors in one pool, ids assigned by the
+// caller) and the per-entity visible counts they imply: /24s for Ipv4Prefix (`bgp`), /48s for Ipv6Prefix
+// (`bgp-v6`). Two implementations: the fast VisibilityModel and a slow, obviously correct one that tests
+// compare it with.
+template <typename Prefix>
+class BasicRoutingModel {
  public:
-  virtual ~RoutingModel() = default;
+  virtual ~BasicRoutingModel() = default;
 
   // ADD-PATH aware: a peer carries a prefix while at least one of its path ids for it is announced
   // (path id 0 without ADD-PATH).
-  virtual void Announce(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) = 0;
-  virtual void Withdraw(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) = 0;
+  virtual void Announce(uint32_t peer, Prefix prefix, uint32_t path_id) = 0;
+  virtual void Withdraw(uint32_t peer, Prefix prefix, uint32_t path_id) = 0;
   // The peer's session left ESTABLISHED, or a new RIB replaces its table: it carries nothing.
   virtual void VoidPeer(uint32_t peer) = 0;
 
-  // Visible /24s per entity now (one slot per entity of the partition the model was built with).
+  // Visible /24s (/48s) per entity now (one slot per entity of the counter the model was built with).
   virtual std::vector<int64_t> Evaluate() = 0;
 
   // Figures of the last Evaluate() (for logs and tests).
@@ -48,7 +57,7 @@ class RoutingModel {
     int64_t full_feed_peers = 0;
     int64_t largest_table = 0;
     int64_t visible_prefixes = 0;
-    int64_t visible_slash24s = 0;
+    int64_t visible_slash24s = 0;  // /48s for IPv6
   };
   virtual Summary LastSummary() const = 0;
   virtual int64_t PeerPrefixCount(uint32_t peer) const = 0;
@@ -62,5 +71,8 @@ class RoutingModel {
   virtual void SaveTables(std::string& out) { out.clear(); }
   virtual Status LoadTables(std::string_view) { return Status::Error("this routing model keeps no state"); }
 };
+
+using RoutingModel = BasicRoutingModel<Ipv4Prefix>;
+using RoutingModel6 = BasicRoutingModel<Ipv6Prefix>;
 
 }  // namespace vigil::signals

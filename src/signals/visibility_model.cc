@@ -15,6 +15,10 @@ inline uint64_t Mix(uint64_t key) {
   key ^= key >> 32;
   return key;
 }
+inline uint64_t Mix(unsigned __int128 key) {
+  uint64_t folded = uint64_t(key >> 64) * 0x9E3779B97F4A7C15ULL ^ Mix(uint64_t(key));
+  return Mix(folded);
+}
 
 inline bool TestBit(const std::vector<uint64_t>& bits, uint32_t id) {
   size_t w = id >> 6;
@@ -52,9 +56,10 @@ constexpr uint64_t kStateVersion = 1;
 
 // ----- PrefixUniverse -----------------------------------------------------------------------------------
 
-uint32_t PrefixUniverse::Find(Ipv4Prefix prefix) const {
+template <typename Prefix>
+uint32_t BasicPrefixUniverse<Prefix>::Find(Prefix prefix) const {
   if (slots_.empty()) return kNone;
-  uint64_t key = prefix.Key();
+  Key key = prefix.Key();
   size_t mask = slots_.size() - 1;
   for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
     if (slots_[i].key_plus_one == 0) return kNone;
@@ -62,8 +67,9 @@ uint32_t PrefixUniverse::Find(Ipv4Prefix prefix) const {
   }
 }
 
-uint32_t PrefixUniverse::Intern(Ipv4Prefix prefix) {
-  uint64_t key = prefix.Key();
+template <typename Prefix>
+uint32_t BasicPrefixUniverse<Prefix>::Intern(Prefix prefix) {
+  Key key = prefix.Key();
   // RIB records list every peer's route for one prefix in a row.
   if (key == last_key_ && last_id_ != kNone) return last_id_;
   if ((keys_.size() + 1) * 2 > slots_.size()) Grow();
@@ -82,7 +88,8 @@ uint32_t PrefixUniverse::Intern(Ipv4Prefix prefix) {
   }
 }
 
-void PrefixUniverse::Grow() {
+template <typename Prefix>
+void BasicPrefixUniverse<Prefix>::Grow() {
   size_t capacity = std::max<size_t>(1024, slots_.size() * 2);
   slots_.assign(capacity, Slot{});
   size_t mask = capacity - 1;
@@ -93,7 +100,8 @@ void PrefixUniverse::Grow() {
   }
 }
 
-const std::vector<uint32_t>& PrefixUniverse::SortedIds() {
+template <typename Prefix>
+const std::vector<uint32_t>& BasicPrefixUniverse<Prefix>::SortedIds() {
   if (sorted_count_ < keys_.size()) {
     size_t old = sorted_.size();
     for (size_t id = sorted_count_; id < keys_.size(); ++id) sorted_.push_back(uint32_t(id));
@@ -107,21 +115,26 @@ const std::vector<uint32_t>& PrefixUniverse::SortedIds() {
 
 // ----- VisibilityModel ----------------------------------------------------------------------------------
 
-VisibilityModel::VisibilityModel(VisibilityOptions options, const Slash24Counter* counter)
+template <typename Prefix>
+BasicVisibilityModel<Prefix>::BasicVisibilityModel(VisibilityOptions options, const Counter* counter)
     : options_(options), counter_(counter) {}
 
-VisibilityModel::~VisibilityModel() = default;
+template <typename Prefix>
+BasicVisibilityModel<Prefix>::~BasicVisibilityModel() = default;
 
-VisibilityModel::Peer& VisibilityModel::PeerAt(uint32_t peer) {
+template <typename Prefix>
+typename BasicVisibilityModel<Prefix>::Peer& BasicVisibilityModel<Prefix>::PeerAt(uint32_t peer) {
   if (peer >= peers_.size()) peers_.resize(peer + 1);
   return peers_[peer];
 }
 
-int64_t VisibilityModel::PeerPrefixCount(uint32_t peer) const {
+template <typename Prefix>
+int64_t BasicVisibilityModel<Prefix>::PeerPrefixCount(uint32_t peer) const {
   return peer < peers_.size() ? peers_[peer].prefixes : 0;
 }
 
-void VisibilityModel::SetCarried(Peer& p, uint32_t id) {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::SetCarried(Peer& p, uint32_t id) {
   size_t w = id >> 6;
   if (w >= p.bits.size()) p.bits.resize(std::max(w + 1, p.bits.size() * 2), 0);
   uint64_t bit = uint64_t{1} << (id & 63);
@@ -134,7 +147,8 @@ void VisibilityModel::SetCarried(Peer& p, uint32_t id) {
   }
 }
 
-void VisibilityModel::ClearCarried(Peer& p, uint32_t id) {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::ClearCarried(Peer& p, uint32_t id) {
   size_t w = id >> 6;
   uint64_t bit = uint64_t{1} << (id & 63);
   if (w >= p.bits.size() || !(p.bits[w] & bit)) return;
@@ -146,7 +160,8 @@ void VisibilityModel::ClearCarried(Peer& p, uint32_t id) {
   }
 }
 
-void VisibilityModel::Announce(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::Announce(uint32_t peer, Prefix prefix, uint32_t path_id) {
   Peer& p = PeerAt(peer);
   uint32_t id = universe_.Intern(prefix);
   if (id >= full_feed_count_.size()) full_feed_count_.resize(id + 1, 0);
@@ -165,11 +180,12 @@ void VisibilityModel::Announce(uint32_t peer, Ipv4Prefix prefix, uint32_t path_i
   SetCarried(p, id);
 }
 
-void VisibilityModel::Withdraw(uint32_t peer, Ipv4Prefix prefix, uint32_t path_id) {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::Withdraw(uint32_t peer, Prefix prefix, uint32_t path_id) {
   if (peer >= peers_.size()) return;
   Peer& p = peers_[peer];
   uint32_t id = universe_.Find(prefix);
-  if (id == PrefixUniverse::kNone) return;
+  if (id == BasicPrefixUniverse<Prefix>::kNone) return;
   if (p.paths) {
     if (p.paths->paths.erase(uint64_t{id} << 32 | path_id) == 0) return;
     auto it = p.paths->count.find(id);
@@ -181,7 +197,8 @@ void VisibilityModel::Withdraw(uint32_t peer, Ipv4Prefix prefix, uint32_t path_i
   ClearCarried(p, id);
 }
 
-void VisibilityModel::VoidPeer(uint32_t peer) {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::VoidPeer(uint32_t peer) {
   if (peer >= peers_.size()) return;
   Peer& p = peers_[peer];
   if (p.full_feed) {
@@ -195,11 +212,13 @@ void VisibilityModel::VoidPeer(uint32_t peer) {
   p.paths.reset();
 }
 
-void VisibilityModel::AdjustFullFeedCounts(const Peer& p, int delta) {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::AdjustFullFeedCounts(const Peer& p, int delta) {
   ForEachSetBit(p.bits, [&](uint32_t id) { full_feed_count_[id] = uint16_t(full_feed_count_[id] + delta); });
 }
 
-std::vector<int64_t> VisibilityModel::Evaluate() {
+template <typename Prefix>
+std::vector<int64_t> BasicVisibilityModel<Prefix>::Evaluate() {
   int64_t largest = 0;
   for (const Peer& p : peers_) largest = std::max(largest, p.prefixes);
   int64_t full_feed = 0;
@@ -247,7 +266,9 @@ std::vector<int64_t> VisibilityModel::Evaluate() {
   return counts_;
 }
 
-std::vector<int64_t> VisibilityModel::EvaluatePartial(int64_t full_feed, int64_t largest, bool status_changed) {
+template <typename Prefix>
+std::vector<int64_t> BasicVisibilityModel<Prefix>::EvaluatePartial(int64_t full_feed, int64_t largest,
+                                                                   bool status_changed) {
   uint32_t n = universe_.size();
   CountDelta delta;
   delta.full_feed_peers = full_feed;
@@ -274,30 +295,29 @@ std::vector<int64_t> VisibilityModel::EvaluatePartial(int64_t full_feed, int64_t
   return {int64_t(deltas_.size() - 1)};
 }
 
-void VisibilityModel::RebuildVisible() {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::RebuildVisible() {
   visible_intervals_.clear();
-  AddressIntervalMerger merger(visible_intervals_);
   int64_t visible_prefixes = 0;
   for (uint32_t id : universe_.SortedIds()) {
     if (!TestBit(visible_, id)) continue;
     ++visible_prefixes;
-    Ipv4Prefix prefix = universe_.At(id);
+    Prefix prefix = universe_.At(id);
     if (!prefix.Counts()) continue;
-    merger.Add(prefix.network, prefix.Last());
+    Family::Add(visible_intervals_, prefix);
   }
   counts_.assign(counter_->entity_count(), 0);
-  counter_->CountSlash24s(visible_intervals_, counts_);
+  Family::Count(*counter_, visible_intervals_, counts_);
   int64_t slash24s = 0;
-  for (const AddressInterval& v : visible_intervals_) {
-    slash24s += std::max<int64_t>(0, int64_t(EndWholeSlash24(v)) - int64_t(FirstWholeSlash24(v)));
-  }
+  for (const Interval& v : visible_intervals_) slash24s += Family::Units(v);
   summary_.visible_prefixes = visible_prefixes;
   summary_.visible_slash24s = slash24s;
 }
 
 // ----- persistence --------------------------------------------------------------------------------------
 
-void VisibilityModel::SaveTables(std::string& out) {
+template <typename Prefix>
+void BasicVisibilityModel<Prefix>::SaveTables(std::string& out) {
   uint32_t n = universe_.size();
   if (encoded_prefix_count_ > n) {  // the universe was replaced (LoadTables)
     encoded_prefixes_.clear();
@@ -308,9 +328,7 @@ void VisibilityModel::SaveTables(std::string& out) {
     StateWriter prefixes;
     prefixes.bytes().swap(encoded_prefixes_);
     for (uint32_t id = encoded_prefix_count_; id < n; ++id) {
-      int64_t key = int64_t(universe_.At(id).Key());
-      prefixes.Signed(key - encoded_last_key_);  // RIBs arrive sorted, so ids mostly follow key order
-      encoded_last_key_ = key;
+      Family::WriteKey(prefixes, universe_.At(id).Key(), encoded_last_key_);
     }
     prefixes.bytes().swap(encoded_prefixes_);
     encoded_prefix_count_ = n;
@@ -350,16 +368,17 @@ void VisibilityModel::SaveTables(std::string& out) {
   out = std::move(w.bytes());
 }
 
-Status VisibilityModel::LoadTables(std::string_view bytes) {
+template <typename Prefix>
+Status BasicVisibilityModel<Prefix>::LoadTables(std::string_view bytes) {
   StateReader r(bytes);
   if (r.Varint() != kStateVersion) return Status::Error("BGP signal state: unknown version");
   uint64_t n = r.Varint();
   if (r.failed() || n > bytes.size()) return Status::Error("BGP signal state: corrupt prefix list");
-  PrefixUniverse universe;
-  int64_t key = 0;
+  BasicPrefixUniverse<Prefix> universe;
+  Key key = 0;
   for (uint64_t id = 0; id < n; ++id) {
-    key += r.Signed();
-    if (universe.Intern(Ipv4Prefix::FromKey(uint64_t(key))) != id || r.failed()) {
+    Key read = Family::ReadKey(r, key);
+    if (universe.Intern(Prefix::FromKey(read)) != id || r.failed()) {
       return Status::Error("BGP signal state: corrupt prefix list");
     }
   }
@@ -412,5 +431,10 @@ Status VisibilityModel::LoadTables(std::string_view bytes) {
   evaluated_ = false;
   return Status::Ok();
 }
+
+template class BasicPrefixUniverse<Ipv4Prefix>;
+template class BasicPrefixUniverse<Ipv6Prefix>;
+template class BasicVisibilityModel<Ipv4Prefix>;
+template class BasicVisibilityModel<Ipv6Prefix>;
 
 }  // namespace vigil::signals

@@ -361,7 +361,8 @@ class Handler(BaseHTTPRequestHandler):
         if kind == '500' and active:
             return self.simple(500, b'<html>internal error</html>', 'text/html')
         if kind == '503' and active:
-            return self.simple(503, b'<html>busy</html>', 'text/html', {'Retry-After': fault[2] if len(fault) > 2 else '1'})
+            retry_after = fault[2] if len(fault) > 2 else '1'
+            return self.simple(503, b'<html>busy</html>', 'text/html', {'Retry-After': retry_after})
         start, end = 0, len(body)
         status = 200
         rng = self.headers.get('Range')
@@ -459,7 +460,7 @@ def start(shared, faults=(), listing='apache', rate=0, copies=0, log=None, port=
     handler = type('BoundHandler', (Handler,), {'archive': archive})
     server = ThreadingHTTPServer(('127.0.0.1', port), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, archive
 
 

@@ -96,7 +96,7 @@ class Case:
                 check(0 < len(part) < len(real) and real.startswith(part), '%s is not a prefix of the file' % path)
             else:
                 found.add(path)
-        check(found == set(expected), 'cache holds %s, expected %s' % (sorted(found ^ set(expected)), 'the listed files'))
+        check(found == set(expected), 'cache differs from the expected files: %s' % sorted(found ^ set(expected)))
         for path in found:
             with open(os.path.join(self.cache, path), 'rb') as f:
                 check(f.read() == self.archive.originals[path][0], '%s differs from the archive\'s real file' % path)
@@ -213,7 +213,7 @@ def case_stall(c):
     """A 10 s stall mid-body ends after the 1 s stall timeout; the retry completes well before the stall would."""
     run = c.fetch()
     check(run.code == 0, 'fetched')
-    check(run.seconds < 8, 'did not wait for the stall (%.1f s)' % run.seconds)
+    check(run.seconds < 5, 'did not wait for the stall (%.1f s)' % run.seconds)
     check(len(c.file_gets(RRC00_BVIEW)) == 2, 'one retry')
     c.check_cache(c.published())
 
@@ -298,8 +298,8 @@ def case_bad_flags(c):
                          (['--collectors', 'rrc00', '--archive-url', 'ris=ftp://x/'] + common, '--archive-url'),
                          (['--collectors', 'rrc00', '--index', 'caida=http://x/'] + common, '--index'),
                          (['--collectors', 'rrc00', '--bandwidth', 'fast'] + common, '--bandwidth'),
-                         (['--collectors', 'rrc00', '--from', '2022-01-05', '--until', '2022-01-04', '--cache', c.cache],
-                          '--until must be after --from')):
+                         (['--collectors', 'rrc00', '--from', '2022-01-05', '--until', '2022-01-04', '--cache',
+                           c.cache], '--until must be after --from')):
         run = c.vigil('fetch', *args)
         check(run.code == 2 and run.err.count('\n') == 1 and needle in run.err, 'one line naming %s' % needle)
     check(c.archive.requests == [] and not os.path.exists(c.cache), 'nothing asked, nothing written')

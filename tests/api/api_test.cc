@@ -9,6 +9,10 @@
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <thread>
 
 #include "api/api.h"
@@ -863,6 +867,75 @@ TEST_F(ApiTest, ServerOnLoopbackEnforcesLimits) {
   EXPECT_EQ(port, 8080);
   EXPECT_FALSE(ParseListen("localhost", host, port).ok());
   EXPECT_FALSE(ParseListen("127.0.0.1:99999", host, port).ok());
+}
+
+// A second server on a port already listened on fails and names the address (no SO_REUSEPORT sharing).
+TEST_F(ApiTest, APortInUseIsAnErrorNamingIt) {
+  ServerOptions options;
+  options.port = 0;
+  Server first(*api_, options);
+  ASSERT_TRUE(first.Bind().ok());
+  options.port = first.port();
+  Server second(*api_, options);
+  Status bound = second.Bind();
+  ASSERT_FALSE(bound.ok());
+  EXPECT_NE(bound.message().find("127.0.0.1:" + std::to_string(first.port()) + " is already in use"), std::string::npos)
+      << bound.message();
+}
+
+// The kernel queues a burst of connections up to the backlog before the server accepts any: 300 connections
+// to a bound server that is not accepting yet all complete (with a backlog of 5, all but ~6 would stall).
+TEST_F(ApiTest, ListenBacklogHoldsABurstOfConnections) {
+  ServerOptions options;
+  options.port = 0;
+  options.listen_backlog = 512;
+  Server server(*api_, options);
+  ASSERT_TRUE(server.Bind().ok());
+  std::vector<int> sockets;
+  int connected = 0;
+  for (int i = 0; i < 300; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(server.port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    sockets.push_back(fd);
+  }
+  for (int fd : sockets) {
+    pollfd p{fd, POLLOUT, 0};
+    int error = -1;
+    socklen_t length = sizeof error;
+    if (poll(&p, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
+      ++connected;
+    }
+    close(fd);
+  }
+  EXPECT_EQ(connected, 300);
+}
+
+TEST_F(ApiTest, RateLimitIsPerClientWith429AndRetryAfter) {
+  ApiOptions options;
+  options.rate_limit_per_s = 0.5;
+  options.rate_burst = 3;
+  Api limited(store_, *webhooks_, options);
+  auto get = [&](const std::string& client, const std::string& path) {
+    HttpRequest request;
+    request.path = path;
+    request.client = client;
+    return limited.Handle(request);
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("192.0.2.1", "/v2/datasources").status, 200) << i;
+  HttpResponse refused = get("192.0.2.1", "/v2/datasources");
+  EXPECT_EQ(refused.status, 429);
+  std::string retry;
+  for (const auto& [k, v] : refused.headers) {
+    if (k == "Retry-After") retry = v;
+  }
+  EXPECT_EQ(retry, "2");  // one token at 0.5 per second
+  EXPECT_NE(refused.body.find("192.0.2.1"), std::string::npos);
+  EXPECT_EQ(get("192.0.2.2", "/v2/datasources").status, 200);  // another client has its own bucket
+  EXPECT_EQ(get("192.0.2.1", "/healthz").status, 200);         // health checks are not counted
 }
 
 }  // namespace

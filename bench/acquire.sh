@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Acquisition benchmarks, as ratios against a baseline measured in the same run:
+#   vigil fetch  vs  curl --parallel  of the same files from the project's loopback test archive
+#   (tests/acquire/archive_server.py serving the real MRT files of ../shared/data/mrt under RIS and RouteViews
+#   names), throughput ratio = curl's wall time / vigil's wall time (goal >= 0.9x). vigil's time includes
+#   discovery (reading the folder listings) and verification (full decompression + atomic rename of every
+#   file); curl's only writes the bytes. Two links:
+#     paced:   each connection limited to RATE bytes/s by the server (a network-bound link, as the real archives
+#              are from most places) — the goal applies here;
+#     unpaced: loopback at full speed (CPU-bound: shows what verification costs when the network is free).
+# Env: VIGIL, SHARED_DIR, JOBS (default 4), COPIES (extra update files per collector, default 60),
+#      RATE (bytes/s per connection, default 1500000), RUNS (best of, default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VIGIL=${VIGIL:-$PWD/${BUILD_DIR:-build}/vigil}
+SHARED_DIR=${SHARED_DIR:-$(cd .. && pwd)/shared}
+JOBS=${JOBS:-4}
+COPIES=${COPIES:-60}
+RATE=${RATE:-1500000}
+RUNS=${RUNS:-3}
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2> /dev/null || true; wait "$server_pid" 2> /dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s%N; }
+seconds() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.3f", (e - s) / 1e9 }'; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
+
+# start_server [--rate R]: starts the archive and sets $base.
+start_server() {
+  if [ -n "$server_pid" ]; then kill "$server_pid"; wait "$server_pid" 2> /dev/null || true; fi
+  python3 tests/acquire/archive_server.py --shared "$SHARED_DIR" --copies "$COPIES" "$@" > "$work/port" &
+  server_pid=$!
+  for _ in $(seq 100); do grep -q '^port ' "$work/port" 2> /dev/null && break; sleep 0.05; done
+  base="http://127.0.0.1:$(awk '/^port/ { print $2 }' "$work/port")"
+}
+
+fetch_args() {
+  echo --collectors rrc00,rrc25,route-views2,route-views.jinx --from 2022-01-04 --until 2022-01-05 \
+    --types updates,ribs --jobs "$JOBS" --archive-url "ris=$base/ris/,routeviews=$base/routeviews/"
+}
+
+# measure LABEL: best-of-RUNS wall time of vigil fetch and of curl --parallel over the same URLs.
+measure() {
+  local label=$1 best_vigil="" best_curl="" s e
+  # shellcheck disable=SC2046
+  "$VIGIL" fetch $(fetch_args) --cache "$work/list" --report "$work/report.tsv" > /dev/null
+  awk -F'\t' 'NR > 1 { print $5 }' "$work/report.tsv" > "$work/urls"
+  local files bytes
+  files=$(wc -l < "$work/urls")
+  bytes=$(awk -F'\t' 'NR > 1 { s += $7 } END { print s }' "$work/report.tsv")
+  for ((i = 0; i < RUNS; i++)); do
+    rm -rf "$work/vigil" "$work/curl"
+    s=$(now)
+    # shellcheck disable=SC2046
+    "$VIGIL" fetch $(fetch_args) --cache "$work/vigil" > "$work/vigil.out"
+    e=$(now)
+    if ! grep -q " $files verified" "$work/vigil.out"; then
+      echo "vigil fetch did not verify all $files files" >&2
+      cat "$work/vigil.out" >&2
+      exit 1
+    fi
+    best_vigil=$(min "$(seconds "$s" "$e")" "$best_vigil")
+    mkdir -p "$work/curl"
+    (cd "$work/curl" && awk '{ printf "url = \"%s\"\noutput = \"%d\"\n", $0, NR }' "$work/urls" > ../curl.conf)
+    s=$(now)
+    (cd "$work/curl" && curl --silent --no-progress-meter --fail --parallel --parallel-max "$JOBS" \
+      --config ../curl.conf)
+    e=$(now)
+    best_curl=$(min "$(seconds "$s" "$e")" "$best_curl")
+  done
+  awk -v l="$label" -v f="$files" -v b="$bytes" -v v="$best_vigil" -v c="$best_curl" -v j="$JOBS" 'BEGIN {
+    printf "fetch %-8s %d files, %.1f MB, %d jobs: vigil fetch %.2f s (%.1f MB/s, verified), " \
+           "curl --parallel %.2f s (%.1f MB/s): throughput ratio %.2fx\n",
+      l, f, b / 1e6, j, v, b / 1e6 / v, c, b / 1e6 / c, c / v }'
+}
+
+start_server --rate "$RATE"
+measure paced
+start_server
+measure unpaced
+echo "(goal: paced ratio >= 0.9x; RATE=$RATE bytes/s per connection, best of $RUNS)"
