@@ -128,4 +128,9 @@ store::Datasource BgpDatasource() {
                            "Visible /24s: IPv4 /24s covered by prefixes more than half the full-feed BGP peers carry"};
 }
 
+store::Datasource BgpV6Datasource() {
+  return store::Datasource{
+      "bgp-v6", 300, "Visible /48s: IPv6 /48s covered by prefixes more than half the full-feed IPv6 BGP peers carry"};
+}
+
 }  // namespace vigil::observatory
