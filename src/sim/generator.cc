@@ -893,6 +893,7 @@ Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& ou
   summary.mrt_cpu_seconds = ProcessCpuSeconds() - cpu_start;
   VIGIL_RETURN_IF_ERROR(WriteProbeRounds(scenario, *world, *events, outdir / "probe", summary));
   std::vector<TruthEvent> truth = BuildTruth(scenario, *world, *events);
+  for (TruthEvent& t : Ipv6Truth(scenario, *world, *events)) truth.push_back(std::move(t));
   summary.truth_events = static_cast<int64_t>(truth.size());
   VIGIL_RETURN_IF_ERROR(WriteTruth(scenario, truth, outdir / "truth.json"));
   VIGIL_RETURN_IF_ERROR(WriteAnnotations(scenario, outdir / "annotations.json"));
