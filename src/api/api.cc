@@ -473,6 +473,32 @@ std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& req
   return std::nullopt;
 }
 
+std::string MarkupEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string Sha256Hex(const std::string& bytes) {
   return Sha256OfBytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
