@@ -295,11 +295,11 @@ Json EntityJson(Api::Impl& impl, const store::Entity& entity) {
 Result<store::Entity> ResolveEntityRef(Api::Impl& impl, const std::string& ref) {
   auto slash = ref.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size()) {
-    return Status::Error("entity must be in the form 'type/code' (e.g. region/KZ-ALA), got '" + ref + "'");
+    return Status::InvalidArgument("entity must be in the form 'type/code' (e.g. region/KZ-ALA), got '" + ref + "'");
   }
   auto found = impl.store.FindEntity(ref.substr(0, slash), ref.substr(slash + 1));
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return Status::Error("unknown entity '" + ref + "'");
+  if (!found->has_value()) return Status::NotFound("unknown entity '" + ref + "'");
   return **found;
 }
 
@@ -471,6 +471,32 @@ std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& req
     return response;
   }
   return std::nullopt;
+}
+
+std::string MarkupEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 std::string Sha256Hex(const std::string& bytes) {
@@ -815,7 +841,7 @@ HttpResponse HandleMetrics(Api::Impl& impl) {
 
 Status ParseListen(const std::string& text, std::string& host, int& port) {
   auto colon = text.rfind(':');
-  if (colon == std::string::npos) return Status::Error("--listen '" + text + "': expected HOST:PORT");
+  if (colon == std::string::npos) return Status::InvalidArgument("--listen '" + text + "': expected HOST:PORT");
   host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "127.0.0.1";
@@ -823,7 +849,7 @@ Status ParseListen(const std::string& text, std::string& host, int& port) {
   int value = -1;
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
   if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value < 0 || value > 65535) {
-    return Status::Error("--listen '" + text + "': bad port '" + port_text + "'");
+    return Status::InvalidArgument("--listen '" + text + "': bad port '" + port_text + "'");
   }
   port = value;
   return Status::Ok();
@@ -833,7 +859,7 @@ Result<std::string> LoadAdminToken(const std::string& path) {
   std::string token;
   if (!path.empty()) {
     std::ifstream in(path);
-    if (!in) return Status::Error("cannot read admin token file '" + path + "'");
+    if (!in) return Status::NotFound("cannot read admin token file '" + path + "'");
     std::getline(in, token);
   } else if (const char* env = std::getenv("VIGIL_ADMIN_TOKEN")) {
     token = env;
@@ -841,8 +867,9 @@ Result<std::string> LoadAdminToken(const std::string& path) {
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(token.begin());
   if (!token.empty() && token.size() < 16) {
-    return Status::Error("admin token " + (path.empty() ? std::string("VIGIL_ADMIN_TOKEN") : "in '" + path + "'") +
-                         " is shorter than 16 characters");
+    return Status::InvalidArgument("admin token " +
+                                   (path.empty() ? std::string("VIGIL_ADMIN_TOKEN") : "in '" + path + "'") +
+                                   " is shorter than 16 characters");
   }
   return token;
 }

@@ -117,6 +117,33 @@ Result<std::string> LoadAdminToken(const std::string& path);
 // returns how many were added.
 Result<int> ImportAnnotations(store::Store& store, const std::string& path);
 
+// What an import of reported shutdowns (Access Now #KeepItOn STOP CSVs) did.
+struct ReportedShutdownImport {
+  struct File {
+    std::string path;
+    int rows = 0;     // data rows read
+    int added = 0;    // stored now
+    int present = 0;  // stored by an earlier run (same file name and row content)
+    int bad = 0;      // not stored; see bad_rows
+  };
+  std::vector<File> files;
+  std::vector<std::string> bad_rows;  // "FILE line N: why" (not stored)
+  std::vector<std::string> warnings;  // "FILE line N: why" (stored, e.g. with the end unknown)
+  int country_mapped = 0;             // rows whose country has an ISO 3166-1 code
+  int region_mapped = 0;              // ... and whose area maps to exactly one ISO 3166-2 code
+  std::vector<std::pair<std::string, int>> unmapped_countries;  // name as written → rows, most first
+  std::vector<std::pair<std::string, int>> unmapped_areas;      // "CC: area as written" → rows, most first
+};
+
+// Reads #KeepItOn STOP CSVs (46 columns; start_date / end_date in Excel serial days; blank end = ongoing or
+// unknown; an end that is free text or before the start is kept as unknown, with a warning) into annotations of kind
+// `reported-shutdown`, one per row, on the country (ISO 3166-1 from the English name) or, when the area names exactly
+// one subdivision, the region (ISO 3166-2); a country that does not map goes on an entity of type `place`. Safe to
+// re-run. A bad row is reported and skipped, the others are kept. iso_codes_dir: Debian iso-codes JSON
+// (/usr/share/iso-codes/json).
+Result<ReportedShutdownImport> ImportKeepItOn(store::Store& store, const std::vector<std::string>& paths,
+                                              const std::string& iso_codes_dir);
+
 // HTTP/1.1 server in front of an Api (libmicrohttpd, a fixed pool of epoll threads).
 class Server {
  public:

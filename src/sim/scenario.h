@@ -75,6 +75,7 @@ struct EventSpec {
   double rtt_ms = 0;                        // throttle: RTT seen while throttled
   double loss = 0;                          // throttle: extra packet loss
   RouteFamily family = RouteFamily::kBoth;  // withdraw: which routes
+  int64_t ramp_s = 0;                       // throttle (extension): rtt and loss rise linearly over this long, and fall
 };
 
 struct GapSpec {
@@ -88,12 +89,29 @@ struct PeerResetSpec {
   UnixSeconds at = 0;
 };
 
+// What the calibrated noise model (sim/noise_model.h) decided for one run; never read from a scenario file.
+struct CalibratedNoise {
+  double churn_per_peer_hour = 0;           // single-peer withdraw + re-announce of one prefix
+  std::vector<GapSpec> vantage_outages;     // the prober's own network down: no reply from anything
+  std::vector<double> asn_rate_limit_loss;  // per World::asns index: extra loss at a rate-limiting edge
+  std::vector<double> region_evening_amp;   // per World::regions index: evening RTT rise (0.2 = +20 %)
+  double rtt_jitter_sigma = 0;              // per reply: RTT × exp(N(0, sigma))
+  double rtt_spike_share = 0;               // share of replies delayed ×1.5–3 (queueing bursts)
+};
+
 struct NoiseSpec {
   double flaps_per_hour = 0;
   std::vector<GapSpec> collector_gaps;
   std::vector<PeerResetSpec> peer_resets;
   double probe_loss = 0;
   std::vector<GapSpec> probe_gaps;  // extension: prober stopped (no round files)
+  // Extension: "calibrated" adds the realistic noise model of docs/simulator.md (BGP churn measured on real
+  // update files, collector maintenance, dark hours, level shifts, vantage-point outages, rate limiting, RTT
+  // congestion and jitter, heavy-tailed availability); `scale` multiplies its rates and amplitudes (the
+  // noise sweep). Empty: only the noise listed explicitly.
+  std::string profile;
+  double scale = 1.0;
+  CalibratedNoise calibrated;  // filled by PlanCalibratedNoise, not parsed
 };
 
 struct AnnotationSpec {
@@ -115,6 +133,9 @@ struct Scenario {
   std::vector<EventSpec> events;
   NoiseSpec noise;
   std::vector<AnnotationSpec> annotations;
+  // Extension: every event edge moves by a random whole number of seconds in [-edge_jitter_s, edge_jitter_s]
+  // (seed-driven, per window), so truth edges fall off the bin grid. 0: edges as written.
+  int64_t edge_jitter_s = 0;
 };
 
 // Parses and validates scenario JSON text. Errors name the field path ("events[2].daily.tz: ...").

@@ -66,6 +66,13 @@ Result<std::vector<ResolvedEvent>> ResolveEvents(const Scenario& scenario, const
       raw.push_back({spec.id, spec.start, spec.end});
     }
     for (EventWindow w : raw) {
+      if (scenario.edge_jitter_s > 0) {  // truth edges off the bin grid
+        Rng edges = base.Fork("edges:" + w.id);
+        const uint64_t span = static_cast<uint64_t>(2 * scenario.edge_jitter_s + 1);
+        const UnixSeconds start = w.start + static_cast<UnixSeconds>(edges.Below(span)) - scenario.edge_jitter_s;
+        const UnixSeconds end = w.end + static_cast<UnixSeconds>(edges.Below(span)) - scenario.edge_jitter_s;
+        if (end > start) w.start = start, w.end = end;
+      }
       w.start = std::max(w.start, scenario.start);
       w.end = std::min(w.end, scenario.end);
       if (w.end > w.start) ev.windows.push_back(w);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Issue 22 end to end: `vigil sim` (IPv6 routes from the regions' slash48s), `vigil ingest mrt`, `vigil
-// detect` on the two IPv6 scenarios in scenarios/: a withdrawal of one region's IPv6 routes only is detected
+// detect` on the two IPv6 scenarios in scenarios/dev/: a withdrawal of one region's IPv6 routes only is detected
 // in bgp-v6 and not in bgp; a withdrawal of both families is one event of that region carrying both signals.
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@ namespace vigil::signals {
 namespace {
 
 const std::string kVigil = std::string(VIGIL_BINARY_DIR) + "/vigil";
-const std::string kScenarios = std::string(VIGIL_SOURCE_DIR) + "/scenarios/";
+const std::string kScenarios = std::string(VIGIL_SOURCE_DIR) + "/scenarios/dev/";
 
 // Simulates, ingests and detects one scenario; returns its events by "type/code".
 std::multimap<std::string, store::Event> EventsOf(const std::string& scenario, const testing::TempDir& dir) {
