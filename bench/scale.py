@@ -4,7 +4,7 @@ machine), in one run on the same generated data:
   1. ingest throughput: a simulated scenario's MRT files (`ingest mrt`, also with --workers 2) and probe rounds;
   2. /v2/signals/raw latency through `vigil serve --cache-ttl 0`;
   3. /v2/outages/summary over one year for 10,000 entities (bench/store/scale_fixture writes the events).
-Figures are printed with their ratio to SQLite's. Env: SCALE_BENCH_SCENARIO (scenarios/single-region.json),
+Figures are printed with their ratio to SQLite's. Env: SCALE_BENCH_SCENARIO (scenarios/dev/single-region.json),
 SCALE_BENCH_ENTITIES (10000), SCALE_BENCH_EVENTS (5 per entity), SCALE_BENCH_REQUESTS (20)."""
 import calendar
 import json

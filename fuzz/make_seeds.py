@@ -5,7 +5,7 @@
 MRT seeds come from every file in ../shared/data/mrt (decompressed, split into single records; a RIB record
 is preceded by its file's PEER_INDEX_TABLE so the decoder has peers to index). A few records of each
 (type, subtype) of each file are kept, smallest first, so the corpus covers every record kind the archive
-holds while staying small. Scenario seeds are scenarios/*.json; CSV and ICMP seeds are built here.
+holds while staying small. Scenario seeds are scenarios/dev/*.json and scenarios/test/*.json; CSV and ICMP seeds are built here.
 Run from anywhere: python3 fuzz/make_seeds.py [--shared DIR]."""
 import argparse
 import bz2
@@ -115,10 +115,11 @@ def mrt_seeds(shared):
 
 
 def scenario_seeds():
-    d = os.path.join(ROOT, 'scenarios')
-    for name in sorted(os.listdir(d)):
-        if name.endswith('.json'):
-            write('scenario_fuzz', open(os.path.join(d, name), 'rb').read())
+    for part in ('dev', 'test'):
+        d = os.path.join(ROOT, 'scenarios', part)
+        for name in sorted(os.listdir(d)):
+            if name.endswith('.json'):
+                write('scenario_fuzz', open(os.path.join(d, name), 'rb').read())
 
 
 def csv_seeds():

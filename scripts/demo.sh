@@ -10,7 +10,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 VIGIL=${VIGIL:-$PWD/$BUILD_DIR/vigil}
 STORE=${STORE:-var/vigil.db}
 LISTEN=${LISTEN:-127.0.0.1:8080}
-SCENARIO=scenarios/kz-2022-01.json
+SCENARIO=scenarios/dev/kz-2022-01.json
 SIM_DIR=var/sim/kz
 mkdir -p var
 

@@ -3,7 +3,11 @@
 // peers in a TABLE_DUMP_V2 RIB, then update files (BGP4MP_MESSAGE_AS4, 5 minutes each) with U updates in all,
 // and a CSV geo world covering the space. A minimal MRT encoder (RFC 6396, RFC 4271 UPDATE), gzip-compressed.
 //
-//   signals_bench_gen OUTDIR [--prefixes 900000] [--peers 24] [--updates 1000000] [--files 12]
+//   signals_bench_gen OUTDIR [--prefixes 900000] [--peers 24] [--updates 1000000] [--files 12] [--family 4|6]
+//
+// --family 6 writes the IPv6 world instead: RIB_IPV6_UNICAST entries, updates with MP_REACH_NLRI /
+// MP_UNREACH_NLRI (RFC 4760), prefixes /29../64 (mostly /32 and /48) in 2000::/3, geo-ipv6.csv regions per
+// /12 (one ASN per /16), and sim-config.json's full_feed_min_prefixes_v6 (the IPv4 side of that world is empty).
 #include <zlib.h>
 
 #include <algorithm>
@@ -57,12 +61,44 @@ std::string Attributes(uint32_t peer_as, uint32_t origin_as, uint32_t next_hop) 
   return a;
 }
 
+// IPv4: net holds the address; IPv6: net holds the upper 64 bits (prefixes here are at most /64).
 struct Prefix {
-  uint32_t net;
+  uint64_t net;
   uint8_t len;
   bool operator<(const Prefix& o) const { return net != o.net ? net < o.net : len < o.len; }
   bool operator==(const Prefix& o) const { return net == o.net && len == o.len; }
 };
+
+void Prefix6Bytes(std::string& b, uint64_t net, uint8_t len) {
+  U8(b, len);
+  for (int i = 0; i < (len + 7) / 8; ++i) U8(b, uint32_t(net >> (56 - 8 * i)));
+}
+
+// ORIGIN IGP, AS_PATH, MP_REACH_NLRI (AFI 2, SAFI 1, a 16-byte next hop) for one IPv6 prefix.
+std::string Attributes6(uint32_t peer_as, uint32_t origin_as, uint32_t peer, const Prefix& x) {
+  std::string a;
+  U8(a, 0x40), U8(a, 1), U8(a, 1), U8(a, 0);
+  U8(a, 0x40), U8(a, 2), U8(a, 2 + 4 * 3), U8(a, 2), U8(a, 3);
+  U32(a, peer_as), U32(a, 3356), U32(a, origin_as);
+  std::string mp;
+  U16(mp, 2), U8(mp, 1), U8(mp, 16);
+  U32(mp, 0x20010db8), U32(mp, 0), U32(mp, 0), U32(mp, peer);
+  U8(mp, 0);
+  Prefix6Bytes(mp, x.net, x.len);
+  U8(a, 0x80), U8(a, 14), U8(a, uint32_t(mp.size()));
+  a += mp;
+  return a;
+}
+
+// MP_UNREACH_NLRI for one IPv6 prefix.
+std::string Unreach6(const Prefix& x) {
+  std::string mp;
+  U16(mp, 2), U8(mp, 1);
+  Prefix6Bytes(mp, x.net, x.len);
+  std::string a;
+  U8(a, 0x80), U8(a, 15), U8(a, uint32_t(mp.size()));
+  return a + mp;
+}
 
 std::string Name(const char* kind, uint32_t t) {
   time_t tt = t;
@@ -82,7 +118,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string outdir = argv[1];
-  long prefixes = 900000, peers = 24, updates = 1000000, files = 12;
+  long prefixes = 900000, peers = 24, updates = 1000000, files = 12, family = 4;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     long v = std::atol(argv[i + 1]);
@@ -94,6 +130,8 @@ int main(int argc, char** argv) {
       updates = v;
     else if (k == "--files")
       files = v;
+    else if (k == "--family")
+      family = v;
   }
   namespace fs = std::filesystem;
   fs::create_directories(outdir + "/mrt/rrc00");
@@ -103,8 +141,20 @@ int main(int argc, char** argv) {
   // Prefixes: mostly /24s, some /16../23, spread over 1.0.0.0 - 223.255.255.255.
   std::vector<Prefix> pool;
   pool.reserve(size_t(prefixes) * 11 / 10);
+  const bool v6 = family == 6;
   while (long(pool.size()) < prefixes * 11 / 10) {
     int r = int(rng() % 100);
+    if (v6) {  // /48 50 %, /32 15 %, /44 10 %, /40 10 %, /29../36 10 %, /56 and /64 5 %
+      uint8_t len = r < 50   ? 48
+                    : r < 65 ? 32
+                    : r < 75 ? 44
+                    : r < 85 ? 40
+                    : r < 95 ? uint8_t(29 + rng() % 8)
+                             : (r % 2 ? 56 : 64);
+      uint64_t addr = uint64_t{1} << 61 | (rng() & ((uint64_t{1} << 61) - 1));  // 2000::/3
+      pool.push_back({addr & (~uint64_t{0} << (64 - len)), len});
+      continue;
+    }
     uint8_t len = r < 60 ? 24 : r < 75 ? 23 : r < 85 ? 22 : uint8_t(16 + rng() % 6);
     uint32_t addr = uint32_t(1 + rng() % 223) << 24 | uint32_t(rng() & 0xffffff);
     pool.push_back({addr & (~0u << (32 - len)), len});
@@ -124,7 +174,7 @@ int main(int argc, char** argv) {
   }
   auto peer_ip = [](long p) { return uint32_t(0xC0000200u + uint32_t(p) + 1); };  // 192.0.2.x
   auto peer_as = [](long p) { return uint32_t(64500 + p); };
-  auto origin_as = [](const Prefix& x) { return 1000 + (x.net >> 20) % 3000; };
+  auto origin_as = [v6](const Prefix& x) { return uint32_t(1000 + (v6 ? x.net >> 44 : x.net >> 20) % 3000); };
 
   uint64_t rib_entries = 0;
   {
@@ -144,13 +194,18 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < pool.size(); ++i) {
       body.clear();
       U32(body, uint32_t(i));
-      PrefixBytes(body, pool[i].net, pool[i].len);
+      if (v6) {
+        Prefix6Bytes(body, pool[i].net, pool[i].len);
+      } else {
+        PrefixBytes(body, uint32_t(pool[i].net), pool[i].len);
+      }
       size_t count_at = body.size();
       U16(body, 0);
       uint16_t count = 0;
       for (long p = 0; p < peers; ++p) {
         if (!carries[size_t(p)][i]) continue;
-        std::string attrs = Attributes(peer_as(p), origin_as(pool[i]), peer_ip(p));
+        std::string attrs = v6 ? Attributes6(peer_as(p), origin_as(pool[i]), peer_ip(p), pool[i])
+                               : Attributes(peer_as(p), origin_as(pool[i]), peer_ip(p));
         U16(body, uint16_t(p));
         U32(body, kStart - 86400);
         U16(body, uint16_t(attrs.size()));
@@ -160,7 +215,7 @@ int main(int argc, char** argv) {
       body[count_at] = char(count >> 8);
       body[count_at + 1] = char(count);
       rib_entries += count;
-      Record(out, kStart, 13, 2, body);
+      Record(out, kStart, 13, v6 ? 4 : 2, body);
     }
     out.Flush();
     gzclose(out.gz);
@@ -197,9 +252,16 @@ int main(int argc, char** argv) {
       U16(msg, 0);  // length, patched below
       U8(msg, 2);   // UPDATE
       bool withdraw = carries[size_t(p)][i] && rng() % 2 == 0;
-      if (withdraw) {
+      if (v6) {
+        U16(msg, 0);
+        std::string attrs =
+            withdraw ? Unreach6(pool[i]) : Attributes6(peer_as(p), origin_as(pool[i]), peer_ip(p), pool[i]);
+        U16(msg, uint16_t(attrs.size()));
+        msg += attrs;
+        carries[size_t(p)][i] = !withdraw;
+      } else if (withdraw) {
         std::string w;
-        PrefixBytes(w, pool[i].net, pool[i].len);
+        PrefixBytes(w, uint32_t(pool[i].net), pool[i].len);
         U16(msg, uint16_t(w.size()));
         msg += w;
         U16(msg, 0);
@@ -209,7 +271,7 @@ int main(int argc, char** argv) {
         std::string attrs = Attributes(peer_as(p), origin_as(pool[i]), peer_ip(p));
         U16(msg, uint16_t(attrs.size()));
         msg += attrs;
-        PrefixBytes(msg, pool[i].net, pool[i].len);
+        PrefixBytes(msg, uint32_t(pool[i].net), pool[i].len);
         carries[size_t(p)][i] = true;
       }
       msg[16] = char(msg.size() >> 8);
@@ -221,8 +283,25 @@ int main(int argc, char** argv) {
     gzclose(out.gz);
   }
 
-  // Geo world: each /12 is one region of a country (16 per /8), ASN ranges per /16.
-  {
+  if (v6) {  // Geo world: each 2000::/3 /12 is one region of a country, ASN ranges per /20.
+    FILE* g4 = std::fopen((outdir + "/geo/geo-ipv4.csv").c_str(), "w");
+    std::fclose(g4);
+    FILE* g = std::fopen((outdir + "/geo/geo-ipv6.csv").c_str(), "w");
+    FILE* a = std::fopen((outdir + "/geo/asn-ipv6.csv").c_str(), "w");
+    static const char* kCountries[] = {"KZ", "DE", "US", "FR", "BR", "IN", "JP", "NG"};
+    for (uint32_t r = 0x200; r < 0x400; ++r) {  // top 12 bits
+      const char* cc = kCountries[r % 8];
+      std::fprintf(g, "%x::,%x:ffff:ffff:ffff:ffff:ffff:ffff:ffff,%s,%s-R%02u,,,,0,0,UTC\n", r << 4, r << 4 | 0xf, cc,
+                   cc, r % 97);
+      for (uint32_t h = 0; h < 16; ++h) {  // one ASN per /16
+        uint32_t asn = 1000 + (r * 16 + h) % 3000;
+        std::fprintf(a, "%x::,%x:ffff:ffff:ffff:ffff:ffff:ffff:ffff,%u,Bench AS %u\n", r << 4 | h, r << 4 | h, asn,
+                     asn);
+      }
+    }
+    std::fclose(g);
+    std::fclose(a);
+  } else {
     FILE* g = std::fopen((outdir + "/geo/geo-ipv4.csv").c_str(), "w");
     FILE* a = std::fopen((outdir + "/geo/asn-ipv4.csv").c_str(), "w");
     static const char* kCountries[] = {"KZ", "DE", "US", "FR", "BR", "IN", "JP", "NG",
@@ -244,7 +323,11 @@ int main(int argc, char** argv) {
     std::fclose(a);
   }
   std::FILE* cfg = std::fopen((outdir + "/sim-config.json").c_str(), "w");
-  std::fprintf(cfg, "{\"full_feed_min_prefixes\": 400000}\n");
+  if (v6) {
+    std::fprintf(cfg, "{\"full_feed_min_prefixes_v6\": 100000}\n");
+  } else {
+    std::fprintf(cfg, "{\"full_feed_min_prefixes\": 400000}\n");
+  }
   std::fclose(cfg);
   std::printf("prefixes %zu peers %ld rib_entries %llu updates %llu files %ld\n", pool.size(), peers,
               (unsigned long long)rib_entries, (unsigned long long)written, files);

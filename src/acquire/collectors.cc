@@ -7,6 +7,7 @@
 
 #include "acquire/acquire.h"
 #include "acquire/text.h"
+#include "base/text_lines.h"
 
 namespace vigil::acquire {
 
@@ -15,7 +16,7 @@ const char* ProjectName(Project project) { return project == Project::kRis ? "ri
 Result<Project> ParseProject(std::string_view name) {
   if (name == "ris") return Project::kRis;
   if (name == "routeviews") return Project::kRouteViews;
-  return Status::Error("unknown project '" + std::string(name) + "' (expected ris or routeviews)");
+  return Status::Corruption("unknown project '" + std::string(name) + "' (expected ris or routeviews)");
 }
 
 const char* FileTypeName(FileType type) { return type == FileType::kUpdates ? "updates" : "ribs"; }
@@ -23,7 +24,7 @@ const char* FileTypeName(FileType type) { return type == FileType::kUpdates ? "u
 Result<FileType> ParseFileType(std::string_view name) {
   if (name == "updates") return FileType::kUpdates;
   if (name == "ribs" || name == "rib") return FileType::kRib;
-  return Status::Error("unknown file type '" + std::string(name) + "' (expected updates or ribs)");
+  return Status::Corruption("unknown file type '" + std::string(name) + "' (expected updates or ribs)");
 }
 
 Result<std::vector<FileType>> ParseFileTypes(std::string_view list) {
@@ -35,7 +36,7 @@ Result<std::vector<FileType>> ParseFileTypes(std::string_view list) {
     for (FileType t : types) seen = seen || t == *type;
     if (!seen) types.push_back(*type);
   }
-  if (types.empty()) return Status::Error("no file type given (expected updates, ribs or both)");
+  if (types.empty()) return Status::Corruption("no file type given (expected updates, ribs or both)");
   return types;
 }
 
@@ -69,22 +70,22 @@ Result<std::vector<TsvLine>> DataLines(std::string_view text, const std::string&
   std::vector<TsvLine> lines;
   bool header_seen = false;
   int number = 0;
-  for (const std::string& raw : SplitLines(text)) {
+  for (std::string_view raw : SplitLines(text)) {
     ++number;
     if (raw.empty() || raw[0] == '#') continue;
     if (!header_seen) {
       if (raw != header)
-        return Status::Error(name + ":" + std::to_string(number) + ": expected the header '" + header + "'");
+        return Status::Corruption(name + ":" + std::to_string(number) + ": expected the header '" + header + "'");
       header_seen = true;
       continue;
     }
     std::vector<std::string> fields = SplitFields(raw, '\t');
     if (fields.size() != columns)
-      return Status::Error(name + ":" + std::to_string(number) + ": expected " + std::to_string(columns) +
-                           " tab-separated fields, found " + std::to_string(fields.size()));
+      return Status::Corruption(name + ":" + std::to_string(number) + ": expected " + std::to_string(columns) +
+                                " tab-separated fields, found " + std::to_string(fields.size()));
     lines.push_back({number, std::move(fields)});
   }
-  if (!header_seen) return Status::Error(name + ": no header line '" + header + "'");
+  if (!header_seen) return Status::Corruption(name + ": no header line '" + header + "'");
   return lines;
 }
 
@@ -106,7 +107,7 @@ bool IsSafeArchivePath(const std::string& path) {
 
 Status ParseCollectorLine(const TsvLine& line, const std::string& name, Collector& c) {
   auto where = [&](const std::string& what) {
-    return Status::Error(name + ":" + std::to_string(line.number) + ": " + what);
+    return Status::Corruption(name + ":" + std::to_string(line.number) + ": " + what);
   };
   const std::vector<std::string>& f = line.fields;
   c.name = f[0];
@@ -139,11 +140,10 @@ Result<CollectorTable> ParseCollectorTable(std::string_view collectors_tsv, cons
   for (const TsvLine& line : *archives) {
     const std::vector<std::string>& f = line.fields;
     Result<Project> project = ParseProject(f[0]);
-    if (!project.ok())
-      return Status::Error(archives_name + ":" + std::to_string(line.number) + ": " + project.message());
+    if (!project.ok()) return project.status().WithContext(archives_name + ":" + std::to_string(line.number));
     ArchiveLayout layout{*project, f[1], Undash(f[2]), f[3], Undash(f[4]), f[5], f[6]};
     if (layout.root_url.empty() || layout.root_url.back() != '/')
-      return Status::Error(archives_name + ":" + std::to_string(line.number) + ": root_url must end with '/'");
+      return Status::Corruption(archives_name + ":" + std::to_string(line.number) + ": root_url must end with '/'");
     table.layouts.push_back(std::move(layout));
   }
   Result<std::vector<TsvLine>> collectors = DataLines(collectors_tsv, collectors_name, kCollectorsHeader, 7);
@@ -152,11 +152,11 @@ Result<CollectorTable> ParseCollectorTable(std::string_view collectors_tsv, cons
     Collector c;
     VIGIL_RETURN_IF_ERROR(ParseCollectorLine(line, collectors_name, c));
     if (table.Find(c.name))
-      return Status::Error(collectors_name + ":" + std::to_string(line.number) + ": collector '" + c.name +
-                           "' listed twice");
+      return Status::Corruption(collectors_name + ":" + std::to_string(line.number) + ": collector '" + c.name +
+                                "' listed twice");
     if (!table.Layout(c.project))
-      return Status::Error(collectors_name + ":" + std::to_string(line.number) + ": no archive layout for project " +
-                           ProjectName(c.project));
+      return Status::Corruption(collectors_name + ":" + std::to_string(line.number) +
+                                ": no archive layout for project " + ProjectName(c.project));
     table.collectors.push_back(std::move(c));
   }
   return table;
@@ -167,7 +167,7 @@ Result<CollectorTable> LoadCollectorTable(const std::string& collectors_path) {
     return ParseCollectorTable(BuiltinCollectorsTsv(), "data/collectors.tsv (built in)", BuiltinArchivesTsv(),
                                "data/archives.tsv (built in)");
   std::ifstream in(collectors_path, std::ios::binary);
-  if (!in) return Status::Error("cannot read collector table " + collectors_path);
+  if (!in) return Status::NotFound("cannot read collector table " + collectors_path);
   std::stringstream text;
   text << in.rdbuf();
   return ParseCollectorTable(text.str(), collectors_path, BuiltinArchivesTsv(), "data/archives.tsv (built in)");
@@ -176,9 +176,10 @@ Result<CollectorTable> LoadCollectorTable(const std::string& collectors_path) {
 std::string FormatCollectorsTsv(const CollectorTable& table) {
   std::string out;
   // Keep the comment block of the built-in table: it explains the columns.
-  for (const std::string& line : SplitLines(BuiltinCollectorsTsv())) {
+  for (std::string_view line : SplitLines(BuiltinCollectorsTsv())) {
     if (line.empty() || line[0] != '#') break;
-    out += line + "\n";
+    out += line;
+    out += '\n';
   }
   out += std::string(kCollectorsHeader) + "\n";
   for (const Collector& c : table.collectors) {
@@ -192,12 +193,13 @@ Result<std::vector<const Collector*>> SelectCollectors(const CollectorTable& tab
   std::vector<const Collector*> selected;
   for (const std::string& name : SplitList(list, ',')) {
     const Collector* c = table.Find(name);
-    if (!c) return Status::Error("--collectors: unknown collector '" + name + "' (`vigil collectors` lists them)");
+    if (!c)
+      return Status::InvalidArgument("--collectors: unknown collector '" + name + "' (`vigil collectors` lists them)");
     bool seen = false;
     for (const Collector* s : selected) seen = seen || s == c;
     if (!seen) selected.push_back(c);
   }
-  if (selected.empty()) return Status::Error("--collectors: no collector given");
+  if (selected.empty()) return Status::InvalidArgument("--collectors: no collector given");
   return selected;
 }
 
@@ -205,10 +207,10 @@ namespace {
 
 Status CheckRootUrl(const std::string& what, const std::string& url) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-    return Status::Error(what + ": '" + url + "' is not an http:// or https:// URL");
+    return Status::InvalidArgument(what + ": '" + url + "' is not an http:// or https:// URL");
   for (char ch : url)
     if (static_cast<unsigned char>(ch) <= ' ' || ch == 0x7f)
-      return Status::Error(what + ": URL has a space or control character");
+      return Status::InvalidArgument(what + ": URL has a space or control character");
   return Status::Ok();
 }
 
@@ -226,9 +228,10 @@ Result<ArchiveRoots> ParseArchiveRoots(const CollectorTable& table, std::string_
   for (const std::string& item : SplitList(overrides, ',')) {
     size_t eq = item.find('=');
     if (eq == std::string::npos)
-      return Status::Error("--archive-url: expected PROJECT=URL (ris=URL,routeviews=URL), got '" + item + "'");
+      return Status::InvalidArgument("--archive-url: expected PROJECT=URL (ris=URL,routeviews=URL), got '" + item +
+                                     "'");
     Result<Project> project = ParseProject(item.substr(0, eq));
-    if (!project.ok()) return Status::Error("--archive-url: " + project.message());
+    if (!project.ok()) return project.status().WithContext("--archive-url");
     std::string url = WithSlash(item.substr(eq + 1));
     VIGIL_RETURN_IF_ERROR(CheckRootUrl("--archive-url", url));
     (*project == Project::kRis ? roots.ris : roots.routeviews) = url;
@@ -240,7 +243,7 @@ Result<IndexService> ParseIndexService(std::string_view spec) {
   std::string text(spec);
   size_t eq = text.find('=');
   if (eq == std::string::npos)
-    return Status::Error("--index: expected bgpstream=URL or bgpkit=URL, got '" + text + "'");
+    return Status::InvalidArgument("--index: expected bgpstream=URL or bgpkit=URL, got '" + text + "'");
   IndexService index;
   std::string kind = text.substr(0, eq);
   if (kind == "bgpstream") {
@@ -248,7 +251,7 @@ Result<IndexService> ParseIndexService(std::string_view spec) {
   } else if (kind == "bgpkit") {
     index.kind = IndexService::Kind::kBgpkitBrokerV3;
   } else {
-    return Status::Error("--index: unknown index service '" + kind + "' (expected bgpstream or bgpkit)");
+    return Status::InvalidArgument("--index: unknown index service '" + kind + "' (expected bgpstream or bgpkit)");
   }
   index.url = text.substr(eq + 1);
   while (!index.url.empty() && index.url.back() == '/') index.url.pop_back();

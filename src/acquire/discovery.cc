@@ -148,24 +148,24 @@ void ListFolder(const ArchiveLayout& layout, const Collector& collector, FileTyp
 
 Result<Discovery> DiscoverFromArchives(const CollectorTable& table, const ArchiveRoots& roots,
                                        const DiscoveryRequest& request, const NetworkOptions& options) {
-  if (request.until <= request.from) return Status::Error("--until must be after --from");
+  if (request.until <= request.from) return Status::InvalidArgument("--until must be after --from");
   Discovery out;
   ListingTally tally;
   for (const Collector* collector : request.collectors) {
     const ArchiveLayout* layout = table.Layout(collector->project);
-    if (!layout) return Status::Error("no archive layout for " + collector->name);
+    if (!layout) return Status::NotFound("no archive layout for " + collector->name);
     for (FileType type : request.types) {
       int64_t period = type == FileType::kUpdates ? collector->update_period_s : collector->rib_period_s;
       // An update file that starts before `from` may still cover it.
       for (UnixSeconds month = MonthStart(request.from - (type == FileType::kUpdates ? period : 0));
            month < request.until; month = NextMonthStart(month)) {
         ListFolder(*layout, *collector, type, month, roots.For(collector->project), request, options, out, tally);
-        if (options.stop && options.stop->load()) return Status::Error("stopped");
+        if (options.stop && options.stop->load()) return Status::Cancelled("stopped");
       }
     }
   }
   if (tally.answered == 0 && tally.unreachable > 0)
-    return Status::Error("archive unreachable: " + tally.first_transport_error);
+    return Status::Unavailable("archive unreachable: " + tally.first_transport_error);
   SortAndDeduplicate(out.files);
   return out;
 }
@@ -225,10 +225,11 @@ std::optional<RemoteFile> FileFromIndex(const CollectorTable& table, const Colle
 
 Result<nlohmann::json> GetJson(const std::string& url, const NetworkOptions& options) {
   Result<TextResponse> answer = GetText(url, options);
-  if (!answer.ok()) return Status::Error("index unreachable: " + answer.message());
-  if (answer->status != 200) return Status::Error("index " + url + ": HTTP " + std::to_string(answer->status));
+  if (!answer.ok()) return answer.status().WithContext("index unreachable");
+  if (answer->status != 200) return Status::Unavailable("index " + url + ": HTTP " + std::to_string(answer->status));
   nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return Status::Error("index " + url + ": answer is not a JSON object");
+  if (json.is_discarded() || !json.is_object())
+    return Status::Corruption("index " + url + ": answer is not a JSON object");
   return json;
 }
 
@@ -246,7 +247,7 @@ Status BgpstreamQuery(const CollectorTable& table, const IndexService& index, co
     const nlohmann::json* resources = nullptr;
     if (json->contains("data") && (*json)["data"].is_object() && (*json)["data"].contains("resources"))
       resources = &(*json)["data"]["resources"];
-    if (!resources || !resources->is_array()) return Status::Error("index " + url + ": no data.resources array");
+    if (!resources || !resources->is_array()) return Status::Corruption("index " + url + ": no data.resources array");
     UnixSeconds newest = start - 1;
     for (const nlohmann::json& item : *resources) {
       if (!item.is_object() || !item.contains("url") || !item["url"].is_string()) continue;
@@ -275,7 +276,7 @@ Status BgpkitQuery(const CollectorTable& table, const IndexService& index, const
     ++out.listings_read;
     if (!json.ok()) return json.status();
     if (!json->contains("data") || !(*json)["data"].is_array())
-      return Status::Error("index " + url + ": no data array");
+      return Status::Corruption("index " + url + ": no data array");
     const nlohmann::json& data = (*json)["data"];
     for (const nlohmann::json& item : data) {
       if (!item.is_object() || !item.contains("url") || !item["url"].is_string()) continue;
@@ -296,7 +297,7 @@ Status BgpkitQuery(const CollectorTable& table, const IndexService& index, const
 
 Result<Discovery> DiscoverFromIndex(const CollectorTable& table, const IndexService& index,
                                     const DiscoveryRequest& request, const NetworkOptions& options) {
-  if (request.until <= request.from) return Status::Error("--until must be after --from");
+  if (request.until <= request.from) return Status::InvalidArgument("--until must be after --from");
   Discovery out;
   for (const Collector* collector : request.collectors) {
     for (FileType type : request.types) {

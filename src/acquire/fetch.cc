@@ -261,7 +261,7 @@ void Fetcher::StartTry(Transfer& t) {
   t.fd = open(t.part_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (t.fd < 0) {
     int err = errno;
-    Status why = Status::Error("cannot write in the cache: " + t.part_path + ": " + std::strerror(err));
+    Status why = Status::FromErrno(err, "cannot write in the cache: " + t.part_path + ": " + std::strerror(err));
     if (err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES) {
       StopAll(why, err == ENOSPC || err == EDQUOT ? AbortedParts::kRemove : AbortedParts::kKeepForResume);
     } else {
@@ -320,7 +320,8 @@ void Fetcher::FinishTry(Transfer& t, CURLcode code) {
   if (t.disk_full) {
     CloseFile(t);
     unlink(t.part_path.c_str());
-    StopAll(Status::Error(t.write_error + "; stopping the run (nothing half-written is kept)"), AbortedParts::kRemove);
+    StopAll(Status::ResourceExhausted(t.write_error + "; stopping the run (nothing half-written is kept)"),
+            AbortedParts::kRemove);
     return;
   }
   if (!t.write_error.empty()) {  // size limit or a write error: not worth another try
@@ -440,14 +441,15 @@ void Fetcher::VerifyLoop() {
     int sync_error = fdatasync(t.fd) == 0 ? 0 : errno;
     close(t.fd);
     t.fd = -1;
-    Result<int64_t> size = sync_error == 0 ? VerifyCompressedFile(t.part_path, options_.max_decompression_ratio)
-                                           : Result<int64_t>(Status::Error(std::string("cannot sync ") + t.part_path +
-                                                                           ": " + std::strerror(sync_error)));
+    Result<int64_t> size =
+        sync_error == 0 ? VerifyCompressedFile(t.part_path, options_.max_decompression_ratio)
+                        : Result<int64_t>(Status::FromErrno(sync_error, std::string("cannot sync ") + t.part_path +
+                                                                            ": " + std::strerror(sync_error)));
     if (!size.ok()) {
       status = size.status();
       unlink(t.part_path.c_str());  // corrupt or refused: nothing of it stays
     } else if (rename(t.part_path.c_str(), t.final_path.c_str()) != 0) {
-      status = Status::Error("cannot rename " + t.part_path + ": " + std::strerror(errno));
+      status = Status::FromErrno(errno, "cannot rename " + t.part_path + ": " + std::strerror(errno));
       unlink(t.part_path.c_str());
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -472,7 +474,7 @@ void Fetcher::CollectVerified() {
     } else {
       Complete(v.index, FileOutcome::kFailed, v.status.message());
       if (v.disk_full)
-        StopAll(Status::Error(v.status.message() + "; stopping the run (nothing half-written is kept)"),
+        StopAll(Status(v.status.code(), v.status.message() + "; stopping the run (nothing half-written is kept)"),
                 AbortedParts::kRemove);
     }
   }
@@ -562,7 +564,7 @@ FetchReport Fetcher::Run() {
 
   while (true) {
     if (options_.stop && options_.stop->load() && report_.fatal.ok())
-      StopAll(Status::Error("stopped by signal"), AbortedParts::kKeepForResume);
+      StopAll(Status::Cancelled("stopped by signal"), AbortedParts::kKeepForResume);
     CollectVerified();
     Clock::time_point now = Clock::now();
     for (size_t k = 0; k < delayed_.size();) {

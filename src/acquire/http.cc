@@ -130,7 +130,7 @@ std::optional<std::string_view> HeaderValue(std::string_view line, std::string_v
 Result<TextResponse> GetText(const std::string& url, const NetworkOptions& options) {
   EnsureCurlInitialized();
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), curl_easy_cleanup);
-  if (!easy) return Status::Error(url + ": cannot create a libcurl handle");
+  if (!easy) return Status::Internal(url + ": cannot create a libcurl handle");
   std::mt19937_64 random(std::random_device{}());
   std::string last_error;
   for (int tries = 1; tries <= std::max(1, options.max_tries); ++tries) {
@@ -149,26 +149,26 @@ Result<TextResponse> GetText(const std::string& url, const NetworkOptions& optio
     long status = 0;
     curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
     if (sink.over_limit)
-      return Status::Error(url + ": answer larger than " + std::to_string(options.max_listing_bytes) +
-                           " bytes, refused");
+      return Status::ResourceExhausted(url + ": answer larger than " + std::to_string(options.max_listing_bytes) +
+                                       " bytes, refused");
     double wait = 0;
     if (code == CURLE_OK) {
       if (!IsRetryableStatus(status)) return TextResponse{status, std::move(sink.body)};
       last_error = "HTTP " + std::to_string(status);
       std::optional<double> asked = ParseRetryAfter(sink.retry_after, std::time(nullptr));
       if (asked && *asked > options.max_retry_after_s)
-        return Status::Error(url + ": HTTP " + std::to_string(status) + " with Retry-After " +
-                             std::to_string(static_cast<long long>(*asked)) + " s, above the limit");
+        return Status::Unavailable(url + ": HTTP " + std::to_string(status) + " with Retry-After " +
+                                   std::to_string(static_cast<long long>(*asked)) + " s, above the limit");
       wait = asked ? *asked : BackoffDelay(tries, options, random);
     } else {
       last_error = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
-      if (!IsRetryableCurlCode(code)) return Status::Error(url + ": " + last_error);
+      if (!IsRetryableCurlCode(code)) return Status::Unavailable(url + ": " + last_error);
       wait = BackoffDelay(tries, options, random);
     }
     if (tries == options.max_tries) break;
-    if (!SleepUnlessStopped(wait, options)) return Status::Error(url + ": stopped");
+    if (!SleepUnlessStopped(wait, options)) return Status::Cancelled(url + ": stopped");
   }
-  return Status::Error(url + ": " + last_error + " (after " + std::to_string(options.max_tries) + " tries)");
+  return Status::Unavailable(url + ": " + last_error + " (after " + std::to_string(options.max_tries) + " tries)");
 }
 
 }  // namespace vigil::acquire

@@ -15,7 +15,7 @@ namespace {
 Result<std::vector<std::string>> MonthsListed(const std::string& url, const NetworkOptions& options) {
   Result<TextResponse> page = GetText(url, options);
   if (!page.ok()) return page.status();
-  if (page->status != 200) return Status::Error(url + ": HTTP " + std::to_string(page->status));
+  if (page->status != 200) return Status::Unavailable(url + ": HTTP " + std::to_string(page->status));
   std::vector<std::string> months;
   for (const ListingEntry& e : ParseAutoIndex(page->body, nullptr)) {
     const std::string& n = e.name;
@@ -60,10 +60,11 @@ Result<CollectorTable> RefreshCollectorTable(const CollectorTable& table, const 
   for (Project project : {Project::kRis, Project::kRouteViews}) {
     const std::string& root = roots.For(project);
     Result<TextResponse> top = GetText(root, options);
-    if (!top.ok()) return Status::Error("archive unreachable: " + top.message());
-    if (top->status != 200) return Status::Error(root + ": HTTP " + std::to_string(top->status));
+    if (!top.ok()) return top.status().WithContext("archive unreachable");
+    if (top->status != 200) return Status::Unavailable(root + ": HTTP " + std::to_string(top->status));
     std::vector<std::pair<std::string, std::string>> folders = CollectorFolders(project, top->body);
-    if (folders.empty()) return Status::Error(root + ": no collector folders in the listing (not an auto-index page?)");
+    if (folders.empty())
+      return Status::Corruption(root + ": no collector folders in the listing (not an auto-index page?)");
     for (const auto& [name, path] : folders) {
       Result<std::vector<std::string>> months = MonthsListed(root + path + "/", options);
       if (!months.ok() || months->empty()) {

@@ -10,21 +10,23 @@ namespace vigil::api {
 
 Result<int> ImportAnnotations(store::Store& store, const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Status::Error("cannot read " + path);
+  if (!in) return Status::NotFound("cannot read " + path);
   std::stringstream buffer;
   buffer << in.rdbuf();
   Json items = Json::parse(buffer.str(), nullptr, false);
-  if (items.is_discarded() || !items.is_array()) return Status::Error(path + ": expected a JSON array of annotations");
+  if (items.is_discarded() || !items.is_array())
+    return Status::InvalidArgument(path + ": expected a JSON array of annotations");
   int added = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     const Json& item = items[i];
     std::string where = path + " item " + std::to_string(i);
     if (!item.is_object() || !item.contains("entity") || !item.contains("start") || !item["entity"].is_string()) {
-      return Status::Error(where + ": needs entity (type/code) and start");
+      return Status::InvalidArgument(where + ": needs entity (type/code) and start");
     }
     std::string ref = item["entity"].get<std::string>();
     auto slash = ref.find('/');
-    if (slash == std::string::npos) return Status::Error(where + ": entity must be type/code, got '" + ref + "'");
+    if (slash == std::string::npos)
+      return Status::InvalidArgument(where + ": entity must be type/code, got '" + ref + "'");
     auto entity = store.FindEntity(ref.substr(0, slash), ref.substr(slash + 1));
     if (!entity.ok()) return entity.status();
     int64_t entity_id = 0;
@@ -43,7 +45,7 @@ Result<int> ImportAnnotations(store::Store& store, const std::string& path) {
       if (!item.contains(key) || item[key].is_null()) return int64_t{0};
       if (item[key].is_number_integer()) return item[key].get<int64_t>();
       if (item[key].is_string()) return ParseTime(item[key].get<std::string>());
-      return Status::Error(where + ": " + key + " must be a time");
+      return Status::InvalidArgument(where + ": " + key + " must be a time");
     };
     auto start = time_of("start");
     auto end = time_of("end");

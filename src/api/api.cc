@@ -34,7 +34,9 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return parts;
 }
 
-std::string HeaderValue(const HttpRequest& request, std::string_view name) {
+}  // namespace
+
+std::string RequestHeader(const HttpRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
     if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(),
                                                 [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
@@ -43,6 +45,8 @@ std::string HeaderValue(const HttpRequest& request, std::string_view name) {
   }
   return "";
 }
+
+namespace {
 
 const char* ContentTypeFor(const std::string& path) {
   static const std::pair<const char*, const char*> kTypes[] = {
@@ -148,7 +152,8 @@ std::optional<int64_t> Params::Time(const std::string& name, bool required) {
 std::optional<int64_t> Params::Int(const std::string& name, std::optional<int64_t> fallback, int64_t min_value,
                                    int64_t max_value) {
   auto value = Raw(name);
-  if (!value || value->empty()) {
+  // The IODA dashboard sends `maxPoints=null` when it has no width yet: IODA reads it as absent.
+  if (!value || value->empty() || *value == "null") {
     echo_[name] = fallback ? Json(*fallback) : Json(nullptr);
     return fallback;
   }
@@ -290,11 +295,11 @@ Json EntityJson(Api::Impl& impl, const store::Entity& entity) {
 Result<store::Entity> ResolveEntityRef(Api::Impl& impl, const std::string& ref) {
   auto slash = ref.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size()) {
-    return Status::Error("entity must be in the form 'type/code' (e.g. region/KZ-ALA), got '" + ref + "'");
+    return Status::InvalidArgument("entity must be in the form 'type/code' (e.g. region/KZ-ALA), got '" + ref + "'");
   }
   auto found = impl.store.FindEntity(ref.substr(0, slash), ref.substr(slash + 1));
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return Status::Error("unknown entity '" + ref + "'");
+  if (!found->has_value()) return Status::NotFound("unknown entity '" + ref + "'");
   return **found;
 }
 
@@ -453,7 +458,7 @@ std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& req
         403,
         Json{{"error", "writes are disabled: no admin token configured (--admin-token-file or VIGIL_ADMIN_TOKEN)"}});
   }
-  std::string header = HeaderValue(request, "Authorization");
+  std::string header = RequestHeader(request, "Authorization");
   const std::string prefix = "Bearer ";
   std::string given = header.compare(0, prefix.size(), prefix) == 0 ? header.substr(prefix.size()) : "";
   // Compare digests so that the comparison takes the same time whatever the length or content.
@@ -466,6 +471,32 @@ std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& req
     return response;
   }
   return std::nullopt;
+}
+
+std::string MarkupEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 std::string Sha256Hex(const std::string& bytes) {
@@ -610,7 +641,7 @@ void AddCommonHeaders(Api::Impl& impl, const HttpRequest& request, HttpResponse&
   if (read) {
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
   } else {
-    std::string origin = HeaderValue(request, "Origin");
+    std::string origin = RequestHeader(request, "Origin");
     if (!origin.empty() && std::find(impl.options.cors_write_origins.begin(), impl.options.cors_write_origins.end(),
                                      origin) != impl.options.cors_write_origins.end()) {
       response.headers.emplace_back("Access-Control-Allow-Origin", origin);
@@ -620,12 +651,15 @@ void AddCommonHeaders(Api::Impl& impl, const HttpRequest& request, HttpResponse&
 }
 
 HttpResponse Preflight(Api::Impl& impl, const HttpRequest& request) {
-  std::string wanted = HeaderValue(request, "Access-Control-Request-Method");
-  std::string origin = HeaderValue(request, "Origin");
+  std::string wanted = RequestHeader(request, "Access-Control-Request-Method");
+  std::string origin = RequestHeader(request, "Origin");
   HttpResponse response = TextResponse(204, "text/plain", "");
   if (wanted.empty() || wanted == "GET" || wanted == "HEAD") {
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
     response.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    // The IODA dashboard sends X-Requested-With; conditional and compressed reads need the other two.
+    response.headers.emplace_back("Access-Control-Allow-Headers",
+                                  "Accept, Accept-Encoding, Content-Type, If-None-Match, X-Requested-With");
     response.headers.emplace_back("Access-Control-Max-Age", "86400");
     return response;
   }
@@ -633,7 +667,7 @@ HttpResponse Preflight(Api::Impl& impl, const HttpRequest& request) {
                                    origin) != impl.options.cors_write_origins.end()) {
     response.headers.emplace_back("Access-Control-Allow-Origin", origin);
     response.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS");
-    response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Requested-With");
     response.headers.emplace_back("Vary", "Origin");
     return response;
   }
@@ -682,6 +716,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   } else {
     response = Route(*impl_, request, parts, label);
   }
+  if (request.method == "GET" || request.method == "HEAD") FinishReadResponse(*impl_, request, response);
   AddCommonHeaders(*impl_, request, response);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   impl_->metrics.Observe(label, response.status, seconds);
@@ -811,7 +846,7 @@ HttpResponse HandleMetrics(Api::Impl& impl) {
 
 Status ParseListen(const std::string& text, std::string& host, int& port) {
   auto colon = text.rfind(':');
-  if (colon == std::string::npos) return Status::Error("--listen '" + text + "': expected HOST:PORT");
+  if (colon == std::string::npos) return Status::InvalidArgument("--listen '" + text + "': expected HOST:PORT");
   host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "127.0.0.1";
@@ -819,7 +854,7 @@ Status ParseListen(const std::string& text, std::string& host, int& port) {
   int value = -1;
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
   if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value < 0 || value > 65535) {
-    return Status::Error("--listen '" + text + "': bad port '" + port_text + "'");
+    return Status::InvalidArgument("--listen '" + text + "': bad port '" + port_text + "'");
   }
   port = value;
   return Status::Ok();
@@ -829,7 +864,7 @@ Result<std::string> LoadAdminToken(const std::string& path) {
   std::string token;
   if (!path.empty()) {
     std::ifstream in(path);
-    if (!in) return Status::Error("cannot read admin token file '" + path + "'");
+    if (!in) return Status::NotFound("cannot read admin token file '" + path + "'");
     std::getline(in, token);
   } else if (const char* env = std::getenv("VIGIL_ADMIN_TOKEN")) {
     token = env;
@@ -837,8 +872,9 @@ Result<std::string> LoadAdminToken(const std::string& path) {
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(token.begin());
   if (!token.empty() && token.size() < 16) {
-    return Status::Error("admin token " + (path.empty() ? std::string("VIGIL_ADMIN_TOKEN") : "in '" + path + "'") +
-                         " is shorter than 16 characters");
+    return Status::InvalidArgument("admin token " +
+                                   (path.empty() ? std::string("VIGIL_ADMIN_TOKEN") : "in '" + path + "'") +
+                                   " is shorter than 16 characters");
   }
   return token;
 }

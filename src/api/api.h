@@ -50,6 +50,9 @@ struct ApiOptions {
       "measurements; see /about for sources and licenses.";
   // Longest series a signals request may return without maxPoints: one year of 5-minute bins.
   int64_t max_points_per_series = 366 * 288;
+  // Most values (entities × datasources × bins) one signals request may return, whatever maxPoints says:
+  // bounds the work of a single request (100 entities × 30 days of 5-minute bins is 864,000).
+  int64_t max_values_per_request = 1000000;
   // Seconds a read response's data may be reused for the same query (0 = never). Writes through the API
   // clear it; data from other processes (ingest, detect) shows up after at most this long.
   int64_t cache_ttl_s = 2;
@@ -119,6 +122,33 @@ Result<std::string> LoadAdminToken(const std::string& path);
 // "source_url":…}], the simulator's annotations.json) that are not stored yet (same entity, kind and start);
 // returns how many were added.
 Result<int> ImportAnnotations(store::Store& store, const std::string& path);
+
+// What an import of reported shutdowns (Access Now #KeepItOn STOP CSVs) did.
+struct ReportedShutdownImport {
+  struct File {
+    std::string path;
+    int rows = 0;     // data rows read
+    int added = 0;    // stored now
+    int present = 0;  // stored by an earlier run (same file name and row content)
+    int bad = 0;      // not stored; see bad_rows
+  };
+  std::vector<File> files;
+  std::vector<std::string> bad_rows;  // "FILE line N: why" (not stored)
+  std::vector<std::string> warnings;  // "FILE line N: why" (stored, e.g. with the end unknown)
+  int country_mapped = 0;             // rows whose country has an ISO 3166-1 code
+  int region_mapped = 0;              // ... and whose area maps to exactly one ISO 3166-2 code
+  std::vector<std::pair<std::string, int>> unmapped_countries;  // name as written → rows, most first
+  std::vector<std::pair<std::string, int>> unmapped_areas;      // "CC: area as written" → rows, most first
+};
+
+// Reads #KeepItOn STOP CSVs (46 columns; start_date / end_date in Excel serial days; blank end = ongoing or
+// unknown; an end that is free text or before the start is kept as unknown, with a warning) into annotations of kind
+// `reported-shutdown`, one per row, on the country (ISO 3166-1 from the English name) or, when the area names exactly
+// one subdivision, the region (ISO 3166-2); a country that does not map goes on an entity of type `place`. Safe to
+// re-run. A bad row is reported and skipped, the others are kept. iso_codes_dir: Debian iso-codes JSON
+// (/usr/share/iso-codes/json).
+Result<ReportedShutdownImport> ImportKeepItOn(store::Store& store, const std::vector<std::string>& paths,
+                                              const std::string& iso_codes_dir);
 
 // HTTP/1.1 server in front of an Api (libmicrohttpd, a fixed pool of epoll threads).
 class Server {

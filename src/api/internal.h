@@ -274,9 +274,16 @@ void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_
                      std::string& out);
 Json EventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, int64_t window_until);
 
+// A request header by name, case-insensitively; "" when absent.
+std::string RequestHeader(const HttpRequest& request, std::string_view name);
+// A 200 answer to GET/HEAD gets Cache-Control, a weak ETag (If-None-Match → 304) and gzip when accepted.
+void FinishReadResponse(Api::Impl& impl, const HttpRequest& request, HttpResponse& response);
+
 // Admin token check (constant time); returns an error response when refused.
 std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& request);
 
+// Text for HTML and XML (reports, Atom): escapes the five characters both markups reserve.
+std::string MarkupEscape(const std::string& text);
 std::string Sha256Hex(const std::string& bytes);
 std::string HmacSha256Hex(const std::string& key, const std::string& message);
 

@@ -90,6 +90,7 @@ struct DatasourceInfo {
 };
 const DatasourceInfo kKnownDatasources[] = {
     {"bgp", "BGP", "Visible /24s"},
+    {"bgp-v6", "BGP (IPv6)", "Visible /48s"},
     {"ping-slash24", "Active Probing", "Up /24s"},
     {"rtt-p50", "Active Probing Latency (median RTT)", "Milliseconds"},
     {"loss", "Active Probing Loss", "Fraction of probes lost (0..1)"},
@@ -386,6 +387,30 @@ Json EventCodf(Api::Impl& impl, const store::Event& event, int64_t window_from, 
   return Json::parse(text);
 }
 
+// Size limits before any read: a year of 5-minute bins per series unless maxPoints downsamples, and at most
+// max_values_per_request values (entities × datasources × bins) in all.
+static void CheckSignalsSize(Api::Impl& impl, Params& params, const std::vector<store::Datasource>& selected,
+                             int64_t from, int64_t until, std::optional<int64_t> max_points, size_t entities) {
+  int64_t values = 0;
+  for (const auto& ds : selected) {
+    int64_t step = ChooseStep(ds.step_s, from, until, max_points);
+    int64_t bins = (until - BinStart(from, step) + step - 1) / step;
+    if (bins > impl.options.max_points_per_series) {
+      params.Fail("until - from covers " + std::to_string(bins) + " bins of " + std::to_string(step) +
+                  " s for datasource " + ds.name + ", more than the limit of " +
+                  std::to_string(impl.options.max_points_per_series) + "; set maxPoints to downsample");
+      return;
+    }
+    values += bins * static_cast<int64_t>(entities);
+  }
+  if (values > impl.options.max_values_per_request) {
+    params.Fail("request covers " + std::to_string(values) + " values (" + std::to_string(entities) + " entities x " +
+                std::to_string(selected.size()) + " datasources x their bins), more than the limit of " +
+                std::to_string(impl.options.max_values_per_request) +
+                " values per request; ask for fewer entities, a shorter window, one datasource or a smaller maxPoints");
+  }
+}
+
 HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts) {
   int64_t request_time = NowSeconds();
   auto started = std::chrono::steady_clock::now();
@@ -425,17 +450,7 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
   } else {
     selected = *all;
   }
-  // Size limit before any read: a year of 5-minute bins per series unless maxPoints downsamples.
-  for (const auto& ds : selected) {
-    int64_t step = ChooseStep(ds.step_s, *from, *until, max_points);
-    int64_t bins = (*until - BinStart(*from, step) + step - 1) / step;
-    if (bins > impl.options.max_points_per_series) {
-      params.Fail("until - from covers " + std::to_string(bins) + " bins of " + std::to_string(step) +
-                  " s for datasource " + ds.name + ", more than the limit of " +
-                  std::to_string(impl.options.max_points_per_series) + "; set maxPoints to downsample");
-      break;
-    }
-  }
+  CheckSignalsSize(impl, params, selected, *from, *until, max_points, codes.size());
   if (params.failed()) return Envelope("signals", params, nullptr, params.error(), no_perf, request_time);
 
   std::string data = "[";

@@ -11,32 +11,6 @@
 namespace vigil::api {
 namespace {
 
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // Markdown table cells: keep pipes and newlines from breaking the table.
 std::string MdCell(const std::string& text) {
   std::string out;
@@ -82,41 +56,27 @@ constexpr const char* kMethod =
     "BGP drop => routing; probing drop with BGP normal => data-plane; RTT or loss up with reachability normal => "
     "throttling; both drop => routing+data-plane. Missing bins are never counted as zero.";
 
-Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
-  auto event = impl.store.EventById(id);
-  if (!event.ok()) return event.status();
-  if (!event->has_value()) return Status::Error("no event " + std::to_string(id));
-  b.event = **event;
-  const store::Event& e = b.event;
-  b.entity = impl.EntityById(e.entity_id);
-  int64_t end = e.end_t != 0 ? e.end_t : std::max(NowSeconds(), e.start_t + 3600);
-  int64_t pad = std::clamp<int64_t>(end - e.start_t, 6 * 3600, 3 * 86400);
-  b.window_from = BinStart(e.start_t - pad, 3600);
-  b.window_until = BinStart(end + pad, 3600) + 3600;
-
-  Json out;
-  out["report"] = {{"generator", "vigil 0.1.0"}, {"event_id", e.id}, {"generated_at", FormatRfc3339(NowSeconds())}};
-  out["event"] = EventCodf(impl, e, e.start_t, end);
-  out["entity"] = b.entity ? EntityJson(impl, *b.entity) : Json(nullptr);
-  out["classification"] = e.classification;
-  out["schedule"] = nullptr;
-  if (e.schedule_id != 0) {
-    if (auto list = impl.store.ListSchedules({e.entity_id}); list.ok()) {
-      for (const auto& s : *list) {
-        if (s.id != e.schedule_id) continue;
-        out["schedule"] = {{"id", s.id},
-                           {"tz", s.tz},
-                           {"on_start_min", s.on_start_min},
-                           {"on_end_min", s.on_end_min},
-                           {"first_day", s.first_day},
-                           {"last_day", s.last_day},
-                           {"confidence", s.confidence}};
-      }
+// The schedule the event was matched to, or null.
+Json ScheduleSection(Api::Impl& impl, const store::Event& e) {
+  if (e.schedule_id == 0) return nullptr;
+  if (auto list = impl.store.ListSchedules({e.entity_id}); list.ok()) {
+    for (const auto& s : *list) {
+      if (s.id != e.schedule_id) continue;
+      return {{"id", s.id},
+              {"tz", s.tz},
+              {"on_start_min", s.on_start_min},
+              {"on_end_min", s.on_end_min},
+              {"first_day", s.first_day},
+              {"last_day", s.last_day},
+              {"confidence", s.confidence}};
     }
   }
-  out["window"] = {{"from", b.window_from}, {"until", b.window_until}};
+  return nullptr;
+}
 
-  // Signals around the event, at most ~2000 points each.
+// Signals around the event, at most ~2000 points each; also fills b.signals and b.signals_csv.
+Result<Json> SignalsSection(Api::Impl& impl, Bundle& b) {
+  const store::Event& e = b.event;
   auto datasources = impl.store.ListDatasources();
   if (!datasources.ok()) return datasources.status();
   Json signals = Json::array();
@@ -138,12 +98,10 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
     signals.push_back({{"datasource", ds.name}, {"from", s.from}, {"step", step}, {"values", values}});
     b.signals.push_back(std::move(s));
   }
-  out["signals"] = signals;
+  return signals;
+}
 
-  store::TimeFilter filter;
-  filter.from = b.window_from;
-  filter.until = b.window_until;
-  filter.entity_ids = {e.entity_id};
+Json AlertsSection(Api::Impl& impl, const store::TimeFilter& filter) {
   Json alerts = Json::array();
   if (auto list = impl.store.ListAlerts(filter); list.ok()) {
     for (const auto& a : *list) {
@@ -156,7 +114,10 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
                         {"method", a.method.empty() ? "median" : a.method}});
     }
   }
-  out["alerts"] = alerts;
+  return alerts;
+}
+
+Json AnnotationsSection(Api::Impl& impl, const store::TimeFilter& filter) {
   Json annotations = Json::array();
   if (auto list = impl.store.ListAnnotations(filter); list.ok()) {
     for (const auto& a : *list) {
@@ -167,10 +128,10 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
                              {"source_url", a.source_url}});
     }
   }
-  out["annotations"] = annotations;
-  Json detail = Json::parse(e.detail.empty() ? "null" : e.detail, nullptr, false);
-  out["method"] = {{"description", kMethod}, {"detail", detail.is_discarded() ? Json(e.detail) : detail}};
-  out["coverage"] = out["event"]["coverage"];
+  return annotations;
+}
+
+Json InputsSection(Api::Impl& impl, const Bundle& b) {
   Json inputs = Json::array();
   if (auto list = impl.store.ListInputs(b.window_from, b.window_until); list.ok()) {
     for (const auto& in : *list) {
@@ -183,22 +144,63 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
                         {"last_t", in.last_t}});
     }
   }
-  out["inputs"] = inputs;
+  return inputs;
+}
+
+// The sha256 of each part, so a downloaded part can be checked against the bundle.
+Json ManifestSection(const Json& out, const Bundle& b) {
   Json manifest = Json::array();
   auto add = [&](const std::string& name, const std::string& bytes) {
     manifest.push_back({{"name", name}, {"sha256", Sha256Hex(bytes)}, {"bytes", bytes.size()}});
   };
   add("event.json", out["event"].dump());
   add("signals.csv", b.signals_csv);
-  add("alerts.json", alerts.dump());
-  add("annotations.json", annotations.dump());
-  add("inputs.json", inputs.dump());
+  add("alerts.json", out["alerts"].dump());
+  add("annotations.json", out["annotations"].dump());
+  add("inputs.json", out["inputs"].dump());
   add("method.json", out["method"].dump());
-  out["manifest"] = {{"algorithm", "sha256"},
-                     {"note",
-                      "each entry hashes the compact JSON of that section (signals.csv: the CSV report, "
-                      "byte for byte the body of report.csv)"},
-                     {"entries", manifest}};
+  return {{"algorithm", "sha256"},
+          {"note",
+           "each entry hashes the compact JSON of that section (signals.csv: the CSV report, "
+           "byte for byte the body of report.csv)"},
+          {"entries", manifest}};
+}
+
+Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
+  auto event = impl.store.EventById(id);
+  if (!event.ok()) return event.status();
+  if (!event->has_value()) return Status::NotFound("no event " + std::to_string(id));
+  b.event = **event;
+  const store::Event& e = b.event;
+  b.entity = impl.EntityById(e.entity_id);
+  int64_t end = e.end_t != 0 ? e.end_t : std::max(NowSeconds(), e.start_t + 3600);
+  int64_t pad = std::clamp<int64_t>(end - e.start_t, 6 * 3600, 3 * 86400);
+  b.window_from = BinStart(e.start_t - pad, 3600);
+  b.window_until = BinStart(end + pad, 3600) + 3600;
+
+  Json out;
+  out["report"] = {{"generator", "vigil 0.1.0"}, {"event_id", e.id}, {"generated_at", FormatRfc3339(NowSeconds())}};
+  out["event"] = EventCodf(impl, e, e.start_t, end);
+  out["entity"] = b.entity ? EntityJson(impl, *b.entity) : Json(nullptr);
+  out["classification"] = e.classification;
+  out["schedule"] = ScheduleSection(impl, e);
+  out["window"] = {{"from", b.window_from}, {"until", b.window_until}};
+
+  auto signals = SignalsSection(impl, b);
+  if (!signals.ok()) return signals.status();
+  out["signals"] = std::move(*signals);
+
+  store::TimeFilter filter;
+  filter.from = b.window_from;
+  filter.until = b.window_until;
+  filter.entity_ids = {e.entity_id};
+  out["alerts"] = AlertsSection(impl, filter);
+  out["annotations"] = AnnotationsSection(impl, filter);
+  Json detail = Json::parse(e.detail.empty() ? "null" : e.detail, nullptr, false);
+  out["method"] = {{"description", kMethod}, {"detail", detail.is_discarded() ? Json(e.detail) : detail}};
+  out["coverage"] = out["event"]["coverage"];
+  out["inputs"] = InputsSection(impl, b);
+  out["manifest"] = ManifestSection(out, b);
   b.json = std::move(out);
   return Status::Ok();
 }
@@ -285,7 +287,7 @@ std::string SvgChart(const Signal& s, const store::Event& e, int64_t window_unti
   };
   auto y = [&](double v) { return top + (height - top - bottom) * (1 - (v - lo) / (hi - lo)); };
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Number(width) + "\" height=\"" +
-                    Number(height) + "\" role=\"img\" aria-label=\"" + HtmlEscape(s.datasource) +
+                    Number(height) + "\" role=\"img\" aria-label=\"" + MarkupEscape(s.datasource) +
                     " around the event\">";
   int64_t end = e.end_t ? e.end_t : window_until;
   svg += "<rect x=\"" + Number(x(std::max(e.start_t, s.from))) + "\" y=\"" + Number(top) + "\" width=\"" +
@@ -326,10 +328,10 @@ std::string Html(const Bundle& b) {
       "#bbb;padding:.2rem .5rem;"
       "text-align:left;vertical-align:top}code,pre{font-size:12px}pre{background:#f4f4f4;padding:.5rem;overflow:auto}"
       "figure{margin:.5rem 0}</style></head><body>";
-  h += "<h1>Evidence report: event " + std::to_string(e.id) + " — " + HtmlEscape(name) + "</h1>";
+  h += "<h1>Evidence report: event " + std::to_string(e.id) + " — " + MarkupEscape(name) + "</h1>";
   h += "<table><tbody>";
   auto row = [&](const std::string& k, const std::string& v) {
-    h += "<tr><th>" + k + "</th><td>" + HtmlEscape(v) + "</td></tr>";
+    h += "<tr><th>" + k + "</th><td>" + MarkupEscape(v) + "</td></tr>";
   };
   row("location", j["event"]["location"].get<std::string>());
   row("kind", e.kind);
@@ -344,32 +346,34 @@ std::string Html(const Bundle& b) {
   h += "<h2>Signals</h2><p>Window " + FormatRfc3339(b.window_from) + " – " + FormatRfc3339(b.window_until) +
        " (UTC). The shaded band is the event.</p>";
   for (const auto& s : b.signals) {
-    h += "<figure><figcaption>" + HtmlEscape(s.datasource) + " (step " + std::to_string(s.step) + " s)</figcaption>" +
+    h += "<figure><figcaption>" + MarkupEscape(s.datasource) + " (step " + std::to_string(s.step) + " s)</figcaption>" +
          SvgChart(s, e, b.window_until) + "</figure>";
   }
-  h += "<h2>Method</h2><p>" + HtmlEscape(kMethod) + "</p><pre>" + HtmlEscape(j["method"]["detail"].dump(2)) + "</pre>";
-  h += "<h2>Coverage</h2><pre>" + HtmlEscape(j["coverage"].dump(2)) + "</pre>";
+  h += "<h2>Method</h2><p>" + MarkupEscape(kMethod) + "</p><pre>" + MarkupEscape(j["method"]["detail"].dump(2)) +
+       "</pre>";
+  h += "<h2>Coverage</h2><pre>" + MarkupEscape(j["coverage"].dump(2)) + "</pre>";
   h += "<h2>Alerts</h2><table><thead><tr><th>time "
        "(UTC)</th><th>datasource</th><th>level</th><th>condition</th><th>value</th>"
        "<th>baseline</th></tr></thead><tbody>";
   for (const auto& a : j["alerts"]) {
     h += "<tr><td>" + FormatRfc3339(a["time"].get<int64_t>()) + "</td><td>" +
-         HtmlEscape(a["datasource"].get<std::string>()) + "</td><td>" + HtmlEscape(a["level"].get<std::string>()) +
-         "</td><td>" + HtmlEscape(a["condition"].get<std::string>()) + "</td><td>" + Number(a["value"].get<double>()) +
-         "</td><td>" + Number(a["historyValue"].get<double>()) + "</td></tr>";
+         MarkupEscape(a["datasource"].get<std::string>()) + "</td><td>" + MarkupEscape(a["level"].get<std::string>()) +
+         "</td><td>" + MarkupEscape(a["condition"].get<std::string>()) + "</td><td>" +
+         Number(a["value"].get<double>()) + "</td><td>" + Number(a["historyValue"].get<double>()) + "</td></tr>";
   }
   h += "</tbody></table><h2>Annotations</h2><ul>";
   for (const auto& a : j["annotations"]) {
     std::string url = a["source_url"].get<std::string>();
     bool linkable = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
-    h += "<li>" + HtmlEscape(a["kind"].get<std::string>()) + " from " + FormatRfc3339(a["start"].get<int64_t>()) +
-         ": " + HtmlEscape(a["text"].get<std::string>()) +
-         (linkable ? " <a rel=\"noopener noreferrer\" href=\"" + HtmlEscape(url) + "\">source</a>" : "") + "</li>";
+    h += "<li>" + MarkupEscape(a["kind"].get<std::string>()) + " from " + FormatRfc3339(a["start"].get<int64_t>()) +
+         ": " + MarkupEscape(a["text"].get<std::string>()) +
+         (linkable ? " <a rel=\"noopener noreferrer\" href=\"" + MarkupEscape(url) + "\">source</a>" : "") + "</li>";
   }
   h += "</ul><h2>Input files</h2><table><thead><tr><th>name</th><th>sha256</th><th>kind</th></tr></thead><tbody>";
   for (const auto& in : j["inputs"]) {
-    h += "<tr><td>" + HtmlEscape(in["name"].get<std::string>()) + "</td><td><code>" + in["sha256"].get<std::string>() +
-         "</code></td><td>" + HtmlEscape(in["kind"].get<std::string>()) + "</td></tr>";
+    h += "<tr><td>" + MarkupEscape(in["name"].get<std::string>()) + "</td><td><code>" +
+         in["sha256"].get<std::string>() + "</code></td><td>" + MarkupEscape(in["kind"].get<std::string>()) +
+         "</td></tr>";
   }
   h += "</tbody></table><h2>Manifest (sha256)</h2><table><tbody>";
   for (const auto& m : j["manifest"]["entries"]) {
@@ -391,8 +395,7 @@ HttpResponse HandleReport(Api::Impl& impl, const HttpRequest& request, int64_t i
   Bundle b;
   Status built = BuildBundle(impl, id, b);
   if (!built.ok()) {
-    bool missing = built.message().rfind("no event", 0) == 0;
-    return JsonResponse(missing ? 404 : 500, Json{{"error", built.message()}});
+    return JsonResponse(built.IsNotFound() ? 404 : 500, Json{{"error", built.message()}});
   }
   HttpResponse response;
   if (format == "json") {

@@ -182,10 +182,10 @@ Status Server::Bind() {
     v6->sin6_port = htons(static_cast<uint16_t>(o.port));
     length = sizeof *v6;
   } else {
-    return Status::Error("listen address '" + o.host + "' is not a numeric IPv4 or IPv6 address");
+    return Status::InvalidArgument("listen address '" + o.host + "' is not a numeric IPv4 or IPv6 address");
   }
   int fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::Error("socket for " + where + ": " + std::strerror(errno));
+  if (fd < 0) return Status::FromErrno(errno, "socket for " + where + ": " + std::strerror(errno));
   // SO_REUSEADDR only lets a restarted server bind while old connections sit in TIME_WAIT; unlike
   // SO_REUSEPORT it never lets two listeners share the port.
   int yes = 1;
@@ -194,14 +194,14 @@ Status Server::Bind() {
     int error = errno;
     close(fd);
     if (error == EADDRINUSE) {
-      return Status::Error(where + " is already in use (another vigil serve?); choose another --listen port");
+      return Status::Unavailable(where + " is already in use (another vigil serve?); choose another --listen port");
     }
-    return Status::Error("cannot bind " + where + ": " + std::strerror(error));
+    return Status::Unavailable("cannot bind " + where + ": " + std::strerror(error));
   }
   if (listen(fd, std::max(1, o.listen_backlog)) != 0) {
     int error = errno;
     close(fd);
-    return Status::Error("cannot listen on " + where + ": " + std::strerror(error));
+    return Status::Unavailable("cannot listen on " + where + ": " + std::strerror(error));
   }
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   impl_->port = ntohs(address.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);

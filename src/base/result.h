@@ -8,24 +8,89 @@
 
 namespace vigil {
 
-// Outcome of an operation that can fail for expected reasons (bad input, I/O). The message names the
-// input: file and byte offset, parameter name, URL. Never thrown across module boundaries.
+// What kind of failure a Status reports, so callers decide by kind, never by reading the message.
+//   kInvalidArgument   the caller's input is malformed or out of range (a flag, a scenario field, a request
+//                      parameter, a time string); retrying with the same input fails again.
+//   kNotFound          the named thing does not exist (file, store, entity, event, annotation, webhook).
+//   kAlreadyExists     the thing to create is already there.
+//   kCorruption        stored or received bytes are not what the format says (a truncated MRT record, a bad
+//                      gzip stream, an unreadable saved state, a TZif file that is not one).
+//   kIOError           the operating system refused a read or write (open, read, write, rename, mmap).
+//   kUnavailable       a service or peer did not answer or answered with a failure (ClickHouse, a socket, a
+//                      raw-ICMP socket without the capability); may succeed later.
+//   kResourceExhausted a limit was reached (memory, disk, connections, a configured cap).
+//   kNotSupported      this implementation does not offer the operation (e.g. a backend without webhooks).
+//   kCancelled         the operation was stopped on request (a signal, a stop flag) before it finished.
+//   kInternal          an invariant of Vigil itself broke; a bug, not the input's fault.
+enum class StatusCode : unsigned char {
+  kOk,
+  kInvalidArgument,
+  kNotFound,
+  kAlreadyExists,
+  kCorruption,
+  kIOError,
+  kUnavailable,
+  kResourceExhausted,
+  kNotSupported,
+  kCancelled,
+  kInternal,
+};
+
+// "InvalidArgument", "NotFound", ... ("Ok" for kOk).
+const char* StatusCodeName(StatusCode code);
+
+// Outcome of an operation that can fail for expected reasons (bad input, I/O): a code saying what kind of
+// failure, and a message naming the input (file and byte offset, parameter name, URL). Never thrown across
+// module boundaries.
 class Status {
  public:
   Status() = default;  // OK
   static Status Ok() { return Status(); }
-  static Status Error(std::string message) { return Status(std::move(message), true); }
+  static Status InvalidArgument(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
+  static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+  static Status AlreadyExists(std::string message) { return {StatusCode::kAlreadyExists, std::move(message)}; }
+  static Status Corruption(std::string message) { return {StatusCode::kCorruption, std::move(message)}; }
+  static Status IOError(std::string message) { return {StatusCode::kIOError, std::move(message)}; }
+  static Status Unavailable(std::string message) { return {StatusCode::kUnavailable, std::move(message)}; }
+  static Status ResourceExhausted(std::string message) { return {StatusCode::kResourceExhausted, std::move(message)}; }
+  static Status NotSupported(std::string message) { return {StatusCode::kNotSupported, std::move(message)}; }
+  static Status Cancelled(std::string message) { return {StatusCode::kCancelled, std::move(message)}; }
+  static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  // A failed system call: ENOENT is kNotFound, ENOSPC/EDQUOT/ENOMEM kResourceExhausted, anything else kIOError.
+  // The message (which should name the file and say what failed) is the caller's.
+  static Status FromErrno(int error_number, std::string message);
+  // The same code with another message, for callers that rewrite rather than prefix a message (WithContext
+  // prefixes). `code` must not be kOk.
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {
+    if (code_ == StatusCode::kOk) std::abort();
+  }
 
-  bool ok() const { return !failed_; }
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
-  // Prefixes context ("reading foo.gz: ") to an error; OK stays OK.
-  Status WithContext(const std::string& context) const { return ok() ? *this : Error(context + ": " + message_); }
+  bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
+  bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
+  bool IsAlreadyExists() const { return code_ == StatusCode::kAlreadyExists; }
+  bool IsCorruption() const { return code_ == StatusCode::kCorruption; }
+  bool IsIOError() const { return code_ == StatusCode::kIOError; }
+  bool IsUnavailable() const { return code_ == StatusCode::kUnavailable; }
+  bool IsResourceExhausted() const { return code_ == StatusCode::kResourceExhausted; }
+  bool IsNotSupported() const { return code_ == StatusCode::kNotSupported; }
+  bool IsCancelled() const { return code_ == StatusCode::kCancelled; }
+  bool IsInternal() const { return code_ == StatusCode::kInternal; }
+
+  // Prefixes context ("reading foo.gz: ") to an error, keeping its code; OK stays OK.
+  Status WithContext(const std::string& context) const {
+    return ok() ? *this : Status(code_, context + ": " + message_);
+  }
+
+  // "NotFound: store var/x.db: no such file" (or "Ok"), for logs and test failure output.
+  std::string ToString() const;
 
  private:
-  Status(std::string message, bool failed) : message_(std::move(message)), failed_(failed) {}
+  StatusCode code_ = StatusCode::kOk;
   std::string message_;
-  bool failed_ = false;
 };
 
 // A value or the Status saying why there is none.
@@ -45,6 +110,7 @@ class Result {
     return ok() ? kOk : std::get<Status>(state_);
   }
   const std::string& message() const { return status().message(); }
+  StatusCode code() const { return status().code(); }
 
   T& value() & { return std::get<T>(state_); }
   const T& value() const& { return std::get<T>(state_); }

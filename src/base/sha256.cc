@@ -44,14 +44,14 @@ std::string Finish(EVP_MD_CTX* ctx) {
 
 Result<std::string> Sha256OfFile(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+  if (!file) return Status::FromErrno(errno, path + ": cannot open: " + std::strerror(errno));
   DigestContext ctx = NewSha256Context();
   std::vector<unsigned char> buffer(1 << 20);
   size_t n;
   while ((n = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0) {
     EVP_DigestUpdate(ctx.get(), buffer.data(), n);
   }
-  if (std::ferror(file.get())) return Status::Error(path + ": read error: " + std::strerror(errno));
+  if (std::ferror(file.get())) return Status::IOError(path + ": read error: " + std::strerror(errno));
   return Finish(ctx.get());
 }
 

@@ -23,8 +23,8 @@ bool ReadDigits(std::string_view text, size_t pos, size_t count, int& out) {
 
 Result<UnixSeconds> ParseTime(std::string_view text) {
   auto bad = [&] {
-    return Status::Error("bad time '" + std::string(text) +
-                         "': expected RFC 3339 (2022-01-05T11:00:00Z), a date (2022-01-05) or Unix seconds");
+    return Status::InvalidArgument("bad time '" + std::string(text) +
+                                   "': expected RFC 3339 (2022-01-05T11:00:00Z), a date (2022-01-05) or Unix seconds");
   };
   if (text.empty()) return bad();
   std::string_view digits = text[0] == '-' ? text.substr(1) : text;

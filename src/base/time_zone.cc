@@ -186,7 +186,7 @@ TimeZone TimeZone::Utc() {
 Result<TimeZone> TimeZone::Load(const std::string& name, const std::string& zoneinfo_dir) {
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return Utc();
   if (name.find("..") != std::string::npos || name[0] == '/') {
-    return Status::Error("time zone '" + name + "': not an IANA zone name");
+    return Status::InvalidArgument("time zone '" + name + "': not an IANA zone name");
   }
   std::string dir = zoneinfo_dir;
   if (dir.empty()) {
@@ -195,16 +195,16 @@ Result<TimeZone> TimeZone::Load(const std::string& name, const std::string& zone
   }
   const std::string path = dir + "/" + name;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("unknown time zone '" + name + "' (cannot open " + path + ")");
+  if (!in) return Status::NotFound("unknown time zone '" + name + "' (cannot open " + path + ")");
   std::stringstream buffer;
   buffer << in.rdbuf();
   auto zone = Parse(name, buffer.str());
-  if (!zone.ok()) return Status::Error(path + ": " + zone.message());
+  if (!zone.ok()) return zone.status().WithContext(path);
   return zone;
 }
 
 Result<TimeZone> TimeZone::Parse(const std::string& name, const std::string& bytes) {
-  auto bad = [&](const char* why) { return Status::Error("not a TZif file (" + std::string(why) + ")"); };
+  auto bad = [&](const char* why) { return Status::Corruption("not a TZif file (" + std::string(why) + ")"); };
   if (bytes.size() < 44 || bytes.compare(0, 4, "TZif") != 0) return bad("magic");
   const char version = bytes[4];
 
@@ -301,13 +301,13 @@ Result<int64_t> ParseDay(const std::string& text) {
   int year = 0, month = 0, day = 0;
   char tail = 0;
   if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) {
-    return Status::Error("bad date '" + text + "': expected YYYY-MM-DD");
+    return Status::InvalidArgument("bad date '" + text + "': expected YYYY-MM-DD");
   }
   const int64_t days = DaysFromCivil(year, month, day);
   int64_t y;
   int m, d;
   CivilFromDays(days, y, m, d);
-  if (y != year || m != month || d != day) return Status::Error("bad date '" + text + "': no such day");
+  if (y != year || m != month || d != day) return Status::InvalidArgument("bad date '" + text + "': no such day");
   return days;
 }
 

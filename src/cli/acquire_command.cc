@@ -112,12 +112,14 @@ Result<acquire::NetworkOptions> ToNetworkOptions(const NetworkFlags& flags) {
   if (!flags.bandwidth.empty()) {
     std::optional<int64_t> rate = ParseByteCount(flags.bandwidth);
     if (!rate)
-      return Status::Error("--bandwidth: expected bytes per second like 10M or 500k, got '" + flags.bandwidth + "'");
+      return Status::InvalidArgument("--bandwidth: expected bytes per second like 10M or 500k, got '" +
+                                     flags.bandwidth + "'");
     options.bandwidth_bytes_per_s = *rate;
   }
   std::optional<int64_t> max_size = ParseByteCount(flags.max_file_size);
   if (!max_size)
-    return Status::Error("--max-file-size: expected a size like 8G or 500M, got '" + flags.max_file_size + "'");
+    return Status::InvalidArgument("--max-file-size: expected a size like 8G or 500M, got '" + flags.max_file_size +
+                                   "'");
   options.max_file_bytes = *max_size;
   options.max_decompression_ratio = flags.max_ratio;
   return options;
@@ -264,7 +266,7 @@ void InstallFetchCommand(CLI::App& root) {
     request.from = *start;
     request.until = *end;
     request.types = *kinds;
-    Result<acquire::Discovery> found = Status::Error("no discovery");
+    Result<acquire::Discovery> found = Status::Internal("no discovery");
     if (!index.empty()) {
       auto service = acquire::ParseIndexService(index);
       if (!service.ok()) return fail(service.message());

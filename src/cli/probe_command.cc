@@ -46,7 +46,7 @@ Result<probe::SocketKind> ParseSocketKind(const std::string& name) {
   if (name == "auto") return probe::SocketKind::kAuto;
   if (name == "raw") return probe::SocketKind::kRaw;
   if (name == "datagram") return probe::SocketKind::kDatagram;
-  return Status::Error("--socket must be auto, raw or datagram, not '" + name + "'");
+  return Status::InvalidArgument("--socket must be auto, raw or datagram, not '" + name + "'");
 }
 
 probe::ProberCallbacks LoggingCallbacks(double configured_rate) {
@@ -231,6 +231,10 @@ struct IngestFlags {
   bool verbose = false;
 };
 
+bool StoreRefused(const Status& status) {
+  return status.IsResourceExhausted() || status.IsUnavailable() || status.IsIOError() || status.IsInternal();
+}
+
 void IngestProbeLogs(const IngestFlags& flags) {
   auto files = probe::RoundLogFiles(flags.paths);
   if (!files.ok()) return FailIngest(files.message());
@@ -278,9 +282,10 @@ void IngestProbeLogs(const IngestFlags& flags) {
     if (!report.ok()) {
       std::fprintf(stderr, "vigil ingest probe: %s\n", report.message().c_str());
       ++failed;
-      // The store refused the write (disk full, store gone): every later file would fail the same way, so
-      // stop with this one error; the rounds before it are committed and a rerun resumes after them.
-      if (report.message().find(": store ") != std::string::npos) break;
+      // The store refused the write (disk full, store gone or busy): every later file would fail the same way,
+      // so stop with this one error; the rounds before it are committed and a rerun resumes after them. A
+      // damaged or missing round log (Corruption, InvalidArgument, NotFound) only costs that file.
+      if (StoreRefused(report.status())) break;
     } else if (report->skipped) {
       ++skipped;
     } else if (group > 1) {

@@ -123,7 +123,7 @@ void InstallRunCommand(CLI::App& root) {
   o.run.cache_dir = "var/mrt";
   CLI::App* c = root.add_subcommand(
       "run",
-      "The observatory's main job: bootstrap each collector from its RIB, follow the archives (and RIS Live), "
+      "The observatory's main job: bootstrap each collector from its RIB, follow the archives, "
       "ingest in order, detect, serve the API and dashboard, deliver webhooks (docs/operations.md)");
   c->add_option("--collectors", f.collectors, "Collectors to follow, comma-separated (vigil collectors lists them)")
       ->required();
@@ -159,9 +159,6 @@ void InstallRunCommand(CLI::App& root) {
   c->add_option("--collectors-file", o.collectors_file, "Collector table TSV instead of the built-in one");
   c->add_option("--mirror", o.mirror_dir,
                 "Follow a local folder another process fills (e.g. an rsync mirror) instead of the archives");
-  c->add_option("--ris-live", o.ris_live_url,
-                "RIS Live WebSocket URL (e.g. wss://ris-live.ripe.net/v1/ws/?client=NAME): bins close seconds "
-                "after their end; the archive files replace the live values");
   c->add_option("--poll", o.run.poll_interval_s, "Seconds between archive polls")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 86400.0));

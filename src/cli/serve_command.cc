@@ -55,7 +55,8 @@ Result<std::unique_ptr<store::WebhookStore>> OpenWebhooks(const ServeFlags& flag
   const std::string& uri = flags.webhook_store.empty() ? flags.store : flags.webhook_store;
   auto opened = store::OpenWebhookStore(uri);
   if (!opened.ok() && flags.webhook_store.empty()) {
-    return Status::Error(opened.message() + " (give --webhook-store PATH, a SQLite file for the API's webhooks)");
+    return Status(opened.status().code(),
+                  opened.message() + " (give --webhook-store PATH, a SQLite file for the API's webhooks)");
   }
   return opened;
 }
@@ -218,36 +219,8 @@ void InstallServeCommand(CLI::App& root) {
   command->callback([] { Serve(flags); });
 }
 
-void InstallAnnotationsCommand(CLI::App& root) {
-  static std::string store_uri = "var/vigil.db";
-  static std::vector<std::string> files;
-  CLI::App* command = root.add_subcommand("annotations", "Manage annotations (states of emergency, orders, notes)");
-  command->require_subcommand(1);
-  CLI::App* import = command->add_subcommand(
-      "import", "Add the annotations of JSON files ([{entity, kind, start, end, text, source_url}]) not yet stored");
-  import->add_option("FILE", files, "Annotations JSON file(s), e.g. the simulator's annotations.json")->required();
-  import->add_option("--store", store_uri, "Store URI (a SQLite path)")->capture_default_str();
-  import->callback([] {
-    auto store = store::OpenStore(store_uri);
-  if (!store.ok()) {
-    std::fprintf(stderr, "vigil annotations import: store %s: %s\n", store_uri.c_str(), store.message().c_str());
-    SetExitCode(1);
-    return;
-  }
-  for (const auto& file : files) {
-    auto added = api::ImportAnnotations(**store, file);
-    if (!added.ok()) {
-      std::fprintf(stderr, "vigil annotations import: %s\n", added.message().c_str());
-      SetExitCode(1);
-      return;
-    }
-    std::printf("%s: %d annotation(s) added\n", file.c_str(), *added);
-  }
-});
 }  // namespace
 
 VIGIL_REGISTER_COMMAND("serve", InstallServeCommand);
-VIGIL_REGISTER_COMMAND("annotations", InstallAnnotationsCommand);
 
-}  // namespace vigil::cli
 }  // namespace vigil::cli

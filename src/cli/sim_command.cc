@@ -146,6 +146,7 @@ void InstallEvalScenarioCommand(CLI::App& root) {
   static std::vector<std::string> scenarios;
   static std::string workdir;
   static bool json = false, lenient = false, both = false;
+  static std::optional<double> noise_scale;
   command->add_option("SCENARIO", scenarios, "Scenario JSON files")->required();
   command->add_option("--workdir", workdir,
                       "Keep sim output, store and logs here (one subfolder per scenario); default: a temporary "
@@ -155,6 +156,11 @@ void InstallEvalScenarioCommand(CLI::App& root) {
                     "\"strict\", the strict scores");
   command->add_flag("--lenient", lenient, "Print the lenient scores instead of the strict ones");
   command->add_flag("--both", both, "Print the strict table, then the lenient one");
+  command
+      ->add_option("--noise-scale", noise_scale,
+                   "Multiply the calibrated noise of scenarios with \"noise\": {\"profile\": \"calibrated\"} "
+                   "(overrides their noise.scale; the noise sweep)")
+      ->check(CLI::Range(0.0, 16.0));
   command->callback([] {
     bool temporary = workdir.empty();
     std::string base = workdir;
@@ -176,7 +182,8 @@ void InstallEvalScenarioCommand(CLI::App& root) {
     std::vector<std::string> lenient_rows;
     for (const std::string& path : scenarios) {
       std::string stem = std::filesystem::path(path).stem().string();
-      eval::ScenarioRunOptions options{path, (std::filesystem::path(base) / stem).string(), SelfExecutable()};
+      eval::ScenarioRunOptions options{path, (std::filesystem::path(base) / stem).string(), SelfExecutable(), {}};
+      options.noise_scale = noise_scale;
       eval::ScenarioRunResult result = eval::RunScenarioEvaluation(options);
       if (!result.failed_stage.empty()) {
         std::fprintf(stderr, "vigil eval-scenario: %s: %s\n", path.c_str(), result.error.c_str());

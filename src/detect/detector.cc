@@ -11,8 +11,8 @@ DatasourceParams DefaultParams(const std::string& datasource, int64_t step_s) {
   DatasourceParams p;
   p.name = datasource;
   p.step_s = step_s > 0 ? step_s : 300;
-  if (datasource == "bgp") {
-    // IODA: routed /24 counts are flat, so a 24 h moving median; 99 % / 50 % of it.
+  if (datasource == "bgp" || datasource == "bgp-v6") {
+    // IODA: routed /24 counts are flat (routed /48s too), so a 24 h moving median; 99 % / 50 % of it.
     p.role = SignalRole::kRouting;
     p.method = BaselineMethod::kMovingMedian;
     p.history_s = 86400;

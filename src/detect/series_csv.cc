@@ -54,19 +54,19 @@ Result<ImportedSeries> ParseSeriesCsv(const std::string& text, const std::string
     }
     auto where = [&] { return name + ":" + std::to_string(line_no) + ": "; };
     if (count != 3)
-      return Status::Error(where() + "expected 3 columns (entity,time,value), got " + std::to_string(count));
+      return Status::InvalidArgument(where() + "expected 3 columns (entity,time,value), got " + std::to_string(count));
     if (line_no == 1 && fields[0] == "entity") continue;  // header
     if (!ValidEntity(fields[0])) {
-      return Status::Error(where() + "bad entity '" + std::string(fields[0]) +
-                           "': expected country/CC, region/CC-XXX or asn/N");
+      return Status::InvalidArgument(where() + "bad entity '" + std::string(fields[0]) +
+                                     "': expected country/CC, region/CC-XXX or asn/N");
     }
     Result<UnixSeconds> t = ParseTime(fields[1]);
-    if (!t.ok()) return Status::Error(where() + t.message());
+    if (!t.ok()) return Status::InvalidArgument(where() + t.message());
     if (fields[2].empty()) continue;  // missing bin
     double value = 0;
     auto [ptr, ec] = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), value);
     if (ec != std::errc() || ptr != fields[2].data() + fields[2].size() || !std::isfinite(value)) {
-      return Status::Error(where() + "bad value '" + std::string(fields[2]) + "'");
+      return Status::InvalidArgument(where() + "bad value '" + std::string(fields[2]) + "'");
     }
     std::string entity(fields[0]);
     auto prev = previous.find(entity);
@@ -75,7 +75,7 @@ Result<ImportedSeries> ParseSeriesCsv(const std::string& text, const std::string
     rows[entity].push_back(Row{*t, out.rows, value});
     ++out.rows;
   }
-  if (out.rows == 0) return Status::Error(name + ": no data rows");
+  if (out.rows == 0) return Status::InvalidArgument(name + ": no data rows");
 
   // Step: the most common gap between consecutive distinct times of an entity (robust to a few gaps).
   std::map<int64_t, size_t> gaps;

@@ -167,9 +167,9 @@ Result<DetectRunStats> StoreFollower::PollBefore(std::optional<UnixSeconds> unti
 }
 
 Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& path, const std::string& datasource) {
-  if (datasource.empty()) return Status::Error("--datasource: a name is required");
+  if (datasource.empty()) return Status::InvalidArgument("--datasource: a name is required");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open");
+  if (!in) return Status::NotFound(path + ": cannot open");
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string text = buffer.str();

@@ -141,10 +141,10 @@ using internal::ScoreSchedules;
 
 Result<Truth> ParseTruth(const std::string& json_text, const std::string& source) {
   Json root = Json::parse(json_text, nullptr, false);
-  if (root.is_discarded() || !root.is_object()) return Status::Error(source + ": not a JSON object");
+  if (root.is_discarded() || !root.is_object()) return Status::InvalidArgument(source + ": not a JSON object");
   Truth truth;
   auto fail = [&](const std::string& path, const std::string& what) {
-    return Status::Error(source + ": " + path + ": " + what);
+    return Status::InvalidArgument(source + ": " + path + ": " + what);
   };
   auto time_of = [&](const Json& object, const std::string& path, const char* key, UnixSeconds& out) -> Status {
     if (!object.contains(key) || !object[key].is_string()) return fail(path + "." + key, "expected an RFC 3339 time");
@@ -216,7 +216,7 @@ Result<Truth> ParseTruth(const std::string& json_text, const std::string& source
 
 Result<Truth> LoadTruth(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open");
+  if (!in) return Status::NotFound(path + ": cannot open");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return ParseTruth(buffer.str(), path);
@@ -314,7 +314,7 @@ Result<Detections> LoadDetections(const Truth& truth, store::Store& store) {
     if (it != entities.end()) return it->second;
     auto found = store.EntityById(id);
     if (!found.ok()) return found.status();
-    if (!*found) return Status::Error("event refers to unknown entity id " + std::to_string(id));
+    if (!*found) return Status::NotFound("event refers to unknown entity id " + std::to_string(id));
     entities[id] = **found;
     return **found;
   };

@@ -138,7 +138,7 @@ TEST(EvaluateStore, PerfectHandMadeDetectionScoresOne) {
 TEST(ScenarioRun, MissingStageIsNamed) {
   fs::path dir = fs::temp_directory_path() / ("vigil-eval-run-" + std::to_string(getpid()));
   fs::remove_all(dir);
-  ScenarioRunOptions options{VIGIL_SOURCE_DIR "/scenarios/bgp-noise-only.json", dir.string(), "/bin/true"};
+  ScenarioRunOptions options{VIGIL_SOURCE_DIR "/scenarios/dev/bgp-noise-only.json", dir.string(), "/bin/true", {}};
   ScenarioRunResult result = RunScenarioEvaluation(options);
   EXPECT_EQ(result.failed_stage, "ingest mrt");
   EXPECT_NE(result.error.find("not available"), std::string::npos) << result.error;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -13,6 +14,8 @@ struct ScenarioRunOptions {
   std::string scenario_path;
   std::string workdir;       // sim output, store and logs go here
   std::string vigil_binary;  // the `vigil` executable whose ingest/detect subcommands run the pipeline
+  // Overrides the scenario's noise.scale (the calibrated noise model's multiplier; the noise sweep).
+  std::optional<double> noise_scale;
 };
 
 // What happened, stage by stage; `failed_stage` is empty when every stage ran.

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "base/sha256.h"
 #include "geo/geo.h"
@@ -40,11 +42,11 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
     return files;
   }
   if (options.source != "geolite2" && options.source != "geolite2-only" && options.source != "dbip") {
-    return Status::Error("unknown geo source '" + options.source + "' (geolite2, geolite2-only or dbip)");
+    return Status::InvalidArgument("unknown geo source '" + options.source + "' (geolite2, geolite2-only or dbip)");
   }
   if (!fs::is_directory(dir)) {
-    return Status::Error(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
-                         "ip-location-db folder" + DepsHint());
+    return Status::NotFound(options.geo_dir + ": no such directory; expected a CSV world (geo-ipv4.csv) or the " +
+                            "ip-location-db folder" + DepsHint());
   }
   files.kind = options.source;
   files.primary_source = options.source == "dbip" ? "dbip" : "geolite2";
@@ -64,7 +66,7 @@ Result<SourceFiles> FindSources(const OpenOptions& options) {
     }
   }
   for (const std::string& path : {files.ipv4_mmdb, files.ipv6_mmdb, files.asn_csv, files.asn6_csv}) {
-    if (!fs::exists(path)) return Status::Error(path + ": not found" + DepsHint());
+    if (!fs::exists(path)) return Status::NotFound(path + ": not found" + DepsHint());
   }
   return files;
 }
@@ -105,7 +107,7 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);
-    if (!hash) return Status::Error(path + ": " + hash.message() + DepsHint());
+    if (!hash) return Status(hash.status().code(), path + ": " + hash.message() + DepsHint());
     key += hash.value() + " " + fs::path(path).filename().string() + "\n";
   }
   for (const std::string& path : iso->files) {
@@ -345,6 +347,27 @@ inline void FullSlash24s(uint64_t first, uint64_t last, uint64_t* first24, uint6
   *last24 = ((last + 1) >> 8);  // exclusive
 }
 
+// Calls `run(first, last)` once per maximal run of `sorted` packed intervals (overlapping or adjacent ones
+// merge, so a unit is counted once however many prefixes cover it); `unpack` gives a packed value's first and
+// last unit.
+template <typename Packed, typename Unpack, typename Run>
+void ForEachMergedRun(const std::vector<Packed>& sorted, Unpack unpack, Run&& run) {
+  bool open = false;
+  uint64_t merged_first = 0, merged_last = 0;
+  for (Packed packed : sorted) {
+    auto [first, last] = unpack(packed);
+    if (open && first <= merged_last + 1) {
+      merged_last = std::max(merged_last, last);
+      continue;
+    }
+    if (open) run(merged_first, merged_last);
+    open = true;
+    merged_first = first;
+    merged_last = last;
+  }
+  if (open) run(merged_first, merged_last);
+}
+
 }  // namespace
 
 void GeoDatabase::ForEachSlash24Run(Ipv4Interval interval,
@@ -423,20 +446,9 @@ uint64_t GeoDatabase::CountSlash24s(std::span<const Ipv4Interval> intervals, std
     }
     if (r >= runs) r = runs - 1;
   };
-  bool open = false;
-  uint64_t merged_first = 0, merged_last = 0;
-  for (uint64_t packed : sorted) {
-    uint64_t first = packed >> 32, last = packed & 0xFFFFFFFFu;
-    if (open && first <= merged_last + 1) {
-      merged_last = std::max(merged_last, last);
-      continue;
-    }
-    if (open) count_merged(merged_first, merged_last);
-    open = true;
-    merged_first = first;
-    merged_last = last;
-  }
-  if (open) count_merged(merged_first, merged_last);
+  ForEachMergedRun(
+      sorted, [](uint64_t packed) { return std::pair<uint64_t, uint64_t>(packed >> 32, packed & 0xFFFFFFFFu); },
+      count_merged);
   return total;
 }
 
@@ -502,20 +514,12 @@ uint64_t GeoDatabase::CountSlash48s(std::span<const Slash48Interval> intervals, 
       ++r;
     }
   };
-  bool open = false;
-  uint64_t merged_first = 0, merged_last = 0;
-  for (unsigned __int128 packed : sorted) {
-    uint64_t first = static_cast<uint64_t>(packed >> 64), last = static_cast<uint64_t>(packed);
-    if (open && first <= merged_last + 1) {
-      merged_last = std::max(merged_last, last);
-      continue;
-    }
-    if (open) count_merged(merged_first, merged_last);
-    open = true;
-    merged_first = first;
-    merged_last = last;
-  }
-  if (open) count_merged(merged_first, merged_last);
+  ForEachMergedRun(
+      sorted,
+      [](unsigned __int128 packed) {
+        return std::pair<uint64_t, uint64_t>(static_cast<uint64_t>(packed >> 64), static_cast<uint64_t>(packed));
+      },
+      count_merged);
   return total;
 }
 

@@ -24,7 +24,7 @@ Result<EntityType> ParseEntityType(std::string_view name) {
   if (name == "country") return EntityType::kCountry;
   if (name == "region") return EntityType::kRegion;
   if (name == "asn") return EntityType::kAsn;
-  return Status::Error("unknown entity type '" + std::string(name) + "' (country, region or asn)");
+  return Status::InvalidArgument("unknown entity type '" + std::string(name) + "' (country, region or asn)");
 }
 
 Result<uint32_t> ParseIpv4(std::string_view dotted) {
@@ -41,14 +41,14 @@ Result<uint32_t> ParseIpv4(std::string_view dotted) {
       value = value * 10 + static_cast<unsigned>(dotted[pos] - '0');
       ++pos;
     }
-    if (pos == start || value > 255) return Status::Error("bad IPv4 address '" + std::string(dotted) + "'");
+    if (pos == start || value > 255) return Status::InvalidArgument("bad IPv4 address '" + std::string(dotted) + "'");
     address = (address << 8) | value;
     if (octet == 3) {
       if (pos != dotted.size()) break;
       return address;
     }
   }
-  return Status::Error("bad IPv4 address '" + std::string(dotted) + "'");
+  return Status::InvalidArgument("bad IPv4 address '" + std::string(dotted) + "'");
 }
 
 std::string FormatIpv4(uint32_t address) {
@@ -59,17 +59,18 @@ std::string FormatIpv4(uint32_t address) {
 Result<Ipv4Interval> ParseIpv4Prefix(std::string_view cidr) {
   size_t slash = cidr.find('/');
   auto address = ParseIpv4(cidr.substr(0, slash));
-  if (!address) return Status::Error("bad IPv4 prefix '" + std::string(cidr) + "'");
+  if (!address) return Status::InvalidArgument("bad IPv4 prefix '" + std::string(cidr) + "'");
   int length = 32;
   if (slash != std::string_view::npos) {
     std::string_view digits = cidr.substr(slash + 1);
     auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
     if (error != std::errc() || end != digits.data() + digits.size() || digits.empty() || length < 0 || length > 32) {
-      return Status::Error("bad IPv4 prefix length in '" + std::string(cidr) + "'");
+      return Status::InvalidArgument("bad IPv4 prefix length in '" + std::string(cidr) + "'");
     }
   }
   Ipv4Interval interval = PrefixInterval(*address, length);
-  if (interval.first != *address) return Status::Error("IPv4 prefix '" + std::string(cidr) + "' has host bits set");
+  if (interval.first != *address)
+    return Status::InvalidArgument("IPv4 prefix '" + std::string(cidr) + "' has host bits set");
   return interval;
 }
 
@@ -77,7 +78,7 @@ Result<unsigned __int128> ParseIpv6(std::string_view text) {
   std::string copy(text);
   uint8_t bytes[16];
   if (copy.find(':') == std::string::npos || inet_pton(AF_INET6, copy.c_str(), bytes) != 1) {
-    return Status::Error("bad IPv6 address '" + copy + "'");
+    return Status::InvalidArgument("bad IPv6 address '" + copy + "'");
   }
   unsigned __int128 value = 0;
   for (uint8_t b : bytes) value = (value << 8) | b;

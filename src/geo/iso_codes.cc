@@ -12,10 +12,10 @@ namespace {
 Result<nlohmann::json> ReadJson(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return Status::Error(path + ": not found (Debian package iso-codes; `make deps` installs it)");
+    return Status::NotFound(path + ": not found (Debian package iso-codes; `make deps` installs it)");
   }
   nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) return Status::Error(path + ": not valid JSON (reinstall iso-codes: `make deps`)");
+  if (document.is_discarded()) return Status::Corruption(path + ": not valid JSON (reinstall iso-codes: `make deps`)");
   return document;
 }
 
@@ -28,7 +28,7 @@ std::string StringField(const nlohmann::json& object, const char* key) {
 
 Result<std::unordered_map<std::string, std::string>> ReadMoFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open");
+  if (!in) return Status::NotFound(path + ": cannot open");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto u32 = [&](size_t offset, bool swap, uint32_t* value) {
     if (offset > bytes.size() || bytes.size() - offset < 4) return false;
@@ -38,11 +38,11 @@ Result<std::unordered_map<std::string, std::string>> ReadMoFile(const std::strin
     return true;
   };
   uint32_t magic = 0, count = 0, originals = 0, translations = 0;
-  if (!u32(0, false, &magic)) return Status::Error(path + ": not a gettext catalogue");
+  if (!u32(0, false, &magic)) return Status::Corruption(path + ": not a gettext catalogue");
   bool swap = magic == 0xde120495u;
-  if (magic != 0x950412deu && !swap) return Status::Error(path + ": not a gettext catalogue");
+  if (magic != 0x950412deu && !swap) return Status::Corruption(path + ": not a gettext catalogue");
   if (!u32(8, swap, &count) || !u32(12, swap, &originals) || !u32(16, swap, &translations)) {
-    return Status::Error(path + ": truncated catalogue header");
+    return Status::Corruption(path + ": truncated catalogue header");
   }
   std::unordered_map<std::string, std::string> catalogue;
   auto string_at = [&](uint32_t table, uint32_t i, std::string* out) {
@@ -55,7 +55,7 @@ Result<std::unordered_map<std::string, std::string>> ReadMoFile(const std::strin
   for (uint32_t i = 0; i < count; ++i) {
     std::string id, text;
     if (!string_at(originals, i, &id) || !string_at(translations, i, &text)) {
-      return Status::Error(path + ": damaged entry " + std::to_string(i));
+      return Status::Corruption(path + ": damaged entry " + std::to_string(i));
     }
     if (!id.empty()) catalogue.emplace(std::move(id), std::move(text));
   }
@@ -73,17 +73,22 @@ Result<IsoCodes> LoadIsoCodes(const std::string& dir, const std::string& locale_
   auto country_list = countries->find("3166-1");
   auto subdivision_list = subdivisions->find("3166-2");
   if (country_list == countries->end() || !country_list->is_array()) {
-    return Status::Error(countries_path + ": no \"3166-1\" list (reinstall iso-codes: `make deps`)");
+    return Status::Corruption(countries_path + ": no \"3166-1\" list (reinstall iso-codes: `make deps`)");
   }
   if (subdivision_list == subdivisions->end() || !subdivision_list->is_array()) {
-    return Status::Error(subdivisions_path + ": no \"3166-2\" list (reinstall iso-codes: `make deps`)");
+    return Status::Corruption(subdivisions_path + ": no \"3166-2\" list (reinstall iso-codes: `make deps`)");
   }
   for (const auto& country : *country_list) {
     if (!country.is_object()) continue;
     std::string code = StringField(country, "alpha_2");
     std::string name = StringField(country, "common_name");
     if (name.empty()) name = StringField(country, "name");
-    if (!code.empty()) iso.country_names.emplace(code, name);
+    if (code.empty()) continue;
+    iso.country_names.emplace(code, name);
+    for (const char* field : {"name", "common_name", "official_name"}) {
+      std::string other = StringField(country, field);
+      if (!other.empty()) iso.country_all_names[code].push_back(std::move(other));
+    }
   }
   for (const auto& entry : *subdivision_list) {
     if (!entry.is_object()) continue;

@@ -19,6 +19,9 @@ struct IsoSubdivision {
 
 struct IsoCodes {
   std::unordered_map<std::string, std::string> country_names;  // alpha-2 → name
+  // alpha-2 → every English name iso-codes gives (name, common_name, official_name), for reading sources that
+  // name countries in English ("Iran (Islamic Republic of)", "Syria", "Czech Republic").
+  std::unordered_map<std::string, std::vector<std::string>> country_all_names;
   std::vector<IsoSubdivision> subdivisions;
   // Other names of subdivisions from iso-codes' gettext catalogues (iso-codes name → translations), for
   // databases that write English or other exonyms ("Bavaria" for "Bayern", "Hesse" for "Hessen").

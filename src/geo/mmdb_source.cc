@@ -45,12 +45,13 @@ GeoRecord DecodeRecord(MMDB_entry_s* entry) {
 }
 
 Result<std::unique_ptr<MMDB_s, void (*)(MMDB_s*)>> OpenRaw(const std::string& path) {
-  if (!std::filesystem::exists(path)) return Status::Error(MissingDatabaseMessage(path, "not found"));
+  if (!std::filesystem::exists(path)) return Status::NotFound(MissingDatabaseMessage(path, "not found"));
   auto* mmdb = new MMDB_s{};
   int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, mmdb);
   if (status != MMDB_SUCCESS) {
     delete mmdb;
-    return Status::Error(MissingDatabaseMessage(path, std::string("not a readable mmdb: ") + MMDB_strerror(status)));
+    return Status::Corruption(
+        MissingDatabaseMessage(path, std::string("not a readable mmdb: ") + MMDB_strerror(status)));
   }
   return std::unique_ptr<MMDB_s, void (*)(MMDB_s*)>(mmdb, [](MMDB_s* m) {
     MMDB_close(m);
@@ -85,13 +86,14 @@ class RecordInterner {
 }  // namespace
 
 Result<std::unique_ptr<CityMmdb>> CityMmdb::Open(const std::string& path) {
-  if (!std::filesystem::exists(path)) return Status::Error(MissingDatabaseMessage(path, "not found"));
+  if (!std::filesystem::exists(path)) return Status::NotFound(MissingDatabaseMessage(path, "not found"));
   std::unique_ptr<CityMmdb> db(new CityMmdb);
   db->handle_ = std::make_unique<Handle>();
   db->path_ = path;
   int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db->handle_->mmdb);
   if (status != MMDB_SUCCESS) {
-    return Status::Error(MissingDatabaseMessage(path, std::string("not a readable mmdb: ") + MMDB_strerror(status)));
+    return Status::Corruption(
+        MissingDatabaseMessage(path, std::string("not a readable mmdb: ") + MMDB_strerror(status)));
   }
   db->handle_->open = true;
   return db;
@@ -103,11 +105,11 @@ Result<CityMmdb::Answer> CityMmdb::Lookup(std::string_view address) const {
   std::string text(address);
   int gai_error = 0, mmdb_error = 0;
   MMDB_lookup_result_s result = MMDB_lookup_string(&handle_->mmdb, text.c_str(), &gai_error, &mmdb_error);
-  if (gai_error != 0) return Status::Error("bad IP address '" + text + "'");
+  if (gai_error != 0) return Status::InvalidArgument("bad IP address '" + text + "'");
   if (mmdb_error != MMDB_SUCCESS) {
     // An IPv6 address asked of an IPv4-only tree is simply not there.
     if (mmdb_error == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR) return Answer{};
-    return Status::Error(path_ + ": lookup of " + text + ": " + MMDB_strerror(mmdb_error));
+    return Status::Corruption(path_ + ": lookup of " + text + ": " + MMDB_strerror(mmdb_error));
   }
   Answer answer;
   if (!result.found_entry) return answer;
@@ -128,7 +130,7 @@ Status ReadCityMmdbIpv4(const std::string& path, SourceData* data, const std::fu
     for (int depth = 0; depth < 96; ++depth) {
       MMDB_search_node_s node;
       if (MMDB_read_node(mmdb, root, &node) != MMDB_SUCCESS) {
-        return Status::Error(path + ": damaged search tree (node " + std::to_string(root) + ")");
+        return Status::Corruption(path + ": damaged search tree (node " + std::to_string(root) + ")");
       }
       if (node.left_record_type != MMDB_RECORD_TYPE_SEARCH_NODE) return Status::Ok();  // no IPv4 data
       root = static_cast<uint32_t>(node.left_record);
@@ -147,10 +149,10 @@ Status ReadCityMmdbIpv4(const std::string& path, SourceData* data, const std::fu
   while (!stack.empty()) {
     Pending item = stack.back();
     stack.pop_back();
-    if (item.depth >= 32) return Status::Error(path + ": search tree deeper than 32 bits for IPv4");
+    if (item.depth >= 32) return Status::Corruption(path + ": search tree deeper than 32 bits for IPv4");
     MMDB_search_node_s node;
     if (item.node >= node_count || MMDB_read_node(mmdb, item.node, &node) != MMDB_SUCCESS) {
-      return Status::Error(path + ": damaged search tree (node " + std::to_string(item.node) + ")");
+      return Status::Corruption(path + ": damaged search tree (node " + std::to_string(item.node) + ")");
     }
     int child_depth = item.depth + 1;
     uint32_t right_prefix = item.prefix | (1u << (32 - child_depth));
@@ -166,7 +168,7 @@ Status ReadCityMmdbIpv4(const std::string& path, SourceData* data, const std::fu
       if (child.type == MMDB_RECORD_TYPE_SEARCH_NODE) {
         stack.push_back({static_cast<uint32_t>(child.record), child.prefix, child_depth});
       } else if (child.type == MMDB_RECORD_TYPE_INVALID) {
-        return Status::Error(path + ": invalid record in search tree (node " + std::to_string(item.node) + ")");
+        return Status::Corruption(path + ": invalid record in search tree (node " + std::to_string(item.node) + ")");
       }
     }
     for (int side = 1; side >= 0; --side) {
@@ -215,10 +217,10 @@ Status ReadCityMmdbIpv6(const std::string& path, SourceData* data, const std::fu
   while (!stack.empty()) {
     Pending item = stack.back();
     stack.pop_back();
-    if (item.depth >= 128) return Status::Error(path + ": search tree deeper than 128 bits");
+    if (item.depth >= 128) return Status::Corruption(path + ": search tree deeper than 128 bits");
     MMDB_search_node_s node;
     if (item.node >= node_count || MMDB_read_node(mmdb, item.node, &node) != MMDB_SUCCESS) {
-      return Status::Error(path + ": damaged search tree (node " + std::to_string(item.node) + ")");
+      return Status::Corruption(path + ": damaged search tree (node " + std::to_string(item.node) + ")");
     }
     int child_depth = item.depth + 1;
     U128 right_prefix = item.prefix | (U128{1} << (128 - child_depth));
@@ -235,7 +237,7 @@ Status ReadCityMmdbIpv6(const std::string& path, SourceData* data, const std::fu
       if (child.type == MMDB_RECORD_TYPE_SEARCH_NODE) {
         stack.push_back({static_cast<uint32_t>(child.record), child.prefix, child_depth});
       } else if (child.type == MMDB_RECORD_TYPE_INVALID) {
-        return Status::Error(path + ": invalid record in search tree (node " + std::to_string(item.node) + ")");
+        return Status::Corruption(path + ": invalid record in search tree (node " + std::to_string(item.node) + ")");
       } else if (child.type == MMDB_RECORD_TYPE_DATA) {
         U128 span = child_depth >= 128 ? 0 : (~U128{0} >> child_depth);
         data->geo6.push_back({static_cast<uint64_t>(child.prefix >> 64),

@@ -298,4 +298,55 @@ const std::string* RegionMapper::NameOf(const std::string& code) const {
   return it == by_code_.end() ? nullptr : &it->second->name;
 }
 
+namespace {
+
+// "congo democratic republic" for "Congo, The Democratic Republic of the": sorted folded words without
+// the particles that word order moves around.
+std::string CountryWordKey(std::string_view name) {
+  std::istringstream in{FoldRegionName(name)};
+  std::vector<std::string> words;
+  std::string word;
+  while (in >> word) {
+    if (word != "the" && word != "of" && word != "and") words.push_back(word);
+  }
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  std::string key;
+  for (const std::string& w : words) key += (key.empty() ? "" : " ") + w;
+  return key;
+}
+
+}  // namespace
+
+CountryNameMapper::CountryNameMapper(const IsoCodes& iso, std::string_view aliases_tsv) {
+  for (const auto& [code, names] : iso.country_all_names) {
+    codes_.emplace(code, code);
+    for (const std::string& name : names) {
+      auto [it, inserted] = by_words_.emplace(CountryWordKey(name), code);
+      if (!inserted && it->second != code) it->second = "";  // two countries, one word set: ambiguous
+    }
+  }
+  std::istringstream lines{std::string(aliases_tsv)};
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    auto tab = line.find('\t');
+    std::string code = tab == std::string::npos ? "" : line.substr(tab + 1);
+    if (code.empty() || !codes_.count(code)) {
+      alias_problems_.push_back("country_aliases.tsv line " + std::to_string(number) + ": '" + line +
+                                "' needs NAME<TAB>CODE with a code iso-codes knows");
+      continue;
+    }
+    by_words_[CountryWordKey(line.substr(0, tab))] = code;  // reviewed: wins over a derived entry
+  }
+}
+
+std::string CountryNameMapper::Map(std::string_view name) const {
+  if (name.size() == 2 && codes_.count(std::string(name))) return std::string(name);
+  auto it = by_words_.find(CountryWordKey(name));
+  return it == by_words_.end() ? "" : it->second;
+}
+
 }  // namespace vigil::geo

@@ -21,8 +21,28 @@ std::string FoldRegionName(std::string_view name);
 // FoldRegionName without generic administrative words and particles ("region", "oblysy", "of", ...).
 std::string StripGenericWords(std::string_view folded);
 
-// The embedded copy of src/geo/region_aliases.tsv (generated at build time).
+// The embedded copies of src/geo/region_aliases.tsv and country_aliases.tsv (generated at build time).
 extern const char* const kRegionAliasesTsv;
+extern const char* const kCountryAliasesTsv;
+
+// Maps an English country name as sources write it ("Iran (Islamic Republic of)", "Congo (Democratic Republic
+// of the)", "Turkey") to ISO 3166-1 alpha-2. Names are compared as sets of folded words without "the", "of"
+// and "and", so comma-inverted iso-codes names match; a reviewed alias table settles the rest. A word set two
+// countries share is dropped (ambiguous), never guessed.
+class CountryNameMapper {
+ public:
+  // aliases_tsv: lines `source name<TAB>CC`; '#' starts a comment.
+  CountryNameMapper(const IsoCodes& iso, std::string_view aliases_tsv);
+  // alpha-2 code, or "" when the name is unknown or ambiguous. A bare alpha-2 code of iso-codes is taken as is.
+  std::string Map(std::string_view name) const;
+  // Every alias line that is malformed or names a code iso-codes lacks (for the alias table's test).
+  const std::vector<std::string>& alias_problems() const { return alias_problems_; }
+
+ private:
+  std::unordered_map<std::string, std::string> by_words_;  // word-set key → code ("" = ambiguous)
+  std::unordered_map<std::string, std::string> codes_;     // alpha-2 → itself
+  std::vector<std::string> alias_problems_;
+};
 
 class RegionMapper {
  public:

@@ -83,3 +83,31 @@ TEST(RegionMapperTest, TakesSyntheticCodesAndRejectsOthers) {
 
 }  // namespace
 }  // namespace vigil::geo
+
+namespace vigil::geo {
+namespace {
+
+TEST(CountryNameMapperTest, AliasTableIsClean) {
+  CountryNameMapper mapper(Iso(), kCountryAliasesTsv);
+  for (const std::string& problem : mapper.alias_problems()) ADD_FAILURE() << problem;
+  CountryNameMapper broken(Iso(), "Atlantis\tQQ\nno tab here\n");
+  EXPECT_EQ(broken.alias_problems().size(), 2u);
+}
+
+TEST(CountryNameMapperTest, MapsEnglishNamesAsSourcesWriteThem) {
+  CountryNameMapper mapper(Iso(), kCountryAliasesTsv);
+  EXPECT_EQ(mapper.Map("Kazakhstan"), "KZ");
+  EXPECT_EQ(mapper.Map("Iran (Islamic Republic of)"), "IR");  // comma-inverted iso-codes name
+  EXPECT_EQ(mapper.Map("Venezuela (Bolivarian Republic of)"), "VE");
+  EXPECT_EQ(mapper.Map("Congo (Democratic Republic of the)"), "CD");  // not CG
+  EXPECT_EQ(mapper.Map("Republic of the Congo"), "CG");
+  EXPECT_EQ(mapper.Map("Syria"), "SY");   // common_name
+  EXPECT_EQ(mapper.Map("Turkey"), "TR");  // alias: iso-codes says Türkiye
+  EXPECT_EQ(mapper.Map("côte d'ivoire"), "CI");
+  EXPECT_EQ(mapper.Map("KZ"), "KZ");
+  EXPECT_EQ(mapper.Map("Somaliland"), "");  // not an ISO 3166-1 country: unmapped, not guessed
+  EXPECT_EQ(mapper.Map("Korea"), "");
+}
+
+}  // namespace
+}  // namespace vigil::geo

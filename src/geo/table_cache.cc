@@ -156,24 +156,24 @@ Status SaveTables(const GeoDatabase::Tables& t, const std::string& key, const st
   // Written beside and renamed into place, so a concurrent reader never sees half a file.
   std::string temporary = path + ".tmp" + std::to_string(static_cast<long>(::getpid()));
   FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (!file) return Status::Error(temporary + ": " + std::strerror(errno));
+  if (!file) return Status::FromErrno(errno, temporary + ": " + std::strerror(errno));
   bool ok = std::fwrite(w.data().data(), 1, w.data().size(), file) == w.data().size();
   ok = (std::fclose(file) == 0) && ok;
   if (!ok) {
     std::remove(temporary.c_str());
-    return Status::Error(temporary + ": write failed");
+    return Status::IOError(temporary + ": write failed");
   }
   std::filesystem::rename(temporary, path, error);
   if (error) {
     std::remove(temporary.c_str());
-    return Status::Error(path + ": " + error.message());
+    return Status::IOError(path + ": " + error.message());
   }
   return Status::Ok();
 }
 
 Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::Tables* t) {
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) return Status::Error(path + ": not cached");
+  if (!file) return Status::NotFound(path + ": not cached");
   std::string bytes;
   char buffer[1 << 16];
   size_t n;
@@ -183,14 +183,14 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   char magic[8];
   if (!r.Bytes(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic) != 0 || r.Pod<uint32_t>() != kVersion ||
       r.String() != key) {
-    return Status::Error(path + ": other version or sources");
+    return Status::NotFound(path + ": other version or sources");
   }
   uint64_t entity_count = r.Pod<uint64_t>();
-  if (entity_count > bytes.size()) return Status::Error(path + ": damaged");
+  if (entity_count > bytes.size()) return Status::Corruption(path + ": damaged");
   t->entities.resize(entity_count);
   for (Entity& e : t->entities) {
     uint8_t type = r.Pod<uint8_t>();
-    if (type > static_cast<uint8_t>(EntityType::kAsn)) return Status::Error(path + ": damaged");
+    if (type > static_cast<uint8_t>(EntityType::kAsn)) return Status::Corruption(path + ": damaged");
     e.type = static_cast<EntityType>(type);
     e.code = r.String();
     e.name = r.String();
@@ -200,7 +200,7 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
     e.tz = r.String();
   }
   uint64_t tz_count = r.Pod<uint64_t>();
-  if (tz_count > bytes.size()) return Status::Error(path + ": damaged");
+  if (tz_count > bytes.size()) return Status::Corruption(path + ": damaged");
   t->time_zones.resize(tz_count);
   for (std::string& tz : t->time_zones) tz = r.String();
   r.PodVector(&t->locations);
@@ -210,14 +210,14 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
   r.PodVector(&t->source_kind);
   r.PodVector(&t->run_start);
   r.PodVector(&t->run_location);
-  if (!ReadCoverage(r, bytes.size(), &t->coverage)) return Status::Error(path + ": damaged");
+  if (!ReadCoverage(r, bytes.size(), &t->coverage)) return Status::Corruption(path + ": damaged");
   r.PodVector(&t->v6.range_start);
   r.PodVector(&t->v6.range_location);
   r.PodVector(&t->v6.source_start);
   r.PodVector(&t->v6.source_kind);
   r.PodVector(&t->v6.run_start);
   r.PodVector(&t->v6.run_location);
-  if (!ReadCoverage(r, bytes.size(), &t->v6.coverage)) return Status::Error(path + ": damaged");
+  if (!ReadCoverage(r, bytes.size(), &t->v6.coverage)) return Status::Corruption(path + ": damaged");
   t->info.build_seconds = r.Pod<double>();
   if (!r.ok() || !r.at_end() || t->range_start.empty() || t->range_start[0] != 0 ||
       t->range_start.size() != t->range_location.size() || t->run_start.empty() ||
@@ -225,22 +225,22 @@ Status LoadTables(const std::string& path, const std::string& key, GeoDatabase::
       t->v6.range_start.empty() || t->v6.range_start[0] != 0 ||
       t->v6.range_start.size() != t->v6.range_location.size() || t->v6.run_start.empty() ||
       t->v6.source_start.size() != t->v6.source_kind.size() || t->v6.run_start.size() != t->v6.run_location.size()) {
-    return Status::Error(path + ": damaged");
+    return Status::Corruption(path + ": damaged");
   }
   // Indices must stay inside their tables, or lookups would read out of bounds.
   for (uint32_t l : t->range_location) {
-    if (l >= t->locations.size()) return Status::Error(path + ": damaged");
+    if (l >= t->locations.size()) return Status::Corruption(path + ": damaged");
   }
   for (const std::vector<uint32_t>* list : {&t->run_location, &t->v6.range_location, &t->v6.run_location}) {
     for (uint32_t l : *list) {
-      if (l >= t->locations.size()) return Status::Error(path + ": damaged");
+      if (l >= t->locations.size()) return Status::Corruption(path + ": damaged");
     }
   }
   for (const Location& l : t->locations) {
     for (EntityId id : {l.country, l.region, l.asn}) {
-      if (id != kNoEntity && id >= t->entities.size()) return Status::Error(path + ": damaged");
+      if (id != kNoEntity && id >= t->entities.size()) return Status::Corruption(path + ": damaged");
     }
-    if (l.tz >= t->time_zones.size()) return Status::Error(path + ": damaged");
+    if (l.tz >= t->time_zones.size()) return Status::Corruption(path + ": damaged");
   }
   t->BuildIndexes();
   return Status::Ok();

@@ -1386,7 +1386,7 @@ Result<ReadSummary> WriteBgpdumpLines(const std::string& path, int fd, ReaderOpt
       break;
     }
   }
-  if (!formatter->Flush()) return Status::Error(path + ": cannot write output: " + std::strerror(errno));
+  if (!formatter->Flush()) return Status::FromErrno(errno, path + ": cannot write output: " + std::strerror(errno));
   return (*reader)->summary();
 }
 

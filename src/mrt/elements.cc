@@ -60,7 +60,7 @@ class Cursor {
   const uint8_t* end_;
 };
 
-Status Malformed(const char* what) { return Status::Error(what); }
+Status Malformed(const char* what) { return Status::Corruption(what); }
 
 // Reads one NLRI prefix (RFC 4271 4.3 / RFC 4760), optionally preceded by an RFC 8050 path identifier.
 bool ReadPrefix(Cursor& c, uint8_t family, bool addpath, Element* e) {

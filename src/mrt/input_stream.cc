@@ -69,7 +69,7 @@ class FileInput {
       n = ::read(fd_, buffer_.data(), buffer_.size());
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-      error_ = std::string("read error: ") + std::strerror(errno);
+      error_ = Status::IOError(std::string("read error: ") + std::strerror(errno));
       eof_ = true;
       return false;
     }
@@ -86,7 +86,7 @@ class FileInput {
   uint8_t* data() { return const_cast<uint8_t*>(chunk_) + pos_; }
   size_t available() const { return end_ - pos_; }
   void Consume(size_t n) { pos_ += n; }
-  const std::string& error() const { return error_; }
+  const Status& error() const { return error_; }
 
  private:
   int fd_;
@@ -96,7 +96,7 @@ class FileInput {
   size_t pos_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
-  std::string error_;
+  Status error_;
 };
 
 class PlainDecompressor : public Decompressor {
@@ -116,7 +116,7 @@ class PlainDecompressor : public Decompressor {
     while (total < capacity) {
       ssize_t n = ::read(fd_, out + total, capacity - total);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::Error(std::string("read error: ") + std::strerror(errno));
+      if (n < 0) return Status::IOError(std::string("read error: ") + std::strerror(errno));
       if (n == 0) break;
       total += static_cast<size_t>(n);
     }
@@ -138,17 +138,17 @@ class GzipDecompressor : public Decompressor {
   }
   ~GzipDecompressor() override { inflateEnd(&stream_); }
   Result<size_t> Read(uint8_t* out, size_t capacity) override {
-    if (!ok_) return Status::Error("zlib initialisation failed");
-    if (!error_.empty()) return Status::Error(error_);
+    if (!ok_) return Status::Internal("zlib initialisation failed");
+    if (!error_.ok()) return error_;
     size_t total = 0;
     while (total < capacity && !ended_) {
       if (!input_.Fill()) {
-        if (!input_.error().empty()) {
+        if (!input_.error().ok()) {
           error_ = input_.error();
           break;
         }
         if (in_member_) {
-          error_ = "gzip stream truncated (unexpected end of file)";
+          error_ = Status::Corruption("gzip stream truncated (unexpected end of file)");
           break;
         }
         ended_ = true;
@@ -178,18 +178,18 @@ class GzipDecompressor : public Decompressor {
       if (rc == Z_BUF_ERROR && produced == 0 && stream_.avail_out > 0) continue;  // needs more input
       if (rc != Z_OK && rc != Z_BUF_ERROR) {
         {
-          error_ = std::string("gzip data error: ") + (stream_.msg ? stream_.msg : "corrupt data");
+          error_ = Status::Corruption(std::string("gzip data error: ") + (stream_.msg ? stream_.msg : "corrupt data"));
           break;
         }
       }
     }
-    if (total == 0 && !error_.empty()) return Status::Error(error_);
+    if (total == 0 && !error_.ok()) return error_;
     return total;
   }
 
  private:
   FileInput input_;
-  std::string error_;
+  Status error_;
   z_stream stream_;
   bool ok_ = false;
   bool in_member_ = true;
@@ -203,11 +203,11 @@ class IsalGzipDecompressor : public Decompressor {
  public:
   explicit IsalGzipDecompressor(const Source& source) : input_(source) { Start(); }
   Result<size_t> Read(uint8_t* out, size_t capacity) override {
-    if (!error_.empty()) return Status::Error(error_);
+    if (!error_.ok()) return error_;
     size_t total = 0;
     while (total < capacity && !ended_) {
       if (!input_.Fill()) {
-        if (!input_.error().empty()) {
+        if (!input_.error().ok()) {
           error_ = input_.error();
           break;
         }
@@ -225,7 +225,7 @@ class IsalGzipDecompressor : public Decompressor {
             continue;
           }
           if (produced > 0) continue;
-          error_ = "gzip stream truncated (unexpected end of file)";
+          error_ = Status::Corruption("gzip stream truncated (unexpected end of file)");
           break;
         }
         ended_ = true;
@@ -246,12 +246,12 @@ class IsalGzipDecompressor : public Decompressor {
       total += (capacity - total) - state_.avail_out;
       input_.Consume(input_.available() - state_.avail_in);
       if (rc < 0) {
-        error_ = "gzip data error (ISA-L code " + std::to_string(rc) + ")";
+        error_ = Status::Corruption("gzip data error (ISA-L code " + std::to_string(rc) + ")");
         break;
       }
       if (state_.block_state == ISAL_BLOCK_FINISH) in_member_ = false;
     }
-    if (total == 0 && !error_.empty()) return Status::Error(error_);
+    if (total == 0 && !error_.ok()) return error_;
     return total;
   }
 
@@ -263,7 +263,7 @@ class IsalGzipDecompressor : public Decompressor {
   }
 
   FileInput input_;
-  std::string error_;
+  Status error_;
   inflate_state state_;
   bool in_member_ = true;
   bool ended_ = false;
@@ -281,17 +281,17 @@ class Bzip2Decompressor : public Decompressor {
     if (ok_) BZ2_bzDecompressEnd(&stream_);
   }
   Result<size_t> Read(uint8_t* out, size_t capacity) override {
-    if (!ok_) return Status::Error("bzip2 initialisation failed");
-    if (!error_.empty()) return Status::Error(error_);
+    if (!ok_) return Status::Internal("bzip2 initialisation failed");
+    if (!error_.ok()) return error_;
     size_t total = 0;
     while (total < capacity && !ended_) {
       if (!input_.Fill()) {
-        if (!input_.error().empty()) {
+        if (!input_.error().ok()) {
           error_ = input_.error();
           break;
         }
         if (in_stream_) {
-          error_ = "bzip2 stream truncated (unexpected end of file)";
+          error_ = Status::Corruption("bzip2 stream truncated (unexpected end of file)");
           break;
         }
         ended_ = true;
@@ -307,7 +307,7 @@ class Bzip2Decompressor : public Decompressor {
         if (BZ2_bzDecompressInit(&stream_, 0, 0) != BZ_OK) {
           ok_ = false;
           {
-            error_ = "bzip2 initialisation failed";
+            error_ = Status::Internal("bzip2 initialisation failed");
             break;
           }
         }
@@ -325,17 +325,17 @@ class Bzip2Decompressor : public Decompressor {
         continue;
       }
       if (rc != BZ_OK) {
-        error_ = "bzip2 data error (code " + std::to_string(rc) + ")";
+        error_ = Status::Corruption("bzip2 data error (code " + std::to_string(rc) + ")");
         break;
       }
     }
-    if (total == 0 && !error_.empty()) return Status::Error(error_);
+    if (total == 0 && !error_.ok()) return error_;
     return total;
   }
 
  private:
   FileInput input_;
-  std::string error_;
+  Status error_;
   bz_stream stream_;
   bool first_stream_only_;
   bool ok_ = false;
@@ -348,17 +348,17 @@ class ZstdDecompressor : public Decompressor {
   explicit ZstdDecompressor(const Source& source) : input_(source), stream_(ZSTD_createDStream()) {}
   ~ZstdDecompressor() override { ZSTD_freeDStream(stream_); }
   Result<size_t> Read(uint8_t* out, size_t capacity) override {
-    if (stream_ == nullptr) return Status::Error("zstd initialisation failed");
-    if (!error_.empty()) return Status::Error(error_);
+    if (stream_ == nullptr) return Status::Internal("zstd initialisation failed");
+    if (!error_.ok()) return error_;
     size_t total = 0;
     while (total < capacity) {
       if (!input_.Fill()) {
-        if (!input_.error().empty()) {
+        if (!input_.error().ok()) {
           error_ = input_.error();
           break;
         }
         if (frame_open_) {
-          error_ = "zstd stream truncated (unexpected end of file)";
+          error_ = Status::Corruption("zstd stream truncated (unexpected end of file)");
           break;
         }
         break;
@@ -367,20 +367,20 @@ class ZstdDecompressor : public Decompressor {
       ZSTD_outBuffer o{out + total, capacity - total, 0};
       size_t rc = ZSTD_decompressStream(stream_, &o, &in);
       if (ZSTD_isError(rc)) {
-        error_ = std::string("zstd data error: ") + ZSTD_getErrorName(rc);
+        error_ = Status::Corruption(std::string("zstd data error: ") + ZSTD_getErrorName(rc));
         break;
       }
       frame_open_ = rc != 0;
       total += o.pos;
       input_.Consume(in.pos);
     }
-    if (total == 0 && !error_.empty()) return Status::Error(error_);
+    if (total == 0 && !error_.ok()) return error_;
     return total;
   }
 
  private:
   FileInput input_;
-  std::string error_;
+  Status error_;
   ZSTD_DStream* stream_;
   bool frame_open_ = false;
 };
@@ -429,11 +429,11 @@ Compression DetectCompression(const uint8_t* d, size_t n) {
 
 Result<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path, InputStreamOptions options) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+  if (fd < 0) return Status::FromErrno(errno, path + ": cannot open: " + std::strerror(errno));
   uint8_t magic[4] = {};
   ssize_t got = ::pread(fd, magic, sizeof magic, 0);
   if (got < 0) {
-    Status error = Status::Error(path + ": cannot read: " + std::strerror(errno));
+    Status error = Status::FromErrno(errno, path + ": cannot read: " + std::strerror(errno));
     ::close(fd);
     return error;
   }
@@ -467,7 +467,7 @@ Status InputStream::Reserve(const std::string& name, size_t largest) {
       return Status::Ok();
     }
   }
-  return Status::Error(name + ": cannot reserve memory for decompression");
+  return Status::ResourceExhausted(name + ": cannot reserve memory for decompression");
 }
 
 InputStream::~InputStream() {

@@ -24,7 +24,7 @@ class ArchiveSource final : public FileSource {
     std::string list;
     for (const std::string& n : names) list += (list.empty() ? "" : ",") + n;
     auto chosen = acquire::SelectCollectors(table_, list);
-    if (!chosen.ok()) return Status::Error("--collectors: " + chosen.message());
+    if (!chosen.ok()) return chosen.status().WithContext("--collectors");
     collectors_ = std::move(*chosen);
     return Status::Ok();
   }
@@ -46,7 +46,7 @@ class ArchiveSource final : public FileSource {
 
   Result<std::optional<SourceFile>> LatestRib(const std::string& collector, UnixSeconds at) override {
     const acquire::Collector* c = table_.Find(collector);
-    if (!c) return Status::Error("collector " + collector + " is not in the collector table");
+    if (!c) return Status::NotFound("collector " + collector + " is not in the collector table");
     auto rib = acquire::LatestRibAtOrBefore(table_, roots_, *c, at, network_);
     if (!rib.ok()) return rib.status();
     if (!rib->has_value()) return std::optional<SourceFile>();
@@ -113,13 +113,13 @@ class ArchiveSource final : public FileSource {
 
 Result<std::unique_ptr<FileSource>> MakeArchiveSource(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
   auto table = acquire::LoadCollectorTable(o.collectors_file);
-  if (!table.ok()) return Status::Error("--collectors-file: " + table.message());
+  if (!table.ok()) return table.status().WithContext("--collectors-file");
   auto roots = acquire::ParseArchiveRoots(*table, o.archive_roots);
-  if (!roots.ok()) return Status::Error("--archive-url: " + roots.message());
+  if (!roots.ok()) return roots.status().WithContext("--archive-url");
   std::optional<acquire::IndexService> index;
   if (!o.index.empty()) {
     auto parsed = acquire::ParseIndexService(o.index);
-    if (!parsed.ok()) return Status::Error("--index: " + parsed.message());
+    if (!parsed.ok()) return parsed.status().WithContext("--index");
     index = *parsed;
   }
   acquire::NetworkOptions network;

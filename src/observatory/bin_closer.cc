@@ -35,14 +35,14 @@ RunClock::RunClock(UnixSeconds origin, double speed)
 Result<RunClock> RunClock::Parse(const std::string& spec) {
   if (spec.empty()) return RunClock();
   auto at = spec.rfind('@');
-  if (at == std::string::npos) return Status::Error("--clock '" + spec + "': expected TIME@SPEED");
+  if (at == std::string::npos) return Status::InvalidArgument("--clock '" + spec + "': expected TIME@SPEED");
   auto origin = ParseTime(spec.substr(0, at));
-  if (!origin.ok()) return Status::Error("--clock '" + spec + "': " + origin.message());
+  if (!origin.ok()) return origin.status().WithContext("--clock '" + spec + "'");
   char* end = nullptr;
   std::string speed_text = spec.substr(at + 1);
   double speed = std::strtod(speed_text.c_str(), &end);
   if (end == speed_text.c_str() || *end != '\0' || !std::isfinite(speed) || speed <= 0 || speed > 1e6) {
-    return Status::Error("--clock '" + spec + "': SPEED must be a number in (0, 1000000]");
+    return Status::InvalidArgument("--clock '" + spec + "': SPEED must be a number in (0, 1000000]");
   }
   return RunClock(*origin, speed);
 }

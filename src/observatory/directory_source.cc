@@ -26,7 +26,7 @@ DirectorySource::DirectorySource(std::string root, std::vector<std::string> coll
 
 Result<std::vector<SourceFile>> DirectorySource::Walk() {
   std::error_code ec;
-  if (!fs::is_directory(root_, ec)) return Status::Error("--mirror " + root_ + ": not a folder");
+  if (!fs::is_directory(root_, ec)) return Status::NotFound("--mirror " + root_ + ": not a folder");
   std::vector<SourceFile> out;
   for (fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
@@ -43,7 +43,7 @@ Result<std::vector<SourceFile>> DirectorySource::Walk() {
     f.name = name;
     out.push_back(std::move(f));
   }
-  if (ec) return Status::Error("--mirror " + root_ + ": " + ec.message());
+  if (ec) return Status::FromErrno(ec.value(), "--mirror " + root_ + ": " + ec.message());
   std::sort(out.begin(), out.end(), IngestOrderLess);
   return out;
 }

@@ -300,8 +300,7 @@ struct ObservatoryOptions {
   std::string archive_roots;  // "ris=URL,routeviews=URL" ("" = the collector table's)
   std::string index;          // "bgpstream=URL" | "bgpkit=URL" ("" = the archives' folder listings)
   std::string collectors_file;
-  std::string mirror_dir;    // a local folder another process fills, instead of the archives
-  std::string ris_live_url;  // "" = archives only
+  std::string mirror_dir;  // a local folder another process fills, instead of the archives
   int fetch_jobs = 4;
   std::string ca_file;
   int64_t max_polls = 0;  // > 0: stop after this many polls (tests)

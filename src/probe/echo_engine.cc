@@ -34,7 +34,8 @@ uint64_t RandomU64() {
 Result<int> OpenSocket(SocketKind kind) {
   int type = kind == SocketKind::kRaw ? SOCK_RAW : SOCK_DGRAM;
   int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
-  if (fd < 0) return Status::Error(std::string("socket(") + SocketKindName(kind) + " ICMP): " + std::strerror(errno));
+  if (fd < 0)
+    return Status::Unavailable(std::string("socket(") + SocketKindName(kind) + " ICMP): " + std::strerror(errno));
   return fd;
 }
 
@@ -61,24 +62,24 @@ int64_t MonotonicNs() {
 Result<std::unique_ptr<EchoEngine>> EchoEngine::Open(const EchoEngineOptions& options) {
   // Written so that NaN fails too (every comparison with NaN is false); infinity fails the upper bound.
   if (!(options.rate > 0) || !(options.rate <= kMaxProbeRate)) {
-    return Status::Error("a rate limit is required: probes/s greater than 0 and at most " +
-                         std::to_string(static_cast<int64_t>(kMaxProbeRate)));
+    return Status::InvalidArgument("a rate limit is required: probes/s greater than 0 and at most " +
+                                   std::to_string(static_cast<int64_t>(kMaxProbeRate)));
   }
   if (!(options.burst_seconds > 0) || !(options.burst_seconds <= 1)) {
-    return Status::Error("token bucket burst must be greater than 0 and at most 1 s of probes");
+    return Status::InvalidArgument("token bucket burst must be greater than 0 and at most 1 s of probes");
   }
-  if (options.timeout_ms <= 0) return Status::Error("timeout must be positive");
+  if (options.timeout_ms <= 0) return Status::InvalidArgument("timeout must be positive");
   SocketKind kind = options.socket;
-  Result<int> fd = Status::Error("no socket");
+  Result<int> fd = Status::Internal("no socket");
   if (kind == SocketKind::kAuto) {
     fd = OpenSocket(SocketKind::kRaw);
     kind = SocketKind::kRaw;
     if (!fd.ok()) {
       auto datagram = OpenSocket(SocketKind::kDatagram);
       if (!datagram.ok()) {
-        return Status::Error(fd.message() + "; " + datagram.message() +
-                             " (raw sockets need CAP_NET_RAW; datagram ICMP sockets need the group in "
-                             "net.ipv4.ping_group_range)");
+        return Status::Unavailable(fd.message() + "; " + datagram.message() +
+                                   " (raw sockets need CAP_NET_RAW; datagram ICMP sockets need the group in "
+                                   "net.ipv4.ping_group_range)");
       }
       fd = datagram;
       kind = SocketKind::kDatagram;
@@ -103,7 +104,7 @@ Result<std::unique_ptr<EchoEngine>> EchoEngine::Open(const EchoEngineOptions& op
         getsockname(s, reinterpret_cast<sockaddr*>(&local), &length) != 0) {
       std::string message = std::strerror(errno);
       close(s);
-      return Status::Error("binding the ICMP datagram socket: " + message);
+      return Status::Unavailable("binding the ICMP datagram socket: " + message);
     }
     identifier = ntohs(local.sin_port);
   }
@@ -119,7 +120,7 @@ Result<std::unique_ptr<EchoEngine>> EchoEngine::Open(const EchoEngineOptions& op
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) {
     close(s);
-    return Status::Error(std::string("epoll_create1: ") + std::strerror(errno));
+    return Status::IOError(std::string("epoll_create1: ") + std::strerror(errno));
   }
   epoll_event event{};
   event.events = EPOLLIN;
@@ -128,7 +129,7 @@ Result<std::unique_ptr<EchoEngine>> EchoEngine::Open(const EchoEngineOptions& op
     std::string message = std::strerror(errno);
     close(s);
     close(epoll_fd);
-    return Status::Error("epoll_ctl: " + message);
+    return Status::IOError("epoll_ctl: " + message);
   }
   auto engine = std::unique_ptr<EchoEngine>(new EchoEngine(s, epoll_fd, kind, options));
   engine->identifier_ = identifier;

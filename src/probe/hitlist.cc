@@ -32,7 +32,7 @@ bool ParseDouble(std::string_view s, double& out) {
 }
 
 Status LineError(const std::string& name, size_t line, const std::string& what) {
-  return Status::Error(name + ":" + std::to_string(line) + ": " + what);
+  return Status::Corruption(name + ":" + std::to_string(line) + ": " + what);
 }
 
 double AvailabilityOf(const HitlistBlock& block) {
@@ -47,12 +47,12 @@ double AvailabilityOf(const HitlistBlock& block) {
 
 Result<uint32_t> ParseIpv4(std::string_view text) {
   auto parts = Split(text, '.');
-  if (parts.size() != 4) return Status::Error("not an IPv4 address: '" + std::string(text) + "'");
+  if (parts.size() != 4) return Status::InvalidArgument("not an IPv4 address: '" + std::string(text) + "'");
   uint32_t address = 0;
   for (auto part : parts) {
     unsigned octet = 0;
     if (part.size() > 3 || !ParseNumber(part, octet) || octet > 255) {
-      return Status::Error("not an IPv4 address: '" + std::string(text) + "'");
+      return Status::InvalidArgument("not an IPv4 address: '" + std::string(text) + "'");
     }
     address = (address << 8) | octet;
   }
@@ -69,7 +69,7 @@ Result<Cidr> ParseCidr(std::string_view text) {
   if (slash != std::string_view::npos) {
     int length = -1;
     if (!ParseNumber(text.substr(slash + 1), length) || length < 0 || length > 32) {
-      return Status::Error("bad prefix length in '" + std::string(text) + "'");
+      return Status::InvalidArgument("bad prefix length in '" + std::string(text) + "'");
     }
     cidr.length = length;
   }
@@ -268,7 +268,7 @@ Result<std::vector<uint32_t>> BlocksOf(const std::vector<Cidr>& cidrs, size_t ma
   for (const auto& cidr : cidrs) {
     uint64_t first = cidr.First() >> 8, last = cidr.Last() >> 8;
     if (last - first + 1 > max_blocks || blocks.size() + (last - first + 1) > max_blocks) {
-      return Status::Error("more than " + std::to_string(max_blocks) + " /24 blocks requested");
+      return Status::InvalidArgument("more than " + std::to_string(max_blocks) + " /24 blocks requested");
     }
     for (uint64_t b = first; b <= last; ++b) blocks.push_back(static_cast<uint32_t>(b << 8));
   }

@@ -144,13 +144,13 @@ Result<std::vector<std::string>> RoundLogFiles(const std::vector<std::string>& p
           found.push_back(entry.path().string());
         }
       }
-      if (error) return Status::Error(path + ": " + error.message());
+      if (error) return Status::IOError(path + ": " + error.message());
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(path, error)) {
       files.push_back(path);
     } else {
-      return Status::Error(path + ": no such file or directory");
+      return Status::NotFound(path + ": no such file or directory");
     }
   }
   return files;

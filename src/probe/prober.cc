@@ -252,11 +252,11 @@ class Trinocular {
 
 Status RunProber(const std::vector<TargetBlock>& targets, const ProberOptions& options,
                  const ProberCallbacks& callbacks) {
-  if (targets.empty()) return Status::Error("no eligible blocks to probe");
-  if (options.round_s <= 0) return Status::Error("round length must be positive");
-  if (options.slices <= 0 || options.slices > options.round_s * 1000) return Status::Error("bad slice count");
+  if (targets.empty()) return Status::InvalidArgument("no eligible blocks to probe");
+  if (options.round_s <= 0) return Status::InvalidArgument("round length must be positive");
+  if (options.slices <= 0 || options.slices > options.round_s * 1000) return Status::InvalidArgument("bad slice count");
   if (int64_t{options.engine.timeout_ms} > options.round_s * 1000) {
-    return Status::Error("probe timeout must not exceed the round length");
+    return Status::InvalidArgument("probe timeout must not exceed the round length");
   }
   auto engine = EchoEngine::Open(options.engine);
   if (!engine.ok()) return engine.status();
@@ -296,7 +296,7 @@ Result<std::vector<CensusBlock>> RunCensus(const std::vector<uint32_t>& blocks, 
   };
   RateMeter meter(engine, 60, callbacks);
   while (cursor < total || engine.queued() > 0 || engine.outstanding() > 0) {
-    if (options.stop != nullptr && options.stop->load()) return Status::Error("census stopped before it finished");
+    if (options.stop != nullptr && options.stop->load()) return Status::Cancelled("census stopped before it finished");
     while (cursor < total && engine.queued() < refill) {
       size_t i = order[cursor % blocks.size()];
       unsigned octet = static_cast<unsigned>(octets[cursor / blocks.size()]);

@@ -13,7 +13,7 @@ namespace vigil::probe {
 namespace {
 
 Status LineError(const std::string& name, size_t line, const std::string& what) {
-  return Status::Error(name + ":" + std::to_string(line) + ": " + what);
+  return Status::Corruption(name + ":" + std::to_string(line) + ": " + what);
 }
 
 template <typename T>

@@ -13,7 +13,7 @@ namespace vigil::probe {
 Result<std::string> ReadTextFile(const std::string& path) {
   // gzread passes plain files through unchanged, so one reader serves both.
   gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) return Status::Error(path + ": " + std::strerror(errno));
+  if (file == nullptr) return Status::FromErrno(errno, path + ": " + std::strerror(errno));
   std::string out;
   char buffer[1 << 16];
   while (true) {
@@ -22,7 +22,7 @@ Result<std::string> ReadTextFile(const std::string& path) {
       int code = 0;
       std::string message = gzerror(file, &code);
       gzclose(file);
-      return Status::Error(path + ": " + message);
+      return Status::IOError(path + ": " + message);
     }
     if (n == 0) break;
     out.append(buffer, static_cast<size_t>(n));
@@ -34,7 +34,7 @@ Result<std::string> ReadTextFile(const std::string& path) {
 Status WriteFileAtomically(const std::string& path, std::string_view contents) {
   std::string temp = path + ".tmp." + std::to_string(getpid());
   FILE* file = std::fopen(temp.c_str(), "wb");
-  if (file == nullptr) return Status::Error(temp + ": " + std::strerror(errno));
+  if (file == nullptr) return Status::FromErrno(errno, temp + ": " + std::strerror(errno));
   bool ok = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size();
   ok = (std::fflush(file) == 0) && ok;
   ok = (fsync(fileno(file)) == 0) && ok;
@@ -42,23 +42,9 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents) {
   if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
     std::string message = std::strerror(errno);
     std::remove(temp.c_str());
-    return Status::Error(path + ": " + message);
+    return Status::IOError(path + ": " + message);
   }
   return Status::Ok();
-}
-
-std::vector<std::string_view> SplitLines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    start = end + 1;
-  }
-  return lines;
 }
 
 std::vector<std::string_view> Split(std::string_view text, char separator) {

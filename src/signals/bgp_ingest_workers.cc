@@ -136,7 +136,7 @@ Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, co
                                             SignalSink& sink) {
   const auto start = std::chrono::steady_clock::now();
   if (visibility.full_feed_fraction > 0) {
-    return Status::Error(
+    return Status::InvalidArgument(
         "--workers needs an absolute full-feed threshold (--full-feed-min), not --full-feed-fraction: "
         "a fraction of the largest table is not known to a worker that sees some collectors only");
   }
@@ -158,7 +158,7 @@ Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, co
     std::vector<MrtInputFile> inputs;
     std::unique_ptr<VisibilityModel> model;
     std::unique_ptr<CapturingSink> sink;
-    Result<BgpIngestReport> report = Status::Error("not run");
+    Result<BgpIngestReport> report = Status::Internal("not run");
     std::string state_key;
   };
   std::vector<Worker> pool(n);
@@ -179,8 +179,8 @@ Result<BgpIngestReport> RunBgpIngestWorkers(std::vector<MrtInputFile> inputs, co
         auto mine = sink.LoadState(w.state_key);
         if (!mine.ok()) return mine.status();
         if (!mine->has_value()) {
-          return Status::Error("the saved BGP state was written without --workers (key " + std::string(kBgpStateKey) +
-                               "); rebuild the workers' tables with --from-rib");
+          return Status::InvalidArgument("the saved BGP state was written without --workers (key " +
+                                         std::string(kBgpStateKey) + "); rebuild the workers' tables with --from-rib");
         }
       }
     }

@@ -211,10 +211,10 @@ template <typename Prefix>
 Status BasicBgpSignalBuilder<Prefix>::LoadState(std::string_view bytes,
                                                 const std::function<Status(std::string_view)>& load_tables) {
   StateReader r(bytes);
-  if (r.Varint() != kDirectoryVersion) return Status::Error("BGP signal state: unknown directory version");
+  if (r.Varint() != kDirectoryVersion) return Status::Corruption("BGP signal state: unknown directory version");
   BasicBgpSignalBuilder loaded(model_);
   uint64_t collectors = r.Varint();
-  if (r.failed() || collectors > bytes.size()) return Status::Error("BGP signal state: corrupt collector list");
+  if (r.failed() || collectors > bytes.size()) return Status::Corruption("BGP signal state: corrupt collector list");
   for (uint64_t i = 0; i < collectors; ++i) {
     CollectorInfo c;
     c.name = r.Bytes();
@@ -224,7 +224,7 @@ Status BasicBgpSignalBuilder<Prefix>::LoadState(std::string_view bytes,
     loaded.collectors_.push_back(std::move(c));
   }
   uint64_t peers = r.Varint();
-  if (r.failed() || peers > bytes.size()) return Status::Error("BGP signal state: corrupt peer list");
+  if (r.failed() || peers > bytes.size()) return Status::Corruption("BGP signal state: corrupt peer list");
   for (uint64_t i = 0; i < peers; ++i) {
     PeerInfo p;
     p.collector = uint32_t(r.Varint());
@@ -232,7 +232,7 @@ Status BasicBgpSignalBuilder<Prefix>::LoadState(std::string_view bytes,
     p.asn = uint32_t(r.Varint());
     p.established = r.Varint() != 0;
     if (r.failed() || p.collector >= loaded.collectors_.size()) {
-      return Status::Error("BGP signal state: corrupt peer list");
+      return Status::Corruption("BGP signal state: corrupt peer list");
     }
     std::string key;
     key.append(reinterpret_cast<const char*>(&p.collector), sizeof p.collector);
@@ -243,7 +243,7 @@ Status BasicBgpSignalBuilder<Prefix>::LoadState(std::string_view bytes,
     loaded.peers_.push_back(std::move(p));
   }
   std::string tables = r.Bytes();
-  if (r.failed() || !r.at_end()) return Status::Error("BGP signal state: corrupt directory");
+  if (r.failed() || !r.at_end()) return Status::Corruption("BGP signal state: corrupt directory");
   VIGIL_RETURN_IF_ERROR(load_tables(tables));
   for (PeerCacheSlot& slot : peer_cache_) slot.id = UINT32_MAX;
   collectors_ = std::move(loaded.collectors_);

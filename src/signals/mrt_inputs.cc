@@ -112,14 +112,14 @@ Result<std::vector<MrtInputFile>> DiscoverMrtInputs(const std::vector<std::strin
   for (const std::string& arg : paths) {
     std::error_code ec;
     fs::file_status st = fs::status(arg, ec);
-    if (ec || !fs::exists(st)) return Status::Error(arg + ": no such file or directory");
+    if (ec || !fs::exists(st)) return Status::NotFound(arg + ": no such file or directory");
     if (fs::is_directory(st)) {
       std::vector<fs::path> found;
       for (auto it = fs::recursive_directory_iterator(arg, ec); !ec && it != fs::recursive_directory_iterator();
            it.increment(ec)) {
         if (it->is_regular_file() && !IgnoredInDirectory(it->path())) found.push_back(it->path());
       }
-      if (ec) return Status::Error(arg + ": " + ec.message());
+      if (ec) return Status::IOError(arg + ": " + ec.message());
       std::sort(found.begin(), found.end());
       for (const fs::path& p : found) {
         inputs.push_back(DescribeMrtFile(p.string(), fs::relative(p, arg).string()));

@@ -69,7 +69,7 @@ class BasicRoutingModel {
   // Peer tables to and from bytes, for state kept between runs (models that cannot say so).
   virtual bool CanSaveTables() const { return false; }
   virtual void SaveTables(std::string& out) { out.clear(); }
-  virtual Status LoadTables(std::string_view) { return Status::Error("this routing model keeps no state"); }
+  virtual Status LoadTables(std::string_view) { return Status::NotSupported("this routing model keeps no state"); }
 };
 
 using RoutingModel = BasicRoutingModel<Ipv4Prefix>;

@@ -371,30 +371,30 @@ void BasicVisibilityModel<Prefix>::SaveTables(std::string& out) {
 template <typename Prefix>
 Status BasicVisibilityModel<Prefix>::LoadTables(std::string_view bytes) {
   StateReader r(bytes);
-  if (r.Varint() != kStateVersion) return Status::Error("BGP signal state: unknown version");
+  if (r.Varint() != kStateVersion) return Status::Corruption("BGP signal state: unknown version");
   uint64_t n = r.Varint();
-  if (r.failed() || n > bytes.size()) return Status::Error("BGP signal state: corrupt prefix list");
+  if (r.failed() || n > bytes.size()) return Status::Corruption("BGP signal state: corrupt prefix list");
   BasicPrefixUniverse<Prefix> universe;
   Key key = 0;
   for (uint64_t id = 0; id < n; ++id) {
     Key read = Family::ReadKey(r, key);
     if (universe.Intern(Prefix::FromKey(read)) != id || r.failed()) {
-      return Status::Error("BGP signal state: corrupt prefix list");
+      return Status::Corruption("BGP signal state: corrupt prefix list");
     }
   }
   uint64_t peer_count = r.Varint();
-  if (r.failed() || peer_count > bytes.size()) return Status::Error("BGP signal state: corrupt peer list");
+  if (r.failed() || peer_count > bytes.size()) return Status::Corruption("BGP signal state: corrupt peer list");
   std::vector<Peer> peers(peer_count);
   std::vector<uint16_t> full_feed_count(n, 0);
   for (Peer& p : peers) {
     p.full_feed = r.Varint() != 0;
     uint64_t runs = r.Varint();
-    if (r.failed() || runs > n + 1) return Status::Error("BGP signal state: corrupt peer table");
+    if (r.failed() || runs > n + 1) return Status::Corruption("BGP signal state: corrupt peer table");
     p.bits.assign((n + 63) / 64, 0);
     uint64_t at = 0;
     for (uint64_t i = 0; i < runs; ++i) {
       uint64_t len = r.Varint();
-      if (r.failed() || len > n - at) return Status::Error("BGP signal state: corrupt peer table");
+      if (r.failed() || len > n - at) return Status::Corruption("BGP signal state: corrupt peer table");
       if (i % 2 == 1) {
         for (uint64_t id = at; id < at + len; ++id) p.bits[id >> 6] |= uint64_t{1} << (id & 63);
         p.prefixes += int64_t(len);
@@ -405,21 +405,21 @@ Status BasicVisibilityModel<Prefix>::LoadTables(std::string_view bytes) {
       at += len;
     }
     uint64_t paths = r.Varint();
-    if (r.failed() || paths > bytes.size()) return Status::Error("BGP signal state: corrupt path index");
+    if (r.failed() || paths > bytes.size()) return Status::Corruption("BGP signal state: corrupt path index");
     if (paths > 0) {
       p.paths = std::make_unique<PathIndex>();
       for (uint64_t i = 0; i < paths; ++i) {
         uint64_t id = r.Varint();
         uint64_t path = r.Varint();
         if (r.failed() || id >= n || path > 0xffffffff || !TestBit(p.bits, uint32_t(id))) {
-          return Status::Error("BGP signal state: corrupt path index");
+          return Status::Corruption("BGP signal state: corrupt path index");
         }
         p.paths->paths.insert(id << 32 | path);
         ++p.paths->count[uint32_t(id)];
       }
     }
   }
-  if (!r.at_end()) return Status::Error("BGP signal state: trailing bytes");
+  if (!r.at_end()) return Status::Corruption("BGP signal state: trailing bytes");
   universe_ = std::move(universe);
   encoded_prefixes_.clear();
   encoded_prefix_count_ = 0;

@@ -12,6 +12,8 @@
 
 #include "sim/mrt_writer.h"
 #include "sim/sim.h"
+#include "sim/ipv6_routes.h"
+#include "sim/noise_model.h"
 #include "sim/timeline.h"
 #include "base/time_zone.h"
 #include "sim/world.h"
@@ -41,7 +43,7 @@ Status WriteText(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   out.close();
-  if (!out) return Status::Error(path.string() + ": write failed");
+  if (!out) return Status::IOError(path.string() + ": write failed");
   return Status::Ok();
 }
 
@@ -114,7 +116,7 @@ class BgpSimulation {
     // Fresh anonymous memory is zero: no pass to clear 23 MB (full table), and huge pages where allowed.
     route_memory_ = std::make_unique<HugePageBuffer>(std::max<size_t>(1, world_.prefixes.size() * peers));
     route_ = reinterpret_cast<uint8_t*>(route_memory_->get());
-    if (!route_) return Status::Error("out of memory for the route table");
+    if (!route_) return Status::ResourceExhausted("out of memory for the route table");
     withdrawn_.assign(peers, std::vector<int16_t>(static_cast<size_t>(world_.scenario_units), 0));
     peer_up_.assign(peers, true);
     carried_.assign(peers, 0);
@@ -246,6 +248,23 @@ class BgpSimulation {
           int p = static_cast<int>(rng.Below(world_.peers.size()));
           Add(start, ActionType::kFlapEdge, p, prefix, +1);
           Add(start + duration, ActionType::kFlapEdge, p, prefix, -1);
+        }
+      }
+    }
+    // Calibrated churn: one peer withdraws one prefix and re-announces it (mostly within a minute).
+    if (const double churn = scenario_.noise.calibrated.churn_per_peer_hour; churn > 0) {
+      Rng churn_rng = Rng(scenario_.seed).Fork("calibrated-churn");
+      for (size_t p = 0; p < world_.peers.size(); ++p) {
+        for (double t = static_cast<double>(scenario_.start);;) {
+          t += -std::log(1.0 - churn_rng.Uniform()) / (churn / 3600.0);
+          if (t >= static_cast<double>(scenario_.end)) break;
+          int prefix = static_cast<int>(churn_rng.Below(world_.prefixes.size()));
+          UnixSeconds duration =
+              churn_rng.Chance(0.7)
+                  ? static_cast<UnixSeconds>(churn_rng.Uniform(5, 60))
+                  : static_cast<UnixSeconds>(std::exp(churn_rng.Uniform(std::log(60.0), std::log(1800.0))));
+          Add(static_cast<UnixSeconds>(t), ActionType::kFlapEdge, static_cast<int>(p), prefix, +1);
+          Add(static_cast<UnixSeconds>(t) + duration, ActionType::kFlapEdge, static_cast<int>(p), prefix, -1);
         }
       }
     }
@@ -510,7 +529,7 @@ class BgpSimulation {
       const size_t capacity = kChunk + header.size() + RibRecordWriter::MaxRibRecordBytes(n, World::kMaxAsPath);
       // In huge pages where the kernel allows: direct I/O pins the buffer's pages for every write.
       HugePageBuffer buffer(capacity);
-      if (!buffer.get()) return Status::Error("out of memory");
+      if (!buffer.get()) return Status::ResourceExhausted("out of memory");
       char* at = buffer.get();
       char* const chunk_end = buffer.get() + kChunk;
       std::memcpy(at, header.data(), header.size());
@@ -700,6 +719,8 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
   std::vector<float> throttle_rtt(world.blocks.size()), throttle_loss(world.blocks.size());
   const int64_t round = scenario.round_s;
   const double loss = scenario.noise.probe_loss;
+  const CalibratedNoise& calibrated = scenario.noise.calibrated;
+  Rng jitter_rng = Rng(scenario.seed).Fork("calibrated-rtt");
   std::string text;
   for (UnixSeconds t = BinStart(scenario.start + round - 1, round); t + round <= scenario.end; t += round) {
     bool gap = false;
@@ -709,16 +730,28 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
     std::fill(unreachable.begin(), unreachable.end(), 0);
     std::fill(throttle_rtt.begin(), throttle_rtt.end(), 0.0f);
     std::fill(throttle_loss.begin(), throttle_loss.end(), 0.0f);
+    bool vantage_down = false;  // the prober's own network: nothing answers
+    for (const auto& v : calibrated.vantage_outages) vantage_down = vantage_down || (v.start <= mid && mid < v.end);
     for (const ResolvedEvent& ev : events) {
       bool active = false;
-      for (const auto& w : ev.windows) active = active || (w.start <= mid && mid < w.end);
+      double ramp = 1.0;  // throttles with ramp_s rise and fall linearly
+      for (const auto& w : ev.windows) {
+        if (!(w.start <= mid && mid < w.end)) continue;
+        active = true;
+        if (ev.spec->ramp_s > 0) {
+          ramp = std::min({1.0, static_cast<double>(mid - w.start) / static_cast<double>(ev.spec->ramp_s),
+                           static_cast<double>(w.end - mid) / static_cast<double>(ev.spec->ramp_s)});
+        }
+      }
       if (!active) continue;
       for (int b : ev.blocks) {
         if (ev.spec->kind == EventKind::kThrottle) {
+          const double base = world.blocks[static_cast<size_t>(b)].base_rtt_ms;
+          const double rtt = ev.spec->rtt_ms > 0 ? base + (ev.spec->rtt_ms - base) * ramp : 0;
           throttle_rtt[static_cast<size_t>(b)] =
-              std::max(throttle_rtt[static_cast<size_t>(b)], static_cast<float>(ev.spec->rtt_ms));
+              std::max(throttle_rtt[static_cast<size_t>(b)], static_cast<float>(rtt));
           throttle_loss[static_cast<size_t>(b)] =
-              std::max(throttle_loss[static_cast<size_t>(b)], static_cast<float>(ev.spec->loss));
+              std::max(throttle_loss[static_cast<size_t>(b)], static_cast<float>(ev.spec->loss * ramp));
         } else {
           unreachable[static_cast<size_t>(b)] = 1;
         }
@@ -738,10 +771,16 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
       // Home networks answer less at night: responsiveness peaks mid-afternoon local time.
       double availability = std::clamp(
           block.availability * (1.0 + block.diurnal_amp * std::cos(2 * M_PI * (hour - 15.0) / 24.0)), 0.05, 0.995);
-      double p_reply = unreachable[static_cast<size_t>(b)]
-                           ? 0.0
-                           : availability * (1 - loss) * (1 - throttle_loss[static_cast<size_t>(b)]);
-      double base_rtt = block.base_rtt_ms * (1.0 + 0.12 * std::max(0.0, std::cos(2 * M_PI * (hour - 21.0) / 24.0)));
+      const double rate_limited =
+          calibrated.asn_rate_limit_loss.empty() ? 0.0 : calibrated.asn_rate_limit_loss[static_cast<size_t>(block.asn)];
+      double p_reply =
+          unreachable[static_cast<size_t>(b)] || vantage_down
+              ? 0.0
+              : availability * (1 - loss) * (1 - throttle_loss[static_cast<size_t>(b)]) * (1 - rate_limited);
+      const double evening = calibrated.region_evening_amp.empty()
+                                 ? 0.12
+                                 : calibrated.region_evening_amp[static_cast<size_t>(block.region)];
+      double base_rtt = block.base_rtt_ms * (1.0 + evening * std::max(0.0, std::cos(2 * M_PI * (hour - 21.0) / 24.0)));
       if (throttle_rtt[static_cast<size_t>(b)] > base_rtt) base_rtt = throttle_rtt[static_cast<size_t>(b)];
       int sent = 0, replies = 0;
       std::string rtts;
@@ -750,7 +789,13 @@ Status WriteProbeRounds(const Scenario& scenario, const World& world, const std:
         if (!rng.Chance(p_reply)) return false;
         ++replies;
         char value[32];
-        std::snprintf(value, sizeof value, "%s%.1f", rtts.empty() ? "" : ",", base_rtt * rng.Uniform(0.88, 1.18));
+        double rtt = base_rtt * rng.Uniform(0.88, 1.18);
+        if (calibrated.rtt_jitter_sigma > 0) {  // log-normal jitter and queueing spikes (own stream)
+          double u1 = std::max(1e-12, jitter_rng.Uniform()), u2 = jitter_rng.Uniform();
+          rtt *= std::exp(calibrated.rtt_jitter_sigma * std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2));
+          if (jitter_rng.Chance(calibrated.rtt_spike_share)) rtt *= jitter_rng.Uniform(1.5, 3.0);
+        }
+        std::snprintf(value, sizeof value, "%s%.1f", rtts.empty() ? "" : ",", rtt);
         rtts += value;
         return true;
       };
@@ -804,7 +849,8 @@ Status WriteGeo(const World& world, const fs::path& dir) {
   return WriteText(dir / "asn-ipv4.csv", asn);
 }
 
-Status WriteTruth(const Scenario& scenario, const std::vector<TruthEvent>& truth, const fs::path& path) {
+Status WriteTruth(const Scenario& scenario, const std::vector<TruthEvent>& truth, const LevelShifts& shifts,
+                  const fs::path& path) {
   OrderedJson root;
   root["scenario"] = scenario.name;
   root["start"] = FormatRfc3339(scenario.start);
@@ -844,6 +890,25 @@ Status WriteTruth(const Scenario& scenario, const std::vector<TruthEvent>& truth
     probe_gaps.push_back({{"start", FormatRfc3339(g.start)}, {"end", FormatRfc3339(g.end)}});
   }
   root["probe_gaps"] = probe_gaps;
+  if (scenario.noise.profile == "calibrated") {  // what the noise did, for the evaluation (never an outage)
+    OrderedJson noise;
+    noise["profile"] = scenario.noise.profile;
+    noise["scale"] = scenario.noise.scale;
+    OrderedJson vantage = OrderedJson::array();
+    for (const auto& v : scenario.noise.calibrated.vantage_outages) {
+      vantage.push_back({{"start", FormatRfc3339(v.start)}, {"end", FormatRfc3339(v.end)}});
+    }
+    noise["vantage_outages"] = vantage;
+    OrderedJson level = OrderedJson::array();
+    for (size_t i = 0; i < shifts.events.size(); ++i) {
+      level.push_back({{"entity", shifts.events[i].spec->entity.Text()},
+                       {"share", shifts.shares[i]},
+                       {"at", FormatRfc3339(shifts.events[i].windows.front().start)}});
+    }
+    noise["level_shifts"] = level;
+    noise["peer_resets"] = scenario.noise.peer_resets.size();
+    root["noise"] = noise;
+  }
   return WriteText(path, root.dump(2) + "\n");
 }
 
@@ -862,18 +927,24 @@ Status WriteAnnotations(const Scenario& scenario, const fs::path& path) {
 
 }  // namespace
 
-Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& outdir_text, const SimOptions& options) {
+Result<SimSummary> RunSimulation(const Scenario& written, const std::string& outdir_text, const SimOptions& options) {
   fs::path outdir(outdir_text);
   std::error_code ec;
   fs::create_directories(outdir, ec);
-  if (ec) return Status::Error(outdir_text + ": cannot create: " + ec.message());
-  auto world = World::Build(scenario, options.full_table);
-  if (!world.ok()) return world.status().WithContext(scenario.name);
+  if (ec) return Status::IOError(outdir_text + ": cannot create: " + ec.message());
+  auto world = World::Build(written, options.full_table);
+  if (!world.ok()) return world.status().WithContext(written.name);
   int64_t scenario_prefixes = static_cast<int64_t>(world->prefixes.size());
   world->AddBackground(
-      options.full_table ? options.full_table_prefixes : std::max<int64_t>(1000, 3 * scenario_prefixes), scenario.seed);
-  auto events = ResolveEvents(scenario, *world);
+      options.full_table ? options.full_table_prefixes : std::max<int64_t>(1000, 3 * scenario_prefixes), written.seed);
+  auto events = ResolveEvents(written, *world);
   if (!events.ok()) return events.status();
+  // The calibrated noise adds gaps, resets and level shifts to a copy of the scenario; the events keep
+  // pointing at the written one (and their truth is built from them alone).
+  Scenario scenario = written;
+  const LevelShifts shifts = ApplyCalibratedNoise(scenario, *world);
+  std::vector<ResolvedEvent> played = *events;
+  played.insert(played.end(), shifts.events.begin(), shifts.events.end());
   SimSummary summary;
   summary.prefixes = static_cast<int64_t>(world->prefixes.size());
   summary.slash24s = static_cast<int64_t>(world->blocks.size());
@@ -884,14 +955,17 @@ Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& ou
   VIGIL_RETURN_IF_ERROR(WriteGeo(*world, outdir / "geo"));
   auto clock_start = std::chrono::steady_clock::now();
   double cpu_start = ProcessCpuSeconds();
-  BgpSimulation bgp(scenario, *world, *events, options);
+  BgpSimulation bgp(scenario, *world, played, options);
   VIGIL_RETURN_IF_ERROR(bgp.Run(outdir, summary));
+  auto ipv6 = WriteIpv6Routes(scenario, *world, *events, outdir, options.compression);
+  if (!ipv6.ok()) return ipv6.status();
   summary.mrt_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   summary.mrt_cpu_seconds = ProcessCpuSeconds() - cpu_start;
-  VIGIL_RETURN_IF_ERROR(WriteProbeRounds(scenario, *world, *events, outdir / "probe", summary));
-  std::vector<TruthEvent> truth = BuildTruth(scenario, *world, *events);
+  VIGIL_RETURN_IF_ERROR(WriteProbeRounds(scenario, *world, played, outdir / "probe", summary));
+  std::vector<TruthEvent> truth = BuildTruth(written, *world, *events);
+  for (TruthEvent& t : Ipv6Truth(written, *world, *events)) truth.push_back(std::move(t));
   summary.truth_events = static_cast<int64_t>(truth.size());
-  VIGIL_RETURN_IF_ERROR(WriteTruth(scenario, truth, outdir / "truth.json"));
+  VIGIL_RETURN_IF_ERROR(WriteTruth(scenario, truth, shifts, outdir / "truth.json"));
   VIGIL_RETURN_IF_ERROR(WriteAnnotations(scenario, outdir / "annotations.json"));
 
   // Full-feed peers carry every prefix; partial ones at most half. The threshold sits between, low enough
@@ -903,6 +977,7 @@ Result<SimSummary> RunSimulation(const Scenario& scenario, const std::string& ou
   config["start"] = FormatRfc3339(scenario.start);
   config["end"] = FormatRfc3339(scenario.end);
   config["full_feed_min_prefixes"] = summary.full_feed_min_prefixes;
+  if (ipv6->prefixes > 0) config["full_feed_min_prefixes_v6"] = ipv6->full_feed_min_prefixes;
   config["probe_round_s"] = scenario.round_s;
   OrderedJson collectors = OrderedJson::array();
   for (const auto& c : scenario.collectors) {

@@ -140,12 +140,12 @@ Status CompressedFileWriter::Open(const std::string& path, Compression compressi
     direct_ = false;
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   }
-  if (fd_ < 0) return Status::Error(path + ": cannot create: " + std::strerror(errno));
+  if (fd_ < 0) return Status::FromErrno(errno, path + ": cannot create: " + std::strerror(errno));
   if (compression == Compression::kGzip) {
     auto* gz = new GzipStream();
     stream_ = gz;
     if (deflateInit2(&gz->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-      return Status::Error(path + ": deflateInit2 failed");
+      return Status::Internal(path + ": deflateInit2 failed");
     }
     gz->header.os = 3;  // Unix; everything else zero: no name, no comment, mtime 0
     deflateSetHeader(&gz->z, &gz->header);
@@ -155,7 +155,7 @@ Status CompressedFileWriter::Open(const std::string& path, Compression compressi
     stream_ = cctx;
     if (!cctx || ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1))) {
-      return Status::Error(path + ": zstd initialisation failed");
+      return Status::Internal(path + ": zstd initialisation failed");
     }
     out_.resize(ZSTD_CStreamOutSize() * 4);
   }
@@ -165,7 +165,7 @@ Status CompressedFileWriter::Open(const std::string& path, Compression compressi
 Status CompressedFileWriter::LeaveDirectIo() {
   int flags = ::fcntl(fd_, F_GETFL);
   if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) < 0) {
-    return Status::Error(path_ + ": cannot leave direct I/O: " + std::strerror(errno));
+    return Status::IOError(path_ + ": cannot leave direct I/O: " + std::strerror(errno));
   }
   direct_ = false;
   return Status::Ok();
@@ -184,7 +184,10 @@ Status CompressedFileWriter::Put(const void* data, size_t size) {
       VIGIL_RETURN_IF_ERROR(LeaveDirectIo());
       continue;
     }
-    if (n <= 0) return Status::Error(path_ + ": write failed: " + std::strerror(n < 0 ? errno : ENOSPC));
+    if (n <= 0) {
+      const int error_number = n < 0 ? errno : ENOSPC;
+      return Status::FromErrno(error_number, path_ + ": write failed: " + std::strerror(error_number));
+    }
     p += n;
     size -= static_cast<size_t>(n);
   }
@@ -199,7 +202,7 @@ Status CompressedFileWriter::Deflate(const void* data, size_t size, int flush) {
     z->next_out = out_.data();
     z->avail_out = static_cast<uInt>(out_.size());
     int rc = deflate(z, flush);
-    if (rc == Z_STREAM_ERROR) return Status::Error(path_ + ": deflate failed");
+    if (rc == Z_STREAM_ERROR) return Status::Internal(path_ + ": deflate failed");
     VIGIL_RETURN_IF_ERROR(Put(out_.data(), out_.size() - z->avail_out));
   } while (z->avail_out == 0 || (flush == Z_FINISH && z->avail_in > 0));
   return Status::Ok();
@@ -212,7 +215,7 @@ Status CompressedFileWriter::Zstd(const void* data, size_t size, bool end) {
   for (;;) {
     ZSTD_outBuffer out{out_.data(), out_.size(), 0};
     size_t remaining = ZSTD_compressStream2(cctx, &out, &in, mode);
-    if (ZSTD_isError(remaining)) return Status::Error(path_ + ": zstd: " + ZSTD_getErrorName(remaining));
+    if (ZSTD_isError(remaining)) return Status::Internal(path_ + ": zstd: " + ZSTD_getErrorName(remaining));
     VIGIL_RETURN_IF_ERROR(Put(out_.data(), out.pos));
     if (end ? remaining == 0 : in.pos == in.size) break;
   }
@@ -239,7 +242,8 @@ Status CompressedFileWriter::Close() {
   if (compression_ == Compression::kGzip) status = Deflate(nullptr, 0, Z_FINISH);
   if (compression_ == Compression::kZstd) status = Zstd(nullptr, 0, true);
   FreeStreams();
-  if (::close(fd_) != 0 && status.ok()) status = Status::Error(path_ + ": close failed: " + std::strerror(errno));
+  if (::close(fd_) != 0 && status.ok())
+    status = Status::FromErrno(errno, path_ + ": close failed: " + std::strerror(errno));
   fd_ = -1;
   return status;
 }

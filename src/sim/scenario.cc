@@ -21,7 +21,7 @@ class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
   bool failed() const { return !error_.empty(); }
-  Status status() const { return failed() ? Status::Error(source_ + ": " + error_) : Status::Ok(); }
+  Status status() const { return failed() ? Status::InvalidArgument(source_ + ": " + error_) : Status::Ok(); }
   void Fail(const std::string& path, const std::string& what) {
     if (!failed()) error_ = (path.empty() ? std::string("(top level)") : path) + ": " + what;
   }
@@ -190,12 +190,12 @@ const char* EventKindName(EventKind kind) {
 
 Result<Scenario> ParseScenario(const std::string& json_text, const std::string& source) {
   Json root = Json::parse(json_text, nullptr, false);
-  if (root.is_discarded()) return Status::Error(source + ": not valid JSON");
+  if (root.is_discarded()) return Status::InvalidArgument(source + ": not valid JSON");
   Reader r(source);
   Scenario s;
   r.Object(root, "",
            {"name", "description", "start", "end", "seed", "countries", "regions", "asns", "collectors", "probing",
-            "events", "noise", "annotations"});
+            "events", "noise", "annotations", "edge_jitter_s"});
   s.name = r.String(root, "", "name", true);
   s.description = r.String(root, "", "description", false);
   s.start = r.Time(root, "", "start", true);
@@ -209,6 +209,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       s.seed = seed->get<uint64_t>();
     }
   }
+  s.edge_jitter_s = r.Integer(root, "", "edge_jitter_s", false, 0, 0, 3600);
   if (!r.failed() && (s.name.empty() || s.name.find('/') != std::string::npos)) {
     r.Fail("name", "must be non-empty and contain no '/'");
   }
@@ -241,7 +242,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
     for (size_t i = 0; i < list->size() && !r.failed(); ++i) {
       std::string path = Reader::Index("regions", i);
       const Json& g = (*list)[i];
-      if (!r.Object(g, path, {"code", "country", "slash24s", "name", "tz", "lat", "lon"})) break;
+      if (!r.Object(g, path, {"code", "country", "slash24s", "name", "tz", "lat", "lon", "slash48s"})) break;
       RegionSpec region;
       region.code = r.String(g, path, "code", true);
       region.country = r.String(g, path, "country", true);
@@ -250,6 +251,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       region.tz = r.String(g, path, "tz", false);
       region.lat = r.Number(g, path, "lat", false, 0, -90, 90);
       region.lon = r.Number(g, path, "lon", false, 0, -180, 180);
+      region.slash48s = r.Integer(g, path, "slash48s", false, 0, 0, 1 << 24);
       if (r.failed()) break;
       if (!country_codes.count(region.country)) {
         r.Fail(path + ".country", "unknown country '" + region.country + "' (not in countries)");
@@ -358,7 +360,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       const Json& e = (*list)[i];
       if (!r.Object(e, path,
                     {"id", "kind", "entity", "fraction", "start", "end", "daily", "first_day", "last_day", "rtt_ms",
-                     "loss"})) {
+                     "loss", "family", "ramp_s"})) {
         break;
       }
       EventSpec ev;
@@ -366,7 +368,15 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       std::string kind = r.String(e, path, "kind", true);
       std::string entity = r.String(e, path, "entity", true);
       ev.fraction = r.Number(e, path, "fraction", false, 1.0, 0, 1);
+      std::string family = r.String(e, path, "family", false, "both");
       if (r.failed()) break;
+      if (family == "ipv4") {
+        ev.family = RouteFamily::kIpv4;
+      } else if (family == "ipv6") {
+        ev.family = RouteFamily::kIpv6;
+      } else if (family != "both") {
+        r.Fail(path + ".family", "must be ipv4, ipv6 or both, not '" + family + "'");
+      }
       if (ev.id.empty() || ev.id.find_first_of("@#/ ") != std::string::npos) {
         r.Fail(path + ".id", "must be non-empty without '@', '#', '/' or spaces");
       } else if (!event_ids.insert(ev.id).second) {
@@ -424,6 +434,10 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
       }
       ev.rtt_ms = r.Number(e, path, "rtt_ms", false, 0, 0, 60000);
       ev.loss = r.Number(e, path, "loss", false, 0, 0, 1);
+      ev.ramp_s = r.Integer(e, path, "ramp_s", false, 0, 0, 7 * 86400);
+      if (!r.failed() && ev.kind != EventKind::kThrottle && e.contains("ramp_s")) {
+        r.Fail(path + ".ramp_s", "ramps belong to throttle events");
+      }
       if (!r.failed() && ev.kind == EventKind::kThrottle && ev.rtt_ms == 0 && ev.loss == 0) {
         r.Fail(path, "a throttle needs rtt_ms or loss");
       }
@@ -434,7 +448,13 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
     }
   }
   if (const Json* noise = r.Field(root, "", "noise", false)) {
-    if (r.Object(*noise, "noise", {"flaps_per_hour", "collector_gaps", "peer_resets", "probe_loss", "probe_gaps"})) {
+    if (r.Object(*noise, "noise",
+                 {"flaps_per_hour", "collector_gaps", "peer_resets", "probe_loss", "probe_gaps", "profile", "scale"})) {
+      s.noise.profile = r.String(*noise, "noise", "profile", false);
+      if (!r.failed() && !s.noise.profile.empty() && s.noise.profile != "calibrated") {
+        r.Fail("noise.profile", "expected \"calibrated\", got '" + s.noise.profile + "'");
+      }
+      s.noise.scale = r.Number(*noise, "noise", "scale", false, 1.0, 0, 16);
       s.noise.flaps_per_hour = r.Number(*noise, "noise", "flaps_per_hour", false, 0, 0, 100000);
       s.noise.probe_loss = r.Number(*noise, "noise", "probe_loss", false, 0, 0, 0.9);
       ParseGaps(r, *noise, "collector_gaps", true, s.noise.collector_gaps);
@@ -497,7 +517,7 @@ Result<Scenario> ParseScenario(const std::string& json_text, const std::string& 
 
 Result<Scenario> LoadScenario(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open");
+  if (!in) return Status::NotFound(path + ": cannot open");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return ParseScenario(buffer.str(), path);

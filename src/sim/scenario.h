@@ -13,8 +13,8 @@
 namespace vigil::sim {
 
 // The scenario file of ../shared/SCENARIOS.md, parsed and validated. Optional fields beyond the contract
-// (region name/tz/lat/lon, asn upstreams, annotation source_url, noise.probe_gaps) are extensions: files
-// without them mean exactly what the contract says.
+// (region name/tz/lat/lon/slash48s, asn upstreams, event family, annotation source_url, noise.probe_gaps)
+// are extensions: files without them mean exactly what the contract says.
 struct CountrySpec {
   std::string code;  // ISO 3166-1 alpha-2
   std::string tz;
@@ -28,6 +28,7 @@ struct RegionSpec {
   std::string name;  // optional; defaults to the code
   std::string tz;    // optional; defaults to the country's
   double lat = 0, lon = 0;
+  int64_t slash48s = 0;  // optional: IPv6 /48s the region holds (0: no IPv6 routes are simulated for it)
 };
 
 struct AsnSpec {
@@ -59,16 +60,22 @@ struct EntityRef {
   std::string Text() const { return type + "/" + code; }
 };
 
+// Which routes a withdraw takes away (extension; default both: every route of the entity, as the contract
+// says — a region without slash48s has IPv4 routes only).
+enum class RouteFamily { kBoth, kIpv4, kIpv6 };
+
 struct EventSpec {
   std::string id;
   EventKind kind = EventKind::kWithdraw;
   EntityRef entity;
   double fraction = 1.0;
-  UnixSeconds start = 0, end = 0;    // one-off events
-  std::optional<DailyWindow> daily;  // daily events: off outside the on-window
-  std::string first_day, last_day;   // local dates of a daily event
-  double rtt_ms = 0;                 // throttle: RTT seen while throttled
-  double loss = 0;                   // throttle: extra packet loss
+  UnixSeconds start = 0, end = 0;           // one-off events
+  std::optional<DailyWindow> daily;         // daily events: off outside the on-window
+  std::string first_day, last_day;          // local dates of a daily event
+  double rtt_ms = 0;                        // throttle: RTT seen while throttled
+  double loss = 0;                          // throttle: extra packet loss
+  RouteFamily family = RouteFamily::kBoth;  // withdraw: which routes
+  int64_t ramp_s = 0;                       // throttle (extension): rtt and loss rise linearly over this long, and fall
 };
 
 struct GapSpec {
@@ -82,12 +89,29 @@ struct PeerResetSpec {
   UnixSeconds at = 0;
 };
 
+// What the calibrated noise model (sim/noise_model.h) decided for one run; never read from a scenario file.
+struct CalibratedNoise {
+  double churn_per_peer_hour = 0;           // single-peer withdraw + re-announce of one prefix
+  std::vector<GapSpec> vantage_outages;     // the prober's own network down: no reply from anything
+  std::vector<double> asn_rate_limit_loss;  // per World::asns index: extra loss at a rate-limiting edge
+  std::vector<double> region_evening_amp;   // per World::regions index: evening RTT rise (0.2 = +20 %)
+  double rtt_jitter_sigma = 0;              // per reply: RTT × exp(N(0, sigma))
+  double rtt_spike_share = 0;               // share of replies delayed ×1.5–3 (queueing bursts)
+};
+
 struct NoiseSpec {
   double flaps_per_hour = 0;
   std::vector<GapSpec> collector_gaps;
   std::vector<PeerResetSpec> peer_resets;
   double probe_loss = 0;
   std::vector<GapSpec> probe_gaps;  // extension: prober stopped (no round files)
+  // Extension: "calibrated" adds the realistic noise model of docs/simulator.md (BGP churn measured on real
+  // update files, collector maintenance, dark hours, level shifts, vantage-point outages, rate limiting, RTT
+  // congestion and jitter, heavy-tailed availability); `scale` multiplies its rates and amplitudes (the
+  // noise sweep). Empty: only the noise listed explicitly.
+  std::string profile;
+  double scale = 1.0;
+  CalibratedNoise calibrated;  // filled by PlanCalibratedNoise, not parsed
 };
 
 struct AnnotationSpec {
@@ -109,6 +133,9 @@ struct Scenario {
   std::vector<EventSpec> events;
   NoiseSpec noise;
   std::vector<AnnotationSpec> annotations;
+  // Extension: every event edge moves by a random whole number of seconds in [-edge_jitter_s, edge_jitter_s]
+  // (seed-driven, per window), so truth edges fall off the bin grid. 0: edges as written.
+  int64_t edge_jitter_s = 0;
 };
 
 // Parses and validates scenario JSON text. Errors name the field path ("events[2].daily.tz: ...").

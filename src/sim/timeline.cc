@@ -66,13 +66,22 @@ Result<std::vector<ResolvedEvent>> ResolveEvents(const Scenario& scenario, const
       raw.push_back({spec.id, spec.start, spec.end});
     }
     for (EventWindow w : raw) {
+      if (scenario.edge_jitter_s > 0) {  // truth edges off the bin grid
+        Rng edges = base.Fork("edges:" + w.id);
+        const uint64_t span = static_cast<uint64_t>(2 * scenario.edge_jitter_s + 1);
+        const UnixSeconds start = w.start + static_cast<UnixSeconds>(edges.Below(span)) - scenario.edge_jitter_s;
+        const UnixSeconds end = w.end + static_cast<UnixSeconds>(edges.Below(span)) - scenario.edge_jitter_s;
+        if (end > start) w.start = start, w.end = end;
+      }
       w.start = std::max(w.start, scenario.start);
       w.end = std::min(w.end, scenario.end);
       if (w.end > w.start) ev.windows.push_back(w);
     }
     Rng rng = base.Fork("event:" + spec.id);
     EntityMatcher matcher = MatcherFor(world, spec.entity);
-    if (spec.kind == EventKind::kWithdraw) {
+    if (spec.kind == EventKind::kWithdraw && spec.family == RouteFamily::kIpv6) {
+      // IPv4 routes and probing stay; the IPv6 side (ipv6_routes.cc) withdraws the entity's IPv6 routes.
+    } else if (spec.kind == EventKind::kWithdraw) {
       std::vector<int> candidates;
       int64_t total = 0;
       for (int u = 0; u < world.scenario_units; ++u) {
@@ -136,6 +145,8 @@ std::vector<TruthEvent> BuildTruth(const Scenario& scenario, const World& world,
   }
   std::vector<TruthEvent> out;
   for (const ResolvedEvent& ev : events) {
+    // An IPv6-only withdrawal's truth is counted over /48s (Ipv6Truth, ipv6_routes.cc).
+    if (ev.spec->kind == EventKind::kWithdraw && ev.spec->family == RouteFamily::kIpv6) continue;
     bool probing = ev.spec->kind != EventKind::kWithdraw;
     std::string primary = ev.spec->entity.Text();
     std::vector<std::pair<std::string, double>> shares;  // primary first

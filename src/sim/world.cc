@@ -239,7 +239,8 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
         if (rng.Chance(0.15)) cursor[country] += static_cast<uint32_t>(1 + rng.Below(8));  // unused space
         uint32_t start = (cursor[country] + size - 1) & ~(size - 1);
         if (limit[country] == 0 || start + size > limit[country]) {
-          if (!take_slash8(country)) return Status::Error("scenario needs more address space than the simulator has");
+          if (!take_slash8(country))
+            return Status::ResourceExhausted("scenario needs more address space than the simulator has");
           start = (cursor[country] + size - 1) & ~(size - 1);
         }
         PendingUnit unit{start, len, static_cast<int>(r), asn, {}};

@@ -271,10 +271,21 @@ const TableDef kTables[] = {
      "generation"},
     {"annotations",
      "(id Int64, entity_id Int64, start_t Int64, end_t Int64, kind String, text String, source_url String, "
-     "deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id",
+     "deleted UInt8, version UInt64, detail String) ENGINE = ReplacingMergeTree(version) ORDER BY id",
      "id"},
 };
-constexpr int kSchemaVersion = 1;
+// Columns added after version 1, in order: a store created by an older vigil gets them by ALTER TABLE (on every
+// host of a cluster, `_local` and Distributed alike). Fresh stores have them from kTables.
+struct ColumnAddition {
+  int version;  // schema version that added it
+  const char* table;
+  const char* column;
+  const char* type;
+};
+const ColumnAddition kColumnAdditions[] = {
+    {2, "annotations", "detail", "String"},
+};
+constexpr int kSchemaVersion = 2;
 
 class ClickHouseStore final : public Store {
  public:
@@ -330,6 +341,7 @@ class ClickHouseStore final : public Store {
                           const std::string* host = nullptr);
   Status CreateTables();
   Status CreateClusterTables();
+  Status AddMissingColumns();
   Result<std::vector<std::vector<std::string>>> Select(const std::string& sql) {
     Result<std::string> body = Run(sql + " FORMAT TabSeparated");
     if (!body.ok()) return body.status();
@@ -373,7 +385,7 @@ class ClickHouseStore final : public Store {
 
 Result<std::string> ClickHouseStore::Run(const std::string& sql, const std::string* data, bool in_database,
                                          const std::string* host) {
-  if (!curl_) return Status::Error("store " + uri_ + ": libcurl did not initialize");
+  if (!curl_) return Status::Internal("store " + uri_ + ": libcurl did not initialize");
   std::string url = (host ? *host : base_url_) + "/?";
   if (in_database) url += "database=" + database_ + "&";
   // Inserts into Distributed tables are otherwise queued and sent to the shards in the background: a read
@@ -399,12 +411,12 @@ Result<std::string> ClickHouseStore::Run(const std::string& sql, const std::stri
   curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 600L);
   CURLcode rc = curl_easy_perform(curl_);
   if (escaped) curl_free(escaped);
-  if (rc != CURLE_OK) return Status::Error("store " + uri_ + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return Status::Unavailable("store " + uri_ + ": " + curl_easy_strerror(rc));
   long status = 0;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
     while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
-    return Status::Error("store " + uri_ + ": " + body + " (in: " + sql.substr(0, 200) + ")");
+    return Status::Unavailable("store " + uri_ + ": " + body + " (in: " + sql.substr(0, 200) + ")");
   }
   return body;
 }
@@ -416,17 +428,45 @@ Status ClickHouseStore::CreateTables() {
   return Status::Ok();
 }
 
+// A store created by an older vigil lacks the columns of kColumnAdditions: add them where missing (both the
+// `_local` tables and the Distributed ones of a cluster; system.columns of each host says what is there).
+Status ClickHouseStore::AddMissingColumns() {
+  std::vector<const std::string*> hosts;
+  if (distributed_) {
+    for (const std::string& host : hosts_) hosts.push_back(&host);
+  } else {
+    hosts.push_back(nullptr);
+  }
+  for (const ColumnAddition& add : kColumnAdditions) {
+    for (const std::string* host : hosts) {
+      std::vector<std::string> tables = {add.table};
+      if (distributed_) tables.insert(tables.begin(), std::string(add.table) + "_local");
+      for (const std::string& table : tables) {
+        std::string query = "SELECT count() FROM system.columns WHERE database = " + Quote(database_) +
+                            " AND table = " + Quote(table) + " AND name = " + Quote(add.column) + " FORMAT TSV";
+        auto found = Run(query, nullptr, true, host);
+        if (!found.ok()) return found.status();
+        if (ToInt(*found) > 0) continue;
+        VIGIL_RETURN_IF_ERROR(
+            Run("ALTER TABLE " + table + " ADD COLUMN " + add.column + " " + add.type, nullptr, true, host).status());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status ClickHouseStore::CreateClusterTables() {
   auto shards = Select("SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = " + Quote(cluster_));
   if (!shards.ok()) return shards.status();
   int64_t n = shards->empty() ? 0 : ToInt((*shards)[0][0]);
   if (n == 0) {
-    return Status::Error("store " + uri_ + ": cluster '" + cluster_ + "' is not in the server's remote_servers");
+    return Status::InvalidArgument("store " + uri_ + ": cluster '" + cluster_ +
+                                   "' is not in the server's remote_servers");
   }
   if (n != static_cast<int64_t>(hosts_.size())) {
-    return Status::Error("store " + uri_ + ": cluster '" + cluster_ + "' has " + std::to_string(n) +
-                         " shards but the URI lists " + std::to_string(hosts_.size()) +
-                         " host(s): list every shard's HTTP address (clickhouse://host1:8123,host2:8123/db)");
+    return Status::InvalidArgument("store " + uri_ + ": cluster '" + cluster_ + "' has " + std::to_string(n) +
+                                   " shards but the URI lists " + std::to_string(hosts_.size()) +
+                                   " host(s): list every shard's HTTP address (clickhouse://host1:8123,host2:8123/db)");
   }
   for (const std::string& host : hosts_) {
     VIGIL_RETURN_IF_ERROR(Run("CREATE DATABASE IF NOT EXISTS " + database_, nullptr, false, &host).status());
@@ -464,25 +504,26 @@ Status ClickHouseStore::Initialize() {
     distributed_ = true;
     auto rows = Select("SELECT cluster, host FROM cluster_hosts");
     if (!rows.ok()) return rows.status();
-    if (rows->empty()) return Status::Error("store " + uri_ + ": Distributed tables but no cluster_hosts rows");
+    if (rows->empty()) return Status::Corruption("store " + uri_ + ": Distributed tables but no cluster_hosts rows");
     cluster_ = (*rows)[0][0];
     for (const auto& r : *rows) {
       if (std::find(hosts_.begin(), hosts_.end(), r[1]) == hosts_.end()) hosts_.push_back(r[1]);
     }
   } else if (!cluster_.empty()) {
     if (!found.empty()) {
-      return Status::Error("store " + uri_ + ": database " + database_ +
-                           " already holds single-server tables; a cluster needs a new database");
+      return Status::AlreadyExists("store " + uri_ + ": database " + database_ +
+                                   " already holds single-server tables; a cluster needs a new database");
     }
     VIGIL_RETURN_IF_ERROR(CreateClusterTables());
     distributed_ = true;
   }
   auto version = Select("SELECT max(version) FROM schema_version");
   if (version.ok() && !version->empty() && ToInt((*version)[0][0]) > kSchemaVersion) {
-    return Status::Error("store " + uri_ + ": schema version " + (*version)[0][0] +
-                         " is newer than this vigil knows (" + std::to_string(kSchemaVersion) + ")");
+    return Status::NotSupported("store " + uri_ + ": schema version " + (*version)[0][0] +
+                                " is newer than this vigil knows (" + std::to_string(kSchemaVersion) + ")");
   }
   if (!distributed_) VIGIL_RETURN_IF_ERROR(CreateTables());
+  VIGIL_RETURN_IF_ERROR(AddMissingColumns());
   auto now = Select("SELECT count() FROM schema_version WHERE version = " + std::to_string(kSchemaVersion));
   if (!now.ok()) return now.status();
   if (now->empty() || ToInt((*now)[0][0]) == 0) {
@@ -516,7 +557,7 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   std::vector<std::string> missing;
   for (const Entity& e : entities) {
     if (e.type.empty() || e.code.empty()) {
-      return Status::Error("store: entity needs a type and a code (got '" + e.type + "/" + e.code + "')");
+      return Status::InvalidArgument("store: entity needs a type and a code (got '" + e.type + "/" + e.code + "')");
     }
     if (!entity_cache_.count(e.type + "/" + e.code)) missing.push_back(Quote(e.type + "/" + e.code));
   }
@@ -583,8 +624,9 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   if (!clash.ok()) return clash.status();
   if (!clash->empty()) {
     entity_cache_.clear();
-    return Status::Error("store " + uri_ + ": entity id " + (*clash)[0][0] +
-                         " was given to two entities by concurrent writers; create entities from one process first");
+    return Status::AlreadyExists(
+        "store " + uri_ + ": entity id " + (*clash)[0][0] +
+        " was given to two entities by concurrent writers; create entities from one process first");
   }
   return Status::Ok();
 }
@@ -628,9 +670,10 @@ Result<std::vector<Entity>> ClickHouseStore::ListEntities(const EntityQuery& q) 
 
 Status ClickHouseStore::RegisterDatasource(const Datasource& d) {
   std::lock_guard lock(mu_);
-  if (d.name.empty()) return Status::Error("store: datasource needs a name");
+  if (d.name.empty()) return Status::InvalidArgument("store: datasource needs a name");
   if (d.step_s <= 0) {
-    return Status::Error("store: datasource " + d.name + ": step must be > 0 (got " + std::to_string(d.step_s) + ")");
+    return Status::InvalidArgument("store: datasource " + d.name + ": step must be > 0 (got " +
+                                   std::to_string(d.step_s) + ")");
   }
   std::string description = d.description;
   if (description.empty()) {
@@ -658,7 +701,7 @@ Result<int64_t> ClickHouseStore::NativeStep(const std::string& name) {
   if (it != steps_.end()) return it->second;
   auto rows = Select("SELECT step_s, version FROM datasources FINAL WHERE name = " + Quote(name));
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return Status::Error("store: unknown datasource '" + name + "' (register it first)");
+  if (rows->empty()) return Status::NotFound("store: unknown datasource '" + name + "' (register it first)");
   steps_[name] = ToInt((*rows)[0][0]);
   return steps_[name];
 }
@@ -688,8 +731,8 @@ Status ClickHouseStore::AppendSeries(const std::vector<const SeriesBatch*>& batc
     VIGIL_RETURN_IF_ERROR(KnownDatasource(batch->datasource).status());
     for (const SeriesPoint& p : batch->points) {
       if (!std::isfinite(p.value)) {
-        return Status::Error("store: series " + batch->datasource + " entity " + std::to_string(p.entity_id) + " t " +
-                             std::to_string(p.t) + ": value is not a finite number");
+        return Status::InvalidArgument("store: series " + batch->datasource + " entity " + std::to_string(p.entity_id) +
+                                       " t " + std::to_string(p.t) + ": value is not a finite number");
       }
       TsvRow().Add(batch->datasource).Add(p.entity_id).Add(p.t).Add(p.value).Add(NextVersion()).EndTo(rows);
     }
@@ -711,7 +754,7 @@ Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<c
   // Which of the group's inputs are stored already, 2000 per query (the server parses at most 256 KiB).
   std::vector<std::string> unknown;
   for (const IngestCommit* c : commits) {
-    if (c->input.sha256.empty()) return Status::Error("store: input " + c->input.name + " has no sha256");
+    if (c->input.sha256.empty()) return Status::InvalidArgument("store: input " + c->input.name + " has no sha256");
     if (!known_inputs_.count(c->input.sha256)) unknown.push_back(Quote(c->input.sha256));
   }
   for (size_t i = 0; i < unknown.size(); i += 2000) {
@@ -832,14 +875,15 @@ Result<std::vector<SeriesPoint>> ClickHouseStore::ReadSeries(const std::string& 
 
 Result<AggregatedSeries> ClickHouseStore::ReadAggregatedLocked(const std::string& datasource, int64_t entity_id,
                                                                UnixSeconds from, UnixSeconds until, int64_t step_s) {
-  if (step_s <= 0) return Status::Error("store: step must be > 0 (got " + std::to_string(step_s) + ")");
+  if (step_s <= 0) return Status::InvalidArgument("store: step must be > 0 (got " + std::to_string(step_s) + ")");
   if (until <= from) {
-    return Status::Error("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) + ")");
+    return Status::InvalidArgument("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) +
+                                   ")");
   }
   int64_t buckets = (until - from + step_s - 1) / step_s;
   if (buckets > kMaxBuckets) {
-    return Status::Error("store: " + std::to_string(buckets) + " buckets requested (at most " +
-                         std::to_string(kMaxBuckets) + "): use a larger step");
+    return Status::InvalidArgument("store: " + std::to_string(buckets) + " buckets requested (at most " +
+                                   std::to_string(kMaxBuckets) + "): use a larger step");
   }
   Result<int64_t> native = NativeStep(datasource);
   if (!native.ok()) return native.status();
@@ -915,7 +959,7 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
   std::set<int64_t> kept;
   for (const Schedule& s : schedules) {
     if (s.id > 0 && !kept.insert(s.id).second)
-      return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
+      return Status::InvalidArgument("store: schedule id " + std::to_string(s.id) + " given twice");
   }
   // Serialize the new generation fully before writing anything.
   std::string schedule_rows, alert_rows, event_rows;
@@ -956,13 +1000,14 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
     if (e.schedule_id < 0) {
       size_t index = static_cast<size_t>(-(e.schedule_id + 1));
       if (index >= out_schedules.size()) {
-        return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule index " +
-                             std::to_string(index) + " of " + std::to_string(out_schedules.size()));
+        return Status::InvalidArgument("store: event of entity " + std::to_string(e.entity_id) +
+                                       " refers to schedule index " + std::to_string(index) + " of " +
+                                       std::to_string(out_schedules.size()));
       }
       e.schedule_id = out_schedules[index].id;
     } else if (e.schedule_id > 0 && !kept.count(e.schedule_id)) {
-      return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
-                           std::to_string(e.schedule_id) + ", which this call does not keep");
+      return Status::InvalidArgument("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
+                                     std::to_string(e.schedule_id) + ", which this call does not keep");
     }
     e.id = ++last_event;
     TsvRow()
@@ -1100,10 +1145,11 @@ Result<std::vector<Schedule>> ClickHouseStore::ListSchedules(const std::vector<i
 
 Result<int64_t> ClickHouseStore::AddAnnotation(const Annotation& a) {
   std::lock_guard lock(mu_);
-  if (a.kind.empty()) return Status::Error("store: annotation needs a kind");
+  if (a.kind.empty()) return Status::InvalidArgument("store: annotation needs a kind");
   auto entity = ReadEntityWhere("id = " + std::to_string(a.entity_id));
   if (!entity.ok()) return entity.status();
-  if (!entity->has_value()) return Status::Error("store: annotation for unknown entity " + std::to_string(a.entity_id));
+  if (!entity->has_value())
+    return Status::NotFound("store: annotation for unknown entity " + std::to_string(a.entity_id));
   auto rows = Select("SELECT max(id) FROM annotations");
   if (!rows.ok()) return rows.status();
   int64_t id = (rows->empty() ? 0 : ToInt((*rows)[0][0])) + 1;
@@ -1118,19 +1164,21 @@ Result<int64_t> ClickHouseStore::AddAnnotation(const Annotation& a) {
       .Add(a.source_url)
       .Add(0)
       .Add(NextVersion())
+      .Add(a.detail)
       .EndTo(row);
   VIGIL_RETURN_IF_ERROR(
-      Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row));
+      Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail)", row));
   return id;
 }
 
 Status ClickHouseStore::DeleteAnnotation(int64_t id) {
   std::lock_guard lock(mu_);
   auto rows = Select(
-      "SELECT entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE id = " +
+      "SELECT entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail FROM annotations FINAL "
+      "WHERE id = " +
       std::to_string(id) + " AND deleted = 0");
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return Status::Error("store: no annotation with id " + std::to_string(id));
+  if (rows->empty()) return Status::NotFound("store: no annotation with id " + std::to_string(id));
   const auto& r = (*rows)[0];
   std::string row;  // a tombstone: the newest version says deleted
   TsvRow()
@@ -1143,8 +1191,9 @@ Status ClickHouseStore::DeleteAnnotation(int64_t id) {
       .Add(r[5])
       .Add(1)
       .Add(NextVersion())
+      .Add(r[8])
       .EndTo(row);
-  return Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version)", row);
+  return Insert("annotations (id, entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail)", row);
 }
 
 Result<std::vector<Annotation>> ClickHouseStore::ListAnnotations(const TimeFilter& f) {
@@ -1153,11 +1202,14 @@ Result<std::vector<Annotation>> ClickHouseStore::ListAnnotations(const TimeFilte
                       " AND (end_t = 0 OR end_t > " + std::to_string(f.from) + ")";
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
   auto rows = Select(
-      "SELECT id, entity_id, start_t, end_t, kind, text, source_url, deleted, version FROM annotations FINAL WHERE " +
+      "SELECT id, entity_id, start_t, end_t, kind, text, source_url, deleted, version, detail FROM annotations FINAL "
+      "WHERE " +
       where + " ORDER BY start_t, entity_id, id" + LimitClause(f.limit, f.offset));
   if (!rows.ok()) return rows.status();
   std::vector<Annotation> out;
-  for (const auto& r : *rows) out.push_back({ToInt(r[0]), ToInt(r[1]), ToInt(r[2]), ToInt(r[3]), r[4], r[5], r[6]});
+  for (const auto& r : *rows) {
+    out.push_back({ToInt(r[0]), ToInt(r[1]), ToInt(r[2]), ToInt(r[3]), r[4], r[5], r[6], r[9]});
+  }
   return out;
 }
 
@@ -1222,30 +1274,30 @@ Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri) {
     std::string query = rest.substr(q + 1);
     rest.resize(q);
     if (query.rfind("cluster=", 0) != 0 || query.size() == 8) {
-      return Status::Error("store " + uri + ": the only option is ?cluster=NAME");
+      return Status::InvalidArgument("store " + uri + ": the only option is ?cluster=NAME");
     }
     cluster = query.substr(8);
     for (char c : cluster) {
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
-        return Status::Error("store " + uri + ": cluster name may hold letters, digits and '_' only");
+        return Status::InvalidArgument("store " + uri + ": cluster name may hold letters, digits and '_' only");
       }
     }
   }
   size_t slash = rest.find('/');
   std::string host_list = rest.substr(0, slash);
   std::string database = slash == std::string::npos ? "vigil" : rest.substr(slash + 1);
-  if (host_list.empty()) return Status::Error("store " + uri + ": expected clickhouse://host:port/db");
+  if (host_list.empty()) return Status::InvalidArgument("store " + uri + ": expected clickhouse://host:port/db");
   if (database.empty()) database = "vigil";
   for (char c : database) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
-      return Status::Error("store " + uri + ": database name may hold letters, digits and '_' only");
+      return Status::InvalidArgument("store " + uri + ": database name may hold letters, digits and '_' only");
     }
   }
   std::vector<std::string> hosts;
   for (size_t start = 0; start <= host_list.size();) {
     size_t comma = host_list.find(',', start);
     std::string host_port = host_list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (host_port.empty()) return Status::Error("store " + uri + ": empty host in the host list");
+    if (host_port.empty()) return Status::InvalidArgument("store " + uri + ": empty host in the host list");
     if (host_port.find(':') == std::string::npos) host_port += ":8123";
     hosts.push_back("http://" + host_port);
     if (comma == std::string::npos) break;

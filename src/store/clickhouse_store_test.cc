@@ -363,12 +363,13 @@ TEST_F(BackendsAgree, DetectionAndAnnotations) {
 
   for (int k = 0; k < 2; ++k) {
     auto id = stores_[k]->AddAnnotation(
-        {0, ids_[k][0], 1000, 5000, "state-of-emergency", "it's \"declared\"", "https://x/y?a=1&b=2"});
+        {0, ids_[k][0], 1000, 5000, "state-of-emergency", "it's \"declared\"", "https://x/y?a=1&b=2", ""});
     ASSERT_TRUE(id.ok()) << id.message();
-    ASSERT_TRUE(stores_[k]->AddAnnotation({0, ids_[k][1], 6000, 0, "note", "open", ""}).ok());
+    ASSERT_TRUE(
+        stores_[k]->AddAnnotation({0, ids_[k][1], 6000, 0, "note", "open", "", R"({"links":["https://a\tb"]})"}).ok());
     ASSERT_TRUE(stores_[k]->DeleteAnnotation(*id).ok());
     EXPECT_FALSE(stores_[k]->DeleteAnnotation(*id).ok());
-    EXPECT_FALSE(stores_[k]->AddAnnotation({0, 987654321, 0, 0, "note", "", ""}).ok());
+    EXPECT_FALSE(stores_[k]->AddAnnotation({0, 987654321, 0, 0, "note", "", "", ""}).ok());
   }
   auto na = stores_[0]->ListAnnotations({});
   auto nb = stores_[1]->ListAnnotations({});
@@ -377,6 +378,7 @@ TEST_F(BackendsAgree, DetectionAndAnnotations) {
   ASSERT_EQ(nb->size(), 1u);
   EXPECT_EQ((*na)[0].id, (*nb)[0].id);
   EXPECT_EQ((*na)[0].text, (*nb)[0].text);
+  EXPECT_EQ((*na)[0].detail, R"({"links":["https://a\tb"]})");  // detail (tab included) survives TSV
 }
 
 }  // namespace

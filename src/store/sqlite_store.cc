@@ -23,6 +23,32 @@
 namespace vigil::store {
 namespace {
 
+// What kind of failure an SQLite result code is: a full disk, a locked or busy database, a damaged file, or
+// (for everything else SQLite reports: I/O, read-only, cannot open) an I/O error on the database file.
+StatusCode SqliteStatusCode(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+      return StatusCode::kResourceExhausted;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return StatusCode::kUnavailable;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return StatusCode::kCorruption;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+      return StatusCode::kInvalidArgument;
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+      return StatusCode::kInternal;  // an error was reported without an error code: a bug in the caller
+    default:
+      return StatusCode::kIOError;
+  }
+}
+
 constexpr int kBusyTimeoutMs = 30000;
 // Upper bound on buckets of one aggregated read: protects the caller from a step of 1 s over years.
 constexpr int64_t kMaxBuckets = 10'000'000;
@@ -196,14 +222,14 @@ class SqliteStore final : public Store, public WebhookStore {
   };
 
   Status Error(const std::string& what) const {
-    return Status::Error("store " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+    return Status(SqliteStatusCode(sqlite3_errcode(db_)), "store " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
   }
   Status Exec(const char* sql) {
     char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errmsg(db_);
       sqlite3_free(err);
-      return Status::Error("store " + path_ + ": " + msg);
+      return Status(SqliteStatusCode(rc), "store " + path_ + ": " + msg);
     }
     return Status::Ok();
   }
@@ -265,7 +291,7 @@ Status SqliteStore::Initialize() {
     VIGIL_PREPARE(q, "PRAGMA journal_mode = WAL");
     if (q.Step() != SQLITE_ROW) return Error("setting WAL mode");
     if (q.Text(0) != "wal")
-      return Status::Error("store " + path_ + ": WAL mode refused (journal_mode " + q.Text(0) + ")");
+      return Status::NotSupported("store " + path_ + ": WAL mode refused (journal_mode " + q.Text(0) + ")");
   }
   VIGIL_RETURN_IF_ERROR(Exec("PRAGMA synchronous = NORMAL"));
   VIGIL_RETURN_IF_ERROR(Exec("PRAGMA cache_size = -32768"));  // 32 MiB: keeps the series B-tree's upper levels hot
@@ -286,8 +312,8 @@ Status SqliteStore::Initialize() {
       version = q.Int(0);
     }
     if (version > static_cast<int64_t>(migrations.size())) {
-      return Status::Error("store " + path_ + ": schema version " + std::to_string(version) +
-                           " is newer than this vigil knows (" + std::to_string(migrations.size()) + ")");
+      return Status::NotSupported("store " + path_ + ": schema version " + std::to_string(version) +
+                                  " is newer than this vigil knows (" + std::to_string(migrations.size()) + ")");
     }
     if (version == static_cast<int64_t>(migrations.size())) return tx.Commit();
     const Migration& m = migrations[version];
@@ -324,7 +350,8 @@ Result<std::vector<Entity>> SqliteStore::ReadEntities(Query& q, const std::strin
 
 Result<int64_t> SqliteStore::UpsertEntityLocked(const Entity& entity) {
   if (entity.type.empty() || entity.code.empty()) {
-    return Status::Error("store: entity needs a type and a code (got '" + entity.type + "/" + entity.code + "')");
+    return Status::InvalidArgument("store: entity needs a type and a code (got '" + entity.type + "/" + entity.code +
+                                   "')");
   }
   VIGIL_PREPARE(
       q,
@@ -404,10 +431,10 @@ Result<std::vector<Entity>> SqliteStore::ListEntities(const EntityQuery& query) 
 
 Status SqliteStore::RegisterDatasource(const Datasource& datasource) {
   std::lock_guard lock(mu_);
-  if (datasource.name.empty()) return Status::Error("store: datasource needs a name");
+  if (datasource.name.empty()) return Status::InvalidArgument("store: datasource needs a name");
   if (datasource.step_s <= 0) {
-    return Status::Error("store: datasource " + datasource.name + ": step must be > 0 (got " +
-                         std::to_string(datasource.step_s) + ")");
+    return Status::InvalidArgument("store: datasource " + datasource.name + ": step must be > 0 (got " +
+                                   std::to_string(datasource.step_s) + ")");
   }
   VIGIL_PREPARE(q,
                 "INSERT INTO datasources(name, step_s, description) VALUES (?1, ?2, ?3) "
@@ -435,7 +462,7 @@ Result<int64_t> SqliteStore::DatasourceId(const std::string& name) {
   VIGIL_PREPARE(q, "SELECT id, step_s FROM datasources WHERE name = ?1");
   q.Bind(1, name);
   int rc = q.Step();
-  if (rc == SQLITE_DONE) return Status::Error("store: unknown datasource '" + name + "' (register it first)");
+  if (rc == SQLITE_DONE) return Status::NotFound("store: unknown datasource '" + name + "' (register it first)");
   if (rc != SQLITE_ROW) return Error("looking up datasource " + name);
   datasources_[name] = {q.Int(0), q.Int(1)};
   return q.Int(0);
@@ -476,11 +503,12 @@ Status SqliteStore::WriteSeriesLocked(const std::vector<const SeriesBatch*>& bat
   rows.reserve(total);
   for (const SeriesBatch* batch : batches) {
     Result<int64_t> ds = DatasourceId(batch->datasource);
-    if (!ds.ok()) return Status::Error(context + ds.message());
+    if (!ds.ok()) return Status(ds.status().code(), context + ds.message());
     for (const SeriesPoint& p : batch->points) {
       if (!std::isfinite(p.value)) {
-        return Status::Error(context + "series " + batch->datasource + " entity " + std::to_string(p.entity_id) +
-                             " t " + std::to_string(p.t) + ": value is not a finite number");
+        return Status::InvalidArgument(context + "series " + batch->datasource + " entity " +
+                                       std::to_string(p.entity_id) + " t " + std::to_string(p.t) +
+                                       ": value is not a finite number");
       }
       rows.push_back({*ds, p.entity_id, p.t, p.value});
     }
@@ -515,7 +543,7 @@ Status SqliteStore::WriteSeries(const std::vector<SeriesBatch>& batches) {
 
 Result<std::vector<bool>> SqliteStore::CommitIngestGroupLocked(const std::vector<const IngestCommit*>& commits) {
   for (const IngestCommit* c : commits) {
-    if (c->input.sha256.empty()) return Status::Error("store: input " + c->input.name + " has no sha256");
+    if (c->input.sha256.empty()) return Status::InvalidArgument("store: input " + c->input.name + " has no sha256");
   }
   Transaction tx(this);
   VIGIL_RETURN_IF_ERROR(tx.Begin());
@@ -689,7 +717,8 @@ Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& data
     q.Bind(1, ds_id).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1)});
     if (rc != SQLITE_DONE) {
-      return Status::Error("store " + path_ + ": reading series " + datasource + ": " + sqlite3_errmsg(reader->db));
+      return Status(SqliteStatusCode(rc),
+                    "store " + path_ + ": reading series " + datasource + ": " + sqlite3_errmsg(reader->db));
     }
     return out;
   }
@@ -703,14 +732,15 @@ Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& data
 
 Result<AggregatedSeries> SqliteStore::ReadAggregatedLocked(const std::string& datasource, int64_t entity_id,
                                                            UnixSeconds from, UnixSeconds until, int64_t step_s) {
-  if (step_s <= 0) return Status::Error("store: step must be > 0 (got " + std::to_string(step_s) + ")");
+  if (step_s <= 0) return Status::InvalidArgument("store: step must be > 0 (got " + std::to_string(step_s) + ")");
   if (until <= from) {
-    return Status::Error("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) + ")");
+    return Status::InvalidArgument("store: empty time range [" + std::to_string(from) + ", " + std::to_string(until) +
+                                   ")");
   }
   int64_t buckets = (until - from + step_s - 1) / step_s;
   if (buckets > kMaxBuckets) {
-    return Status::Error("store: " + std::to_string(buckets) + " buckets requested (at most " +
-                         std::to_string(kMaxBuckets) + "): use a larger step");
+    return Status::InvalidArgument("store: " + std::to_string(buckets) + " buckets requested (at most " +
+                                   std::to_string(kMaxBuckets) + "): use a larger step");
   }
   Result<int64_t> native = NativeStep(datasource);
   if (!native.ok()) return native.status();
@@ -831,7 +861,7 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
   std::set<int64_t> kept;
   for (const Schedule& s : schedules) {
     if (s.id > 0 && !kept.insert(s.id).second) {
-      return Status::Error("store: schedule id " + std::to_string(s.id) + " given twice");
+      return Status::InvalidArgument("store: schedule id " + std::to_string(s.id) + " given twice");
     }
   }
   {
@@ -887,13 +917,15 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
       if (schedule_id < 0) {
         size_t index = static_cast<size_t>(-(schedule_id + 1));
         if (index >= schedules.size()) {
-          return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule index " +
-                               std::to_string(index) + " of " + std::to_string(schedules.size()));
+          return Status::InvalidArgument("store: event of entity " + std::to_string(e.entity_id) +
+                                         " refers to schedule index " + std::to_string(index) + " of " +
+                                         std::to_string(schedules.size()));
         }
         schedule_id = schedules[index].id;
       } else if (schedule_id > 0 && !kept.count(schedule_id)) {
-        return Status::Error("store: event of entity " + std::to_string(e.entity_id) + " refers to schedule " +
-                             std::to_string(schedule_id) + ", which this call does not keep");
+        return Status::InvalidArgument("store: event of entity " + std::to_string(e.entity_id) +
+                                       " refers to schedule " + std::to_string(schedule_id) +
+                                       ", which this call does not keep");
       }
       q.Bind(1, e.entity_id).Bind(2, e.kind).Bind(3, e.start_t).Bind(4, e.end_t).Bind(5, e.score);
       q.Bind(6, e.datasources).Bind(7, e.classification).BindIdOrNull(8, schedule_id).Bind(9, e.depth);
@@ -1016,11 +1048,12 @@ Result<std::vector<Schedule>> SqliteStore::ListSchedules(const std::vector<int64
 
 Result<int64_t> SqliteStore::AddAnnotation(const Annotation& a) {
   std::lock_guard lock(mu_);
-  if (a.kind.empty()) return Status::Error("store: annotation needs a kind");
+  if (a.kind.empty()) return Status::InvalidArgument("store: annotation needs a kind");
   VIGIL_PREPARE(q,
-                "INSERT INTO annotations(entity_id, start_t, end_t, kind, text, source_url) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+                "INSERT INTO annotations(entity_id, start_t, end_t, kind, text, source_url, detail) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
   q.Bind(1, a.entity_id).Bind(2, a.start_t).Bind(3, a.end_t).Bind(4, a.kind).Bind(5, a.text).Bind(6, a.source_url);
+  q.Bind(7, a.detail);
   if (q.Step() != SQLITE_ROW) return Error("adding annotation for entity " + std::to_string(a.entity_id));
   int64_t id = q.Int(0);
   if (q.Step() != SQLITE_DONE) return Error("adding annotation for entity " + std::to_string(a.entity_id));
@@ -1032,14 +1065,14 @@ Status SqliteStore::DeleteAnnotation(int64_t id) {
   VIGIL_PREPARE(q, "DELETE FROM annotations WHERE id = ?1");
   q.Bind(1, id);
   if (q.Run() != SQLITE_DONE) return Error("deleting annotation " + std::to_string(id));
-  if (sqlite3_changes(db_) == 0) return Status::Error("store: no annotation with id " + std::to_string(id));
+  if (sqlite3_changes(db_) == 0) return Status::NotFound("store: no annotation with id " + std::to_string(id));
   return Status::Ok();
 }
 
 Result<std::vector<Annotation>> SqliteStore::ListAnnotations(const TimeFilter& filter) {
   std::lock_guard lock(mu_);
   VIGIL_PREPARE(q,
-                "SELECT id, entity_id, start_t, end_t, kind, text, source_url FROM annotations "
+                "SELECT id, entity_id, start_t, end_t, kind, text, source_url, detail FROM annotations "
                 "WHERE start_t < ?2 AND (end_t = 0 OR end_t > ?1) "
                 "AND (?3 IS NULL OR entity_id IN (SELECT value FROM json_each(?3))) "
                 "ORDER BY start_t, entity_id, id LIMIT ?4 OFFSET ?5");
@@ -1057,6 +1090,7 @@ Result<std::vector<Annotation>> SqliteStore::ListAnnotations(const TimeFilter& f
     a.kind = q.Text(4);
     a.text = q.Text(5);
     a.source_url = q.Text(6);
+    a.detail = q.Text(7);
     out.push_back(std::move(a));
   }
   if (rc != SQLITE_DONE) return Error("listing annotations");
@@ -1092,7 +1126,7 @@ Status SqliteStore::DeleteWebhook(int64_t id) {
   VIGIL_PREPARE(q, "DELETE FROM webhooks WHERE id = ?1");
   q.Bind(1, id);
   if (q.Run() != SQLITE_DONE) return Error("deleting webhook " + std::to_string(id));
-  if (sqlite3_changes(db_) == 0) return Status::Error("store: no webhook with id " + std::to_string(id));
+  if (sqlite3_changes(db_) == 0) return Status::NotFound("store: no webhook with id " + std::to_string(id));
   return Status::Ok();
 }
 
@@ -1161,7 +1195,7 @@ Status SqliteStore::UpdateWebhookDelivery(const WebhookDeliveryRecord& d) {
   q.Bind(1, d.id).Bind(2, d.attempts).Bind(3, d.next_attempt_at).Bind(4, d.state).Bind(5, d.last_status);
   q.Bind(6, d.last_error).Bind(7, d.log);
   if (q.Run() != SQLITE_DONE) return Error("updating webhook delivery " + std::to_string(d.id));
-  if (sqlite3_changes(db_) == 0) return Status::Error("store: no webhook delivery with id " + std::to_string(d.id));
+  if (sqlite3_changes(db_) == 0) return Status::NotFound("store: no webhook delivery with id " + std::to_string(d.id));
   return Status::Ok();
 }
 
@@ -1215,7 +1249,7 @@ Result<std::unique_ptr<SqliteStore>> OpenSqliteFile(const std::string& path) {
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    return Status::Error("store " + path + ": cannot open: " + msg);
+    return Status(SqliteStatusCode(rc), "store " + path + ": cannot open: " + msg);
   }
   auto store = std::make_unique<SqliteStore>(db, path);
   VIGIL_RETURN_IF_ERROR(store->Initialize());

@@ -480,10 +480,11 @@ TEST_F(SqliteStoreTest, AlertFilters) {
 }
 
 TEST_F(SqliteStoreTest, Annotations) {
-  auto id = store_->AddAnnotation({0, kz_, 1000, 5000, "state-of-emergency", "declared", "https://example.org/x"});
+  auto id = store_->AddAnnotation(
+      {0, kz_, 1000, 5000, "state-of-emergency", "declared", "https://example.org/x", R"({"type":"Shutdown"})"});
   ASSERT_TRUE(id.ok()) << id.message();
-  ASSERT_TRUE(store_->AddAnnotation({0, ala_, 6000, 0, "note", "open-ended", ""}).ok());
-  EXPECT_FALSE(store_->AddAnnotation({0, 99999, 0, 0, "note", "", ""}).ok());  // no such entity
+  ASSERT_TRUE(store_->AddAnnotation({0, ala_, 6000, 0, "note", "open-ended", "", ""}).ok());
+  EXPECT_FALSE(store_->AddAnnotation({0, 99999, 0, 0, "note", "", "", ""}).ok());  // no such entity
   TimeFilter f;
   f.from = 4000;
   f.until = 5500;
@@ -491,6 +492,7 @@ TEST_F(SqliteStoreTest, Annotations) {
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].source_url, "https://example.org/x");
+  EXPECT_EQ((*got)[0].detail, R"({"type":"Shutdown"})");
   f.from = 10000;
   f.until = 0;
   EXPECT_EQ(store_->ListAnnotations(f)->size(), 1u);

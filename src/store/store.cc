@@ -41,10 +41,10 @@ Result<std::vector<bool>> Store::TryCommitIngestGroup(const std::vector<IngestCo
 }
 
 Status Store::PutState(const StateBlob& blob) {
-  return Status::Error("store: writing state " + blob.key + " is not supported by this backend");
+  return Status::NotSupported("store: writing state " + blob.key + " is not supported by this backend");
 }
 
-Result<StoreInfo> Store::Describe() { return Status::Error("store: Describe not supported by this backend"); }
+Result<StoreInfo> Store::Describe() { return Status::NotSupported("store: Describe not supported by this backend"); }
 
 Result<std::vector<AggregatedSeries>> Store::ReadAggregatedMany(const std::string& datasource,
                                                                 const std::vector<int64_t>& entity_ids,
@@ -88,16 +88,17 @@ Result<std::string> SqlitePath(const std::string& uri) {
     path = uri.substr(7);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://relative or sqlite:///absolute
   } else if (uri.find("://") != std::string::npos) {
-    return Status::Error("store " + uri +
-                         ": unknown scheme (use a file path, sqlite:PATH or clickhouse://host:port/db)");
+    return Status::InvalidArgument("store " + uri +
+                                   ": unknown scheme (use a file path, sqlite:PATH or clickhouse://host:port/db)");
   }
-  if (path.empty()) return Status::Error("store URI '" + uri + "': empty path");
+  if (path.empty()) return Status::InvalidArgument("store URI '" + uri + "': empty path");
   if (path != ":memory:") {
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(parent, ec);
-      if (ec) return Status::Error("store " + path + ": cannot create folder " + parent.string() + ": " + ec.message());
+      if (ec)
+        return Status::IOError("store " + path + ": cannot create folder " + parent.string() + ": " + ec.message());
     }
   }
   return path;
@@ -114,7 +115,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
 
 Result<std::unique_ptr<WebhookStore>> OpenWebhookStore(const std::string& uri) {
   if (uri.rfind(kClickHouseScheme, 0) == 0) {
-    return Status::Error("store " + uri + ": webhooks need a SQLite store; ClickHouse keeps none");
+    return Status::NotSupported("store " + uri + ": webhooks need a SQLite store; ClickHouse keeps none");
   }
   Result<std::string> path = SqlitePath(uri);
   if (!path.ok()) return path.status();

@@ -122,9 +122,10 @@ struct Annotation {
   int64_t entity_id = 0;
   UnixSeconds start_t = 0;
   UnixSeconds end_t = 0;
-  std::string kind;  // "state-of-emergency", "curfew-order", "note"
+  std::string kind;  // "state-of-emergency", "curfew-order", "note", "reported-shutdown"
   std::string text;
   std::string source_url;
+  std::string detail;  // JSON object text, "" when none (reported-shutdown: type, networks, cause, links, ...)
 };
 
 // A webhook registration of the API (`/api/v1/webhooks`). The secret signs deliveries, so the store keeps it

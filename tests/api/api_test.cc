@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <zlib.h>
 #include <sys/socket.h>
 #include <thread>
 
@@ -936,6 +937,72 @@ TEST_F(ApiTest, RateLimitIsPerClientWith429AndRetryAfter) {
   EXPECT_NE(refused.body.find("192.0.2.1"), std::string::npos);
   EXPECT_EQ(get("192.0.2.2", "/v2/datasources").status, 200);  // another client has its own bucket
   EXPECT_EQ(get("192.0.2.1", "/healthz").status, 200);         // health checks are not counted
+}
+
+std::string HeaderOf(const HttpResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z{};
+  inflateInit2(&z, 15 + 16);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int result = inflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return result == Z_STREAM_END ? out : "";
+}
+
+TEST_F(ApiTest, ReadsCarryEtagCacheControlAndGzipWhenAsked) {
+  std::string target = "/v2/signals/raw/region/KZ-ALA?" + Window(kFixtureFrom, kFixtureUntil);
+  HttpResponse plain = Get(target);
+  ASSERT_EQ(plain.status, 200);
+  std::string etag = HeaderOf(plain, "ETag");
+  EXPECT_EQ(etag.rfind("W/\"", 0), 0u) << etag;
+  EXPECT_EQ(HeaderOf(plain, "Cache-Control"), "public, max-age=0");
+  EXPECT_EQ(HeaderOf(plain, "Content-Encoding"), "");
+  HttpResponse again = Get(target, {{"If-None-Match", etag}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(Get(target, {{"If-None-Match", "W/\"0000000000000000\""}}).status, 200);
+  HttpResponse packed = Get(target, {{"Accept-Encoding", "br, gzip;q=0.9"}});
+  ASSERT_EQ(HeaderOf(packed, "Content-Encoding"), "gzip");
+  EXPECT_LT(packed.body.size(), plain.body.size() / 2);
+  json a = json::parse(Gunzip(packed.body)), b = json::parse(plain.body);
+  EXPECT_EQ(a["data"], b["data"]);
+  EXPECT_EQ(HeaderOf(packed, "ETag"), etag);  // the same representation's validator, compressed or not
+}
+
+TEST_F(ApiTest, IodaDashboardPreflightAndMaxPointsNull) {
+  HttpResponse pre = Call("OPTIONS", "/v2/signals/raw/country/KZ", "",
+                          {{"Origin", "https://ioda.example"},
+                           {"Access-Control-Request-Method", "GET"},
+                           {"Access-Control-Request-Headers", "x-requested-with"}});
+  EXPECT_EQ(pre.status, 204);
+  std::string allowed = HeaderOf(pre, "Access-Control-Allow-Headers");
+  for (char& c : allowed) c = static_cast<char>(std::tolower(c));
+  EXPECT_NE(allowed.find("x-requested-with"), std::string::npos) << allowed;
+  json j = GetJson("/v2/signals/raw/region/KZ-ALA?" + Window(kFixtureFrom, kFixtureUntil) + "&maxPoints=null");
+  EXPECT_TRUE(j["error"].is_null());
+  EXPECT_TRUE(j["requestParameters"]["maxPoints"].is_null());
+}
+
+TEST_F(ApiTest, RangeTimesEntitiesIsCappedWithA400NamingTheLimit) {
+  std::string codes;
+  for (int i = 0; i < 100; ++i) codes += (i ? ",R" : "R") + std::to_string(i);
+  // 100 entities x 366 days of 5-minute bins: each series is under its own limit, the request is not.
+  json j = GetJson("/v2/signals/raw/region/" + codes +
+                       "?from=1600000000&until=" + std::to_string(1600000000 + 366LL * 86400 - 300) + "&datasource=bgp",
+                   400);
+  EXPECT_NE(j["error"].get<std::string>().find("more than the limit of 1000000 values per request"), std::string::npos)
+      << j["error"];
 }
 
 }  // namespace

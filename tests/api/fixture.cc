@@ -130,7 +130,7 @@ Status WriteKzFixture(store::Store& store, int64_t series_until) {
 
   auto note = store.AddAnnotation({0, ala, 1641340800, 1642550400, "state-of-emergency",
                                    "State of emergency declared in Almaty (fixture)",
-                                   "https://example.org/kz-2022-state-of-emergency"});
+                                   "https://example.org/kz-2022-state-of-emergency", ""});
   if (!note.ok()) return note.status();
 
   for (const char* name : {"fixture/probe-round.20220105.1030.tsv", "fixture/updates.20220105.1030.gz"}) {

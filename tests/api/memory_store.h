@@ -239,7 +239,7 @@ class MemoryStore : public store::Store {
   Status DeleteAnnotation(int64_t id) override {
     std::lock_guard lock(mu_);
     auto n = std::erase_if(annotations_, [&](const auto& a) { return a.id == id; });
-    return n ? Status::Ok() : Status::Error("no annotation " + std::to_string(id));
+    return n ? Status::Ok() : Status::NotFound("no annotation " + std::to_string(id));
   }
   Result<std::vector<store::Annotation>> ListAnnotations(const store::TimeFilter& f) override {
     std::lock_guard lock(mu_);

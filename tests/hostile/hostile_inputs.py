@@ -123,7 +123,7 @@ def mrt_cases(vigil, shared, work):
 
 
 def scenario_cases(vigil, source_dir, work):
-    base_text = open(os.path.join(source_dir, 'scenarios', 'single-region.json')).read()
+    base_text = open(os.path.join(source_dir, 'scenarios', 'dev', 'single-region.json')).read()
     base = json.loads(base_text)
 
     def changed(path, value):

@@ -99,7 +99,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vigil', required=True)
     ap.add_argument('--source', required=True)
-    ap.add_argument('--scenario', default='scenarios/single-region.json')
+    ap.add_argument('--scenario', default='scenarios/dev/single-region.json')
     ap.add_argument('--kills', default='ingest-mrt=8,ingest-probe=6,detect=5,serve-detect=5')
     ap.add_argument('--seed', type=int, default=int(time.time()))
     ap.add_argument('--keep', action='store_true')

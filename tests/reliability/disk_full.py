@@ -157,7 +157,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vigil', required=True)
     ap.add_argument('--source', required=True)
-    ap.add_argument('--scenario', default='scenarios/single-region.json')
+    ap.add_argument('--scenario', default='scenarios/dev/single-region.json')
     ap.add_argument('--inner', action='store_true')
     args = ap.parse_args()
     sys.exit(inner(args) if args.inner else outer(args))

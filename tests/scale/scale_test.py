@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clickhouse_servers  # noqa: E402
 
 # daily-curfew has everything the API can show: events, a curfew schedule, an annotation, two collectors.
-SCENARIO = "scenarios/daily-curfew.json"
+SCENARIO = "scenarios/dev/daily-curfew.json"
 FROM, UNTIL = 1685577600, 1686441600  # 2023-06-01 .. 2023-06-11 UTC
 
 

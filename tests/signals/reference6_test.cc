@@ -31,7 +31,7 @@ class V6Sink final : public SignalSink {
   Result<bool> HasInput(const std::string&) override { return false; }
   Result<std::optional<std::string>> LoadState(const std::string&) override { return std::optional<std::string>(); }
   Status CommitFile(const BgpFileCommit& c) override {
-    if (!c.outcome_v6) return Status::Error("no bgp-v6 outcome");
+    if (!c.outcome_v6) return Status::NotFound("no bgp-v6 outcome");
     for (const BinValues& b : c.outcome_v6->bins) bins.push_back(Bin{c.input->name, b.t, b.counts});
     return Status::Ok();
   }

@@ -51,7 +51,7 @@ TEST(SimCli, BadScenarioIsOneLineNamingTheField) {
 TEST(SimCli, VigilMrtDumpEqualsBgpdumpOnSimulatedFiles) {
   fs::path dir = Temp("dump");
   // A day of the national-blackout world shrunk to 12 hours around the event, with flaps and a peer reset.
-  std::ifstream in(VIGIL_SOURCE_DIR "/scenarios/national-blackout.json");
+  std::ifstream in(VIGIL_SOURCE_DIR "/scenarios/dev/national-blackout.json");
   std::string text((std::istreambuf_iterator<char>(in)), {});
   auto replace = [&](const std::string& from, const std::string& to) {
     text.replace(text.find(from), from.size(), to);
@@ -76,7 +76,7 @@ TEST(SimCli, VigilMrtDumpEqualsBgpdumpOnSimulatedFiles) {
 // --compression zstd and none: the same records as the default gzip output, under .zst / bare names.
 TEST(SimCli, ZstdAndUncompressedOutputDecodeLikeGzip) {
   fs::path dir = Temp("compression");
-  std::ifstream in(VIGIL_SOURCE_DIR "/scenarios/national-blackout.json");
+  std::ifstream in(VIGIL_SOURCE_DIR "/scenarios/dev/national-blackout.json");
   std::string text((std::istreambuf_iterator<char>(in)), {});
   auto replace = [&](const std::string& from, const std::string& to) {
     text.replace(text.find(from), from.size(), to);

@@ -56,7 +56,16 @@ async function main() {
     executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
+    viewport: { width: 1400, height: 900 }, timezoneId: 'America/New_York',  // not the entities' zone
+  });
+  // Record the text uPlot draws on its canvases (axis labels), to check the time format.
+  await context.addInitScript(() => {
+    window.drawnText = [];
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+      window.drawnText.push(String(text));
+      return fillText.call(this, text, ...rest);
+    };
   });
   const page = context.pages()[0] || await context.newPage();
   const consoleErrors = [];
@@ -117,6 +126,25 @@ async function main() {
   check(band && band.width > 50, `the blackout is shaded (band ${band ? Math.round(band.width) : 0} px wide)`);
   check(await page.locator('.band.annotation').count() > 0, 'the state of emergency is drawn as a band');
   check((await page.locator('.band-label').first().textContent()) === 'data-plane', 'the classification labels the event');
+
+  // Time format: ISO 8601 dates, 24-hour times, no am/pm, in UTC and in the entity's zone (Asia/Almaty, UTC+06:00
+  // in 2022, while the browser runs in America/New_York), on axes, the legend (cursor tooltip) and tables.
+  for (const tz of ['utc', 'local']) {
+    await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&from=${FROM}&until=${UNTIL}&tz=${tz}`);
+    await page.waitForSelector('#main > table td', { timeout: 45000 });
+    const axis = await page.evaluate(() => window.drawnText.filter((t) => /\d:\d\d|\d\d\d\d-/.test(t)));
+    const chart = page.locator('.chart[data-datasource="bgp"] .u-over');
+    const box = await chart.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const legend = await page.locator('.chart[data-datasource="bgp"] .u-legend .u-series').first().locator('.u-value').textContent();
+    const cell = await page.locator('#main > table td').first().textContent();
+    const suffix = tz === 'utc' ? 'UTC' : 'UTC+06:00';
+    const iso = (t) => /\d{4}-\d{2}-\d{2}/.test(t) && !/am|pm/i.test(t);
+    check(axis.length > 0 && axis.some(iso) && axis.every((t) => !/am|pm|\//i.test(t)) && axis.every((t) => /^(\d{2}:\d{2}|\d{4}-\d{2}-\d{2})$/.test(t)),
+      `tz=${tz}: chart axes are ISO 8601 / 24-hour (${JSON.stringify(axis.slice(0, 3))})`);
+    check(iso(legend) && legend.endsWith(suffix), `tz=${tz}: the cursor legend is ISO 8601 / 24-hour in ${suffix} (${legend})`);
+    check(iso(cell) && / \d{2}:\d{2} /.test(cell) && cell.endsWith(suffix), `tz=${tz}: the events table is ISO 8601 / 24-hour in ${suffix} (${cell})`);
+  }
 
   // Curfew schedule drawn as daily bands.
   await page.goto(`${base}/?view=entity&entity=region/KZ-ALA&from=1641772800&until=1642032000&tz=utc`);

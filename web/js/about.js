@@ -13,6 +13,8 @@ export async function renderAbout(main) {
     h('ul', {},
       li(h('strong', {}, 'BGP (bgp): '), 'number of IPv4 /24 blocks routed, from public route collector archives (RIPE RIS, ',
         'RouteViews) in MRT format; a prefix counts when more than half of the full-feed peers carry it; 5-minute bins.'),
+      li(h('strong', {}, 'BGP IPv6 (bgp-v6): '), 'number of IPv6 /48 blocks routed, from the same archives and rule among ',
+        'full-feed IPv6 peers (more than 100,000 IPv6 prefixes by default); 5-minute bins.'),
       li(h('strong', {}, 'Active probing (ping-slash24, rtt-p50, loss): '), 'Trinocular-style probing of ever-responsive ',
         'addresses in each /24: blocks believed up, median round-trip time and loss; 10-minute rounds.'),
       li(h('strong', {}, 'Annotations: '), 'states of emergency and orders, entered by the operator with a source link.'),

@@ -3,7 +3,7 @@
 // filters), so any screen can be shared as a URL.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { fromInput, toInput, zoneLabel } from './time.js';
+import { fromInput, resolveZone, toInput, zoneLabel } from './time.js';
 import { renderMap } from './map.js';
 import { renderEntity } from './entity.js';
 import { renderEvents } from './events.js';
@@ -13,6 +13,7 @@ import { renderAbout } from './about.js';
 const views = { map: renderMap, entity: renderEntity, events: renderEvents, event: renderEvent, about: renderAbout };
 const KZ2022 = { from: 1641254400, until: 1642032000 };  // 2022-01-04 .. 2022-01-13 UTC
 let dataSpan = null;
+let shownZone = 'UTC';  // the zone the header inputs are in (see resolveZone)
 
 export function readState() {
   const p = new URLSearchParams(location.search);
@@ -57,11 +58,11 @@ async function defaultRange() {
 
 function syncHeader(state) {
   const form = document.getElementById('range');
-  form.from.value = toInput(state.from, state.tz);
-  form.until.value = toInput(state.until, state.tz);
+  form.from.value = toInput(state.from, state.zone);
+  form.until.value = toInput(state.until, state.zone);
   form.preset.value = '';
   const toggle = document.getElementById('tz-toggle');
-  toggle.textContent = `Times: ${zoneLabel(state.tz)}`;
+  toggle.textContent = `Times: ${zoneLabel(state.zone)}`;
   toggle.setAttribute('aria-pressed', state.tz === 'local' ? 'true' : 'false');
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page');
@@ -77,6 +78,8 @@ export async function render() {
     history.replaceState(null, '', href(range));
     state = readState();
   }
+  state.zone = await resolveZone(state);
+  shownZone = state.zone;
   syncHeader(state);
   const main = document.getElementById('main');
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
@@ -91,8 +94,7 @@ function setup() {
   const form = document.getElementById('range');
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const state = readState();
-    const from = fromInput(form.from.value, state.tz), until = fromInput(form.until.value, state.tz);
+    const from = fromInput(form.from.value, shownZone), until = fromInput(form.until.value, shownZone);
     if (from !== null && until !== null && from < until) navigate({ from, until });
   });
   form.preset.addEventListener('change', async () => {

@@ -3,11 +3,11 @@
 // cursors synced), events shaded, annotations as bands on top, the inferred curfew as a daily band below.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { formatDuration, formatTime, zoneLabel, zoneOffsetMinutes } from './time.js';
+import { axisLabels, chartDate, formatDuration, formatTime, zoneLabel, zoneOffsetMinutes } from './time.js';
 import { href } from './app.js';
 
 const LABELS = {
-  bgp: 'BGP: visible /24 blocks', 'ping-slash24': 'Active probing: /24 blocks up',
+  bgp: 'BGP: visible /24 blocks', 'bgp-v6': 'BGP (IPv6): visible /48 blocks', 'ping-slash24': 'Active probing: /24 blocks up',
   'rtt-p50': 'Median round-trip time (ms)', loss: 'Probe loss (fraction)',
 };
 const COLOURS = ['#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
@@ -62,7 +62,7 @@ export async function renderEntity(main, state) {
     main.replaceChildren(h('p', {}, 'No entity selected. ', h('a', { href: href({ view: 'map' }) }, 'Open the map.')));
     return;
   }
-  const { from, until, tz } = state;
+  const { from, until, zone } = state;
   // One request for every signal, at no more points than the chart has pixels; the rest (events, annotations,
   // schedules, the entity's name) is asked for at the same time but drawn after the charts.
   const width = Math.max(320, Math.min(main.clientWidth || 900, 1200));
@@ -76,7 +76,7 @@ export async function renderEntity(main, state) {
   const title = h('h1', {}, `${code} `, h('span', { class: 'muted' }, state.entity));
   const header = [
     title,
-    h('p', { class: 'muted' }, `${formatTime(from, tz)} – ${formatTime(until, tz)}; axis in ${zoneLabel(tz)}. `,
+    h('p', { class: 'muted' }, `${formatTime(from, zone)} – ${formatTime(until, zone)}; axis in ${zoneLabel(zone)}. `,
       h('span', {}, h('span', { class: 'swatch', style: 'background:var(--event)' }), 'event '),
       h('span', {}, h('span', { class: 'swatch', style: 'background:var(--annotation)' }), 'annotation (top) '),
       h('span', {}, h('span', { class: 'swatch', style: 'background:var(--curfew)' }), 'inferred curfew (bottom)')),
@@ -97,11 +97,11 @@ export async function renderEntity(main, state) {
     const opts = {
       width, height: 170,
       scales: { x: { time: true, min: from, max: until } },
-      series: [{ label: 'time' }, { label: s.datasource, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }],
-      axes: [{}, { size: 60 }],
+      series: [{ label: 'time', value: (u, t) => formatTime(t, zone) }, { label: s.datasource, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }],
+      axes: [{ values: axisLabels(zone), size: 50 }, { size: 60 }],
       legend: { show: true },
       cursor: sync ? { sync: { key: sync.key } } : {},
-      tzDate: tz === 'utc' ? (t) => uPlot.tzDate(new Date(t * 1e3), 'Etc/UTC') : (t) => new Date(t * 1e3),
+      tzDate: chartDate(zone),
       hooks: { setSize: [(u) => placeBands(u, bands)], setScale: [(u) => placeBands(u, bands)] },
     };
     const plot = new uPlot(opts, [xs, s.values], box);
@@ -131,7 +131,7 @@ export async function renderEntity(main, state) {
   for (const plot of plots) placeBands(plot, bands);
 
   const eventRows = events.map((e) => h('tr', {},
-    h('td', {}, formatTime(e.start, tz)), h('td', {}, e.ongoing ? 'ongoing' : formatDuration(e.duration)),
+    h('td', {}, formatTime(e.start, zone)), h('td', {}, e.ongoing ? 'ongoing' : formatDuration(e.duration)),
     h('td', {}, e.kind), h('td', {}, h('strong', {}, e.classification || '—')),
     h('td', {}, e.schedule_id ? 'daily curfew' : 'one-off'),
     h('td', {}, h('a', { href: href({ view: 'event', id: e.id }) }, 'event page'))));
@@ -140,7 +140,7 @@ export async function renderEntity(main, state) {
     events.length ? h('table', {}, h('thead', {}, h('tr', {}, ['Start', 'Duration', 'Kind', 'Classification', 'Pattern', ''].map((t) => h('th', {}, t)))),
       h('tbody', {}, eventRows)) : h('p', {}, 'No events in this range.'),
     h('h2', {}, 'Annotations'),
-    annotations.length ? h('ul', {}, annotations.map((a) => h('li', {}, `${a.kind}, from ${formatTime(a.start, tz)}: ${a.text} `,
+    annotations.length ? h('ul', {}, annotations.map((a) => h('li', {}, `${a.kind}, from ${formatTime(a.start, zone)}: ${a.text} `,
       /^https?:\/\//.test(a.source_url) ? h('a', { href: a.source_url, rel: 'noopener noreferrer' }, 'source') : ''))) : h('p', {}, 'None.'),
     h('h2', {}, 'Inferred schedules'),
     schedules.length ? h('ul', {}, schedules.map((s) => h('li', {},

@@ -2,7 +2,7 @@
 // Event list: filter by country, kind and the time range; sort by time or score.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { formatDuration, formatTime } from './time.js';
+import { formatDuration, formatTime, zoneLabel } from './time.js';
 import { href, navigate } from './app.js';
 
 export async function renderEvents(main, state) {
@@ -40,19 +40,19 @@ export async function renderEvents(main, state) {
     h('button', { type: 'button', onclick: () => navigate({ sort: key }) }, text));
   const table = h('table', { id: 'event-table', 'aria-label': 'Events' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Location'), h('th', {}, 'Kind'), h('th', {}, 'Classification'),
-      sortHeader('time', `Start (${state.tz === 'utc' ? 'UTC' : 'local'})`), h('th', {}, 'Duration'), sortHeader('score', 'Score'),
+      sortHeader('time', `Start (${zoneLabel(state.zone)})`), h('th', {}, 'Duration'), sortHeader('score', 'Score'),
       h('th', {}, 'Pattern'), h('th', {}, 'Details'))),
     h('tbody', {}, events.map((e) => h('tr', { 'data-event-id': e.id, 'data-score': e.score, 'data-start': e.start, 'data-location': e.location },
       h('td', {}, h('a', { href: href({ view: 'entity', entity: e.location }) }, e.location_name || e.location), ' ',
         h('span', { class: 'muted' }, e.location)),
       h('td', {}, e.kind),
       h('td', {}, e.classification || '—'),
-      h('td', {}, formatTime(e.start, state.tz)),
+      h('td', {}, formatTime(e.start, state.zone)),
       h('td', {}, e.ongoing ? `ongoing (${formatDuration(e.duration)})` : formatDuration(e.duration)),
       h('td', {}, Math.round(e.score).toLocaleString('en-US')),
       h('td', {}, e.schedule_id ? 'daily curfew' : 'one-off'),
       h('td', {}, h('a', { href: href({ view: 'event', id: e.id }) }, 'event page'))))));
   main.replaceChildren(h('h1', {}, 'Events'),
-    h('p', { class: 'muted' }, `${events.length} events overlapping ${formatTime(state.from, state.tz)} – ${formatTime(state.until, state.tz)}.`),
+    h('p', { class: 'muted' }, `${events.length} events overlapping ${formatTime(state.from, state.zone)} – ${formatTime(state.until, state.zone)}.`),
     filters, events.length ? table : h('p', {}, 'No events in this range.'));
 }

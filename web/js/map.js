@@ -47,7 +47,7 @@ export async function renderMap(main, state) {
   const countryItem = countryStatus[0];
   const title = h('h1', {}, `${countryItem ? countryItem.entity.name : country}: connectivity by region`);
   const subtitle = h('p', { class: 'muted' },
-    `Worst level per region between ${formatTime(state.from, state.tz)} and ${formatTime(state.until, state.tz)}. `,
+    `Worst level per region between ${formatTime(state.from, state.zone)} and ${formatTime(state.until, state.zone)}. `,
     countryItem ? h('span', {}, 'Country: ', levelBadge(countryItem.level), ' ',
       h('a', { href: href({ view: 'entity', entity: `country/${country}` }) }, 'country signals')) : '');
 
