@@ -55,7 +55,8 @@ std::unique_ptr<vigil::store::Store> MakeStore() {
   events[0].detail = "{\"bgp\":{\"baseline\":400,\"low\":40}}";
   std::vector<vigil::store::Schedule> schedules;
   if (!s.ReplaceDetection(0, alerts, events, schedules).ok()) std::abort();
-  if (!s.AddAnnotation({0, *region, kDay, kDay + 86400, "state-of-emergency", "declared", "https://example.org"}).ok())
+  if (!s.AddAnnotation({0, *region, kDay, kDay + 86400, "state-of-emergency", "declared", "https://example.org", ""})
+           .ok())
     std::abort();
   return std::move(*store);
 }
@@ -103,10 +104,15 @@ vigil::api::HttpRequest ParseRequest(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::unique_ptr<vigil::store::Store> store = MakeStore();
+  static std::unique_ptr<vigil::store::WebhookStore> webhooks = [] {
+    auto opened = vigil::store::OpenWebhookStore(":memory:");
+    if (!opened.ok()) std::abort();
+    return std::move(*opened);
+  }();
   static vigil::api::Api* api = [] {
     vigil::api::ApiOptions options;
     options.cache_ttl_s = 0;  // every input reaches the handlers, and the cache cannot grow between inputs
-    return new vigil::api::Api(*store, options);
+    return new vigil::api::Api(*store, *webhooks, options);
   }();
   auto request = ParseRequest(std::string_view(reinterpret_cast<const char*>(data), size));
   auto response = api->Handle(request);

@@ -64,7 +64,8 @@ TEST(CollectorTable, SelectionAndOverridesNameWhatIsWrong) {
   Result<ArchiveRoots> roots = ParseArchiveRoots(*table, "routeviews=http://127.0.0.1:1/rv");
   ASSERT_TRUE(roots.ok());
   EXPECT_EQ(roots->routeviews, "http://127.0.0.1:1/rv/");
-  EXPECT_EQ(roots->ris, "https://data.ris.ripe.net/");
+  // The part not overridden keeps the table's own root (data/archives.tsv).
+  EXPECT_EQ(roots->ris, table->Layout(Project::kRis)->root_url);
   EXPECT_FALSE(ParseArchiveRoots(*table, "ris").ok());
   EXPECT_FALSE(ParseArchiveRoots(*table, "caida=http://x/").ok());
   EXPECT_FALSE(ParseIndexService("bgpkit=file:///etc").ok());

@@ -7,6 +7,7 @@
 
 #include "acquire/acquire.h"
 #include "acquire/text.h"
+#include "base/text_lines.h"
 
 namespace vigil::acquire {
 
@@ -69,7 +70,7 @@ Result<std::vector<TsvLine>> DataLines(std::string_view text, const std::string&
   std::vector<TsvLine> lines;
   bool header_seen = false;
   int number = 0;
-  for (const std::string& raw : SplitLines(text)) {
+  for (std::string_view raw : SplitLines(text)) {
     ++number;
     if (raw.empty() || raw[0] == '#') continue;
     if (!header_seen) {
@@ -175,9 +176,10 @@ Result<CollectorTable> LoadCollectorTable(const std::string& collectors_path) {
 std::string FormatCollectorsTsv(const CollectorTable& table) {
   std::string out;
   // Keep the comment block of the built-in table: it explains the columns.
-  for (const std::string& line : SplitLines(BuiltinCollectorsTsv())) {
+  for (std::string_view line : SplitLines(BuiltinCollectorsTsv())) {
     if (line.empty() || line[0] != '#') break;
-    out += line + "\n";
+    out += line;
+    out += '\n';
   }
   out += std::string(kCollectorsHeader) + "\n";
   for (const Collector& c : table.collectors) {

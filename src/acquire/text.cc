@@ -29,20 +29,6 @@ std::vector<std::string> SplitList(std::string_view text, char separator) {
   return items;
 }
 
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.emplace_back(line);
-    start = end + 1;
-  }
-  return lines;
-}
-
 std::optional<int64_t> ParseDecimal(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   int64_t value = 0;

@@ -14,8 +14,6 @@ namespace vigil::acquire {
 std::vector<std::string> SplitList(std::string_view text, char separator);
 // Every field between separators, empty ones included ("a\t\tb" -> a "" b).
 std::vector<std::string> SplitFields(std::string_view text, char separator);
-// Lines without their '\n' (and a trailing '\r').
-std::vector<std::string> SplitLines(std::string_view text);
 // A non-negative decimal integer that fits in int64, nothing else.
 std::optional<int64_t> ParseDecimal(std::string_view text);
 // "12.3 MB", "512 B": sizes for people.

@@ -282,6 +282,8 @@ void FinishReadResponse(Api::Impl& impl, const HttpRequest& request, HttpRespons
 // Admin token check (constant time); returns an error response when refused.
 std::optional<HttpResponse> RequireAdmin(Api::Impl& impl, const HttpRequest& request);
 
+// Text for HTML and XML (reports, Atom): escapes the five characters both markups reserve.
+std::string MarkupEscape(const std::string& text);
 std::string Sha256Hex(const std::string& bytes);
 std::string HmacSha256Hex(const std::string& key, const std::string& message);
 

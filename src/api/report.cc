@@ -11,32 +11,6 @@
 namespace vigil::api {
 namespace {
 
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // Markdown table cells: keep pipes and newlines from breaking the table.
 std::string MdCell(const std::string& text) {
   std::string out;
@@ -313,7 +287,7 @@ std::string SvgChart(const Signal& s, const store::Event& e, int64_t window_unti
   };
   auto y = [&](double v) { return top + (height - top - bottom) * (1 - (v - lo) / (hi - lo)); };
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Number(width) + "\" height=\"" +
-                    Number(height) + "\" role=\"img\" aria-label=\"" + HtmlEscape(s.datasource) +
+                    Number(height) + "\" role=\"img\" aria-label=\"" + MarkupEscape(s.datasource) +
                     " around the event\">";
   int64_t end = e.end_t ? e.end_t : window_until;
   svg += "<rect x=\"" + Number(x(std::max(e.start_t, s.from))) + "\" y=\"" + Number(top) + "\" width=\"" +
@@ -354,10 +328,10 @@ std::string Html(const Bundle& b) {
       "#bbb;padding:.2rem .5rem;"
       "text-align:left;vertical-align:top}code,pre{font-size:12px}pre{background:#f4f4f4;padding:.5rem;overflow:auto}"
       "figure{margin:.5rem 0}</style></head><body>";
-  h += "<h1>Evidence report: event " + std::to_string(e.id) + " — " + HtmlEscape(name) + "</h1>";
+  h += "<h1>Evidence report: event " + std::to_string(e.id) + " — " + MarkupEscape(name) + "</h1>";
   h += "<table><tbody>";
   auto row = [&](const std::string& k, const std::string& v) {
-    h += "<tr><th>" + k + "</th><td>" + HtmlEscape(v) + "</td></tr>";
+    h += "<tr><th>" + k + "</th><td>" + MarkupEscape(v) + "</td></tr>";
   };
   row("location", j["event"]["location"].get<std::string>());
   row("kind", e.kind);
@@ -372,32 +346,34 @@ std::string Html(const Bundle& b) {
   h += "<h2>Signals</h2><p>Window " + FormatRfc3339(b.window_from) + " – " + FormatRfc3339(b.window_until) +
        " (UTC). The shaded band is the event.</p>";
   for (const auto& s : b.signals) {
-    h += "<figure><figcaption>" + HtmlEscape(s.datasource) + " (step " + std::to_string(s.step) + " s)</figcaption>" +
+    h += "<figure><figcaption>" + MarkupEscape(s.datasource) + " (step " + std::to_string(s.step) + " s)</figcaption>" +
          SvgChart(s, e, b.window_until) + "</figure>";
   }
-  h += "<h2>Method</h2><p>" + HtmlEscape(kMethod) + "</p><pre>" + HtmlEscape(j["method"]["detail"].dump(2)) + "</pre>";
-  h += "<h2>Coverage</h2><pre>" + HtmlEscape(j["coverage"].dump(2)) + "</pre>";
+  h += "<h2>Method</h2><p>" + MarkupEscape(kMethod) + "</p><pre>" + MarkupEscape(j["method"]["detail"].dump(2)) +
+       "</pre>";
+  h += "<h2>Coverage</h2><pre>" + MarkupEscape(j["coverage"].dump(2)) + "</pre>";
   h += "<h2>Alerts</h2><table><thead><tr><th>time "
        "(UTC)</th><th>datasource</th><th>level</th><th>condition</th><th>value</th>"
        "<th>baseline</th></tr></thead><tbody>";
   for (const auto& a : j["alerts"]) {
     h += "<tr><td>" + FormatRfc3339(a["time"].get<int64_t>()) + "</td><td>" +
-         HtmlEscape(a["datasource"].get<std::string>()) + "</td><td>" + HtmlEscape(a["level"].get<std::string>()) +
-         "</td><td>" + HtmlEscape(a["condition"].get<std::string>()) + "</td><td>" + Number(a["value"].get<double>()) +
-         "</td><td>" + Number(a["historyValue"].get<double>()) + "</td></tr>";
+         MarkupEscape(a["datasource"].get<std::string>()) + "</td><td>" + MarkupEscape(a["level"].get<std::string>()) +
+         "</td><td>" + MarkupEscape(a["condition"].get<std::string>()) + "</td><td>" +
+         Number(a["value"].get<double>()) + "</td><td>" + Number(a["historyValue"].get<double>()) + "</td></tr>";
   }
   h += "</tbody></table><h2>Annotations</h2><ul>";
   for (const auto& a : j["annotations"]) {
     std::string url = a["source_url"].get<std::string>();
     bool linkable = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
-    h += "<li>" + HtmlEscape(a["kind"].get<std::string>()) + " from " + FormatRfc3339(a["start"].get<int64_t>()) +
-         ": " + HtmlEscape(a["text"].get<std::string>()) +
-         (linkable ? " <a rel=\"noopener noreferrer\" href=\"" + HtmlEscape(url) + "\">source</a>" : "") + "</li>";
+    h += "<li>" + MarkupEscape(a["kind"].get<std::string>()) + " from " + FormatRfc3339(a["start"].get<int64_t>()) +
+         ": " + MarkupEscape(a["text"].get<std::string>()) +
+         (linkable ? " <a rel=\"noopener noreferrer\" href=\"" + MarkupEscape(url) + "\">source</a>" : "") + "</li>";
   }
   h += "</ul><h2>Input files</h2><table><thead><tr><th>name</th><th>sha256</th><th>kind</th></tr></thead><tbody>";
   for (const auto& in : j["inputs"]) {
-    h += "<tr><td>" + HtmlEscape(in["name"].get<std::string>()) + "</td><td><code>" + in["sha256"].get<std::string>() +
-         "</code></td><td>" + HtmlEscape(in["kind"].get<std::string>()) + "</td></tr>";
+    h += "<tr><td>" + MarkupEscape(in["name"].get<std::string>()) + "</td><td><code>" +
+         in["sha256"].get<std::string>() + "</code></td><td>" + MarkupEscape(in["kind"].get<std::string>()) +
+         "</td></tr>";
   }
   h += "</tbody></table><h2>Manifest (sha256)</h2><table><tbody>";
   for (const auto& m : j["manifest"]["entries"]) {

@@ -78,32 +78,6 @@ Result<int64_t> JsonTime(const Json& value, const std::string& name) {
   return Status::InvalidArgument(name + " must be Unix seconds or an RFC 3339 time");
 }
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 HttpResponse HandleSchedules(Api::Impl& impl, const HttpRequest& request) {
@@ -400,13 +374,13 @@ HttpResponse HandleFeed(Api::Impl& impl, const HttpRequest& request) {
                           (e.end_t ? " until " + FormatRfc3339(e.end_t) : " (ongoing)") + "; datasources " +
                           e.datasources + "; score " + std::to_string(e.score) + ".";
     out += "  <entry>\n    <id>urn:vigil:event:" + std::to_string(e.id) + "</id>\n";
-    out += "    <title>" + XmlEscape(title) + "</title>\n";
+    out += "    <title>" + MarkupEscape(title) + "</title>\n";
     out += "    <updated>" + FormatRfc3339(std::max(e.start_t, e.end_t)) + "</updated>\n";
-    out += "    <category term=\"" + XmlEscape(where) + "\"/>\n";
+    out += "    <category term=\"" + MarkupEscape(where) + "\"/>\n";
     out += "    <link href=\"/?view=event&amp;id=" + std::to_string(e.id) + "\"/>\n";
     out += "    <link rel=\"alternate\" type=\"text/html\" href=\"/api/v1/events/" + std::to_string(e.id) +
            "/report.html\"/>\n";
-    out += "    <summary>" + XmlEscape(summary) + "</summary>\n  </entry>\n";
+    out += "    <summary>" + MarkupEscape(summary) + "</summary>\n  </entry>\n";
   }
   out += "</feed>\n";
   return TextResponse(200, "application/atom+xml; charset=utf-8", out);

@@ -6,4 +6,5 @@
 
 #include "base/result.h"
 #include "base/sha256.h"
+#include "base/text_lines.h"
 #include "base/time_format.h"

@@ -106,138 +106,127 @@ bool ParseIpv6Slash64(const std::string& field, uint64_t* slash64) {
   return true;
 }
 
-uint32_t InternRecord(GeoRecord record, std::unordered_map<std::string, uint32_t>* index, SourceData* data) {
-  std::string key = record.country + '\x1f' + record.state1 + '\x1f' + record.city + '\x1f' + record.tz;
-  auto [it, inserted] = index->emplace(key, static_cast<uint32_t>(data->records.size()));
-  if (inserted) data->records.push_back(std::move(record));
-  return it->second;
-}
-
 std::string LineError(const std::string& path, size_t line, const std::string& what) {
   return path + ":" + std::to_string(line) + ": " + what;
 }
 
+std::string RecordKey(const GeoRecord& r) { return r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz; }
+
+// Records already in `data` by key, so that the IPv4 and IPv6 files share one record per place.
+std::unordered_map<std::string, uint32_t> RecordIndexOf(const SourceData& data) {
+  std::unordered_map<std::string, uint32_t> index;
+  for (size_t i = 0; i < data.records.size(); ++i) index.emplace(RecordKey(data.records[i]), static_cast<uint32_t>(i));
+  return index;
+}
+
+uint32_t InternRecord(GeoRecord record, std::unordered_map<std::string, uint32_t>* index, SourceData* data) {
+  auto [it, inserted] = index->emplace(RecordKey(record), static_cast<uint32_t>(data->records.size()));
+  if (inserted) data->records.push_back(std::move(record));
+  return it->second;
+}
+
+// start,end,country_code,state1,state2,city,postcode,latitude,longitude,timezone (ip-location-db's columns).
+GeoRecord RecordOfRow(const std::vector<std::string>& fields) {
+  GeoRecord record;
+  record.country = fields[2];
+  if (fields.size() > 3) record.state1 = fields[3];
+  if (fields.size() > 5) record.city = fields[5];
+  if (fields.size() > 9) record.tz = fields[9];
+  return record;
+}
+
+bool IsIpv6Row(const std::vector<std::string>& fields) { return fields[0].find(':') != std::string::npos; }
+
+// Calls `row(fields, line)` for every non-blank row of at least three fields, in file order; the first
+// malformed row (or the first error `row` returns) stops the read with file:line in the message.
+template <typename RowFn>
+Status ForEachCsvRow(const std::string& path, const char* expected_columns, RowFn row) {
+  auto text = ReadWholeFile(path);
+  if (!text) return text.status();
+  std::vector<std::string> fields;
+  size_t pos = 0, line = 0;
+  while (pos < text->size()) {
+    ++line;
+    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
+    if (fields.size() == 1 && fields[0].empty()) continue;
+    if (fields.size() < 3) return Status::Corruption(LineError(path, line, expected_columns));
+    VIGIL_RETURN_IF_ERROR(row(fields, line));
+  }
+  return Status::Ok();
+}
+
+// The row's start,end columns through `parse` (IPv4 address or IPv6 /64); `family` names them in errors.
+template <typename Unit, typename ParseFn>
+Status ParseRangeColumns(const std::vector<std::string>& fields, ParseFn parse, const char* family,
+                         const std::string& path, size_t line, Unit* first, Unit* last) {
+  if (parse(fields[0], first) && parse(fields[1], last) && !(*last < *first)) return Status::Ok();
+  return Status::Corruption(
+      LineError(path, line, std::string("bad ") + family + " range '" + fields[0] + "," + fields[1] + "'"));
+}
+
+// The ASN column (a plain decimal; "1.2" asdot notation is refused) and the organisation beside it.
+Status ParseAsnColumns(const std::vector<std::string>& fields, const std::string& path, size_t line, uint32_t* asn,
+                       SourceData* data) {
+  if (!ParseAddressField(fields[2], asn) || fields[2].find('.') != std::string::npos) {
+    return Status::Corruption(LineError(path, line, "bad ASN '" + fields[2] + "'"));
+  }
+  if (fields.size() > 3 && !fields[3].empty()) data->asn_org.emplace(*asn, fields[3]);
+  return Status::Ok();
+}
+
+constexpr const char kGeoColumns[] = "expected start,end,country_code,...";
+constexpr const char kAsnColumns[] = "expected start,end,asn,org";
+
 }  // namespace
 
 Status ReadGeoCsv(const std::string& path, SourceData* data) {
-  auto text = ReadWholeFile(path);
-  if (!text) return text.status();
-  std::unordered_map<std::string, uint32_t> record_index;
-  for (size_t i = 0; i < data->records.size(); ++i) {
-    const GeoRecord& r = data->records[i];
-    record_index.emplace(r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz, static_cast<uint32_t>(i));
-  }
-  std::vector<std::string> fields;
-  size_t pos = 0, line = 0;
-  while (pos < text->size()) {
-    ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
-    if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,country_code,..."));
-    if (fields[0].find(':') != std::string::npos) continue;  // IPv6 rows belong to the IPv6 side
+  std::unordered_map<std::string, uint32_t> record_index = RecordIndexOf(*data);
+  return ForEachCsvRow(path, kGeoColumns, [&](const std::vector<std::string>& fields, size_t line) {
+    if (IsIpv6Row(fields)) return Status::Ok();  // IPv6 rows belong to the IPv6 side
     GeoSegment segment;
-    if (!ParseAddressField(fields[0], &segment.first) || !ParseAddressField(fields[1], &segment.last) ||
-        segment.last < segment.first) {
-      return Status::Corruption(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
-    }
-    GeoRecord record;
-    record.country = fields[2];
-    if (fields.size() > 3) record.state1 = fields[3];
-    if (fields.size() > 5) record.city = fields[5];
-    if (fields.size() > 9) record.tz = fields[9];
-    std::string key = record.country + '\x1f' + record.state1 + '\x1f' + record.city + '\x1f' + record.tz;
-    auto [it, inserted] = record_index.emplace(key, static_cast<uint32_t>(data->records.size()));
-    if (inserted) data->records.push_back(std::move(record));
-    segment.record = it->second;
+    VIGIL_RETURN_IF_ERROR(
+        ParseRangeColumns(fields, ParseAddressField, "address", path, line, &segment.first, &segment.last));
+    segment.record = InternRecord(RecordOfRow(fields), &record_index, data);
     data->geo.push_back(segment);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status ReadAsnCsv(const std::string& path, SourceData* data) {
-  auto text = ReadWholeFile(path);
-  if (!text) return text.status();
-  std::vector<std::string> fields;
-  size_t pos = 0, line = 0;
-  while (pos < text->size()) {
-    ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
-    if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,asn,org"));
-    if (fields[0].find(':') != std::string::npos) continue;
+  return ForEachCsvRow(path, kAsnColumns, [&](const std::vector<std::string>& fields, size_t line) {
+    if (IsIpv6Row(fields)) return Status::Ok();
     AsnSegment segment;
-    if (!ParseAddressField(fields[0], &segment.first) || !ParseAddressField(fields[1], &segment.last) ||
-        segment.last < segment.first) {
-      return Status::Corruption(LineError(path, line, "bad address range '" + fields[0] + "," + fields[1] + "'"));
-    }
-    uint32_t asn = 0;
-    if (!ParseAddressField(fields[2], &asn) || fields[2].find('.') != std::string::npos) {
-      return Status::Corruption(LineError(path, line, "bad ASN '" + fields[2] + "'"));
-    }
-    segment.asn = asn;
-    if (fields.size() > 3 && !fields[3].empty()) data->asn_org.emplace(asn, fields[3]);
+    VIGIL_RETURN_IF_ERROR(
+        ParseRangeColumns(fields, ParseAddressField, "address", path, line, &segment.first, &segment.last));
+    VIGIL_RETURN_IF_ERROR(ParseAsnColumns(fields, path, line, &segment.asn, data));
     data->asns.push_back(segment);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status ReadGeoCsvIpv6(const std::string& path, SourceData* data) {
-  auto text = ReadWholeFile(path);
-  if (!text) return text.status();
-  std::unordered_map<std::string, uint32_t> record_index;
-  for (size_t i = 0; i < data->records.size(); ++i) {
-    const GeoRecord& r = data->records[i];
-    record_index.emplace(r.country + '\x1f' + r.state1 + '\x1f' + r.city + '\x1f' + r.tz, static_cast<uint32_t>(i));
-  }
-  std::vector<std::string> fields;
-  size_t pos = 0, line = 0;
-  while (pos < text->size()) {
-    ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
-    if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,country_code,..."));
-    if (fields[0].find(':') == std::string::npos) continue;  // IPv4 rows belong to the IPv4 side
+  std::unordered_map<std::string, uint32_t> record_index = RecordIndexOf(*data);
+  return ForEachCsvRow(path, kGeoColumns, [&](const std::vector<std::string>& fields, size_t line) {
+    if (!IsIpv6Row(fields)) return Status::Ok();  // IPv4 rows belong to the IPv4 side
     GeoSegment6 segment;
-    if (!ParseIpv6Slash64(fields[0], &segment.first) || !ParseIpv6Slash64(fields[1], &segment.last) ||
-        segment.last < segment.first) {
-      return Status::Corruption(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
-    }
-    GeoRecord record;
-    record.country = fields[2];
-    if (fields.size() > 3) record.state1 = fields[3];
-    if (fields.size() > 5) record.city = fields[5];
-    if (fields.size() > 9) record.tz = fields[9];
-    segment.record = InternRecord(std::move(record), &record_index, data);
+    VIGIL_RETURN_IF_ERROR(
+        ParseRangeColumns(fields, ParseIpv6Slash64, "IPv6", path, line, &segment.first, &segment.last));
+    segment.record = InternRecord(RecordOfRow(fields), &record_index, data);
     data->geo6.push_back(segment);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status ReadAsnCsvIpv6(const std::string& path, SourceData* data) {
-  auto text = ReadWholeFile(path);
-  if (!text) return text.status();
-  std::vector<std::string> fields;
-  size_t pos = 0, line = 0;
-  while (pos < text->size()) {
-    ++line;
-    if (!SplitCsvLine(*text, &pos, &fields)) return Status::Corruption(LineError(path, line, "unterminated quote"));
-    if (fields.size() == 1 && fields[0].empty()) continue;
-    if (fields.size() < 3) return Status::Corruption(LineError(path, line, "expected start,end,asn,org"));
-    if (fields[0].find(':') == std::string::npos) continue;
+  return ForEachCsvRow(path, kAsnColumns, [&](const std::vector<std::string>& fields, size_t line) {
+    if (!IsIpv6Row(fields)) return Status::Ok();
     AsnSegment6 segment;
-    if (!ParseIpv6Slash64(fields[0], &segment.first) || !ParseIpv6Slash64(fields[1], &segment.last) ||
-        segment.last < segment.first) {
-      return Status::Corruption(LineError(path, line, "bad IPv6 range '" + fields[0] + "," + fields[1] + "'"));
-    }
-    uint32_t asn = 0;
-    if (!ParseAddressField(fields[2], &asn) || fields[2].find('.') != std::string::npos) {
-      return Status::Corruption(LineError(path, line, "bad ASN '" + fields[2] + "'"));
-    }
-    segment.asn = asn;
-    if (fields.size() > 3 && !fields[3].empty()) data->asn_org.emplace(asn, fields[3]);
+    VIGIL_RETURN_IF_ERROR(
+        ParseRangeColumns(fields, ParseIpv6Slash64, "IPv6", path, line, &segment.first, &segment.last));
+    VIGIL_RETURN_IF_ERROR(ParseAsnColumns(fields, path, line, &segment.asn, data));
     data->asns6.push_back(segment);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 namespace {

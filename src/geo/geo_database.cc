@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "base/sha256.h"
 #include "geo/geo.h"
@@ -345,6 +347,27 @@ inline void FullSlash24s(uint64_t first, uint64_t last, uint64_t* first24, uint6
   *last24 = ((last + 1) >> 8);  // exclusive
 }
 
+// Calls `run(first, last)` once per maximal run of `sorted` packed intervals (overlapping or adjacent ones
+// merge, so a unit is counted once however many prefixes cover it); `unpack` gives a packed value's first and
+// last unit.
+template <typename Packed, typename Unpack, typename Run>
+void ForEachMergedRun(const std::vector<Packed>& sorted, Unpack unpack, Run&& run) {
+  bool open = false;
+  uint64_t merged_first = 0, merged_last = 0;
+  for (Packed packed : sorted) {
+    auto [first, last] = unpack(packed);
+    if (open && first <= merged_last + 1) {
+      merged_last = std::max(merged_last, last);
+      continue;
+    }
+    if (open) run(merged_first, merged_last);
+    open = true;
+    merged_first = first;
+    merged_last = last;
+  }
+  if (open) run(merged_first, merged_last);
+}
+
 }  // namespace
 
 void GeoDatabase::ForEachSlash24Run(Ipv4Interval interval,
@@ -423,20 +446,9 @@ uint64_t GeoDatabase::CountSlash24s(std::span<const Ipv4Interval> intervals, std
     }
     if (r >= runs) r = runs - 1;
   };
-  bool open = false;
-  uint64_t merged_first = 0, merged_last = 0;
-  for (uint64_t packed : sorted) {
-    uint64_t first = packed >> 32, last = packed & 0xFFFFFFFFu;
-    if (open && first <= merged_last + 1) {
-      merged_last = std::max(merged_last, last);
-      continue;
-    }
-    if (open) count_merged(merged_first, merged_last);
-    open = true;
-    merged_first = first;
-    merged_last = last;
-  }
-  if (open) count_merged(merged_first, merged_last);
+  ForEachMergedRun(
+      sorted, [](uint64_t packed) { return std::pair<uint64_t, uint64_t>(packed >> 32, packed & 0xFFFFFFFFu); },
+      count_merged);
   return total;
 }
 
@@ -502,20 +514,12 @@ uint64_t GeoDatabase::CountSlash48s(std::span<const Slash48Interval> intervals, 
       ++r;
     }
   };
-  bool open = false;
-  uint64_t merged_first = 0, merged_last = 0;
-  for (unsigned __int128 packed : sorted) {
-    uint64_t first = static_cast<uint64_t>(packed >> 64), last = static_cast<uint64_t>(packed);
-    if (open && first <= merged_last + 1) {
-      merged_last = std::max(merged_last, last);
-      continue;
-    }
-    if (open) count_merged(merged_first, merged_last);
-    open = true;
-    merged_first = first;
-    merged_last = last;
-  }
-  if (open) count_merged(merged_first, merged_last);
+  ForEachMergedRun(
+      sorted,
+      [](unsigned __int128 packed) {
+        return std::pair<uint64_t, uint64_t>(static_cast<uint64_t>(packed >> 64), static_cast<uint64_t>(packed));
+      },
+      count_merged);
   return total;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/text_lines.h"  // SplitLines, used with these readers
 
 namespace vigil::probe {
 
@@ -13,8 +14,6 @@ namespace vigil::probe {
 Result<std::string> ReadTextFile(const std::string& path);
 // Writes path.tmp.<pid> and renames it over path, so readers never see half a file.
 Status WriteFileAtomically(const std::string& path, std::string_view contents);
-// Lines without their terminator ('\r' before '\n' dropped too).
-std::vector<std::string_view> SplitLines(std::string_view text);
 std::vector<std::string_view> Split(std::string_view text, char separator);
 
 }  // namespace vigil::probe

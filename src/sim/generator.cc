@@ -963,6 +963,7 @@ Result<SimSummary> RunSimulation(const Scenario& written, const std::string& out
   summary.mrt_cpu_seconds = ProcessCpuSeconds() - cpu_start;
   VIGIL_RETURN_IF_ERROR(WriteProbeRounds(scenario, *world, played, outdir / "probe", summary));
   std::vector<TruthEvent> truth = BuildTruth(written, *world, *events);
+  for (TruthEvent& t : Ipv6Truth(written, *world, *events)) truth.push_back(std::move(t));
   summary.truth_events = static_cast<int64_t>(truth.size());
   VIGIL_RETURN_IF_ERROR(WriteTruth(scenario, truth, shifts, outdir / "truth.json"));
   VIGIL_RETURN_IF_ERROR(WriteAnnotations(scenario, outdir / "annotations.json"));

@@ -2,6 +2,7 @@
 #include "sim/ipv6_routes.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -206,6 +207,56 @@ Status WriteGeo6(const World& world, const std::vector<Unit6>& units, const fs::
 }
 
 }  // namespace
+
+std::vector<TruthEvent> Ipv6Truth(const Scenario& scenario, const World& world,
+                                  const std::vector<ResolvedEvent>& events) {
+  std::vector<Unit6> units = BuildUnits(world);
+  std::vector<std::vector<int>> affected = AffectedUnits(scenario, world, events, units);
+  // Every entity holding IPv6 space, with its /48s.
+  std::map<std::string, uint64_t> held;
+  auto entities_of = [&](const Unit6& unit) {
+    const RegionInfo& region = world.regions[static_cast<size_t>(unit.region)];
+    return std::vector<std::string>{"country/" + region.spec.country, "region/" + region.spec.code,
+                                    "asn/" + std::to_string(unit.asn)};
+  };
+  for (const Unit6& unit : units) {
+    for (const std::string& entity : entities_of(unit)) held[entity] += unit.count;
+  }
+  std::vector<TruthEvent> out;
+  for (size_t e = 0; e < events.size(); ++e) {
+    const EventSpec& spec = *events[e].spec;
+    if (spec.kind != EventKind::kWithdraw || spec.family != RouteFamily::kIpv6) continue;
+    std::map<std::string, uint64_t> hit;
+    for (int u : affected[e]) {
+      for (const std::string& entity : entities_of(units[static_cast<size_t>(u)]))
+        hit[entity] += units[static_cast<size_t>(u)].count;
+    }
+    std::string primary = spec.entity.Text();
+    std::vector<std::pair<std::string, double>> shares = {{primary, 0.0}};
+    for (const auto& [entity, n] : held) {
+      double share = std::round(static_cast<double>(hit[entity]) / static_cast<double>(n) * 10000) / 10000;
+      if (entity == primary) {
+        shares[0].second = share;
+      } else if (share >= 0.05) {
+        shares.emplace_back(entity, share);
+      }
+    }
+    for (const EventWindow& w : events[e].windows) {
+      for (size_t i = 0; i < shares.size(); ++i) {
+        TruthEvent t;
+        t.id = i == 0 ? w.id : w.id + "@" + shares[i].first;
+        t.entity = shares[i].first;
+        t.kind = EventKindName(spec.kind);
+        t.share = shares[i].second;
+        t.implied = i != 0;
+        t.start = w.start;
+        t.end = w.end;
+        out.push_back(t);
+      }
+    }
+  }
+  return out;
+}
 
 Result<Ipv6RouteSummary> WriteIpv6Routes(const Scenario& scenario, const World& world,
                                          const std::vector<ResolvedEvent>& events, const fs::path& outdir,

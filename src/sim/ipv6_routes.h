@@ -23,6 +23,11 @@ struct Ipv6RouteSummary {
   int64_t update_files = 0;
 };
 
+// Truth of the IPv6-only withdraw events (BuildTruth leaves them out): the primary entity and every entity
+// that loses at least 5 % of its /48s, with shares over /48s, per window.
+std::vector<TruthEvent> Ipv6Truth(const Scenario& scenario, const World& world,
+                                  const std::vector<ResolvedEvent>& events);
+
 Result<Ipv6RouteSummary> WriteIpv6Routes(const Scenario& scenario, const World& world,
                                          const std::vector<ResolvedEvent>& events, const std::filesystem::path& outdir,
                                          Compression compression);

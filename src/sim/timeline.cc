@@ -145,6 +145,8 @@ std::vector<TruthEvent> BuildTruth(const Scenario& scenario, const World& world,
   }
   std::vector<TruthEvent> out;
   for (const ResolvedEvent& ev : events) {
+    // An IPv6-only withdrawal's truth is counted over /48s (Ipv6Truth, ipv6_routes.cc).
+    if (ev.spec->kind == EventKind::kWithdraw && ev.spec->family == RouteFamily::kIpv6) continue;
     bool probing = ev.spec->kind != EventKind::kWithdraw;
     std::string primary = ev.spec->entity.Text();
     std::vector<std::pair<std::string, double>> shares;  // primary first

@@ -287,6 +287,9 @@ class Store {
   virtual Status DeleteAnnotation(int64_t id) = 0;
   virtual Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) = 0;
 
+  // Replaces one state blob outside an input (a stage's bookkeeping that no input carries, e.g. `vigil run`'s
+  // start and frontier, or the tables after a rebuild whose files were all known).
+  virtual Status PutState(const StateBlob& blob) = 0;
   // Schema version, row counts and datasource spans (for `vigil store info` and /metrics).
   virtual Result<StoreInfo> Describe() = 0;
 

@@ -81,6 +81,28 @@ async function main() {
     return;
   }
 
+  // World view (the landing page): countries coloured by their worst level, ranked like IODA's outage summary,
+  // the level at the window's end on request (show=now), each row a link to the country.
+  await page.goto(`${base}/?${range}`);
+  await page.waitForSelector('path.country[data-code="KZ"]', { timeout: 45000 });
+  check(new URL(page.url()).searchParams.get('view') === null || page.url().includes('view=world'), 'the world view is the landing page');
+  check(await page.locator('path.country').count() > 150, `the world map draws every country (${await page.locator('path.country').count()} shapes)`);
+  const kz = page.locator('path.country[data-code="KZ"]');
+  check(await kz.getAttribute('data-level') === 'critical', 'world view: KZ is critical in the window');
+  check(await kz.evaluate((el) => getComputedStyle(el).fill) === 'rgb(178, 24, 43)', 'world view: KZ is filled with the critical colour');
+  check(await page.locator('#outage-summary tbody tr').first().getAttribute('data-code') === 'KZ', 'the outage summary ranks KZ first');
+  check((await page.locator('#outage-summary tbody tr').first().textContent()).includes('critical'), 'the outage summary writes the level out');
+  check(await page.locator('path.country[data-code="FR"]').getAttribute('data-level') === 'unmonitored', 'a country without an entity is "not monitored"');
+  const worldRender = await page.evaluate(() => performance.getEntriesByName('vigil-world-render')[0]?.startTime);
+  console.log(`first-render: world view, navigation start to map and tables: ${Math.round(worldRender)} ms (goal <= 1500 ms)`);
+  await page.check('input[name="show"][value="now"]');
+  await page.waitForFunction(() => document.querySelector('path.country[data-code="KZ"]')?.dataset.level === 'normal');
+  check(page.url().includes('show=now'), 'world view: the "now" state lives in the URL');
+  check((await page.locator('.now').textContent()).includes('every monitored country'), 'the now box says no country is below normal at the end');
+  await page.locator('#outage-summary a', { hasText: 'Kazakhstan' }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'country');
+  check(new URL(page.url()).searchParams.get('country') === 'KZ', 'a row of the outage summary opens the country page');
+
   // Map: every region drawn, KZ-ALA critical during the blackout, a region without data marked as such.
   await page.goto(`${base}/?view=map&${range}`);
   await page.waitForSelector('path.region[data-code="KZ-ALA"]', { timeout: 45000 });

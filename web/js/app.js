@@ -5,12 +5,13 @@ import { api } from './api.js';
 import { h } from './dom.js';
 import { fromInput, resolveZone, toInput, zoneLabel } from './time.js';
 import { renderMap } from './map.js';
+import { renderWorld } from './world.js';
 import { renderEntity } from './entity.js';
 import { renderEvents } from './events.js';
 import { renderEvent } from './event.js';
 import { renderAbout } from './about.js';
 
-const views = { map: renderMap, entity: renderEntity, events: renderEvents, event: renderEvent, about: renderAbout };
+const views = { world: renderWorld, country: renderMap, map: renderMap, entity: renderEntity, events: renderEvents, event: renderEvent, about: renderAbout };
 const KZ2022 = { from: 1641254400, until: 1642032000 };  // 2022-01-04 .. 2022-01-13 UTC
 let dataSpan = null;
 let shownZone = 'UTC';  // the zone the header inputs are in (see resolveZone)
@@ -19,18 +20,19 @@ export function readState() {
   const p = new URLSearchParams(location.search);
   const num = (k) => (p.has(k) && /^-?\d+$/.test(p.get(k)) ? Number(p.get(k)) : null);
   return {
-    view: views[p.get('view')] ? p.get('view') : 'map',
+    view: views[p.get('view')] ? p.get('view') : 'world',
     from: num('from'), until: num('until'),
     tz: p.get('tz') === 'local' ? 'local' : 'utc',
     entity: p.get('entity') || '', id: p.get('id') || '',
     country: p.get('country') || '', kind: p.get('kind') || '', sort: p.get('sort') || '',
+    show: p.get('show') || '',
   };
 }
 
 export function href(changes) {
   const state = { ...readState(), ...changes };
   const p = new URLSearchParams();
-  for (const key of ['view', 'entity', 'id', 'country', 'kind', 'sort', 'from', 'until', 'tz']) {
+  for (const key of ['view', 'entity', 'id', 'country', 'kind', 'sort', 'show', 'from', 'until', 'tz']) {
     if (state[key] !== null && state[key] !== undefined && state[key] !== '') p.set(key, state[key]);
   }
   return `/?${p}`;
@@ -67,7 +69,7 @@ function syncHeader(state) {
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
-    a.href = href({ view: a.dataset.view, entity: '', id: '' });
+    a.href = href({ view: a.dataset.view, entity: '', id: '', show: '' });
   }
 }
 

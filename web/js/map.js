@@ -5,33 +5,10 @@ import { api } from './api.js';
 import { h, svg, levelBadge } from './dom.js';
 import { formatTime } from './time.js';
 import { href, navigate } from './app.js';
+import { RANK, hatchDefs, loadJson, loadMapLibraries } from './geo.js';
 
 // Region shapes shipped in web/data/, keyed by ISO 3166-2 in the ISO_3166_2 property.
 const SHAPES = { KZ: '/data/kz-regions.geojson' };
-const RANK = { critical: 3, warning: 2, normal: 1, 'no-data': 0 };
-const cache = new Map();
-
-// The map's UMD libraries, loaded on first use only: entity and event pages never need them.
-const MAP_SCRIPTS = ['/vendor/d3-array/dist/d3-array.min.js', '/vendor/d3-geo/dist/d3-geo.min.js',
-  '/vendor/topojson-client/dist/topojson-client.min.js'];
-let mapLibraries = null;
-function loadMapLibraries() {
-  // async = false: downloaded in parallel, run in order (d3-geo needs d3-array).
-  mapLibraries ||= Promise.all(MAP_SCRIPTS.map((src) => new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = src;
-    script.async = false;
-    script.onload = resolve;
-    script.onerror = () => reject(new Error(`could not load ${src}`));
-    document.head.append(script);
-  })));
-  return mapLibraries;
-}
-
-async function loadJson(url) {
-  if (!cache.has(url)) cache.set(url, fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${r.status} ${url}`)))));
-  return cache.get(url);
-}
 
 export async function renderMap(main, state) {
   const country = (state.country || 'KZ').toUpperCase();
@@ -60,8 +37,7 @@ export async function renderMap(main, state) {
     const projection = d3.geoMercator().fitExtent([[12, 12], [width - 12, height - 12]], shapes);
     const path = d3.geoPath(projection);
     const map = svg('svg', { class: 'map', viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': `Map of ${country} regions` });
-    map.append(svg('defs', {}, svg('pattern', { id: 'nodata-hatch', width: 8, height: 8, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
-      svg('rect', { width: 8, height: 8, fill: '#f0f0f0' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: '#9a9a9a', 'stroke-width': 3 }))));
+    map.append(hatchDefs());
     if (world && window.topojson) {
       const land = topojson.feature(world, world.objects.countries);
       const g = svg('g', { 'aria-hidden': 'true' });
