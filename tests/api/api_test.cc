@@ -921,7 +921,7 @@ TEST_F(ApiTest, RateLimitIsPerClientWith429AndRetryAfter) {
   ApiOptions options;
   options.rate_limit_per_s = 0.5;
   options.rate_burst = 3;
-  Api limited(store_, *webhooks_, options);
+  Api limited(*store_, *webhooks_, options);
   auto get = [&](const std::string& client, const std::string& path) {
     HttpRequest request;
     request.path = path;
