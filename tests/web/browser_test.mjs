@@ -27,12 +27,23 @@ function check(ok, what) {
   if (!ok) failures++;
 }
 
+// Screenshots of every view checked here, kept for the docs (make screenshots copies them to docs/img/).
+const shotDir = process.env.VIGIL_SHOTS || path.join(buildDir, 'web-screenshots');
+async function shot(page, name) {
+  fs.mkdirSync(shotDir, { recursive: true });
+  await page.screenshot({ path: path.join(shotDir, name), fullPage: true });
+}
+
 async function startServer() {
   // VIGIL_STORE (screenshots only): an existing store, e.g. the one `make demo` filled.
   const db = process.env.VIGIL_STORE || path.join(work, 'vigil.db');
   if (!process.env.VIGIL_STORE) {
     // 30 days of series (the fixture's events sit in its first 12), so an entity page can be timed with a month.
-    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'), ['--store', db, '--kz-days', '30'], { stdio: 'inherit' });
+    // Every iso-codes country and region as an entity, Iran (Nov 2019) and Myanmar (Feb 2021) from their
+    // scenario files, then Kazakhstan's fixture.
+    const scenarios = ['iran-2019-11', 'myanmar-2021-nightly'].flatMap((name) => ['--scenario', path.join(sourceDir, 'scenarios/test', `${name}.json`)]);
+    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'),
+      ['--store', db, '--world', '/usr/share/iso-codes/json', ...scenarios, '--kz-days', '30'], { stdio: 'inherit' });
     if (fill.status !== 0) throw new Error('api_fixture_writer failed');
   }
   server = spawn(path.join(buildDir, 'vigil'), ['serve', '--listen', '127.0.0.1:0', '--store', db,
@@ -92,7 +103,8 @@ async function main() {
   check(await kz.evaluate((el) => getComputedStyle(el).fill) === 'rgb(178, 24, 43)', 'world view: KZ is filled with the critical colour');
   check(await page.locator('#outage-summary tbody tr').first().getAttribute('data-code') === 'KZ', 'the outage summary ranks KZ first');
   check((await page.locator('#outage-summary tbody tr').first().textContent()).includes('critical'), 'the outage summary writes the level out');
-  check(await page.locator('path.country[data-code="FR"]').getAttribute('data-level') === 'unmonitored', 'a country without an entity is "not monitored"');
+  check(await page.locator('path.country[data-code="FR"]').getAttribute('data-level') === 'no-data', 'a country without series is "no data"');
+  await shot(page, 'world.png');
   const worldRender = await page.evaluate(() => performance.getEntriesByName('vigil-world-render')[0]?.startTime);
   console.log(`first-render: world view, navigation start to map and tables: ${Math.round(worldRender)} ms (goal <= 1500 ms)`);
   await page.check('input[name="show"][value="now"]');
@@ -102,6 +114,29 @@ async function main() {
   await page.locator('#outage-summary a', { hasText: 'Kazakhstan' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'country');
   check(new URL(page.url()).searchParams.get('country') === 'KZ', 'a row of the outage summary opens the country page');
+
+  // Country pages of KZ, IR and MM: region map with a critical region, region table, networks, events.
+  const countryWindows = { KZ: [FROM, UNTIL], IR: [1573516800, 1574812800], MM: [1613001600, 1614384000] };
+  for (const [code, [from, until]] of Object.entries(countryWindows)) {
+    await page.goto(`${base}/?view=country&country=${code}&from=${from}&until=${until}&tz=utc`);
+    await page.waitForSelector('#region-table tbody tr', { timeout: 45000 });
+    const critical = await page.locator('svg.map path.region[data-level="critical"]').count();
+    const mapBox = await page.locator('svg.map').boundingBox();
+    const asnRows = await page.locator('#asn-table tbody tr').count();
+    const eventRows = await page.locator('#country-events tbody tr').count();
+    check(critical > 0 && mapBox && mapBox.width > 300 && mapBox.height > 150,
+      `country ${code}: region map drawn (${Math.round(mapBox?.width)}x${Math.round(mapBox?.height)} px) with ${critical} critical region(s)`);
+    check(asnRows > 0 && /\d/.test(await page.locator('#asn-table tbody tr td.num').first().textContent()),
+      `country ${code}: ${asnRows} network(s) with /24 counts and level`);
+    check(eventRows > 0, `country ${code}: ${eventRows} event(s) listed`);
+    await shot(page, `country-${code.toLowerCase()}.png`);
+  }
+  // Keyboard: focusing a region's row outlines it on the map.
+  await page.locator('#region-table tbody tr[data-code="MM-06"] a').focus();
+  check(await page.locator('path.region[data-code="MM-06"]').evaluate((el) => el.classList.contains('highlight')),
+    'focusing a region row outlines the region on the map');
+  const nights = await page.locator('#country-events tbody tr').evaluateAll((rows) => rows.filter((r) => r.textContent.startsWith('Myanmar')).length);
+  check(nights === 12, `MM: the 12 nightly shutdowns of the scenario are listed for the country (${nights})`);
 
   // Map: every region drawn, KZ-ALA critical during the blackout, a region without data marked as such.
   await page.goto(`${base}/?view=map&${range}`);
