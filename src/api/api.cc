@@ -795,6 +795,10 @@ HttpResponse HandleHealthz(Api::Impl& impl) {
   if (ds.ok()) impl.cache.Put("healthz-span", std::to_string(first) + " " + std::to_string(last));
   body["data_from"] = first == INT64_MAX ? Json(nullptr) : Json(first);
   body["data_until"] = last == INT64_MIN ? Json(nullptr) : Json(last);
+  if (impl.options.health_json) {
+    Json sources = Json::parse(impl.options.health_json(), nullptr, false);
+    if (!sources.is_discarded()) body["sources"] = std::move(sources);
+  }
   return JsonResponse(ds.ok() ? 200 : 503, body);
 }
 
@@ -834,6 +838,7 @@ HttpResponse HandleMetrics(Api::Impl& impl) {
   }
   out += "# HELP vigil_events_open Events still ongoing.\n# TYPE vigil_events_open gauge\n";
   out += "vigil_events_open " + std::to_string(open) + "\n";
+  if (impl.options.metrics_text) out += impl.options.metrics_text();
   return TextResponse(200, "text/plain; version=0.0.4; charset=utf-8", out);
 }
 

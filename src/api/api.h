@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -61,6 +62,11 @@ struct ApiOptions {
   double rate_burst = 200;
   // Waits between webhook delivery attempts (seconds); one attempt more than entries.
   std::vector<int64_t> webhook_backoff_s = {5, 30, 120, 600, 1800};
+  // Figures of the process the API runs in, which the API only passes on (`vigil run`: per-collector
+  // acquisition health). `health_json` returns a JSON object, shown as "sources" in /healthz; `metrics_text`
+  // returns Prometheus exposition lines (with their HELP / TYPE) appended to /metrics. Empty: none.
+  std::function<std::string()> health_json;
+  std::function<std::string()> metrics_text;
 };
 
 class WebhookDispatcher;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// `vigil ingest mrt`: MRT files -> BGP visibility series in the store. The store adapter below is the only
-// place where the signals stage meets the store (signals must not include it).
+// `vigil ingest mrt`: MRT files -> BGP visibility series in the store, through the observatory module's
+// StoreSignalSink (the one place where the signals stage meets the store).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 
 #include "cli/command_registry.h"
 #include "geo/geo.h"
+#include "observatory/observatory.h"
 #include "signals/bgp_ingest.h"
 #include "signals/geo_counter.h"
 #include "signals/visibility_model.h"
@@ -23,140 +24,6 @@ namespace vigil::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Writes each file's bins, inputs row and signal state through Store::CommitIngest. With `group` > 1 (a
-// ClickHouse store, where every request is a round trip and every insert a new part on disk), files are
-// committed in groups through TryCommitIngestGroup, with the state of the group's last file only: a crash
-// loses at most the uncommitted group, which the next run ingests again.
-class StoreSignalSink final : public signals::SignalSink {
- public:
-  StoreSignalSink(store::Store& store, std::vector<int64_t> entity_ids, size_t group = 1)
-      : store_(store), entity_ids_(std::move(entity_ids)), group_(group) {}
-
-  Result<bool> HasInput(const std::string& sha256) override {
-    if (pending_.count(sha256)) return true;
-    if (preloaded_) return known_.count(sha256) > 0;
-    return store_.HasInput(sha256);
-  }
-  // Answers HasInput from the inputs stored for [from, until) (one query instead of one per file). A file
-  // another process commits meanwhile is then read again, and its group commit skips it.
-  Status PreloadInputs(UnixSeconds from, UnixSeconds until) {
-    auto listed = store_.ListInputs(from, until);
-    if (!listed.ok()) return listed.status();
-    for (const store::InputRecord& in : *listed) known_.insert(in.sha256);
-    preloaded_ = true;
-    return Status::Ok();
-  }
-  Result<std::optional<std::string>> LoadState(const std::string& key) override { return store_.GetState(key); }
-
-  Status CommitFile(const signals::BgpFileCommit& c) override {
-    store::IngestCommit commit;
-    commit.input.sha256 = c.sha256;
-    commit.input.name = c.input->name;
-    commit.input.kind = c.kind;
-    commit.input.collector = c.input->collector;
-    commit.input.records = c.outcome->records;
-    commit.input.first_t = c.outcome->first_t;
-    commit.input.last_t = c.outcome->last_t;
-    commit.input.ingested_at = std::time(nullptr);
-    commit.series.push_back(Batch("bgp", *c.outcome));
-    if (c.outcome_v6) commit.series.push_back(Batch("bgp-v6", *c.outcome_v6));
-    if (c.already_ingested) {
-      VIGIL_RETURN_IF_ERROR(Flush());  // keep the order of writes
-      return store_.WriteSeries(commit.series);
-    }
-    const std::string key = c.state_key.empty() ? signals::kBgpStateKey : c.state_key;
-    if (group_ <= 1) {
-      if (c.state) commit.state.push_back(store::StateBlob{key, *c.state});
-      if (c.state_v6) commit.state.push_back(store::StateBlob{signals::kBgpV6StateKey, *c.state_v6});
-      return store_.CommitIngest(commit);
-    }
-    for (const store::SeriesBatch& batch : commit.series) pending_points_ += batch.points.size();
-    pending_.insert(commit.input.sha256);
-    if (c.state) pending_states_[key] = *c.state;  // a later state of the same key supersedes
-    if (c.state_v6) pending_states_[signals::kBgpV6StateKey] = *c.state_v6;
-    buffer_.push_back(std::move(commit));
-    if (buffer_.size() >= group_ || pending_points_ >= max_pending_points_) return Flush();
-    return Status::Ok();
-  }
-
-  // With --workers every file of the run goes in one group (the workers' states belong to its last files).
-  void SetUnboundedGroup() {
-    group_ = SIZE_MAX;
-    max_pending_points_ = SIZE_MAX;
-  }
-
-  Status Flush() {
-    if (buffer_.empty()) return Status::Ok();
-    // The states go with the group's last input: all or nothing with the group on SQLite; before the inputs
-    // rows on ClickHouse.
-    for (auto& [key, bytes] : pending_states_) buffer_.back().state.push_back(store::StateBlob{key, std::move(bytes)});
-    pending_states_.clear();
-    auto done = store_.TryCommitIngestGroup(buffer_);
-    buffer_.clear();
-    pending_.clear();
-    pending_points_ = 0;
-    return done.status();
-  }
-
- private:
-  store::SeriesBatch Batch(const char* datasource, const signals::FileOutcome& outcome) const {
-    store::SeriesBatch batch;
-    batch.datasource = datasource;
-    for (const signals::BinValues& bin : outcome.bins) {
-      for (size_t e = 0; e < entity_ids_.size() && e < bin.counts.size(); ++e) {
-        if (entity_ids_[e] == 0) continue;  // an entity without address space has no series
-        batch.points.push_back(store::SeriesPoint{entity_ids_[e], bin.t, double(bin.counts[e])});
-      }
-    }
-    return batch;
-  }
-
-  store::Store& store_;
-  size_t max_pending_points_ = 1'000'000;
-  std::map<std::string, std::string> pending_states_;
-  std::vector<int64_t> entity_ids_;
-  size_t group_;
-  std::vector<store::IngestCommit> buffer_;
-  std::set<std::string> pending_;
-  size_t pending_points_ = 0;
-  bool preloaded_ = false;
-  std::set<std::string> known_;
-};
-
-// Upserts the geo entities (countries and ASNs first, so regions can name their parent's id); returns the
-// store id per geo entity index, 0 for entities without /24s and /48s.
-Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos) {
-  std::vector<int64_t> ids(infos.size(), 0);
-  std::map<std::string, int64_t> country_ids;
-  for (int pass = 0; pass < 2; ++pass) {
-    std::vector<store::Entity> batch;
-    std::vector<size_t> index;
-    for (size_t i = 0; i < infos.size(); ++i) {
-      const signals::EntityInfo& info = infos[i];
-      bool has_space = info.slash24_count > 0 || info.slash48_count > 0;
-      if (!has_space || (info.type == "region") != (pass == 1)) continue;
-      store::Entity e;
-      e.type = info.type;
-      e.code = info.code;
-      e.name = info.name;
-      e.slash24_count = info.slash24_count;
-      e.tz = info.tz;
-      if (!info.parent_code.empty()) {
-        auto it = country_ids.find(info.parent_code);
-        if (it != country_ids.end()) e.parent_id = it->second;
-      }
-      batch.push_back(std::move(e));
-      index.push_back(i);
-    }
-    VIGIL_RETURN_IF_ERROR(store.UpsertEntities(batch));
-    for (size_t k = 0; k < batch.size(); ++k) {
-      ids[index[k]] = batch[k].id;
-      if (batch[k].type == "country") country_ids[batch[k].code] = batch[k].id;
-    }
-  }
-  return ids;
-}
 
 // OUTDIR/sim-config.json beside (or above) an input folder carries the full-feed thresholds fit for a small
 // simulated world (`field`: full_feed_min_prefixes, or full_feed_min_prefixes_v6 for IPv6).
@@ -226,18 +93,13 @@ int RunIngestMrt(const IngestMrtFlags& f) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), store.message().c_str());
     return 2;
   }
-  Status registered = (*store)->RegisterDatasource(store::Datasource{
-      "bgp", 300, "Visible /24s: IPv4 /24s covered by prefixes more than half the full-feed BGP peers carry"});
-  if (registered.ok()) {
-    registered = (*store)->RegisterDatasource(store::Datasource{
-        "bgp-v6", 300,
-        "Visible /48s: IPv6 /48s covered by prefixes more than half the full-feed IPv6 BGP peers carry"});
-  }
+  Status registered = (*store)->RegisterDatasource(observatory::BgpDatasource());
+  if (registered.ok()) registered = (*store)->RegisterDatasource(observatory::BgpV6Datasource());
   if (!registered.ok()) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), registered.message().c_str());
     return 2;
   }
-  auto ids = UpsertGeoEntities(**store, signals::GeoEntities(**geo));
+  auto ids = observatory::UpsertGeoEntities(**store, signals::GeoEntities(**geo));
   if (!ids.ok()) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), ids.message().c_str());
     return 2;
@@ -248,7 +110,7 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   signals::GeoSlash48Counter counter6(**geo);
   signals::VisibilityModel6 model6(vis6, &counter6);
   const bool remote = f.store.rfind("clickhouse://", 0) == 0;
-  StoreSignalSink sink(**store, std::move(*ids), remote || f.workers > 1 ? 256 : 1);
+  observatory::StoreSignalSink sink(**store, std::move(*ids), remote || f.workers > 1 ? 256 : 1);
   if (f.workers > 1) sink.SetUnboundedGroup();
   if (remote) {
     // Inputs list their record times; a day either side of the file-name times covers them.

@@ -312,8 +312,13 @@ class StoreFollower {
  public:
   StoreFollower(store::Store& store, DetectOptions options, std::optional<UnixSeconds> from, int settle_bins);
   Result<DetectRunStats> Poll();
+  // As Poll, and bins at or after `until` are not taken yet (`vigil run` knows which bins are closed: every
+  // collector delivered past them, or their deadline passed).
+  Result<DetectRunStats> PollUntil(UnixSeconds until);
 
  private:
+  Result<DetectRunStats> PollBefore(std::optional<UnixSeconds> until);
+
   store::Store& store_;
   DetectOptions options_;
   std::optional<UnixSeconds> from_;

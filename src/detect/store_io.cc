@@ -114,7 +114,11 @@ StoreFollower::StoreFollower(store::Store& store, DetectOptions options, std::op
                              int settle_bins)
     : store_(store), options_(std::move(options)), from_(from), settle_bins_(std::max(0, settle_bins)) {}
 
-Result<DetectRunStats> StoreFollower::Poll() {
+Result<DetectRunStats> StoreFollower::Poll() { return PollBefore(std::nullopt); }
+
+Result<DetectRunStats> StoreFollower::PollUntil(UnixSeconds until) { return PollBefore(until); }
+
+Result<DetectRunStats> StoreFollower::PollBefore(std::optional<UnixSeconds> until) {
   DetectRunStats stats;
   auto entities = store_.ListEntities(store::EntityQuery{});
   if (!entities.ok()) return entities.status();
@@ -132,7 +136,8 @@ Result<DetectRunStats> StoreFollower::Poll() {
     auto span = store_.SeriesSpan(ds.name);
     if (!span.ok()) return span.status();
     if (!span->has_value()) continue;
-    const UnixSeconds horizon = (*span)->second - settle_bins_ * ds.step_s;  // last bin taken
+    UnixSeconds horizon = (*span)->second - settle_bins_ * ds.step_s;  // last bin taken
+    if (until) horizon = std::min(horizon, *until - 1);
     auto ids = store_.EntitiesWithSeries(ds.name);
     if (!ids.ok()) return ids.status();
     for (int64_t id : *ids) {

@@ -315,6 +315,16 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
                    (long long)report.last.full_feed_peers, (long long)report.last.visible_slash24s);
     }
   }
+  if (options.from_rib && model.CanSaveTables() && report.ingested > 0) {
+    auto saved = builder.SaveState([&](std::string& out) { model.SaveTables(out); });
+    if (!saved.ok()) return saved.status();
+    VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpStateKey, *saved));
+    if (v6 && v6->model.CanSaveTables()) {
+      auto saved_v6 = v6->builder.SaveState([&](std::string& out) { v6->model.SaveTables(out); });
+      if (!saved_v6.ok()) return saved_v6.status();
+      VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpV6StateKey, *saved_v6));
+    }
+  }
   progress.Update(report.files, total_bytes, report.records, true);
   progress.Done();
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();

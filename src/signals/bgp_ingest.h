@@ -44,6 +44,11 @@ class SignalSink {
   virtual Result<std::optional<std::string>> LoadState(const std::string& key) = 0;
   // The file's bins (values per entity index), its input row and the state, in one transaction.
   virtual Status CommitFile(const BgpFileCommit& commit) = 0;
+  // With from_rib, the tables after the run's last file (once per state key: bgp, then bgp-v6) (already-ingested files
+  // carry no state, so without this the saved state would be the one of the last new file). The default drops it:
+  // `vigil ingest mrt
+  // --from-rib` commits the rebuilt state with the next new file instead.
+  virtual Status CommitRebuiltState(const std::string& /*key*/, const std::string& /*state*/) { return Status::Ok(); }
 };
 
 struct BgpIngestOptions {

@@ -316,6 +316,7 @@ class ClickHouseStore final : public Store {
   Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits) override;
   Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) override;
   Result<std::optional<std::string>> GetState(const std::string& key) override;
+  Status PutState(const StateBlob& blob) override;
   Status WriteSeries(const std::vector<SeriesBatch>& batches) override;
   Result<std::vector<SeriesPoint>> ReadSeries(const std::string& datasource, int64_t entity_id, UnixSeconds from,
                                               UnixSeconds until) override;
@@ -834,6 +835,17 @@ Result<std::vector<InputRecord>> ClickHouseStore::ListInputs(UnixSeconds from, U
     out.push_back({r[0], r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), ToInt(r[6]), ToInt(r[7])});
   }
   return out;
+}
+
+Status ClickHouseStore::PutState(const StateBlob& blob) {
+  std::string row;
+  TsvRow()
+      .Add(blob.key)
+      .Add(blob.bytes)
+      .Add(static_cast<UnixSeconds>(std::time(nullptr)))
+      .Add(NextVersion())
+      .EndTo(row);
+  return Insert("state (key, bytes, updated_at, version)", row);
 }
 
 Result<std::optional<std::string>> ClickHouseStore::GetState(const std::string& key) {

@@ -163,6 +163,7 @@ class SqliteStore final : public Store, public WebhookStore {
   Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits) override;
   Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) override;
   Result<std::optional<std::string>> GetState(const std::string& key) override;
+  Status PutState(const StateBlob& blob) override;
 
   Status WriteSeries(const std::vector<SeriesBatch>& batches) override;
   Result<std::vector<SeriesPoint>> ReadSeries(const std::string& datasource, int64_t entity_id, UnixSeconds from,
@@ -648,6 +649,16 @@ Result<std::optional<std::string>> SqliteStore::GetState(const std::string& key)
   if (rc == SQLITE_ROW) return std::optional<std::string>(q.Blob(0));
   if (rc == SQLITE_DONE) return std::optional<std::string>();
   return Error("reading state " + key);
+}
+
+Status SqliteStore::PutState(const StateBlob& blob) {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q,
+                "INSERT INTO state(key, bytes, updated_at) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT(key) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at");
+  q.Bind(1, blob.key).BindBlob(2, blob.bytes).Bind(3, static_cast<int64_t>(std::time(nullptr)));
+  if (q.Run() != SQLITE_DONE) return Error("writing state " + blob.key);
+  return Status::Ok();
 }
 
 constexpr const char* kReadSeriesSql =

@@ -40,6 +40,10 @@ Result<std::vector<bool>> Store::TryCommitIngestGroup(const std::vector<IngestCo
   return out;
 }
 
+Status Store::PutState(const StateBlob& blob) {
+  return Status::NotSupported("store: writing state " + blob.key + " is not supported by this backend");
+}
+
 Result<StoreInfo> Store::Describe() { return Status::NotSupported("store: Describe not supported by this backend"); }
 
 Result<std::vector<AggregatedSeries>> Store::ReadAggregatedMany(const std::string& datasource,

@@ -275,6 +275,9 @@ class Store {
   // repeated in the group) are skipped; result[i] tells whether commits[i] was written. Series of later
   // inputs win over earlier ones for the same (datasource, entity, t); state blobs likewise.
   virtual Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits);
+  // Replaces one state blob outside an input (a stage's bookkeeping that no input carries, e.g. `vigil run`
+  // recording which bins RIS Live produced, or the tables after a rebuild whose files were all known).
+  virtual Status PutState(const StateBlob& blob);
   // Schema version, row counts and datasource spans (for `vigil store info` and /metrics).
   virtual Result<StoreInfo> Describe();
   // ReadAggregated for several entities of one datasource in one query (API summaries, dashboards).

@@ -26,6 +26,10 @@ Fault switches (--fault PATH=KIND[:ARG...], PATH relative to the server root, e.
   evil-names          the folder holding PATH also lists names with ../, /, control characters, 300 bytes
   bomb                PATH is replaced by a gzip of 64 MB of zeros (decompression ratio ~1000)
   truncated-bz2       PATH is replaced by the real truncated bzip2 pyasn.rib.20140523.0600_firstMB.bz2
+Replay (`vigil run` tests and `make demo`): --replay DIR serves a simulator's mrt/ folder (DIR/<collector>/
+bview.* and updates.*) in the RIS layout (/ris/<collector>/YYYY.MM/...), each file listed and served only once
+the replay clock (--replay-clock TIME@SPEED: TIME at start-up, SPEED times faster than real time) has passed its
+interval's end plus --publish-delay seconds (RIBs: their dump time plus the delay), as a real archive publishes.
 --rate B limits each connection to B bytes/s (benchmarks: a network-bound link); --copies N adds N more
 update files per collector (the same real files under further 5-minute names) for throughput runs.
 Prints "port N" on stdout once listening; every request is logged to --log (method path status)."""
@@ -85,6 +89,80 @@ def build_tree(shared, copies=0):
     return tree, read
 
 
+def build_replay_tree(mrt_dir):
+    """{'ris/<collector>/YYYY.MM/<name>': (path on disk, publication key)} of a simulator's mrt/ folder."""
+    tree = {}
+    for collector in sorted(os.listdir(mrt_dir)):
+        folder = os.path.join(mrt_dir, collector)
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            parts = name.split('.')
+            if len(parts) < 3 or parts[0] not in ('updates', 'bview'):
+                continue
+            start = int(time.mktime(time.strptime(parts[1] + parts[2], '%Y%m%d%H%M'))) - time.timezone
+            end = start + (300 if parts[0] == 'updates' else 0)
+            month = parts[1][:4] + '.' + parts[1][4:6]
+            tree['ris/%s/%s/%s' % (collector, month, name)] = (os.path.join(folder, name), end)
+    return tree
+
+
+class ReplayTree(dict):
+    """The replay's files as a dict that shows only what the replay clock has published (bodies read on use)."""
+
+    def __init__(self, files, origin, speed, delay):
+        super().__init__()
+        self.files = files
+        self.origin, self.speed, self.delay = origin, speed, delay
+        self.wall_origin = time.time()
+        self.cache = {}
+
+    def now(self):
+        return self.origin + (time.time() - self.wall_origin) * self.speed
+
+    def published(self, path):
+        f = self.files.get(path)
+        return f is not None and f[1] + self.delay <= self.now()
+
+    def __iter__(self):
+        now = self.now()
+        return iter([p for p, (_, end) in self.files.items() if end + self.delay <= now])
+
+    def __contains__(self, path):
+        return self.published(path)
+
+    def __getitem__(self, path):
+        if not self.published(path):
+            raise KeyError(path)
+        if path not in self.cache:
+            with open(self.files[path][0], 'rb') as f:
+                self.cache[path] = (f.read(), os.path.basename(self.files[path][0]))
+        return self.cache[path]
+
+    def get(self, path, default=None):
+        return self[path] if self.published(path) else default
+
+    def items(self):
+        return [(p, self[p]) for p in self]
+
+
+class ReplaySizes(dict):
+    """Listed sizes of the replay's files, from the file system."""
+
+    def __init__(self, tree):
+        super().__init__()
+        self.tree = tree
+
+    def __getitem__(self, path):
+        return os.path.getsize(self.tree.files[path][0])
+
+
+def parse_clock(spec):
+    when, speed = spec.rsplit('@', 1)
+    origin = int(time.mktime(time.strptime(when, '%Y-%m-%dT%H:%M:%SZ'))) - time.timezone
+    return origin, float(speed)
+
+
 def apache_size(n):
     """Apache's apr_strfsize: bytes below 973, else one decimal below 9.95 of the unit, else a rounded integer."""
     if n < 973:
@@ -99,10 +177,17 @@ def apache_size(n):
 
 
 class Archive:
-    def __init__(self, shared, faults, listing='apache', rate=0, copies=0, log=None):
-        self.tree, read = build_tree(shared, copies)
-        self.originals = dict(self.tree)  # before any fault changed a file: what a correct cache may hold
-        self.listed_sizes = {p: len(b) for p, (b, _) in self.tree.items()}
+    def __init__(self, shared, faults, listing='apache', rate=0, copies=0, log=None, replay=None):
+        if replay:  # (mrt folder, clock spec, publish delay)
+            origin, speed = parse_clock(replay[1])
+            self.tree = ReplayTree(build_replay_tree(replay[0]), origin, speed, replay[2])
+            self.originals = self.tree
+            self.listed_sizes = ReplaySizes(self.tree)
+            read = None
+        else:
+            self.tree, read = build_tree(shared, copies)
+            self.originals = dict(self.tree)  # before any fault changed a file: what a correct cache may hold
+            self.listed_sizes = {p: len(b) for p, (b, _) in self.tree.items()}
         self.listing = listing
         self.rate = rate
         self.faults = {}
@@ -369,9 +454,9 @@ class Handler(BaseHTTPRequestHandler):
         self.simple(200, body, 'application/json')
 
 
-def start(shared, faults=(), listing='apache', rate=0, copies=0, log=None, port=0):
+def start(shared, faults=(), listing='apache', rate=0, copies=0, log=None, port=0, replay=None):
     """Starts the server on 127.0.0.1 in a thread; returns (server, archive). server.shutdown() stops it."""
-    archive = Archive(shared, faults, listing, rate, copies, log)
+    archive = Archive(shared, faults, listing, rate, copies, log, replay)
     handler = type('BoundHandler', (Handler,), {'archive': archive})
     server = ThreadingHTTPServer(('127.0.0.1', port), handler)
     server.daemon_threads = True
@@ -381,7 +466,11 @@ def start(shared, faults=(), listing='apache', rate=0, copies=0, log=None, port=
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--shared', required=True, help='the ../shared folder (its data/mrt holds the real files)')
+    parser.add_argument('--shared', help='the ../shared folder (its data/mrt holds the real files)')
+    parser.add_argument('--replay', help="a simulator's mrt/ folder to publish at accelerated time")
+    parser.add_argument('--replay-clock', help='TIME@SPEED: the replay clock (e.g. 2022-01-04T00:00:00Z@600)')
+    parser.add_argument('--publish-delay', type=float, default=60,
+                        help='seconds (replay time) after its interval ends that a file appears')
     parser.add_argument('--port', type=int, default=0)
     parser.add_argument('--fault', action='append', default=[])
     parser.add_argument('--listing', choices=['apache', 'nginx'], default='apache')
@@ -389,7 +478,12 @@ def main():
     parser.add_argument('--copies', type=int, default=0)
     parser.add_argument('--log')
     args = parser.parse_args()
-    server, _ = start(args.shared, args.fault, args.listing, args.rate, args.copies, args.log, args.port)
+    if not args.shared and not args.replay:
+        parser.error('give --shared or --replay')
+    if args.replay and not args.replay_clock:
+        parser.error('--replay needs --replay-clock TIME@SPEED')
+    replay = (args.replay, args.replay_clock, args.publish_delay) if args.replay else None
+    server, _ = start(args.shared, args.fault, args.listing, args.rate, args.copies, args.log, args.port, replay)
     print('port %d' % server.server_address[1], flush=True)
     try:
         while True:
