@@ -40,7 +40,7 @@ function asnTable(asns) {
 function eventTable(events, zone) {
   return h('table', { id: 'country-events' },
     h('caption', {}, `Events (${events.length}), largest score first`),
-    h('thead', {}, h('tr', {}, ['Location', `Start (${zoneLabel(zone)})`, 'Duration', 'Kind', 'Classification', 'Score', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {}, ['Location', `Start (${zoneLabel(zone)})`, 'Duration', 'Kind', 'Classification', 'Score', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, events.map((e) => h('tr', { 'data-event-id': e.id },
       h('td', {}, h('a', { href: href({ view: 'entity', entity: e.location }) }, e.location_name || e.location)),
       h('td', {}, formatTime(e.start, zone)), h('td', {}, e.ongoing ? 'ongoing' : formatDuration(e.duration)),
