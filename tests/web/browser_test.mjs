@@ -27,12 +27,41 @@ function check(ok, what) {
   if (!ok) failures++;
 }
 
+// Screenshots of every view checked here, kept for the docs (make screenshots copies them to docs/img/).
+const shotDir = process.env.VIGIL_SHOTS || path.join(buildDir, 'web-screenshots');
+async function shot(page, name) {
+  fs.mkdirSync(shotDir, { recursive: true });
+  await page.screenshot({ path: path.join(shotDir, name), fullPage: true });
+}
+
+// axe-core (npm) run in the page: every view must have no serious or critical violation. Evaluated through the
+// DevTools protocol, which the page's Content-Security-Policy (script-src 'self') does not govern.
+const axeSource = fs.readFileSync(path.join(sourceDir, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const axeViews = [];
+async function axeCheck(page, view) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource);
+  const { violations, minor, passed } = await page.evaluate(async () => {
+    const result = await window.axe.run(document);
+    const describe = (v) => `${v.id} (${v.impact}, ${v.nodes.length}x: ${v.nodes[0].target.join(' ')})`;
+    const bad = (v) => v.impact === 'serious' || v.impact === 'critical';
+    return { violations: result.violations.filter(bad).map(describe), minor: result.violations.filter((v) => !bad(v)).map(describe),
+      passed: result.passes.length };
+  });
+  axeViews.push(view);
+  check(passed > 10 && violations.length === 0, `axe: ${view}: ${passed} rules pass, no serious or critical violations` +
+    `${violations.length ? ': ' + violations.join('; ') : ''}${minor.length ? ` (minor/moderate: ${minor.join('; ')})` : ''}`);
+}
+
 async function startServer() {
   // VIGIL_STORE (screenshots only): an existing store, e.g. the one `make demo` filled.
   const db = process.env.VIGIL_STORE || path.join(work, 'vigil.db');
   if (!process.env.VIGIL_STORE) {
     // 30 days of series (the fixture's events sit in its first 12), so an entity page can be timed with a month.
-    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'), ['--store', db, '--kz-days', '30'], { stdio: 'inherit' });
+    // Every iso-codes country and region as an entity, Iran (Nov 2019) and Myanmar (Feb 2021) from their
+    // scenario files, then Kazakhstan's fixture.
+    const scenarios = ['iran-2019-11', 'myanmar-2021-nightly'].flatMap((name) => ['--scenario', path.join(sourceDir, 'scenarios/test', `${name}.json`)]);
+    const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'),
+      ['--store', db, '--world', '/usr/share/iso-codes/json', ...scenarios, '--kz-days', '30'], { stdio: 'inherit' });
     if (fill.status !== 0) throw new Error('api_fixture_writer failed');
   }
   server = spawn(path.join(buildDir, 'vigil'), ['serve', '--listen', '127.0.0.1:0', '--store', db,
@@ -92,9 +121,19 @@ async function main() {
   check(await kz.evaluate((el) => getComputedStyle(el).fill) === 'rgb(178, 24, 43)', 'world view: KZ is filled with the critical colour');
   check(await page.locator('#outage-summary tbody tr').first().getAttribute('data-code') === 'KZ', 'the outage summary ranks KZ first');
   check((await page.locator('#outage-summary tbody tr').first().textContent()).includes('critical'), 'the outage summary writes the level out');
-  check(await page.locator('path.country[data-code="FR"]').getAttribute('data-level') === 'unmonitored', 'a country without an entity is "not monitored"');
+  check(await page.locator('path.country[data-code="FR"]').getAttribute('data-level') === 'no-data', 'a country without series is "no data"');
+  await shot(page, 'world.png');
+  await axeCheck(page, 'world');
   const worldRender = await page.evaluate(() => performance.getEntriesByName('vigil-world-render')[0]?.startTime);
   console.log(`first-render: world view, navigation start to map and tables: ${Math.round(worldRender)} ms (goal <= 1500 ms)`);
+  // First load: no response over 500 KB except map files (world-atlas, region shapes).
+  const responses = await page.evaluate(() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
+    .map((r) => ({ url: new URL(r.name).pathname + new URL(r.name).search, bytes: r.decodedBodySize })));
+  const isMap = (url) => url.startsWith('/vendor/world-atlas/') || url.startsWith('/data/regions/') || url.startsWith('/data/kz-regions');
+  const largest = responses.filter((r) => !isMap(r.url)).sort((a, b) => b.bytes - a.bytes)[0];
+  const total = responses.reduce((sum, r) => sum + r.bytes, 0);
+  check(responses.length > 5 && largest.bytes > 0 && largest.bytes <= 500 * 1024,
+    `world view first load: ${responses.length} responses, ${Math.round(total / 1024)} KB in all; largest non-map ${largest.url} ${Math.round(largest.bytes / 1024)} KB (limit 500 KB)`);
   await page.check('input[name="show"][value="now"]');
   await page.waitForFunction(() => document.querySelector('path.country[data-code="KZ"]')?.dataset.level === 'normal');
   check(page.url().includes('show=now'), 'world view: the "now" state lives in the URL');
@@ -102,6 +141,63 @@ async function main() {
   await page.locator('#outage-summary a', { hasText: 'Kazakhstan' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'country');
   check(new URL(page.url()).searchParams.get('country') === 'KZ', 'a row of the outage summary opens the country page');
+
+  // Country pages of KZ, IR and MM: region map with a critical region, region table, networks, events.
+  const countryWindows = { KZ: [FROM, UNTIL], IR: [1573516800, 1574812800], MM: [1613001600, 1614384000] };
+  for (const [code, [from, until]] of Object.entries(countryWindows)) {
+    await page.goto(`${base}/?view=country&country=${code}&from=${from}&until=${until}&tz=utc`);
+    await page.waitForSelector('#region-table tbody tr', { timeout: 45000 });
+    const critical = await page.locator('svg.map path.region[data-level="critical"]').count();
+    const mapBox = await page.locator('svg.map').boundingBox();
+    const asnRows = await page.locator('#asn-table tbody tr').count();
+    const eventRows = await page.locator('#country-events tbody tr').count();
+    check(critical > 0 && mapBox && mapBox.width > 300 && mapBox.height > 150,
+      `country ${code}: region map drawn (${Math.round(mapBox?.width)}x${Math.round(mapBox?.height)} px) with ${critical} critical region(s)`);
+    check(asnRows > 0 && /\d/.test(await page.locator('#asn-table tbody tr td.num').first().textContent()),
+      `country ${code}: ${asnRows} network(s) with /24 counts and level`);
+    check(eventRows > 0, `country ${code}: ${eventRows} event(s) listed`);
+    await shot(page, `country-${code.toLowerCase()}.png`);
+    await axeCheck(page, `country ${code}`);
+  }
+  // Keyboard: focusing a region's row outlines it on the map.
+  await page.locator('#region-table tbody tr[data-code="MM-06"] a').focus();
+  check(await page.locator('path.region[data-code="MM-06"]').evaluate((el) => el.classList.contains('highlight')),
+    'focusing a region row outlines the region on the map');
+  const nights = await page.locator('#country-events tbody tr').evaluateAll((rows) => rows.filter((r) => r.textContent.startsWith('Myanmar')).length);
+  check(nights === 12, `MM: the 12 nightly shutdowns of the scenario are listed for the country (${nights})`);
+
+  // Search: one box for countries, regions and networks by name or code, driven by the keyboard only.
+  const search = page.locator('#search-input');
+  await search.focus();
+  await page.keyboard.type('Tehran');
+  await page.waitForSelector('#search-results [role="option"][data-code="IR-23"]');
+  check(await search.getAttribute('aria-expanded') === 'true', 'search: typing opens the suggestion list (aria-expanded)');
+  await axeCheck(page, 'search (suggestions open)');
+  await shot(page, 'search.png');
+  const options = await page.locator('#search-results [role="option"]').evaluateAll((els) => els.map((e) => e.dataset.code));
+  for (let i = 0; i < options.indexOf('IR-23'); i++) await page.keyboard.press('ArrowDown');
+  check(await page.locator('#search-results [aria-selected="true"]').getAttribute('data-code') === 'IR-23', 'search: arrow keys move the selection');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('entity') === 'region/IR-23');
+  check(true, 'search: Enter on a region opens its entity page');
+  await search.fill('');
+  await search.focus();
+  await page.keyboard.type('kz');
+  await page.waitForSelector('#search-results [role="option"][data-type="country"][data-code="KZ"]');
+  check(await page.locator('#search-results [role="option"]').first().getAttribute('data-code') === 'KZ', 'search: a country code ranks its country first');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'country');
+  check(new URL(page.url()).searchParams.get('country') === 'KZ', 'search: Enter opens the country page');
+  await search.focus();
+  await page.keyboard.type('AS9198');
+  await page.waitForSelector('#search-results [role="option"][data-type="asn"][data-code="9198"]');
+  await page.keyboard.press('Escape');
+  check(await page.locator('#search-results').isHidden(), 'search: Escape closes the list');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForSelector('#search-results [role="option"][data-code="9198"]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('entity') === 'asn/9198');
+  check(true, 'search: a network by its AS number opens its page');
 
   // Map: every region drawn, KZ-ALA critical during the blackout, a region without data marked as such.
   await page.goto(`${base}/?view=map&${range}`);
@@ -112,6 +208,7 @@ async function main() {
   check(await ala.evaluate((el) => getComputedStyle(el).fill) === 'rgb(178, 24, 43)', 'KZ-ALA is filled with the critical colour');
   check(await page.locator('path.region[data-code="KZ-MAN"]').getAttribute('data-level') === 'no-data', 'KZ-MAN (no series) is marked no data');
   check(await page.locator('tr[data-code="KZ-ALA"] .badge').first().textContent() === 'critical', 'the table writes the level out');
+  await axeCheck(page, 'map');
   if (screenshot) {
     fs.mkdirSync(path.dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: true });
@@ -147,6 +244,8 @@ async function main() {
   const band = await page.locator('.chart[data-datasource="ping-slash24"] .band.event').first().boundingBox();
   check(band && band.width > 50, `the blackout is shaded (band ${band ? Math.round(band.width) : 0} px wide)`);
   check(await page.locator('.band.annotation').count() > 0, 'the state of emergency is drawn as a band');
+  await shot(page, 'entity.png');
+  await axeCheck(page, 'entity');
   check((await page.locator('.band-label').first().textContent()) === 'data-plane', 'the classification labels the event');
 
   // Time format: ISO 8601 dates, 24-hour times, no am/pm, in UTC and in the entity's zone (Asia/Almaty, UTC+06:00
@@ -187,12 +286,14 @@ async function main() {
   await page.waitForFunction(() => document.querySelectorAll('#event-table tbody tr').length === 1);
   check(await page.locator('#event-table tbody tr').getAttribute('data-location') === 'region/KZ-SHY', 'kind filter keeps the throttling event only');
   check(page.url().includes('kind=throttling'), 'filters live in the URL');
+  await axeCheck(page, 'events');
 
   // Event page links the report, and the report opens.
   await page.goto(`${base}/?view=events&country=KZ&sort=score&from=1640995200&until=1642032000&tz=utc`);
   await page.waitForSelector('#event-table tbody tr');
   await page.locator('#event-table tbody tr').first().getByText('event page').click();
   await page.waitForSelector('#report-link');
+  await axeCheck(page, 'event');
   await page.click('#report-link');
   await page.waitForSelector('h1');
   check((await page.locator('h1').textContent()).startsWith('Evidence report'), 'the evidence report opens');
@@ -202,6 +303,8 @@ async function main() {
   await page.goto(`${base}/?view=about`);
   await page.waitForSelector('h1');
   check((await page.locator('main').textContent()).includes('CC BY 4.0'), 'about page attributes the region shapes');
+  await axeCheck(page, 'about');
+  console.log(`axe-core ${JSON.parse(fs.readFileSync(path.join(sourceDir, 'node_modules/axe-core/package.json'))).version}: ${axeViews.length} views checked (${axeViews.join(', ')})`);
 
   check(consoleErrors.length === 0, `no console errors${consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''}`);
 }

@@ -6,12 +6,14 @@ import { h } from './dom.js';
 import { fromInput, resolveZone, toInput, zoneLabel } from './time.js';
 import { renderMap } from './map.js';
 import { renderWorld } from './world.js';
+import { renderCountry } from './country.js';
 import { renderEntity } from './entity.js';
 import { renderEvents } from './events.js';
 import { renderEvent } from './event.js';
 import { renderAbout } from './about.js';
+import { setupSearch } from './search.js';
 
-const views = { world: renderWorld, country: renderMap, map: renderMap, entity: renderEntity, events: renderEvents, event: renderEvent, about: renderAbout };
+const views = { world: renderWorld, country: renderCountry, map: renderMap, entity: renderEntity, events: renderEvents, event: renderEvent, about: renderAbout };
 const KZ2022 = { from: 1641254400, until: 1642032000 };  // 2022-01-04 .. 2022-01-13 UTC
 let dataSpan = null;
 let shownZone = 'UTC';  // the zone the header inputs are in (see resolveZone)
@@ -119,6 +121,7 @@ function setup() {
     document.getElementById('main').focus({ preventScroll: true });
   });
   window.addEventListener('popstate', render);
+  setupSearch();
   render();
 }
 

@@ -92,7 +92,7 @@ export async function renderEntity(main, state) {
   series.forEach((s, i) => {
     const xs = s.values.map((_, k) => s.from + k * s.step);
     const box = h('div', { class: 'chart', 'data-datasource': s.datasource },
-      h('h3', {}, LABELS[s.datasource] || s.datasource, h('span', { class: 'muted' }, ` (step ${s.step / 60} min)`)));
+      h('h2', {}, LABELS[s.datasource] || s.datasource, h('span', { class: 'muted' }, ` (step ${s.step / 60} min)`)));
     charts.append(box);
     const opts = {
       width, height: 170,
@@ -137,7 +137,7 @@ export async function renderEntity(main, state) {
     h('td', {}, h('a', { href: href({ view: 'event', id: e.id }) }, 'event page'))));
   charts.after(
     h('h2', {}, 'Events'),
-    events.length ? h('table', {}, h('thead', {}, h('tr', {}, ['Start', 'Duration', 'Kind', 'Classification', 'Pattern', ''].map((t) => h('th', {}, t)))),
+    events.length ? h('table', {}, h('thead', {}, h('tr', {}, ['Start', 'Duration', 'Kind', 'Classification', 'Pattern', 'Details'].map((t) => h('th', {}, t)))),
       h('tbody', {}, eventRows)) : h('p', {}, 'No events in this range.'),
     h('h2', {}, 'Annotations'),
     annotations.length ? h('ul', {}, annotations.map((a) => h('li', {}, `${a.kind}, from ${formatTime(a.start, zone)}: ${a.text} `,
