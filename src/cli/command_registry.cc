@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace vigil::cli {
@@ -32,6 +33,23 @@ CLI::App* EnsureCommand(CLI::App& root, const std::string& name, const std::stri
   CLI::App* command = root.add_subcommand(name, description);
   command->require_subcommand(1);
   return command;
+}
+
+std::string UnknownCommand(CLI::App& root, int argc, const char* const* argv) {
+  CLI::App* app = &root;
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') continue;
+    std::vector<CLI::App*> children = app->get_subcommands([](CLI::App*) { return true; });
+    bool takes_positionals = !app->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty();
+    if (children.empty() || takes_positionals) return "";  // a leaf command: the rest are its arguments
+    path += path.empty() ? word : " " + word;
+    auto named = std::find_if(children.begin(), children.end(), [&](CLI::App* c) { return c->check_name(word); });
+    if (named == children.end()) return path;
+    app = *named;
+  }
+  return "";
 }
 
 void SetExitCode(int code) { g_exit_code = code; }

@@ -27,6 +27,11 @@ void InstallAllCommands(CLI::App& root);
 // under one shared command (e.g. `vigil ingest mrt` from signals and `vigil ingest probe` from probe).
 CLI::App* EnsureCommand(CLI::App& root, const std::string& name, const std::string& description);
 
+// The command words of `argv` up to the first one that names no subcommand where a subcommand is expected
+// ("ingest nosuch"), or "" when every command word names one. main() checks this before parsing because CLI11
+// answers `vigil nosuch --help` with the parent's help and exit status 0, as if `nosuch` existed.
+std::string UnknownCommand(CLI::App& root, int argc, const char* const* argv);
+
 // Exit status a subcommand callback asks main() to return (0 unless set).
 void SetExitCode(int code);
 int ExitCode();
