@@ -5,13 +5,14 @@
 
 #include "api/api.h"
 #include "cli/command_registry.h"
+#include "cli/stages.h"
 #include "store/store.h"
 
 namespace vigil::cli {
 namespace {
 
 struct ImportFlags {
-  std::string store_uri = "var/vigil.db";
+  std::string store_uri = kDefaultStore;
   std::string format = "json";
   std::string iso_codes_dir = "/usr/share/iso-codes/json";
   std::vector<std::string> files;

@@ -7,20 +7,12 @@
 
 #include "base/time_format.h"
 #include "cli/command_registry.h"
+#include "cli/stages.h"
 #include "detect/detect.h"
 #include "store/store.h"
 
 namespace vigil::cli {
 namespace {
-
-struct DetectFlags {
-  std::string store = "var/vigil.db";
-  std::string from, until;
-  bool follow = false;
-  double interval_s = 30;
-  int settle_bins = 1;
-  int64_t polls = 0;
-};
 
 void PrintStats(const detect::DetectRunStats& s) {
   std::printf("detect: %zu series, %zu bins -> %zu alerts, %zu events, %zu schedules written (replaced from %s)\n",
@@ -40,37 +32,32 @@ bool ParseOptionalTime(const std::string& text, const char* flag, std::optional<
   return true;
 }
 
-void RunDetect(const DetectFlags& flags) {
+}  // namespace
+
+int RunDetect(const DetectFlags& flags) {
   std::optional<UnixSeconds> from, until;
-  if (!ParseOptionalTime(flags.from, "--from", from) || !ParseOptionalTime(flags.until, "--until", until)) {
-    SetExitCode(2);
-    return;
-  }
+  if (!ParseOptionalTime(flags.from, "--from", from) || !ParseOptionalTime(flags.until, "--until", until)) return 2;
   if (from && until && *from >= *until) {
     std::fprintf(stderr, "vigil detect: --from must be earlier than --until\n");
-    SetExitCode(2);
-    return;
+    return 2;
   }
   if (flags.follow && until) {
     std::fprintf(stderr, "vigil detect: --follow runs until stopped; it takes --from but not --until\n");
-    SetExitCode(2);
-    return;
+    return 2;
   }
-  auto store = store::OpenStore(flags.store);
+  auto store = store::OpenExistingStore(flags.store);
   if (!store.ok()) {
     std::fprintf(stderr, "vigil detect: --store %s: %s\n", flags.store.c_str(), store.message().c_str());
-    SetExitCode(1);
-    return;
+    return 1;
   }
   if (!flags.follow) {
     auto stats = detect::DetectBatch(**store, detect::DetectOptions{}, from, until);
     if (!stats.ok()) {
       std::fprintf(stderr, "vigil detect: %s: %s\n", flags.store.c_str(), stats.message().c_str());
-      SetExitCode(1);
-      return;
+      return 1;
     }
-    PrintStats(*stats);
-    return;
+    if (!flags.quiet) PrintStats(*stats);
+    return 0;
   }
   detect::StoreFollower follower(**store, detect::DetectOptions{}, from, flags.settle_bins);
   for (int64_t poll = 0; flags.polls == 0 || poll < flags.polls; ++poll) {
@@ -78,12 +65,14 @@ void RunDetect(const DetectFlags& flags) {
     auto stats = follower.Poll();
     if (!stats.ok()) {
       std::fprintf(stderr, "vigil detect: %s: %s\n", flags.store.c_str(), stats.message().c_str());
-      SetExitCode(1);
-      return;
+      return 1;
     }
-    if (stats->bins > 0) PrintStats(*stats);
+    if (stats->bins > 0 && !flags.quiet) PrintStats(*stats);
   }
+  return 0;
 }
+
+namespace {
 
 void InstallDetectCommand(CLI::App& root) {
   CLI::App* command = root.add_subcommand(
@@ -103,12 +92,12 @@ void InstallDetectCommand(CLI::App& root) {
       ->capture_default_str();
   command->add_option("--polls", flags.polls, "With --follow, stop after this many polls (0 = never)")
       ->capture_default_str();
-  command->callback([] { RunDetect(flags); });
+  command->callback([] { SetExitCode(RunDetect(flags)); });
 
   CLI::App* import = EnsureCommand(root, "import", "Import data from other sources into the store");
   CLI::App* series = import->add_subcommand(
       "series", "Import a CSV of external series (entity,time,value) as a datasource; the step is inferred");
-  static std::string store_uri = "var/vigil.db", file, datasource;
+  static std::string store_uri = kDefaultStore, file, datasource;
   series->add_option("FILE", file, "CSV file: entity (region/IR-23), time (RFC 3339 or Unix seconds), value")
       ->required();
   series->add_option("--datasource", datasource, "Datasource name to store the series under")->required();

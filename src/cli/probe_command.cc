@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/command_registry.h"
+#include "cli/stages.h"
 #include "geo/geo.h"
 #include "probe/probe.h"
 #include "store/store.h"
@@ -34,11 +35,6 @@ std::string NowText() { return FormatRfc3339(static_cast<UnixSeconds>(std::time(
 
 void Fail(const std::string& message) {
   std::fprintf(stderr, "vigil probe: %s\n", message.c_str());
-  SetExitCode(1);
-}
-
-void FailIngest(const std::string& message) {
-  std::fprintf(stderr, "vigil ingest probe: %s\n", message.c_str());
   SetExitCode(1);
 }
 
@@ -222,38 +218,39 @@ void BuildHitlist(const HitlistFlags& flags) {
               blocks->size(), probed, responders, flags.out.c_str(), merged.blocks.size(), eligible.targets.size());
 }
 
-struct IngestFlags {
-  std::vector<std::string> paths;
-  std::string store = "var/vigil.db";
-  std::string geo_dir = "node_modules/@ip-location-db";
-  std::string geo_source = "geolite2";
-  std::string geo_cache = "var/geo-cache";
-  bool verbose = false;
-};
-
 bool StoreRefused(const Status& status) {
   return status.IsResourceExhausted() || status.IsUnavailable() || status.IsIOError() || status.IsInternal();
 }
 
-void IngestProbeLogs(const IngestFlags& flags) {
+}  // namespace
+
+int RunIngestProbe(const IngestProbeFlags& flags) {
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "vigil ingest probe: %s\n", message.c_str());
+    return 1;
+  };
   auto files = probe::RoundLogFiles(flags.paths);
-  if (!files.ok()) return FailIngest(files.message());
+  if (!files.ok()) return fail(files.message());
   geo::OpenOptions geo_options;
   geo_options.geo_dir = flags.geo_dir;
   geo_options.source = flags.geo_source;
   geo_options.cache_dir = flags.geo_cache;
   auto geo = geo::GeoDatabase::Open(geo_options);
-  if (!geo.ok()) return FailIngest("--geo " + flags.geo_dir + ": " + geo.message());
+  if (!geo.ok()) return fail("--geo " + flags.geo_dir + ": " + geo.message());
   auto store = store::OpenStore(flags.store);
-  if (!store.ok()) return FailIngest("--store " + flags.store + ": " + store.message());
+  if (!store.ok()) return fail("--store " + flags.store + ": " + store.message());
   Status registered = probe::RegisterProbeDatasources(**store);
-  if (!registered.ok()) return FailIngest("--store " + flags.store + ": " + registered.message());
+  if (!registered.ok()) return fail("--store " + flags.store + ": " + registered.message());
   probe::GeoEntityDirectory directory(**geo);
   size_t ingested = 0, skipped = 0, failed = 0;
-  // On ClickHouse every commit is several round trips and every insert a new part: rounds go in groups.
-  const size_t group = flags.store.rfind("clickhouse://", 0) == 0 ? 256 : 1;
+  const size_t group = (*store)->PreferredCommitGroup();
   std::vector<store::IngestCommit> pending;
   std::vector<std::pair<std::string, probe::IngestReport>> pending_reports;
+  auto print_ingested = [&](const std::string& file, const probe::IngestReport& report) {
+    if (!flags.verbose) return;
+    std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
+                FormatRfc3339(report.start).c_str(), report.blocks, report.entities, report.points);
+  };
   auto flush = [&] {
     if (pending.empty()) return;
     auto done = (*store)->TryCommitIngestGroup(pending);
@@ -266,10 +263,7 @@ void IngestProbeLogs(const IngestFlags& flags) {
         ++skipped;
       } else {
         ++ingested;
-        if (flags.verbose) {
-          std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
-                      FormatRfc3339(report.start).c_str(), report.blocks, report.entities, report.points);
-        }
+        print_ingested(file, report);
       }
     }
     pending.clear();
@@ -294,16 +288,17 @@ void IngestProbeLogs(const IngestFlags& flags) {
       if (pending.size() >= group) flush();
     } else {
       ++ingested;
-      if (flags.verbose) {
-        std::printf("%s: round %s, %zu blocks, %zu entities, %zu points\n", file.c_str(),
-                    FormatRfc3339(report->start).c_str(), report->blocks, report->entities, report->points);
-      }
+      print_ingested(file, *report);
     }
   }
   flush();
-  std::printf("probe round logs: %zu ingested, %zu already in the store, %zu failed\n", ingested, skipped, failed);
-  if (failed > 0) SetExitCode(1);
+  if (!flags.quiet) {
+    std::printf("probe round logs: %zu ingested, %zu already in the store, %zu failed\n", ingested, skipped, failed);
+  }
+  return failed > 0 ? 1 : 0;
 }
+
+namespace {
 
 void InstallProbeCommand(CLI::App& root) {
   CLI::App* probe = root.add_subcommand("probe", "Active probing: Trinocular /24 reachability with ICMP echo");
@@ -350,21 +345,21 @@ void InstallProbeCommand(CLI::App& root) {
       ->default_val(65536);
   hitlist->callback([] { BuildHitlist(hitlist_flags); });
 
-  static IngestFlags ingest_flags;
+  static IngestProbeFlags ingest_flags;
   CLI::App* ingest = EnsureCommand(root, "ingest", "Ingest input files into the store (idempotent per file)");
   CLI::App* logs = ingest->add_subcommand(
       "probe", "Probe round logs (files or folders of probe-round.*.tsv[.gz]) into ping-slash24, rtt-p50 and loss");
   logs->add_option("paths", ingest_flags.paths, "Round log files or folders holding them")->required();
-  logs->add_option("--store", ingest_flags.store, "Store URI (a plain path means SQLite)")->default_val("var/vigil.db");
+  logs->add_option("--store", ingest_flags.store, "Store URI (a plain path means SQLite)")->capture_default_str();
   logs->add_option("--geo", ingest_flags.geo_dir, "Geo data folder (CSV world or ip-location-db)")
-      ->default_val("node_modules/@ip-location-db");
+      ->capture_default_str();
   logs->add_option("--geo-source", ingest_flags.geo_source,
                    "Real databases: geolite2 (fused with DB-IP), geolite2-only or dbip")
-      ->default_val("geolite2");
+      ->capture_default_str();
   logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
-      ->default_val("var/geo-cache");
+      ->capture_default_str();
   logs->add_flag("-v,--verbose", ingest_flags.verbose, "Print one line per ingested file");
-  logs->callback([] { IngestProbeLogs(ingest_flags); });
+  logs->callback([] { SetExitCode(RunIngestProbe(ingest_flags)); });
 }
 
 VIGIL_REGISTER_COMMAND("probe", InstallProbeCommand);

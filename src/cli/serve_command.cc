@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "cli/command_registry.h"
+#include "cli/stages.h"
 #include "detect/detect.h"
 #include "store/store.h"
 
@@ -19,7 +20,7 @@ namespace {
 
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
-  std::string store = "var/vigil.db";
+  std::string store = kDefaultStore;
   std::string webhook_store;  // empty: the --store file
   std::string web;
   std::string vendor;
@@ -82,7 +83,7 @@ void Serve(const ServeFlags& flags) {
     SetExitCode(2);
     return;
   }
-  auto store = store::OpenStore(flags.store);
+  auto store = store::OpenExistingStore(flags.store);
   if (!store.ok()) {
     std::fprintf(stderr, "vigil serve: store %s: %s\n", flags.store.c_str(), store.message().c_str());
     SetExitCode(1);

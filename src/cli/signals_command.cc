@@ -2,17 +2,16 @@
 // `vigil ingest mrt`: MRT files -> BGP visibility series in the store, through the observatory module's
 // StoreSignalSink (the one place where the signals stage meets the store).
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "cli/command_registry.h"
+#include "cli/stages.h"
 #include "geo/geo.h"
 #include "observatory/observatory.h"
 #include "signals/bgp_ingest.h"
@@ -21,41 +20,6 @@
 #include "store/store.h"
 
 namespace vigil::cli {
-namespace {
-
-namespace fs = std::filesystem;
-
-// OUTDIR/sim-config.json beside (or above) an input folder carries the full-feed thresholds fit for a small
-// simulated world (`field`: full_feed_min_prefixes, or full_feed_min_prefixes_v6 for IPv6).
-std::optional<int64_t> SimFullFeedThreshold(const std::vector<std::string>& paths, const char* field) {
-  for (const std::string& p : paths) {
-    fs::path dir = fs::is_directory(p) ? fs::path(p) : fs::path(p).parent_path();
-    for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
-      fs::path config = dir / "sim-config.json";
-      if (!fs::exists(config)) continue;
-      std::ifstream in(config);
-      auto j = nlohmann::json::parse(in, nullptr, false);
-      if (!j.is_discarded() && j.contains(field) && j[field].is_number()) return j[field].get<int64_t>();
-      break;
-    }
-  }
-  return std::nullopt;
-}
-
-struct IngestMrtFlags {
-  std::vector<std::string> paths;
-  std::string store = "var/vigil.db";
-  std::string geo_dir = "node_modules/@ip-location-db";
-  std::string geo_source = "geolite2";
-  std::optional<int64_t> full_feed_min;
-  std::optional<int64_t> full_feed_min_v6;
-  std::optional<double> full_feed_fraction;
-  double visibility = 0.5;
-  bool from_rib = false;
-  bool verbose = false;
-  bool quiet = false;
-  int workers = 1;
-};
 
 int RunIngestMrt(const IngestMrtFlags& f) {
   signals::VisibilityOptions vis;
@@ -64,16 +28,9 @@ int RunIngestMrt(const IngestMrtFlags& f) {
     vis.full_feed_fraction = *f.full_feed_fraction;
   } else if (f.full_feed_min) {
     vis.full_feed_min_prefixes = *f.full_feed_min;
-  } else if (auto sim = SimFullFeedThreshold(f.paths, "full_feed_min_prefixes")) {
-    vis.full_feed_min_prefixes = *sim;
   }
   signals::VisibilityOptions vis6 = vis;
-  vis6.full_feed_min_prefixes = signals::kIpv6FullFeedMinPrefixes;
-  if (f.full_feed_min_v6) {
-    vis6.full_feed_min_prefixes = *f.full_feed_min_v6;
-  } else if (auto sim = SimFullFeedThreshold(f.paths, "full_feed_min_prefixes_v6")) {
-    vis6.full_feed_min_prefixes = *sim;
-  }
+  vis6.full_feed_min_prefixes = f.full_feed_min_v6.value_or(signals::kIpv6FullFeedMinPrefixes);
 
   auto inputs = signals::DiscoverMrtInputs(f.paths);
   if (!inputs.ok()) {
@@ -109,10 +66,10 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   signals::VisibilityModel model(vis, &counter);
   signals::GeoSlash48Counter counter6(**geo);
   signals::VisibilityModel6 model6(vis6, &counter6);
-  const bool remote = f.store.rfind("clickhouse://", 0) == 0;
-  observatory::StoreSignalSink sink(**store, std::move(*ids), remote || f.workers > 1 ? 256 : 1);
+  const size_t group = (*store)->PreferredCommitGroup();
+  observatory::StoreSignalSink sink(**store, std::move(*ids), std::max<size_t>(group, f.workers > 1 ? 256 : 1));
   if (f.workers > 1) sink.SetUnboundedGroup();
-  if (remote) {
+  if (group > 1) {
     // Inputs list their record times; a day either side of the file-name times covers them.
     UnixSeconds lo = INT64_MAX, hi = INT64_MIN;
     for (const signals::MrtInputFile& in : *inputs) {
@@ -167,6 +124,8 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   return r.failed > 0 ? 1 : 0;
 }
 
+namespace {
+
 void InstallIngestMrtCommand(CLI::App& root) {
   CLI::App* ingest = EnsureCommand(root, "ingest", "Ingest measurement inputs into the store");
   CLI::App* mrt = ingest->add_subcommand(
@@ -182,10 +141,11 @@ void InstallIngestMrtCommand(CLI::App& root) {
       ->capture_default_str();
   auto* min =
       mrt->add_option("--full-feed-min", flags->full_feed_min,
-                      "Full-feed peer: more than N IPv4 prefixes (default 400000, or the sim-config.json value)");
-  auto* min_v6 = mrt->add_option(
-      "--full-feed-min-v6", flags->full_feed_min_v6,
-      "bgp-v6 full-feed peer: more than N IPv6 prefixes (default 100000, or the sim-config.json value)");
+                      "Full-feed peer: more than N IPv4 prefixes (default 400000; a simulated world's value is in its "
+                      "sim-config.json, `full_feed_min_prefixes`)");
+  auto* min_v6 = mrt->add_option("--full-feed-min-v6", flags->full_feed_min_v6,
+                                 "bgp-v6 full-feed peer: more than N IPv6 prefixes (default 100000; sim-config.json: "
+                                 "`full_feed_min_prefixes_v6`)");
   mrt->add_option("--full-feed-fraction", flags->full_feed_fraction,
                   "Full-feed peer: at least this fraction of the largest peer table of its family (instead of "
                   "--full-feed-min and --full-feed-min-v6)")

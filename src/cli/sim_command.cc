@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cli/command_registry.h"
+#include "cli/stages.h"
 #include "eval/eval.h"
 #include "eval/scenario_run.h"
 #include "sim/sim.h"
@@ -86,7 +87,7 @@ std::string SelfExecutable() {
 void InstallEvalCommand(CLI::App& root) {
   CLI::App* command =
       root.add_subcommand("eval", "Score the events and schedules in a store against a simulator's truth.json");
-  static std::string truth_path, store_uri = "var/vigil.db";
+  static std::string truth_path, store_uri = kDefaultStore;
   static bool json = false;
   command->add_option("TRUTH", truth_path, "truth.json written by `vigil sim`")->required();
   command->add_option("--store", store_uri, "Store URI (a plain path means SQLite)")->capture_default_str();
@@ -103,13 +104,7 @@ void InstallEvalCommand(CLI::App& root) {
       SetExitCode(1);
       return;
     }
-    bool plain_path = store_uri.find("://") == std::string::npos && store_uri.rfind("sqlite:", 0) != 0;
-    if (plain_path && !std::filesystem::exists(store_uri)) {
-      std::fprintf(stderr, "vigil eval: --store %s: no such store\n", store_uri.c_str());
-      SetExitCode(1);
-      return;
-    }
-    auto store = store::OpenStore(store_uri);
+    auto store = store::OpenExistingStore(store_uri);
     if (!store.ok()) {
       std::fprintf(stderr, "vigil eval: %s\n", store.message().c_str());
       SetExitCode(1);

@@ -9,12 +9,11 @@
 
 #include "base/time_format.h"
 #include "cli/command_registry.h"
+#include "cli/stages.h"
 #include "store/store.h"
 
 namespace vigil::cli {
 namespace {
-
-constexpr const char* kDefaultStore = "var/vigil.db";
 
 // The contract's datasources (CONTRACTS.md), registered by `store init` so a fresh store lists them.
 const store::Datasource kStandardDatasources[] = {
@@ -29,16 +28,9 @@ void Fail(const std::string& message) {
   SetExitCode(1);
 }
 
-bool IsFilePath(const std::string& uri) { return uri.find("://") == std::string::npos; }
-
-// Opens an existing store; a missing SQLite file is an error here (only `store init` creates one).
+// Opens an existing store; a missing one is an error here (only `store init` and the ingest commands create one).
 std::unique_ptr<store::Store> OpenExisting(const std::string& uri) {
-  std::string path = uri.rfind("sqlite:", 0) == 0 ? uri.substr(7) : uri;
-  if (IsFilePath(uri) && path != ":memory:" && !std::filesystem::exists(path)) {
-    Fail("store " + uri + " does not exist (create it with `vigil store init --store " + uri + "`)");
-    return nullptr;
-  }
-  auto opened = store::OpenStore(uri);
+  auto opened = store::OpenExistingStore(uri);
   if (!opened.ok()) {
     Fail(opened.message());
     return nullptr;

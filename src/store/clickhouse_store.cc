@@ -302,6 +302,8 @@ class ClickHouseStore final : public Store {
   }
 
   Status Initialize();
+  // NotFound when the server has no database of this store's name (readers must not create one).
+  Status RequireDatabase();
 
   Status UpsertEntities(std::vector<Entity>& entities) override;
   Result<EnsuredEntity> EnsureEntity(const Entity& entity) override;
@@ -331,6 +333,7 @@ class ClickHouseStore final : public Store {
   Status DeleteAnnotation(int64_t id) override;
   Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) override;
   Result<StoreInfo> Describe() override;
+  size_t PreferredCommitGroup() const override { return 256; }
 
  protected:
   Result<std::vector<bool>> CommitInputs(const std::vector<const IngestCommit*>& commits) override;
@@ -490,6 +493,18 @@ Status ClickHouseStore::CreateClusterTables() {
       for (const std::string& h : hosts_) TsvRow().Add(cluster_).Add(h).EndTo(rows);
       VIGIL_RETURN_IF_ERROR(Run("INSERT INTO cluster_hosts FORMAT TabSeparated", &rows, true, &host).status());
     }
+  }
+  return Status::Ok();
+}
+
+Status ClickHouseStore::RequireDatabase() {
+  // Asked outside the database: a query inside a missing one fails with the server's own error.
+  auto found = Run("SELECT count() FROM system.databases WHERE name = " + Quote(database_) + " FORMAT TabSeparated",
+                   nullptr, false);
+  if (!found.ok()) return found.status();
+  if (ToInt(*found) == 0) {
+    return Status::NotFound("store " + uri_ + ": the server has no database '" + database_ +
+                            "' (create it with `vigil store init --store " + uri_ + "` or an ingest command)");
   }
   return Status::Ok();
 }
@@ -1224,7 +1239,8 @@ Result<StoreInfo> ClickHouseStore::Describe() {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri) {
+// A store for the URI, not yet connected.
+Result<std::unique_ptr<ClickHouseStore>> MakeClickHouseStore(const std::string& uri) {
   // clickhouse://host:port[,host:port...]/db[?cluster=NAME]
   static std::once_flag curl_once;
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -1264,9 +1280,22 @@ Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri) {
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  auto store = std::make_unique<ClickHouseStore>(std::move(hosts), database, uri, cluster);
-  VIGIL_RETURN_IF_ERROR(store->Initialize());
-  return std::unique_ptr<Store>(std::move(store));
+  return std::make_unique<ClickHouseStore>(std::move(hosts), database, uri, cluster);
+}
+
+Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri) {
+  auto store = MakeClickHouseStore(uri);
+  if (!store.ok()) return store.status();
+  VIGIL_RETURN_IF_ERROR((*store)->Initialize());
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+Result<std::unique_ptr<Store>> OpenExistingClickHouseStore(const std::string& uri) {
+  auto store = MakeClickHouseStore(uri);
+  if (!store.ok()) return store.status();
+  VIGIL_RETURN_IF_ERROR((*store)->RequireDatabase());
+  VIGIL_RETURN_IF_ERROR((*store)->Initialize());
+  return std::unique_ptr<Store>(std::move(store).value());
 }
 
 }  // namespace vigil::store

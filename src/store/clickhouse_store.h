@@ -15,5 +15,7 @@ namespace vigil::store {
 // tables over them; later opens through any one host find the cluster (docs/scale.md). Internal to the
 // module: others call OpenStore.
 Result<std::unique_ptr<Store>> OpenClickHouseStore(const std::string& uri);
+// As OpenClickHouseStore, but the database must exist on the server already (NotFound otherwise).
+Result<std::unique_ptr<Store>> OpenExistingClickHouseStore(const std::string& uri);
 
 }  // namespace vigil::store

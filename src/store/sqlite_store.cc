@@ -184,6 +184,7 @@ class SqliteStore final : public Store, public WebhookStore {
   Result<std::vector<Annotation>> ListAnnotations(const TimeFilter& filter) override;
 
   Result<StoreInfo> Describe() override;
+  size_t PreferredCommitGroup() const override { return 1; }
 
   Result<std::vector<WebhookRecord>> ListWebhooks() override;
   Result<int64_t> AddWebhook(const WebhookRecord& hook) override;

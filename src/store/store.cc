@@ -76,7 +76,7 @@ namespace {
 
 constexpr const char* kClickHouseScheme = "clickhouse://";
 
-// The SQLite file a store URI names (its parent folders created), or why it names none.
+// The SQLite file a store URI names, or why it names none.
 Result<std::string> SqlitePath(const std::string& uri) {
   std::string path = uri;
   if (uri.rfind("sqlite:", 0) == 0) {
@@ -87,16 +87,18 @@ Result<std::string> SqlitePath(const std::string& uri) {
                                    ": unknown scheme (use a file path, sqlite:PATH or clickhouse://host:port/db)");
   }
   if (path.empty()) return Status::InvalidArgument("store URI '" + uri + "': empty path");
-  if (path != ":memory:") {
-    std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(parent, ec);
-      if (ec)
-        return Status::IOError("store " + path + ": cannot create folder " + parent.string() + ": " + ec.message());
-    }
-  }
   return path;
+}
+
+// The folder a new SQLite file goes in, created when missing.
+Status CreateParentFolder(const std::string& path) {
+  if (path == ":memory:") return Status::Ok();
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return Status::IOError("store " + path + ": cannot create folder " + parent.string() + ": " + ec.message());
+  return Status::Ok();
 }
 
 }  // namespace
@@ -105,6 +107,19 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& uri) {
   if (uri.rfind(kClickHouseScheme, 0) == 0) return OpenClickHouseStore(uri);
   Result<std::string> path = SqlitePath(uri);
   if (!path.ok()) return path.status();
+  VIGIL_RETURN_IF_ERROR(CreateParentFolder(*path));
+  return OpenSqliteStore(*path);
+}
+
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& uri) {
+  if (uri.rfind(kClickHouseScheme, 0) == 0) return OpenExistingClickHouseStore(uri);
+  Result<std::string> path = SqlitePath(uri);
+  if (!path.ok()) return path.status();
+  std::error_code ec;
+  if (*path != ":memory:" && !std::filesystem::exists(*path, ec)) {
+    return Status::NotFound("store " + uri + " does not exist (create it with `vigil store init --store " + uri +
+                            "` or an ingest command)");
+  }
   return OpenSqliteStore(*path);
 }
 
@@ -114,6 +129,7 @@ Result<std::unique_ptr<WebhookStore>> OpenWebhookStore(const std::string& uri) {
   }
   Result<std::string> path = SqlitePath(uri);
   if (!path.ok()) return path.status();
+  VIGIL_RETURN_IF_ERROR(CreateParentFolder(*path));
   return OpenSqliteWebhookStore(*path);
 }
 

@@ -292,6 +292,11 @@ class Store {
   virtual Status PutState(const StateBlob& blob) = 0;
   // Schema version, row counts and datasource spans (for `vigil store info` and /metrics).
   virtual Result<StoreInfo> Describe() = 0;
+  // How many inputs a writer should hand to one TryCommitIngestGroup call. SQLite: 1 (a commit is a local
+  // fsync, and a crash then loses nothing). ClickHouse: 256 (every commit is several HTTP round trips and a
+  // new part on disk). A backend that prefers groups also answers each query with a round trip, so writers
+  // that batch should preload what they would otherwise ask file by file (StoreSignalSink::PreloadInputs).
+  virtual size_t PreferredCommitGroup() const = 0;
 
  protected:
   // The ingest calls above, in one transaction: skips inputs already present or repeated in `commits`, writes
@@ -330,6 +335,12 @@ int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_ste
 // A Store may be used from several threads: its calls are serialized. Several processes may open the
 // same SQLite file (WAL; writers wait up to 30 s for each other).
 Result<std::unique_ptr<Store>> OpenStore(const std::string& uri);
+
+// Opens a store that must exist already: what every reader (detect, serve, eval, store info, series) calls, so
+// that a mistyped path is an error (NotFound, naming it) instead of a new empty store. A SQLite file must
+// exist; a ClickHouse database must exist on the server. Only `vigil store init` and the ingest commands
+// create stores (OpenStore). Migrations run as in OpenStore.
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& uri);
 
 // Opens (creating and migrating when needed) the webhook tables of a SQLite store: the same URIs as OpenStore
 // except clickhouse://, which is refused (InvalidArgument) because ClickHouse keeps no webhooks.
