@@ -62,6 +62,19 @@ class BackendsAgree : public ::testing::Test {
   std::vector<int64_t> ids_[2];
 };
 
+// A reader's open refuses a database the server does not have (and creates none); a created one opens.
+TEST_F(BackendsAgree, OpenExistingRefusesAMissingDatabase) {
+  auto missing = OpenExistingStore(server_.Uri("vigil_never_created"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.message();
+  EXPECT_NE(missing.message().find("vigil_never_created"), std::string::npos);
+  auto again = OpenExistingStore(server_.Uri("vigil_never_created"));
+  EXPECT_TRUE(again.status().IsNotFound()) << "the first attempt must not have created it";
+  auto existing = OpenExistingStore(server_.Uri());
+  ASSERT_TRUE(existing.ok()) << existing.message();
+  EXPECT_EQ((*existing)->PreferredCommitGroup(), 256u);
+}
+
 TEST_F(BackendsAgree, EntitiesSeriesIngest) {
   // Entities: the same fields, by index; upsert keeps known fields.
   for (int k = 0; k < 2; ++k) ASSERT_TRUE(stores_[k]->UpsertEntity({0, "region", "KZ-R1", "", 0, 0, ""}).ok());

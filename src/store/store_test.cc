@@ -65,5 +65,21 @@ TEST(OpenStore, UriForms) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(OpenExistingStore, RefusesAMissingFileAndCreatesNothing) {
+  auto dir = std::filesystem::temp_directory_path() / ("vigil_store_existing_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const std::string path = (dir / "typo.db").string();
+  auto missing = OpenExistingStore(path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound());
+  EXPECT_NE(missing.message().find(path), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir));  // not even its folder
+  ASSERT_TRUE(OpenStore(path).ok());
+  auto existing = OpenExistingStore("sqlite:" + path);
+  ASSERT_TRUE(existing.ok()) << existing.message();
+  EXPECT_EQ((*existing)->PreferredCommitGroup(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace vigil::store
