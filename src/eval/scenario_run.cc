@@ -129,7 +129,16 @@ ScenarioRunResult RunScenarioEvaluation(const ScenarioRunOptions& options) {
       break;
     }
   }
-  if (HasFlag(*mrt_help, "--sim-config")) argv.insert(argv.end(), {"--sim-config", (out / "sim-config.json").string()});
+  // IPv6 has its own threshold, which the simulator writes into the sim-config.json of this run's output.
+  {
+    std::ifstream config_file(out / "sim-config.json");
+    auto config = nlohmann::json::parse(config_file, nullptr, false);
+    if (!config.is_discarded() && config.contains("full_feed_min_prefixes_v6") &&
+        HasFlag(*mrt_help, "--full-feed-min-v6")) {
+      argv.insert(argv.end(),
+                  {"--full-feed-min-v6", std::to_string(config["full_feed_min_prefixes_v6"].get<int64_t>())});
+    }
+  }
   // The folder, not its files: ingest orders every input by time itself (RIBs first), and a 50-day world's
   // 29,000 file names would not fit in one argument list.
   argv.push_back((out / "mrt").string());

@@ -21,9 +21,10 @@ const std::string kScenarios = std::string(VIGIL_SOURCE_DIR) + "/scenarios/dev/"
 // Simulates, ingests and detects one scenario; returns its events by "type/code".
 std::multimap<std::string, store::Event> EventsOf(const std::string& scenario, const testing::TempDir& dir) {
   std::string out = dir.path() + "/out", db = dir.path() + "/vigil.db";
-  std::string command = kVigil + " sim " + kScenarios + scenario + " " + out + " >/dev/null && " + kVigil +
-                        " ingest mrt -q " + out + "/mrt --geo " + out + "/geo --store " + db + " && " + kVigil +
-                        " detect --store " + db + " >/dev/null";
+  std::string simulate = kVigil + " sim " + kScenarios + scenario + " " + out + " >/dev/null";
+  EXPECT_EQ(std::system(simulate.c_str()), 0) << simulate;
+  std::string command = kVigil + " ingest mrt -q" + testing::SimFullFeedFlags(out) + " " + out + "/mrt --geo " + out +
+                        "/geo --store " + db + " && " + kVigil + " detect --store " + db + " >/dev/null";
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   std::multimap<std::string, store::Event> events;
   auto store = store::OpenStore(db);

@@ -55,7 +55,8 @@ Series SimulateAndIngest(const std::string& dir, const std::string& collectors) 
   std::ofstream(dir + "/scenario.json") << Scenario(collectors);
   std::string out;
   EXPECT_EQ(Shell(kVigil + " sim " + dir + "/scenario.json " + dir + "/out 2>&1", &out), 0) << out;
-  EXPECT_EQ(Shell(kVigil + " ingest mrt -q --store " + dir + "/s.db --geo " + dir + "/out/geo " + dir + "/out/mrt 2>&1",
+  EXPECT_EQ(Shell(kVigil + " ingest mrt -q" + testing::SimFullFeedFlags(dir + "/out") + " --store " + dir +
+                      "/s.db --geo " + dir + "/out/geo " + dir + "/out/mrt 2>&1",
                   &out),
             0)
       << out;

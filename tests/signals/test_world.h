@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace vigil::signals::testing {
@@ -73,6 +74,23 @@ inline std::string StateChangeRecord(uint32_t t, uint32_t peer_as, uint32_t peer
   u32(peer_ip), u32(0x80DF3366);
   u16(from), u16(to);
   return r;
+}
+
+// The `--full-feed-min N [--full-feed-min-v6 M]` flags for a simulated world, from the sim-config.json that
+// `vigil sim` wrote into `sim_out` (ingest takes thresholds only from its flags).
+inline std::string SimFullFeedFlags(const std::string& sim_out) {
+  std::ifstream in(sim_out + "/sim-config.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto value = [&](const std::string& key) -> std::string {
+    size_t at = text.find("\"" + key + "\"");
+    if (at == std::string::npos) return "";
+    at = text.find_first_of("0123456789", text.find(':', at));
+    return text.substr(at, text.find_first_not_of("0123456789", at) - at);
+  };
+  std::string flags, v4 = value("full_feed_min_prefixes"), v6 = value("full_feed_min_prefixes_v6");
+  if (!v4.empty()) flags += " --full-feed-min " + v4;
+  if (!v6.empty()) flags += " --full-feed-min-v6 " + v6;
+  return flags;
 }
 
 }  // namespace vigil::signals::testing
