@@ -45,7 +45,9 @@ fi
 if [ -d "$SIM_DIR/mrt" ]; then
   step "ingest the SIMULATED scenario's MRT files"
   full_feed=$(grep -o '"full_feed_min_prefixes": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null | grep -o '[0-9]*$' || true)
-  timed "$VIGIL" ingest mrt --store "$STORE" --geo "$SIM_DIR/geo" ${full_feed:+--full-feed-min "$full_feed"} "$SIM_DIR/mrt"
+  full_feed_v6=$(grep -o '"full_feed_min_prefixes_v6": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null | grep -o '[0-9]*$' || true)
+  timed "$VIGIL" ingest mrt --store "$STORE" --geo "$SIM_DIR/geo" ${full_feed:+--full-feed-min "$full_feed"} \
+    ${full_feed_v6:+--full-feed-min-v6 "$full_feed_v6"} "$SIM_DIR/mrt"
   step "ingest the SIMULATED scenario's probe rounds"
   # One line per round file is too much for a terminal: keep the summary.
   timed bash -c '"$0" ingest probe --store "$1" --geo "$2/geo" "$2/probe" | tail -n 1' "$VIGIL" "$STORE" "$SIM_DIR"
