@@ -21,6 +21,13 @@ step() { printf '\n== %s\n' "$*"; }
 note() { printf '   note: %s\n' "$*"; }
 timed() { local t0=$SECONDS; "$@"; echo "   ($((SECONDS - t0)) s)"; }
 
+# A store filled before Vigil recorded provenance cannot say which of its numbers are simulated: start afresh.
+if [ -f "$STORE" ] && "$VIGIL" store info --store "$STORE" 2>/dev/null | grep -q '^unrecorded '; then
+  note "$STORE predates provenance records (it cannot say what is simulated): moved to $STORE.pre-provenance"
+  mv "$STORE" "$STORE.pre-provenance"
+  rm -f "$STORE-wal" "$STORE-shm" var/.demo-real-mrt var/.demo-detected
+fi
+
 step "real BGP data: data/mrt/ (RouteViews RIB 2014, RIS updates 2015)"
 real_stamp=$(cat data/mrt/*.gz | sha256sum)
 if [ -f var/.demo-real-mrt ] && [ "$(cat var/.demo-real-mrt)" = "$real_stamp" ]; then
@@ -43,14 +50,22 @@ else
 fi
 
 if [ -d "$SIM_DIR/mrt" ]; then
+  # One store holds both on purpose, hence --allow-simulated (ingest refuses to mix them otherwise): the demo shows
+  # the scenario beside the observed snapshot, each labelled as what it is. The store keeps them apart underneath:
+  # every point, input, alert and event carries its provenance, a simulated point never replaces an observed one,
+  # and the scenario's names and /24 counts for real entities (country/KZ, AS9198) go to the simulated namespace
+  # instead of overwriting the observed ones (docs/store.md "Provenance"). A user who wants no mixing at all gives
+  # the simulation its own STORE.
   step "ingest the SIMULATED scenario's MRT files"
   full_feed=$(grep -o '"full_feed_min_prefixes": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null | grep -o '[0-9]*$' || true)
   full_feed_v6=$(grep -o '"full_feed_min_prefixes_v6": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null | grep -o '[0-9]*$' || true)
-  timed "$VIGIL" ingest mrt --store "$STORE" --geo "$SIM_DIR/geo" ${full_feed:+--full-feed-min "$full_feed"} \
+  timed "$VIGIL" ingest mrt --allow-simulated --store "$STORE" --geo "$SIM_DIR/geo" \
+    ${full_feed:+--full-feed-min "$full_feed"} \
     ${full_feed_v6:+--full-feed-min-v6 "$full_feed_v6"} "$SIM_DIR/mrt"
   step "ingest the SIMULATED scenario's probe rounds"
   # One line per round file is too much for a terminal: keep the summary.
-  timed bash -c '"$0" ingest probe --store "$1" --geo "$2/geo" "$2/probe" | tail -n 1' "$VIGIL" "$STORE" "$SIM_DIR"
+  timed bash -c '"$0" ingest probe --allow-simulated --store "$1" --geo "$2/geo" "$2/probe" | tail -n 1' \
+    "$VIGIL" "$STORE" "$SIM_DIR"
   step "import the SIMULATED scenario's annotations (states of emergency)"
   if [ -f "$SIM_DIR/annotations.json" ]; then
     "$VIGIL" annotations import --store "$STORE" "$SIM_DIR/annotations.json"

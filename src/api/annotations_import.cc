@@ -8,7 +8,7 @@
 
 namespace vigil::api {
 
-Result<int> ImportAnnotations(store::Store& store, const std::string& path) {
+Result<int> ImportAnnotations(store::Store& store, const std::string& path, store::ProvenanceKind entity_provenance) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot read " + path);
   std::stringstream buffer;
@@ -37,6 +37,7 @@ Result<int> ImportAnnotations(store::Store& store, const std::string& path) {
       store::Entity e;
       e.type = ref.substr(0, slash);
       e.code = ref.substr(slash + 1);
+      e.provenance = entity_provenance;
       auto id = store.UpsertEntity(e);
       if (!id.ok()) return id.status();
       entity_id = *id;

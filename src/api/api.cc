@@ -271,6 +271,58 @@ std::string EntityFqid(Api::Impl& impl, const store::Entity& entity) {
   return entity.type + "." + entity.code;
 }
 
+Json ProvenanceJson(store::ProvenanceMask mask) {
+  return Json{{"kind", store::ProvenanceLabel(mask)}, {"kinds", store::ProvenanceKindNames(mask)}};
+}
+
+void AppendProvenance(store::ProvenanceMask mask, std::string& out) {
+  out += "{\"kind\":\"" + store::ProvenanceLabel(mask) + "\",\"kinds\":[";
+  std::vector<std::string> kinds = store::ProvenanceKindNames(mask);
+  for (size_t i = 0; i < kinds.size(); ++i) out += (i ? ",\"" : "\"") + kinds[i] + "\"";
+  out += "]}";
+}
+
+std::string SimulatedNotice(const std::string& scenario) {
+  return "Simulated scenario '" + scenario + "' \u2014 built from public reporting, not a measurement";
+}
+
+Json PeriodProvenance(Api::Impl& impl, int64_t from, int64_t until) {
+  auto sources = impl.store.ListProvenanceSources(from, until);
+  if (!sources.ok()) return Json{{"kind", "unknown"}, {"error", sources.message()}};
+  store::ProvenanceMask mask = 0;
+  Json list = Json::array();
+  for (const store::ProvenanceSource& s : *sources) {
+    mask |= store::MaskOf(s.provenance.kind);
+    Json item;
+    item["kind"] = store::ProvenanceKindName(s.provenance.kind);
+    switch (s.provenance.kind) {
+      case store::ProvenanceKind::kSimulated:
+        item["scenario"] = s.provenance.source;
+        item["seed"] = s.provenance.seed;
+        item["vigilVersion"] = s.provenance.vigil_version;
+        item["notice"] = SimulatedNotice(s.provenance.source);
+        break;
+      case store::ProvenanceKind::kImported:
+        item["source"] = s.provenance.source;
+        item["licence"] = s.provenance.licence;
+        break;
+      case store::ProvenanceKind::kObserved:
+        item["collector"] = s.provenance.source.empty() ? "prober" : s.provenance.source;
+        break;
+      case store::ProvenanceKind::kUnrecorded:
+        item["notice"] = "ingested before Vigil recorded provenance: may be measured or simulated";
+        break;
+    }
+    item["inputs"] = s.inputs;
+    item["from"] = s.first_t;
+    item["until"] = s.last_t;
+    list.push_back(std::move(item));
+  }
+  Json out = ProvenanceJson(mask);
+  out["sources"] = std::move(list);
+  return out;
+}
+
 Json EntityJson(Api::Impl& impl, const store::Entity& entity) {
   Json attrs = Json::object();
   attrs["fqid"] = EntityFqid(impl, entity);
@@ -289,6 +341,7 @@ Json EntityJson(Api::Impl& impl, const store::Entity& entity) {
   out["type"] = entity.type;
   out["attrs"] = attrs;
   out["subnames"] = Json::object();
+  out["provenance"] = ProvenanceJson(store::MaskOf(entity.provenance));  // of the attributes above
   return out;
 }
 
@@ -322,6 +375,23 @@ HttpResponse TextResponse(int status, const std::string& content_type, std::stri
 namespace {
 // The operator's copyright line (serialised once by Api::Api), set per request by Api::Handle.
 thread_local const std::string* tls_copyright_json = nullptr;
+// The request being answered and its API, set by Api::Handle: the envelope's metadata.provenance reads the
+// request's from / until and the store.
+thread_local const HttpRequest* tls_request = nullptr;
+thread_local Api::Impl* tls_impl = nullptr;
+
+// metadata.provenance for the period the request asks about (its from / until; the whole store without them).
+Json RequestProvenance() {
+  if (!tls_impl || !tls_request) return nullptr;
+  int64_t from = 0, until = 0;
+  for (const auto& [name, value] : tls_request->params) {
+    if (name != "from" && name != "until") continue;
+    Result<UnixSeconds> t = ParseTime(value);
+    if (!t.ok()) continue;
+    (name == "from" ? from : until) = *t;
+  }
+  return PeriodProvenance(*tls_impl, from, until);
+}
 
 const std::string& CopyrightJson() {
   static const std::string kNull = "null";
@@ -333,6 +403,7 @@ std::string EnvelopeHead(const std::string& type, const Params& params, const st
   Json metadata;
   metadata["requestTime"] = IsoTime(request_time);
   metadata["responseTime"] = IsoTime(NowSeconds());
+  if (error.empty()) metadata["provenance"] = RequestProvenance();
   std::string out =
       "{\"type\":" + Json(type).dump() + ",\"metadata\":" + metadata.dump() +
       ",\"requestParameters\":" + params.echo().dump(-1, ' ', false, Json::error_handler_t::replace) + ",\"error\":" +
@@ -693,6 +764,8 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   auto started = std::chrono::steady_clock::now();
   impl_->requests++;
   tls_copyright_json = &impl_->copyright_json;
+  tls_request = &request;
+  tls_impl = impl_.get();
   auto parts = SplitPath(request.path);
   HttpResponse response;
   std::string label = "other";

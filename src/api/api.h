@@ -121,7 +121,8 @@ Result<std::string> LoadAdminToken(const std::string& path);
 // Adds the annotations of a JSON file ([{"entity":"region/KZ-ALA","kind":…,"start":…,"end":…,"text":…,
 // "source_url":…}], the simulator's annotations.json) that are not stored yet (same entity, kind and start);
 // returns how many were added.
-Result<int> ImportAnnotations(store::Store& store, const std::string& path);
+// Entities it has to create (known to the file by code only) take `entity_provenance`, the file's provenance.
+Result<int> ImportAnnotations(store::Store& store, const std::string& path, store::ProvenanceKind entity_provenance);
 
 // What an import of reported shutdowns (Access Now #KeepItOn STOP CSVs) did.
 struct ReportedShutdownImport {

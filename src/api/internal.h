@@ -185,6 +185,17 @@ int64_t NowSeconds();
 std::string LevelName(store::AlertLevel level);
 int LevelRank(store::AlertLevel level);
 
+// Provenance (docs/api.md "Provenance"): {"kind": "observed" | "simulated" | "imported" | "unrecorded" | "mixed" |
+// "none", "kinds": [...]}, as an object or appended as JSON text.
+Json ProvenanceJson(store::ProvenanceMask mask);
+void AppendProvenance(store::ProvenanceMask mask, std::string& out);
+// The sentence a view or export shows for simulated data: "Simulated scenario 'kz-2022-01' — built from public
+// reporting, not a measurement".
+std::string SimulatedNotice(const std::string& scenario);
+// The envelope's metadata.provenance: the kinds and origins (collectors, scenarios, sources) of the store's inputs
+// that meet [from, until) (until <= 0: no bound).
+Json PeriodProvenance(Api::Impl& impl, int64_t from, int64_t until);
+
 // IODA entity object: {code, name, type, attrs: {fqid, ip_count, country_code, ...}, subnames: {}}.
 Json EntityJson(Api::Impl& impl, const store::Entity& entity);
 std::string EntityFqid(Api::Impl& impl, const store::Entity& entity);

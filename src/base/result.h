@@ -21,6 +21,9 @@ namespace vigil {
 //   kResourceExhausted a limit was reached (memory, disk, connections, a configured cap).
 //   kNotSupported      this implementation does not offer the operation (e.g. a backend without webhooks).
 //   kCancelled         the operation was stopped on request (a signal, a stop flag) before it finished.
+//   kFailedPrecondition the operation is refused in the current state of its target (simulated inputs into a
+//                      store of observed ones without --allow-simulated); it may succeed once the state or the
+//                      request changes.
 //   kInternal          an invariant of Vigil itself broke; a bug, not the input's fault.
 enum class StatusCode : unsigned char {
   kOk,
@@ -33,6 +36,7 @@ enum class StatusCode : unsigned char {
   kResourceExhausted,
   kNotSupported,
   kCancelled,
+  kFailedPrecondition,
   kInternal,
 };
 
@@ -55,6 +59,9 @@ class Status {
   static Status ResourceExhausted(std::string message) { return {StatusCode::kResourceExhausted, std::move(message)}; }
   static Status NotSupported(std::string message) { return {StatusCode::kNotSupported, std::move(message)}; }
   static Status Cancelled(std::string message) { return {StatusCode::kCancelled, std::move(message)}; }
+  static Status FailedPrecondition(std::string message) {
+    return {StatusCode::kFailedPrecondition, std::move(message)};
+  }
   static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
   // A failed system call: ENOENT is kNotFound, ENOSPC/EDQUOT/ENOMEM kResourceExhausted, anything else kIOError.
   // The message (which should name the file and say what failed) is the caller's.

@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "cli/command_registry.h"
+#include "cli/provenance_manifest.h"
 #include "cli/stages.h"
 #include "store/store.h"
 
@@ -58,7 +59,13 @@ void RunImport(const ImportFlags& flags) {
     return;
   }
   for (const auto& file : flags.files) {
-    auto added = api::ImportAnnotations(**store, file);
+    auto provenance = ProvenanceOfFiles({file});
+    if (!provenance.ok()) {
+      std::fprintf(stderr, "vigil annotations import: %s\n", provenance.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    auto added = api::ImportAnnotations(**store, file, provenance->kind);
     if (!added.ok()) {
       std::fprintf(stderr, "vigil annotations import: %s\n", added.message().c_str());
       SetExitCode(1);

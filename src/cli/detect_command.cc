@@ -98,10 +98,13 @@ void InstallDetectCommand(CLI::App& root) {
   CLI::App* series = import->add_subcommand(
       "series", "Import a CSV of external series (entity,time,value) as a datasource; the step is inferred");
   static std::string store_uri = kDefaultStore, file, datasource;
+  static detect::ImportedSource source;
   series->add_option("FILE", file, "CSV file: entity (region/IR-23), time (RFC 3339 or Unix seconds), value")
       ->required();
   series->add_option("--datasource", datasource, "Datasource name to store the series under")->required();
   series->add_option("--store", store_uri, "Store URI (a SQLite path)")->capture_default_str();
+  series->add_option("--source", source.name, "Who published the figures (e.g. IODA); default: the file's path");
+  series->add_option("--licence", source.licence, "Licence / attribution the source requires when shown");
   series->callback([] {
     auto store = store::OpenStore(store_uri);
     if (!store.ok()) {
@@ -109,7 +112,7 @@ void InstallDetectCommand(CLI::App& root) {
       SetExitCode(1);
       return;
     }
-    auto report = detect::ImportSeriesFile(**store, file, datasource);
+    auto report = detect::ImportSeriesFile(**store, file, datasource, source);
     if (!report.ok()) {
       std::fprintf(stderr, "vigil import series: %s\n", report.message().c_str());
       SetExitCode(1);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/command_registry.h"
+#include "cli/provenance_manifest.h"
 #include "cli/stages.h"
 #include "geo/geo.h"
 #include "probe/probe.h"
@@ -237,8 +238,14 @@ int RunIngestProbe(const IngestProbeFlags& flags) {
   geo_options.cache_dir = flags.geo_cache;
   auto geo = geo::GeoDatabase::Open(geo_options);
   if (!geo.ok()) return fail("--geo " + flags.geo_dir + ": " + geo.message());
+  auto provenance = ProvenanceOfFiles(*files);
+  if (!provenance.ok()) return fail(provenance.message());
   auto store = store::OpenStore(flags.store);
   if (!store.ok()) return fail("--store " + flags.store + ": " + store.message());
+  if (!flags.allow_simulated) {
+    Status mixing = store::CheckProvenanceMixing(**store, flags.store, store::MaskOf(provenance->kind));
+    if (!mixing.ok()) return fail(mixing.message());
+  }
   Status registered = probe::RegisterProbeDatasources(**store);
   if (!registered.ok()) return fail("--store " + flags.store + ": " + registered.message());
   probe::GeoEntityDirectory directory(**geo);
@@ -271,8 +278,8 @@ int RunIngestProbe(const IngestProbeFlags& flags) {
   };
   for (const auto& file : *files) {
     store::IngestCommit commit;
-    auto report = group > 1 ? probe::PrepareRoundLogCommit(file, **store, directory, commit)
-                            : probe::IngestRoundLogFile(file, **store, directory);
+    auto report = group > 1 ? probe::PrepareRoundLogCommit(file, **store, directory, *provenance, commit)
+                            : probe::IngestRoundLogFile(file, **store, directory, *provenance);
     if (!report.ok()) {
       std::fprintf(stderr, "vigil ingest probe: %s\n", report.message().c_str());
       ++failed;
@@ -293,7 +300,8 @@ int RunIngestProbe(const IngestProbeFlags& flags) {
   }
   flush();
   if (!flags.quiet) {
-    std::printf("probe round logs: %zu ingested, %zu already in the store, %zu failed\n", ingested, skipped, failed);
+    std::printf("probe round logs (%s): %zu ingested, %zu already in the store, %zu failed\n",
+                DescribeProvenance(*provenance).c_str(), ingested, skipped, failed);
   }
   return failed > 0 ? 1 : 0;
 }
@@ -358,6 +366,9 @@ void InstallProbeCommand(CLI::App& root) {
       ->capture_default_str();
   logs->add_option("--geo-cache", ingest_flags.geo_cache, "Folder for the compiled geo table cache")
       ->capture_default_str();
+  logs->add_flag("--allow-simulated", ingest_flags.allow_simulated,
+                 "Ingest simulated round logs (a provenance.json beside them says so) into a store holding observed "
+                 "ones, or the reverse (docs/store.md \"Provenance\")");
   logs->add_flag("-v,--verbose", ingest_flags.verbose, "Print one line per ingested file");
   logs->callback([] { SetExitCode(RunIngestProbe(ingest_flags)); });
 }

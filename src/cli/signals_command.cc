@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cli/command_registry.h"
+#include "cli/provenance_manifest.h"
 #include "cli/stages.h"
 #include "geo/geo.h"
 #include "observatory/observatory.h"
@@ -37,6 +38,13 @@ int RunIngestMrt(const IngestMrtFlags& f) {
     std::fprintf(stderr, "vigil ingest mrt: %s\n", inputs.message().c_str());
     return 2;
   }
+  std::vector<std::string> files;
+  for (const signals::MrtInputFile& in : *inputs) files.push_back(in.path);
+  auto provenance = ProvenanceOfFiles(files);
+  if (!provenance.ok()) {
+    std::fprintf(stderr, "vigil ingest mrt: %s\n", provenance.message().c_str());
+    return 2;
+  }
   geo::OpenOptions geo_options;
   geo_options.geo_dir = f.geo_dir;
   geo_options.source = f.geo_source;
@@ -50,13 +58,20 @@ int RunIngestMrt(const IngestMrtFlags& f) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), store.message().c_str());
     return 2;
   }
+  if (!f.allow_simulated) {
+    Status mixing = store::CheckProvenanceMixing(**store, f.store, store::MaskOf(provenance->kind));
+    if (!mixing.ok()) {
+      std::fprintf(stderr, "vigil ingest mrt: %s\n", mixing.message().c_str());
+      return 2;
+    }
+  }
   Status registered = (*store)->RegisterDatasource(observatory::BgpDatasource());
   if (registered.ok()) registered = (*store)->RegisterDatasource(observatory::BgpV6Datasource());
   if (!registered.ok()) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), registered.message().c_str());
     return 2;
   }
-  auto ids = observatory::UpsertGeoEntities(**store, signals::GeoEntities(**geo));
+  auto ids = observatory::UpsertGeoEntities(**store, signals::GeoEntities(**geo), provenance->kind);
   if (!ids.ok()) {
     std::fprintf(stderr, "vigil ingest mrt: store %s: %s\n", f.store.c_str(), ids.message().c_str());
     return 2;
@@ -69,6 +84,7 @@ int RunIngestMrt(const IngestMrtFlags& f) {
   const size_t group = (*store)->PreferredCommitGroup();
   observatory::StoreSignalSink sink(**store, std::move(*ids), std::max<size_t>(group, f.workers > 1 ? 256 : 1));
   if (f.workers > 1) sink.SetUnboundedGroup();
+  sink.SetProvenance(*provenance);
   if (group > 1) {
     // Inputs list their record times; a day either side of the file-name times covers them.
     UnixSeconds lo = INT64_MAX, hi = INT64_MIN;
@@ -114,6 +130,7 @@ int RunIngestMrt(const IngestMrtFlags& f) {
         r.seconds > 0 ? double(r.records) / r.seconds : 0.0, (long long)r.bins, (long long)r.last.full_feed_peers,
         (long long)r.last.visible_prefixes, (long long)r.last.visible_slash24s);
   }
+  if (!f.quiet) std::printf("provenance: %s\n", DescribeProvenance(*provenance).c_str());
   if (!f.quiet && f.workers <= 1) {
     std::printf(
         "bgp-v6: %lld IPv6 records; %lld bin values; last bin: %lld full-feed IPv6 peers, %lld visible "
@@ -163,6 +180,9 @@ void InstallIngestMrtCommand(CLI::App& root) {
                   "merged before visibility: docs/scale.md); the run is committed as one group at the end")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  mrt->add_flag("--allow-simulated", flags->allow_simulated,
+                "Ingest simulated files (a provenance.json beside them says so) into a store holding observed ones, "
+                "or the reverse; their entities' attributes stay apart (docs/store.md \"Provenance\")");
   mrt->add_flag("-v,--verbose", flags->verbose, "One line per file on stderr");
   mrt->add_flag("-q,--quiet", flags->quiet, "No progress and no summary");
   mrt->callback([flags] { SetExitCode(RunIngestMrt(*flags)); });

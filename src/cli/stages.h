@@ -31,9 +31,11 @@ struct IngestMrtFlags {
   bool verbose = false;
   bool quiet = false;
   int workers = 1;
+  bool allow_simulated = false;  // ingest simulated files into a store of observed ones (or the reverse)
 };
 // MRT files -> bgp and bgp-v6 series. 0: every file ingested or known; 1: some file or the store failed;
-// 2: bad input before anything was written (paths, geo, store).
+// 2: bad input before anything was written (paths, geo, store, provenance: simulated files into a store of observed
+// ones, or the reverse, without allow_simulated).
 int RunIngestMrt(const IngestMrtFlags& flags);
 
 struct IngestProbeFlags {
@@ -44,6 +46,7 @@ struct IngestProbeFlags {
   std::string geo_cache = kDefaultGeoCache;
   bool verbose = false;
   bool quiet = false;
+  bool allow_simulated = false;
 };
 // Probe round logs -> ping-slash24, rtt-p50 and loss series. 0 or 1 (some file or the store failed).
 int RunIngestProbe(const IngestProbeFlags& flags);

@@ -76,6 +76,20 @@ void RunInfo(const std::string& uri) {
                 static_cast<long long>(d.datasource.step_s), static_cast<long long>(d.points),
                 static_cast<long long>(d.entities), first.c_str(), last.c_str());
   }
+  // Where the inputs come from (docs/store.md "Provenance"): one line per kind and origin.
+  auto sources = store->ListProvenanceSources(0, 0);
+  if (!sources.ok()) return Fail(sources.message());
+  std::printf("\n%-11s %-28s %8s  %-20s  %-20s\n", "provenance", "source", "inputs", "first", "last");
+  for (const store::ProvenanceSource& src : *sources) {
+    const store::Provenance& p = src.provenance;
+    std::string origin = p.source.empty() ? "-" : p.source;
+    if (p.kind == store::ProvenanceKind::kSimulated) {
+      origin = "scenario " + p.source + (p.seed.empty() ? "" : " seed " + p.seed);
+    }
+    std::printf("%-11s %-28s %8lld  %-20s  %-20s\n", store::ProvenanceKindName(p.kind), origin.c_str(),
+                static_cast<long long>(src.inputs), FormatRfc3339(src.first_t).c_str(),
+                FormatRfc3339(src.last_t).c_str());
+  }
 }
 
 struct SeriesOptions {
@@ -133,9 +147,10 @@ void RunSeries(const SeriesOptions& o) {
   if (o.csv) {
     std::printf("time,unix,%s\n", o.datasource.c_str());
   } else {
-    std::printf("# %s %s (%s), %s, step %llds (native %llds); missing bins: null\n", o.entity.c_str(),
-                (*entity)->name.c_str(), o.store.c_str(), o.datasource.c_str(), static_cast<long long>(step),
-                static_cast<long long>(native));
+    std::printf("# %s %s (%s), %s, step %llds (native %llds); missing bins: null; provenance: %s\n",
+                o.entity.c_str(), (*entity)->name.c_str(), o.store.c_str(), o.datasource.c_str(),
+                static_cast<long long>(step), static_cast<long long>(native),
+                store::ProvenanceLabel(series->AllProvenance()).c_str());
   }
   for (size_t i = 0; i < series->values.size(); ++i) {
     UnixSeconds t = from + static_cast<int64_t>(i) * step;

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "base/version.h"
 #include "cli/command_registry.h"
 
 namespace vigil::cli {
@@ -11,7 +12,8 @@ namespace {
 void InstallVersionCommand(CLI::App& root) {
   CLI::App* command = root.add_subcommand("version", "Print Vigil's version and the data formats it reads");
   command->callback([] {
-    std::printf("vigil 0.1.0\nMRT: RFC 6396 (TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET), RFC 8050, RFC 6793\n");
+    std::printf("vigil %s\nMRT: RFC 6396 (TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET), RFC 8050, RFC 6793\n",
+                kVigilVersion);
   });
 }
 

@@ -341,6 +341,12 @@ struct ImportReport {
   bool already_imported = false;
   size_t entities_created = 0;
 };
-Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& path, const std::string& datasource);
+// Where imported series come from: their inputs row says so (provenance "imported"), and the API shows it.
+struct ImportedSource {
+  std::string name;     // e.g. "IODA"; empty: the file's path
+  std::string licence;  // licence / attribution the source requires when shown
+};
+Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& path, const std::string& datasource,
+                                      const ImportedSource& source);
 
 }  // namespace vigil::detect

@@ -4,6 +4,8 @@
 #include <climits>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 #include <span>
 #include <sstream>
 
@@ -40,6 +42,62 @@ int64_t LargestStep(const std::vector<store::Datasource>& datasources) {
   return step;
 }
 
+// What the series under each alert and event are made of (docs/store.md "Provenance"): an alert, the kinds of its
+// bin; an event, the kinds of every point of its datasources over its span. An event of an entity without points of
+// its own (a country rolled up from its regions) takes the kinds of its regions' events that overlap it.
+Status DeriveProvenance(store::Store& store, std::vector<store::Alert>& alerts, std::vector<store::Event>& events) {
+  auto datasources = store.ListDatasources();
+  if (!datasources.ok()) return datasources.status();
+  std::map<std::string, int64_t> steps;
+  for (const store::Datasource& d : *datasources) steps[d.name] = d.step_s;
+  std::map<std::pair<std::string, int64_t>, std::pair<UnixSeconds, UnixSeconds>> spans;  // series -> alert t range
+  for (const store::Alert& a : alerts) {
+    auto [it, fresh] = spans.try_emplace({a.datasource, a.entity_id}, a.t, a.t);
+    if (!fresh) it->second = {std::min(it->second.first, a.t), std::max(it->second.second, a.t)};
+  }
+  std::map<std::pair<std::string, int64_t>, store::AggregatedSeries> bins;
+  for (const auto& [series, span] : spans) {
+    auto step = steps.find(series.first);
+    if (step == steps.end()) continue;
+    auto read = store.ReadAggregated(series.first, series.second, span.first, span.second + step->second, step->second);
+    if (!read.ok()) return read.status();
+    bins.emplace(series, std::move(*read));
+  }
+  for (store::Alert& a : alerts) {
+    auto it = bins.find({a.datasource, a.entity_id});
+    if (it == bins.end()) continue;
+    const store::AggregatedSeries& agg = it->second;
+    const int64_t i = (a.t - agg.from) / agg.step_s;
+    if (i >= 0 && i < static_cast<int64_t>(agg.provenance.size())) a.provenance = agg.provenance[static_cast<size_t>(i)];
+  }
+  constexpr int64_t kOpenEventHorizon = 366 * 86400;
+  for (store::Event& e : events) {
+    const UnixSeconds until = e.end_t > e.start_t ? e.end_t : e.start_t + kOpenEventHorizon;
+    std::stringstream list(e.datasources);
+    for (std::string ds; std::getline(list, ds, ',');) {
+      if (!steps.count(ds)) continue;
+      auto read = store.ReadAggregated(ds, e.entity_id, e.start_t, until, until - e.start_t);
+      if (!read.ok()) return read.status();
+      e.provenance |= read->AllProvenance();
+    }
+  }
+  for (store::Event& e : events) {
+    if (e.provenance != 0) continue;
+    store::EntityQuery children;
+    children.parent_id = e.entity_id;
+    auto regions = store.ListEntities(children);
+    if (!regions.ok()) return regions.status();
+    std::set<int64_t> ids;
+    for (const store::Entity& r : *regions) ids.insert(r.id);
+    const UnixSeconds until = e.end_t > e.start_t ? e.end_t : INT64_MAX;
+    for (const store::Event& other : events) {
+      const UnixSeconds other_until = other.end_t > other.start_t ? other.end_t : INT64_MAX;
+      if (ids.count(other.entity_id) && other.start_t < until && other_until > e.start_t) e.provenance |= other.provenance;
+    }
+  }
+  return Status::Ok();
+}
+
 std::string ScheduleKey(const store::Schedule& s) {
   return std::to_string(s.entity_id) + "|" + s.first_day + "|" + std::to_string(s.on_end_min);
 }
@@ -69,6 +127,7 @@ Status WriteDetection(store::Store& store, const DetectionResult& result, UnixSe
     }
   }
   for (store::Alert& a : alerts) a.id = 0;
+  VIGIL_RETURN_IF_ERROR(DeriveProvenance(store, alerts, events));
   VIGIL_RETURN_IF_ERROR(store.ReplaceDetection(replace_from, alerts, events, schedules));
   known_ids.clear();
   for (const store::Schedule& s : schedules) known_ids[ScheduleKey(s)] = s.id;
@@ -166,7 +225,8 @@ Result<DetectRunStats> StoreFollower::PollBefore(std::optional<UnixSeconds> unti
   return stats;
 }
 
-Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& path, const std::string& datasource) {
+Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& path, const std::string& datasource,
+                                      const ImportedSource& source) {
   if (datasource.empty()) return Status::InvalidArgument("--datasource: a name is required");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path + ": cannot open");
@@ -195,6 +255,9 @@ Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& pa
   commit.input.sha256 = sha;
   commit.input.name = path;
   commit.input.kind = "series-csv";
+  commit.input.provenance.kind = store::ProvenanceKind::kImported;
+  commit.input.provenance.source = source.name.empty() ? path : source.name;
+  commit.input.provenance.licence = source.licence;
   commit.input.records = static_cast<int64_t>(report.parsed.rows);
   commit.input.first_t = INT64_MAX;
   commit.input.last_t = INT64_MIN;
@@ -207,12 +270,14 @@ Result<ImportReport> ImportSeriesFile(store::Store& store, const std::string& pa
     entity.type = type;
     entity.code = code;
     entity.name = code;
+    entity.provenance = store::ProvenanceKind::kImported;
     const size_t dash = code.find('-');
     if (type == "region" && dash != std::string::npos) {  // ISO 3166-2: its country is the part before '-'
       store::Entity country;
       country.type = "country";
       country.code = code.substr(0, dash);
       country.name = country.code;
+      country.provenance = store::ProvenanceKind::kImported;
       auto parent = store.EnsureEntity(country);
       if (!parent.ok()) return parent.status();
       entity.parent_id = parent->id;

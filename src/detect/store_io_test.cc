@@ -168,7 +168,7 @@ TEST(StoreIo, ImportSeriesCreatesEntitiesAndIsIdempotent) {
       if (i % 5 == 0) out << "region/IR-23," << (1663718400 + i * 1800) << "," << 100 + i % 3 << "\n";
     }
   }
-  auto report = ImportSeriesFile(s, path, "ioda-gtr");
+  auto report = ImportSeriesFile(s, path, "ioda-gtr", {"IODA", "CC BY 4.0"});
   ASSERT_TRUE(report.ok()) << report.message();
   EXPECT_EQ(report->parsed.step_s, 1800);
   EXPECT_EQ(report->parsed.duplicates, 10u);
@@ -185,11 +185,22 @@ TEST(StoreIo, ImportSeriesCreatesEntitiesAndIsIdempotent) {
   bool registered = false;
   for (auto& d : *datasources) registered |= d.name == "ioda-gtr" && d.step_s == 1800;
   EXPECT_TRUE(registered);
-  auto again = ImportSeriesFile(s, path, "ioda-gtr");
+  // Provenance: the input, its points and the entities it created say "imported", from IODA.
+  auto inputs = s.ListInputs(0, 0);
+  ASSERT_TRUE(inputs.ok());
+  ASSERT_EQ(inputs->size(), 1u);
+  EXPECT_EQ(inputs->front().provenance.kind, store::ProvenanceKind::kImported);
+  EXPECT_EQ(inputs->front().provenance.source, "IODA");
+  EXPECT_EQ(inputs->front().provenance.licence, "CC BY 4.0");
+  auto agg = s.ReadAggregated("ioda-gtr", (*region)->id, 1663718400, 1663718400 + 48 * 1800, 48 * 1800);
+  ASSERT_TRUE(agg.ok());
+  EXPECT_EQ(store::ProvenanceLabel(agg->AllProvenance()), "imported");
+  EXPECT_EQ((*region)->provenance, store::ProvenanceKind::kImported);
+  auto again = ImportSeriesFile(s, path, "ioda-gtr", {"IODA", "CC BY 4.0"});
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->already_imported);
   std::filesystem::remove(path);
-  EXPECT_FALSE(ImportSeriesFile(s, path, "ioda-gtr").ok());
+  EXPECT_FALSE(ImportSeriesFile(s, path, "ioda-gtr", {"IODA", "CC BY 4.0"}).ok());
 }
 
 }  // namespace

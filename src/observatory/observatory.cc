@@ -53,7 +53,7 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
   }
   Status registered = (*store)->RegisterDatasource(BgpDatasource());
   if (registered.ok()) registered = (*store)->RegisterDatasource(BgpV6Datasource());
-  auto ids = registered.ok() ? UpsertGeoEntities(**store, signals::GeoEntities(**geo))
+  auto ids = registered.ok() ? UpsertGeoEntities(**store, signals::GeoEntities(**geo), store::ProvenanceKind::kObserved)
                              : Result<std::vector<int64_t>>(registered);
   if (!ids.ok()) {
     std::fprintf(stderr, "vigil run: store %s: %s\n", o.store_uri.c_str(), ids.message().c_str());

@@ -57,6 +57,9 @@ class StoreSignalSink : public signals::SignalSink {
   Status PreloadInputs(UnixSeconds from, UnixSeconds until);
   // With --workers every file of the run goes in one group (the workers' states belong to its last files).
   void SetUnboundedGroup();
+  // What every file of the run is (observed by default; a simulator's output is simulated). Observed inputs
+  // name their collector as their source.
+  void SetProvenance(store::Provenance provenance) { provenance_ = std::move(provenance); }
   Status Flush();
 
   // The store rows of one file (bins as series points of every entity that has address space).
@@ -66,6 +69,7 @@ class StoreSignalSink : public signals::SignalSink {
   store::SeriesBatch Batch(const char* datasource, const signals::FileOutcome& outcome) const;
 
   store::Store& store_;
+  store::Provenance provenance_;
   size_t max_pending_points_ = 1'000'000;
   std::map<std::string, std::string> pending_states_;
   std::vector<int64_t> entity_ids_;
@@ -78,8 +82,10 @@ class StoreSignalSink : public signals::SignalSink {
 };
 
 // Upserts the geo entities (countries and ASNs first, so regions can name their parent's id); returns the
-// store id per geo entity index, 0 for entities without /24s and /48s.
-Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos);
+// store id per geo entity index, 0 for entities without /24s and /48s. `kind` is the provenance of the geo world
+// (a simulated world's entities never overwrite observed attributes: store.h Entity).
+Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos,
+                                               store::ProvenanceKind kind);
 
 // The bgp and bgp-v6 datasources as `vigil ingest mrt` and `vigil run` register them.
 store::Datasource BgpDatasource();

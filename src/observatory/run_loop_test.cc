@@ -128,7 +128,7 @@ class RunLoopTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.message();
     EXPECT_TRUE((*s)->RegisterDatasource(BgpDatasource()).ok());
     EXPECT_TRUE((*s)->RegisterDatasource(BgpV6Datasource()).ok());
-    auto entity_ids = UpsertGeoEntities(**s, signals::GeoEntities(*world_->geo));
+    auto entity_ids = UpsertGeoEntities(**s, signals::GeoEntities(*world_->geo), store::ProvenanceKind::kObserved);
     EXPECT_TRUE(entity_ids.ok());
     ids = *entity_ids;
     return std::move(*s);

@@ -28,6 +28,7 @@ Result<std::optional<std::string>> StoreSignalSink::LoadState(const std::string&
 store::SeriesBatch StoreSignalSink::Batch(const char* datasource, const signals::FileOutcome& outcome) const {
   store::SeriesBatch batch;
   batch.datasource = datasource;
+  batch.provenance = provenance_.kind;
   for (const signals::BinValues& bin : outcome.bins) {
     for (size_t e = 0; e < entity_ids_.size() && e < bin.counts.size(); ++e) {
       if (entity_ids_[e] == 0) continue;  // an entity without address space has no series
@@ -47,6 +48,8 @@ store::IngestCommit StoreSignalSink::MakeCommit(const signals::BgpFileCommit& c)
   commit.input.first_t = c.outcome->first_t;
   commit.input.last_t = c.outcome->last_t;
   commit.input.ingested_at = std::time(nullptr);
+  commit.input.provenance = provenance_;
+  if (provenance_.kind == store::ProvenanceKind::kObserved) commit.input.provenance.source = c.input->collector;
   commit.series.push_back(Batch("bgp", *c.outcome));
   if (c.outcome_v6) commit.series.push_back(Batch("bgp-v6", *c.outcome_v6));
   return commit;
@@ -91,7 +94,8 @@ Status StoreSignalSink::Flush() {
   return done.status();
 }
 
-Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos) {
+Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos,
+                                               store::ProvenanceKind kind) {
   std::vector<int64_t> ids(infos.size(), 0);
   std::map<std::string, int64_t> country_ids;
   for (int pass = 0; pass < 2; ++pass) {
@@ -107,6 +111,7 @@ Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::v
       e.name = info.name;
       e.slash24_count = info.slash24_count;
       e.tz = info.tz;
+      e.provenance = kind;
       if (!info.parent_code.empty()) {
         auto it = country_ids.find(info.parent_code);
         if (it != country_ids.end()) e.parent_id = it->second;

@@ -59,14 +59,15 @@ Status RegisterProbeDatasources(store::Store& store) {
 namespace {
 
 Result<int64_t> EnsureEntity(const EntityKey& key, store::Store& store, EntityDirectory& directory,
-                             std::map<EntityKey, int64_t>& ids) {
+                             store::ProvenanceKind kind, std::map<EntityKey, int64_t>& ids) {
   if (auto it = ids.find(key); it != ids.end()) return it->second;
   store::Entity entity = directory.Describe(key);
   entity.type = key.type;
   entity.code = key.code;
   entity.parent_id = 0;
+  entity.provenance = kind;
   if (auto parent = directory.ParentOf(key); parent && *parent != key) {
-    auto parent_id = EnsureEntity(*parent, store, directory, ids);
+    auto parent_id = EnsureEntity(*parent, store, directory, kind, ids);
     if (!parent_id.ok()) return parent_id.status();
     entity.parent_id = *parent_id;
   }
@@ -78,9 +79,10 @@ Result<int64_t> EnsureEntity(const EntityKey& key, store::Store& store, EntityDi
 
 }  // namespace
 
-Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& store, EntityDirectory& directory) {
+Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& store, EntityDirectory& directory,
+                                        const store::Provenance& provenance) {
   store::IngestCommit commit;
-  auto report = PrepareRoundLogCommit(path, store, directory, commit);
+  auto report = PrepareRoundLogCommit(path, store, directory, provenance, commit);
   if (!report.ok() || report->skipped) return report;
   // TryCommitIngest settles a race with another ingest of the same file: only one of them commits.
   auto committed = store.TryCommitIngest(commit);
@@ -91,7 +93,7 @@ Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& s
 }
 
 Result<IngestReport> PrepareRoundLogCommit(const std::string& path, store::Store& store, EntityDirectory& directory,
-                                           store::IngestCommit& commit) {
+                                           const store::Provenance& provenance, store::IngestCommit& commit) {
   IngestReport report;
   auto sha = Sha256OfFile(path);
   if (!sha.ok()) return sha.status();
@@ -116,10 +118,12 @@ Result<IngestReport> PrepareRoundLogCommit(const std::string& path, store::Store
   commit.input.first_t = log->start;
   commit.input.last_t = log->start + log->round_s;
   commit.input.ingested_at = static_cast<UnixSeconds>(::time(nullptr));
-  store::SeriesBatch up{"ping-slash24", {}}, rtt{"rtt-p50", {}}, loss{"loss", {}};
+  commit.input.provenance = provenance;
+  store::SeriesBatch up{"ping-slash24", {}, provenance.kind}, rtt{"rtt-p50", {}, provenance.kind},
+      loss{"loss", {}, provenance.kind};
   std::map<EntityKey, int64_t> ids;
   for (const auto& [key, round] : figures) {
-    auto id = EnsureEntity(key, store, directory, ids);
+    auto id = EnsureEntity(key, store, directory, provenance.kind, ids);
     if (!id.ok()) return id.status().WithContext(path);
     up.points.push_back({*id, log->start, double(round.up)});
     if (round.rtt_p50_ms) rtt.points.push_back({*id, log->start, *round.rtt_p50_ms});

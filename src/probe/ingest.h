@@ -59,13 +59,15 @@ struct IngestReport {
 Status RegisterProbeDatasources(store::Store& store);
 
 // One round log into the store: idempotent by the file's sha256, atomic (series and the inputs row in one
-// Store::CommitIngest). Entities are upserted (parents first) before the commit.
-Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& store, EntityDirectory& directory);
+// Store::CommitIngest). Entities are upserted (parents first) before the commit. The input, its points and its
+// entities take `provenance` (observed for the prober's own logs; simulated for the simulator's).
+Result<IngestReport> IngestRoundLogFile(const std::string& path, store::Store& store, EntityDirectory& directory,
+                                        const store::Provenance& provenance);
 // The same up to the commit: reads the log, upserts its entities and fills `commit` (report.skipped when the
 // store has the file already, and then `commit` is not filled). For callers that commit several rounds in one
 // Store::TryCommitIngestGroup (a ClickHouse store, where each commit is several round trips).
 Result<IngestReport> PrepareRoundLogCommit(const std::string& path, store::Store& store, EntityDirectory& directory,
-                                           store::IngestCommit& commit);
+                                           const store::Provenance& provenance, store::IngestCommit& commit);
 
 // Expands files and directories (the probe-round.*.tsv[.gz] files inside, sorted) into the file list.
 Result<std::vector<std::string>> RoundLogFiles(const std::vector<std::string>& paths);

@@ -119,7 +119,7 @@ TEST_F(IngestFile, WritesSeriesOnceAndLeavesNoPointsWithoutData) {
   store::Store& store = **opened;
   ASSERT_TRUE(RegisterProbeDatasources(store).ok());
   TestDirectory directory;
-  auto report = IngestRoundLogFile(path, store, directory);
+  auto report = IngestRoundLogFile(path, store, directory, {});
   ASSERT_TRUE(report.ok()) << report.message();
   EXPECT_FALSE(report->skipped);
   auto id = [&](const char* type, const char* code) { return (*store.FindEntity(type, code))->id; };
@@ -139,7 +139,7 @@ TEST_F(IngestFile, WritesSeriesOnceAndLeavesNoPointsWithoutData) {
   size_t points = PointsIn(store);
   EXPECT_EQ(points, report->points);
 
-  auto again = IngestRoundLogFile(path, store, directory);
+  auto again = IngestRoundLogFile(path, store, directory, {});
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->skipped);
   EXPECT_EQ(PointsIn(store), points);
@@ -162,14 +162,14 @@ TEST_F(IngestFile, FailedCommitLeavesNothingAndBadFilesNameThemselves) {
             SQLITE_OK);
   sqlite3_close(raw);
   TestDirectory directory;
-  auto report = IngestRoundLogFile(path, store, directory);
+  auto report = IngestRoundLogFile(path, store, directory, {});
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.message().find(path), std::string::npos);
   EXPECT_EQ(PointsIn(store), 0u);
   EXPECT_TRUE(store.ListInputs(0, 0)->empty());
 
   std::string bad = Write("probe-round.20220105.0020.tsv", "garbage\n");
-  auto failed = IngestRoundLogFile(bad, store, directory);
+  auto failed = IngestRoundLogFile(bad, store, directory, {});
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.message().find(bad + ":1"), std::string::npos);
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "base/version.h"
 #include "sim/mrt_writer.h"
 #include "sim/sim.h"
 #include "sim/ipv6_routes.h"
@@ -927,6 +928,32 @@ Status WriteAnnotations(const Scenario& scenario, const fs::path& path) {
 
 }  // namespace
 
+namespace {
+
+// A provenance.json in OUTDIR and in every folder below it: whatever file or folder of the output is given to
+// an ingest command, the manifest beside each file says it is simulated (ingest reads it from the file's own
+// folder only, never from a parent: docs/simulator.md "Provenance").
+Status WriteProvenanceManifests(const Scenario& scenario, const fs::path& outdir) {
+  OrderedJson manifest;
+  manifest["provenance"] = "simulated";
+  manifest["scenario"] = scenario.name;
+  manifest["seed"] = scenario.seed;
+  manifest["vigil_version"] = kVigilVersion;
+  manifest["note"] = "Simulated scenario '" + scenario.name + "', built from public reporting, not a measurement";
+  if (!scenario.description.empty()) manifest["description"] = scenario.description;
+  const std::string text = manifest.dump(2) + "\n";
+  std::vector<fs::path> folders = {outdir};
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(outdir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_directory(ec)) folders.push_back(it->path());
+  }
+  if (ec) return Status::IOError(outdir.string() + ": listing folders for provenance.json: " + ec.message());
+  for (const fs::path& folder : folders) VIGIL_RETURN_IF_ERROR(WriteText(folder / "provenance.json", text));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<SimSummary> RunSimulation(const Scenario& written, const std::string& outdir_text, const SimOptions& options) {
   fs::path outdir(outdir_text);
   std::error_code ec;
@@ -988,6 +1015,7 @@ Result<SimSummary> RunSimulation(const Scenario& written, const std::string& out
   config["slash24s"] = summary.slash24s;
   config["probed_blocks"] = summary.probed_blocks;
   VIGIL_RETURN_IF_ERROR(WriteText(outdir / "sim-config.json", config.dump(2) + "\n"));
+  VIGIL_RETURN_IF_ERROR(WriteProvenanceManifests(scenario, outdir));
   return summary;
 }
 

@@ -232,33 +232,40 @@ const TableDef kTables[] = {
     {"schema_version", "(version UInt32, applied_at Int64) ENGINE = MergeTree ORDER BY version", "version"},
     {"entities",
      "(id Int64, type String, code String, name String, parent_id Int64, slash24_count Int64, tz String, version "
-     "UInt64) "
+     "UInt64, provenance UInt8 DEFAULT 3) "
      "ENGINE = ReplacingMergeTree(version) ORDER BY (type, code)",
      "id"},
+    {"simulated_entities",
+     "(entity_id Int64, name String, parent_id Int64, slash24_count Int64, tz String, version UInt64) "
+     "ENGINE = ReplacingMergeTree(version) ORDER BY entity_id",
+     "entity_id"},
     {"datasources",
      "(name String, step_s Int64, description String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY "
      "name",
      "cityHash64(name)"},
     {"series",
-     "(datasource String, entity_id Int64, t Int64, value Float64, version UInt64) ENGINE = "
+     "(datasource String, entity_id Int64, t Int64, value Float64, version UInt64, provenance UInt8 DEFAULT 3) "
+     "ENGINE = "
      "ReplacingMergeTree(version) "
      "PARTITION BY toYYYYMM(toDateTime(t)) ORDER BY (datasource, entity_id, t)",
      "entity_id"},
     {"inputs",
      "(sha256 String, name String, kind String, collector String, records Int64, first_t Int64, last_t Int64, "
-     "ingested_at Int64) ENGINE = ReplacingMergeTree ORDER BY sha256",
+     "ingested_at Int64, provenance String DEFAULT 'unrecorded', provenance_source String, licence String, seed "
+     "String, vigil_version String) ENGINE = ReplacingMergeTree ORDER BY sha256",
      "cityHash64(sha256)"},
     {"state",
      "(key String, bytes String, updated_at Int64, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY key",
      "cityHash64(key)"},
     {"alerts",
      "(generation UInt64, id Int64, datasource String, entity_id Int64, t Int64, level String, condition String, "
-     "value Float64, baseline Float64, method String) ENGINE = MergeTree ORDER BY (generation, t, entity_id)",
+     "value Float64, baseline Float64, method String, provenance UInt8 DEFAULT 8) ENGINE = MergeTree ORDER BY "
+     "(generation, t, entity_id)",
      "entity_id"},
     {"events",
      "(generation UInt64, id Int64, entity_id Int64, kind String, start_t Int64, end_t Int64, score Float64, "
-     "datasources String, classification String, schedule_id Int64, depth Float64, coverage String, detail String) "
-     "ENGINE = MergeTree ORDER BY (generation, start_t, entity_id)",
+     "datasources String, classification String, schedule_id Int64, depth Float64, coverage String, detail String, "
+     "provenance UInt8 DEFAULT 8) ENGINE = MergeTree ORDER BY (generation, start_t, entity_id)",
      "entity_id"},
     {"schedules",
      "(generation UInt64, id Int64, entity_id Int64, tz String, on_start_min Int64, on_end_min Int64, first_day "
@@ -284,8 +291,24 @@ struct ColumnAddition {
 };
 const ColumnAddition kColumnAdditions[] = {
     {2, "annotations", "detail", "String"},
+    // Version 3: provenance (as SQLite's migration 0004; rows from before say "unrecorded").
+    {3, "entities", "provenance", "UInt8 DEFAULT 3"},
+    {3, "series", "provenance", "UInt8 DEFAULT 3"},
+    {3, "inputs", "provenance", "String DEFAULT 'unrecorded'"},
+    {3, "inputs", "provenance_source", "String"},
+    {3, "inputs", "licence", "String"},
+    {3, "inputs", "seed", "String"},
+    {3, "inputs", "vigil_version", "String"},
+    {3, "alerts", "provenance", "UInt8 DEFAULT 8"},
+    {3, "events", "provenance", "UInt8 DEFAULT 8"},
 };
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
+
+// Series versions: a point that is not simulated carries this bit, so that both argMax(value, version) and the
+// background merges of ReplacingMergeTree keep it over a simulated point of the same bin, written before or
+// after (a simulation never replaces a measurement; docs/store.md "Provenance"). Nanosecond clocks stay below it.
+constexpr uint64_t kNotSimulatedVersionBit = uint64_t{1} << 62;
+constexpr const char* kSeriesInsert = "series (datasource, entity_id, t, value, version, provenance)";
 
 class ClickHouseStore final : public Store {
  public:
@@ -310,10 +333,13 @@ class ClickHouseStore final : public Store {
   Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) override;
   Result<std::optional<Entity>> EntityById(int64_t id) override;
   Result<std::vector<Entity>> ListEntities(const EntityQuery& query) override;
+  Result<std::optional<Entity>> SimulatedEntity(int64_t id) override;
   Status RegisterDatasource(const Datasource& datasource) override;
   Result<std::vector<Datasource>> ListDatasources() override;
   Result<bool> HasInput(const std::string& sha256) override;
   Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) override;
+  Result<ProvenanceMask> InputProvenance() override;
+  Result<std::vector<ProvenanceSource>> ListProvenanceSources(UnixSeconds from, UnixSeconds until) override;
   Result<std::optional<std::string>> GetState(const std::string& key) override;
   Status PutState(const StateBlob& blob) override;
   Status WriteSeries(const std::vector<SeriesBatch>& batches) override;
@@ -365,7 +391,7 @@ class ClickHouseStore final : public Store {
   Result<std::optional<Entity>> ReadEntityWhere(const std::string& where);
   Result<bool> KnownDatasource(const std::string& name);
   Result<int64_t> NativeStep(const std::string& name);
-  Status AppendSeries(const std::vector<const SeriesBatch*>& batches, std::string& rows);
+  Status AppendSeries(const SeriesBatch& batch, ProvenanceKind kind, std::string& rows);
   Result<std::vector<bool>> CommitGroupLocked(const std::vector<const IngestCommit*>& commits);
   Result<uint64_t> CurrentGeneration(int64_t* last_alert, int64_t* last_event, int64_t* last_schedule);
   Result<std::vector<Event>> ReadEvents(const std::string& where_and_order);
@@ -380,6 +406,7 @@ class ClickHouseStore final : public Store {
   // Entities as stored (read or written by this process), by "type/code": an upsert that changes nothing is
   // not sent, and a known entity is not read back (ingest upserts every entity of every file).
   std::unordered_map<std::string, Entity> entity_cache_;
+  std::unordered_map<int64_t, Entity> simulated_cache_;  // simulated attributes by entity id
   std::set<std::string> known_inputs_;  // sha256s seen in `inputs` (rows there are never removed)
   std::mutex mu_;
   uint64_t last_version_ = 0;
@@ -553,10 +580,19 @@ Status ClickHouseStore::Initialize() {
 
 // The version column comes along (and is ignored): a Distributed table read with FINAL and ORDER BY fails
 // on 18.16 ("Cannot find column version in source stream") unless the version is among the columns read.
-constexpr const char* kEntityColumns = "id, type, code, name, parent_id, slash24_count, tz, version";
+constexpr const char* kEntityColumns = "id, type, code, name, parent_id, slash24_count, tz, version, provenance";
 
 Entity EntityFromRow(const std::vector<std::string>& r) {
-  return Entity{ToInt(r[0]), r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), r[6]};
+  return Entity{ToInt(r[0]), r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), r[6], static_cast<ProvenanceKind>(ToInt(r[8]))};
+}
+
+// simulated_entities joined to the entity's key, as EntityFromRow reads it.
+std::string SimulatedEntitiesQuery(const std::string& id_list) {
+  return "SELECT s.entity_id, e.type, e.code, s.name, s.parent_id, s.slash24_count, s.tz, s.version, 1 FROM "
+         "(SELECT entity_id, name, parent_id, slash24_count, tz, version FROM simulated_entities FINAL WHERE "
+         "entity_id IN (" +
+         id_list + ")) AS s ANY LEFT JOIN (SELECT id AS entity_id, type, code, version FROM entities FINAL) AS e "
+         "USING entity_id";
 }
 
 Result<std::optional<Entity>> ClickHouseStore::ReadEntityWhere(const std::string& where) {
@@ -585,30 +621,59 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
       entity_cache_[o.type + "/" + o.code] = o;
     }
   }
+  // The simulated attributes stored for the simulated writes among them.
+  std::vector<int64_t> simulated_ids;
+  for (const Entity& e : entities) {
+    auto it = entity_cache_.find(e.type + "/" + e.code);
+    if (e.provenance == ProvenanceKind::kSimulated && it != entity_cache_.end() &&
+        !simulated_cache_.count(it->second.id)) {
+      simulated_ids.push_back(it->second.id);
+    }
+  }
+  for (size_t i = 0; i < simulated_ids.size(); i += 1000) {
+    std::vector<int64_t> part(simulated_ids.begin() + static_cast<std::ptrdiff_t>(i),
+                              simulated_ids.begin() + static_cast<std::ptrdiff_t>(std::min(simulated_ids.size(), i + 1000)));
+    auto rows = Select(SimulatedEntitiesQuery(IdList(part)));
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows) simulated_cache_[ToInt(r[0])] = EntityFromRow(r);
+  }
   // New entities are numbered after the largest id, in the order given, as SQLite numbers rows: ids (and so
   // every ordering by entity) are then the same on both backends for the same sequence of upserts.
   int64_t next_id = 0;
   std::vector<int64_t> new_ids;
-  std::string rows;
+  std::string rows, simulated_rows;
   for (Entity& e : entities) {
-    Entity merged = e;
     const std::string key = e.type + "/" + e.code;
+    std::optional<Entity> stored, stored_simulated;
     if (auto it = entity_cache_.find(key); it != entity_cache_.end()) {
-      const Entity& o = it->second;
-      merged = rules::MergeEntity(o, e);
-      e.id = merged.id;
-      if (merged.name == o.name && merged.parent_id == o.parent_id && merged.slash24_count == o.slash24_count &&
-          merged.tz == o.tz) {
-        continue;  // nothing changes
-      }
-    } else {
+      stored = it->second;
+      if (auto sim = simulated_cache_.find(stored->id); sim != simulated_cache_.end()) stored_simulated = sim->second;
+    }
+    rules::EntityWrites writes = rules::PlanEntityUpsert(stored, stored_simulated, e);
+    int64_t id = stored ? stored->id : 0;
+    if (!stored) {
       if (next_id == 0) {
         auto max = Select("SELECT max(id) FROM entities");
         if (!max.ok()) return max.status();
         next_id = (max->empty() ? 0 : ToInt((*max)[0][0])) + 1;
       }
-      merged.id = next_id++;
-      new_ids.push_back(merged.id);
+      id = next_id++;
+      new_ids.push_back(id);
+    }
+    e.id = id;
+    if (writes.simulated) {
+      writes.simulated->id = id;
+      const Entity& m = *writes.simulated;
+      TsvRow().Add(id).Add(m.name).Add(m.parent_id).Add(m.slash24_count).Add(m.tz).Add(NextVersion()).EndTo(simulated_rows);
+      simulated_cache_[id] = m;
+    }
+    if (!writes.entity) continue;
+    Entity merged = *writes.entity;
+    merged.id = id;
+    if (stored && merged.name == stored->name && merged.parent_id == stored->parent_id &&
+        merged.slash24_count == stored->slash24_count && merged.tz == stored->tz &&
+        merged.provenance == stored->provenance) {
+      continue;  // nothing changes
     }
     TsvRow()
         .Add(merged.id)
@@ -619,11 +684,14 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
         .Add(merged.slash24_count)
         .Add(merged.tz)
         .Add(NextVersion())
+        .Add(static_cast<int64_t>(merged.provenance))
         .EndTo(rows);
-    e.id = merged.id;
     entity_cache_[key] = merged;
   }
-  VIGIL_RETURN_IF_ERROR(Insert("entities (id, type, code, name, parent_id, slash24_count, tz, version)", rows));
+  VIGIL_RETURN_IF_ERROR(
+      Insert("simulated_entities (entity_id, name, parent_id, slash24_count, tz, version)", simulated_rows));
+  VIGIL_RETURN_IF_ERROR(
+      Insert("entities (id, type, code, name, parent_id, slash24_count, tz, version, provenance)", rows));
   if (new_ids.empty()) return Status::Ok();
   // Two processes creating different entities at the same moment would number them alike (the same
   // entities in the same order — every ingest upserts the geo entities in one order — get the same ids).
@@ -632,6 +700,7 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
   if (!clash.ok()) return clash.status();
   if (!clash->empty()) {
     entity_cache_.clear();
+    simulated_cache_.clear();
     return Status::AlreadyExists(
         "store " + uri_ + ": entity id " + (*clash)[0][0] +
         " was given to two entities by concurrent writers; create entities from one process first");
@@ -663,6 +732,14 @@ Result<std::optional<Entity>> ClickHouseStore::FindEntity(const std::string& typ
 Result<std::optional<Entity>> ClickHouseStore::EntityById(int64_t id) {
   std::lock_guard lock(mu_);
   return ReadEntityWhere("id = " + std::to_string(id));
+}
+
+Result<std::optional<Entity>> ClickHouseStore::SimulatedEntity(int64_t id) {
+  std::lock_guard lock(mu_);
+  auto rows = Select(SimulatedEntitiesQuery(std::to_string(id)));
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Entity>();
+  return std::optional<Entity>(EntityFromRow(rows->front()));
 }
 
 Result<std::vector<Entity>> ClickHouseStore::ListEntities(const EntityQuery& q) {
@@ -738,26 +815,29 @@ Result<bool> ClickHouseStore::HasInput(const std::string& sha256) {
   return known;
 }
 
-Status ClickHouseStore::AppendSeries(const std::vector<const SeriesBatch*>& batches, std::string& rows) {
-  // One version per call: within it, a later point for the same key must still win, so equal keys get
-  // increasing versions by position.
-  for (const SeriesBatch* batch : batches) {
-    VIGIL_RETURN_IF_ERROR(KnownDatasource(batch->datasource).status());
-    for (const SeriesPoint& p : batch->points) {
-      VIGIL_RETURN_IF_ERROR(rules::CheckPoint(batch->datasource, p));
-      TsvRow().Add(batch->datasource).Add(p.entity_id).Add(p.t).Add(p.value).Add(NextVersion()).EndTo(rows);
-    }
+Status ClickHouseStore::AppendSeries(const SeriesBatch& batch, ProvenanceKind kind, std::string& rows) {
+  // Every point gets the next version: a later point for the same key must win, also within one call.
+  VIGIL_RETURN_IF_ERROR(KnownDatasource(batch.datasource).status());
+  const uint64_t kind_bit = kind == ProvenanceKind::kSimulated ? 0 : kNotSimulatedVersionBit;
+  for (const SeriesPoint& p : batch.points) {
+    VIGIL_RETURN_IF_ERROR(rules::CheckPoint(batch.datasource, p));
+    TsvRow()
+        .Add(batch.datasource)
+        .Add(p.entity_id)
+        .Add(p.t)
+        .Add(p.value)
+        .Add(NextVersion() | kind_bit)
+        .Add(static_cast<int64_t>(kind))
+        .EndTo(rows);
   }
   return Status::Ok();
 }
 
 Status ClickHouseStore::WriteSeries(const std::vector<SeriesBatch>& batches) {
   std::lock_guard lock(mu_);
-  std::vector<const SeriesBatch*> all;
-  for (const SeriesBatch& b : batches) all.push_back(&b);
   std::string rows;
-  VIGIL_RETURN_IF_ERROR(AppendSeries(all, rows));
-  return Insert("series (datasource, entity_id, t, value, version)", rows);
+  for (const SeriesBatch& b : batches) VIGIL_RETURN_IF_ERROR(AppendSeries(b, b.provenance, rows));
+  return Insert(kSeriesInsert, rows);
 }
 
 Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<const IngestCommit*>& commits) {
@@ -786,10 +866,10 @@ Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<c
   for (size_t i = 0; i < commits.size(); ++i) {
     if (!fresh[i]) continue;
     const IngestCommit& c = *commits[i];
-    std::vector<const SeriesBatch*> batches;
-    for (const SeriesBatch& b : c.series) batches.push_back(&b);
-    Status st = AppendSeries(batches, series);
-    if (!st.ok()) return st.WithContext("input " + c.input.name);
+    for (const SeriesBatch& b : c.series) {
+      Status st = AppendSeries(b, c.input.provenance.kind, series);
+      if (!st.ok()) return st.WithContext("input " + c.input.name);
+    }
     for (const StateBlob& blob : c.state)
       TsvRow().Add(blob.key).Add(blob.bytes).Add(now).Add(NextVersion()).EndTo(state);
     const InputRecord& in = c.input;
@@ -802,13 +882,20 @@ Result<std::vector<bool>> ClickHouseStore::CommitGroupLocked(const std::vector<c
         .Add(in.first_t)
         .Add(in.last_t)
         .Add(in.ingested_at ? in.ingested_at : now)
+        .Add(std::string(ProvenanceKindName(in.provenance.kind)))
+        .Add(in.provenance.source)
+        .Add(in.provenance.licence)
+        .Add(in.provenance.seed)
+        .Add(in.provenance.vigil_version)
         .EndTo(inputs);
   }
-  VIGIL_RETURN_IF_ERROR(Insert("series (datasource, entity_id, t, value, version)", series));
+  VIGIL_RETURN_IF_ERROR(Insert(kSeriesInsert, series));
   VIGIL_RETURN_IF_ERROR(Insert("state (key, bytes, updated_at, version)", state));
   // Last: the inputs rows mark the inputs done.
   VIGIL_RETURN_IF_ERROR(
-      Insert("inputs (sha256, name, kind, collector, records, first_t, last_t, ingested_at)", inputs));
+      Insert("inputs (sha256, name, kind, collector, records, first_t, last_t, ingested_at, provenance, "
+             "provenance_source, licence, seed, vigil_version)",
+             inputs));
   for (size_t i = 0; i < commits.size(); ++i) {
     if (fresh[i]) known_inputs_.insert(commits[i]->input.sha256);
   }
@@ -823,13 +910,45 @@ Result<std::vector<bool>> ClickHouseStore::CommitInputs(const std::vector<const 
 Result<std::vector<InputRecord>> ClickHouseStore::ListInputs(UnixSeconds from, UnixSeconds until) {
   std::lock_guard lock(mu_);
   auto rows = Select(
-      "SELECT sha256, name, kind, collector, records, first_t, last_t, ingested_at FROM inputs FINAL "
+      "SELECT sha256, name, kind, collector, records, first_t, last_t, ingested_at, provenance, provenance_source, "
+      "licence, seed, vigil_version FROM inputs FINAL "
       "WHERE last_t >= " +
       std::to_string(from) + " AND first_t < " + std::to_string(UpperBound(until)) + " ORDER BY first_t, name");
   if (!rows.ok()) return rows.status();
   std::vector<InputRecord> out;
   for (const auto& r : *rows) {
-    out.push_back({r[0], r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), ToInt(r[6]), ToInt(r[7])});
+    InputRecord in{r[0], r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), ToInt(r[6]), ToInt(r[7]), {}};
+    in.provenance = {ParseProvenanceKind(r[8]).value_or(ProvenanceKind::kUnrecorded), r[9], r[10], r[11], r[12]};
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+Result<ProvenanceMask> ClickHouseStore::InputProvenance() {
+  std::lock_guard lock(mu_);
+  auto rows = Select("SELECT DISTINCT provenance FROM inputs");
+  if (!rows.ok()) return rows.status();
+  ProvenanceMask mask = 0;
+  for (const auto& r : *rows) mask |= MaskOf(ParseProvenanceKind(r[0]).value_or(ProvenanceKind::kUnrecorded));
+  return mask;
+}
+
+Result<std::vector<ProvenanceSource>> ClickHouseStore::ListProvenanceSources(UnixSeconds from, UnixSeconds until) {
+  std::lock_guard lock(mu_);
+  auto rows = Select(
+      "SELECT provenance, if(provenance_source = '', collector, provenance_source) AS src, licence, seed, "
+      "vigil_version, count(), min(first_t), max(last_t) FROM inputs FINAL WHERE last_t >= " +
+      std::to_string(from) + " AND first_t < " + std::to_string(UpperBound(until)) +
+      " GROUP BY provenance, src, licence, seed, vigil_version ORDER BY provenance, src, seed");
+  if (!rows.ok()) return rows.status();
+  std::vector<ProvenanceSource> out;
+  for (const auto& r : *rows) {
+    ProvenanceSource s;
+    s.provenance = {ParseProvenanceKind(r[0]).value_or(ProvenanceKind::kUnrecorded), r[1], r[2], r[3], r[4]};
+    s.inputs = ToInt(r[5]);
+    s.first_t = ToInt(r[6]);
+    s.last_t = ToInt(r[7]);
+    out.push_back(std::move(s));
   }
   return out;
 }
@@ -854,7 +973,7 @@ Result<std::optional<std::string>> ClickHouseStore::GetState(const std::string& 
 }
 
 std::string PointsQuery(const std::string& datasource, int64_t entity_id, UnixSeconds from, UnixSeconds until) {
-  return "SELECT t, argMax(value, version) AS v FROM series WHERE datasource = " + Quote(datasource) +
+  return "SELECT t, argMax(value, version) AS v, argMax(provenance, version) AS p FROM series WHERE datasource = " + Quote(datasource) +
          " AND entity_id = " + std::to_string(entity_id) + " AND t >= " + std::to_string(from) + " AND t < " +
          std::to_string(until) + " GROUP BY t";
 }
@@ -866,7 +985,9 @@ Result<std::vector<SeriesPoint>> ClickHouseStore::ReadSeries(const std::string& 
   auto rows = Select(PointsQuery(datasource, entity_id, from, UpperBound(until)) + " ORDER BY t");
   if (!rows.ok()) return rows.status();
   std::vector<SeriesPoint> out;
-  for (const auto& r : *rows) out.push_back({entity_id, ToInt(r[0]), ToDouble(r[1])});
+  for (const auto& r : *rows) {
+    out.push_back({entity_id, ToInt(r[0]), ToDouble(r[1]), static_cast<ProvenanceKind>(ToInt(r[2]))});
+  }
   return out;
 }
 
@@ -880,12 +1001,15 @@ Result<AggregatedSeries> ClickHouseStore::ReadAggregatedLocked(const std::string
   AggregatedSeries out = rules::EmptyAggregate(datasource, entity_id, from, until, step_s, *native, buckets);
   // Averages per bucket computed by the server; only one row per non-empty bucket comes back.
   auto rows = Select("SELECT intDiv(t - " + std::to_string(from) + ", " + std::to_string(step_s) +
-                     ") AS bucket, avg(v) FROM (" + PointsQuery(datasource, entity_id, from, until) +
+                     ") AS bucket, avg(v), groupBitOr(bitShiftLeft(toUInt8(1), p)) FROM (" +
+                     PointsQuery(datasource, entity_id, from, until) +
                      ") GROUP BY bucket ORDER BY bucket");
   if (!rows.ok()) return rows.status();
   for (const auto& r : *rows) {
     int64_t b = ToInt(r[0]);
-    if (b >= 0 && b < buckets) out.values[static_cast<size_t>(b)] = ToDouble(r[1]);
+    if (b < 0 || b >= buckets) continue;
+    out.values[static_cast<size_t>(b)] = ToDouble(r[1]);
+    out.provenance[static_cast<size_t>(b)] = static_cast<ProvenanceMask>(ToInt(r[2]));
   }
   return out;
 }
@@ -934,7 +1058,8 @@ Result<uint64_t> ClickHouseStore::CurrentGeneration(int64_t* last_alert, int64_t
 }
 
 constexpr const char* kEventColumns =
-    "id, entity_id, kind, start_t, end_t, score, datasources, classification, schedule_id, depth, coverage, detail";
+    "id, entity_id, kind, start_t, end_t, score, datasources, classification, schedule_id, depth, coverage, detail, "
+    "provenance";
 
 Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& alerts, std::vector<Event>& events,
                                          std::vector<Schedule>& schedules) {
@@ -980,6 +1105,7 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
         .Add(a.value)
         .Add(a.baseline)
         .Add(a.method)
+        .Add(static_cast<int64_t>(a.provenance))
         .EndTo(alert_rows);
   }
   std::vector<Event> out_events = events;
@@ -1000,12 +1126,14 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
         .Add(e.depth)
         .Add(e.coverage)
         .Add(e.detail)
+        .Add(static_cast<int64_t>(e.provenance))
         .EndTo(event_rows);
   }
   // Kept rows of the current generation are copied into the next one by the server.
   std::string kept_list = IdList(std::vector<int64_t>(kept.begin(), kept.end()));
   VIGIL_RETURN_IF_ERROR(Run("INSERT INTO alerts SELECT " + n +
-                            ", id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts "
+                            ", id, datasource, entity_id, t, level, condition, value, baseline, method, provenance "
+                            "FROM alerts "
                             "WHERE generation = " +
                             g + " AND t < " + std::to_string(from_t))
                             .status());
@@ -1014,7 +1142,7 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
           ", id, entity_id, kind, start_t, end_t, score, datasources, "
           "classification, " +
           (kept.empty() ? std::string("0") : "if(has([" + kept_list + "], schedule_id), schedule_id, 0)") +
-          ", depth, coverage, detail FROM events WHERE generation = " + g + " AND start_t < " + std::to_string(from_t))
+          ", depth, coverage, detail, provenance FROM events WHERE generation = " + g + " AND start_t < " + std::to_string(from_t))
           .status());
   VIGIL_RETURN_IF_ERROR(Insert("schedules", schedule_rows));
   VIGIL_RETURN_IF_ERROR(Insert("alerts", alert_rows));
@@ -1054,13 +1182,14 @@ Result<std::vector<Alert>> ClickHouseStore::ListAlerts(const TimeFilter& f) {
   if (f.datasource) where += " AND datasource = " + Quote(*f.datasource);
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
   auto rows =
-      Select("SELECT id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts WHERE " +
+      Select("SELECT id, datasource, entity_id, t, level, condition, value, baseline, method, provenance FROM alerts "
+             "WHERE " +
              where + " ORDER BY t, entity_id, datasource, id" + LimitClause(f.limit, f.offset));
   if (!rows.ok()) return rows.status();
   std::vector<Alert> out;
   for (const auto& r : *rows) {
     out.push_back({ToInt(r[0]), r[1], ToInt(r[2]), ToInt(r[3]), ParseAlertLevel(r[4]), r[5], ToDouble(r[6]),
-                   ToDouble(r[7]), r[8]});
+                   ToDouble(r[7]), r[8], static_cast<ProvenanceMask>(ToInt(r[9]))});
   }
   return out;
 }
@@ -1075,7 +1204,7 @@ Result<std::vector<Event>> ClickHouseStore::ReadEvents(const std::string& where_
   std::vector<Event> out;
   for (const auto& r : *rows) {
     out.push_back({ToInt(r[0]), ToInt(r[1]), r[2], ToInt(r[3]), ToInt(r[4]), ToDouble(r[5]), r[6], r[7], ToInt(r[8]),
-                   ToDouble(r[9]), r[10], r[11]});
+                   ToDouble(r[9]), r[10], r[11], static_cast<ProvenanceMask>(ToInt(r[12]))});
   }
   return out;
 }
@@ -1204,6 +1333,7 @@ Result<StoreInfo> ClickHouseStore::Describe() {
   // Table names are constants, not input. Replacing tables are counted after merging versions.
   const std::pair<const char*, std::string> counts[] = {
       {"entities", "SELECT count() FROM (SELECT type, code, version FROM entities FINAL)"},
+      {"simulated_entities", "SELECT count() FROM (SELECT entity_id, version FROM simulated_entities FINAL)"},
       {"datasources", "SELECT count() FROM (SELECT name, version FROM datasources FINAL)"},
       {"series", "SELECT count() FROM (SELECT 1 FROM series GROUP BY datasource, entity_id, t)"},
       {"inputs", "SELECT count() FROM (SELECT sha256 FROM inputs FINAL)"},

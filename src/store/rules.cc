@@ -27,6 +27,37 @@ Entity MergeEntity(const Entity& stored, const Entity& given) {
   return merged;
 }
 
+EntityWrites PlanEntityUpsert(const std::optional<Entity>& stored, const std::optional<Entity>& stored_simulated,
+                              const Entity& given) {
+  EntityWrites writes;
+  if (given.provenance == ProvenanceKind::kSimulated) {
+    Entity simulated = stored_simulated ? MergeEntity(*stored_simulated, given) : given;
+    if (stored) simulated.id = stored->id;
+    simulated.provenance = ProvenanceKind::kSimulated;
+    writes.simulated = simulated;
+    if (!stored) {
+      writes.entity = simulated;
+    } else if (stored->provenance == ProvenanceKind::kSimulated) {
+      writes.entity = MergeEntity(*stored, given);
+    } else if (stored->name.empty() && stored->slash24_count == 0 && stored->tz.empty()) {
+      writes.entity = MergeEntity(*stored, given);  // a row known by its code only claims nothing to protect
+      writes.entity->provenance = ProvenanceKind::kSimulated;
+    }
+    return writes;
+  }
+  if (!stored) {
+    writes.entity = given;
+  } else if (stored->provenance == ProvenanceKind::kSimulated) {
+    Entity replaced = given;
+    replaced.id = stored->id;
+    if (replaced.parent_id == 0) replaced.parent_id = stored->parent_id;  // structure, not a claim of the simulation
+    writes.entity = replaced;
+  } else {
+    writes.entity = MergeEntity(*stored, given);
+  }
+  return writes;
+}
+
 Status CheckDatasource(const Datasource& datasource) {
   if (datasource.name.empty()) return Status::InvalidArgument("store: datasource needs a name");
   if (datasource.step_s <= 0) {
@@ -63,8 +94,9 @@ Result<int64_t> AggregateBuckets(UnixSeconds from, UnixSeconds until, int64_t st
 
 AggregatedSeries EmptyAggregate(const std::string& datasource, int64_t entity_id, UnixSeconds from, UnixSeconds until,
                                 int64_t step_s, int64_t native_step_s, int64_t buckets) {
-  AggregatedSeries out{datasource, entity_id, from, until, step_s, native_step_s, {}};
+  AggregatedSeries out{datasource, entity_id, from, until, step_s, native_step_s, {}, {}};
   out.values.assign(static_cast<size_t>(buckets), std::nullopt);
+  out.provenance.assign(static_cast<size_t>(buckets), 0);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,17 @@ namespace vigil::store::rules {
 Status CheckEntityKey(const Entity& entity);
 // The upsert of `given` over `stored` (same type and code): fields given empty / 0 keep the stored value.
 Entity MergeEntity(const Entity& stored, const Entity& given);
+// What an upsert of `given` writes, given the stored entity and the stored simulated attributes (docs/store.md
+// "Provenance"): `entity` replaces the entities row (none: unchanged), `simulated` the entity's row in the
+// simulated namespace (none: unchanged). A simulated writer never changes an entity whose attributes are not
+// simulated; a non-simulated writer replaces simulated attributes outright (no field of a simulation survives
+// under an observed label) and merges with non-simulated ones as MergeEntity does.
+struct EntityWrites {
+  std::optional<Entity> entity;
+  std::optional<Entity> simulated;
+};
+EntityWrites PlanEntityUpsert(const std::optional<Entity>& stored, const std::optional<Entity>& stored_simulated,
+                              const Entity& given);
 // A datasource needs a name and a positive native step.
 Status CheckDatasource(const Datasource& datasource);
 // A series value must be a finite number (NaN and infinities are refused; a missing bin has no point).

@@ -152,12 +152,15 @@ class SqliteStore final : public Store, public WebhookStore {
   Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) override;
   Result<std::optional<Entity>> EntityById(int64_t id) override;
   Result<std::vector<Entity>> ListEntities(const EntityQuery& query) override;
+  Result<std::optional<Entity>> SimulatedEntity(int64_t id) override;
 
   Status RegisterDatasource(const Datasource& datasource) override;
   Result<std::vector<Datasource>> ListDatasources() override;
 
   Result<bool> HasInput(const std::string& sha256) override;
   Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) override;
+  Result<ProvenanceMask> InputProvenance() override;
+  Result<std::vector<ProvenanceSource>> ListProvenanceSources(UnixSeconds from, UnixSeconds until) override;
   Result<std::optional<std::string>> GetState(const std::string& key) override;
   Status PutState(const StateBlob& blob) override;
 
@@ -248,7 +251,13 @@ class SqliteStore final : public Store, public WebhookStore {
   Result<int64_t> DatasourceId(const std::string& name);
   Result<int64_t> NativeStep(const std::string& name);
   Result<int64_t> UpsertEntityLocked(const Entity& entity);
-  Status WriteSeriesLocked(const std::vector<const SeriesBatch*>& batches, const std::string& context);
+  Result<std::optional<Entity>> ReadOneEntity(const std::string& sql, const std::string& type,
+                                              const std::string& code, int64_t id);
+  Status WriteEntityRow(const Entity& entity);
+  Status WriteSimulatedEntityRow(const Entity& entity);
+  // Each batch with the kind its points are written with.
+  using KindedBatch = std::pair<const SeriesBatch*, ProvenanceKind>;
+  Status WriteSeriesLocked(const std::vector<KindedBatch>& batches, const std::string& context);
   Result<std::vector<bool>> CommitIngestGroupLocked(const std::vector<const IngestCommit*>& commits);
   Result<AggregatedSeries> ReadAggregatedLocked(const std::string& datasource, int64_t entity_id, UnixSeconds from,
                                                 UnixSeconds until, int64_t step_s);
@@ -328,7 +337,8 @@ Status SqliteStore::Initialize() {
 
 // ----- entities -----------------------------------------------------------------------------------------
 
-constexpr const char* kEntityColumns = "id, type, code, name, COALESCE(parent_id, 0), slash24_count, tz";
+constexpr const char* kEntityColumns =
+    "id, type, code, name, COALESCE(parent_id, 0), slash24_count, tz, provenance";
 
 Result<std::vector<Entity>> SqliteStore::ReadEntities(Query& q, const std::string& what) {
   std::vector<Entity> out;
@@ -342,28 +352,77 @@ Result<std::vector<Entity>> SqliteStore::ReadEntities(Query& q, const std::strin
     e.parent_id = q.Int(4);
     e.slash24_count = q.Int(5);
     e.tz = q.Text(6);
+    e.provenance = static_cast<ProvenanceKind>(q.Int(7));
     out.push_back(std::move(e));
   }
   if (rc != SQLITE_DONE) return Error(what);
   return out;
 }
 
+Result<std::optional<Entity>> SqliteStore::ReadOneEntity(const std::string& sql, const std::string& type,
+                                                       const std::string& code, int64_t id) {
+  VIGIL_PREPARE(q, sql);
+  if (id != 0) {
+    q.Bind(1, id);
+  } else {
+    q.Bind(1, type).Bind(2, code);
+  }
+  Result<std::vector<Entity>> rows = ReadEntities(q, "reading entity " + type + "/" + code);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Entity>();
+  return std::optional<Entity>(std::move(rows->front()));
+}
+
+Status SqliteStore::WriteEntityRow(const Entity& e) {
+  VIGIL_PREPARE(q,
+                "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz, provenance) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(type, code) DO UPDATE SET name = excluded.name, "
+                "parent_id = excluded.parent_id, slash24_count = excluded.slash24_count, tz = excluded.tz, "
+                "provenance = excluded.provenance");
+  q.Bind(1, e.type).Bind(2, e.code).Bind(3, e.name).BindIdOrNull(4, e.parent_id);
+  q.Bind(5, e.slash24_count).Bind(6, e.tz).Bind(7, static_cast<int64_t>(e.provenance));
+  if (q.Run() != SQLITE_DONE) return Error("writing entity " + e.type + "/" + e.code);
+  return Status::Ok();
+}
+
+Status SqliteStore::WriteSimulatedEntityRow(const Entity& e) {
+  VIGIL_PREPARE(q,
+                "INSERT INTO simulated_entities(entity_id, name, parent_id, slash24_count, tz) "
+                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(entity_id) DO UPDATE SET name = excluded.name, "
+                "parent_id = excluded.parent_id, slash24_count = excluded.slash24_count, tz = excluded.tz");
+  q.Bind(1, e.id).Bind(2, e.name).BindIdOrNull(3, e.parent_id).Bind(4, e.slash24_count).Bind(5, e.tz);
+  if (q.Run() != SQLITE_DONE) return Error("writing simulated attributes of entity " + e.type + "/" + e.code);
+  return Status::Ok();
+}
+
+constexpr const char* kSimulatedEntitySql =
+    "SELECT e.id, e.type, e.code, s.name, COALESCE(s.parent_id, 0), s.slash24_count, s.tz, 1 "
+    "FROM simulated_entities s JOIN entities e ON e.id = s.entity_id WHERE s.entity_id = ?1";
+
+// The plan of rules::PlanEntityUpsert, written: the entities row first (a new entity gets its id there), then
+// the simulated namespace.
 Result<int64_t> SqliteStore::UpsertEntityLocked(const Entity& entity) {
   VIGIL_RETURN_IF_ERROR(rules::CheckEntityKey(entity));
-  VIGIL_PREPARE(
-      q,
-      "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-      "ON CONFLICT(type, code) DO UPDATE SET "
-      "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
-      "parent_id = COALESCE(excluded.parent_id, parent_id), "
-      "slash24_count = CASE WHEN excluded.slash24_count <> 0 THEN excluded.slash24_count ELSE slash24_count END, "
-      "tz = CASE WHEN excluded.tz <> '' THEN excluded.tz ELSE tz END "
-      "RETURNING id");
-  q.Bind(1, entity.type).Bind(2, entity.code).Bind(3, entity.name).BindIdOrNull(4, entity.parent_id);
-  q.Bind(5, entity.slash24_count).Bind(6, entity.tz);
-  if (q.Step() != SQLITE_ROW) return Error("writing entity " + entity.type + "/" + entity.code);
-  int64_t id = q.Int(0);
-  if (q.Step() != SQLITE_DONE) return Error("writing entity " + entity.type + "/" + entity.code);
+  Result<std::optional<Entity>> stored =
+      ReadOneEntity(std::string("SELECT ") + kEntityColumns + " FROM entities WHERE type = ?1 AND code = ?2",
+                    entity.type, entity.code, 0);
+  if (!stored.ok()) return stored.status();
+  std::optional<Entity> stored_simulated;
+  if (stored->has_value() && entity.provenance == ProvenanceKind::kSimulated) {
+    Result<std::optional<Entity>> sim = ReadOneEntity(kSimulatedEntitySql, entity.type, entity.code, (*stored)->id);
+    if (!sim.ok()) return sim.status();
+    stored_simulated = std::move(*sim);
+  }
+  rules::EntityWrites writes = rules::PlanEntityUpsert(*stored, stored_simulated, entity);
+  int64_t id = stored->has_value() ? (*stored)->id : 0;
+  if (writes.entity) {
+    VIGIL_RETURN_IF_ERROR(WriteEntityRow(*writes.entity));
+    if (id == 0) id = sqlite3_last_insert_rowid(db_);
+  }
+  if (writes.simulated) {
+    writes.simulated->id = id;
+    VIGIL_RETURN_IF_ERROR(WriteSimulatedEntityRow(*writes.simulated));
+  }
   return id;
 }
 
@@ -385,12 +444,20 @@ Result<EnsuredEntity> SqliteStore::EnsureEntity(const Entity& entity) {
   {
     VIGIL_PREPARE(
         q,
-        "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-        "ON CONFLICT(type, code) DO NOTHING");
+        "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz, provenance) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(type, code) DO NOTHING");
     q.Bind(1, entity.type).Bind(2, entity.code).Bind(3, entity.name).BindIdOrNull(4, entity.parent_id);
-    q.Bind(5, entity.slash24_count).Bind(6, entity.tz);
+    q.Bind(5, entity.slash24_count).Bind(6, entity.tz).Bind(7, static_cast<int64_t>(entity.provenance));
     if (q.Run() != SQLITE_DONE) return Error("writing entity " + entity.type + "/" + entity.code);
-    if (sqlite3_changes(db_) == 1) return EnsuredEntity{sqlite3_last_insert_rowid(db_), true};
+    if (sqlite3_changes(db_) == 1) {
+      EnsuredEntity created{sqlite3_last_insert_rowid(db_), true};
+      if (entity.provenance == ProvenanceKind::kSimulated) {
+        Entity simulated = entity;
+        simulated.id = created.id;
+        VIGIL_RETURN_IF_ERROR(WriteSimulatedEntityRow(simulated));
+      }
+      return created;
+    }
   }
   VIGIL_PREPARE(q, "SELECT id FROM entities WHERE type = ?1 AND code = ?2");
   q.Bind(1, entity.type).Bind(2, entity.code);
@@ -416,6 +483,11 @@ Result<std::optional<Entity>> SqliteStore::EntityById(int64_t id) {
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Entity>();
   return std::optional<Entity>(std::move(rows->front()));
+}
+
+Result<std::optional<Entity>> SqliteStore::SimulatedEntity(int64_t id) {
+  std::lock_guard lock(mu_);
+  return ReadOneEntity(kSimulatedEntitySql, "", std::to_string(id), id);
 }
 
 Result<std::vector<Entity>> SqliteStore::ListEntities(const EntityQuery& query) {
@@ -493,7 +565,7 @@ Result<bool> SqliteStore::HasInput(const std::string& sha256) {
   return Error("looking up input " + sha256);
 }
 
-Status SqliteStore::WriteSeriesLocked(const std::vector<const SeriesBatch*>& batches, const std::string& context) {
+Status SqliteStore::WriteSeriesLocked(const std::vector<KindedBatch>& batches, const std::string& context) {
   // Points are written in key order (datasource, entity, t), not in the order given (usually time-major:
   // every entity of one bin, then the next bin): then each entity's new points land together in its B-tree
   // leaf instead of each point touching another page; measured 1.3-1.7x faster for 12-100 bins per
@@ -503,19 +575,20 @@ Status SqliteStore::WriteSeriesLocked(const std::vector<const SeriesBatch*>& bat
     int64_t entity_id;
     int64_t t;
     double value;
+    int64_t provenance;
   };
   std::vector<Row> rows;
   size_t total = 0;
-  for (const SeriesBatch* batch : batches) total += batch->points.size();
+  for (const auto& [batch, kind] : batches) total += batch->points.size();
   rows.reserve(total);
-  for (const SeriesBatch* batch : batches) {
+  for (const auto& [batch, kind] : batches) {
     Result<int64_t> ds = DatasourceId(batch->datasource);
     if (!ds.ok()) return Status(ds.status().code(), context + ds.message());
     for (const SeriesPoint& p : batch->points) {
       if (Status finite = rules::CheckPoint(batch->datasource, p); !finite.ok()) {
         return Status::InvalidArgument(context + finite.message());
       }
-      rows.push_back({*ds, p.entity_id, p.t, p.value});
+      rows.push_back({*ds, p.entity_id, p.t, p.value, static_cast<int64_t>(kind)});
     }
   }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
@@ -524,10 +597,11 @@ Status SqliteStore::WriteSeriesLocked(const std::vector<const SeriesBatch*>& bat
     return a.t < b.t;
   });
   VIGIL_PREPARE(q,
-                "INSERT INTO series(datasource_id, entity_id, t, value) VALUES (?1, ?2, ?3, ?4) "
-                "ON CONFLICT(datasource_id, entity_id, t) DO UPDATE SET value = excluded.value");
+                "INSERT INTO series(datasource_id, entity_id, t, value, provenance) VALUES (?1, ?2, ?3, ?4, ?5) "
+                "ON CONFLICT(datasource_id, entity_id, t) DO UPDATE SET value = excluded.value, "
+                "provenance = excluded.provenance WHERE excluded.provenance <> 1 OR series.provenance = 1");
   for (const Row& r : rows) {
-    q.Bind(1, r.datasource_id).Bind(2, r.entity_id).Bind(3, r.t).Bind(4, r.value);
+    q.Bind(1, r.datasource_id).Bind(2, r.entity_id).Bind(3, r.t).Bind(4, r.value).Bind(5, r.provenance);
     if (q.Run() != SQLITE_DONE) {
       return Error(context + "writing series point entity " + std::to_string(r.entity_id) + " t " +
                    std::to_string(r.t));
@@ -540,8 +614,8 @@ Status SqliteStore::WriteSeries(const std::vector<SeriesBatch>& batches) {
   std::lock_guard lock(mu_);
   Transaction tx(this);
   VIGIL_RETURN_IF_ERROR(tx.Begin());
-  std::vector<const SeriesBatch*> all;
-  for (const SeriesBatch& b : batches) all.push_back(&b);
+  std::vector<KindedBatch> all;
+  for (const SeriesBatch& b : batches) all.emplace_back(&b, b.provenance);
   VIGIL_RETURN_IF_ERROR(WriteSeriesLocked(all, ""));
   return tx.Commit();
 }
@@ -567,10 +641,10 @@ Result<std::vector<bool>> SqliteStore::CommitIngestGroupLocked(const std::vector
       sqlite3_reset(*q_stmt);
     }
   }
-  std::vector<const SeriesBatch*> batches;
+  std::vector<KindedBatch> batches;
   for (size_t i = 0; i < commits.size(); ++i) {
     if (!fresh[i]) continue;
-    for (const SeriesBatch& b : commits[i]->series) batches.push_back(&b);
+    for (const SeriesBatch& b : commits[i]->series) batches.emplace_back(&b, commits[i]->input.provenance.kind);
   }
   std::string context = commits.size() == 1 ? "input " + commits[0]->input.name + ": " : "";
   VIGIL_RETURN_IF_ERROR(WriteSeriesLocked(batches, context));
@@ -589,13 +663,17 @@ Result<std::vector<bool>> SqliteStore::CommitIngestGroupLocked(const std::vector
   }
   {
     VIGIL_PREPARE(q,
-                  "INSERT INTO inputs(sha256, name, kind, collector, records, first_t, last_t, ingested_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                  "INSERT INTO inputs(sha256, name, kind, collector, records, first_t, last_t, ingested_at, "
+                  "provenance, provenance_source, licence, seed, vigil_version) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     for (size_t i = 0; i < commits.size(); ++i) {
       if (!fresh[i]) continue;
       const InputRecord& in = commits[i]->input;
       q.Bind(1, in.sha256).Bind(2, in.name).Bind(3, in.kind).Bind(4, in.collector).Bind(5, in.records);
       q.Bind(6, in.first_t).Bind(7, in.last_t).Bind(8, in.ingested_at ? in.ingested_at : now);
+      const Provenance& p = in.provenance;
+      q.Bind(9, std::string(ProvenanceKindName(p.kind))).Bind(10, p.source).Bind(11, p.licence).Bind(12, p.seed);
+      q.Bind(13, p.vigil_version);
       if (q.Run() != SQLITE_DONE) return Error("input " + in.name + ": writing its inputs row");
     }
   }
@@ -611,7 +689,8 @@ Result<std::vector<bool>> SqliteStore::CommitInputs(const std::vector<const Inge
 Result<std::vector<InputRecord>> SqliteStore::ListInputs(UnixSeconds from, UnixSeconds until) {
   std::lock_guard lock(mu_);
   VIGIL_PREPARE(q,
-                "SELECT sha256, name, kind, collector, records, first_t, last_t, ingested_at FROM inputs "
+                "SELECT sha256, name, kind, collector, records, first_t, last_t, ingested_at, provenance, "
+                "provenance_source, licence, seed, vigil_version FROM inputs "
                 "WHERE last_t >= ?1 AND first_t < ?2 ORDER BY first_t, name");
   q.Bind(1, from).Bind(2, UpperBound(until));
   std::vector<InputRecord> out;
@@ -626,9 +705,52 @@ Result<std::vector<InputRecord>> SqliteStore::ListInputs(UnixSeconds from, UnixS
     r.first_t = q.Int(5);
     r.last_t = q.Int(6);
     r.ingested_at = q.Int(7);
+    r.provenance.kind = ParseProvenanceKind(q.Text(8)).value_or(ProvenanceKind::kUnrecorded);
+    r.provenance.source = q.Text(9);
+    r.provenance.licence = q.Text(10);
+    r.provenance.seed = q.Text(11);
+    r.provenance.vigil_version = q.Text(12);
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return Error("listing inputs");
+  return out;
+}
+
+Result<ProvenanceMask> SqliteStore::InputProvenance() {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q, "SELECT DISTINCT provenance FROM inputs");
+  ProvenanceMask mask = 0;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    mask |= MaskOf(ParseProvenanceKind(q.Text(0)).value_or(ProvenanceKind::kUnrecorded));
+  }
+  if (rc != SQLITE_DONE) return Error("reading the provenance of inputs");
+  return mask;
+}
+
+Result<std::vector<ProvenanceSource>> SqliteStore::ListProvenanceSources(UnixSeconds from, UnixSeconds until) {
+  std::lock_guard lock(mu_);
+  VIGIL_PREPARE(q,
+                "SELECT provenance, CASE WHEN provenance_source = '' THEN collector ELSE provenance_source END AS src, "
+                "licence, seed, vigil_version, count(*), min(first_t), max(last_t) FROM inputs "
+                "WHERE last_t >= ?1 AND first_t < ?2 GROUP BY provenance, src, licence, seed, vigil_version "
+                "ORDER BY provenance, src, seed");
+  q.Bind(1, from).Bind(2, UpperBound(until));
+  std::vector<ProvenanceSource> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    ProvenanceSource s;
+    s.provenance.kind = ParseProvenanceKind(q.Text(0)).value_or(ProvenanceKind::kUnrecorded);
+    s.provenance.source = q.Text(1);
+    s.provenance.licence = q.Text(2);
+    s.provenance.seed = q.Text(3);
+    s.provenance.vigil_version = q.Text(4);
+    s.inputs = q.Int(5);
+    s.first_t = q.Int(6);
+    s.last_t = q.Int(7);
+    out.push_back(std::move(s));
+  }
+  if (rc != SQLITE_DONE) return Error("listing the origins of inputs");
   return out;
 }
 
@@ -653,7 +775,8 @@ Status SqliteStore::PutState(const StateBlob& blob) {
 }
 
 constexpr const char* kReadSeriesSql =
-    "SELECT t, value FROM series WHERE datasource_id = ?1 AND entity_id = ?2 AND t >= ?3 AND t < ?4 ORDER BY t";
+    "SELECT t, value, provenance FROM series WHERE datasource_id = ?1 AND entity_id = ?2 AND t >= ?3 AND t < ?4 "
+    "ORDER BY t";
 
 SqliteStore::Reader* SqliteStore::AcquireReader(std::unique_lock<std::mutex>& lock) {
   if (path_ == ":memory:" || path_.empty()) return nullptr;
@@ -706,7 +829,7 @@ Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& data
   if (Reader* reader = AcquireReader(reader_lock)) {
     Query q(reader->series);
     q.Bind(1, ds_id).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
-    while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1)});
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1), static_cast<ProvenanceKind>(q.Int(2))});
     if (rc != SQLITE_DONE) {
       return Status(SqliteStatusCode(rc),
                     "store " + path_ + ": reading series " + datasource + ": " + sqlite3_errmsg(reader->db));
@@ -716,7 +839,7 @@ Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& data
   std::lock_guard lock(mu_);
   VIGIL_PREPARE(q, kReadSeriesSql);
   q.Bind(1, ds_id).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
-  while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1)});
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1), static_cast<ProvenanceKind>(q.Int(2))});
   if (rc != SQLITE_DONE) return Error("reading series " + datasource);
   return out;
 }
@@ -732,13 +855,15 @@ Result<AggregatedSeries> SqliteStore::ReadAggregatedLocked(const std::string& da
   if (!ds.ok()) return ds.status();
   AggregatedSeries out = rules::EmptyAggregate(datasource, entity_id, from, until, step_s, *native, buckets);
   VIGIL_PREPARE(q,
-                "SELECT (t - ?3) / ?5 AS bucket, avg(value) FROM series "
+                "SELECT (t - ?3) / ?5 AS bucket, avg(value), sum(DISTINCT 1 << provenance) FROM series "
                 "WHERE datasource_id = ?1 AND entity_id = ?2 AND t >= ?3 AND t < ?4 GROUP BY bucket");
   q.Bind(1, *ds).Bind(2, entity_id).Bind(3, from).Bind(4, until).Bind(5, step_s);
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
     int64_t b = q.Int(0);
-    if (b >= 0 && b < buckets) out.values[static_cast<size_t>(b)] = q.Real(1);
+    if (b < 0 || b >= buckets) continue;
+    out.values[static_cast<size_t>(b)] = q.Real(1);
+    out.provenance[static_cast<size_t>(b)] = static_cast<ProvenanceMask>(q.Int(2));
   }
   if (rc != SQLITE_DONE) return Error("aggregating series " + datasource);
   return out;
@@ -871,11 +996,12 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
   }
   {
     VIGIL_PREPARE(q,
-                  "INSERT INTO alerts(datasource, entity_id, t, level, condition, value, baseline, method) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
+                  "INSERT INTO alerts(datasource, entity_id, t, level, condition, value, baseline, method, provenance) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
     for (Alert& a : alerts) {
       q.Bind(1, a.datasource).Bind(2, a.entity_id).Bind(3, a.t).Bind(4, std::string(AlertLevelName(a.level)));
       q.Bind(5, a.condition).Bind(6, a.value).Bind(7, a.baseline).Bind(8, a.method);
+      q.Bind(9, static_cast<int64_t>(a.provenance));
       if (q.Step() != SQLITE_ROW) return Error("writing alert of entity " + std::to_string(a.entity_id));
       a.id = q.Int(0);
       sqlite3_reset(*q_stmt);
@@ -884,13 +1010,14 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
   {
     VIGIL_PREPARE(q,
                   "INSERT INTO events(entity_id, kind, start_t, end_t, score, datasources, classification, "
-                  "schedule_id, depth, coverage, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                  "schedule_id, depth, coverage, detail, provenance) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                   "RETURNING id");
     VIGIL_RETURN_IF_ERROR(rules::ResolveScheduleIds(events, schedules, kept));
     for (Event& e : events) {
       q.Bind(1, e.entity_id).Bind(2, e.kind).Bind(3, e.start_t).Bind(4, e.end_t).Bind(5, e.score);
       q.Bind(6, e.datasources).Bind(7, e.classification).BindIdOrNull(8, e.schedule_id).Bind(9, e.depth);
-      q.Bind(10, e.coverage).Bind(11, e.detail);
+      q.Bind(10, e.coverage).Bind(11, e.detail).Bind(12, static_cast<int64_t>(e.provenance));
       if (q.Step() != SQLITE_ROW) return Error("writing event of entity " + std::to_string(e.entity_id));
       e.id = q.Int(0);
       sqlite3_reset(*q_stmt);
@@ -902,7 +1029,7 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
 Result<std::vector<Alert>> SqliteStore::ListAlerts(const TimeFilter& filter) {
   std::lock_guard lock(mu_);
   VIGIL_PREPARE(q,
-                "SELECT id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts "
+                "SELECT id, datasource, entity_id, t, level, condition, value, baseline, method, provenance FROM alerts "
                 "WHERE t >= ?1 AND t < ?2 AND (?3 IS NULL OR datasource = ?3) "
                 "AND (?4 IS NULL OR entity_id IN (SELECT value FROM json_each(?4))) "
                 "ORDER BY t, entity_id, datasource, id LIMIT ?5 OFFSET ?6");
@@ -923,6 +1050,7 @@ Result<std::vector<Alert>> SqliteStore::ListAlerts(const TimeFilter& filter) {
     a.value = q.Real(6);
     a.baseline = q.Real(7);
     a.method = q.Text(8);
+    a.provenance = static_cast<ProvenanceMask>(q.Int(9));
     out.push_back(std::move(a));
   }
   if (rc != SQLITE_DONE) return Error("listing alerts");
@@ -931,7 +1059,7 @@ Result<std::vector<Alert>> SqliteStore::ListAlerts(const TimeFilter& filter) {
 
 constexpr const char* kEventColumns =
     "id, entity_id, kind, start_t, end_t, score, datasources, classification, COALESCE(schedule_id, 0), depth, "
-    "coverage, detail";
+    "coverage, detail, provenance";
 
 Result<std::vector<Event>> SqliteStore::ReadEvents(Query& q) {
   std::vector<Event> out;
@@ -950,6 +1078,7 @@ Result<std::vector<Event>> SqliteStore::ReadEvents(Query& q) {
     e.depth = q.Real(9);
     e.coverage = q.Text(10);
     e.detail = q.Text(11);
+    e.provenance = static_cast<ProvenanceMask>(q.Int(12));
     out.push_back(std::move(e));
   }
   if (rc != SQLITE_DONE) return Error("reading events");
@@ -1174,8 +1303,9 @@ Result<StoreInfo> SqliteStore::Describe() {
     info.schema_version = q.Int(0);
   }
   // Table names are constants of the schema (not input), so they may appear in the SQL text.
-  static constexpr const char* kTables[] = {"entities", "datasources", "series",    "inputs",     "state",
-                                            "alerts",   "events",      "schedules", "annotations"};
+  static constexpr const char* kTables[] = {"entities",  "simulated_entities", "datasources", "series",
+                                            "inputs",    "state",              "alerts",      "events",
+                                            "schedules", "annotations"};
   for (const char* table : kTables) {
     VIGIL_PREPARE(q, std::string("SELECT count(*) FROM ") + table);
     if (q.Step() != SQLITE_ROW) return Error(std::string("counting ") + table);

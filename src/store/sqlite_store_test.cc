@@ -266,7 +266,7 @@ TEST_F(SqliteStoreTest, EntitiesWithSeriesAndSpan) {
 
 IngestCommit MakeCommit(const std::string& sha, int64_t entity, int64_t t0, int n, double base) {
   IngestCommit c;
-  c.input = {sha, "updates." + sha + ".gz", "mrt-updates", "rrc00", n, t0, t0 + 300 * (n - 1), 0};
+  c.input = {sha, "updates." + sha + ".gz", "mrt-updates", "rrc00", n, t0, t0 + 300 * (n - 1), 0, {}};
   SeriesBatch b{"bgp", {}};
   for (int i = 0; i < n; ++i) b.points.push_back({entity, t0 + 300 * i, base + i});
   c.series.push_back(b);

@@ -20,6 +20,78 @@ const char* AlertLevelName(AlertLevel level) {
   return "normal";
 }
 
+const char* ProvenanceKindName(ProvenanceKind kind) {
+  switch (kind) {
+    case ProvenanceKind::kObserved:
+      return "observed";
+    case ProvenanceKind::kSimulated:
+      return "simulated";
+    case ProvenanceKind::kImported:
+      return "imported";
+    case ProvenanceKind::kUnrecorded:
+      return "unrecorded";
+  }
+  return "unrecorded";
+}
+
+std::optional<ProvenanceKind> ParseProvenanceKind(const std::string& name) {
+  for (ProvenanceKind kind : {ProvenanceKind::kObserved, ProvenanceKind::kSimulated, ProvenanceKind::kImported,
+                              ProvenanceKind::kUnrecorded}) {
+    if (name == ProvenanceKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> ProvenanceKindNames(ProvenanceMask mask) {
+  std::vector<std::string> names;
+  for (int k = 0; k <= static_cast<int>(ProvenanceKind::kUnrecorded); ++k) {
+    if (mask & (1u << k)) names.push_back(ProvenanceKindName(static_cast<ProvenanceKind>(k)));
+  }
+  return names;
+}
+
+std::string ProvenanceLabel(ProvenanceMask mask) {
+  std::vector<std::string> names = ProvenanceKindNames(mask);
+  if (names.empty()) return "none";
+  if (names.size() > 1) return "mixed";
+  return names.front();
+}
+
+ProvenanceMask AggregatedSeries::AllProvenance() const {
+  ProvenanceMask all = 0;
+  for (ProvenanceMask m : provenance) all |= m;
+  return all;
+}
+
+namespace {
+
+// "observed", "observed and simulated", "no" (an empty store).
+std::string KindList(ProvenanceMask mask) {
+  std::vector<std::string> names = ProvenanceKindNames(mask);
+  if (names.empty()) return "no";
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) list += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return list;
+}
+
+}  // namespace
+
+Status CheckProvenanceMixing(Store& store, const std::string& store_name, ProvenanceMask incoming) {
+  Result<ProvenanceMask> stored = store.InputProvenance();
+  if (!stored.ok()) return stored.status();
+  const ProvenanceMask simulated = MaskOf(ProvenanceKind::kSimulated);
+  const bool incoming_simulated = (incoming & simulated) != 0, incoming_other = (incoming & ~simulated) != 0;
+  const bool stored_simulated = (*stored & simulated) != 0, stored_other = (*stored & ~simulated) != 0;
+  if ((incoming_simulated && stored_other) || (incoming_other && stored_simulated) ||
+      (incoming_simulated && incoming_other)) {
+    return Status::FailedPrecondition("store " + store_name + " holds " + KindList(*stored) +
+                                      " inputs and these inputs are " + KindList(incoming) +
+                                      ": simulated data and measurements are not mixed in one store unless "
+                                      "--allow-simulated is given (or give the simulation a --store of its own)");
+  }
+  return Status::Ok();
+}
+
 Result<int64_t> Store::UpsertEntity(const Entity& entity) {
   std::vector<Entity> one = {entity};
   VIGIL_RETURN_IF_ERROR(UpsertEntities(one));

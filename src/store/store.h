@@ -19,6 +19,47 @@
 
 namespace vigil::store {
 
+// ----- provenance ---------------------------------------------------------------------------------------
+// Where a number comes from (docs/store.md "Provenance"). Every input says it; every series point carries the
+// kind of the input (or WriteSeries call) that wrote it; entities, alerts and events carry theirs.
+// The numeric values are stored: observed is 0 so that the bulk of points costs nothing extra on disk.
+enum class ProvenanceKind : uint8_t {
+  kObserved = 0,    // measured by Vigil or by the collectors / probers it reads (RIS, RouteViews, its prober)
+  kSimulated = 1,   // made by `vigil sim` (a scenario, a seed, a Vigil version)
+  kImported = 2,    // another project's figures (`vigil import series`, annotations imported from a source)
+  kUnrecorded = 3,  // written before the store recorded provenance (schema < 4): may be anything
+};
+const char* ProvenanceKindName(ProvenanceKind kind);  // "observed", "simulated", "imported", "unrecorded"
+std::optional<ProvenanceKind> ParseProvenanceKind(const std::string& name);
+
+// A set of kinds, bit (1 << kind): what a bucket, a series, an alert or an event is made of. 0 = nothing.
+using ProvenanceMask = uint8_t;
+constexpr ProvenanceMask MaskOf(ProvenanceKind kind) { return static_cast<ProvenanceMask>(1u << static_cast<int>(kind)); }
+// The kind's name when the mask holds one kind, "mixed" for several, "none" for none.
+std::string ProvenanceLabel(ProvenanceMask mask);
+// The names of the kinds in the mask, in enum order.
+std::vector<std::string> ProvenanceKindNames(ProvenanceMask mask);
+// Whether the mask holds simulated data (the dashboard's banner) or data that may be simulated (unrecorded).
+constexpr bool HoldsSimulated(ProvenanceMask mask) { return (mask & MaskOf(ProvenanceKind::kSimulated)) != 0; }
+
+// What an input says about its origin. `source` names it: observed, the collector ("rrc00", "route-views2") or
+// prober; imported, the source ("IODA", "Access Now #KeepItOn"); simulated, the scenario ("kz-2022-01").
+struct Provenance {
+  ProvenanceKind kind = ProvenanceKind::kObserved;
+  std::string source;
+  std::string licence;        // imported: licence / attribution the source requires when shown
+  std::string seed;           // simulated: the scenario's seed (decimal)
+  std::string vigil_version;  // simulated: the Vigil version that generated it
+};
+
+// Distinct origins of the inputs of a period (the API's envelope metadata, the About page).
+struct ProvenanceSource {
+  Provenance provenance;
+  int64_t inputs = 0;
+  UnixSeconds first_t = 0;
+  UnixSeconds last_t = 0;
+};
+
 // ----- rows ---------------------------------------------------------------------------------------------
 
 // type is "country" (code ISO 3166-1 alpha-2), "region" (ISO 3166-2) or "asn" (decimal number).
@@ -30,6 +71,10 @@ struct Entity {
   int64_t parent_id = 0;      // region -> its country; 0 when none
   int64_t slash24_count = 0;  // IPv4 /24s the entity holds (IODA's ip_count)
   std::string tz;             // IANA time zone when known ("Asia/Almaty"), else empty
+  // Written: the kind of the writer. A simulated writer never changes the attributes of an entity whose stored
+  // attributes are not simulated: its attributes go to the simulated namespace (SimulatedEntity) instead.
+  // Read: the kind of the attributes above.
+  ProvenanceKind provenance = ProvenanceKind::kObserved;
 };
 
 // What EnsureEntity did.
@@ -42,6 +87,8 @@ struct SeriesPoint {
   int64_t entity_id = 0;
   UnixSeconds t = 0;  // bin start, UTC-aligned
   double value = 0;
+  // ReadSeries: the point's kind. Ignored on writes: a point takes its input's kind (or its WriteSeries batch's).
+  ProvenanceKind provenance = ProvenanceKind::kObserved;
 };
 
 // Points of one datasource ("bgp", "ping-slash24", "rtt-p50", "loss", or an imported name).
@@ -49,6 +96,9 @@ struct SeriesPoint {
 struct SeriesBatch {
   std::string datasource;
   std::vector<SeriesPoint> points;
+  // The points' kind for WriteSeries. An input's points (CommitIngest and friends) take the input's kind.
+  // A simulated point never replaces a stored point of another kind (the stored one stays); any other does.
+  ProvenanceKind provenance = ProvenanceKind::kObserved;
 };
 
 struct Datasource {
@@ -67,6 +117,7 @@ struct InputRecord {
   UnixSeconds first_t = 0;
   UnixSeconds last_t = 0;
   UnixSeconds ingested_at = 0;
+  Provenance provenance{};  // observed unless the ingest was told otherwise (a provenance manifest)
 };
 
 // Opaque state a stage keeps between runs, committed atomically with the input that produced it.
@@ -95,6 +146,7 @@ struct Alert {
   double value = 0;
   double baseline = 0;  // IODA historyValue
   std::string method;   // e.g. "median"
+  ProvenanceMask provenance = 0;  // kinds of the series bin it was raised on (detect derives it; 0 = unknown)
 };
 
 struct Event {
@@ -110,6 +162,7 @@ struct Event {
   double depth = 0;            // largest relative drop (0..1) or rise factor for throttling
   std::string coverage;        // JSON text: peers / blocks behind the event
   std::string detail;          // JSON text: per-datasource figures for reports
+  ProvenanceMask provenance = 0;  // kinds of the series points of its span and datasources (detect derives it)
 };
 
 struct Schedule {
@@ -181,6 +234,8 @@ struct AggregatedSeries {
   int64_t step_s = 0;
   int64_t native_step_s = 0;
   std::vector<std::optional<double>> values;
+  std::vector<ProvenanceMask> provenance{};  // per bucket: kinds of its points (0 when it has none)
+  ProvenanceMask AllProvenance() const;    // the union over the buckets
 };
 
 // What `vigil store info` prints.
@@ -225,6 +280,8 @@ class Store {
   virtual Result<std::optional<Entity>> FindEntity(const std::string& type, const std::string& code) = 0;
   virtual Result<std::optional<Entity>> EntityById(int64_t id) = 0;
   virtual Result<std::vector<Entity>> ListEntities(const EntityQuery& query) = 0;
+  // The attributes simulated writers gave the entity (kept apart from the observed ones), if any.
+  virtual Result<std::optional<Entity>> SimulatedEntity(int64_t id) = 0;
 
   virtual Status RegisterDatasource(const Datasource& datasource) = 0;
   virtual Result<std::vector<Datasource>> ListDatasources() = 0;
@@ -244,6 +301,11 @@ class Store {
   Result<std::vector<bool>> TryCommitIngestGroup(const std::vector<IngestCommit>& commits);
   // Inputs whose [first_t, last_t] meets [from, until) (until <= 0: no upper bound), by first_t then name.
   virtual Result<std::vector<InputRecord>> ListInputs(UnixSeconds from, UnixSeconds until) = 0;
+  // The kinds of every input stored (the mixing check: CheckProvenanceMixing).
+  virtual Result<ProvenanceMask> InputProvenance() = 0;
+  // Distinct origins of the inputs whose [first_t, last_t] meets [from, until) (until <= 0: no bound), by kind
+  // then source.
+  virtual Result<std::vector<ProvenanceSource>> ListProvenanceSources(UnixSeconds from, UnixSeconds until) = 0;
   virtual Result<std::optional<std::string>> GetState(const std::string& key) = 0;
 
   // Series written outside an input (tests, imports that manage their own idempotence).
@@ -324,6 +386,12 @@ class WebhookStore {
   // Replaces a delivery's outcome fields (attempts, next_attempt_at, state, last_status, last_error, log).
   virtual Status UpdateWebhookDelivery(const WebhookDeliveryRecord& delivery) = 0;
 };
+
+// Refuses (FailedPrecondition, naming the store and both kinds) to add inputs of the kinds `incoming` to a store
+// whose inputs are of the other side of the line simulated / not simulated (observed, imported; unrecorded counts
+// as not simulated): simulator output never joins measurements silently. Writers that were told
+// --allow-simulated skip the check.
+Status CheckProvenanceMixing(Store& store, const std::string& store_name, ProvenanceMask incoming);
 
 // Step for a `maxPoints` request (IODA semantics): the smallest step of the ladder 60, 120, 300, 600, 900,
 // 1800, 3600, 7200, 10800, 21600, 43200, 86400 s, then whole weeks, that is a multiple of the native step and

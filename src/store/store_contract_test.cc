@@ -105,7 +105,7 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
   }
   static IngestCommit Input(const std::string& sha, int64_t entity, UnixSeconds t, double value) {
     IngestCommit c;
-    c.input = {sha, "file-" + sha, "mrt-updates", "rrc00", 1, t, t, 5};
+    c.input = {sha, "file-" + sha, "mrt-updates", "rrc00", 1, t, t, 5, {}};
     c.series.push_back({"bgp", {{entity, t, value}}});
     c.state.push_back({"bgp/rrc00", "after " + sha});
     return c;
@@ -436,6 +436,137 @@ TEST_P(StoreContract, DescribeCountsRowsAndSpans) {
   EXPECT_EQ(info->datasources[0].first_t, 600);
   EXPECT_EQ(info->datasources[0].last_t, 1500);
   EXPECT_EQ(info->datasources[1].points, 0);
+}
+
+// ----- provenance (docs/store.md "Provenance") -----------------------------------------------------------
+
+IngestCommit SimulatedInput(const std::string& sha, int64_t entity, UnixSeconds t, double value) {
+  IngestCommit c;
+  c.input = {sha, "sim-" + sha, "mrt-updates", "rrc00", 1, t, t, 5, {}};
+  c.input.provenance = {ProvenanceKind::kSimulated, "kz-2022-01", "", "7", "0.1.0"};
+  c.series.push_back({"bgp", {{entity, t, value}}});
+  return c;
+}
+
+TEST_P(StoreContract, InputsRecordTheirProvenance) {
+  EXPECT_EQ(Must(store_->InputProvenance()), 0);  // an empty store holds nothing
+  IngestCommit observed = Input("obs", ala_, 600, 10);
+  observed.input.provenance.source = "rrc00";
+  ASSERT_TRUE(store_->CommitIngest(observed).ok());
+  ASSERT_TRUE(store_->CommitIngest(SimulatedInput("sim", ala_, 900, 20)).ok());
+  auto inputs = Must(store_->ListInputs(0, 0));
+  ASSERT_EQ(inputs.size(), 2u);
+  EXPECT_EQ(inputs[0].provenance.kind, ProvenanceKind::kObserved);
+  EXPECT_EQ(inputs[1].provenance.kind, ProvenanceKind::kSimulated);
+  EXPECT_EQ(inputs[1].provenance.source, "kz-2022-01");
+  EXPECT_EQ(inputs[1].provenance.seed, "7");
+  EXPECT_EQ(inputs[1].provenance.vigil_version, "0.1.0");
+  EXPECT_EQ(Must(store_->InputProvenance()), MaskOf(ProvenanceKind::kObserved) | MaskOf(ProvenanceKind::kSimulated));
+  auto sources = Must(store_->ListProvenanceSources(0, 0));
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0].provenance.kind, ProvenanceKind::kObserved);
+  EXPECT_EQ(sources[0].provenance.source, "rrc00");
+  EXPECT_EQ(sources[1].provenance.kind, ProvenanceKind::kSimulated);
+  EXPECT_EQ(sources[1].inputs, 1);
+  EXPECT_EQ(sources[1].first_t, 900);
+  EXPECT_EQ(Must(store_->ListProvenanceSources(0, 700)).size(), 1u);  // only the observed input meets [0, 700)
+}
+
+TEST_P(StoreContract, SeriesBucketsSayWhatTheyAreMadeOf) {
+  ASSERT_TRUE(store_->CommitIngest(Input("obs", ala_, 600, 10)).ok());
+  ASSERT_TRUE(store_->CommitIngest(SimulatedInput("sim", ala_, 900, 20)).ok());
+  ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 1200, 30}}, ProvenanceKind::kImported}}).ok());
+  auto agg = Must(store_->ReadAggregated("bgp", ala_, 600, 1800, 300));
+  ASSERT_EQ(agg.provenance.size(), 4u);
+  EXPECT_EQ(agg.provenance[0], MaskOf(ProvenanceKind::kObserved));
+  EXPECT_EQ(agg.provenance[1], MaskOf(ProvenanceKind::kSimulated));
+  EXPECT_EQ(agg.provenance[2], MaskOf(ProvenanceKind::kImported));
+  EXPECT_EQ(agg.provenance[3], 0);  // no point: no provenance
+  EXPECT_EQ(ProvenanceLabel(agg.AllProvenance()), "mixed");
+  auto wide = Must(store_->ReadAggregated("bgp", ala_, 600, 1200, 600));
+  ASSERT_EQ(wide.provenance.size(), 1u);
+  EXPECT_EQ(wide.provenance[0], MaskOf(ProvenanceKind::kObserved) | MaskOf(ProvenanceKind::kSimulated));
+  EXPECT_EQ(ProvenanceLabel(Must(store_->ReadAggregated("bgp", ala_, 900, 1200, 300)).AllProvenance()), "simulated");
+}
+
+TEST_P(StoreContract, SimulatedPointsNeverReplaceOtherPoints) {
+  ASSERT_TRUE(store_->CommitIngest(Input("obs", ala_, 600, 10)).ok());
+  ASSERT_TRUE(store_->CommitIngest(SimulatedInput("sim", ala_, 600, 99)).ok());  // the same bin, later
+  EXPECT_EQ(Values("bgp", ala_, 600, 900), std::vector<double>{10});
+  EXPECT_EQ(Must(store_->ReadAggregated("bgp", ala_, 600, 900, 300)).provenance[0], MaskOf(ProvenanceKind::kObserved));
+  // A measurement does replace a simulated point.
+  ASSERT_TRUE(store_->CommitIngest(SimulatedInput("sim2", ala_, 1200, 50)).ok());
+  ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 1200, 51}}, ProvenanceKind::kObserved}}).ok());
+  EXPECT_EQ(Values("bgp", ala_, 1200, 1500), std::vector<double>{51});
+  EXPECT_EQ(Must(store_->ReadAggregated("bgp", ala_, 1200, 1500, 300)).provenance[0],
+            MaskOf(ProvenanceKind::kObserved));
+  // Simulated over simulated: the later wins.
+  ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 1800, 1}}, ProvenanceKind::kSimulated}}).ok());
+  ASSERT_TRUE(store_->WriteSeries({{"bgp", {{ala_, 1800, 2}}, ProvenanceKind::kSimulated}}).ok());
+  EXPECT_EQ(Values("bgp", ala_, 1800, 2100), std::vector<double>{2});
+}
+
+TEST_P(StoreContract, SimulatedWritersKeepTheirEntityAttributesApart) {
+  EXPECT_EQ(MustFind("country", "KZ").provenance, ProvenanceKind::kObserved);
+  Entity sim_kz{0, "country", "KZ", "Kazakhstan (sim world)", 0, 40, "Asia/Aqtobe", ProvenanceKind::kSimulated};
+  Entity sim_only{0, "asn", "65001", "SimNet", 0, 12, "", ProvenanceKind::kSimulated};
+  std::vector<Entity> batch = {sim_kz, sim_only};
+  ASSERT_TRUE(store_->UpsertEntities(batch).ok());
+  EXPECT_EQ(batch[0].id, kz_);
+  // The observed entity is unchanged...
+  Entity kz = MustFind("country", "KZ");
+  EXPECT_EQ(kz.name, "Kazakhstan");
+  EXPECT_EQ(kz.slash24_count, 1000);
+  EXPECT_EQ(kz.tz, "Asia/Almaty");
+  EXPECT_EQ(kz.provenance, ProvenanceKind::kObserved);
+  // ...and the simulation's attributes are kept in their own namespace.
+  auto simulated = Must(store_->SimulatedEntity(kz_));
+  ASSERT_TRUE(simulated.has_value());
+  EXPECT_EQ(simulated->code, "KZ");
+  EXPECT_EQ(simulated->name, "Kazakhstan (sim world)");
+  EXPECT_EQ(simulated->slash24_count, 40);
+  EXPECT_EQ(simulated->provenance, ProvenanceKind::kSimulated);
+  EXPECT_FALSE(Must(store_->SimulatedEntity(ala_)).has_value());
+  // An entity only a simulation knows is simulated; a measurement of it later replaces every attribute.
+  Entity only = MustFind("asn", "65001");
+  EXPECT_EQ(only.name, "SimNet");
+  EXPECT_EQ(only.provenance, ProvenanceKind::kSimulated);
+  ASSERT_TRUE(store_->UpsertEntity({0, "asn", "65001", "Real AS", 0, 0, "", ProvenanceKind::kObserved}).ok());
+  only = MustFind("asn", "65001");
+  EXPECT_EQ(only.name, "Real AS");
+  EXPECT_EQ(only.slash24_count, 0);  // not the simulation's 12 under an observed label
+  EXPECT_EQ(only.provenance, ProvenanceKind::kObserved);
+  EXPECT_EQ(Must(store_->SimulatedEntity(only.id))->slash24_count, 12);
+}
+
+TEST_P(StoreContract, AlertsAndEventsKeepTheirProvenance) {
+  std::vector<Schedule> schedules;
+  std::vector<Alert> alerts = {{0, "bgp", ala_, 1000, AlertLevel::kCritical, "< 0.8", 10, 100, "median",
+                                MaskOf(ProvenanceKind::kSimulated)}};
+  std::vector<Event> events = {{0, ala_, "outage", 1000, 2000, 5, "bgp", "routing", 0, 0.9, "", "",
+                                MaskOf(ProvenanceKind::kObserved) | MaskOf(ProvenanceKind::kSimulated)}};
+  ASSERT_TRUE(store_->ReplaceDetection(0, alerts, events, schedules).ok());
+  EXPECT_EQ(Must(store_->ListAlerts({})).at(0).provenance, MaskOf(ProvenanceKind::kSimulated));
+  EXPECT_EQ(ProvenanceLabel(Must(store_->ListEvents({})).at(0).provenance), "mixed");
+  // Kept across a later replacement (the rows before from_t are carried over).
+  std::vector<Alert> no_alerts;
+  std::vector<Event> no_events;
+  ASSERT_TRUE(store_->ReplaceDetection(5000, no_alerts, no_events, schedules).ok());
+  EXPECT_EQ(Must(store_->EventById(events[0].id))->provenance, events[0].provenance);
+  EXPECT_EQ(Must(store_->ListAlerts({})).at(0).provenance, MaskOf(ProvenanceKind::kSimulated));
+}
+
+TEST_P(StoreContract, SimulatedAndObservedInputsAreNotMixedSilently) {
+  const ProvenanceMask simulated = MaskOf(ProvenanceKind::kSimulated), observed = MaskOf(ProvenanceKind::kObserved);
+  EXPECT_TRUE(CheckProvenanceMixing(*store_, "s", simulated).ok());  // empty store: anything goes
+  ASSERT_TRUE(store_->CommitIngest(Input("obs", ala_, 600, 10)).ok());
+  EXPECT_TRUE(CheckProvenanceMixing(*store_, "s", observed).ok());
+  EXPECT_TRUE(CheckProvenanceMixing(*store_, "s", MaskOf(ProvenanceKind::kImported)).ok());
+  Status refused = CheckProvenanceMixing(*store_, "s", simulated);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("--allow-simulated"), std::string::npos) << refused.message();
+  ASSERT_TRUE(store_->CommitIngest(SimulatedInput("sim", ala_, 900, 20)).ok());  // the writer was allowed to
+  EXPECT_EQ(CheckProvenanceMixing(*store_, "s", observed).code(), StatusCode::kFailedPrecondition);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(kBackends),
