@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { h, levelBadge } from './dom.js';
 import { formatDuration, formatTime, zoneLabel } from './time.js';
-import { href } from './app.js';
+import { href } from './router.js';
 import { RANK, loadJson, loadMapLibraries } from './geo.js';
 import { regionMap, shapeUrl } from './map.js';
 

@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 import { axisLabels, chartDate, formatDuration, formatTime, zoneLabel, zoneOffsetMinutes } from './time.js';
-import { href } from './app.js';
+import { href } from './router.js';
 
 const LABELS = {
   bgp: 'BGP: visible /24 blocks', 'bgp-v6': 'BGP (IPv6): visible /48 blocks', 'ping-slash24': 'Active probing: /24 blocks up',

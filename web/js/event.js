@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 import { formatDuration, formatTime } from './time.js';
-import { href } from './app.js';
+import { href } from './router.js';
 
 export async function renderEvent(main, state) {
   if (!state.id) {

@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 import { formatDuration, formatTime, zoneLabel } from './time.js';
-import { href, navigate } from './app.js';
+import { href, navigate } from './router.js';
 
 export async function renderEvents(main, state) {
   const range = { from: state.from, until: state.until };

@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { h, svg, levelBadge } from './dom.js';
 import { formatTime } from './time.js';
-import { href, navigate } from './app.js';
+import { href, navigate } from './router.js';
 import { RANK, hatchDefs, loadJson, loadMapLibraries } from './geo.js';
 
 // Region shapes shipped in web/data/, keyed by ISO 3166-2 in the ISO_3166_2 property: Kazakhstan's 2018 OCHA

@@ -3,7 +3,7 @@
 // "AS9198", "9198"), as an ARIA combobox: arrows move through the suggestions, Enter opens one, Escape closes.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { navigate } from './app.js';
+import { navigate } from './router.js';
 
 const LIMIT = 12;
 const KIND = { country: 'country', region: 'region', asn: 'network' };

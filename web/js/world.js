@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { h, svg, levelBadge } from './dom.js';
 import { formatTime } from './time.js';
-import { href, navigate } from './app.js';
+import { href, navigate } from './router.js';
 import { RANK, countryCodeOf, hatchDefs, loadJson, loadMapLibraries } from './geo.js';
 
 const WORLD = '/vendor/world-atlas/countries-110m.json';
