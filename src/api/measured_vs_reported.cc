@@ -26,7 +26,8 @@ struct Period {
   int64_t tolerance_s = 0;
 };
 
-// The country and the entities inside it: its regions and the networks the store places in it or its regions.
+// The country and the entities the store places in it (entity parent): its regions, and networks when the store ties
+// them to the country. The store ties no network to a region.
 struct Scope {
   store::Entity country;
   std::map<int64_t, store::Entity> entities;  // by id, the country included
@@ -55,16 +56,11 @@ Result<Scope> ScopeOf(store::Store& store, const std::string& code) {
   Scope scope;
   scope.country = **found;
   scope.entities[scope.country.id] = scope.country;
-  std::vector<int64_t> parents = {scope.country.id};
-  for (size_t i = 0; i < parents.size(); ++i) {  // the country's children, then theirs (a region's networks)
-    store::EntityQuery query;
-    query.parent_id = parents[i];
-    auto children = store.ListEntities(query);
-    if (!children.ok()) return children.status();
-    for (const auto& child : *children) {
-      if (scope.entities.emplace(child.id, child).second && i == 0) parents.push_back(child.id);
-    }
-  }
+  store::EntityQuery query;
+  query.parent_id = scope.country.id;
+  auto children = store.ListEntities(query);
+  if (!children.ok()) return children.status();
+  for (const auto& child : *children) scope.entities[child.id] = child;
   return scope;
 }
 
@@ -74,11 +70,12 @@ std::vector<int64_t> ScopeIds(const Scope& scope) {
   return ids;
 }
 
-// A report on the country matches events anywhere in it. A report on a region matches events on the region, on
-// its networks, and on the country as a whole (a nationwide event covers the region); not other regions' events.
+// A report on the country matches events anywhere in it. A report on a region matches events on the region and on
+// the country as a whole (a nationwide event covers the region); not other regions' events, nor networks' (a network
+// of the country is not known to serve the region).
 bool EntityMatches(const Scope& scope, const store::Entity& reported, const store::Entity& detected) {
   if (reported.id == scope.country.id) return true;
-  return detected.id == reported.id || detected.id == scope.country.id || detected.parent_id == reported.id;
+  return detected.id == reported.id || detected.id == scope.country.id;
 }
 
 // Whether the store holds any series value for the entity in [from, until): an unmatched report in a window without
