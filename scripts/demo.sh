@@ -29,7 +29,7 @@ timed() { local t0=$SECONDS; "$@"; echo "   ($((SECONDS - t0)) s)"; }
 if [ -f "$STORE" ] && "$VIGIL" store info --store "$STORE" 2>/dev/null | grep -q '^unrecorded '; then
   note "$STORE predates provenance records (it cannot say what is simulated): moved to $STORE.pre-provenance"
   mv "$STORE" "$STORE.pre-provenance"
-  rm -f "$STORE-wal" "$STORE-shm" var/.demo-real-mrt var/.demo-detected
+  rm -f "$STORE-wal" "$STORE-shm" "$VAR_DIR/.demo-real-mrt" "$VAR_DIR/.demo-detected"
 fi
 
 step "real BGP data: data/mrt/ (RouteViews RIB 2014, RIS updates 2015)"

@@ -307,7 +307,7 @@ Json PeriodProvenance(Api::Impl& impl, int64_t from, int64_t until) {
         item["licence"] = s.provenance.licence;
         break;
       case store::ProvenanceKind::kObserved:
-        item["collector"] = s.provenance.source.empty() ? "prober" : s.provenance.source;
+        item["collector"] = s.provenance.source.empty() ? "unnamed" : s.provenance.source;
         break;
       case store::ProvenanceKind::kUnrecorded:
         item["notice"] = "ingested before Vigil recorded provenance: may be measured or simulated";

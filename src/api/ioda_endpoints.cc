@@ -87,6 +87,22 @@ void AppendValues(const std::vector<std::optional<double>>& values, std::string&
   out += ']';
 }
 
+// `"provenance": {...}` of a series' values (docs/api.md "Provenance"), and `"provenanceValues": [...]`, one label
+// per bucket, when they mix kinds.
+void AppendSeriesProvenance(const std::vector<store::ProvenanceMask>& buckets, std::string& out) {
+  store::ProvenanceMask all = 0;
+  for (store::ProvenanceMask m : buckets) all |= m;
+  out += ",\"provenance\":";
+  AppendProvenance(all, out);
+  if (store::ProvenanceKindNames(all).size() < 2) return;
+  out += ",\"provenanceValues\":[";
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    if (i) out += ',';
+    out += buckets[i] ? "\"" + store::ProvenanceLabel(buckets[i]) + "\"" : "null";
+  }
+  out += ']';
+}
+
 struct DatasourceInfo {
   const char* name;
   const char* label;
@@ -503,19 +519,7 @@ HttpResponse HandleSignalsRaw(Api::Impl& impl, const HttpRequest& request, const
       data += head;
       data += ",\"values\":";
       AppendValues(series->values, data);
-      // What the values are made of (docs/api.md "Provenance"); per bucket too when they mix kinds.
-      store::ProvenanceMask all = 0;
-      for (store::ProvenanceMask m : series->provenance) all |= m;
-      data += ",\"provenance\":";
-      AppendProvenance(all, data);
-      if (store::ProvenanceKindNames(all).size() > 1) {
-        data += ",\"provenanceValues\":[";
-        for (size_t i = 0; i < series->provenance.size(); ++i) {
-          if (i) data += ',';
-          data += series->provenance[i] ? "\"" + store::ProvenanceLabel(series->provenance[i]) + "\"" : "null";
-        }
-        data += ']';
-      }
+      AppendSeriesProvenance(series->provenance, data);
       data += '}';
       time_used[ds.name] += Seconds(ds_started);
     }
@@ -652,6 +656,7 @@ HttpResponse HandleSummary(Api::Impl& impl, const HttpRequest& request) {
     double overall = 0;
     std::map<std::string, double> per_ds;
     int64_t count = 0;
+    store::ProvenanceMask provenance = 0;
     int64_t first = INT64_MAX;
   };
   std::map<int64_t, Item> by_entity;
@@ -660,6 +665,7 @@ HttpResponse HandleSummary(Api::Impl& impl, const HttpRequest& request) {
     item.entity_id = e.entity_id;
     item.overall += e.score;
     item.count++;
+    item.provenance |= e.provenance;
     item.first = std::min(item.first, e.start_t);
     for (const auto& ds : SplitComma(e.datasources)) item.per_ds[ds + ".median"] += e.score;
   }
@@ -680,8 +686,10 @@ HttpResponse HandleSummary(Api::Impl& impl, const HttpRequest& request) {
     scores["overall"] = item.overall;
     for (const auto& [k, v] : item.per_ds) scores[k] = v;
     auto entity = impl.EntityById(item.entity_id);
-    data.push_back(Json{
-        {"scores", scores}, {"event_cnt", item.count}, {"entity", entity ? EntityJson(impl, *entity) : Json(nullptr)}});
+    data.push_back(Json{{"scores", scores},
+                        {"event_cnt", item.count},
+                        {"entity", entity ? EntityJson(impl, *entity) : Json(nullptr)},
+                        {"provenance", ProvenanceJson(item.provenance)}});
   }
   return Envelope("outages.summary", params, &data, "", no_perf, request_time);
 }

@@ -46,7 +46,33 @@ struct Bundle {
   Json json;  // the report.json body
   std::string signals_csv;
   std::string markdown;
+  std::string provenance_line;  // what every format says first about where the data comes from
 };
+
+// "Data: SIMULATED — Simulated scenario 'kz-2022-01' — built from public reporting, not a measurement." or
+// "Data: observed (collectors rrc00, route-views2)." from the event's kinds and its window's origins.
+std::string ProvenanceLine(store::ProvenanceMask event_kinds, const Json& window) {
+  std::vector<std::string> notices, collectors, imported;
+  for (const Json& s : window.value("sources", Json::array())) {
+    const std::string kind = s.value("kind", "");
+    if (kind == "simulated") notices.push_back(s.value("notice", ""));
+    if (kind == "observed") collectors.push_back(s.value("collector", ""));
+    if (kind == "imported") imported.push_back(s.value("source", "") + " (" + s.value("licence", "") + ")");
+  }
+  auto join = [](const std::vector<std::string>& items, const char* sep) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : sep) + item;
+    return out;
+  };
+  std::string line = "Data: " + store::ProvenanceLabel(event_kinds);
+  if (store::HoldsSimulated(event_kinds)) {
+    line = "Data: SIMULATED" + std::string(store::ProvenanceKindNames(event_kinds).size() > 1 ? " (mixed)" : "");
+    line += notices.empty() ? " \u2014 simulated data, not a measurement" : " \u2014 " + join(notices, "; ");
+  }
+  if (!collectors.empty()) line += "; observed inputs from " + join(collectors, ", ");
+  if (!imported.empty()) line += "; imported from " + join(imported, ", ");
+  return line + ".";
+}
 
 constexpr const char* kMethod =
     "Each signal is compared with a baseline: the median of the previous 24 hours for flat signals (bgp), the "
@@ -200,6 +226,11 @@ Status BuildBundle(Api::Impl& impl, int64_t id, Bundle& b) {
   out["method"] = {{"description", kMethod}, {"detail", detail.is_discarded() ? Json(e.detail) : detail}};
   out["coverage"] = out["event"]["coverage"];
   out["inputs"] = InputsSection(impl, b);
+  Json window_provenance = PeriodProvenance(impl, b.window_from, b.window_until);
+  b.provenance_line = ProvenanceLine(e.provenance, window_provenance);
+  out["provenance"] = {
+      {"event", ProvenanceJson(e.provenance)}, {"window", window_provenance}, {"statement", b.provenance_line}};
+  b.signals_csv = "# " + b.provenance_line + "\n" + b.signals_csv;
   out["manifest"] = ManifestSection(out, b);
   b.json = std::move(out);
   return Status::Ok();
@@ -210,6 +241,7 @@ std::string Markdown(const Bundle& b) {
   const store::Event& e = b.event;
   std::string name = b.entity ? (b.entity->name.empty() ? b.entity->code : b.entity->name) : "unknown";
   std::string md = "# Evidence report: event " + std::to_string(e.id) + " — " + MdCell(name) + "\n\n";
+  md += "**" + b.provenance_line + "**\n\n";
   md += "| field | value |\n|---|---|\n";
   md += "| location | " + MdCell(j["event"]["location"].get<std::string>()) + " |\n";
   md += "| kind | " + MdCell(e.kind) + " |\n";
@@ -329,6 +361,8 @@ std::string Html(const Bundle& b) {
       "text-align:left;vertical-align:top}code,pre{font-size:12px}pre{background:#f4f4f4;padding:.5rem;overflow:auto}"
       "figure{margin:.5rem 0}</style></head><body>";
   h += "<h1>Evidence report: event " + std::to_string(e.id) + " — " + MarkupEscape(name) + "</h1>";
+  h += "<p class=\"provenance\" style=\"padding:.5rem;border:3px solid #5c0a6b;font-weight:700\">" +
+       MarkupEscape(b.provenance_line) + "</p>";
   h += "<table><tbody>";
   auto row = [&](const std::string& k, const std::string& v) {
     h += "<tr><th>" + k + "</th><td>" + MarkupEscape(v) + "</td></tr>";

@@ -240,7 +240,8 @@ HttpResponse HandleExport(Api::Impl& impl, const HttpRequest& request) {
   if (datasource && names.empty()) {
     return Envelope("vigil.export", params, nullptr, "invalid datasource " + *datasource, no_perf, request_time);
   }
-  std::string csv = "entity,datasource,t,time,value\n";
+  // Every row says where its value comes from (docs/api.md "Provenance").
+  std::string csv = "entity,datasource,t,time,value,provenance\n";
   Json data = Json::array();
   for (const auto& name : names) {
     auto points = impl.store.ReadSeries(name, entity->id, *from, *until);
@@ -249,9 +250,11 @@ HttpResponse HandleExport(Api::Impl& impl, const HttpRequest& request) {
     for (const auto& p : *points) {
       char value[64];
       std::snprintf(value, sizeof value, "%.17g", p.value);
-      csv +=
-          EntityRef(*entity) + "," + name + "," + std::to_string(p.t) + "," + FormatRfc3339(p.t) + "," + value + "\n";
-      data.push_back(Json{{"entity", EntityRef(*entity)}, {"datasource", name}, {"t", p.t}, {"value", p.value}});
+      const char* kind = store::ProvenanceKindName(p.provenance);
+      csv += EntityRef(*entity) + "," + name + "," + std::to_string(p.t) + "," + FormatRfc3339(p.t) + "," + value +
+             "," + kind + "\n";
+      data.push_back(Json{
+          {"entity", EntityRef(*entity)}, {"datasource", name}, {"t", p.t}, {"value", p.value}, {"provenance", kind}});
     }
   }
   if (format == "json") return Envelope("vigil.export", params, &data, "", no_perf, request_time);
@@ -293,8 +296,10 @@ HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request) {
     std::string worst_ds;
     int64_t last_alert_t = INT64_MIN;
     int current = 0;
+    store::ProvenanceMask provenance = 0;  // of the alerts, events and series behind the level
     if (auto alerts = impl.store.ListAlerts(filter); alerts.ok()) {
       for (const auto& a : *alerts) {
+        provenance |= a.provenance;
         int rank = LevelRank(a.level);
         if (rank > worst) {
           worst = rank;
@@ -311,6 +316,7 @@ HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request) {
     if (auto events = impl.store.ListEvents(filter); events.ok()) {
       for (const auto& ev : *events) {
         ++event_count;
+        provenance |= ev.provenance;
         // An event without alerts in the window (it began earlier) still marks the window.
         worst = std::max(worst, ev.depth >= 0.5 || ev.depth == 0 ? 2 : 1);
         if (ev.end_t == 0 || ev.end_t >= *until) ongoing_at_until = true;
@@ -322,7 +328,7 @@ HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request) {
         auto agg = impl.store.ReadAggregated(ds.name, e.id, *from, *until, *until - *from);
         if (agg.ok() && !agg->values.empty() && agg->values[0].has_value()) {
           has_data = true;
-          break;
+          provenance |= agg->AllProvenance();
         }
       }
     }
@@ -336,6 +342,7 @@ HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request) {
     item["datasource"] = worst_ds.empty() ? Json(nullptr) : Json(worst_ds);
     item["event_cnt"] = event_count;
     item["has_data"] = has_data;
+    item["provenance"] = ProvenanceJson(provenance);
     data.push_back(std::move(item));
   }
   std::string serialised = data.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -368,11 +375,15 @@ HttpResponse HandleFeed(Api::Impl& impl, const HttpRequest& request) {
     auto entity = impl.EntityById(e.entity_id);
     std::string name = entity ? (entity->name.empty() ? entity->code : entity->name) : "unknown";
     std::string where = entity ? EntityRef(*entity) : "";
-    std::string title = (e.end_t == 0 ? "Ongoing " : "") + e.kind + " in " + name +
-                        (e.classification.empty() ? "" : " (" + e.classification + ")");
+    // A simulated event says so first, in the title a feed reader shows (docs/api.md "Provenance").
+    const bool simulated = store::HoldsSimulated(e.provenance);
+    std::string title = std::string(simulated ? "[SIMULATED] " : "") + (e.end_t == 0 ? "Ongoing " : "") + e.kind +
+                        " in " + name + (e.classification.empty() ? "" : " (" + e.classification + ")");
     std::string summary = "From " + FormatRfc3339(e.start_t) +
                           (e.end_t ? " until " + FormatRfc3339(e.end_t) : " (ongoing)") + "; datasources " +
-                          e.datasources + "; score " + std::to_string(e.score) + ".";
+                          e.datasources + "; score " + std::to_string(e.score) +
+                          "; data: " + store::ProvenanceLabel(e.provenance) +
+                          (simulated ? " (a simulation, not a measurement)" : "") + ".";
     out += "  <entry>\n    <id>urn:vigil:event:" + std::to_string(e.id) + "</id>\n";
     out += "    <title>" + MarkupEscape(title) + "</title>\n";
     out += "    <updated>" + FormatRfc3339(std::max(e.start_t, e.end_t)) + "</updated>\n";

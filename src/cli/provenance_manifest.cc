@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 namespace vigil::cli {
@@ -80,7 +81,8 @@ std::string DescribeProvenance(const store::Provenance& p) {
   switch (p.kind) {
     case store::ProvenanceKind::kSimulated: {
       std::string text = "simulated scenario '" + p.source + "'";
-      if (!p.seed.empty()) text += " (seed " + p.seed + (p.vigil_version.empty() ? "" : ", vigil " + p.vigil_version) + ")";
+      if (!p.seed.empty())
+        text += " (seed " + p.seed + (p.vigil_version.empty() ? "" : ", vigil " + p.vigil_version) + ")";
       return text;
     }
     case store::ProvenanceKind::kImported:

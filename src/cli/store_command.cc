@@ -147,10 +147,9 @@ void RunSeries(const SeriesOptions& o) {
   if (o.csv) {
     std::printf("time,unix,%s\n", o.datasource.c_str());
   } else {
-    std::printf("# %s %s (%s), %s, step %llds (native %llds); missing bins: null; provenance: %s\n",
-                o.entity.c_str(), (*entity)->name.c_str(), o.store.c_str(), o.datasource.c_str(),
-                static_cast<long long>(step), static_cast<long long>(native),
-                store::ProvenanceLabel(series->AllProvenance()).c_str());
+    std::printf("# %s %s (%s), %s, step %llds (native %llds); missing bins: null; provenance: %s\n", o.entity.c_str(),
+                (*entity)->name.c_str(), o.store.c_str(), o.datasource.c_str(), static_cast<long long>(step),
+                static_cast<long long>(native), store::ProvenanceLabel(series->AllProvenance()).c_str());
   }
   for (size_t i = 0; i < series->values.size(); ++i) {
     UnixSeconds t = from + static_cast<int64_t>(i) * step;

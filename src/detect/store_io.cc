@@ -68,7 +68,8 @@ Status DeriveProvenance(store::Store& store, std::vector<store::Alert>& alerts, 
     if (it == bins.end()) continue;
     const store::AggregatedSeries& agg = it->second;
     const int64_t i = (a.t - agg.from) / agg.step_s;
-    if (i >= 0 && i < static_cast<int64_t>(agg.provenance.size())) a.provenance = agg.provenance[static_cast<size_t>(i)];
+    if (i >= 0 && i < static_cast<int64_t>(agg.provenance.size()))
+      a.provenance = agg.provenance[static_cast<size_t>(i)];
   }
   constexpr int64_t kOpenEventHorizon = 366 * 86400;
   for (store::Event& e : events) {
@@ -92,7 +93,8 @@ Status DeriveProvenance(store::Store& store, std::vector<store::Alert>& alerts, 
     const UnixSeconds until = e.end_t > e.start_t ? e.end_t : INT64_MAX;
     for (const store::Event& other : events) {
       const UnixSeconds other_until = other.end_t > other.start_t ? other.end_t : INT64_MAX;
-      if (ids.count(other.entity_id) && other.start_t < until && other_until > e.start_t) e.provenance |= other.provenance;
+      if (ids.count(other.entity_id) && other.start_t < until && other_until > e.start_t)
+        e.provenance |= other.provenance;
     }
   }
   return Status::Ok();

@@ -119,6 +119,8 @@ Result<IngestReport> PrepareRoundLogCommit(const std::string& path, store::Store
   commit.input.last_t = log->start + log->round_s;
   commit.input.ingested_at = static_cast<UnixSeconds>(::time(nullptr));
   commit.input.provenance = provenance;
+  // An observed round names the prober that made it (the log's header).
+  if (provenance.kind == store::ProvenanceKind::kObserved) commit.input.provenance.source = "prober " + log->prober;
   store::SeriesBatch up{"ping-slash24", {}, provenance.kind}, rtt{"rtt-p50", {}, provenance.kind},
       loss{"loss", {}, provenance.kind};
   std::map<EntityKey, int64_t> ids;

@@ -389,6 +389,7 @@ class ClickHouseStore final : public Store {
     return last_version_;
   }
   Result<std::optional<Entity>> ReadEntityWhere(const std::string& where);
+  Status LoadSimulatedAttributes(const std::vector<Entity>& entities);
   Result<bool> KnownDatasource(const std::string& name);
   Result<int64_t> NativeStep(const std::string& name);
   Status AppendSeries(const SeriesBatch& batch, ProvenanceKind kind, std::string& rows);
@@ -409,7 +410,7 @@ class ClickHouseStore final : public Store {
   // not sent, and a known entity is not read back (ingest upserts every entity of every file).
   std::unordered_map<std::string, Entity> entity_cache_;
   std::unordered_map<int64_t, Entity> simulated_cache_;  // simulated attributes by entity id
-  std::set<std::string> known_inputs_;  // sha256s seen in `inputs` (rows there are never removed)
+  std::set<std::string> known_inputs_;                   // sha256s seen in `inputs` (rows there are never removed)
   std::mutex mu_;
   uint64_t last_version_ = 0;
   std::unordered_map<std::string, int64_t> steps_;  // datasource -> native step
@@ -585,7 +586,8 @@ Status ClickHouseStore::Initialize() {
 constexpr const char* kEntityColumns = "id, type, code, name, parent_id, slash24_count, tz, version, provenance";
 
 Entity EntityFromRow(const std::vector<std::string>& r) {
-  return Entity{ToInt(r[0]), r[1], r[2], r[3], ToInt(r[4]), ToInt(r[5]), r[6], static_cast<ProvenanceKind>(ToInt(r[8]))};
+  return Entity{ToInt(r[0]), r[1],        r[2], r[3],
+                ToInt(r[4]), ToInt(r[5]), r[6], static_cast<ProvenanceKind>(ToInt(r[8]))};
 }
 
 // simulated_entities joined to the entity's key, as EntityFromRow reads it.
@@ -593,7 +595,8 @@ std::string SimulatedEntitiesQuery(const std::string& id_list) {
   return "SELECT s.entity_id, e.type, e.code, s.name, s.parent_id, s.slash24_count, s.tz, s.version, 1 FROM "
          "(SELECT entity_id, name, parent_id, slash24_count, tz, version FROM simulated_entities FINAL WHERE "
          "entity_id IN (" +
-         id_list + ")) AS s ANY LEFT JOIN (SELECT id AS entity_id, type, code, version FROM entities FINAL) AS e "
+         id_list +
+         ")) AS s ANY LEFT JOIN (SELECT id AS entity_id, type, code, version FROM entities FINAL) AS e "
          "USING entity_id";
 }
 
@@ -602,6 +605,27 @@ Result<std::optional<Entity>> ClickHouseStore::ReadEntityWhere(const std::string
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Entity>();
   return std::optional<Entity>(EntityFromRow(rows->front()));
+}
+
+// The simulated attributes stored for the stored entities that simulated writers among `entities` upsert, into
+// simulated_cache_ (rules::PlanEntityUpsert merges with them).
+Status ClickHouseStore::LoadSimulatedAttributes(const std::vector<Entity>& entities) {
+  std::vector<int64_t> ids;
+  for (const Entity& e : entities) {
+    auto it = entity_cache_.find(e.type + "/" + e.code);
+    if (e.provenance == ProvenanceKind::kSimulated && it != entity_cache_.end() &&
+        !simulated_cache_.count(it->second.id)) {
+      ids.push_back(it->second.id);
+    }
+  }
+  for (size_t i = 0; i < ids.size(); i += 1000) {
+    std::vector<int64_t> part(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                              ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
+    auto rows = Select(SimulatedEntitiesQuery(IdList(part)));
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows) simulated_cache_[ToInt(r[0])] = EntityFromRow(r);
+  }
+  return Status::Ok();
 }
 
 Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
@@ -623,22 +647,7 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
       entity_cache_[o.type + "/" + o.code] = o;
     }
   }
-  // The simulated attributes stored for the simulated writes among them.
-  std::vector<int64_t> simulated_ids;
-  for (const Entity& e : entities) {
-    auto it = entity_cache_.find(e.type + "/" + e.code);
-    if (e.provenance == ProvenanceKind::kSimulated && it != entity_cache_.end() &&
-        !simulated_cache_.count(it->second.id)) {
-      simulated_ids.push_back(it->second.id);
-    }
-  }
-  for (size_t i = 0; i < simulated_ids.size(); i += 1000) {
-    std::vector<int64_t> part(simulated_ids.begin() + static_cast<std::ptrdiff_t>(i),
-                              simulated_ids.begin() + static_cast<std::ptrdiff_t>(std::min(simulated_ids.size(), i + 1000)));
-    auto rows = Select(SimulatedEntitiesQuery(IdList(part)));
-    if (!rows.ok()) return rows.status();
-    for (const auto& r : *rows) simulated_cache_[ToInt(r[0])] = EntityFromRow(r);
-  }
+  VIGIL_RETURN_IF_ERROR(LoadSimulatedAttributes(entities));
   // New entities are numbered after the largest id, in the order given, as SQLite numbers rows: ids (and so
   // every ordering by entity) are then the same on both backends for the same sequence of upserts.
   int64_t next_id = 0;
@@ -666,7 +675,14 @@ Status ClickHouseStore::UpsertEntities(std::vector<Entity>& entities) {
     if (writes.simulated) {
       writes.simulated->id = id;
       const Entity& m = *writes.simulated;
-      TsvRow().Add(id).Add(m.name).Add(m.parent_id).Add(m.slash24_count).Add(m.tz).Add(NextVersion()).EndTo(simulated_rows);
+      TsvRow()
+          .Add(id)
+          .Add(m.name)
+          .Add(m.parent_id)
+          .Add(m.slash24_count)
+          .Add(m.tz)
+          .Add(NextVersion())
+          .EndTo(simulated_rows);
       simulated_cache_[id] = m;
     }
     if (!writes.entity) continue;
@@ -975,9 +991,9 @@ Result<std::optional<std::string>> ClickHouseStore::GetState(const std::string& 
 }
 
 std::string PointsQuery(const std::string& datasource, int64_t entity_id, UnixSeconds from, UnixSeconds until) {
-  return "SELECT t, argMax(value, version) AS v, argMax(provenance, version) AS p FROM series WHERE datasource = " + Quote(datasource) +
-         " AND entity_id = " + std::to_string(entity_id) + " AND t >= " + std::to_string(from) + " AND t < " +
-         std::to_string(until) + " GROUP BY t";
+  return "SELECT t, argMax(value, version) AS v, argMax(provenance, version) AS p FROM series WHERE datasource = " +
+         Quote(datasource) + " AND entity_id = " + std::to_string(entity_id) + " AND t >= " + std::to_string(from) +
+         " AND t < " + std::to_string(until) + " GROUP BY t";
 }
 
 Result<std::vector<SeriesPoint>> ClickHouseStore::ReadSeries(const std::string& datasource, int64_t entity_id,
@@ -1004,8 +1020,7 @@ Result<AggregatedSeries> ClickHouseStore::ReadAggregatedLocked(const std::string
   // Averages per bucket computed by the server; only one row per non-empty bucket comes back.
   auto rows = Select("SELECT intDiv(t - " + std::to_string(from) + ", " + std::to_string(step_s) +
                      ") AS bucket, avg(v), groupBitOr(bitShiftLeft(toUInt8(1), p)) FROM (" +
-                     PointsQuery(datasource, entity_id, from, until) +
-                     ") GROUP BY bucket ORDER BY bucket");
+                     PointsQuery(datasource, entity_id, from, until) + ") GROUP BY bucket ORDER BY bucket");
   if (!rows.ok()) return rows.status();
   for (const auto& r : *rows) {
     int64_t b = ToInt(r[0]);
@@ -1216,10 +1231,10 @@ Result<std::vector<Alert>> ClickHouseStore::ListAlerts(const TimeFilter& f) {
                       std::to_string(UpperBound(f.until));
   if (f.datasource) where += " AND datasource = " + Quote(*f.datasource);
   if (!f.entity_ids.empty()) where += " AND entity_id IN (" + IdList(f.entity_ids) + ")";
-  auto rows =
-      Select("SELECT id, datasource, entity_id, t, level, condition, value, baseline, method, provenance FROM alerts "
-             "WHERE " +
-             where + " ORDER BY t, entity_id, datasource, id" + LimitClause(f.limit, f.offset));
+  auto rows = Select(
+      "SELECT id, datasource, entity_id, t, level, condition, value, baseline, method, provenance FROM alerts "
+      "WHERE " +
+      where + " ORDER BY t, entity_id, datasource, id" + LimitClause(f.limit, f.offset));
   if (!rows.ok()) return rows.status();
   std::vector<Alert> out;
   for (const auto& r : *rows) {

@@ -251,8 +251,8 @@ class SqliteStore final : public Store, public WebhookStore {
   Result<int64_t> DatasourceId(const std::string& name);
   Result<int64_t> NativeStep(const std::string& name);
   Result<int64_t> UpsertEntityLocked(const Entity& entity);
-  Result<std::optional<Entity>> ReadOneEntity(const std::string& sql, const std::string& type,
-                                              const std::string& code, int64_t id);
+  Result<std::optional<Entity>> ReadOneEntity(const std::string& sql, const std::string& type, const std::string& code,
+                                              int64_t id);
   Status WriteEntityRow(const Entity& entity);
   Status WriteSimulatedEntityRow(const Entity& entity);
   // Each batch with the kind its points are written with.
@@ -337,8 +337,7 @@ Status SqliteStore::Initialize() {
 
 // ----- entities -----------------------------------------------------------------------------------------
 
-constexpr const char* kEntityColumns =
-    "id, type, code, name, COALESCE(parent_id, 0), slash24_count, tz, provenance";
+constexpr const char* kEntityColumns = "id, type, code, name, COALESCE(parent_id, 0), slash24_count, tz, provenance";
 
 Result<std::vector<Entity>> SqliteStore::ReadEntities(Query& q, const std::string& what) {
   std::vector<Entity> out;
@@ -360,7 +359,7 @@ Result<std::vector<Entity>> SqliteStore::ReadEntities(Query& q, const std::strin
 }
 
 Result<std::optional<Entity>> SqliteStore::ReadOneEntity(const std::string& sql, const std::string& type,
-                                                       const std::string& code, int64_t id) {
+                                                         const std::string& code, int64_t id) {
   VIGIL_PREPARE(q, sql);
   if (id != 0) {
     q.Bind(1, id);
@@ -442,10 +441,9 @@ Result<EnsuredEntity> SqliteStore::EnsureEntity(const Entity& entity) {
   std::lock_guard lock(mu_);
   VIGIL_RETURN_IF_ERROR(rules::CheckEntityKey(entity));
   {
-    VIGIL_PREPARE(
-        q,
-        "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz, provenance) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(type, code) DO NOTHING");
+    VIGIL_PREPARE(q,
+                  "INSERT INTO entities(type, code, name, parent_id, slash24_count, tz, provenance) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(type, code) DO NOTHING");
     q.Bind(1, entity.type).Bind(2, entity.code).Bind(3, entity.name).BindIdOrNull(4, entity.parent_id);
     q.Bind(5, entity.slash24_count).Bind(6, entity.tz).Bind(7, static_cast<int64_t>(entity.provenance));
     if (q.Run() != SQLITE_DONE) return Error("writing entity " + entity.type + "/" + entity.code);
@@ -829,7 +827,8 @@ Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& data
   if (Reader* reader = AcquireReader(reader_lock)) {
     Query q(reader->series);
     q.Bind(1, ds_id).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
-    while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1), static_cast<ProvenanceKind>(q.Int(2))});
+    while ((rc = q.Step()) == SQLITE_ROW)
+      out.push_back({entity_id, q.Int(0), q.Real(1), static_cast<ProvenanceKind>(q.Int(2))});
     if (rc != SQLITE_DONE) {
       return Status(SqliteStatusCode(rc),
                     "store " + path_ + ": reading series " + datasource + ": " + sqlite3_errmsg(reader->db));
@@ -839,7 +838,8 @@ Result<std::vector<SeriesPoint>> SqliteStore::ReadSeries(const std::string& data
   std::lock_guard lock(mu_);
   VIGIL_PREPARE(q, kReadSeriesSql);
   q.Bind(1, ds_id).Bind(2, entity_id).Bind(3, from).Bind(4, UpperBound(until));
-  while ((rc = q.Step()) == SQLITE_ROW) out.push_back({entity_id, q.Int(0), q.Real(1), static_cast<ProvenanceKind>(q.Int(2))});
+  while ((rc = q.Step()) == SQLITE_ROW)
+    out.push_back({entity_id, q.Int(0), q.Real(1), static_cast<ProvenanceKind>(q.Int(2))});
   if (rc != SQLITE_DONE) return Error("reading series " + datasource);
   return out;
 }
@@ -1028,11 +1028,12 @@ Status SqliteStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& ale
 
 Result<std::vector<Alert>> SqliteStore::ListAlerts(const TimeFilter& filter) {
   std::lock_guard lock(mu_);
-  VIGIL_PREPARE(q,
-                "SELECT id, datasource, entity_id, t, level, condition, value, baseline, method, provenance FROM alerts "
-                "WHERE t >= ?1 AND t < ?2 AND (?3 IS NULL OR datasource = ?3) "
-                "AND (?4 IS NULL OR entity_id IN (SELECT value FROM json_each(?4))) "
-                "ORDER BY t, entity_id, datasource, id LIMIT ?5 OFFSET ?6");
+  VIGIL_PREPARE(
+      q,
+      "SELECT id, datasource, entity_id, t, level, condition, value, baseline, method, provenance FROM alerts "
+      "WHERE t >= ?1 AND t < ?2 AND (?3 IS NULL OR datasource = ?3) "
+      "AND (?4 IS NULL OR entity_id IN (SELECT value FROM json_each(?4))) "
+      "ORDER BY t, entity_id, datasource, id LIMIT ?5 OFFSET ?6");
   q.Bind(1, filter.from).Bind(2, UpperBound(filter.until));
   if (filter.datasource) q.Bind(3, *filter.datasource);
   if (!filter.entity_ids.empty()) q.Bind(4, IdsJson(filter.entity_ids));
@@ -1303,9 +1304,9 @@ Result<StoreInfo> SqliteStore::Describe() {
     info.schema_version = q.Int(0);
   }
   // Table names are constants of the schema (not input), so they may appear in the SQL text.
-  static constexpr const char* kTables[] = {"entities",  "simulated_entities", "datasources", "series",
-                                            "inputs",    "state",              "alerts",      "events",
-                                            "schedules", "annotations"};
+  static constexpr const char* kTables[] = {
+      "entities", "simulated_entities", "datasources", "series", "inputs", "state", "alerts",
+      "events",   "schedules",          "annotations"};
   for (const char* table : kTables) {
     VIGIL_PREPARE(q, std::string("SELECT count(*) FROM ") + table);
     if (q.Step() != SQLITE_ROW) return Error(std::string("counting ") + table);

@@ -34,7 +34,9 @@ std::optional<ProvenanceKind> ParseProvenanceKind(const std::string& name);
 
 // A set of kinds, bit (1 << kind): what a bucket, a series, an alert or an event is made of. 0 = nothing.
 using ProvenanceMask = uint8_t;
-constexpr ProvenanceMask MaskOf(ProvenanceKind kind) { return static_cast<ProvenanceMask>(1u << static_cast<int>(kind)); }
+constexpr ProvenanceMask MaskOf(ProvenanceKind kind) {
+  return static_cast<ProvenanceMask>(1u << static_cast<int>(kind));
+}
 // The kind's name when the mask holds one kind, "mixed" for several, "none" for none.
 std::string ProvenanceLabel(ProvenanceMask mask);
 // The names of the kinds in the mask, in enum order.
@@ -144,8 +146,8 @@ struct Alert {
   AlertLevel level = AlertLevel::kNormal;
   std::string condition;  // e.g. "< 0.99" (value/baseline threshold crossed)
   double value = 0;
-  double baseline = 0;  // IODA historyValue
-  std::string method;   // e.g. "median"
+  double baseline = 0;            // IODA historyValue
+  std::string method;             // e.g. "median"
   ProvenanceMask provenance = 0;  // kinds of the series bin it was raised on (detect derives it; 0 = unknown)
 };
 
@@ -156,12 +158,12 @@ struct Event {
   UnixSeconds start_t = 0;
   UnixSeconds end_t = 0;  // exclusive; 0 while ongoing
   double score = 0;
-  std::string datasources;     // comma list of the datasources that moved
-  std::string classification;  // "routing", "data-plane", "routing+data-plane", "throttling"
-  int64_t schedule_id = 0;     // 0 when not part of a schedule
-  double depth = 0;            // largest relative drop (0..1) or rise factor for throttling
-  std::string coverage;        // JSON text: peers / blocks behind the event
-  std::string detail;          // JSON text: per-datasource figures for reports
+  std::string datasources;        // comma list of the datasources that moved
+  std::string classification;     // "routing", "data-plane", "routing+data-plane", "throttling"
+  int64_t schedule_id = 0;        // 0 when not part of a schedule
+  double depth = 0;               // largest relative drop (0..1) or rise factor for throttling
+  std::string coverage;           // JSON text: peers / blocks behind the event
+  std::string detail;             // JSON text: per-datasource figures for reports
   ProvenanceMask provenance = 0;  // kinds of the series points of its span and datasources (detect derives it)
 };
 
@@ -235,7 +237,7 @@ struct AggregatedSeries {
   int64_t native_step_s = 0;
   std::vector<std::optional<double>> values;
   std::vector<ProvenanceMask> provenance{};  // per bucket: kinds of its points (0 when it has none)
-  ProvenanceMask AllProvenance() const;    // the union over the buckets
+  ProvenanceMask AllProvenance() const;      // the union over the buckets
 };
 
 // What `vigil store info` prints.

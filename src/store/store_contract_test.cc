@@ -541,8 +541,8 @@ TEST_P(StoreContract, SimulatedWritersKeepTheirEntityAttributesApart) {
 
 TEST_P(StoreContract, AlertsAndEventsKeepTheirProvenance) {
   std::vector<Schedule> schedules;
-  std::vector<Alert> alerts = {{0, "bgp", ala_, 1000, AlertLevel::kCritical, "< 0.8", 10, 100, "median",
-                                MaskOf(ProvenanceKind::kSimulated)}};
+  std::vector<Alert> alerts = {
+      {0, "bgp", ala_, 1000, AlertLevel::kCritical, "< 0.8", 10, 100, "median", MaskOf(ProvenanceKind::kSimulated)}};
   std::vector<Event> events = {{0, ala_, "outage", 1000, 2000, 5, "bgp", "routing", 0, 0.9, "", "",
                                 MaskOf(ProvenanceKind::kObserved) | MaskOf(ProvenanceKind::kSimulated)}};
   ASSERT_TRUE(store_->ReplaceDetection(0, alerts, events, schedules).ok());

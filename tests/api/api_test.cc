@@ -551,7 +551,11 @@ TEST_F(ApiTest, ExportCsvEqualsRawSeries) {
   auto points = *store_->ReadSeries("bgp", Id("region", "KZ-ALA"), from, until);
   size_t lines = std::count(r.body.begin(), r.body.end(), '\n');
   EXPECT_EQ(lines, points.size() + 1);
-  EXPECT_EQ(r.body.rfind("entity,datasource,t,time,value\n", 0), 0u);
+  EXPECT_EQ(r.body.rfind("entity,datasource,t,time,value,provenance\n", 0), 0u);
+  for (size_t at = r.body.find('\n') + 1; at < r.body.size(); at = r.body.find('\n', at) + 1) {
+    const std::string row = r.body.substr(at, r.body.find('\n', at) - at);
+    EXPECT_TRUE(row.size() > 9 && row.substr(row.size() - 9) == ",observed") << row;  // the fixture is observed
+  }
   EXPECT_EQ(Get("/api/v1/export?entity=region/KZ-ALA&" + Window(0, 400 * 86400)).status, 400);
 }
 
@@ -1005,6 +1009,177 @@ TEST_F(ApiTest, RangeTimesEntitiesIsCappedWithA400NamingTheLimit) {
                    400);
   EXPECT_NE(j["error"].get<std::string>().find("more than the limit of 1000000 values per request"), std::string::npos)
       << j["error"];
+}
+
+// ----- provenance (docs/api.md "Provenance") -------------------------------------------------------------
+
+class ProvenanceApiTest : public ApiTest {
+ protected:
+  static constexpr int64_t kSimFrom = kFixtureUntil;  // a simulated day right after the observed fixture
+  static constexpr int64_t kSimUntil = kFixtureUntil + 86400;
+
+  void SetUp() override {
+    ApiTest::SetUp();
+    ala_ = Id("region", "KZ-ALA");
+    store::IngestCommit commit;
+    commit.input = {
+        "simulated-day", "sim/updates.20220113.0000.gz", "mrt-updates", "rrc00", 288, kSimFrom, kSimUntil - 300, 0, {}};
+    commit.input.provenance = {store::ProvenanceKind::kSimulated, "kz-2022-01", "", "20220105", "0.1.0"};
+    store::SeriesBatch bgp{"bgp", {}};
+    for (int64_t t = kSimFrom; t < kSimUntil; t += 300) bgp.points.push_back({ala_, t, 1500});
+    commit.series.push_back(bgp);
+    ASSERT_TRUE(store_->CommitIngest(commit).ok());
+    store::Entity sim_asn{
+        0, "asn", "64999", "Simulated Net", Id("country", "KZ"), 10, "", store::ProvenanceKind::kSimulated};
+    ASSERT_TRUE(store_->UpsertEntity(sim_asn).ok());
+    std::vector<store::Alert> alerts = {{0, "bgp", ala_, kSimFrom + 3600, store::AlertLevel::kCritical, "< 0.5", 100,
+                                         1500, "median", store::MaskOf(store::ProvenanceKind::kSimulated)}};
+    std::vector<store::Event> events = {{0, ala_, "outage", kSimFrom + 3600, kSimFrom + 7200, 10, "bgp", "routing", 0,
+                                         0.9, "{}", "{}", store::MaskOf(store::ProvenanceKind::kSimulated)}};
+    std::vector<store::Schedule> schedules = *store_->ListSchedules({});
+    ASSERT_TRUE(store_->ReplaceDetection(kSimFrom, alerts, events, schedules).ok());
+    sim_event_ = events[0].id;
+  }
+  int64_t ala_ = 0, sim_event_ = 0;
+};
+
+TEST_F(ProvenanceApiTest, EveryReadEndpointNamesTheOriginsOfItsPeriod) {
+  const std::string observed = Window(kFixtureFrom, kFixtureUntil), simulated = Window(kSimFrom, kSimUntil);
+  const std::string event = std::to_string((*store_->ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0}))[0].id);
+  const std::vector<std::string> reads = {"/v2/signals/raw/region/KZ-ALA?",
+                                          "/v2/outages/alerts?",
+                                          "/v2/outages/events?",
+                                          "/v2/outages/summary?",
+                                          "/v2/entities/query?entityType=region&",
+                                          "/v2/datasources?",
+                                          "/v2/datasources/bgp?",
+                                          "/api/v1/schedules?",
+                                          "/api/v1/annotations?",
+                                          "/api/v1/status?entityType=region&",
+                                          "/api/v1/events/" + event + "?",
+                                          "/api/v1/export?entity=region/KZ-ALA&format=json&"};
+  for (const std::string& read : reads) {
+    json past = GetJson(read + observed);
+    ASSERT_TRUE(past["metadata"].contains("provenance")) << read;
+    EXPECT_EQ(past["metadata"]["provenance"]["kind"], "observed") << read << past["metadata"].dump();
+    EXPECT_EQ(past["metadata"]["provenance"]["sources"][0]["kind"], "observed") << read;
+    json sim = GetJson(read + simulated);
+    const json& p = sim["metadata"]["provenance"];
+    EXPECT_EQ(p["kind"], "simulated") << read << p.dump();
+    ASSERT_EQ(p["sources"].size(), 1u) << read;
+    EXPECT_EQ(p["sources"][0]["scenario"], "kz-2022-01");
+    EXPECT_EQ(p["sources"][0]["seed"], "20220105");
+    EXPECT_EQ(p["sources"][0]["vigilVersion"], "0.1.0");
+    EXPECT_EQ(p["sources"][0]["notice"],
+              "Simulated scenario 'kz-2022-01' \u2014 built from public reporting, not a measurement");
+    json both = GetJson(read + Window(kFixtureFrom, kSimUntil));
+    EXPECT_EQ(both["metadata"]["provenance"]["kind"], "mixed") << read;
+    EXPECT_EQ(both["metadata"]["provenance"]["kinds"], json({"observed", "simulated"})) << read;
+  }
+  // Without a period: the whole store (what the About page lists).
+  json all = GetJson("/v2/datasources");
+  EXPECT_EQ(all["metadata"]["provenance"]["kind"], "mixed");
+}
+
+TEST_F(ProvenanceApiTest, SeriesSayWhatTheirValuesAreMadeOf) {
+  json sim = GetJson("/v2/signals/raw/region/KZ-ALA?datasource=bgp&" + Window(kSimFrom, kSimUntil));
+  ASSERT_EQ(sim["data"][0].size(), 1u);
+  EXPECT_EQ(sim["data"][0][0]["provenance"], json({{"kind", "simulated"}, {"kinds", {"simulated"}}}));
+  EXPECT_FALSE(sim["data"][0][0].contains("provenanceValues"));
+  json past = GetJson("/v2/signals/raw/region/KZ-ALA?" + Window(kFixtureFrom, kFixtureUntil));
+  for (const json& series : past["data"][0])
+    EXPECT_EQ(series["provenance"]["kind"], "observed") << series["datasource"];
+  // Across both: "mixed", and one label per value.
+  json both = GetJson("/v2/signals/raw/region/KZ-ALA?datasource=bgp&maxPoints=13&" + Window(kFixtureFrom, kSimUntil));
+  const json& s = both["data"][0][0];
+  EXPECT_EQ(s["provenance"]["kind"], "mixed");
+  ASSERT_EQ(s["provenanceValues"].size(), s["values"].size());
+  EXPECT_EQ(s["provenanceValues"].front(), "observed");
+  EXPECT_EQ(s["provenanceValues"].back(), "simulated");
+  for (size_t i = 0; i < s["values"].size(); ++i)
+    EXPECT_EQ(s["values"][i].is_null(), s["provenanceValues"][i].is_null());
+}
+
+TEST_F(ProvenanceApiTest, AlertsEventsSummaryStatusAndEntitiesCarryProvenance) {
+  const std::string both = Window(kFixtureFrom, kSimUntil);
+  int simulated = 0, observed = 0;
+  const json answer1 = GetJson("/v2/outages/events?" + both);
+  for (const json& e : answer1["data"]) {
+    (e["provenance"]["kind"] == "simulated" ? simulated : observed)++;
+    EXPECT_EQ(e["provenance"]["kind"] == "simulated", e["id"] == sim_event_) << e.dump();
+  }
+  EXPECT_EQ(simulated, 1);
+  EXPECT_GT(observed, 3);
+  const json answer2 = GetJson("/v2/outages/events?format=ioda&" + both);
+  for (const json& e : answer2["data"]) {
+    EXPECT_TRUE(e["provenance"]["kind"] == "observed" || e["provenance"]["kind"] == "simulated");
+  }
+  EXPECT_EQ(GetJson("/api/v1/events/" + std::to_string(sim_event_))["data"]["provenance"]["kind"], "simulated");
+  json alerts = GetJson("/v2/outages/alerts?" + Window(kSimFrom, kSimUntil));
+  ASSERT_EQ(alerts["data"].size(), 1u);
+  EXPECT_EQ(alerts["data"][0]["provenance"]["kind"], "simulated");
+  EXPECT_EQ(GetJson("/v2/outages/alerts?" + Window(kFixtureFrom, kFixtureUntil))["data"][0]["provenance"]["kind"],
+            "observed");
+  // Summary: the union over the entity's events (KZ-ALA has both).
+  const json answer3 = GetJson("/v2/outages/summary?entityType=region&" + both);
+  for (const json& item : answer3["data"]) {
+    if (item["entity"]["code"] == "KZ-ALA") {
+      EXPECT_EQ(item["provenance"]["kind"], "mixed");
+    }
+  }
+  // Status: alerts, events and series behind the level.
+  // (from the simulated event's start: the fixture's last curfew night runs into the simulated day's first hour)
+  const json answer4 = GetJson("/api/v1/status?entityType=region&" + Window(kSimFrom + 3600, kSimUntil));
+  for (const json& item : answer4["data"]) {
+    if (item["location"] == "region/KZ-ALA") {
+      EXPECT_EQ(item["provenance"]["kind"], "simulated") << item.dump();
+    }
+  }
+  // Entities: the kind of the attributes shown.
+  json kz = GetJson("/v2/entities/query?entityType=country&entityCode=KZ");
+  EXPECT_EQ(kz["data"][0]["provenance"]["kind"], "observed");
+  json sim_asn = GetJson("/v2/entities/query?entityType=asn&entityCode=64999");
+  EXPECT_EQ(sim_asn["data"][0]["provenance"]["kind"], "simulated");
+  EXPECT_EQ(sim_asn["data"][0]["name"], "Simulated Net");
+}
+
+TEST_F(ProvenanceApiTest, ReportsAndExportsCarryTheProvenanceLine) {
+  const std::string sim = "/api/v1/events/" + std::to_string(sim_event_) + "/report.";
+  const std::string line =
+      "Data: SIMULATED \u2014 Simulated scenario 'kz-2022-01' \u2014 built from public reporting, not a measurement";
+  for (const char* format : {"md", "html", "csv"}) {
+    HttpResponse r = Get(sim + format);
+    ASSERT_EQ(r.status, 200) << format;
+    std::string expected = line;  // HTML escapes the quotes around the scenario's name
+    for (size_t at; std::string(format) == "html" && (at = expected.find('\'')) != std::string::npos;) {
+      expected.replace(at, 1, "&#39;");
+    }
+    EXPECT_NE(r.body.find(expected), std::string::npos) << format << ": " << r.body.substr(0, 400);
+  }
+  json report = GetJson(sim + "json");
+  EXPECT_EQ(report["provenance"]["event"]["kind"], "simulated");
+  EXPECT_EQ(report["provenance"]["statement"].get<std::string>().rfind(line, 0), 0u);
+  const int64_t observed = (*store_->ListEvents({kFixtureFrom, kFixtureUntil, {}, {}, 0, 0}))[0].id;
+  HttpResponse md = Get("/api/v1/events/" + std::to_string(observed) + "/report.md");
+  EXPECT_NE(md.body.find("**Data: observed"), std::string::npos) << md.body.substr(0, 300);
+  EXPECT_EQ(md.body.find("SIMULATED"), std::string::npos);
+  // The Atom feed marks the simulated event in its title.
+  HttpResponse feed = Get("/api/v1/feed.atom?" + Window(kFixtureFrom, kSimUntil));
+  EXPECT_EQ(feed.status, 200);
+  size_t marked = 0;
+  for (size_t at = feed.body.find("[SIMULATED]"); at != std::string::npos; at = feed.body.find("[SIMULATED]", at + 1)) {
+    ++marked;
+  }
+  EXPECT_EQ(marked, 1u) << feed.body.substr(0, 600);
+  EXPECT_NE(feed.body.find("data: observed."), std::string::npos);
+  // The export says it per row.
+  HttpResponse csv = Get("/api/v1/export?entity=region/KZ-ALA&datasource=bgp&" + Window(kSimFrom, kSimFrom + 3600));
+  EXPECT_NE(csv.body.find(",1500,simulated\n"), std::string::npos) << csv.body.substr(0, 300);
+  json exported = GetJson("/api/v1/export?format=json&entity=region/KZ-ALA&datasource=bgp&" +
+                          Window(kSimFrom - 600, kSimFrom + 600));
+  ASSERT_EQ(exported["data"].size(), 4u);
+  EXPECT_EQ(exported["data"][0]["provenance"], "observed");
+  EXPECT_EQ(exported["data"][3]["provenance"], "simulated");
 }
 
 }  // namespace

@@ -126,6 +126,9 @@ Status WriteKzFixture(store::Store& store, int64_t series_until) {
     events.push_back({0, ala, "outage", day + 17 * 3600, day + 25 * 3600, 4.0e5, "ping-slash24", "data-plane", -1, 0.97,
                       coverage, "{}"});
   }
+  // The fixture's series are written as observed (WriteSeries' default), so are its detections.
+  for (store::Alert& a : alerts) a.provenance = store::MaskOf(store::ProvenanceKind::kObserved);
+  for (store::Event& e : events) e.provenance = store::MaskOf(store::ProvenanceKind::kObserved);
   // From the fixture's start only: detection output of scenarios written before (world_fixture.h) stays.
   VIGIL_RETURN_IF_ERROR(store.ReplaceDetection(kFixtureFrom, alerts, events, schedules));
 

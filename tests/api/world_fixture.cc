@@ -6,8 +6,10 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <sstream>
 
+#include "base/sha256.h"
 #include "base/time_format.h"
 #include "base/time_zone.h"
 #include "geo/iso_codes.h"
@@ -96,6 +98,11 @@ Status WriteScenarioCountry(store::Store& store, const std::string& scenario_pat
   if (!from.ok()) return from.status();
   if (!until.ok()) return until.status();
   VIGIL_RETURN_IF_ERROR(store.RegisterDatasource({"bgp", 300, "visible /24s"}));
+  // The series, alerts and events below are drawn from a scenario file: simulated, and stored as such
+  // (docs/store.md "Provenance"). The entities stand for what a geo database would say (observed), so that the
+  // views draw them with their /24 counts and zones.
+  const store::ProvenanceKind kSim = store::ProvenanceKind::kSimulated;
+  const store::ProvenanceMask kSimMask = store::MaskOf(kSim);
 
   std::map<std::string, int64_t> ids;  // "country/IR" -> entity id
   std::map<std::string, double> size;  // entity -> /24s
@@ -190,7 +197,19 @@ Status WriteScenarioCountry(store::Store& store, const std::string& scenario_pat
     }
     for (const auto& [country, up] : country_up) bgp.points.push_back({ids[country], t, up});
   }
-  VIGIL_RETURN_IF_ERROR(store.WriteSeries({bgp}));
+  // One input per scenario, labelled with the scenario's name and seed as the simulator's manifest would be.
+  store::IngestCommit commit;
+  const std::string tag = "scenario-timeline:" + scenario_path;
+  commit.input.sha256 =
+      Sha256OfBytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(tag.data()), tag.size()));
+  commit.input.name = scenario_path;
+  commit.input.kind = "scenario-timeline";
+  commit.input.first_t = *from;
+  commit.input.last_t = *until;
+  commit.input.provenance = {kSim, scenario.value("name", scenario_path), "",
+                             std::to_string(scenario.value("seed", uint64_t{0})), "fixture"};
+  commit.series.push_back(bgp);
+  VIGIL_RETURN_IF_ERROR(store.CommitIngest(commit));
 
   std::vector<store::Alert> alerts;
   std::vector<store::Event> events;
@@ -206,10 +225,10 @@ Status WriteScenarioCountry(store::Store& store, const std::string& scenario_pat
     }
     for (const auto& [start, end] : o.spans) {
       double left = std::floor(base * (1 - o.fraction));
-      alerts.push_back({0, "bgp", id, start, store::AlertLevel::kCritical, "< 0.5", left, base, "median"});
-      alerts.push_back({0, "bgp", id, end, store::AlertLevel::kNormal, "normal", base, base, "median"});
+      alerts.push_back({0, "bgp", id, start, store::AlertLevel::kCritical, "< 0.5", left, base, "median", kSimMask});
+      alerts.push_back({0, "bgp", id, end, store::AlertLevel::kNormal, "normal", base, base, "median", kSimMask});
       events.push_back({0, id, "outage", start, end, std::round(o.fraction * base * (end - start) / 3600.0), "bgp",
-                        o.kind == "withdraw" ? "routing" : "data-plane", schedule, o.fraction, "{}", "{}"});
+                        o.kind == "withdraw" ? "routing" : "data-plane", schedule, o.fraction, "{}", "{}", kSimMask});
     }
   }
   // An entity the scenario's events do not name (a country whose regions are cut, the regions of a country-wide
@@ -223,10 +242,11 @@ Status WriteScenarioCountry(store::Store& store, const std::string& scenario_pat
     double deepest = 0;
     auto close = [&](int64_t end) {
       alerts.push_back({0, "bgp", id, run, store::AlertLevel::kCritical, "< 0.8", size[entity] * (1 - deepest),
-                        size[entity], "median"});
-      alerts.push_back({0, "bgp", id, end, store::AlertLevel::kNormal, "normal", size[entity], size[entity], "median"});
+                        size[entity], "median", kSimMask});
+      alerts.push_back(
+          {0, "bgp", id, end, store::AlertLevel::kNormal, "normal", size[entity], size[entity], "median", kSimMask});
       events.push_back({0, id, "outage", run, end, std::round(deepest * size[entity] * (end - run) / 3600.0), "bgp", "",
-                        0, deepest, "{}", "{}"});  // unclassified: a fixture draws, it does not classify
+                        0, deepest, "{}", "{}", kSimMask});  // unclassified: a fixture draws, it does not classify
       run = -1;
       deepest = 0;
     };

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Two small simulations of the national-blackout world, one day apart: the first is turned into "observed" data
-// (its provenance manifests removed, its geo world's names changed, as a real geo database would name things
-// differently), the second stays simulated. Both go through `vigil ingest mrt` / `vigil ingest probe` into one
-// store, and the store is read back with sqlite3.
+// (its provenance manifests removed, its geo world's time zone and a network's name changed, as a real geo
+// database would say things differently), the second stays simulated. Both go through `vigil ingest mrt` / `vigil
+// ingest probe` into one store, and the store is read back with sqlite3.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -60,13 +60,12 @@ class Provenance : public ::testing::Test {
          ++it) {
       if (it->path().filename() == "provenance.json") fs::remove(it->path());
     }
-    ASSERT_EQ(Shell("sed -i 's/,North,/,Observed North,/; s/Europe\\/Berlin/Europe\\/Paris/' " +
-                    (root_ / "observed/geo/geo-ipv4.csv").string())
-                  .status,
-              0);
-    ASSERT_EQ(Shell("sed -i 's/Arcadia Telecom/Observed Telecom/' " + (root_ / "observed/geo/asn-ipv4.csv").string())
-                  .status,
-              0);
+    ASSERT_EQ(
+        Shell("sed -i 's/Europe\\/Berlin/Europe\\/Paris/' " + (root_ / "observed/geo/geo-ipv4.csv").string()).status,
+        0);
+    ASSERT_EQ(
+        Shell("sed -i 's/Arcadia Telecom/Observed Telecom/' " + (root_ / "observed/geo/asn-ipv4.csv").string()).status,
+        0);
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
@@ -130,7 +129,7 @@ TEST_F(Provenance, SimulatedDataIsRefusedInAStoreOfObservedDataUnlessAllowed) {
   const std::string kEntities =
       "SELECT type, code, name, slash24_count, tz, provenance FROM entities ORDER BY type, code";
   const std::string entities = Sql(store, kEntities);
-  ASSERT_NE(entities.find("region|XA-N|Observed North|"), std::string::npos) << entities;
+  ASSERT_NE(entities.find("region|XA-N|XA-N|1200|Europe/Paris|0"), std::string::npos) << entities;
   ASSERT_NE(entities.find("asn|64901|Observed Telecom|"), std::string::npos) << entities;
 
   // Refused, naming the flag, and nothing written.
@@ -149,19 +148,23 @@ TEST_F(Provenance, SimulatedDataIsRefusedInAStoreOfObservedDataUnlessAllowed) {
   Output allowed = IngestMrt(store, root_ / "sim", "--allow-simulated");
   ASSERT_EQ(allowed.status, 0) << allowed.text;
   ASSERT_EQ(IngestProbe(store, root_ / "sim", "--allow-simulated").status, 0);
-  EXPECT_EQ(Sql(store, "SELECT provenance, provenance_source, seed <> '', vigil_version <> '' FROM inputs "
-                       "GROUP BY 1, 2, 3, 4 ORDER BY 1"),
-            "observed||0|0\nobserved|rrc00|0|0\nobserved|rrc25|0|0\nsimulated|national-blackout|1|1\n");
+  EXPECT_EQ(Sql(store,
+                "SELECT provenance, provenance_source, seed <> '', vigil_version <> '' FROM inputs "
+                "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2"),
+            "observed|prober sim|0|0\nobserved|rrc00|0|0\nobserved|rrc25|0|0\nsimulated|national-blackout|1|1\n");
   EXPECT_EQ(Sql(store, kEntities), entities);
-  EXPECT_EQ(Sql(store, "SELECT s.name, s.tz FROM simulated_entities s JOIN entities e ON e.id = s.entity_id "
-                       "WHERE e.type = 'region' AND e.code = 'XA-N'"),
-            "North|Europe/Berlin\n");
-  EXPECT_EQ(Sql(store, "SELECT s.name FROM simulated_entities s JOIN entities e ON e.id = s.entity_id "
-                       "WHERE e.type = 'asn' AND e.code = '64901'"),
+  EXPECT_EQ(Sql(store,
+                "SELECT s.slash24_count, s.tz FROM simulated_entities s JOIN entities e ON e.id = s.entity_id "
+                "WHERE e.type = 'region' AND e.code = 'XA-N'"),
+            "1200|Europe/Berlin\n");
+  EXPECT_EQ(Sql(store,
+                "SELECT s.name FROM simulated_entities s JOIN entities e ON e.id = s.entity_id "
+                "WHERE e.type = 'asn' AND e.code = '64901'"),
             "Arcadia Telecom\n");
   // Each day's points carry their kind.
-  EXPECT_EQ(Sql(store, "SELECT date(t, 'unixepoch'), provenance, count(*) > 0 FROM series_named "
-                       "WHERE entity_code = 'XA-N' AND datasource = 'bgp' GROUP BY 1, 2 ORDER BY 1"),
+  EXPECT_EQ(Sql(store,
+                "SELECT date(t, 'unixepoch'), provenance, count(*) > 0 FROM series_named "
+                "WHERE entity_code = 'XA-N' AND datasource = 'bgp' GROUP BY 1, 2 ORDER BY 1"),
             "2023-03-02|observed|1\n2023-03-03|simulated|1\n");
 }
 
@@ -178,9 +181,8 @@ TEST_F(Provenance, ObservedDataIsRefusedInAStoreOfSimulatedData) {
 
 TEST_F(Provenance, OneCallMayNotMixSimulatedAndObservedFiles) {
   const fs::path store = root_ / "mixed-call.db";
-  Output mixed = Shell(kVigil + " ingest mrt -q --store " + store.string() + " --geo " +
-                       (root_ / "sim/geo").string() + " " + (root_ / "sim/mrt").string() + " " +
-                       (root_ / "observed/mrt").string());
+  Output mixed = Shell(kVigil + " ingest mrt -q --store " + store.string() + " --geo " + (root_ / "sim/geo").string() +
+                       " " + (root_ / "sim/mrt").string() + " " + (root_ / "observed/mrt").string());
   EXPECT_EQ(mixed.status, 2) << mixed.text;
   EXPECT_NE(mixed.text.find("the files given mix provenance"), std::string::npos) << mixed.text;
   EXPECT_FALSE(fs::exists(store));  // refused before the store was opened

@@ -310,10 +310,50 @@ async function main() {
   check((await page.locator('h1').textContent()).startsWith('Evidence report'), 'the evidence report opens');
   check(await page.locator('svg').count() >= 2, 'the report charts the signals');
 
+  // Provenance: every view that shows simulated data carries the banner naming the scenario, the chart titles
+  // and legends say "simulated"; views of observed data carry none (the KZ fixture is written as observed, the
+  // Iran and Myanmar scenario timelines as simulated).
+  const IR = 'from=1573516800&until=1574812800&tz=utc';
+  const irNotice = "Simulated scenario 'iran-2019-11' \u2014 built from public reporting, not a measurement";
+  async function openLabelled(url) {
+    await page.goto(`${base}${url}`);
+    await page.waitForSelector('html[data-provenance-shown="yes"]', { timeout: 45000 });
+    const banner = page.locator('#provenance-banner');
+    return { visible: await banner.isVisible(), text: (await banner.textContent()) || '' };
+  }
+  for (const [what, url] of [['world view', `/?${IR}`], ['country IR', `/?view=country&country=IR&${IR}`],
+    ['entity region/IR-23', `/?view=entity&entity=region/IR-23&${IR}`], ['events', `/?view=events&${IR}`],
+    ['map of IR', `/?view=map&country=IR&${IR}`]]) {
+    const banner = await openLabelled(url);
+    check(banner.visible && banner.text.includes(irNotice), `provenance: ${what} (simulated) shows the banner` +
+      ` (${banner.visible ? banner.text.slice(0, 90) : 'absent'})`);
+    if (what === 'country IR') await shot(page, 'provenance-banner.png');
+    if (what.startsWith('entity')) {
+      const titles = await page.locator('.chart h2').allTextContents();
+      check(titles.length > 0 && titles.every((t) => t.includes('simulated')), `provenance: chart titles say simulated (${titles[0]})`);
+      const legend = await page.locator('.chart .u-legend .u-series:nth-child(2) .u-label').first().textContent();
+      check(legend.includes('simulated'), `provenance: the chart legend says simulated (${legend})`);
+    }
+  }
+  const month = `from=${FROM}&until=${UNTIL}&tz=utc`;
+  for (const [what, url] of [['world view', `/?${month}`], ['country KZ', `/?view=country&country=KZ&${month}`],
+    ['entity region/KZ-ALA', `/?view=entity&entity=region/KZ-ALA&${month}`], ['events', `/?view=events&country=KZ&${month}`],
+    ['map of KZ', `/?view=map&${month}`]]) {
+    const banner = await openLabelled(url);
+    check(!banner.visible, `provenance: ${what} (observed only) shows no simulated banner`);
+    if (what.startsWith('entity')) {
+      check((await page.locator('#provenance-sources').textContent()).startsWith('Observed data'),
+        'provenance: an observed view names its data as observed');
+    }
+  }
+
   // About page: sources and licenses.
   await page.goto(`${base}/?view=about`);
   await page.waitForSelector('h1');
   check((await page.locator('main').textContent()).includes('CC BY 4.0'), 'about page attributes the region shapes');
+  const holdings = await page.locator('#holdings').textContent();
+  check(holdings.includes("Simulated scenario 'iran-2019-11'") && holdings.includes("Simulated scenario 'myanmar-2021-nightly'") &&
+    holdings.includes('Observed'), `about page says what the instance holds (${holdings.slice(0, 120)})`);
   await axeCheck(page, 'about');
   console.log(`axe-core ${JSON.parse(fs.readFileSync(path.join(sourceDir, 'node_modules/axe-core/package.json'))).version}: ${axeViews.length} views checked (${axeViews.join(', ')})`);
 

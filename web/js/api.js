@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Thin wrappers over Vigil's HTTP API (IODA v2 paths + /api/v1).
+// Thin wrappers over Vigil's HTTP API (IODA v2 paths + /api/v1). Every answer's provenance goes to
+// provenance.js, which labels the view that asked.
+import { note } from './provenance.js';
+
 async function getJson(path, params = {}) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') query.set(k, v);
@@ -7,6 +10,7 @@ async function getJson(path, params = {}) {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
   const body = await response.json();
   if (!response.ok || body.error) throw new Error(body.error || `${response.status} ${url}`);
+  note(body);
   return body;
 }
 
@@ -24,4 +28,6 @@ export const api = {
   event: (id) => getJson(`/api/v1/events/${encodeURIComponent(id)}`).then((b) => b.data),
   annotations: (params) => getJson('/api/v1/annotations', params).then((b) => b.data),
   schedules: (params) => getJson('/api/v1/schedules', params).then((b) => b.data),
+  // What the whole store holds (metadata.provenance of an answer without a period).
+  holdings: () => getJson('/v2/datasources').then((b) => b.metadata.provenance),
 };

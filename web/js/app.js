@@ -12,6 +12,7 @@ import { renderEvent } from './event.js';
 import { renderAbout } from './about.js';
 import { setupSearch } from './search.js';
 import { VIEW_NAMES, complete, follow, href, navigate, onChange, readState } from './router.js';
+import { reset as resetProvenance, showBanner } from './provenance.js';
 
 const views = {
   world: renderWorld, country: renderCountry, map: renderMap, entity: renderEntity, events: renderEvents,
@@ -65,11 +66,13 @@ async function render() {
   syncHeader(state);
   const main = document.getElementById('main');
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  resetProvenance();
   try {
     await views[state.view](main, state);
   } catch (error) {
     main.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Could not load this view: ${error.message}`));
   }
+  showBanner();
 }
 
 function setup() {

@@ -2,6 +2,7 @@
 // Entity page: every signal of a country, region or ASN on one shared time axis (one chart per signal,
 // cursors synced), events shaded, annotations as bands on top, the inferred curfew as a daily band below.
 import { api } from './api.js';
+import { chartLabel } from './provenance.js';
 import { h } from './dom.js';
 import { axisLabels, chartDate, formatDuration, formatTime, zoneLabel, zoneOffsetMinutes } from './time.js';
 import { href } from './router.js';
@@ -93,14 +94,19 @@ export async function renderEntity(main, state) {
   const sync = window.uPlot ? uPlot.sync('vigil-entity') : null;
   series.forEach((s, i) => {
     const xs = s.values.map((_, k) => s.from + k * s.step);
-    const box = h('div', { class: 'chart', 'data-datasource': s.datasource },
-      h('h2', {}, LABELS[s.datasource] || s.datasource, h('span', { class: 'muted' }, ` (step ${s.step / 60} min)`)));
+    // Simulated (or mixed) values say so in the chart's title and legend, not only in the banner.
+    const origin = chartLabel(s.provenance);
+    const box = h('div', { class: 'chart', 'data-datasource': s.datasource, 'data-provenance': s.provenance?.kind },
+      h('h2', {}, LABELS[s.datasource] || s.datasource,
+        origin ? h('strong', { class: 'origin' }, ` \u2014 ${origin}`) : '',
+        h('span', { class: 'muted' }, ` (step ${s.step / 60} min)`)));
     charts.append(box);
     const opts = {
       width, height: 170,
       scales: { x: { time: true, min: from, max: until } },
       series: [{ label: 'time', value: (u, t) => formatTime(t, zone) },
-        { label: s.datasource, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }],
+        { label: origin ? `${s.datasource} (${origin})` : s.datasource, stroke: COLOURS[i % COLOURS.length],
+          width: 1.5, spanGaps: false }],
       axes: [{ values: axisLabels(zone), size: 50 }, { size: 60 }],
       legend: { show: true },
       cursor: sync ? { sync: { key: sync.key } } : {},

@@ -33,6 +33,8 @@ export async function renderEvent(main, state) {
       fact('Score', Math.round(e.score).toLocaleString('en-US')),
       fact('Depth', String(e.depth)),
       fact('Schedule', schedule),
+      fact('Data', `${e.provenance?.kind || 'unknown'}${(e.provenance?.kinds || []).length > 1
+        ? ` (${e.provenance.kinds.join(' + ')})` : ''}`),
       fact('Coverage', e.coverage ? JSON.stringify(e.coverage) : '—')),
     h('h2', {}, 'Evidence'),
     h('p', {}, h('a', { id: 'report-link', href: e.reports.html }, 'Evidence report (HTML)'), ' · ',

@@ -44,7 +44,7 @@ export async function renderEvents(main, state) {
   const table = h('table', { id: 'event-table', 'aria-label': 'Events' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Location'), h('th', {}, 'Kind'), h('th', {}, 'Classification'),
       sortHeader('time', `Start (${zoneLabel(state.zone)})`), h('th', {}, 'Duration'), sortHeader('score', 'Score'),
-      h('th', {}, 'Pattern'), h('th', {}, 'Details'))),
+      h('th', {}, 'Pattern'), h('th', {}, 'Data'), h('th', {}, 'Details'))),
     h('tbody', {}, events.map((e) => h('tr',
       { 'data-event-id': e.id, 'data-score': e.score, 'data-start': e.start, 'data-location': e.location },
       h('td', {}, h('a', { href: href({ view: 'entity', entity: e.location }) }, e.location_name || e.location), ' ',
@@ -55,6 +55,7 @@ export async function renderEvents(main, state) {
       h('td', {}, e.ongoing ? `ongoing (${formatDuration(e.duration)})` : formatDuration(e.duration)),
       h('td', {}, Math.round(e.score).toLocaleString('en-US')),
       h('td', {}, e.schedule_id ? 'daily curfew' : 'one-off'),
+      h('td', { class: e.provenance?.kind === 'observed' ? '' : 'origin' }, e.provenance?.kind || 'unknown'),
       h('td', {}, h('a', { href: href({ view: 'event', id: e.id }) }, 'event page'))))));
   main.replaceChildren(h('h1', {}, 'Events'),
     h('p', { class: 'muted' },
