@@ -955,7 +955,7 @@ Result<std::vector<ProvenanceSource>> ClickHouseStore::ListProvenanceSources(Uni
   std::lock_guard lock(mu_);
   auto rows = Select(
       "SELECT provenance, if(provenance_source = '', collector, provenance_source) AS src, licence, seed, "
-      "vigil_version, count(), min(first_t), max(last_t) FROM inputs FINAL WHERE last_t >= " +
+      "vigil_version, count(), minIf(first_t, first_t > 0), max(last_t) FROM inputs FINAL WHERE last_t >= " +
       std::to_string(from) + " AND first_t < " + std::to_string(UpperBound(until)) +
       " GROUP BY provenance, src, licence, seed, vigil_version ORDER BY provenance, src, seed");
   if (!rows.ok()) return rows.status();

@@ -730,7 +730,7 @@ Result<std::vector<ProvenanceSource>> SqliteStore::ListProvenanceSources(UnixSec
   std::lock_guard lock(mu_);
   VIGIL_PREPARE(q,
                 "SELECT provenance, CASE WHEN provenance_source = '' THEN collector ELSE provenance_source END AS src, "
-                "licence, seed, vigil_version, count(*), min(first_t), max(last_t) FROM inputs "
+                "licence, seed, vigil_version, count(*), min(NULLIF(first_t, 0)), max(last_t) FROM inputs "
                 "WHERE last_t >= ?1 AND first_t < ?2 GROUP BY provenance, src, licence, seed, vigil_version "
                 "ORDER BY provenance, src, seed");
   q.Bind(1, from).Bind(2, UpperBound(until));

@@ -104,6 +104,7 @@ async function main() {
   if (screenshot && process.env.VIGIL_STORE) {
     await page.goto(`${base}/?view=map&country=KZ&from=1641254400&until=1642032000&tz=utc`);
     await page.waitForSelector('path.region', { timeout: 45000 });
+    await page.waitForSelector('html[data-provenance-shown="yes"]', { timeout: 45000 });  // labelled, banner drawn
     fs.mkdirSync(path.dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`saved ${screenshot} from ${process.env.VIGIL_STORE}`);
@@ -327,7 +328,10 @@ async function main() {
     const banner = await openLabelled(url);
     check(banner.visible && banner.text.includes(irNotice), `provenance: ${what} (simulated) shows the banner` +
       ` (${banner.visible ? banner.text.slice(0, 90) : 'absent'})`);
-    if (what === 'country IR') await shot(page, 'provenance-banner.png');
+    if (what === 'country IR') {  // the window as a reader sees it first (docs/img/provenance-banner.png)
+      fs.mkdirSync(shotDir, { recursive: true });
+      await page.screenshot({ path: path.join(shotDir, 'provenance-banner.png') });
+    }
     if (what.startsWith('entity')) {
       const titles = await page.locator('.chart h2').allTextContents();
       check(titles.length > 0 && titles.every((t) => t.includes('simulated')), `provenance: chart titles say simulated (${titles[0]})`);
@@ -335,10 +339,9 @@ async function main() {
       check(legend.includes('simulated'), `provenance: the chart legend says simulated (${legend})`);
     }
   }
-  const month = `from=${FROM}&until=${UNTIL}&tz=utc`;
-  for (const [what, url] of [['world view', `/?${month}`], ['country KZ', `/?view=country&country=KZ&${month}`],
-    ['entity region/KZ-ALA', `/?view=entity&entity=region/KZ-ALA&${month}`], ['events', `/?view=events&country=KZ&${month}`],
-    ['map of KZ', `/?view=map&${month}`]]) {
+  for (const [what, url] of [['world view', `/?${range}`], ['country KZ', `/?view=country&country=KZ&${range}`],
+    ['entity region/KZ-ALA', `/?view=entity&entity=region/KZ-ALA&${range}`], ['events', `/?view=events&country=KZ&${range}`],
+    ['map of KZ', `/?view=map&${range}`]]) {
     const banner = await openLabelled(url);
     check(!banner.visible, `provenance: ${what} (observed only) shows no simulated banner`);
     if (what.startsWith('entity')) {

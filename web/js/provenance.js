@@ -38,9 +38,12 @@ function scan(value, depth) {
     for (const item of value) scan(item, depth + 1);
     return;
   }
+  // An entity's provenance is that of its name and sizes: a simulated one needs the banner, an observed one does
+  // not make the view's numbers observed.
+  const entity = 'attrs' in value && 'code' in value && 'type' in value;
   for (const [key, item] of Object.entries(value)) {
     if (key === 'provenance' && item && Array.isArray(item.kinds)) {
-      for (const kind of item.kinds) kinds.add(kind);
+      for (const kind of item.kinds) if (!entity || kind === 'simulated' || kind === 'unrecorded') kinds.add(kind);
     } else if (item && typeof item === 'object') {
       scan(item, depth + 1);
     }
