@@ -316,8 +316,12 @@ async function main() {
 
   // Measured vs reported: the January 2022 report beside the fixture's events, each event's provenance written out,
   // the November report marked "no measurements", and the CSV link answering the same table.
-  await page.goto(`${base}/?view=reported&country=KZ&from=1640995200&until=1672531200&tz=utc`);
+  await page.goto(`${base}/?view=country&country=KZ&from=1640995200&until=1672531200&tz=utc`);
+  await page.waitForSelector('#country-mvr', { timeout: 45000 });
+  await page.click('#country-mvr');
   await page.waitForSelector('#mvr-table tbody tr', { timeout: 45000 });
+  check(new URL(page.url()).searchParams.get('view') === 'reported' && new URL(page.url()).searchParams.get('from') === '1640995200',
+    'measured vs reported: the country page links to it, keeping the time range');
   const mvr = await (await page.request.get(`${base}/api/v1/measured-vs-reported?country=KZ&from=1640995200&until=1672531200`)).json();
   const january = page.locator('#mvr-table tbody tr[data-start="1641254400"]');
   const januaryApi = mvr.data.reports.find((r) => r.start === 1641254400);
