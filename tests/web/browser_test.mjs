@@ -141,6 +141,17 @@ async function main() {
   await page.locator('#outage-summary a', { hasText: 'Kazakhstan' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'country');
   check(new URL(page.url()).searchParams.get('country') === 'KZ', 'a row of the outage summary opens the country page');
+  // URL state (router.js): Back renders the state it returns to; the time-zone toggle replaces the history entry.
+  await page.goBack();
+  await page.waitForSelector('path.country[data-code="KZ"]', { timeout: 45000 });
+  check(page.url().includes('show=now') && !page.url().includes('view=country'), 'Back returns to the world view as left');
+  const historyLength = await page.evaluate(() => history.length);
+  await page.click('#tz-toggle');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('tz') === 'local');
+  check(await page.locator('#tz-toggle').getAttribute('aria-pressed') === 'true' &&
+    await page.evaluate(() => history.length) === historyLength, 'the time-zone toggle sets tz=local without a new history entry');
+  await page.click('#tz-toggle');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('tz') === 'utc');
 
   // Country pages of KZ, IR and MM: region map with a critical region, region table, networks, events.
   const countryWindows = { KZ: [FROM, UNTIL], IR: [1573516800, 1574812800], MM: [1613001600, 1614384000] };
