@@ -1008,7 +1008,8 @@ Result<SimSummary> RunSimulation(const Scenario& written, const std::string& out
   config["start"] = FormatRfc3339(scenario.start);
   config["end"] = FormatRfc3339(scenario.end);
   config["full_feed_min_prefixes"] = summary.full_feed_min_prefixes;
-  if (ipv6->prefixes > 0) config["full_feed_min_prefixes_v6"] = ipv6->full_feed_min_prefixes;
+  if (ipv6->prefixes > 0) summary.full_feed_min_prefixes_v6 = ipv6->full_feed_min_prefixes;
+  if (ipv6->prefixes > 0) config["full_feed_min_prefixes_v6"] = summary.full_feed_min_prefixes_v6;
   config["probe_round_s"] = scenario.round_s;
   OrderedJson collectors = OrderedJson::array();
   for (const auto& c : scenario.collectors) {

@@ -41,8 +41,11 @@ function eventsCell(events, zone) {
   if (!events.length) return h('td', {}, '—');
   const list = h('ul', { class: 'matched-events' }, events.map((e) => eventItem(e, zone)));
   if (events.length <= 3) return h('td', {}, list);
+  // Folded, the summary still says where the events come from.
   const places = new Set(events.map((e) => e.location));
-  return h('td', {}, h('details', {}, h('summary', {}, `${events.length} detected events on ${places.size} entities`), list));
+  const kinds = [...new Set(events.map((e) => e.provenance))];
+  return h('td', {}, h('details', {}, h('summary', {}, `${events.length} detected events on ${places.size} entities, `,
+    kinds.map((k) => provenanceBadge(k))), list));
 }
 
 function matchCell(text, className) {
@@ -51,7 +54,9 @@ function matchCell(text, className) {
 
 function reportRow(r, eventsById, zone) {
   const matched = r.matched_events.map((id) => eventsById.get(id));
-  const match = matched.length ? matchCell('reported and detected', 'both')
+  const simulatedOnly = matched.length && matched.every((e) => e.provenance === 'simulated');
+  const match = simulatedOnly ? matchCell('reported; detected in simulated data, not measured', 'both simulated')
+    : matched.length ? matchCell('reported and detected', 'both')
     : r.data_in_window ? matchCell('reported, not detected', 'report-only')
       : matchCell('reported; no measurements in its window', 'no-data');
   return h('tr', { 'data-report-id': r.id, 'data-start': r.start, 'data-matched': matched.length },
