@@ -24,4 +24,5 @@ export const api = {
   event: (id) => getJson(`/api/v1/events/${encodeURIComponent(id)}`).then((b) => b.data),
   annotations: (params) => getJson('/api/v1/annotations', params).then((b) => b.data),
   schedules: (params) => getJson('/api/v1/schedules', params).then((b) => b.data),
+  measuredVsReported: (params) => getJson('/api/v1/measured-vs-reported', params).then((b) => b.data),
 };
