@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # make demo: ingest the bundled real MRT files, simulate and ingest the Kazakhstan January 2022 scenario with its
-# annotations, run detection, then serve the API and dashboard on 127.0.0.1:8080 until Ctrl-C.
+# annotations, import the real #KeepItOn reports for Kazakhstan 2022, run detection, then serve the API and dashboard
+# on 127.0.0.1:8080 until Ctrl-C. DEMO_PREPARE_ONLY=1 stops after detection (tests build the demo's store that way,
+# with VAR_DIR and STORE in a temporary folder).
 # Every stage is idempotent (ingest skips inputs whose sha256 is already stored), so a second run starts in seconds.
 # Honesty: the Kazakhstan data is a SIMULATED scenario built from public reporting, not a measurement; the
 # bundled MRT files are a real but old observed snapshot (RouteViews RIB 2014, RIS updates 2015). Every URL printed
@@ -10,11 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 VIGIL=${VIGIL:-$PWD/$BUILD_DIR/vigil}
-STORE=${STORE:-var/vigil.db}
+VAR_DIR=${VAR_DIR:-var}
+STORE=${STORE:-$VAR_DIR/vigil.db}
 LISTEN=${LISTEN:-127.0.0.1:8080}
 SCENARIO=scenarios/dev/kz-2022-01.json
-SIM_DIR=var/sim/kz
-mkdir -p var
+SIM_DIR=$VAR_DIR/sim/kz
+KEEPITON=data/keepiton/2022.csv
+mkdir -p "$VAR_DIR"
 
 [ -x "$VIGIL" ] || { echo "demo: $VIGIL is missing; run 'make build' first"; exit 1; }
 step() { printf '\n== %s\n' "$*"; }
@@ -23,13 +27,13 @@ timed() { local t0=$SECONDS; "$@"; echo "   ($((SECONDS - t0)) s)"; }
 
 step "real BGP data: data/mrt/ (RouteViews RIB 2014, RIS updates 2015)"
 real_stamp=$(cat data/mrt/*.gz | sha256sum)
-if [ -f var/.demo-real-mrt ] && [ "$(cat var/.demo-real-mrt)" = "$real_stamp" ]; then
+if [ -f "$VAR_DIR/.demo-real-mrt" ] && [ "$(cat "$VAR_DIR/.demo-real-mrt")" = "$real_stamp" ]; then
   echo "   already ingested"
 else
   # The bundled RIB is the first MB of a full one: a peer counts as full-feed when it holds at least half as many
   # prefixes as the largest peer table (IODA's absolute 400,000 needs complete tables).
   if timed "$VIGIL" ingest mrt --store "$STORE" --full-feed-fraction 0.5 data/mrt; then
-    echo "$real_stamp" > var/.demo-real-mrt
+    echo "$real_stamp" > "$VAR_DIR/.demo-real-mrt"
   else
     note "ingest of the real MRT files failed (see above); continuing"
   fi
@@ -59,25 +63,38 @@ if [ -d "$SIM_DIR/mrt" ]; then
   fi
 fi
 
+step "import the REAL reported shutdowns: $KEEPITON (Access Now #KeepItOn STOP data, Kazakhstan rows of 2022; imported)"
+# The two Kazakhstan rows of the 2022 sheet, cell text unchanged (ATTRIBUTION): January's shutdown and the November
+# election period. Re-running adds nothing.
+"$VIGIL" annotations import --store "$STORE" --format keepiton "$KEEPITON"
+
 step "detect outages, classify them, infer curfew schedules"
 # Detection reruns only when the store holds new inputs or series since the last run.
 stamp=$("$VIGIL" store info --store "$STORE" 2>/dev/null | grep -E '^(series|inputs|annotations) ' || true)
-if [ -n "$stamp" ] && [ -f var/.demo-detected ] && [ "$(cat var/.demo-detected)" = "$stamp" ]; then
+if [ -n "$stamp" ] && [ -f "$VAR_DIR/.demo-detected" ] && [ "$(cat "$VAR_DIR/.demo-detected")" = "$stamp" ]; then
   echo "   no new inputs since the last detection: kept its results"
 else
-  timed "$VIGIL" detect --store "$STORE" && echo "$stamp" > var/.demo-detected
+  timed "$VIGIL" detect --store "$STORE" && echo "$stamp" > "$VAR_DIR/.demo-detected"
 fi
+
+[ "${DEMO_PREPARE_ONLY:-}" = 1 ] && exit 0
 
 url="http://$LISTEN"
 cat <<INFO
 
 == Vigil is starting on $url  (Ctrl-C stops it)
-   Everything about Kazakhstan below is a SIMULATED scenario built from public reporting, not a measurement;
-   the only observed data in this store is the bundled 2014/2015 MRT snapshot (RouteViews RIB, RIS updates).
+   Every Kazakhstan signal and event below is a SIMULATED scenario built from public reporting, not a measurement;
+   the only observed data in this store is the bundled 2014/2015 MRT snapshot (RouteViews RIB, RIS updates); the
+   reported shutdowns are real records IMPORTED from Access Now's #KeepItOn STOP data (cite accessnow.org/keepiton).
    Kazakhstan map, 4-13 Jan 2022 (simulated):   $url/?view=map&country=KZ&from=1641254400&until=1642032000&tz=utc
    Almaty charts (simulated):                    $url/?view=entity&entity=region/KZ-ALA&from=1641254400&until=1642032000&tz=utc
    Detected events on the simulated data:        $url/?view=events&country=KZ&sort=score&from=1641254400&until=1642032000&tz=utc
    IODA-compatible API (simulated KZ events):    $url/v2/outages/events?from=1641254400&until=1642032000&entityType=country&entityCode=KZ
+   Measured vs reported, KZ 2022 (real #KeepItOn reports beside the SIMULATED events):
+     $url/?view=reported&country=KZ&from=1640995200&until=1672531200&tz=utc
+   The same table from the API (JSON, CSV):
+     $url/api/v1/measured-vs-reported?country=KZ&from=1640995200&until=1672531200
+     $url/api/v1/measured-vs-reported?country=KZ&from=1640995200&until=1672531200&format=csv
    API description:                              $url/openapi.json
 INFO
 exec "$VIGIL" serve --listen "$LISTEN" --store "$STORE"

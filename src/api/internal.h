@@ -226,6 +226,7 @@ HttpResponse HandleReport(Api::Impl& impl, const HttpRequest& request, int64_t i
 HttpResponse HandleExport(Api::Impl& impl, const HttpRequest& request);
 HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request);
 HttpResponse HandleFeed(Api::Impl& impl, const HttpRequest& request);
+HttpResponse HandleMeasuredVsReported(Api::Impl& impl, const HttpRequest& request);
 HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const std::vector<std::string>& parts);
 HttpResponse HandleMetrics(Api::Impl& impl);
 HttpResponse HandleHealthz(Api::Impl& impl);

@@ -157,6 +157,17 @@ Json DescribeFeed() {
                    {{"type", "string"}}, "application/atom+xml");
 }
 
+Json DescribeMeasuredVsReported() {
+  return Operation(
+      "Reported shutdowns beside detected events for one country (matched by entity and time; docs/api.md)",
+      Json::array({Query("country", "string", "ISO 3166-1 alpha-2 code", true),
+                   Query("from", "integer", "Unix seconds (or RFC 3339)", true),
+                   Query("until", "integer", "Unix seconds (or RFC 3339)", true),
+                   Query("tolerance", "integer", "seconds added to both ends of a report's days (default 86400)"),
+                   Query("format", "string", "json (default) | csv")}),
+      EnvelopeSchema({{"type", {"object", "null"}}, {"required", {"summary", "reports", "events"}}}));
+}
+
 Json DescribeWebhooks() {
   return Secured(Operation("Webhooks and delivery log (admin token)", Json::array(),
                            {{"type", "object"}, {"required", {"webhooks", "deliveries"}}}));
@@ -234,6 +245,9 @@ const std::vector<RouteSpec> kRoutes = {
      DescribeStatus},
     {"GET", "/api/v1/feed.atom", [](Api::Impl& i, const HttpRequest& r, const PathMatch&) { return HandleFeed(i, r); },
      DescribeFeed},
+    {"GET", "/api/v1/measured-vs-reported",
+     [](Api::Impl& i, const HttpRequest& r, const PathMatch&) { return HandleMeasuredVsReported(i, r); },
+     DescribeMeasuredVsReported},
     {"GET", "/api/v1/webhooks",
      [](Api::Impl& i, const HttpRequest& r, const PathMatch& m) { return HandleWebhooks(i, r, m.parts); },
      DescribeWebhooks},

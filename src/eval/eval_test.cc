@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "eval/eval.h"
-#include "eval/scenario_run.h"
 #include "sim/sim.h"
 
 namespace vigil::eval {
@@ -131,22 +130,6 @@ TEST(EvaluateStore, PerfectHandMadeDetectionScoresOne) {
   EXPECT_DOUBLE_EQ(*m->start_error_s_p50, 0);
   EXPECT_EQ(m->false_outages_in_gaps, 0);
   EXPECT_EQ(m->scenario, "hand");
-  fs::remove_all(dir);
-}
-
-// A vigil without the pipeline's subcommands: the run stops at the first missing stage and names it.
-TEST(ScenarioRun, MissingStageIsNamed) {
-  fs::path dir = fs::temp_directory_path() / ("vigil-eval-run-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  ScenarioRunOptions options{VIGIL_SOURCE_DIR "/scenarios/dev/bgp-noise-only.json", dir.string(), "/bin/true", {}};
-  ScenarioRunResult result = RunScenarioEvaluation(options);
-  EXPECT_EQ(result.failed_stage, "ingest mrt");
-  EXPECT_NE(result.error.find("not available"), std::string::npos) << result.error;
-  EXPECT_TRUE(fs::exists(dir / "sim" / "truth.json"));  // the sim stage ran
-  options.scenario_path = dir.string() + "/nope.json";
-  result = RunScenarioEvaluation(options);
-  EXPECT_EQ(result.failed_stage, "sim");
-  EXPECT_NE(result.error.find("nope.json: cannot open"), std::string::npos) << result.error;
   fs::remove_all(dir);
 }
 

@@ -28,6 +28,7 @@
 
 #include "base/result.h"
 #include "base/time_format.h"
+#include "geo/geo.h"
 #include "signals/bgp_ingest.h"
 #include "signals/entity_partition.h"
 #include "signals/ipv6_prefix.h"
@@ -289,10 +290,10 @@ class RunLoop {
 // serve the API and dashboard, deliver webhooks, until `stop` becomes true (SIGINT / SIGTERM).
 struct ObservatoryOptions {
   RunOptions run;
-  std::string store_uri = "var/vigil.db";
+  std::string store_uri = store::kDefaultStoreUri;
   std::string webhook_store_uri;  // "" = the store's file (SQLite)
-  std::string geo_dir = "node_modules/@ip-location-db";
-  std::string geo_source = "geolite2";
+  std::string geo_dir = geo::kDefaultGeoDir;
+  std::string geo_source = geo::kDefaultGeoSource;
   std::string listen = "127.0.0.1:8080";  // empty: no API server
   std::string web_dir;
   std::string node_modules_dir;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "base/sha256.h"
 #include "mrt/mrt.h"
@@ -166,6 +167,155 @@ struct Ipv6Side {
   }
 };
 
+// Loads the saved IPv4 BGP state into the builder and its model, if the store holds one.
+Status LoadBgpState(BgpSignalBuilder& builder, RoutingModel& model, SignalSink& sink) {
+  auto saved = sink.LoadState(kBgpStateKey);
+  if (!saved.ok()) return saved.status();
+  if (!saved->has_value()) return Status::Ok();
+  return builder.LoadState(**saved, [&](std::string_view b) { return model.LoadTables(b); })
+      .WithContext("loading saved BGP state (rebuild it with --from-rib)");
+}
+
+// The time of each collector's first RIB among the (sorted) inputs: with --from-rib, each collector starts there.
+std::map<std::string, UnixSeconds> FirstRibs(const std::vector<MrtInputFile>& inputs) {
+  std::map<std::string, UnixSeconds> first_rib;
+  for (const MrtInputFile& in : inputs) {
+    if (in.kind == MrtFileKind::kRib && !first_rib.count(in.collector)) first_rib[in.collector] = in.name_time;
+  }
+  return first_rib;
+}
+
+// What an ingest does with one input file.
+enum class Admission {
+  kRead,       // read it, commit its outcome and the state after it
+  kReread,     // ingested before: read it again to rebuild the state (--from-rib), commit it without state
+  kSkipKnown,  // ingested before
+  kSkipStale,  // older than the state it would be applied to
+};
+
+// --from-rib: every file from its collector's first RIB on is read, those ingested before too.
+Result<Admission> AdmitForRebuild(const MrtInputFile& in, const std::string& sha,
+                                  const std::map<std::string, UnixSeconds>& first_rib, bool verbose, SignalSink& sink) {
+  auto known = sink.HasInput(sha);
+  if (!known.ok()) return known.status();
+  auto it = first_rib.find(in.collector);
+  if (it == first_rib.end() || in.name_time < it->second) {
+    if (verbose)
+      std::fprintf(stderr, "%s: before collector %s's RIB, skipped\n", in.path.c_str(), in.collector.c_str());
+    return Admission::kSkipStale;
+  }
+  return *known ? Admission::kReread : Admission::kRead;
+}
+
+// Otherwise: new files no older than the saved state of their collector (which holds data until saved_until).
+Result<Admission> AdmitForUpdate(const MrtInputFile& in, const std::string& sha, UnixSeconds saved_until, bool verbose,
+                                 SignalSink& sink) {
+  auto known = sink.HasInput(sha);
+  if (!known.ok()) return known.status();
+  if (*known) {
+    if (verbose) std::fprintf(stderr, "%s: already ingested\n", in.path.c_str());
+    return Admission::kSkipKnown;
+  }
+  int64_t period = in.time_from_content ? 1 : BgpSignalBuilder::UpdatePeriodSeconds(in.collector);
+  bool stale = in.kind == MrtFileKind::kRib ? in.name_time < saved_until : in.name_time + period - 1 <= saved_until;
+  if (saved_until >= 0 && stale) {
+    std::fprintf(stderr, "%s: older than the saved state of collector %s, skipped (use --from-rib to rebuild)\n",
+                 in.path.c_str(), in.collector.c_str());
+    return Admission::kSkipStale;
+  }
+  return Admission::kRead;
+}
+
+// Decodes one file into the builders (and v6's outcome). Nothing when the file could not be read or holds no
+// MRT (said on stderr); `tick` reports progress, `decode_problems` counts records skipped as undecodable.
+std::optional<FileOutcome> DecodeFile(const MrtInputFile& in, BgpSignalBuilder& builder, Ipv6Side* v6,
+                                      std::function<void(int64_t)> tick, int64_t& decode_problems) {
+  builder.BeginFile(in);
+  if (v6) v6->builder.BeginFile(in);
+  ElementFeeder feeder(builder, v6 ? &v6->builder : nullptr, std::move(tick));
+  int64_t problems = 0;
+  mrt::ReaderOptions reader_options;
+  reader_options.on_error = [&](const std::string& message) {
+    if (++problems <= 3) std::fprintf(stderr, "%s\n", message.c_str());
+  };
+  auto read = mrt::ForEachElement(in.path, feeder, reader_options);
+  FileOutcome outcome = builder.FinishFile();
+  if (v6) v6->outcome = v6->builder.FinishFile();
+  if (!read.ok()) {
+    std::fprintf(stderr, "%s: %s\n", in.path.c_str(), read.message().c_str());
+    return std::nullopt;
+  }
+  if (problems > 3) std::fprintf(stderr, "%s: %lld more problems\n", in.path.c_str(), (long long)(problems - 3));
+  if (read->records == 0 && !read->errors.empty()) {
+    std::fprintf(stderr, "%s: not an MRT file (nothing decoded), not ingested\n", in.path.c_str());
+    return std::nullopt;
+  }
+  decode_problems += int64_t(read->skipped);
+  return outcome;
+}
+
+// Commits one decoded file and, unless it was ingested before, the state after it (serialized into `state`
+// and v6->state, which the sink reads during the call).
+Status CommitDecodedFile(const MrtInputFile& in, const std::string& sha, Admission admission,
+                         const FileOutcome& outcome, const BgpSignalBuilder& builder, RoutingModel& model, Ipv6Side* v6,
+                         std::string& state, SignalSink& sink) {
+  const bool already_ingested = admission == Admission::kReread;
+  BgpFileCommit commit;
+  commit.input = &in;
+  commit.sha256 = sha;
+  commit.kind = in.kind == MrtFileKind::kRib ? "mrt-rib" : "mrt-updates";
+  commit.outcome = &outcome;
+  commit.already_ingested = already_ingested;
+  if (model.CanSaveTables() && !already_ingested) {
+    auto saved = builder.SaveState([&](std::string& out) { model.SaveTables(out); });
+    if (!saved.ok()) return saved.status();
+    state = std::move(*saved);
+    commit.state = &state;
+  }
+  if (v6) {
+    commit.outcome_v6 = &v6->outcome;
+    if (v6->model.CanSaveTables() && !already_ingested) {
+      auto saved = v6->builder.SaveState([&](std::string& out) { v6->model.SaveTables(out); });
+      if (!saved.ok()) return saved.status();
+      v6->state = std::move(*saved);
+      commit.state_v6 = &v6->state;
+    }
+  }
+  return sink.CommitFile(commit).WithContext(in.path);
+}
+
+void CountIngested(const MrtInputFile& in, const FileOutcome& outcome, const RoutingModel& model, const Ipv6Side* v6,
+                   bool verbose, BgpIngestReport& report) {
+  ++report.ingested;
+  report.records += outcome.records;
+  report.ipv4_records += outcome.ipv4_records;
+  report.bins += int64_t(outcome.bins.size());
+  report.last = model.LastSummary();
+  if (v6) {
+    report.ipv6_records += v6->outcome.ipv4_records;
+    report.bins_v6 += int64_t(v6->outcome.bins.size());
+    report.last_v6 = v6->model.LastSummary();
+  }
+  if (verbose) {
+    std::fprintf(stderr, "%s: collector %s, %lld records, %zu bins, %lld full-feed peers, %lld visible /24s\n",
+                 in.path.c_str(), in.collector.c_str(), (long long)outcome.records, outcome.bins.size(),
+                 (long long)report.last.full_feed_peers, (long long)report.last.visible_slash24s);
+  }
+}
+
+// After a --from-rib run: the rebuilt state replaces the saved one.
+Status CommitRebuiltStates(const BgpSignalBuilder& builder, RoutingModel& model, Ipv6Side* v6, SignalSink& sink) {
+  auto saved = builder.SaveState([&](std::string& out) { model.SaveTables(out); });
+  if (!saved.ok()) return saved.status();
+  VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpStateKey, *saved));
+  if (v6 && v6->model.CanSaveTables()) {
+    auto saved_v6 = v6->builder.SaveState([&](std::string& out) { v6->model.SaveTables(out); });
+    if (!saved_v6.ok()) return saved_v6.status();
+    VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpV6StateKey, *saved_v6));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingModel& model,
@@ -177,14 +327,7 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
   BgpIngestReport report;
   report.files = int64_t(inputs.size());
   BgpSignalBuilder builder(model);
-  if (!options.from_rib && model.CanSaveTables()) {
-    auto saved = sink.LoadState(kBgpStateKey);
-    if (!saved.ok()) return saved.status();
-    if (saved->has_value()) {
-      VIGIL_RETURN_IF_ERROR(builder.LoadState(**saved, [&](std::string_view b) { return model.LoadTables(b); })
-                                .WithContext("loading saved BGP state (rebuild it with --from-rib)"));
-    }
-  }
+  if (!options.from_rib && model.CanSaveTables()) VIGIL_RETURN_IF_ERROR(LoadBgpState(builder, model, sink));
   std::unique_ptr<Ipv6Side> v6;
   if (model_v6) {
     v6 = std::make_unique<Ipv6Side>(*model_v6);
@@ -194,13 +337,8 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
   // inputs are sorted, so only the state loaded at the start matters.)
   std::map<std::string, UnixSeconds> saved_until;
   for (const MrtInputFile& in : inputs) saved_until.emplace(in.collector, builder.CollectorLastTime(in.collector));
-  // With --from-rib, each collector starts at its first RIB among the inputs.
-  std::map<std::string, UnixSeconds> first_rib;
-  if (options.from_rib) {
-    for (const MrtInputFile& in : inputs) {
-      if (in.kind == MrtFileKind::kRib && !first_rib.count(in.collector)) first_rib[in.collector] = in.name_time;
-    }
-  }
+  const std::map<std::string, UnixSeconds> first_rib =
+      options.from_rib ? FirstRibs(inputs) : std::map<std::string, UnixSeconds>();
 
   int64_t total_bytes = 0;
   for (const MrtInputFile& in : inputs) total_bytes += in.bytes;
@@ -219,111 +357,27 @@ Result<BgpIngestReport> RunBgpIngest(std::vector<MrtInputFile> inputs, RoutingMo
       ++report.failed;
       continue;
     }
-    bool already_ingested = false;
-    if (options.from_rib) {
-      auto known = sink.HasInput(*sha);
-      if (!known.ok()) return known.status();
-      already_ingested = *known;
-      auto it = first_rib.find(in.collector);
-      if (it == first_rib.end() || in.name_time < it->second) {
-        if (options.verbose)
-          std::fprintf(stderr, "%s: before collector %s's RIB, skipped\n", in.path.c_str(), in.collector.c_str());
-        ++report.skipped_stale;
-        continue;
-      }
-    } else {
-      auto known = sink.HasInput(*sha);
-      if (!known.ok()) return known.status();
-      if (*known) {
-        if (options.verbose) std::fprintf(stderr, "%s: already ingested\n", in.path.c_str());
-        ++report.skipped_known;
-        continue;
-      }
-      UnixSeconds last = saved_until[in.collector];
-      int64_t period = in.time_from_content ? 1 : BgpSignalBuilder::UpdatePeriodSeconds(in.collector);
-      bool stale = in.kind == MrtFileKind::kRib ? in.name_time < last : in.name_time + period - 1 <= last;
-      if (last >= 0 && stale) {
-        std::fprintf(stderr, "%s: older than the saved state of collector %s, skipped (use --from-rib to rebuild)\n",
-                     in.path.c_str(), in.collector.c_str());
-        ++report.skipped_stale;
-        continue;
-      }
-    }
+    Result<Admission> admission = options.from_rib
+                                      ? AdmitForRebuild(in, *sha, first_rib, options.verbose, sink)
+                                      : AdmitForUpdate(in, *sha, saved_until[in.collector], options.verbose, sink);
+    if (!admission.ok()) return admission.status();
+    if (*admission == Admission::kSkipKnown) ++report.skipped_known;
+    if (*admission == Admission::kSkipStale) ++report.skipped_stale;
+    if (*admission == Admission::kSkipKnown || *admission == Admission::kSkipStale) continue;
 
-    builder.BeginFile(in);
-    if (v6) v6->builder.BeginFile(in);
-    ElementFeeder feeder(builder, v6 ? &v6->builder : nullptr, [&](int64_t elements) {
-      progress.Update(int64_t(i), bytes_done - in.bytes, report.records + elements, false);
-    });
-    int64_t problems = 0;
-    mrt::ReaderOptions reader_options;
-    reader_options.on_error = [&](const std::string& message) {
-      if (++problems <= 3) std::fprintf(stderr, "%s\n", message.c_str());
-    };
-    auto read = mrt::ForEachElement(in.path, feeder, reader_options);
-    FileOutcome outcome = builder.FinishFile();
-    if (v6) v6->outcome = v6->builder.FinishFile();
-    if (!read.ok()) {
-      std::fprintf(stderr, "%s: %s\n", in.path.c_str(), read.message().c_str());
+    std::optional<FileOutcome> outcome = DecodeFile(
+        in, builder, v6.get(),
+        [&](int64_t elements) { progress.Update(int64_t(i), bytes_done - in.bytes, report.records + elements, false); },
+        report.decode_problems);
+    if (!outcome) {
       ++report.failed;
       continue;
     }
-    if (problems > 3) std::fprintf(stderr, "%s: %lld more problems\n", in.path.c_str(), (long long)(problems - 3));
-    if (read->records == 0 && !read->errors.empty()) {
-      std::fprintf(stderr, "%s: not an MRT file (nothing decoded), not ingested\n", in.path.c_str());
-      ++report.failed;
-      continue;
-    }
-    report.decode_problems += int64_t(read->skipped);
-
-    BgpFileCommit commit;
-    commit.input = &in;
-    commit.sha256 = *sha;
-    commit.kind = in.kind == MrtFileKind::kRib ? "mrt-rib" : "mrt-updates";
-    commit.outcome = &outcome;
-    commit.already_ingested = already_ingested;
-    if (model.CanSaveTables() && !already_ingested) {
-      auto saved = builder.SaveState([&](std::string& out) { model.SaveTables(out); });
-      if (!saved.ok()) return saved.status();
-      state = std::move(*saved);
-      commit.state = &state;
-    }
-    if (v6) {
-      commit.outcome_v6 = &v6->outcome;
-      if (v6->model.CanSaveTables() && !already_ingested) {
-        auto saved = v6->builder.SaveState([&](std::string& out) { v6->model.SaveTables(out); });
-        if (!saved.ok()) return saved.status();
-        v6->state = std::move(*saved);
-        commit.state_v6 = &v6->state;
-      }
-    }
-    VIGIL_RETURN_IF_ERROR(sink.CommitFile(commit).WithContext(in.path));
-
-    ++report.ingested;
-    report.records += outcome.records;
-    report.ipv4_records += outcome.ipv4_records;
-    report.bins += int64_t(outcome.bins.size());
-    report.last = model.LastSummary();
-    if (v6) {
-      report.ipv6_records += v6->outcome.ipv4_records;
-      report.bins_v6 += int64_t(v6->outcome.bins.size());
-      report.last_v6 = v6->model.LastSummary();
-    }
-    if (options.verbose) {
-      std::fprintf(stderr, "%s: collector %s, %lld records, %zu bins, %lld full-feed peers, %lld visible /24s\n",
-                   in.path.c_str(), in.collector.c_str(), (long long)outcome.records, outcome.bins.size(),
-                   (long long)report.last.full_feed_peers, (long long)report.last.visible_slash24s);
-    }
+    VIGIL_RETURN_IF_ERROR(CommitDecodedFile(in, *sha, *admission, *outcome, builder, model, v6.get(), state, sink));
+    CountIngested(in, *outcome, model, v6.get(), options.verbose, report);
   }
   if (options.from_rib && model.CanSaveTables() && report.ingested > 0) {
-    auto saved = builder.SaveState([&](std::string& out) { model.SaveTables(out); });
-    if (!saved.ok()) return saved.status();
-    VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpStateKey, *saved));
-    if (v6 && v6->model.CanSaveTables()) {
-      auto saved_v6 = v6->builder.SaveState([&](std::string& out) { v6->model.SaveTables(out); });
-      if (!saved_v6.ok()) return saved_v6.status();
-      VIGIL_RETURN_IF_ERROR(sink.CommitRebuiltState(kBgpV6StateKey, *saved_v6));
-    }
+    VIGIL_RETURN_IF_ERROR(CommitRebuiltStates(builder, model, v6.get(), sink));
   }
   progress.Update(report.files, total_bytes, report.records, true);
   progress.Done();

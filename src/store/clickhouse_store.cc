@@ -368,6 +368,8 @@ class ClickHouseStore final : public Store {
   Status AppendSeries(const std::vector<const SeriesBatch*>& batches, std::string& rows);
   Result<std::vector<bool>> CommitGroupLocked(const std::vector<const IngestCommit*>& commits);
   Result<uint64_t> CurrentGeneration(int64_t* last_alert, int64_t* last_event, int64_t* last_schedule);
+  Status CopyKeptDetection(uint64_t from, uint64_t to, UnixSeconds from_t, const std::set<int64_t>& kept);
+  void DropGenerationsBefore(uint64_t generation);
   Result<std::vector<Event>> ReadEvents(const std::string& where_and_order);
   Result<AggregatedSeries> ReadAggregatedLocked(const std::string& datasource, int64_t entity_id, UnixSeconds from,
                                                 UnixSeconds until, int64_t step_s);
@@ -936,26 +938,15 @@ Result<uint64_t> ClickHouseStore::CurrentGeneration(int64_t* last_alert, int64_t
 constexpr const char* kEventColumns =
     "id, entity_id, kind, start_t, end_t, score, datasources, classification, schedule_id, depth, coverage, detail";
 
-Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& alerts, std::vector<Event>& events,
-                                         std::vector<Schedule>& schedules) {
-  std::lock_guard lock(mu_);
-  int64_t last_alert = 0, last_event = 0, last_schedule = 0;
-  Result<uint64_t> gen = CurrentGeneration(&last_alert, &last_event, &last_schedule);
-  if (!gen.ok()) return gen.status();
-  const uint64_t next = *gen + 1;
-  const std::string g = std::to_string(*gen), n = std::to_string(next);
-
-  Result<std::set<int64_t>> kept_ids = rules::KeptScheduleIds(schedules);
-  if (!kept_ids.ok()) return kept_ids.status();
-  const std::set<int64_t>& kept = *kept_ids;
-  // Serialize the new generation fully before writing anything.
-  std::string schedule_rows, alert_rows, event_rows;
-  std::vector<Schedule> out_schedules = schedules;
-  for (Schedule& s : out_schedules) {
-    if (s.id <= 0) s.id = ++last_schedule;
-    last_schedule = std::max(last_schedule, s.id);
+// TabSeparated rows of the schedules in detection generation `generation`; a schedule without an id gets the
+// next one after `last_id`, which ends as the largest id written.
+std::string ScheduleRows(uint64_t generation, std::vector<Schedule>& schedules, int64_t& last_id) {
+  std::string rows;
+  for (Schedule& s : schedules) {
+    if (s.id <= 0) s.id = ++last_id;
+    last_id = std::max(last_id, s.id);
     TsvRow()
-        .Add(next)
+        .Add(generation)
         .Add(s.id)
         .Add(s.entity_id)
         .Add(s.tz)
@@ -964,13 +955,18 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
         .Add(s.first_day)
         .Add(s.last_day)
         .Add(s.confidence)
-        .EndTo(schedule_rows);
+        .EndTo(rows);
   }
-  std::vector<Alert> out_alerts = alerts;
-  for (Alert& a : out_alerts) {
-    a.id = ++last_alert;
+  return rows;
+}
+
+// TabSeparated rows of the alerts in generation `generation`, numbered on from `last_id`.
+std::string AlertRows(uint64_t generation, std::vector<Alert>& alerts, int64_t& last_id) {
+  std::string rows;
+  for (Alert& a : alerts) {
+    a.id = ++last_id;
     TsvRow()
-        .Add(next)
+        .Add(generation)
         .Add(a.id)
         .Add(a.datasource)
         .Add(a.entity_id)
@@ -980,14 +976,18 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
         .Add(a.value)
         .Add(a.baseline)
         .Add(a.method)
-        .EndTo(alert_rows);
+        .EndTo(rows);
   }
-  std::vector<Event> out_events = events;
-  VIGIL_RETURN_IF_ERROR(rules::ResolveScheduleIds(out_events, out_schedules, kept));
-  for (Event& e : out_events) {
-    e.id = ++last_event;
+  return rows;
+}
+
+// TabSeparated rows of the events in generation `generation`, numbered on from `last_id`.
+std::string EventRows(uint64_t generation, std::vector<Event>& events, int64_t& last_id) {
+  std::string rows;
+  for (Event& e : events) {
+    e.id = ++last_id;
     TsvRow()
-        .Add(next)
+        .Add(generation)
         .Add(e.id)
         .Add(e.entity_id)
         .Add(e.kind)
@@ -1000,22 +1000,32 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
         .Add(e.depth)
         .Add(e.coverage)
         .Add(e.detail)
-        .EndTo(event_rows);
+        .EndTo(rows);
   }
-  // Kept rows of the current generation are copied into the next one by the server.
-  std::string kept_list = IdList(std::vector<int64_t>(kept.begin(), kept.end()));
-  VIGIL_RETURN_IF_ERROR(Run("INSERT INTO alerts SELECT " + n +
-                            ", id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts "
-                            "WHERE generation = " +
-                            g + " AND t < " + std::to_string(from_t))
-                            .status());
-  VIGIL_RETURN_IF_ERROR(
-      Run("INSERT INTO events SELECT " + n +
-          ", id, entity_id, kind, start_t, end_t, score, datasources, "
-          "classification, " +
-          (kept.empty() ? std::string("0") : "if(has([" + kept_list + "], schedule_id), schedule_id, 0)") +
-          ", depth, coverage, detail FROM events WHERE generation = " + g + " AND start_t < " + std::to_string(from_t))
-          .status());
+  return rows;
+}
+
+Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>& alerts, std::vector<Event>& events,
+                                         std::vector<Schedule>& schedules) {
+  std::lock_guard lock(mu_);
+  int64_t last_alert = 0, last_event = 0, last_schedule = 0;
+  Result<uint64_t> gen = CurrentGeneration(&last_alert, &last_event, &last_schedule);
+  if (!gen.ok()) return gen.status();
+  const uint64_t next = *gen + 1;
+
+  Result<std::set<int64_t>> kept_ids = rules::KeptScheduleIds(schedules);
+  if (!kept_ids.ok()) return kept_ids.status();
+  const std::set<int64_t>& kept = *kept_ids;
+  // Serialize the new generation fully before writing anything.
+  std::vector<Schedule> out_schedules = schedules;
+  const std::string schedule_rows = ScheduleRows(next, out_schedules, last_schedule);
+  std::vector<Alert> out_alerts = alerts;
+  const std::string alert_rows = AlertRows(next, out_alerts, last_alert);
+  std::vector<Event> out_events = events;
+  VIGIL_RETURN_IF_ERROR(rules::ResolveScheduleIds(out_events, out_schedules, kept));
+  const std::string event_rows = EventRows(next, out_events, last_event);
+
+  VIGIL_RETURN_IF_ERROR(CopyKeptDetection(*gen, next, from_t, kept));
   VIGIL_RETURN_IF_ERROR(Insert("schedules", schedule_rows));
   VIGIL_RETURN_IF_ERROR(Insert("alerts", alert_rows));
   VIGIL_RETURN_IF_ERROR(Insert("events", event_rows));
@@ -1028,7 +1038,36 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
       .Add(static_cast<int64_t>(std::time(nullptr)))
       .EndTo(pointer);
   VIGIL_RETURN_IF_ERROR(Insert("detection_generation", pointer));
-  // Older generations are garbage now; the server drops them in the background.
+  DropGenerationsBefore(next);
+  alerts = std::move(out_alerts);
+  events = std::move(out_events);
+  schedules = std::move(out_schedules);
+  return Status::Ok();
+}
+
+// Kept rows of generation `from` (alerts and events before from_t; of the schedules, those whose ids are
+// kept) are copied into generation `to` by the server.
+Status ClickHouseStore::CopyKeptDetection(uint64_t from, uint64_t to, UnixSeconds from_t,
+                                          const std::set<int64_t>& kept) {
+  const std::string g = std::to_string(from), n = std::to_string(to);
+  std::string kept_list = IdList(std::vector<int64_t>(kept.begin(), kept.end()));
+  VIGIL_RETURN_IF_ERROR(Run("INSERT INTO alerts SELECT " + n +
+                            ", id, datasource, entity_id, t, level, condition, value, baseline, method FROM alerts "
+                            "WHERE generation = " +
+                            g + " AND t < " + std::to_string(from_t))
+                            .status());
+  return Run("INSERT INTO events SELECT " + n +
+             ", id, entity_id, kind, start_t, end_t, score, datasources, "
+             "classification, " +
+             (kept.empty() ? std::string("0") : "if(has([" + kept_list + "], schedule_id), schedule_id, 0)") +
+             ", depth, coverage, detail FROM events WHERE generation = " + g + " AND start_t < " +
+             std::to_string(from_t))
+      .status();
+}
+
+// Older generations are garbage once `generation` is current; the server drops them in the background.
+void ClickHouseStore::DropGenerationsBefore(uint64_t generation) {
+  const std::string n = std::to_string(generation);
   for (const char* table : {"alerts", "events", "schedules"}) {
     if (!distributed_) {
       (void)Run(std::string("ALTER TABLE ") + table + " DELETE WHERE generation < " + n);
@@ -1038,10 +1077,6 @@ Status ClickHouseStore::ReplaceDetection(UnixSeconds from_t, std::vector<Alert>&
       (void)Run(std::string("ALTER TABLE ") + table + "_local DELETE WHERE generation < " + n, nullptr, true, &host);
     }
   }
-  alerts = std::move(out_alerts);
-  events = std::move(out_events);
-  schedules = std::move(out_schedules);
-  return Status::Ok();
 }
 
 Result<std::vector<Alert>> ClickHouseStore::ListAlerts(const TimeFilter& f) {

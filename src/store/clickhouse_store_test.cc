@@ -57,76 +57,63 @@ class BackendsAgree : public ::testing::Test {
     return -1;
   }
 
-  ClickHouseServer server_;
-  std::unique_ptr<Store> stores_[2];  // [0] ClickHouse, [1] SQLite
-  std::vector<int64_t> ids_[2];
-};
-
-// A reader's open refuses a database the server does not have (and creates none); a created one opens.
-TEST_F(BackendsAgree, OpenExistingRefusesAMissingDatabase) {
-  auto missing = OpenExistingStore(server_.Uri("vigil_never_created"));
-  ASSERT_FALSE(missing.ok());
-  EXPECT_TRUE(missing.status().IsNotFound()) << missing.message();
-  EXPECT_NE(missing.message().find("vigil_never_created"), std::string::npos);
-  auto again = OpenExistingStore(server_.Uri("vigil_never_created"));
-  EXPECT_TRUE(again.status().IsNotFound()) << "the first attempt must not have created it";
-  auto existing = OpenExistingStore(server_.Uri());
-  ASSERT_TRUE(existing.ok()) << existing.message();
-  EXPECT_EQ((*existing)->PreferredCommitGroup(), 256u);
-}
-
-TEST_F(BackendsAgree, EntitiesSeriesIngest) {
   // Entities: the same fields, by index; upsert keeps known fields.
-  for (int k = 0; k < 2; ++k) ASSERT_TRUE(stores_[k]->UpsertEntity({0, "region", "KZ-R1", "", 0, 0, ""}).ok());
-  std::vector<Entity> lists[2];
-  for (int k = 0; k < 2; ++k) {
-    auto all = stores_[k]->ListEntities({});
-    ASSERT_TRUE(all.ok()) << all.message();
-    lists[k] = *all;
-  }
-  ASSERT_EQ(lists[0].size(), lists[1].size());
-  for (size_t i = 0; i < lists[0].size(); ++i) {
-    EXPECT_EQ(lists[0][i].type + "/" + lists[0][i].code + "|" + lists[0][i].name + "|" + lists[0][i].tz,
-              lists[1][i].type + "/" + lists[1][i].code + "|" + lists[1][i].name + "|" + lists[1][i].tz);
-    EXPECT_EQ(Index(0, lists[0][i].parent_id), Index(1, lists[1][i].parent_id));
-    EXPECT_EQ(lists[0][i].slash24_count, lists[1][i].slash24_count);
-  }
-  EntityQuery search;
-  search.search = "'QUOTED'";
-  EXPECT_EQ(stores_[0]->ListEntities(search)->size(), stores_[1]->ListEntities(search)->size());
-  EXPECT_EQ(stores_[1]->ListEntities(search)->size(), 5u);
-
-  // Series: random writes and ingests, with repeated keys inside and across calls and repeated inputs.
-  std::mt19937_64 rng(11);
-  const int64_t t0 = 1641340800;
-  for (int round = 0; round < 30; ++round) {
-    std::vector<std::pair<int, SeriesPoint>> pts;  // entity index, point
-    for (int i = 0; i < 200; ++i) {
-      int e = static_cast<int>(rng() % ids_[0].size());
-      int64_t t = t0 + static_cast<int64_t>(rng() % 600) * 300;
-      pts.push_back({e, {0, t, static_cast<double>(rng() % 100000) / 8.0}});
-    }
-    std::string sha = "sha-" + std::to_string(rng() % 20);  // some inputs repeat: skipped
-    bool results[2];
+  void ExpectSameEntities() {
+    for (int k = 0; k < 2; ++k) ASSERT_TRUE(stores_[k]->UpsertEntity({0, "region", "KZ-R1", "", 0, 0, ""}).ok());
+    std::vector<Entity> lists[2];
     for (int k = 0; k < 2; ++k) {
-      SeriesBatch batch{round % 3 ? "bgp" : "ping-slash24", {}};
-      for (auto& [e, p] : pts) batch.points.push_back({ids_[k][static_cast<size_t>(e)], p.t, p.value});
-      if (round % 2) {
-        IngestCommit c;
-        c.input = {sha, "file-" + sha, "mrt-updates", "rrc00", 200, pts.front().second.t, pts.back().second.t, 5};
-        c.series.push_back(batch);
-        c.state.push_back({"bgp/rrc00", std::string("bytes\0\t\n\\", 9) + std::to_string(round)});
-        auto done = stores_[k]->TryCommitIngest(c);
-        ASSERT_TRUE(done.ok()) << done.message();
-        results[k] = *done;
-      } else {
-        ASSERT_TRUE(stores_[k]->WriteSeries({batch}).ok());
-        results[k] = true;
-      }
+      auto all = stores_[k]->ListEntities({});
+      ASSERT_TRUE(all.ok()) << all.message();
+      lists[k] = *all;
     }
-    EXPECT_EQ(results[0], results[1]) << "round " << round;
+    ASSERT_EQ(lists[0].size(), lists[1].size());
+    for (size_t i = 0; i < lists[0].size(); ++i) {
+      EXPECT_EQ(lists[0][i].type + "/" + lists[0][i].code + "|" + lists[0][i].name + "|" + lists[0][i].tz,
+                lists[1][i].type + "/" + lists[1][i].code + "|" + lists[1][i].name + "|" + lists[1][i].tz);
+      EXPECT_EQ(Index(0, lists[0][i].parent_id), Index(1, lists[1][i].parent_id));
+      EXPECT_EQ(lists[0][i].slash24_count, lists[1][i].slash24_count);
+    }
+    EntityQuery search;
+    search.search = "'QUOTED'";
+    EXPECT_EQ(stores_[0]->ListEntities(search)->size(), stores_[1]->ListEntities(search)->size());
+    EXPECT_EQ(stores_[1]->ListEntities(search)->size(), 5u);
   }
-  for (const char* ds : {"bgp", "ping-slash24"}) {
+
+  // Series: random writes and ingests from t0 on, with repeated keys inside and across calls and repeated
+  // inputs, the same on both stores.
+  void WriteRandomSeries(int64_t t0) {
+    std::mt19937_64 rng(11);
+    for (int round = 0; round < 30; ++round) {
+      std::vector<std::pair<int, SeriesPoint>> pts;  // entity index, point
+      for (int i = 0; i < 200; ++i) {
+        int e = static_cast<int>(rng() % ids_[0].size());
+        int64_t t = t0 + static_cast<int64_t>(rng() % 600) * 300;
+        pts.push_back({e, {0, t, static_cast<double>(rng() % 100000) / 8.0}});
+      }
+      std::string sha = "sha-" + std::to_string(rng() % 20);  // some inputs repeat: skipped
+      bool results[2];
+      for (int k = 0; k < 2; ++k) {
+        SeriesBatch batch{round % 3 ? "bgp" : "ping-slash24", {}};
+        for (auto& [e, p] : pts) batch.points.push_back({ids_[k][static_cast<size_t>(e)], p.t, p.value});
+        if (round % 2) {
+          IngestCommit c;
+          c.input = {sha, "file-" + sha, "mrt-updates", "rrc00", 200, pts.front().second.t, pts.back().second.t, 5};
+          c.series.push_back(batch);
+          c.state.push_back({"bgp/rrc00", std::string("bytes\0\t\n\\", 9) + std::to_string(round)});
+          auto done = stores_[k]->TryCommitIngest(c);
+          ASSERT_TRUE(done.ok()) << done.message();
+          results[k] = *done;
+        } else {
+          ASSERT_TRUE(stores_[k]->WriteSeries({batch}).ok());
+          results[k] = true;
+        }
+      }
+      EXPECT_EQ(results[0], results[1]) << "round " << round;
+    }
+  }
+
+  // Every entity's points of `ds`, raw and aggregated at several steps, are the same on both stores.
+  void ExpectSameSeries(const char* ds, int64_t t0) {
     for (size_t e = 0; e < ids_[0].size(); ++e) {
       auto a = stores_[0]->ReadSeries(ds, ids_[0][e], t0, t0 + 600 * 300);
       auto b = stores_[1]->ReadSeries(ds, ids_[1][e], t0, t0 + 600 * 300);
@@ -150,6 +137,9 @@ TEST_F(BackendsAgree, EntitiesSeriesIngest) {
         }
       }
     }
+  }
+
+  void ExpectSameSpanAndEntities(const char* ds) {
     auto sa = stores_[0]->SeriesSpan(ds);
     auto sb = stores_[1]->SeriesSpan(ds);
     ASSERT_TRUE(sa.ok() && sb.ok());
@@ -164,25 +154,60 @@ TEST_F(BackendsAgree, EntitiesSeriesIngest) {
     std::sort(ib.begin(), ib.end());
     EXPECT_EQ(ia, ib);
   }
-  auto ia = stores_[0]->ListInputs(0, 0);
-  auto ib = stores_[1]->ListInputs(0, 0);
-  ASSERT_TRUE(ia.ok() && ib.ok());
-  ASSERT_EQ(ia->size(), ib->size());
-  for (size_t i = 0; i < ia->size(); ++i) EXPECT_EQ((*ia)[i].sha256, (*ib)[i].sha256);
-  auto ga = stores_[0]->GetState("bgp/rrc00");
-  auto gb = stores_[1]->GetState("bgp/rrc00");
-  ASSERT_TRUE(ga.ok() && gb.ok());
-  EXPECT_EQ(*ga, *gb);
-  EXPECT_FALSE(stores_[0]->GetState("nothing")->has_value());
-  auto da = stores_[0]->Describe();
-  auto db = stores_[1]->Describe();
-  ASSERT_TRUE(da.ok() && db.ok()) << da.message() << db.message();
-  EXPECT_EQ(da->table_rows, db->table_rows);
-  ASSERT_EQ(da->datasources.size(), db->datasources.size());
-  for (size_t i = 0; i < da->datasources.size(); ++i) {
-    EXPECT_EQ(da->datasources[i].points, db->datasources[i].points);
-    EXPECT_EQ(da->datasources[i].first_t, db->datasources[i].first_t);
+
+  void ExpectSameInputsAndState() {
+    auto ia = stores_[0]->ListInputs(0, 0);
+    auto ib = stores_[1]->ListInputs(0, 0);
+    ASSERT_TRUE(ia.ok() && ib.ok());
+    ASSERT_EQ(ia->size(), ib->size());
+    for (size_t i = 0; i < ia->size(); ++i) EXPECT_EQ((*ia)[i].sha256, (*ib)[i].sha256);
+    auto ga = stores_[0]->GetState("bgp/rrc00");
+    auto gb = stores_[1]->GetState("bgp/rrc00");
+    ASSERT_TRUE(ga.ok() && gb.ok());
+    EXPECT_EQ(*ga, *gb);
+    EXPECT_FALSE(stores_[0]->GetState("nothing")->has_value());
   }
+
+  void ExpectSameDescription() {
+    auto da = stores_[0]->Describe();
+    auto db = stores_[1]->Describe();
+    ASSERT_TRUE(da.ok() && db.ok()) << da.message() << db.message();
+    EXPECT_EQ(da->table_rows, db->table_rows);
+    ASSERT_EQ(da->datasources.size(), db->datasources.size());
+    for (size_t i = 0; i < da->datasources.size(); ++i) {
+      EXPECT_EQ(da->datasources[i].points, db->datasources[i].points);
+      EXPECT_EQ(da->datasources[i].first_t, db->datasources[i].first_t);
+    }
+  }
+
+  ClickHouseServer server_;
+  std::unique_ptr<Store> stores_[2];  // [0] ClickHouse, [1] SQLite
+  std::vector<int64_t> ids_[2];
+};
+
+// A reader's open refuses a database the server does not have (and creates none); a created one opens.
+TEST_F(BackendsAgree, OpenExistingRefusesAMissingDatabase) {
+  auto missing = OpenExistingStore(server_.Uri("vigil_never_created"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound()) << missing.message();
+  EXPECT_NE(missing.message().find("vigil_never_created"), std::string::npos);
+  auto again = OpenExistingStore(server_.Uri("vigil_never_created"));
+  EXPECT_TRUE(again.status().IsNotFound()) << "the first attempt must not have created it";
+  auto existing = OpenExistingStore(server_.Uri());
+  ASSERT_TRUE(existing.ok()) << existing.message();
+  EXPECT_EQ((*existing)->PreferredCommitGroup(), 256u);
+}
+
+TEST_F(BackendsAgree, EntitiesSeriesIngest) {
+  ASSERT_NO_FATAL_FAILURE(ExpectSameEntities());
+  const int64_t t0 = 1641340800;
+  ASSERT_NO_FATAL_FAILURE(WriteRandomSeries(t0));
+  for (const char* ds : {"bgp", "ping-slash24"}) {
+    ASSERT_NO_FATAL_FAILURE(ExpectSameSeries(ds, t0));
+    ASSERT_NO_FATAL_FAILURE(ExpectSameSpanAndEntities(ds));
+  }
+  ASSERT_NO_FATAL_FAILURE(ExpectSameInputsAndState());
+  ASSERT_NO_FATAL_FAILURE(ExpectSameDescription());
   EXPECT_FALSE(stores_[0]->WriteSeries({{"unregistered", {{ids_[0][1], 0, 1}}}}).ok());
 }
 

@@ -330,6 +330,9 @@ class WebhookStore {
 // yields at most max_points buckets over [from, until). max_points <= 0 means the native step.
 int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_step_s, int64_t max_points);
 
+// The store every command and `vigil run` use when none is named (SQLite, relative to the working folder).
+inline constexpr const char* kDefaultStoreUri = "var/vigil.db";
+
 // Opens (creating and migrating when needed) a store. `uri` is a SQLite file path (parent folders are
 // created), "sqlite:PATH", ":memory:", or "clickhouse://host[:port]/db" (HTTP interface; docs/scale.md).
 // A Store may be used from several threads: its calls are serialized. Several processes may open the

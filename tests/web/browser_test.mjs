@@ -63,6 +63,10 @@ async function startServer() {
     const fill = spawnSync(path.join(buildDir, 'api_fixture_writer'),
       ['--store', db, '--world', '/usr/share/iso-codes/json', ...scenarios, '--kz-days', '30'], { stdio: 'inherit' });
     if (fill.status !== 0) throw new Error('api_fixture_writer failed');
+    // The real #KeepItOn reports make demo imports (Kazakhstan, January and October/November 2022).
+    const reports = spawnSync(path.join(buildDir, 'vigil'), ['annotations', 'import', '--store', db, '--format', 'keepiton',
+      path.join(sourceDir, 'data/keepiton/2022.csv')], { stdio: 'inherit' });
+    if (reports.status !== 0) throw new Error('vigil annotations import --format keepiton failed');
   }
   server = spawn(path.join(buildDir, 'vigil'), ['serve', '--listen', '127.0.0.1:0', '--store', db,
     '--web', path.join(sourceDir, 'web'), '--vendor', path.join(sourceDir, 'node_modules'), '--cache-ttl', '0'],
@@ -141,6 +145,17 @@ async function main() {
   await page.locator('#outage-summary a', { hasText: 'Kazakhstan' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'country');
   check(new URL(page.url()).searchParams.get('country') === 'KZ', 'a row of the outage summary opens the country page');
+  // URL state (router.js): Back renders the state it returns to; the time-zone toggle replaces the history entry.
+  await page.goBack();
+  await page.waitForSelector('path.country[data-code="KZ"]', { timeout: 45000 });
+  check(page.url().includes('show=now') && !page.url().includes('view=country'), 'Back returns to the world view as left');
+  const historyLength = await page.evaluate(() => history.length);
+  await page.click('#tz-toggle');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('tz') === 'local');
+  check(await page.locator('#tz-toggle').getAttribute('aria-pressed') === 'true' &&
+    await page.evaluate(() => history.length) === historyLength, 'the time-zone toggle sets tz=local without a new history entry');
+  await page.click('#tz-toggle');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('tz') === 'utc');
 
   // Country pages of KZ, IR and MM: region map with a critical region, region table, networks, events.
   const countryWindows = { KZ: [FROM, UNTIL], IR: [1573516800, 1574812800], MM: [1613001600, 1614384000] };
@@ -298,6 +313,50 @@ async function main() {
   await page.waitForSelector('h1');
   check((await page.locator('h1').textContent()).startsWith('Evidence report'), 'the evidence report opens');
   check(await page.locator('svg').count() >= 2, 'the report charts the signals');
+
+  // Measured vs reported: the January 2022 report beside the fixture's events, each event's provenance written out,
+  // the November report marked "no measurements", and the CSV link answering the same table.
+  await page.goto(`${base}/?view=country&country=KZ&from=1640995200&until=1672531200&tz=utc`);
+  await page.waitForSelector('#country-mvr', { timeout: 45000 });
+  await page.click('#country-mvr');
+  await page.waitForSelector('#mvr-table tbody tr', { timeout: 45000 });
+  check(new URL(page.url()).searchParams.get('view') === 'reported' && new URL(page.url()).searchParams.get('from') === '1640995200',
+    'measured vs reported: the country page links to it, keeping the time range');
+  const mvr = await (await page.request.get(`${base}/api/v1/measured-vs-reported?country=KZ&from=1640995200&until=1672531200`)).json();
+  const january = page.locator('#mvr-table tbody tr[data-start="1641254400"]');
+  const januaryApi = mvr.data.reports.find((r) => r.start === 1641254400);
+  check(await january.count() === 1 && Number(await january.getAttribute('data-matched')) === januaryApi.matched_events.length &&
+    januaryApi.matched_events.length > 0,
+  `measured vs reported: the January 2022 report is listed with its ${januaryApi.matched_events.length} detected events`);
+  check((await january.textContent()).includes('2022-01-04 – 2022-01-11') && (await january.textContent()).includes('Access Now #KeepItOn'),
+    'measured vs reported: the report shows its days and whom to cite');
+  const januaryKinds = januaryApi.matched_events.map((id) => mvr.data.events.find((e) => e.id === id).provenance);
+  const expectedMatch = januaryKinds.every((k) => k === 'simulated') ? 'reported; detected in simulated data, not measured' : 'reported and detected';
+  check(await january.locator('td').last().textContent() === expectedMatch, `measured vs reported: the match is written out ("${expectedMatch}")`);
+  check(!/\b(null|undefined|NaN)\b/.test(await page.locator('#main').textContent()), 'measured vs reported: no null, undefined or NaN on the page');
+  const shownProvenance = await january.locator('li[data-event-id] .badge.provenance').allTextContents();
+  const apiProvenance = januaryKinds;
+  const word = { simulated: 'simulated', observed: 'observed', imported: 'imported', mixed: 'mixed' };
+  check(shownProvenance.length === apiProvenance.length && shownProvenance.every((t, i) => t === (word[apiProvenance[i]] || 'provenance not recorded')),
+    `measured vs reported: every detected event says where it comes from (${[...new Set(shownProvenance)].join(', ')})`);
+  const november = page.locator('#mvr-table tbody tr[data-start="1666137600"]');
+  check((await november.textContent()).includes('end unknown') && (await november.locator('td').last().textContent()).includes('no measurements'),
+    'measured vs reported: the election-period report (end unknown) says Vigil has no measurements then');
+  const folded = await january.locator('summary .badge.provenance').allTextContents();
+  check(folded.length > 0 && folded.every((t) => shownProvenance.includes(t)), `measured vs reported: folded, the events still say where they come from (${folded.join(', ')})`);
+  await january.locator('summary').click();
+  check(await january.locator('li[data-event-id] a').first().isVisible(), 'measured vs reported: the matched events open as a list of links');
+  await shot(page, 'measured-vs-reported.png');
+  await axeCheck(page, 'measured vs reported');
+  const csvHref = await page.locator('a', { hasText: 'Download this table as CSV' }).getAttribute('href');
+  const csvText = await (await page.request.get(`${base}${csvHref}`)).text();
+  const csvRows = csvText.trim().split('\n');
+  check(csvRows[0].startsWith('match,report_id,') && csvRows.filter((r) => r.startsWith('reported+detected,')).length === januaryApi.matched_events.length,
+    `measured vs reported: the CSV link answers the same table (${csvRows.length - 1} rows)`);
+  await page.selectOption('#main select[name="country"]', 'IR');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('country') === 'IR');
+  await page.waitForSelector('#mvr-summary');
+  check((await page.locator('#mvr-summary').textContent()).startsWith('0 reported shutdown(s)'), 'measured vs reported: choosing another country lands in the URL and reloads the table');
 
   // About page: sources and licenses.
   await page.goto(`${base}/?view=about`);

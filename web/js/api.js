@@ -14,11 +14,15 @@ export const api = {
   health: () => getJson('/healthz'),
   entities: (params) => getJson('/v2/entities/query', params).then((b) => b.data),
   signals: (type, code, from, until, maxPoints = 3000) =>
-    getJson(`/v2/signals/raw/${encodeURIComponent(type)}/${encodeURIComponent(code)}`, { from, until, maxPoints }).then((b) => b.data),
-  events: (params) => getJson('/v2/outages/events', { ignoreMethods: '*.sarima', limit: 2000, ...params }).then((b) => b.data),
-  summary: (params) => getJson('/v2/outages/summary', { ignoreMethods: '*.sarima', limit: 500, ...params }).then((b) => b.data),
+    getJson(`/v2/signals/raw/${encodeURIComponent(type)}/${encodeURIComponent(code)}`, { from, until, maxPoints })
+      .then((b) => b.data),
+  events: (params) =>
+    getJson('/v2/outages/events', { ignoreMethods: '*.sarima', limit: 2000, ...params }).then((b) => b.data),
+  summary: (params) =>
+    getJson('/v2/outages/summary', { ignoreMethods: '*.sarima', limit: 500, ...params }).then((b) => b.data),
   status: (params) => getJson('/api/v1/status', params).then((b) => b.data),
   event: (id) => getJson(`/api/v1/events/${encodeURIComponent(id)}`).then((b) => b.data),
   annotations: (params) => getJson('/api/v1/annotations', params).then((b) => b.data),
   schedules: (params) => getJson('/api/v1/schedules', params).then((b) => b.data),
+  measuredVsReported: (params) => getJson('/api/v1/measured-vs-reported', params).then((b) => b.data),
 };

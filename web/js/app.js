@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Router and shared state. Every view is described by the query string (view, from, until, tz, entity, id,
-// filters), so any screen can be shared as a URL.
+// The page: the header's controls, and which view renders the state router.js reads from the URL.
 import { api } from './api.js';
 import { h } from './dom.js';
 import { fromInput, resolveZone, toInput, zoneLabel } from './time.js';
@@ -11,41 +10,21 @@ import { renderEntity } from './entity.js';
 import { renderEvents } from './events.js';
 import { renderEvent } from './event.js';
 import { renderAbout } from './about.js';
+import { renderReported } from './reported.js';
 import { setupSearch } from './search.js';
+import { VIEW_NAMES, complete, follow, href, navigate, onChange, readState } from './router.js';
 
-const views = { world: renderWorld, country: renderCountry, map: renderMap, entity: renderEntity, events: renderEvents, event: renderEvent, about: renderAbout };
+const views = {
+  world: renderWorld, country: renderCountry, map: renderMap, entity: renderEntity, events: renderEvents,
+  event: renderEvent, reported: renderReported, about: renderAbout,
+};
+// router.js accepts exactly the view names it lists: one renderer here for each, and none it would never reach.
+if (Object.keys(views).sort().join() !== [...VIEW_NAMES].sort().join()) {
+  throw new Error(`views rendered (${Object.keys(views)}) differ from router.js VIEW_NAMES (${VIEW_NAMES})`);
+}
 const KZ2022 = { from: 1641254400, until: 1642032000 };  // 2022-01-04 .. 2022-01-13 UTC
 let dataSpan = null;
 let shownZone = 'UTC';  // the zone the header inputs are in (see resolveZone)
-
-export function readState() {
-  const p = new URLSearchParams(location.search);
-  const num = (k) => (p.has(k) && /^-?\d+$/.test(p.get(k)) ? Number(p.get(k)) : null);
-  return {
-    view: views[p.get('view')] ? p.get('view') : 'world',
-    from: num('from'), until: num('until'),
-    tz: p.get('tz') === 'local' ? 'local' : 'utc',
-    entity: p.get('entity') || '', id: p.get('id') || '',
-    country: p.get('country') || '', kind: p.get('kind') || '', sort: p.get('sort') || '',
-    show: p.get('show') || '',
-  };
-}
-
-export function href(changes) {
-  const state = { ...readState(), ...changes };
-  const p = new URLSearchParams();
-  for (const key of ['view', 'entity', 'id', 'country', 'kind', 'sort', 'show', 'from', 'until', 'tz']) {
-    if (state[key] !== null && state[key] !== undefined && state[key] !== '') p.set(key, state[key]);
-  }
-  return `/?${p}`;
-}
-
-export function navigate(changes, { replace = false } = {}) {
-  const url = href(changes);
-  if (replace) history.replaceState(null, '', url);
-  else history.pushState(null, '', url);
-  render();
-}
 
 async function defaultRange() {
   if (!dataSpan) {
@@ -75,11 +54,11 @@ function syncHeader(state) {
   }
 }
 
-export async function render() {
+async function render() {
   let state = readState();
   if (state.from === null || state.until === null || state.from >= state.until) {
     const range = await defaultRange();
-    history.replaceState(null, '', href(range));
+    complete(range);
     state = readState();
   }
   state.zone = await resolveZone(state);
@@ -116,11 +95,10 @@ function setup() {
     const a = e.target.closest && e.target.closest('a[href^="/?"]');
     if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
     e.preventDefault();
-    history.pushState(null, '', a.getAttribute('href'));
-    render();
+    follow(a.getAttribute('href'));
     document.getElementById('main').focus({ preventScroll: true });
   });
-  window.addEventListener('popstate', render);
+  onChange(render);
   setupSearch();
   render();
 }

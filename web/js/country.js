@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { h, levelBadge } from './dom.js';
 import { formatDuration, formatTime, zoneLabel } from './time.js';
-import { href } from './app.js';
+import { href } from './router.js';
 import { RANK, loadJson, loadMapLibraries } from './geo.js';
 import { regionMap, shapeUrl } from './map.js';
 
@@ -17,34 +17,43 @@ const byLevel = (show) => (a, b) => {
 function regionTable(regions, show) {
   return h('table', { id: 'region-table' },
     h('caption', {}, `Regions (${regions.length}) and their level; each opens its signals`),
-    h('thead', {}, h('tr', {}, ['Region', 'Worst level', 'Level now', '/24 blocks', 'Events'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {},
+      ['Region', 'Worst level', 'Level now', '/24 blocks', 'Events'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, [...regions].sort(byLevel(show)).map((r) => h('tr', { 'data-code': r.entity.code },
-      h('th', { scope: 'row' }, h('a', { href: href({ view: 'entity', entity: r.location }) }, r.entity.name), ' ', h('span', { class: 'muted' }, r.entity.code)),
+      h('th', { scope: 'row' }, h('a', { href: href({ view: 'entity', entity: r.location }) }, r.entity.name), ' ',
+        h('span', { class: 'muted' }, r.entity.code)),
       h('td', {}, levelBadge(r.level)), h('td', {}, levelBadge(r.current)),
       h('td', { class: 'num' }, (r.entity.attrs.slash24_count || 0).toLocaleString('en-US')),
       h('td', { class: 'num' }, String(r.event_cnt))))));
 }
 
 function asnTable(asns) {
-  const rows = [...asns].sort((a, b) => RANK[b.level] - RANK[a.level] || (b.entity.attrs.slash24_count || 0) - (a.entity.attrs.slash24_count || 0));
+  const rows = [...asns].sort((a, b) => RANK[b.level] - RANK[a.level] ||
+    (b.entity.attrs.slash24_count || 0) - (a.entity.attrs.slash24_count || 0));
   return h('table', { id: 'asn-table' },
     h('caption', {}, `Networks (${rows.length}), largest first within each level`),
-    h('thead', {}, h('tr', {}, ['Network', 'ASN', '/24 blocks', 'Worst level', 'Level now', 'Events'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {},
+      ['Network', 'ASN', '/24 blocks', 'Worst level', 'Level now', 'Events'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((r) => h('tr', { 'data-asn': r.entity.code },
-      h('th', { scope: 'row' }, h('a', { href: href({ view: 'entity', entity: r.location }) }, r.entity.name || `AS${r.entity.code}`)),
+      h('th', { scope: 'row' },
+        h('a', { href: href({ view: 'entity', entity: r.location }) }, r.entity.name || `AS${r.entity.code}`)),
       h('td', {}, `AS${r.entity.code}`),
       h('td', { class: 'num' }, (r.entity.attrs.slash24_count || 0).toLocaleString('en-US')),
-      h('td', {}, levelBadge(r.level)), h('td', {}, levelBadge(r.current)), h('td', { class: 'num' }, String(r.event_cnt))))));
+      h('td', {}, levelBadge(r.level)), h('td', {}, levelBadge(r.current)),
+      h('td', { class: 'num' }, String(r.event_cnt))))));
 }
 
 function eventTable(events, zone) {
   return h('table', { id: 'country-events' },
     h('caption', {}, `Events (${events.length}), largest score first`),
-    h('thead', {}, h('tr', {}, ['Location', `Start (${zoneLabel(zone)})`, 'Duration', 'Kind', 'Classification', 'Score', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {},
+      ['Location', `Start (${zoneLabel(zone)})`, 'Duration', 'Kind', 'Classification', 'Score', 'Details']
+        .map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, events.map((e) => h('tr', { 'data-event-id': e.id },
       h('td', {}, h('a', { href: href({ view: 'entity', entity: e.location }) }, e.location_name || e.location)),
       h('td', {}, formatTime(e.start, zone)), h('td', {}, e.ongoing ? 'ongoing' : formatDuration(e.duration)),
-      h('td', {}, e.kind), h('td', {}, e.classification || '—'), h('td', { class: 'num' }, Math.round(e.score).toLocaleString('en-US')),
+      h('td', {}, e.kind), h('td', {}, e.classification || '—'),
+      h('td', { class: 'num' }, Math.round(e.score).toLocaleString('en-US')),
       h('td', {}, h('a', { href: href({ view: 'event', id: e.id }) }, 'event page'))))));
 }
 
@@ -59,7 +68,8 @@ function annotationList(annotations, zone) {
 export async function renderCountry(main, state) {
   const country = (state.country || '').toUpperCase();
   if (!/^[A-Z]{2}$/.test(country)) {
-    main.replaceChildren(h('p', {}, 'No country selected. ', h('a', { href: href({ view: 'world' }) }, 'Open the world view.')));
+    main.replaceChildren(h('p', {}, 'No country selected. ',
+      h('a', { href: href({ view: 'world' }) }, 'Open the world view.')));
     return;
   }
   const range = { from: state.from, until: state.until };
@@ -85,8 +95,10 @@ export async function renderCountry(main, state) {
 
   const header = [
     h('h1', {}, name, ' ', h('span', { class: 'muted' }, country)),
-    h('p', { class: 'muted' }, `Between ${formatTime(state.from, state.zone)} and ${formatTime(state.until, state.zone)}. `),
-    item ? h('p', { class: 'country-level' }, 'Country: worst level ', levelBadge(item.level), ', level now ', levelBadge(item.current), ', ',
+    h('p', { class: 'muted' },
+      `Between ${formatTime(state.from, state.zone)} and ${formatTime(state.until, state.zone)}. `),
+    item ? h('p', { class: 'country-level' },
+      'Country: worst level ', levelBadge(item.level), ', level now ', levelBadge(item.current), ', ',
       `${(item.entity.attrs.slash24_count || 0).toLocaleString('en-US')} /24 blocks. `,
       h('a', { href: href({ view: 'entity', entity: ref }) }, 'Country signals'), ' · ',
       h('a', { href: href({ view: 'events', country }) }, 'all events'))
@@ -95,17 +107,28 @@ export async function renderCountry(main, state) {
   const legend = h('div', { class: 'legend', 'aria-label': 'Legend' },
     ...['normal', 'warning', 'critical', 'no-data'].map((level) => h('span', {}, levelBadge(level))));
   const map = regionMap(shapes, world, byCode, country, { show });
-  const regionsPart = regions.length ? regionTable(regions, show) : h('p', {}, 'No regions of this country are in the store.');
+  const regionsPart = regions.length ? regionTable(regions, show)
+    : h('p', {}, 'No regions of this country are in the store.');
   main.replaceChildren(...header, legend, h('div', { class: 'map-layout' }, map, h('div', {}, regionsPart)),
     h('h2', {}, 'Networks'), asns.length ? asnTable(asns) : h('p', {}, 'No networks of this country are in the store.'),
     h('h2', {}, 'Events'), events.length ? eventTable(events, state.zone) : h('p', {}, 'No events in this window.'),
-    h('h2', {}, 'Annotations and reported shutdowns'), notes.length ? annotationList(notes, state.zone) : h('p', {}, 'None in this window.'));
+    h('h2', {}, 'Annotations and reported shutdowns'),
+    notes.length ? annotationList(notes, state.zone) : h('p', {}, 'None in this window.'),
+    h('p', {}, h('a', { id: 'country-mvr', href: href({ view: 'reported', country }) }, 'Measured vs reported'),
+      ': reported shutdowns beside the detected events, in one table'));
   // Focusing or hovering a region row outlines the region on the map.
   const svgMap = main.querySelector('svg.map');
   if (svgMap) {
-    const mark = (row, on) => { for (const p of svgMap.querySelectorAll(`path.region[data-code="${row.dataset.code}"]`)) p.classList.toggle('highlight', on); };
+    const mark = (row, on) => {
+      for (const p of svgMap.querySelectorAll(`path.region[data-code="${row.dataset.code}"]`)) {
+        p.classList.toggle('highlight', on);
+      }
+    };
     for (const [type, on] of [['focusin', true], ['mouseover', true], ['focusout', false], ['mouseout', false]]) {
-      main.querySelector('#region-table')?.addEventListener(type, (e) => { const r = e.target.closest('tr[data-code]'); if (r) mark(r, on); });
+      main.querySelector('#region-table')?.addEventListener(type, (e) => {
+        const r = e.target.closest('tr[data-code]');
+        if (r) mark(r, on);
+      });
     }
   }
   if (!performance.getEntriesByName('vigil-country-render').length) performance.mark('vigil-country-render');

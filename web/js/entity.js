@@ -4,10 +4,11 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 import { axisLabels, chartDate, formatDuration, formatTime, zoneLabel, zoneOffsetMinutes } from './time.js';
-import { href } from './app.js';
+import { href } from './router.js';
 
 const LABELS = {
-  bgp: 'BGP: visible /24 blocks', 'bgp-v6': 'BGP (IPv6): visible /48 blocks', 'ping-slash24': 'Active probing: /24 blocks up',
+  bgp: 'BGP: visible /24 blocks', 'bgp-v6': 'BGP (IPv6): visible /48 blocks',
+  'ping-slash24': 'Active probing: /24 blocks up',
   'rtt-p50': 'Median round-trip time (ms)', loss: 'Probe loss (fraction)',
 };
 const COLOURS = ['#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
@@ -18,7 +19,8 @@ const COLOURS = ['#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000
 // daily window over those would claim a curfew that nobody observed. UTC seconds.
 function curfewWindows(schedule, events, from, until) {
   const tz = schedule.tz || 'UTC';
-  const localDay = (t) => Math.floor((t + zoneOffsetMinutes(tz, t) * 60) / 86400) * 86400;  // UTC label of the local date
+  // UTC label of the local date
+  const localDay = (t) => Math.floor((t + zoneOffsetMinutes(tz, t) * 60) / 86400) * 86400;
   const [y0, m0, d0] = schedule.first_day.split('-').map(Number);
   const [y1, m1, d1] = schedule.last_day.split('-').map(Number);
   const firstDay = Date.UTC(y0, m0 - 1, d0) / 1000, lastDay = Date.UTC(y1, m1 - 1, d1) / 1000;
@@ -97,7 +99,8 @@ export async function renderEntity(main, state) {
     const opts = {
       width, height: 170,
       scales: { x: { time: true, min: from, max: until } },
-      series: [{ label: 'time', value: (u, t) => formatTime(t, zone) }, { label: s.datasource, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }],
+      series: [{ label: 'time', value: (u, t) => formatTime(t, zone) },
+        { label: s.datasource, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }],
       axes: [{ values: axisLabels(zone), size: 50 }, { size: 60 }],
       legend: { show: true },
       cursor: sync ? { sync: { key: sync.key } } : {},
@@ -120,12 +123,13 @@ export async function renderEntity(main, state) {
       label: e.classification || e.kind, data: { 'data-event-id': e.id } });
   }
   for (const a of annotations) {
-    bands.push({ kind: 'annotation', start: a.start, end: a.end || until, title: `${a.kind}: ${a.text}`, data: { 'data-annotation-id': a.id } });
+    bands.push({ kind: 'annotation', start: a.start, end: a.end || until, title: `${a.kind}: ${a.text}`,
+      data: { 'data-annotation-id': a.id } });
   }
   for (const s of schedules) {
     for (const w of curfewWindows(s, events, from, until)) {
-      bands.push({ kind: 'curfew', start: w.start, end: w.end, title: `curfew ${s.off_from_local}–${s.off_until_local} ${s.tz}`,
-        data: { 'data-schedule-id': s.id } });
+      bands.push({ kind: 'curfew', start: w.start, end: w.end,
+        title: `curfew ${s.off_from_local}–${s.off_until_local} ${s.tz}`, data: { 'data-schedule-id': s.id } });
     }
   }
   for (const plot of plots) placeBands(plot, bands);
@@ -137,13 +141,20 @@ export async function renderEntity(main, state) {
     h('td', {}, h('a', { href: href({ view: 'event', id: e.id }) }, 'event page'))));
   charts.after(
     h('h2', {}, 'Events'),
-    events.length ? h('table', {}, h('thead', {}, h('tr', {}, ['Start', 'Duration', 'Kind', 'Classification', 'Pattern', 'Details'].map((t) => h('th', {}, t)))),
+    events.length ? h('table', {},
+      h('thead', {}, h('tr', {},
+        ['Start', 'Duration', 'Kind', 'Classification', 'Pattern', 'Details'].map((t) => h('th', {}, t)))),
       h('tbody', {}, eventRows)) : h('p', {}, 'No events in this range.'),
     h('h2', {}, 'Annotations'),
-    annotations.length ? h('ul', {}, annotations.map((a) => h('li', {}, `${a.kind}, from ${formatTime(a.start, zone)}: ${a.text} `,
-      /^https?:\/\//.test(a.source_url) ? h('a', { href: a.source_url, rel: 'noopener noreferrer' }, 'source') : ''))) : h('p', {}, 'None.'),
+    annotations.length ? h('ul', {}, annotations.map((a) => h('li', {},
+      `${a.kind}, from ${formatTime(a.start, zone)}: ${a.text} `,
+      /^https?:\/\//.test(a.source_url) ? h('a', { href: a.source_url, rel: 'noopener noreferrer' }, 'source') : '')))
+      : h('p', {}, 'None.'),
     h('h2', {}, 'Inferred schedules'),
     schedules.length ? h('ul', {}, schedules.map((s) => h('li', {},
-      `Off daily ${s.off_from_local}–${s.off_until_local} (${s.tz}), ${s.first_day} … ${s.last_day}, confidence ${s.confidence}`))) : h('p', {}, 'None.'),
-    h('p', {}, h('a', { href: `/api/v1/export?entity=${encodeURIComponent(state.entity)}&from=${from}&until=${until}` }, 'Download the raw series (CSV)')));
+      `Off daily ${s.off_from_local}–${s.off_until_local} (${s.tz}), ${s.first_day} … ${s.last_day}, ` +
+      `confidence ${s.confidence}`)))
+      : h('p', {}, 'None.'),
+    h('p', {}, h('a', { href: `/api/v1/export?entity=${encodeURIComponent(state.entity)}&from=${from}&until=${until}` },
+      'Download the raw series (CSV)')));
 }

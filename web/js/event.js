@@ -3,19 +3,23 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 import { formatDuration, formatTime } from './time.js';
-import { href } from './app.js';
+import { href } from './router.js';
 
 export async function renderEvent(main, state) {
   if (!state.id) {
-    main.replaceChildren(h('p', {}, 'No event selected. ', h('a', { href: href({ view: 'events' }) }, 'See the event list.')));
+    main.replaceChildren(h('p', {}, 'No event selected. ',
+      h('a', { href: href({ view: 'events' }) }, 'See the event list.')));
     return;
   }
   const e = await api.event(state.id);
   const pad = Math.max(6 * 3600, Math.min(3 * 86400, e.duration));
-  const chartLink = href({ view: 'entity', entity: e.location, id: '', from: e.start - pad, until: e.start + e.duration + pad });
+  const chartLink = href({
+    view: 'entity', entity: e.location, id: '', from: e.start - pad, until: e.start + e.duration + pad,
+  });
   const fact = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
   const schedule = e.schedule
-    ? `daily, off ${e.schedule.off_from_local}–${e.schedule.off_until_local} ${e.schedule.tz} local time, ${e.schedule.first_day} … ${e.schedule.last_day} (confidence ${e.schedule.confidence})`
+    ? `daily, off ${e.schedule.off_from_local}–${e.schedule.off_until_local} ${e.schedule.tz} local time, ` +
+      `${e.schedule.first_day} … ${e.schedule.last_day} (confidence ${e.schedule.confidence})`
     : 'none (one-off)';
   main.replaceChildren(
     h('h1', {}, `Event ${e.id}: ${e.kind} in ${e.location_name}`),

@@ -33,13 +33,17 @@ export async function loadJson(url) {
 }
 
 export function hatchDefs() {
-  return svg('defs', {}, svg('pattern', { id: 'nodata-hatch', width: 8, height: 8, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
-    svg('rect', { width: 8, height: 8, fill: '#f0f0f0' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: '#9a9a9a', 'stroke-width': 3 })));
+  return svg('defs', {},
+    svg('pattern',
+      { id: 'nodata-hatch', width: 8, height: 8, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+      svg('rect', { width: 8, height: 8, fill: '#f0f0f0' }),
+      svg('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: '#9a9a9a', 'stroke-width': 3 })));
 }
 
 // ISO 3166-1 alpha-2 code of a world-atlas country shape (keyed by numeric code, a few by name only).
 export async function countryCodeOf() {
   const table = await loadJson('/data/countries.json');
   const byNumeric = new Map(table.countries.filter((c) => c.numeric).map((c) => [c.numeric, c.code]));
-  return (feature) => byNumeric.get(feature.id) || table.unnumbered[feature.properties && feature.properties.name] || null;
+  return (feature) =>
+    byNumeric.get(feature.id) || table.unnumbered[feature.properties && feature.properties.name] || null;
 }

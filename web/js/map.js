@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { h, svg, levelBadge } from './dom.js';
 import { formatTime } from './time.js';
-import { href, navigate } from './app.js';
+import { href, navigate } from './router.js';
 import { RANK, hatchDefs, loadJson, loadMapLibraries } from './geo.js';
 
 // Region shapes shipped in web/data/, keyed by ISO 3166-2 in the ISO_3166_2 property: Kazakhstan's 2018 OCHA
@@ -20,13 +20,16 @@ export const SHAPE_CREDIT = (country) => (country === 'KZ'
 // neighbouring countries in grey for context. Regions open their entity page (click, Enter or Space); shapes
 // without an ISO code are context only. Null when there are no shapes or no map libraries.
 export function regionMap(shapes, world, byCode, country, { show = 'worst' } = {}) {
-  if (!shapes || !window.d3) return h('p', { class: 'muted' }, `No region shapes are bundled for ${country}; see the table.`);
+  if (!shapes || !window.d3) {
+    return h('p', { class: 'muted' }, `No region shapes are bundled for ${country}; see the table.`);
+  }
   const width = 900, height = 520;
   // Rotated to the country's centre, so a country across the antimeridian (Russia, Fiji) is drawn in one piece.
   const [lon] = d3.geoCentroid(shapes);
   const projection = d3.geoMercator().rotate([-lon, 0]).fitExtent([[12, 12], [width - 12, height - 12]], shapes);
   const path = d3.geoPath(projection);
-  const map = svg('svg', { class: 'map', viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': `Map of ${country} regions` });
+  const map = svg('svg',
+    { class: 'map', viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': `Map of ${country} regions` });
   map.append(hatchDefs());
   if (world && window.topojson) {
     const land = topojson.feature(world, world.objects.countries);
@@ -44,7 +47,8 @@ export function regionMap(shapes, world, byCode, country, { show = 'worst' } = {
     const d = path(f);
     if (!d) continue;
     if (!code) {
-      context.append(svg('path', { class: 'region-context', d }, svg('title', {}, document.createTextNode(f.properties.name))));
+      context.append(svg('path', { class: 'region-context', d },
+        svg('title', {}, document.createTextNode(f.properties.name))));
       continue;
     }
     const item = byCode.get(code);
@@ -88,7 +92,8 @@ export async function renderMap(main, state) {
   const table = h('table', { 'aria-label': 'Regions and their level' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Region'), h('th', {}, 'Level'), h('th', {}, 'Now'), h('th', {}, 'Events'))),
     h('tbody', {}, rows.map((r) => h('tr', { 'data-code': r.entity.code },
-      h('td', {}, h('a', { href: href({ view: 'entity', entity: r.location }) }, r.entity.name), ' ', h('span', { class: 'muted' }, r.entity.code)),
+      h('td', {}, h('a', { href: href({ view: 'entity', entity: r.location }) }, r.entity.name), ' ',
+        h('span', { class: 'muted' }, r.entity.code)),
       h('td', {}, levelBadge(r.level)),
       h('td', {}, levelBadge(r.current)),
       h('td', {}, r.event_cnt ? h('a', { href: href({ view: 'events', country }) }, String(r.event_cnt)) : '0')))));

@@ -3,7 +3,7 @@
 // "AS9198", "9198"), as an ARIA combobox: arrows move through the suggestions, Enter opens one, Escape closes.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { navigate } from './app.js';
+import { navigate } from './router.js';
 
 const LIMIT = 12;
 const KIND = { country: 'country', region: 'region', asn: 'network' };
@@ -40,7 +40,8 @@ export function setupSearch() {
   };
   const highlight = (index) => {
     active = index;
-    list.querySelectorAll('[role="option"]').forEach((el, i) => el.setAttribute('aria-selected', i === index ? 'true' : 'false'));
+    list.querySelectorAll('[role="option"]')
+      .forEach((el, i) => el.setAttribute('aria-selected', i === index ? 'true' : 'false'));
     if (index >= 0) input.setAttribute('aria-activedescendant', `search-option-${index}`);
     else input.removeAttribute('aria-activedescendant');
   };
@@ -49,7 +50,9 @@ export function setupSearch() {
       id: `search-option-${i}`, role: 'option', 'aria-selected': 'false', 'data-type': e.type, 'data-code': e.code,
       onmousedown: (ev) => { ev.preventDefault(); open(e); },
     }, h('span', { class: 'search-name' }, e.name || e.code), ' ', h('span', { class: 'muted' }, describe(e))))
-      : [h('li', { class: 'muted', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', id: 'search-none' }, 'No country, region or network matches.')]));
+      : [h('li',
+        { class: 'muted', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', id: 'search-none' },
+        'No country, region or network matches.')]));
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
     highlight(results.length ? 0 : -1);

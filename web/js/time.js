@@ -16,7 +16,8 @@ export function zoneOffsetMinutes(zone, seconds) {
   if (zone === 'UTC') return 0;
   try {
     const parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+      timeZone: zone, hourCycle: 'h23',
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
     }).formatToParts(new Date(seconds * 1000));
     const get = (t) => Number(parts.find((p) => p.type === t).value);
     const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
@@ -93,7 +94,8 @@ export function chartDate(zone) {
 
 export function formatDuration(seconds) {
   if (seconds === null || seconds === undefined) return '—';
-  const d = Math.floor(seconds / 86400), hr = Math.floor((seconds % 86400) / 3600), m = Math.floor((seconds % 3600) / 60);
+  const d = Math.floor(seconds / 86400), hr = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
   return [d && `${d} d`, hr && `${hr} h`, (m || (!d && !hr)) && `${m} min`].filter(Boolean).join(' ');
 }
 

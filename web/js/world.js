@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { h, svg, levelBadge } from './dom.js';
 import { formatTime } from './time.js';
-import { href, navigate } from './app.js';
+import { href, navigate } from './router.js';
 import { RANK, countryCodeOf, hatchDefs, loadJson, loadMapLibraries } from './geo.js';
 
 const WORLD = '/vendor/world-atlas/countries-110m.json';
@@ -60,8 +60,12 @@ function linkRowsToMap(table, map) {
   const mark = (code, on) => {
     for (const p of map.querySelectorAll(`path.country[data-code="${code}"]`)) p.classList.toggle('highlight', on);
   };
-  for (const type of ['focusin', 'mouseover']) table.addEventListener(type, (e) => { const r = e.target.closest('tr[data-code]'); if (r) mark(r.dataset.code, true); });
-  for (const type of ['focusout', 'mouseout']) table.addEventListener(type, (e) => { const r = e.target.closest('tr[data-code]'); if (r) mark(r.dataset.code, false); });
+  const markRow = (on) => (e) => {
+    const r = e.target.closest('tr[data-code]');
+    if (r) mark(r.dataset.code, on);
+  };
+  for (const type of ['focusin', 'mouseover']) table.addEventListener(type, markRow(true));
+  for (const type of ['focusout', 'mouseout']) table.addEventListener(type, markRow(false));
 }
 
 function rankedTable(summary, byCode) {
@@ -70,7 +74,8 @@ function rankedTable(summary, byCode) {
     const datasources = Object.keys(s.scores).filter((k) => k !== 'overall').map((k) => k.replace(/\.median$/, ''));
     return h('tr', { 'data-code': code, 'data-score': s.scores.overall },
       h('td', {}, String(i + 1)),
-      h('th', { scope: 'row' }, h('a', { href: countryHref(code) }, s.entity.name), ' ', h('span', { class: 'muted' }, code)),
+      h('th', { scope: 'row' }, h('a', { href: countryHref(code) }, s.entity.name), ' ',
+        h('span', { class: 'muted' }, code)),
       h('td', { class: 'num' }, Math.round(s.scores.overall).toLocaleString('en-US')),
       h('td', { class: 'num' }, String(s.event_cnt)),
       h('td', {}, status ? levelBadge(status.level) : '—'),
@@ -79,7 +84,9 @@ function rankedTable(summary, byCode) {
   });
   return h('table', { id: 'outage-summary' },
     h('caption', {}, 'Outage summary: countries ranked by the summed score of their events in the window'),
-    h('thead', {}, h('tr', {}, ['Rank', 'Country', 'Score', 'Events', 'Worst level', 'Level now', 'Signals'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {},
+      ['Rank', 'Country', 'Score', 'Events', 'Worst level', 'Level now', 'Signals']
+        .map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows));
 }
 
@@ -90,10 +97,13 @@ function allCountriesTable(statuses, show) {
   });
   return h('table', { id: 'country-levels' },
     h('caption', {}, `Every monitored country (${rows.length}) and its level`),
-    h('thead', {}, h('tr', {}, ['Country', 'Worst level', 'Level now', 'Events'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {},
+      ['Country', 'Worst level', 'Level now', 'Events'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((r) => h('tr', { 'data-code': r.entity.code },
-      h('th', { scope: 'row' }, h('a', { href: countryHref(r.entity.code) }, r.entity.name), ' ', h('span', { class: 'muted' }, r.entity.code)),
-      h('td', {}, levelBadge(r.level)), h('td', {}, levelBadge(r.current)), h('td', { class: 'num' }, String(r.event_cnt))))));
+      h('th', { scope: 'row' }, h('a', { href: countryHref(r.entity.code) }, r.entity.name), ' ',
+        h('span', { class: 'muted' }, r.entity.code)),
+      h('td', {}, levelBadge(r.level)), h('td', {}, levelBadge(r.current)),
+      h('td', { class: 'num' }, String(r.event_cnt))))));
 }
 
 export async function renderWorld(main, state) {
@@ -116,7 +126,8 @@ export async function renderWorld(main, state) {
     h('h2', { id: 'now-title' }, live ? 'Now' : 'At the end of the window'),
     ongoing.length
       ? h('p', {}, `${when}: ${ongoing.length} ${ongoing.length === 1 ? 'country' : 'countries'} below normal: `,
-        ongoing.map((s, i) => h('span', {}, i ? ', ' : '', h('a', { href: countryHref(s.entity.code) }, s.entity.name), ' ', levelBadge(s.current))))
+        ongoing.map((s, i) => h('span', {}, i ? ', ' : '',
+          h('a', { href: countryHref(s.entity.code) }, s.entity.name), ' ', levelBadge(s.current))))
       : h('p', {}, `${when}: every monitored country is at its normal level or has no data.`));
 
   const choice = h('fieldset', { class: 'show' }, h('legend', {}, 'Colour countries by'),
@@ -129,12 +140,15 @@ export async function renderWorld(main, state) {
 
   const mapBox = world && window.d3 && window.topojson ? drawMap(world, codeOf, byCode, show)
     : h('p', { class: 'muted' }, 'The world map could not be loaded; the tables below hold every country.');
-  const ranked = summary.length ? rankedTable(summary, byCode) : h('p', { id: 'outage-summary-empty' }, 'No outages were detected in this window.');
+  const ranked = summary.length ? rankedTable(summary, byCode)
+    : h('p', { id: 'outage-summary-empty' }, 'No outages were detected in this window.');
   const all = allCountriesTable(statuses, show);
   main.replaceChildren(
     h('h1', {}, 'World: Internet connectivity by country'),
-    h('p', { class: 'muted' }, `Between ${formatTime(state.from, state.zone)} and ${formatTime(state.until, state.zone)}. `,
-      `${statuses.length} ${statuses.length === 1 ? 'country' : 'countries'} monitored; ${summary.length} with outages in the window.`),
+    h('p', { class: 'muted' },
+      `Between ${formatTime(state.from, state.zone)} and ${formatTime(state.until, state.zone)}. `,
+      `${statuses.length} ${statuses.length === 1 ? 'country' : 'countries'} monitored; ` +
+      `${summary.length} with outages in the window.`),
     nowBox, h('div', { class: 'map-controls' }, choice, legend), h('figure', { class: 'world-map' }, mapBox),
     h('h2', {}, 'Outages in this window'), ranked,
     h('h2', {}, 'All monitored countries'), all);
