@@ -18,22 +18,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 VIGIL=${VIGIL:-$PWD/$BUILD_DIR/vigil}
-GEN=$PWD/$BUILD_DIR/bench/signals_bench_gen
 MODEL_BENCH=$PWD/$BUILD_DIR/bench/signals_model_bench
-cmake --build "$BUILD_DIR" --target signals_bench_gen signals_model_bench >/dev/null
+cmake --build "$BUILD_DIR" --target signals_model_bench >/dev/null
+# shellcheck source=bench/lib/world.sh
+source bench/lib/world.sh
 
-# The generator's output changes with its version: regenerate stale worlds.
-GEN_VERSION="same-records-2"
-world() {  # world DIR ARGS... -> generates DIR unless it holds this version
-  local dir=$1
-  shift
-  if [ "$(cat "$dir/.done" 2>/dev/null)" != "$GEN_VERSION" ]; then
-    rm -rf "$dir"
-    echo "generating $dir ..."
-    "$GEN" "$dir" "$@"
-    echo "$GEN_VERSION" >"$dir/.done"
-  fi
-}
 DATA=$PWD/$BUILD_DIR/bench-data/signals-full
 world "$DATA" --prefixes 900000 --peers 24 --updates 1000000 --files 12
 WORK=$(mktemp -d)
