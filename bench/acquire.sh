@@ -9,8 +9,18 @@
 #     paced:   each connection limited to RATE bytes/s by the server (a network-bound link, as the real archives
 #              are from most places) — the goal applies here;
 #     unpaced: loopback at full speed (CPU-bound: shows what verification costs when the network is free).
+# Then sustained ingest against the real-time need (issue 17): `vigil ingest mrt` of 1,000,000 updates in
+#   twelve 5-minute files (bench/signals.sh's generated world: 900,000 prefixes x 24 full-feed peers, its RIB
+#   ingested first and not timed), pinned to one core, in routing elements per CPU second, against what every
+#   active RIS and RouteViews collector of data/collectors.tsv produces in real time. Each collector is taken
+#   to produce as many elements per second as the busiest real 5-minute update file we hold (RIS, 2016-08-11
+#   16:00, 40 peers: elements counted by `vigil mrt stat` in this run) — RouteViews' real files are smaller,
+#   so this overstates their need. Today's collectors carry more peers than in 2016: with LISTING=FILE (the
+#   output of `vigil fetch --list-only --types updates` over all collectors for one day, run where the
+#   archives are reachable) the need is today's listed bytes per day / the real file's bytes per element.
+#   Goal: >= 20x real time on one core.
 # Env: VIGIL, SHARED_DIR, JOBS (default 4), COPIES (extra update files per collector, default 60),
-#      RATE (bytes/s per connection, default 1500000), RUNS (best of, default 3).
+#      RATE (bytes/s per connection, default 1500000), RUNS (best of, default 3), LISTING (above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIGIL=${VIGIL:-$PWD/${BUILD_DIR:-build}/vigil}
@@ -85,3 +95,42 @@ measure paced
 start_server
 measure unpaced
 echo "(goal: paced ratio >= 0.9x; RATE=$RATE bytes/s per connection, best of $RUNS)"
+
+# ----- sustained ingest vs the real-time need of every collector -----------------------------------------
+BUILD_DIR=${BUILD_DIR:-build}
+# shellcheck source=bench/lib/world.sh
+source bench/lib/world.sh
+DATA=$PWD/$BUILD_DIR/bench-data/signals-full
+world "$DATA" --prefixes 900000 --peers 24 --updates 1000000 --files 12
+rib=("$DATA"/mrt/rrc00/bview.*)
+updates=("$DATA"/mrt/rrc00/updates.*)
+elements() {  # elements FILE... -> routing elements (RIB entries, announcements, withdrawals, state changes)
+  "$VIGIL" mrt stat "$@" | awk '/^elements:/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); s += kv[2] } }
+    END { print s }'
+}
+"$VIGIL" ingest mrt --store "$work/realtime.db" --geo "$DATA/geo" "${rib[@]}" > /dev/null
+/usr/bin/time -f "%e %U %S" -o "$work/realtime.time" taskset -c 0 \
+  "$VIGIL" ingest mrt --store "$work/realtime.db" --geo "$DATA/geo" "${updates[@]}" > "$work/realtime.out"
+update_elements=$(elements "${updates[@]}")
+real_file=$SHARED_DIR/data/mrt/ripe-bgpdump.updates.20160811.1600.gz
+real_elements=$(elements "$real_file")
+real_bytes=$(stat -c %s "$real_file")
+active=$(grep -v '^#' data/collectors.tsv | awk -F'\t' 'NR > 1 && $7 == "-"' | wc -l)
+if [ -n "${LISTING:-}" ]; then
+  listed_per_day=$(awk -F'\t' '$2 == "updates" { split($5, r, "-"); s += (r[2] != "" ? r[2] : r[1]) } END { print s }' \
+    "$LISTING")
+  need=$(awk -v b="$listed_per_day" -v rb="$real_bytes" -v re="$real_elements" 'BEGIN { print b / 86400 / (rb / re) }')
+  need_how="today's listing ($LISTING): $listed_per_day update bytes per day / $(awk -v rb="$real_bytes" \
+    -v re="$real_elements" 'BEGIN { printf "%.2f", rb / re }') bytes per element"
+else
+  need=$(awk -v n="$active" -v e="$real_elements" 'BEGIN { print n * e / 300 }')
+  need_how="$active active collectors x $real_elements elements per 5 minutes (${real_file##*/})"
+fi
+read -r r_wall r_user r_sys < "$work/realtime.time"
+awk -v e="$update_elements" -v w="$r_wall" -v u="$r_user" -v s="$r_sys" -v need="$need" -v how="$need_how" 'BEGIN {
+  cpu = u + s
+  printf "ingest    %d update elements in 12 five-minute files on one core: %.2f s CPU (%.2f s wall), %.0f elements/s CPU\n",
+    e, cpu, w, e / cpu
+  printf "need      %.0f elements/s in real time: %s\n", need, how
+  printf "ratio sustained ingest / real-time need: %.1fx on one core (goal >= 20x)\n", e / cpu / need
+}'

@@ -105,7 +105,9 @@ cat <<INFO
    Almaty charts (simulated):                    $url/?view=entity&entity=region/KZ-ALA&from=1641254400&until=1642032000&tz=utc
    Detected events on the simulated data:        $url/?view=events&country=KZ&sort=score&from=1641254400&until=1642032000&tz=utc
    IODA-compatible API (simulated KZ events):    $url/v2/outages/events?from=1641254400&until=1642032000&entityType=country&entityCode=KZ
-   Real #KeepItOn reports, KZ 2022, beside the SIMULATED events (JSON, CSV):
+   Measured vs reported, KZ 2022 (real #KeepItOn reports beside the SIMULATED events):
+     $url/?view=reported&country=KZ&from=1640995200&until=1672531200&tz=utc
+   The same table from the API (JSON, CSV):
      $url/api/v1/measured-vs-reported?country=KZ&from=1640995200&until=1672531200
      $url/api/v1/measured-vs-reported?country=KZ&from=1640995200&until=1672531200&format=csv
    API description:                              $url/openapi.json

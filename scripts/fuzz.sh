@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
-ALL_TARGETS="mrt_record_fuzz mrt_dump_fuzz scenario_fuzz geo_csv_fuzz icmp_reply_fuzz api_request_fuzz"
+ALL_TARGETS="mrt_record_fuzz mrt_dump_fuzz scenario_fuzz geo_csv_fuzz icmp_reply_fuzz api_request_fuzz ris_live_fuzz"
 FUZZ_TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
 if ! command -v clang++-14 >/dev/null || ! compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then

@@ -107,6 +107,21 @@ TEST(AutoIndex, NginxPreShapeWithExactSizesAndFolders) {
   EXPECT_EQ(entries[1].size.high, 13576);
 }
 
+// nginx writes CRLF line ends: the size before "\r\n" is still read (it was lost once, so --list-only showed
+// no bytes and the size check after download had nothing to compare with).
+TEST(AutoIndex, NginxCrlfRowsKeepTheirSizes) {
+  std::string html =
+      "<html>\r\n<body>\r\n<pre><a href=\"../\">../</a>\r\n"
+      "<a href=\"bview.20220104.0000.gz\">bview.20220104.0000.gz</a>     04-Jan-2022 00:10\t1180359\r\n"
+      "<a href=\"updates.20220104.0005.gz\">updates.20220104.0005.gz</a>  04-Jan-2022 00:10   13576\r\n"
+      "</pre></body>\r\n</html>\r\n";
+  std::vector<ListingEntry> entries = ParseAutoIndex(html, nullptr);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].size.low, 1180359);
+  EXPECT_EQ(entries[0].size.high, 1180359);
+  EXPECT_EQ(entries[1].size.low, 13576);
+}
+
 TEST(AutoIndex, UnsafeNamesAreRefusedAndNamed) {
   std::string html =
       "<a href=\"../../etc/passwd\">x</a>\n<a href=\"..%2F..%2Fupdates.20220104.0000.gz\">y</a>\n"

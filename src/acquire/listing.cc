@@ -174,6 +174,9 @@ std::vector<ListingEntry> ParseAutoIndex(std::string_view html, std::vector<std:
     if (close != std::string_view::npos && close < row_end) {
       std::string tail = VisibleText(
           html.substr(close + 4, row_end == std::string_view::npos ? std::string_view::npos : row_end - close - 4));
+      // nginx ends its rows with CRLF and may align with tabs: any whitespace separates the size.
+      for (char& ch : tail)
+        if (ch == '\r' || ch == '\t') ch = ' ';
       std::vector<std::string> tokens = SplitList(tail, ' ');
       if (!tokens.empty()) entry.size = ParseListedSize(tokens.back());
     }

@@ -182,8 +182,9 @@ struct Api::Impl {
 // "2019-01-10T10:00:00+00:00" (PHP gmdate('c'), as IODA prints it).
 std::string IsoTime(int64_t t);
 int64_t NowSeconds();
-std::string LevelName(store::AlertLevel level);
+// Levels as numbers in order of severity (normal 0, warning 1, critical 2), and the name of such a number.
 int LevelRank(store::AlertLevel level);
+const char* RankName(int rank);
 
 // Provenance (docs/api.md "Provenance"): {"kind": "observed" | "simulated" | "imported" | "unrecorded" | "mixed" |
 // "none", "kinds": [...]}, as an object or appended as JSON text.

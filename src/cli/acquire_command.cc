@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -208,102 +209,167 @@ void DrawProgress(const acquire::FetchProgress& p) {
   std::fflush(stderr);
 }
 
+struct FetchFlags {
+  std::string collectors, from, until, types = "updates", cache = "var/mrt", archive_urls, index, table_path,
+                                       report_path;
+  NetworkFlags network;
+  bool quiet = false;
+  bool list_only = false;
+};
+
+void FetchFailed(const std::string& message) {
+  std::fprintf(stderr, "vigil fetch: %s\n", message.c_str());
+  SetExitCode(2);
+}
+
+// What the archives (or the index) list for the flags' collectors, types and range; nullopt after printing
+// the error. `range` receives the parsed [from, until).
+std::optional<acquire::Discovery> DiscoverForFlags(const FetchFlags& f, acquire::NetworkOptions& options,
+                                                   std::pair<UnixSeconds, UnixSeconds>& range) {
+  auto fail = [](const std::string& message) {
+    FetchFailed(message);
+    return std::nullopt;
+  };
+  auto table = acquire::LoadCollectorTable(f.table_path);
+  if (!table.ok()) return fail(table.message());
+  auto chosen = acquire::SelectCollectors(*table, f.collectors);
+  if (!chosen.ok()) return fail(chosen.message());
+  auto start = ParseTime(f.from);
+  if (!start.ok()) return fail("--from: " + start.message());
+  auto end = ParseTime(f.until);
+  if (!end.ok()) return fail("--until: " + end.message());
+  if (*end <= *start) return fail("--until must be after --from");
+  auto kinds = acquire::ParseFileTypes(f.types);
+  if (!kinds.ok()) return fail("--types: " + kinds.message());
+  auto roots = acquire::ParseArchiveRoots(*table, f.archive_urls);
+  if (!roots.ok()) return fail(roots.message());
+  auto parsed = ToNetworkOptions(f.network);
+  if (!parsed.ok()) return fail(parsed.message());
+  options = *parsed;
+  options.stop = &g_stop;
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+
+  acquire::DiscoveryRequest request;
+  request.collectors = *chosen;
+  request.from = *start;
+  request.until = *end;
+  request.types = *kinds;
+  range = {*start, *end};
+  Result<acquire::Discovery> found = Status::Internal("no discovery");
+  if (!f.index.empty()) {
+    auto service = acquire::ParseIndexService(f.index);
+    if (!service.ok()) return fail(service.message());
+    found = acquire::DiscoverFromIndex(*table, *service, request, options);
+  } else {
+    found = acquire::DiscoverFromArchives(*table, *roots, request, options);
+  }
+  if (!found.ok()) return fail(found.message());
+  for (const std::string& w : found->warnings) std::fprintf(stderr, "vigil fetch: warning: %s\n", w.c_str());
+  return std::move(*found);
+}
+
+// --list-only: files and listed bytes per collector and type, and the same per day of the range: the
+// bandwidth and disk a collector costs, read from the archive's own listing (docs/operations.md). Apache
+// listings round sizes ("1.5M"): then the bytes are a range, low-high.
+void PrintListedSizes(const acquire::Discovery& found, std::pair<UnixSeconds, UnixSeconds> range) {
+  struct Totals {
+    int64_t files = 0, low = 0, high = 0, unsized = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Totals> totals;
+  for (const acquire::RemoteFile& file : found.files) {
+    Totals& t = totals[{file.collector, acquire::FileTypeName(file.type)}];
+    ++t.files;
+    if (!file.listed_size.known()) {
+      ++t.unsized;
+      continue;
+    }
+    t.low += file.listed_size.low;
+    t.high += file.listed_size.high;
+  }
+  const double days = static_cast<double>(range.second - range.first) / 86400.0;
+  auto bytes = [](int64_t low, int64_t high) {
+    return low == high ? std::to_string(low) : std::to_string(low) + "-" + std::to_string(high);
+  };
+  std::string out = "collector\ttype\tfiles\tlisted_bytes\tbytes_per_day\tfiles_without_size\n";
+  for (const auto& [key, t] : totals) {
+    out += key.first + "\t" + key.second + "\t" + std::to_string(t.files) + "\t" + bytes(t.low, t.high) + "\t" +
+           bytes(static_cast<int64_t>(static_cast<double>(t.low) / days),
+                 static_cast<int64_t>(static_cast<double>(t.high) / days)) +
+           "\t" + std::to_string(t.unsized) + "\n";
+  }
+  out += "# " + std::to_string(found.files.size()) + " files listed over " + FormatRfc3339(range.first) + " .. " +
+         FormatRfc3339(range.second) + "; nothing fetched\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+void FetchListedFiles(const FetchFlags& f, const acquire::Discovery& found, const acquire::NetworkOptions& options) {
+  bool terminal = isatty(STDERR_FILENO) && !f.quiet;
+  acquire::FetchReport report = acquire::FetchFiles(
+      found.files, f.cache, options, terminal ? acquire::ProgressCallback(DrawProgress) : acquire::ProgressCallback());
+  if (terminal) std::fprintf(stderr, "\r\033[K");
+  for (const acquire::FileResult& r : report.files) {
+    if (f.quiet || r.outcome == acquire::FileOutcome::kVerified || r.outcome == acquire::FileOutcome::kAlreadyCached)
+      continue;
+    std::printf("%s %s: %s\n", acquire::FileOutcomeName(r.outcome), r.file.url.c_str(), r.reason.c_str());
+  }
+  std::printf("%s\n", report.SummaryLine().c_str());
+  if (!f.report_path.empty()) {
+    FILE* out = std::fopen(f.report_path.c_str(), "w");
+    if (!out) return FetchFailed("cannot write --report " + f.report_path);
+    std::fprintf(out, "outcome\tcollector\ttype\tstart\turl\tcache_path\tbytes\ttries\treason\n");
+    for (const acquire::FileResult& r : report.files)
+      std::fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%d\t%s\n", acquire::FileOutcomeName(r.outcome),
+                   r.file.collector.c_str(), acquire::FileTypeName(r.file.type), FormatRfc3339(r.file.start).c_str(),
+                   r.file.url.c_str(), r.file.cache_path.c_str(), static_cast<long long>(r.bytes), r.tries,
+                   r.reason.c_str());
+    std::fclose(out);
+  }
+  if (!report.fatal.ok()) {
+    FetchFailed(report.fatal.message());
+  } else if (report.Count(acquire::FileOutcome::kFailed) > 0) {
+    SetExitCode(1);
+  }
+}
+
 void InstallFetchCommand(CLI::App& root) {
   CLI::App* command = root.add_subcommand(
       "fetch",
       "Backfill MRT files of chosen collectors and time range from the RIS / RouteViews archives into a verified "
       "local cache (list, then fetch; see docs/acquisition.md)");
-  static std::string collectors, from, until, types = "updates", cache = "var/mrt", archive_urls, index, table_path,
-                                              report_path;
-  static NetworkFlags flags;
-  static bool quiet = false;
-  command->add_option("--collectors", collectors, "Collectors, comma-separated (`vigil collectors` lists them)")
+  static FetchFlags f;
+  command->add_option("--collectors", f.collectors, "Collectors, comma-separated (`vigil collectors` lists them)")
       ->required();
-  command->add_option("--from", from, "Start (2022-01-04, RFC 3339 or Unix seconds), UTC")->required();
-  command->add_option("--until", until, "End, exclusive")->required();
-  command->add_option("--types", types, "updates, ribs or updates,ribs")->capture_default_str();
-  command->add_option("--cache", cache, "Cache folder (mirrors the archive layout)")->capture_default_str();
-  command->add_option("--archive-url", archive_urls, "Archive roots: ris=URL,routeviews=URL (either alone)");
-  command->add_option("--index", index, "Discover through an index service instead: bgpstream=URL or bgpkit=URL");
-  command->add_option("--bandwidth", flags.bandwidth, "Limit over all transfers, bytes per second (10M, 500k)");
-  command->add_option("--max-file-size", flags.max_file_size, "Refuse larger files")->capture_default_str();
+  command->add_option("--from", f.from, "Start (2022-01-04, RFC 3339 or Unix seconds), UTC")->required();
+  command->add_option("--until", f.until, "End, exclusive")->required();
+  command->add_option("--types", f.types, "updates, ribs or updates,ribs")->capture_default_str();
+  command->add_option("--cache", f.cache, "Cache folder (mirrors the archive layout)")->capture_default_str();
+  command->add_option("--archive-url", f.archive_urls, "Archive roots: ris=URL,routeviews=URL (either alone)");
+  command->add_option("--index", f.index, "Discover through an index service instead: bgpstream=URL or bgpkit=URL");
+  command->add_option("--bandwidth", f.network.bandwidth, "Limit over all transfers, bytes per second (10M, 500k)");
+  command->add_option("--max-file-size", f.network.max_file_size, "Refuse larger files")->capture_default_str();
   command
-      ->add_option("--max-ratio", flags.max_ratio,
+      ->add_option("--max-ratio", f.network.max_ratio,
                    "Refuse files that decompress to more than this many times "
                    "their size")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("--table", table_path, "Collector table to read instead of the built-in data/collectors.tsv");
-  command->add_option("--report", report_path, "Also write every file's outcome as TSV here");
-  command->add_flag("--quiet", quiet, "No per-file lines for gaps and failures (the summary line stays)");
-  AddNetworkFlags(command, flags);
+  command->add_option("--table", f.table_path, "Collector table to read instead of the built-in data/collectors.tsv");
+  command->add_option("--report", f.report_path, "Also write every file's outcome as TSV here");
+  command->add_flag("--quiet", f.quiet, "No per-file lines for gaps and failures (the summary line stays)");
+  command->add_flag("--list-only", f.list_only,
+                    "Fetch nothing: print the files and listed bytes per collector and type, and per day (what a "
+                    "collector costs in bandwidth and disk; tab-separated)");
+  AddNetworkFlags(command, f.network);
   command->callback([] {
-    auto fail = [](const std::string& message) {
-      std::fprintf(stderr, "vigil fetch: %s\n", message.c_str());
-      SetExitCode(2);
-    };
-    auto table = acquire::LoadCollectorTable(table_path);
-    if (!table.ok()) return fail(table.message());
-    auto chosen = acquire::SelectCollectors(*table, collectors);
-    if (!chosen.ok()) return fail(chosen.message());
-    auto start = ParseTime(from);
-    if (!start.ok()) return fail("--from: " + start.message());
-    auto end = ParseTime(until);
-    if (!end.ok()) return fail("--until: " + end.message());
-    if (*end <= *start) return fail("--until must be after --from");
-    auto kinds = acquire::ParseFileTypes(types);
-    if (!kinds.ok()) return fail("--types: " + kinds.message());
-    auto roots = acquire::ParseArchiveRoots(*table, archive_urls);
-    if (!roots.ok()) return fail(roots.message());
-    auto options = ToNetworkOptions(flags);
-    if (!options.ok()) return fail(options.message());
-    options->stop = &g_stop;
-    std::signal(SIGINT, OnStopSignal);
-    std::signal(SIGTERM, OnStopSignal);
-
-    acquire::DiscoveryRequest request;
-    request.collectors = *chosen;
-    request.from = *start;
-    request.until = *end;
-    request.types = *kinds;
-    Result<acquire::Discovery> found = Status::Internal("no discovery");
-    if (!index.empty()) {
-      auto service = acquire::ParseIndexService(index);
-      if (!service.ok()) return fail(service.message());
-      found = acquire::DiscoverFromIndex(*table, *service, request, *options);
+    acquire::NetworkOptions options;
+    std::pair<UnixSeconds, UnixSeconds> range;
+    std::optional<acquire::Discovery> found = DiscoverForFlags(f, options, range);
+    if (!found) return;
+    if (f.list_only) {
+      PrintListedSizes(*found, range);
     } else {
-      found = acquire::DiscoverFromArchives(*table, *roots, request, *options);
-    }
-    if (!found.ok()) return fail(found.message());
-    for (const std::string& w : found->warnings) std::fprintf(stderr, "vigil fetch: warning: %s\n", w.c_str());
-
-    bool terminal = isatty(STDERR_FILENO) && !quiet;
-    acquire::FetchReport report =
-        acquire::FetchFiles(found->files, cache, *options,
-                            terminal ? acquire::ProgressCallback(DrawProgress) : acquire::ProgressCallback());
-    if (terminal) std::fprintf(stderr, "\r\033[K");
-    for (const acquire::FileResult& r : report.files) {
-      if (quiet || r.outcome == acquire::FileOutcome::kVerified || r.outcome == acquire::FileOutcome::kAlreadyCached)
-        continue;
-      std::printf("%s %s: %s\n", acquire::FileOutcomeName(r.outcome), r.file.url.c_str(), r.reason.c_str());
-    }
-    std::printf("%s\n", report.SummaryLine().c_str());
-    if (!report_path.empty()) {
-      FILE* f = std::fopen(report_path.c_str(), "w");
-      if (!f) return fail("cannot write --report " + report_path);
-      std::fprintf(f, "outcome\tcollector\ttype\tstart\turl\tcache_path\tbytes\ttries\treason\n");
-      for (const acquire::FileResult& r : report.files)
-        std::fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%d\t%s\n", acquire::FileOutcomeName(r.outcome),
-                     r.file.collector.c_str(), acquire::FileTypeName(r.file.type), FormatRfc3339(r.file.start).c_str(),
-                     r.file.url.c_str(), r.file.cache_path.c_str(), static_cast<long long>(r.bytes), r.tries,
-                     r.reason.c_str());
-      std::fclose(f);
-    }
-    if (!report.fatal.ok()) {
-      std::fprintf(stderr, "vigil fetch: %s\n", report.fatal.message().c_str());
-      SetExitCode(2);
-    } else if (report.Count(acquire::FileOutcome::kFailed) > 0) {
-      SetExitCode(1);
+      FetchListedFiles(f, *found, options);
     }
   });
 }

@@ -10,7 +10,7 @@
 #include "cli/command_registry.h"
 #include "cli/stages.h"
 #include "eval/eval.h"
-#include "eval/scenario_run.h"
+#include "cli/scenario_evaluation.h"
 #include "sim/sim.h"
 #include "store/store.h"
 
@@ -76,12 +76,6 @@ void InstallSimCommand(CLI::App& root) {
                 static_cast<long long>(s.probe_files), static_cast<long long>(s.truth_events),
                 static_cast<long long>(s.full_feed_min_prefixes));
   });
-}
-
-std::string SelfExecutable() {
-  std::error_code ec;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("vigil") : path.string();
 }
 
 void InstallEvalCommand(CLI::App& root) {
@@ -177,9 +171,8 @@ void InstallEvalScenarioCommand(CLI::App& root) {
     std::vector<std::string> lenient_rows;
     for (const std::string& path : scenarios) {
       std::string stem = std::filesystem::path(path).stem().string();
-      eval::ScenarioRunOptions options{path, (std::filesystem::path(base) / stem).string(), SelfExecutable(), {}};
-      options.noise_scale = noise_scale;
-      eval::ScenarioRunResult result = eval::RunScenarioEvaluation(options);
+      ScenarioRunOptions options{path, (std::filesystem::path(base) / stem).string(), noise_scale};
+      ScenarioRunResult result = RunScenarioEvaluation(options);
       if (!result.failed_stage.empty()) {
         std::fprintf(stderr, "vigil eval-scenario: %s: %s\n", path.c_str(), result.error.c_str());
         if (table) std::printf("%-26s %s\n", stem.c_str(), result.error.c_str());

@@ -10,13 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "geo/geo.h"
+#include "store/store.h"
+
 namespace vigil::cli {
 
-// The store every command uses when --store is not given, and the geo databases npm installs.
-inline constexpr const char* kDefaultStore = "var/vigil.db";
-inline constexpr const char* kDefaultGeoDir = "node_modules/@ip-location-db";
-inline constexpr const char* kDefaultGeoSource = "geolite2";
-inline constexpr const char* kDefaultGeoCache = "var/geo-cache";
+// The store every command uses when --store is not given, and the geo databases npm installs (defined by
+// their modules).
+inline constexpr const char* kDefaultStore = store::kDefaultStoreUri;
+using geo::kDefaultGeoCache;
+using geo::kDefaultGeoDir;
+using geo::kDefaultGeoSource;
 
 struct IngestMrtFlags {
   std::vector<std::string> paths;

@@ -94,7 +94,7 @@ Result<Metrics> EvaluateStore(const Truth& truth, store::Store& store);
 
 // ----- strict scoring -----------------------------------------------------------------------------------
 
-// When a detected event was first visible in a replay of the inputs in time order (scenario_run.h): the
+// When a detected event was first visible in a replay of the inputs in time order (ReplayFirstSeen): the
 // earliest poll after which detection reported an event of this entity and classification starting at `start`.
 struct FirstSeen {
   std::string entity_type, entity_code, classification;
@@ -107,6 +107,14 @@ struct StrictContext {
   int entities = 0;                   // entities of the world (countries, regions, networks): entity-days
   std::vector<FirstSeen> first_seen;  // empty: latency is not measured
 };
+
+// Replays the store's series in time order through a streaming detector, as `vigil detect --follow --settle 1`
+// sees them when every input is ingested the moment its period ends (an MRT update file or probing round
+// covering [t, t + step) at t + step): at data time T, each series has every bin b with b + 2 steps <= T.
+// Every 5 data-minutes the detector's result is taken, and each event (entity, classification, start) is
+// recorded with the first T at which it was reported. Ingest is causal (a bin's value depends only on inputs
+// up to its end), so replaying the stored series is replaying the inputs.
+Result<std::vector<FirstSeen>> ReplayFirstSeen(store::Store& store, UnixSeconds from, UnixSeconds until);
 
 // A truth outage: the union of overlapping (or touching) truth events of one entity and kind.
 struct TruthOutage {

@@ -33,7 +33,7 @@ struct Entity {
   EntityType type = EntityType::kCountry;
   std::string code;             // "KZ", "KZ-ALA", "9198"
   std::string name;             // iso-codes name; ASN organisation; the code itself when unknown
-  EntityId parent = kNoEntity;  // a region's country; kNoEntity otherwise
+  EntityId parent = kNoEntity;  // a region's country; a network's main country (most of its /24s); else none
   uint64_t slash24_count = 0;   // /24s assigned to the entity (IODA's ip_count / 256)
   uint64_t slash48_count = 0;   // IPv6 /48s assigned to the entity (same majority rule, over /64s)
   std::string tz;               // most common IANA time zone of its /24s; "" when the source has none
@@ -112,15 +112,21 @@ struct Coverage {
   }
 };
 
+// Where npm installs the ip-location-db databases, which of them a plain open uses, and where compiled tables
+// are cached: the one place these defaults are written (the CLI and `vigil run` take them from here).
+inline constexpr const char* kDefaultGeoDir = "node_modules/@ip-location-db";
+inline constexpr const char* kDefaultGeoSource = "geolite2";
+inline constexpr const char* kDefaultGeoCache = "var/geo-cache";
+
 struct OpenOptions {
   // A CSV world (geo-ipv4.csv [+ asn-ipv4.csv]) or the ip-location-db folder holding
   // geolite2-city-mmdb/, dbip-city-mmdb/ and asn/.
-  std::string geo_dir = "node_modules/@ip-location-db";
+  std::string geo_dir = kDefaultGeoDir;
   // Real databases only: "geolite2" (GeoLite2 fused with DB-IP where GeoLite2 names only a country; plain
   // GeoLite2 when DB-IP is not installed), "geolite2-only" or "dbip".
-  std::string source = "geolite2";
+  std::string source = kDefaultGeoSource;
   // Where compiled tables are cached (keyed by the sources' SHA-256); "" disables the cache.
-  std::string cache_dir = "var/geo-cache";
+  std::string cache_dir = kDefaultGeoCache;
   std::string iso_codes_dir = "/usr/share/iso-codes/json";
   std::string iso_locale_dir = "/usr/share/locale";  // English subdivision names (iso_3166-2.mo), optional
   bool force_rebuild = false;

@@ -552,6 +552,51 @@ class LineFormatter {
   void Bgp4mp(const Record& r);
   void Bgp4mpStateChange(const Record& r, int asn_len);
   void Bgp4mpMessage(const Record& r, int asn_len);
+  struct Bgp4mpHeader {
+    uint32_t first_as = 0, second_as = 0;
+    uint16_t afi = 0;
+    Address first_ip, second_ip;
+  };
+  static bool ReadBgp4mpHeader(Stream& s, int asn_len, Bgp4mpHeader* h);
+  // What the lines of one BGP4MP UPDATE share: the record, the line's first column and the peer.
+  struct UpdateLines {
+    const Record* record = nullptr;
+    const char* format = nullptr;  // "BGP4MP|", "BGP4MP_ET_AP|", ...
+    uint16_t afi = 0;
+    bool receive = true, addpath = false;
+    const Address* peer_ip = nullptr;
+    const Address* source_ip = nullptr;
+    const Address* destination_ip = nullptr;
+    uint32_t peer_as = 0;
+  };
+  void UpdateWithdrawals(const UpdateLines& u, const PrefixList& withdrawn);
+  void UpdateAnnouncements(const UpdateLines& u, const PrefixList& announced);
+  template <typename PeerColumn, typename PrefixColumn>
+  void WithdrawLines(const UpdateLines& u, const PrefixList& list, PeerColumn&& peer, PrefixColumn&& prefix);
+  template <typename PrefixColumn, typename Tail>
+  void AnnounceLines(const UpdateLines& u, const PrefixList& list, PrefixColumn&& prefix, Tail&& tail);
+  void UpdateLineStart(const UpdateLines& u, const char* kind) {
+    out_.Str(u.format);
+    Time(*u.record);
+    out_.Str(kind);
+  }
+  void PeerByAfi(const UpdateLines& u);
+  void PeerForWithdraw6(const UpdateLines& u);
+  void PrefixV4(const PrefixItem& p) {
+    out_.Ipv4(p.address.b);
+    out_.Char('/');
+    out_.U32(static_cast<uint32_t>(p.length));
+  }
+  void PrefixV6(const PrefixItem& p) {
+    out_.Ipv6(p.address.b);
+    out_.Char('/');
+    out_.U32(static_cast<uint32_t>(p.length));
+  }
+  void PathAndOrigin(const Attributes& a);
+  static bool MpNexthopIsPrintable(const MpNlri& m) {
+    return m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32;
+  }
+  void MpNexthop(const MpNlri& m);
   void DeprecatedBgp(const Record& r);
 
   void Time(const Record& r) {
@@ -1058,6 +1103,36 @@ void LineFormatter::Bgp4mpStateChange(const Record& r, int asn_len) {
   out_.Char('\n');
 }
 
+// The BGP4MP_MESSAGE header before the BGP message: both ASes, the interface, the AFI, both addresses and the
+// marker. False when bgpdump skips the message ("unsupported AFI", "bad marker").
+bool LineFormatter::ReadBgp4mpHeader(Stream& s, int asn_len, Bgp4mpHeader* h) {
+  h->first_as = asn_len == 4 ? s.GetL() : s.GetW();
+  h->second_as = asn_len == 4 ? s.GetL() : s.GetW();
+  uint16_t ifindex = s.GetW();
+  h->afi = s.GetW();
+  uint8_t marker[16];
+  if (h->afi == 1) {
+    s.Get(h->first_ip.b, 4);
+    s.Get(h->second_ip.b, 4);
+    s.Get(marker, 16);
+  } else if (h->afi == 2) {
+    s.Get(h->first_ip.b, 16);
+    s.Get(h->second_ip.b, 16);
+    s.Get(marker, 16);
+  } else if (h->afi == 0xffff && ifindex == 0xffff) {
+    // Zebra dumped OPENs without interface or addresses; the marker starts right away.
+    std::memset(marker, 0xff, 4);
+    s.Get(marker + 4, 12);
+    h->afi = 1;
+  } else {
+    return false;  // "unsupported AFI"
+  }
+  for (uint8_t m : marker) {
+    if (m != 0xff) return false;  // "bad marker"
+  }
+  return true;
+}
+
 void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   const int st = r.subtype;
   const bool local =
@@ -1066,164 +1141,150 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   // bgpdump prints the "destination" only for the two non-ADD-PATH LOCAL subtypes.
   const bool receive = !(st == kMessageLocal || st == kMessageAs4Local);
   Stream s{r.body.data(), static_cast<uint32_t>(r.body.size()), 0};
-  uint32_t first_as = asn_len == 4 ? s.GetL() : s.GetW();
-  uint32_t second_as = asn_len == 4 ? s.GetL() : s.GetW();
-  uint32_t source_as = local ? second_as : first_as;
-  uint32_t destination_as = local ? first_as : second_as;
-  uint16_t ifindex = s.GetW();
-  uint16_t afi = s.GetW();
-  Address first_ip, second_ip;
-  uint8_t marker[16];
-  if (afi == 1) {
-    s.Get(first_ip.b, 4);
-    s.Get(second_ip.b, 4);
-    s.Get(marker, 16);
-  } else if (afi == 2) {
-    s.Get(first_ip.b, 16);
-    s.Get(second_ip.b, 16);
-    s.Get(marker, 16);
-  } else if (afi == 0xffff && ifindex == 0xffff) {
-    // Zebra dumped OPENs without interface or addresses; the marker starts right away.
-    std::memset(marker, 0xff, 4);
-    s.Get(marker + 4, 12);
-    afi = 1;
-  } else {
-    return;  // "unsupported AFI"
-  }
-  for (uint8_t m : marker) {
-    if (m != 0xff) return;  // "bad marker"
-  }
+  Bgp4mpHeader h;
+  if (!ReadBgp4mpHeader(s, asn_len, &h)) return;
   uint16_t size = s.GetW();
   Stream msg = s.Copy(static_cast<uint32_t>(static_cast<int>(size) - 18));
   uint8_t type = msg.GetC();
   if (type != 2) return;  // only UPDATEs print in -m mode
 
-  const Address& source_ip = local ? second_ip : first_ip;
-  const Address& destination_ip = local ? first_ip : second_ip;
-  const Address& peer_ip = receive ? source_ip : destination_ip;
-  const uint32_t peer_as = receive ? source_as : destination_as;
+  UpdateLines u;
+  u.record = &r;
+  u.format = r.type == kTypeBgp4mpEt ? (!receive  ? "BGP4MP_ET_LOCAL|"
+                                        : addpath ? "BGP4MP_ET_AP|"
+                                                  : "BGP4MP_ET|")
+                                     : (!receive  ? "BGP4MP_LOCAL|"
+                                        : addpath ? "BGP4MP_AP|"
+                                                  : "BGP4MP|");
+  u.afi = h.afi;
+  u.receive = receive;
+  u.addpath = addpath;
+  u.source_ip = local ? &h.second_ip : &h.first_ip;
+  u.destination_ip = local ? &h.first_ip : &h.second_ip;
+  u.peer_ip = receive ? u.source_ip : u.destination_ip;
+  const uint32_t source_as = local ? h.second_as : h.first_as;
+  const uint32_t destination_as = local ? h.first_as : h.second_as;
+  u.peer_as = receive ? source_as : destination_as;
 
   uint16_t withdrawn_len = msg.GetW();
   PrefixList withdrawn{msg.Copy(withdrawn_len), addpath, true};
-  Attributes& a = attrs_;
-  ParseAttributes(msg, asn_len, addpath, &a);
+  ParseAttributes(msg, asn_len, addpath, &attrs_);
   PrefixList announced{msg.Copy(msg.CanRead()), addpath, true};
+  UpdateWithdrawals(u, withdrawn);
+  UpdateAnnouncements(u, announced);
+}
 
-  const char* format = r.type == kTypeBgp4mpEt ? (!receive  ? "BGP4MP_ET_LOCAL|"
-                                                  : addpath ? "BGP4MP_ET_AP|"
-                                                            : "BGP4MP_ET|")
-                                               : (!receive  ? "BGP4MP_LOCAL|"
-                                                  : addpath ? "BGP4MP_AP|"
-                                                            : "BGP4MP|");
-  auto line_start = [&](const char* kind) {
-    out_.Str(format);
-    Time(r);
-    out_.Str(kind);
-  };
-  // The peer column. bgpdump's IPv4-prefix line functions print the peer by the message's AFI; its
-  // table_line_withdraw6 prints the source or destination address instead when the AFI is IPv4.
-  auto peer_by_afi = [&]() {
-    if (afi == 2)
-      out_.Ipv6(peer_ip.b);
-    else
-      out_.Ipv4(peer_ip.b);
-    out_.Char('|');
-    out_.U32(peer_as);
-    out_.Char('|');
-  };
-  auto peer_for_withdraw6 = [&]() {
-    if (afi == 2)
-      out_.Ipv6(peer_ip.b);
-    else if (receive)
-      out_.Ipv4(source_ip.b);
-    else
-      out_.Ipv6(destination_ip.b);
-    out_.Char('|');
-    out_.U32(peer_as);
-    out_.Char('|');
-  };
-  auto prefix_v4 = [&](const PrefixItem& p) {
-    out_.Ipv4(p.address.b);
-    out_.Char('/');
-    out_.U32(static_cast<uint32_t>(p.length));
-  };
-  auto prefix_v6 = [&](const PrefixItem& p) {
-    out_.Ipv6(p.address.b);
-    out_.Char('/');
-    out_.U32(static_cast<uint32_t>(p.length));
-  };
-  auto path_and_origin = [&]() {
-    if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
-    out_.Char('|');
-    out_.Str(DescribeOrigin(a.origin));
-    out_.Char('|');
-  };
-  auto mp_nexthop_is_printable = [](const MpNlri& m) {
-    return m.nexthop_len == 4 || m.nexthop_len == 16 || m.nexthop_len == 32;
-  };
-  auto mp_nexthop = [&](const MpNlri& m) {
-    if (m.nexthop_len == 4)
-      out_.Ipv4(m.nexthop.b);
-    else
-      out_.Ipv6(m.nexthop.b);
-    out_.Char('|');
-  };
+// The peer column. bgpdump's IPv4-prefix line functions print the peer by the message's AFI; its
+// table_line_withdraw6 prints the source or destination address instead when the AFI is IPv4.
+void LineFormatter::PeerByAfi(const UpdateLines& u) {
+  if (u.afi == 2)
+    out_.Ipv6(u.peer_ip->b);
+  else
+    out_.Ipv4(u.peer_ip->b);
+  out_.Char('|');
+  out_.U32(u.peer_as);
+  out_.Char('|');
+}
 
-  // One line per prefix of a list. Within a list the head (kind, peer) and the attribute tail are the same
-  // on every line, so they are rendered once and copied.
+void LineFormatter::PeerForWithdraw6(const UpdateLines& u) {
+  if (u.afi == 2)
+    out_.Ipv6(u.peer_ip->b);
+  else if (u.receive)
+    out_.Ipv4(u.source_ip->b);
+  else
+    out_.Ipv6(u.destination_ip->b);
+  out_.Char('|');
+  out_.U32(u.peer_as);
+  out_.Char('|');
+}
+
+void LineFormatter::PathAndOrigin(const Attributes& a) {
+  if ((a.flag & FlagBit(kAttrAsPath)) && a.as_path_str) out_.Str(a.as_path_str->view());
+  out_.Char('|');
+  out_.Str(DescribeOrigin(a.origin));
+  out_.Char('|');
+}
+
+void LineFormatter::MpNexthop(const MpNlri& m) {
+  if (m.nexthop_len == 4)
+    out_.Ipv4(m.nexthop.b);
+  else
+    out_.Ipv6(m.nexthop.b);
+  out_.Char('|');
+}
+
+// One line per prefix of a list. Within a list the head (kind, peer) and the attribute tail are the same
+// on every line, so they are rendered once and copied.
+template <typename PeerColumn, typename PrefixColumn>
+void LineFormatter::WithdrawLines(const UpdateLines& u, const PrefixList& list, PeerColumn&& peer,
+                                  PrefixColumn&& prefix) {
   PrefixItem p;
-  auto withdraw_lines = [&](const PrefixList& list, auto&& peer, auto&& prefix) {
-    PrefixIterator it(list);
-    head_.Invalidate();
-    while (it.Next(&p)) {
-      head_.Emit(out_, [&] {
-        line_start("|W|");
-        peer();
-      });
-      prefix(p);
-      if (addpath) {
-        out_.Char('|');
-        out_.U32(p.path_id);
-      }
-      out_.Char('\n');
-    }
-  };
-  auto announce_lines = [&](const PrefixList& list, auto&& prefix, auto&& tail) {
-    PrefixIterator it(list);
-    head_.Invalidate();
-    tail_.Invalidate();
-    while (it.Next(&p)) {
-      head_.Emit(out_, [&] {
-        line_start("|A|");
-        peer_by_afi();
-      });
-      prefix(p);
+  PrefixIterator it(list);
+  head_.Invalidate();
+  while (it.Next(&p)) {
+    head_.Emit(out_, [&] {
+      UpdateLineStart(u, "|W|");
+      peer();
+    });
+    prefix(p);
+    if (u.addpath) {
       out_.Char('|');
-      if (addpath) {
-        out_.U32(p.path_id);
-        out_.Char('|');
-      }
-      tail_.Emit(out_, tail);
+      out_.U32(p.path_id);
     }
-  };
+    out_.Char('\n');
+  }
+}
 
+template <typename PrefixColumn, typename Tail>
+void LineFormatter::AnnounceLines(const UpdateLines& u, const PrefixList& list, PrefixColumn&& prefix, Tail&& tail) {
+  PrefixItem p;
+  PrefixIterator it(list);
+  head_.Invalidate();
+  tail_.Invalidate();
+  while (it.Next(&p)) {
+    head_.Emit(out_, [&] {
+      UpdateLineStart(u, "|A|");
+      PeerByAfi(u);
+    });
+    prefix(p);
+    out_.Char('|');
+    if (u.addpath) {
+      out_.U32(p.path_id);
+      out_.Char('|');
+    }
+    tail_.Emit(out_, tail);
+  }
+}
+
+// table_line_withdraw (IPv4 prefixes) and table_line_withdraw6.
+void LineFormatter::UpdateWithdrawals(const UpdateLines& u, const PrefixList& withdrawn) {
+  const Attributes& a = attrs_;
   PrefixItem probe;
   bool has_withdrawn = PrefixIterator(withdrawn).Next(&probe);
-  if (has_withdrawn || (a.flag & FlagBit(kAttrMpUnreach))) {
-    // table_line_withdraw (IPv4 prefixes) and table_line_withdraw6.
-    withdraw_lines(withdrawn, peer_by_afi, prefix_v4);
-    for (int safi = 1; safi <= 3; ++safi) {
-      if (a.withdraw[1][safi].present) withdraw_lines(a.withdraw[1][safi].prefixes, peer_by_afi, prefix_v4);
-    }
-    for (int safi = 1; safi <= 3; ++safi) {
-      if (a.withdraw[2][safi].present) withdraw_lines(a.withdraw[2][safi].prefixes, peer_for_withdraw6, prefix_v6);
+  if (!has_withdrawn && !(a.flag & FlagBit(kAttrMpUnreach))) return;
+  auto peer_by_afi = [&] { PeerByAfi(u); };
+  auto prefix_v4 = [&](const PrefixItem& p) { PrefixV4(p); };
+  WithdrawLines(u, withdrawn, peer_by_afi, prefix_v4);
+  for (int safi = 1; safi <= 3; ++safi) {
+    if (a.withdraw[1][safi].present) WithdrawLines(u, a.withdraw[1][safi].prefixes, peer_by_afi, prefix_v4);
+  }
+  for (int safi = 1; safi <= 3; ++safi) {
+    if (a.withdraw[2][safi].present) {
+      WithdrawLines(
+          u, a.withdraw[2][safi].prefixes, [&] { PeerForWithdraw6(u); }, [&](const PrefixItem& p) { PrefixV6(p); });
     }
   }
+}
+
+void LineFormatter::UpdateAnnouncements(const UpdateLines& u, const PrefixList& announced) {
+  const Attributes& a = attrs_;
+  PrefixItem probe;
   bool has_announced = PrefixIterator(announced).Next(&probe);
   if (!has_announced && !(a.flag & FlagBit(kAttrMpReach))) return;
+  auto prefix_v4 = [&](const PrefixItem& p) { PrefixV4(p); };
   // table_line_announce: IPv4 NLRI of the UPDATE itself, next hop from NEXT_HOP.
-  announce_lines(announced, prefix_v4, [&] {
-    path_and_origin();
+  AnnounceLines(u, announced, prefix_v4, [&] {
+    PathAndOrigin(a);
     out_.Ipv4(a.nexthop_bytes);
     out_.Char('|');
     PreferenceToEnd(a, /*signed_preference=*/false);
@@ -1232,10 +1293,10 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   for (int safi = 1; safi <= 3; ++safi) {
     const MpNlri& m = a.announce[1][safi];
     if (!m.present) continue;
-    announce_lines(m.prefixes, prefix_v4, [&] {
-      path_and_origin();
-      if (mp_nexthop_is_printable(m)) {
-        mp_nexthop(m);
+    AnnounceLines(u, m.prefixes, prefix_v4, [&] {
+      PathAndOrigin(a);
+      if (MpNexthopIsPrintable(m)) {
+        MpNexthop(m);
         PreferenceToEnd(a, /*signed_preference=*/true);
       } else {
         AttributeEnd(a);
@@ -1246,15 +1307,17 @@ void LineFormatter::Bgp4mpMessage(const Record& r, int asn_len) {
   for (int safi = 1; safi <= 3; ++safi) {
     const MpNlri& m = a.announce[2][safi];
     if (!m.present) continue;
-    announce_lines(m.prefixes, prefix_v6, [&] {
-      if (mp_nexthop_is_printable(m)) {
-        path_and_origin();
-        mp_nexthop(m);
-        PreferenceToEnd(a, /*signed_preference=*/false);
-      } else {
-        AttributeEnd(a);
-      }
-    });
+    AnnounceLines(
+        u, m.prefixes, [&](const PrefixItem& p) { PrefixV6(p); },
+        [&] {
+          if (MpNexthopIsPrintable(m)) {
+            PathAndOrigin(a);
+            MpNexthop(m);
+            PreferenceToEnd(a, /*signed_preference=*/false);
+          } else {
+            AttributeEnd(a);
+          }
+        });
   }
 }
 

@@ -462,6 +462,9 @@ Status InputStream::Reserve(const std::string& name, size_t largest) {
   for (size_t size = largest; size >= (size_t{1} << 28); size >>= 1) {
     void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p != MAP_FAILED) {
+      // Every decompressed byte lands on a fresh page (the window only moves forward): 2 MiB pages where the
+      // system allows them take one fault where 4 KiB pages took 512. Advice only: refusal changes nothing.
+      ::madvise(p, size, MADV_HUGEPAGE);
       base_ = static_cast<uint8_t*>(p);
       reserved_ = size;
       return Status::Ok();
@@ -546,7 +549,7 @@ void InputStream::Release(uint64_t pos) {
   released_ticks_.fetch_add(1, std::memory_order_release);
   released_ticks_.notify_all();
   if (pos - discarded_ >= kDiscardStep) {
-    const uint64_t page = 4096;
+    const uint64_t page = 2u << 20;  // whole huge pages, so none is split
     uint64_t end = pos / page * page;
     if (end > discarded_) {
       ::madvise(base_ + discarded_, end - discarded_, MADV_DONTNEED);

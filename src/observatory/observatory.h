@@ -28,6 +28,7 @@
 
 #include "base/result.h"
 #include "base/time_format.h"
+#include "geo/geo.h"
 #include "signals/bgp_ingest.h"
 #include "signals/entity_partition.h"
 #include "signals/ipv6_prefix.h"
@@ -81,7 +82,7 @@ class StoreSignalSink : public signals::SignalSink {
   std::set<std::string> known_;
 };
 
-// Upserts the geo entities (countries and ASNs first, so regions can name their parent's id); returns the
+// Upserts the geo entities (countries first, so regions and networks can name their country's id); returns the
 // store id per geo entity index, 0 for entities without /24s and /48s. `kind` is the provenance of the geo world
 // (a simulated world's entities never overwrite observed attributes: store.h Entity).
 Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos,
@@ -295,10 +296,10 @@ class RunLoop {
 // serve the API and dashboard, deliver webhooks, until `stop` becomes true (SIGINT / SIGTERM).
 struct ObservatoryOptions {
   RunOptions run;
-  std::string store_uri = "var/vigil.db";
+  std::string store_uri = store::kDefaultStoreUri;
   std::string webhook_store_uri;  // "" = the store's file (SQLite)
-  std::string geo_dir = "node_modules/@ip-location-db";
-  std::string geo_source = "geolite2";
+  std::string geo_dir = geo::kDefaultGeoDir;
+  std::string geo_source = geo::kDefaultGeoSource;
   std::string listen = "127.0.0.1:8080";  // empty: no API server
   std::string web_dir;
   std::string node_modules_dir;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -17,8 +19,9 @@ struct Ipv6Prefix {
 
   static Ipv6Prefix Make(const uint8_t bytes[16], uint8_t length) {
     if (length > 128) length = 128;
-    uint64_t hi = 0;
-    for (int i = 0; i < 8; ++i) hi = hi << 8 | bytes[i];
+    uint64_t hi;
+    std::memcpy(&hi, bytes, sizeof hi);  // one load per element, not eight
+    if constexpr (std::endian::native == std::endian::little) hi = __builtin_bswap64(hi);
     int kept = length < 64 ? length : 64;
     uint64_t mask = kept == 0 ? 0 : ~uint64_t{0} << (64 - kept);
     return Ipv6Prefix{hi & mask, length};

@@ -15,10 +15,8 @@ inline uint64_t Mix(uint64_t key) {
   key ^= key >> 32;
   return key;
 }
-inline uint64_t Mix(unsigned __int128 key) {
-  uint64_t folded = uint64_t(key >> 64) * 0x9E3779B97F4A7C15ULL ^ Mix(uint64_t(key));
-  return Mix(folded);
-}
+// Hash of a slot key; for IPv4 (low = 0) it is Mix of the 40-bit key.
+inline uint64_t SlotHash(uint64_t high, uint8_t low) { return Mix(high ^ uint64_t{low} * 0x9E3779B97F4A7C15ULL); }
 
 inline bool TestBit(const std::vector<uint64_t>& bits, uint32_t id) {
   size_t w = id >> 6;
@@ -60,10 +58,13 @@ template <typename Prefix>
 uint32_t BasicPrefixUniverse<Prefix>::Find(Prefix prefix) const {
   if (slots_.empty()) return kNone;
   Key key = prefix.Key();
+  uint64_t high = Family::SlotHigh(key);
+  uint8_t low = Family::SlotLow(key);
   size_t mask = slots_.size() - 1;
-  for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i].key_plus_one == 0) return kNone;
-    if (slots_[i].key_plus_one == key + 1) return slots_[i].id;
+  for (size_t i = SlotHash(high, low) & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.id_plus_one == 0) return kNone;
+    if (slot.high == high && slot.low == low) return slot.id_plus_one - 1;
   }
 }
 
@@ -73,17 +74,20 @@ uint32_t BasicPrefixUniverse<Prefix>::Intern(Prefix prefix) {
   // RIB records list every peer's route for one prefix in a row.
   if (key == last_key_ && last_id_ != kNone) return last_id_;
   if ((keys_.size() + 1) * 2 > slots_.size()) Grow();
+  uint64_t high = Family::SlotHigh(key);
+  uint8_t low = Family::SlotLow(key);
   size_t mask = slots_.size() - 1;
-  for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
-    if (slots_[i].key_plus_one == key + 1) {
-      last_key_ = key;
-      return last_id_ = slots_[i].id;
-    }
-    if (slots_[i].key_plus_one == 0) {
-      slots_[i] = Slot{key + 1, uint32_t(keys_.size())};
+  for (size_t i = SlotHash(high, low) & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.id_plus_one == 0) {
+      slot = Slot{high, uint32_t(keys_.size()) + 1, low};
       keys_.push_back(key);
       last_key_ = key;
-      return last_id_ = slots_[i].id;
+      return last_id_ = slot.id_plus_one - 1;
+    }
+    if (slot.high == high && slot.low == low) {
+      last_key_ = key;
+      return last_id_ = slot.id_plus_one - 1;
     }
   }
 }
@@ -94,9 +98,11 @@ void BasicPrefixUniverse<Prefix>::Grow() {
   slots_.assign(capacity, Slot{});
   size_t mask = capacity - 1;
   for (uint32_t id = 0; id < keys_.size(); ++id) {
-    size_t i = Mix(keys_[id]) & mask;
-    while (slots_[i].key_plus_one != 0) i = (i + 1) & mask;
-    slots_[i] = Slot{keys_[id] + 1, id};
+    uint64_t high = Family::SlotHigh(keys_[id]);
+    uint8_t low = Family::SlotLow(keys_[id]);
+    size_t i = SlotHash(high, low) & mask;
+    while (slots_[i].id_plus_one != 0) i = (i + 1) & mask;
+    slots_[i] = Slot{high, id + 1, low};
   }
 }
 

@@ -44,6 +44,9 @@ struct PrefixFamily<Ipv4Prefix> {
     last = key;
   }
   static Key ReadKey(StateReader& r, Key& last) { return last = Key(int64_t(last) + r.Signed()); }
+  // The key as the prefix table's hash slots hold it: 64 bits plus 8 (zero: an IPv4 key fits in 64 bits).
+  static uint64_t SlotHigh(Key key) { return key; }
+  static uint8_t SlotLow(Key) { return 0; }
 };
 
 template <>
@@ -71,6 +74,10 @@ struct PrefixFamily<Ipv6Prefix> {
     Key hi = r.Varint();
     return hi << 8 | (r.Varint() & 0xff);
   }
+  // A 16-byte hash slot, as for IPv4, rather than a 32-byte one around a 128-bit key: the upper 64 bits of
+  // the network, then the length.
+  static uint64_t SlotHigh(Key key) { return uint64_t(key >> 8); }
+  static uint8_t SlotLow(Key key) { return uint8_t(key); }
 };
 
 // Every prefix ever seen, interned to a dense id (open addressing on the prefix key), with an order by
@@ -79,7 +86,8 @@ struct PrefixFamily<Ipv6Prefix> {
 template <typename Prefix>
 class BasicPrefixUniverse {
  public:
-  using Key = typename PrefixFamily<Prefix>::Key;
+  using Family = PrefixFamily<Prefix>;
+  using Key = typename Family::Key;
   static constexpr uint32_t kNone = ~uint32_t{0};
 
   uint32_t Intern(Prefix prefix);
@@ -91,12 +99,15 @@ class BasicPrefixUniverse {
 
  private:
   void Grow();
+  // 16 bytes for either family: the key (PrefixFamily::SlotHigh, SlotLow) and id side by side.
   struct Slot {
-    Key key_plus_one = 0;  // 0 = empty
-    uint32_t id = 0;
+    uint64_t high = 0;
+    uint32_t id_plus_one = 0;  // 0 = empty
+    uint8_t low = 0;
   };
+  static_assert(sizeof(Slot) == 16);
   std::vector<Key> keys_;    // by id
-  std::vector<Slot> slots_;  // one cache line per probe: key and id side by side
+  std::vector<Slot> slots_;  // open addressing, linear probing
   std::vector<uint32_t> sorted_;
   size_t sorted_count_ = 0;  // ids below this are in sorted_
   Key last_key_ = 0;

@@ -455,8 +455,9 @@ class BgpSimulation {
     return options_.full_table ? 1 : 6;
   }
 
-  Status WriteRibs(const fs::path& outdir, SimSummary& summary) {
-    // Address order. Scenario and background prefixes are each already sorted, so this is mostly a merge.
+  // Prefix indices in address order. Scenario and background prefixes are each already sorted, so this is
+  // mostly a merge.
+  std::vector<int> PrefixesInAddressOrder() const {
     std::vector<int> order(world_.prefixes.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
     auto before = [&](int x, int y) {
@@ -473,172 +474,202 @@ class BgpSimulation {
     } else {
       std::sort(order.begin(), order.end(), before);
     }
+    return order;
+  }
+
+  Status WriteRibs(const fs::path& outdir, SimSummary& summary) {
+    const std::vector<int> order = PrefixesInAddressOrder();
     UnixSeconds t = scenario_.start;
-    const size_t all_peers = world_.peers.size();
-    for (size_t c = 0; c < world_.collectors.size(); ++c) {
-      const CollectorInfo& collector = world_.collectors[c];
-      const size_t n = collector.peers.size();
-      const bool direct = options_.direct_io && options_.compression == Compression::kNone;
-      CompressedFileWriter writer;
+    uint32_t as_path[World::kMaxAsPath] = {};
+    for (const CollectorInfo& collector : world_.collectors) {
       fs::path path =
           outdir / "mrt" / collector.name / ("bview." + FileStamp(t) + CompressionSuffix(options_.compression));
-      VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level(), direct));
-      std::string header;
-      std::vector<MrtPeerEntry> entries;
-      for (int p : collector.peers) {
-        const Peer& peer = world_.peers[static_cast<size_t>(p)];
-        entries.push_back({peer.bgp_id, peer.ip, peer.asn});
-      }
-      AppendPeerIndexTable(header, t, collector.bgp_id, "", entries);
-
-      // What an entry needs of its peer, gathered once: the AS path seed, and the attributes after the AS
-      // path (NEXT_HOP, MED, COMMUNITY), which are the same for every prefix but for the MED value.
-      struct PeerContext {
-        int p = 0;
-        uint32_t asn = 0;
-        uint64_t path_key = 0;
-        UnixSeconds session_age = 0;  // most routes are this old
-        char tail[24] = {};
-        uint8_t tail_len = 0;
-        uint8_t med_at = 0;  // offset of the MED value in `tail`; 0: none
-      };
-      std::vector<PeerContext> context(n);
-      for (size_t k = 0; k < n; ++k) {
-        PeerContext& c = context[k];
-        const Peer& peer = world_.peers[static_cast<size_t>(collector.peers[k])];
-        c.p = collector.peers[k];
-        c.asn = peer.asn;
-        c.path_key = world_.PathKey(peer);
-        c.session_age = static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(c.p), 99) % (90 * 86400));
-        // The tail as StoreAttributes writes it: encode attributes with an empty path and keep what follows
-        // the AS_PATH attribute (ORIGIN 4 bytes, AS_PATH header 3, segment header 2).
-        PathAttributes attrs;
-        attrs.next_hop = peer.ip;
-        attrs.community = peer.community;
-        attrs.has_med = peer.index % 3 == 1;
-        std::string encoded;
-        AppendAttributes(encoded, attrs);
-        c.tail_len = static_cast<uint8_t>(encoded.size() - 9);
-        std::memcpy(c.tail, encoded.data() + 9, c.tail_len);
-        c.med_at = attrs.has_med ? 7 + 3 : 0;  // after NEXT_HOP (7 bytes) and the MED's own header (3)
-      }
-      // Output goes out in chunks of exactly kChunk bytes from an aligned buffer, what direct I/O needs;
-      // the part of the last record past the chunk moves to the front for the next one. Buffered writes use
-      // chunks that stay in the L2 cache until the kernel copies them (4 MB chunks made that copy several
-      // times slower); direct I/O, where the device reads the buffer, wants few large requests.
-      const size_t kChunk = direct ? (4 << 20) : (256 << 10);
-      const size_t capacity = kChunk + header.size() + RibRecordWriter::MaxRibRecordBytes(n, World::kMaxAsPath);
-      // In huge pages where the kernel allows: direct I/O pins the buffer's pages for every write.
-      HugePageBuffer buffer(capacity);
-      if (!buffer.get()) return Status::ResourceExhausted("out of memory");
-      char* at = buffer.get();
-      char* const chunk_end = buffer.get() + kChunk;
-      std::memcpy(at, header.data(), header.size());
-      at += header.size();
-      auto flush = [&](bool last) -> Status {
-        size_t used = static_cast<size_t>(at - buffer.get());
-        size_t out = last ? used : std::min(used, kChunk);
-        summary.mrt_bytes += static_cast<int64_t>(out);
-        VIGIL_RETURN_IF_ERROR(writer.Write(buffer.get(), out));
-        std::memmove(buffer.get(), buffer.get() + out, used - out);
-        at = buffer.get() + (used - out);
-        return Status::Ok();
-      };
-      // Attributes are encoded straight into the output per entry. Caching encoded attributes per (origin,
-      // peer) was slower: ~80 MB of them for a full table, and a cache miss for every rarely seen origin.
-      uint32_t as_path[World::kMaxAsPath];
-      uint32_t sequence = 0;
-      RibRecordWriter rib;
-      // Everything in an entry depends on the peer and the prefix's unit only, so a more-specific right
-      // after its covering prefix (same unit, same peers) repeats the previous record's entries.
-      int last_unit = -1;
-      const char* last_entries = nullptr;  // in `buffer`, until the next flush
-      size_t last_entries_size = 0;
-      int last_prefix = -1;
-      uint16_t last_entries_count = 0;
-      UnitPath unit_path;
-      for (size_t i = 0; i < order.size(); ++i) {
-        // Prefixes, their rows of route_ and their units are read in address order, but that is one touch
-        // of a cache line every few microseconds: the hardware prefetcher does not keep them cached.
-        if (i + 8 < order.size()) {
-          size_t ahead = static_cast<size_t>(order[i + 8]);
-          __builtin_prefetch(&world_.prefixes[ahead]);
-          __builtin_prefetch(&route_[ahead * all_peers]);
-        }
-        if (i + 4 < order.size()) {
-          __builtin_prefetch(
-              &world_.units[static_cast<size_t>(world_.prefixes[static_cast<size_t>(order[i + 4])].unit)]);
-        }
-        const int prefix = order[i];
-        const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
-        const uint8_t* routes = &route_[static_cast<size_t>(prefix) * all_peers];
-        bool any = false;
-        for (size_t k = 0; k < n && !any; ++k) any = routes[collector.peers[k]] & kAnnounced;
-        if (!any) continue;
-        at = rib.Begin(at, t, sequence++, pre.addr, pre.len);
-        bool same = pre.unit == last_unit && last_entries;
-        if (same) {
-          const uint8_t* last_routes = &route_[static_cast<size_t>(last_prefix) * all_peers];
-          for (size_t k = 0; k < n && same; ++k) {
-            int p = collector.peers[k];
-            same = (routes[p] & kAnnounced) == (last_routes[p] & kAnnounced);
-          }
-        }
-        char* entries = at;
-        if (same) {
-          std::memcpy(at, last_entries, last_entries_size);  // the previous record, before `at`
-          at = rib.AddCopiedEntries(at, last_entries_size, last_entries_count);
-        } else {
-          if (pre.unit != last_unit) unit_path = world_.PathOf(pre.unit);
-          last_entries_count = 0;
-          for (size_t k = 0; k < n; ++k) {
-            const PeerContext& c = context[k];
-            if (!(routes[c.p] & kAnnounced)) continue;
-            int len = World::AsPathFrom(c.path_key, c.asn, unit_path, 0, as_path);
-            // Most routes were learned when the session came up; the rest changed since. Same hash as the MED.
-            uint64_t h = Mix64(static_cast<uint64_t>(c.p), static_cast<uint64_t>(pre.unit));
-            UnixSeconds learned = (h & 7) < 6 ? c.session_age : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
-            // RIB entry (RFC 6396 4.3.4) and its attributes exactly as StoreAttributes encodes them: ORIGIN IGP,
-            // AS_PATH of one AS_SEQUENCE (4-byte ASNs; never over 255 bytes here), then the peer's tail.
-            char* e = at;
-            StoreBigEndian16(e, static_cast<uint32_t>(k));
-            StoreBigEndian32(e + 2, static_cast<uint32_t>(t - 3600 - learned));
-            char* a = e + 8;
-            static constexpr char kOriginAndPathHeader[] = {0x40, 1, 1, 0, 0x40, 2};
-            std::memcpy(a, kOriginAndPathHeader, 6);
-            a[6] = static_cast<char>(2 + 4 * len);
-            a[7] = 2;
-            a[8] = static_cast<char>(len);
-            a += 9;
-            for (int i = 0; i < World::kMaxAsPath; ++i)
-              StoreBigEndian32(a + 4 * i, as_path[i]);  // the rest is overwritten
-            a += 4 * len;
-            std::memcpy(a, c.tail, sizeof c.tail);
-            if (c.med_at) StoreBigEndian32(a + c.med_at, static_cast<uint32_t>(h % 200));
-            a += c.tail_len;
-            StoreBigEndian16(e + 6, static_cast<uint32_t>(a - e - 8));
-            at = a;
-            ++last_entries_count;
-          }
-          at = rib.AddCopiedEntries(at, 0, last_entries_count);
-        }
-        summary.rib_entries += last_entries_count;
-        last_unit = pre.unit;
-        last_prefix = prefix;
-        last_entries = entries;
-        last_entries_size = static_cast<size_t>(at - entries);
-        at = rib.Finish(at);
-        ++summary.rib_records;
-        if (at >= chunk_end) {
-          VIGIL_RETURN_IF_ERROR(flush(false));
-          last_entries = nullptr;
-        }
-      }
-      VIGIL_RETURN_IF_ERROR(flush(true));
-      VIGIL_RETURN_IF_ERROR(writer.Close());
+      VIGIL_RETURN_IF_ERROR(WriteRib(collector, order, t, path, as_path, summary));
       ++summary.mrt_files;
     }
     return Status::Ok();
+  }
+
+  // What a RIB entry needs of its peer, gathered once: the AS path seed, and the attributes after the AS
+  // path (NEXT_HOP, MED, COMMUNITY), which are the same for every prefix but for the MED value.
+  struct RibPeerContext {
+    int p = 0;
+    uint32_t asn = 0;
+    uint64_t path_key = 0;
+    UnixSeconds session_age = 0;  // most routes are this old
+    char tail[24] = {};
+    uint8_t tail_len = 0;
+    uint8_t med_at = 0;  // offset of the MED value in `tail`; 0: none
+  };
+
+  std::vector<RibPeerContext> RibPeerContexts(const CollectorInfo& collector) const {
+    std::vector<RibPeerContext> context(collector.peers.size());
+    for (size_t k = 0; k < context.size(); ++k) {
+      RibPeerContext& c = context[k];
+      const Peer& peer = world_.peers[static_cast<size_t>(collector.peers[k])];
+      c.p = collector.peers[k];
+      c.asn = peer.asn;
+      c.path_key = world_.PathKey(peer);
+      c.session_age = static_cast<UnixSeconds>(Mix64(static_cast<uint64_t>(c.p), 99) % (90 * 86400));
+      // The tail as StoreAttributes writes it: encode attributes with an empty path and keep what follows
+      // the AS_PATH attribute (ORIGIN 4 bytes, AS_PATH header 3, segment header 2).
+      PathAttributes attrs;
+      attrs.next_hop = peer.ip;
+      attrs.community = peer.community;
+      attrs.has_med = peer.index % 3 == 1;
+      std::string encoded;
+      AppendAttributes(encoded, attrs);
+      c.tail_len = static_cast<uint8_t>(encoded.size() - 9);
+      std::memcpy(c.tail, encoded.data() + 9, c.tail_len);
+      c.med_at = attrs.has_med ? 7 + 3 : 0;  // after NEXT_HOP (7 bytes) and the MED's own header (3)
+    }
+    return context;
+  }
+
+  // The entries of one prefix of `unit` at `at`, one per peer that announces it (`routes`: the prefix's row
+  // of route_); returns their end and counts them in `count`. `as_path` is room for World::kMaxAsPath hops.
+  static char* AppendRibEntries(char* at, const uint8_t* routes, const std::vector<RibPeerContext>& context,
+                                const UnitPath& unit_path, int unit, UnixSeconds t, uint32_t* as_path,
+                                uint16_t& count) {
+    count = 0;
+    for (size_t k = 0; k < context.size(); ++k) {
+      const RibPeerContext& c = context[k];
+      if (!(routes[c.p] & kAnnounced)) continue;
+      int len = World::AsPathFrom(c.path_key, c.asn, unit_path, 0, as_path);
+      // Most routes were learned when the session came up; the rest changed since. Same hash as the MED.
+      uint64_t h = Mix64(static_cast<uint64_t>(c.p), static_cast<uint64_t>(unit));
+      UnixSeconds learned = (h & 7) < 6 ? c.session_age : static_cast<UnixSeconds>((h >> 8) % (30 * 86400));
+      // RIB entry (RFC 6396 4.3.4) and its attributes exactly as StoreAttributes encodes them: ORIGIN IGP,
+      // AS_PATH of one AS_SEQUENCE (4-byte ASNs; never over 255 bytes here), then the peer's tail.
+      char* e = at;
+      StoreBigEndian16(e, static_cast<uint32_t>(k));
+      StoreBigEndian32(e + 2, static_cast<uint32_t>(t - 3600 - learned));
+      char* a = e + 8;
+      static constexpr char kOriginAndPathHeader[] = {0x40, 1, 1, 0, 0x40, 2};
+      std::memcpy(a, kOriginAndPathHeader, 6);
+      a[6] = static_cast<char>(2 + 4 * len);
+      a[7] = 2;
+      a[8] = static_cast<char>(len);
+      a += 9;
+      for (int i = 0; i < World::kMaxAsPath; ++i) StoreBigEndian32(a + 4 * i, as_path[i]);  // the rest is overwritten
+      a += 4 * len;
+      std::memcpy(a, c.tail, sizeof c.tail);
+      if (c.med_at) StoreBigEndian32(a + c.med_at, static_cast<uint32_t>(h % 200));
+      a += c.tail_len;
+      StoreBigEndian16(e + 6, static_cast<uint32_t>(a - e - 8));
+      at = a;
+      ++count;
+    }
+    return at;
+  }
+
+  // Whether the collector's peers announce two prefixes (rows of route_) alike.
+  static bool AnnouncedAlike(const uint8_t* routes, const uint8_t* other, const CollectorInfo& collector) {
+    for (int p : collector.peers) {
+      if ((routes[p] & kAnnounced) != (other[p] & kAnnounced)) return false;
+    }
+    return true;
+  }
+
+  // Prefixes, their rows of route_ and their units are read in address order, but that is one touch of a
+  // cache line every few microseconds: the hardware prefetcher does not keep them cached.
+  void PrefetchRibRows(const std::vector<int>& order, size_t i) const {
+    const size_t all_peers = world_.peers.size();
+    if (i + 8 < order.size()) {
+      size_t ahead = static_cast<size_t>(order[i + 8]);
+      __builtin_prefetch(&world_.prefixes[ahead]);
+      __builtin_prefetch(&route_[ahead * all_peers]);
+    }
+    if (i + 4 < order.size()) {
+      __builtin_prefetch(&world_.units[static_cast<size_t>(world_.prefixes[static_cast<size_t>(order[i + 4])].unit)]);
+    }
+  }
+
+  // One collector's TABLE_DUMP_V2 RIB at time t: its PEER_INDEX_TABLE, then one record per prefix (in `order`)
+  // that one of its peers announces.
+  Status WriteRib(const CollectorInfo& collector, const std::vector<int>& order, UnixSeconds t, const fs::path& path,
+                  uint32_t* as_path, SimSummary& summary) {
+    const size_t all_peers = world_.peers.size();
+    const size_t n = collector.peers.size();
+    const bool direct = options_.direct_io && options_.compression == Compression::kNone;
+    CompressedFileWriter writer;
+    VIGIL_RETURN_IF_ERROR(writer.Open(path.string(), options_.compression, Level(), direct));
+    std::string header;
+    std::vector<MrtPeerEntry> entries;
+    for (int p : collector.peers) {
+      const Peer& peer = world_.peers[static_cast<size_t>(p)];
+      entries.push_back({peer.bgp_id, peer.ip, peer.asn});
+    }
+    AppendPeerIndexTable(header, t, collector.bgp_id, "", entries);
+    const std::vector<RibPeerContext> context = RibPeerContexts(collector);
+    // Output goes out in chunks of exactly kChunk bytes from an aligned buffer, what direct I/O needs;
+    // the part of the last record past the chunk moves to the front for the next one. Buffered writes use
+    // chunks that stay in the L2 cache until the kernel copies them (4 MB chunks made that copy several
+    // times slower); direct I/O, where the device reads the buffer, wants few large requests.
+    const size_t kChunk = direct ? (4 << 20) : (256 << 10);
+    const size_t capacity = kChunk + header.size() + RibRecordWriter::MaxRibRecordBytes(n, World::kMaxAsPath);
+    // In huge pages where the kernel allows: direct I/O pins the buffer's pages for every write.
+    HugePageBuffer buffer(capacity);
+    if (!buffer.get()) return Status::ResourceExhausted("out of memory");
+    char* at = buffer.get();
+    char* const chunk_end = buffer.get() + kChunk;
+    std::memcpy(at, header.data(), header.size());
+    at += header.size();
+    // Writes the buffer's first `out` bytes and moves the rest to its front.
+    auto write_out = [&](size_t out) -> Status {
+      size_t used = static_cast<size_t>(at - buffer.get());
+      summary.mrt_bytes += static_cast<int64_t>(out);
+      VIGIL_RETURN_IF_ERROR(writer.Write(buffer.get(), out));
+      std::memmove(buffer.get(), buffer.get() + out, used - out);
+      at = buffer.get() + (used - out);
+      return Status::Ok();
+    };
+    // Attributes are encoded straight into the output per entry. Caching encoded attributes per (origin,
+    // peer) was slower: ~80 MB of them for a full table, and a cache miss for every rarely seen origin.
+    uint32_t sequence = 0;
+    RibRecordWriter rib;
+    // Everything in an entry depends on the peer and the prefix's unit only, so a more-specific right
+    // after its covering prefix (same unit, same peers) repeats the previous record's entries.
+    int last_unit = -1;
+    const char* last_entries = nullptr;  // in `buffer`, until the next flush
+    size_t last_entries_size = 0;
+    int last_prefix = -1;
+    uint16_t last_entries_count = 0;
+    UnitPath unit_path;
+    for (size_t i = 0; i < order.size(); ++i) {
+      PrefetchRibRows(order, i);
+      const int prefix = order[i];
+      const Prefix& pre = world_.prefixes[static_cast<size_t>(prefix)];
+      const uint8_t* routes = &route_[static_cast<size_t>(prefix) * all_peers];
+      bool any = false;
+      for (size_t k = 0; k < n && !any; ++k) any = routes[collector.peers[k]] & kAnnounced;
+      if (!any) continue;
+      at = rib.Begin(at, t, sequence++, pre.addr, pre.len);
+      const bool same = pre.unit == last_unit && last_entries &&
+                        AnnouncedAlike(routes, &route_[static_cast<size_t>(last_prefix) * all_peers], collector);
+      char* entries = at;
+      if (same) {
+        std::memcpy(at, last_entries, last_entries_size);  // the previous record, before `at`
+        at = rib.AddCopiedEntries(at, last_entries_size, last_entries_count);
+      } else {
+        if (pre.unit != last_unit) unit_path = world_.PathOf(pre.unit);
+        at = AppendRibEntries(at, routes, context, unit_path, pre.unit, t, as_path, last_entries_count);
+        at = rib.AddCopiedEntries(at, 0, last_entries_count);
+      }
+      summary.rib_entries += last_entries_count;
+      last_unit = pre.unit;
+      last_prefix = prefix;
+      last_entries = entries;
+      last_entries_size = static_cast<size_t>(at - entries);
+      at = rib.Finish(at);
+      ++summary.rib_records;
+      if (at >= chunk_end) {
+        VIGIL_RETURN_IF_ERROR(write_out(std::min(static_cast<size_t>(at - buffer.get()), kChunk)));
+        last_entries = nullptr;
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(write_out(static_cast<size_t>(at - buffer.get())));
+    return writer.Close();
   }
 
   Status WriteUpdates(const fs::path& outdir, SimSummary& summary) {
@@ -1004,7 +1035,8 @@ Result<SimSummary> RunSimulation(const Scenario& written, const std::string& out
   config["start"] = FormatRfc3339(scenario.start);
   config["end"] = FormatRfc3339(scenario.end);
   config["full_feed_min_prefixes"] = summary.full_feed_min_prefixes;
-  if (ipv6->prefixes > 0) config["full_feed_min_prefixes_v6"] = ipv6->full_feed_min_prefixes;
+  if (ipv6->prefixes > 0) summary.full_feed_min_prefixes_v6 = ipv6->full_feed_min_prefixes;
+  if (ipv6->prefixes > 0) config["full_feed_min_prefixes_v6"] = summary.full_feed_min_prefixes_v6;
   config["probe_round_s"] = scenario.round_s;
   OrderedJson collectors = OrderedJson::array();
   for (const auto& c : scenario.collectors) {

@@ -38,9 +38,10 @@ struct SimSummary {
   int64_t update_records = 0;                // BGP4MP_MESSAGE_AS4 + STATE_CHANGE_AS4
   int64_t mrt_bytes = 0;                     // uncompressed
   int64_t mrt_files = 0, probe_files = 0, truth_events = 0;
-  int64_t full_feed_min_prefixes = 0;
-  double mrt_seconds = 0;      // wall time spent building and writing MRT
-  double mrt_cpu_seconds = 0;  // process CPU time (user + system) of the same
+  int64_t full_feed_min_prefixes = 0;     // IPv4 full-feed threshold that suits this world
+  int64_t full_feed_min_prefixes_v6 = 0;  // IPv6; 0 when the world has no IPv6 routes
+  double mrt_seconds = 0;                 // wall time spent building and writing MRT
+  double mrt_cpu_seconds = 0;             // process CPU time (user + system) of the same
 };
 
 // Writes OUTDIR/{mrt,geo,probe}/..., annotations.json, truth.json and sim-config.json (see docs/simulator.md).

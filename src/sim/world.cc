@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 namespace vigil::sim {
 namespace {
@@ -135,14 +136,10 @@ int World::AsPath(const Peer& peer, const UnitPath& unit, int variant, uint32_t*
   return AsPathFrom(PathKey(peer), peer.asn, unit, variant, path);
 }
 
-Result<World> World::Build(const Scenario& scenario, bool full_table) {
-  World world;
-  world.seed_ = scenario.seed;
-  Rng rng = Rng(scenario.seed).Fork("world");
-  world.countries = scenario.countries;
-  for (const auto& region : scenario.regions) {
-    world.regions.push_back({region, world.CountryIndex(region.country)});
-  }
+namespace {
+
+// The scenario's ASNs; one without upstreams gets one or two regional transit providers.
+void AddScenarioAsns(const Scenario& scenario, Rng& rng, World& world) {
   for (const auto& spec : scenario.asns) {
     AsnInfo info{spec.asn, spec.name, spec.country, spec.upstreams, false};
     if (info.upstreams.empty()) {
@@ -153,53 +150,58 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
     }
     world.asns.push_back(info);
   }
+}
 
-  // Which ASN holds how many /24s of each region (largest remainder), the rest to a per-country
-  // "other networks" ASN whose transit is the country's largest listed holder.
-  std::vector<std::vector<std::pair<int, int64_t>>> holders(world.regions.size());
-  std::map<int, int> synthetic_of_country;
-  std::vector<int64_t> held_by_asn(world.asns.size(), 0);
-  for (size_t r = 0; r < world.regions.size(); ++r) {
-    const RegionSpec& region = world.regions[r].spec;
-    std::vector<std::pair<int, double>> shares;
-    for (size_t a = 0; a < scenario.asns.size(); ++a) {
-      for (const auto& [code, share] : scenario.asns[a].regions) {
-        if (code == region.code && share > 0) shares.emplace_back(static_cast<int>(a), share);
-      }
-    }
-    int64_t assigned = 0;
-    std::vector<std::pair<double, int>> remainders;
-    for (size_t i = 0; i < shares.size(); ++i) {
-      double exact = shares[i].second * static_cast<double>(region.slash24s);
-      int64_t whole = static_cast<int64_t>(std::floor(exact + 1e-9));
-      holders[r].emplace_back(shares[i].first, whole);
-      assigned += whole;
-      remainders.emplace_back(exact - static_cast<double>(whole), static_cast<int>(i));
-    }
-    double total_share = 0;
-    for (const auto& s : shares) total_share += s.second;
-    int64_t listed_target = static_cast<int64_t>(std::llround(total_share * static_cast<double>(region.slash24s)));
-    std::stable_sort(remainders.begin(), remainders.end(), [](auto& x, auto& y) { return x.first > y.first; });
-    for (size_t i = 0; i < remainders.size() && assigned < listed_target; ++i, ++assigned) {
-      holders[r][static_cast<size_t>(remainders[i].second)].second++;
-    }
-    for (const auto& [a, n] : holders[r]) held_by_asn[static_cast<size_t>(a)] += n;
-    int64_t rest = region.slash24s - assigned;
-    if (rest > 0) {
-      int country = world.regions[r].country;
-      if (!synthetic_of_country.count(country)) {
-        synthetic_of_country[country] = static_cast<int>(world.asns.size());
-        AsnInfo other;
-        other.asn = 4200000000u + static_cast<uint32_t>(country);
-        other.name = "Other networks (" + world.countries[static_cast<size_t>(country)].code + ")";
-        other.country = world.countries[static_cast<size_t>(country)].code;
-        other.synthetic = true;
-        world.asns.push_back(other);
-        held_by_asn.push_back(0);
-      }
-      holders[r].emplace_back(synthetic_of_country[country], rest);
+// (ASN index, /24s) of the listed holders of a region: its /24s times each share, rounded by largest remainder
+// to the listed shares' total. Adds each holder's /24s to held_by_asn.
+std::vector<std::pair<int, int64_t>> ListedHolders(const RegionSpec& region, const Scenario& scenario,
+                                                   std::vector<int64_t>& held_by_asn) {
+  std::vector<std::pair<int, double>> shares;
+  for (size_t a = 0; a < scenario.asns.size(); ++a) {
+    for (const auto& [code, share] : scenario.asns[a].regions) {
+      if (code == region.code && share > 0) shares.emplace_back(static_cast<int>(a), share);
     }
   }
+  std::vector<std::pair<int, int64_t>> holders;
+  int64_t assigned = 0;
+  std::vector<std::pair<double, int>> remainders;
+  for (size_t i = 0; i < shares.size(); ++i) {
+    double exact = shares[i].second * static_cast<double>(region.slash24s);
+    int64_t whole = static_cast<int64_t>(std::floor(exact + 1e-9));
+    holders.emplace_back(shares[i].first, whole);
+    assigned += whole;
+    remainders.emplace_back(exact - static_cast<double>(whole), static_cast<int>(i));
+  }
+  double total_share = 0;
+  for (const auto& s : shares) total_share += s.second;
+  int64_t listed_target = static_cast<int64_t>(std::llround(total_share * static_cast<double>(region.slash24s)));
+  std::stable_sort(remainders.begin(), remainders.end(), [](auto& x, auto& y) { return x.first > y.first; });
+  for (size_t i = 0; i < remainders.size() && assigned < listed_target; ++i, ++assigned) {
+    holders[static_cast<size_t>(remainders[i].second)].second++;
+  }
+  for (const auto& [a, n] : holders) held_by_asn[static_cast<size_t>(a)] += n;
+  return holders;
+}
+
+// The index of the country's "other networks" ASN, added to the world on first use.
+int SyntheticAsnOf(int country, std::map<int, int>& synthetic_of_country, std::vector<int64_t>& held_by_asn,
+                   World& world) {
+  if (!synthetic_of_country.count(country)) {
+    synthetic_of_country[country] = static_cast<int>(world.asns.size());
+    AsnInfo other;
+    other.asn = 4200000000u + static_cast<uint32_t>(country);
+    other.name = "Other networks (" + world.countries[static_cast<size_t>(country)].code + ")";
+    other.country = world.countries[static_cast<size_t>(country)].code;
+    other.synthetic = true;
+    world.asns.push_back(other);
+    held_by_asn.push_back(0);
+  }
+  return synthetic_of_country[country];
+}
+
+// An "other networks" ASN buys transit from the listed ASN of its country that holds the most /24s.
+void ConnectSyntheticAsns(const Scenario& scenario, const std::map<int, int>& synthetic_of_country,
+                          const std::vector<int64_t>& held_by_asn, World& world) {
   for (auto& [country, index] : synthetic_of_country) {
     int best = -1;
     for (size_t a = 0; a < scenario.asns.size(); ++a) {
@@ -210,22 +212,84 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
     }
     if (best >= 0) world.asns[static_cast<size_t>(index)].upstreams = {world.asns[static_cast<size_t>(best)].asn};
   }
+}
+
+// Which ASN holds how many /24s of each region (largest remainder), the rest to a per-country
+// "other networks" ASN whose transit is the country's largest listed holder. Indexed by region.
+std::vector<std::vector<std::pair<int, int64_t>>> AssignHolders(const Scenario& scenario, World& world) {
+  std::vector<std::vector<std::pair<int, int64_t>>> holders(world.regions.size());
+  std::map<int, int> synthetic_of_country;
+  std::vector<int64_t> held_by_asn(world.asns.size(), 0);
+  for (size_t r = 0; r < world.regions.size(); ++r) {
+    const RegionSpec& region = world.regions[r].spec;
+    holders[r] = ListedHolders(region, scenario, held_by_asn);
+    int64_t assigned = 0;
+    for (const auto& [a, n] : holders[r]) assigned += n;
+    int64_t rest = region.slash24s - assigned;
+    if (rest > 0) {
+      int country = world.regions[r].country;
+      holders[r].emplace_back(SyntheticAsnOf(country, synthetic_of_country, held_by_asn, world), rest);
+    }
+  }
+  ConnectSyntheticAsns(scenario, synthetic_of_country, held_by_asn, world);
   for (auto& info : world.asns) {
     if (!info.upstreams.empty()) info.first_upstream_index = world.AsnIndex(info.upstreams[0]);
   }
+  return holders;
+}
 
-  // Address allocation: each country draws from its own /8s.
-  std::vector<std::vector<uint32_t>> country_slash8s(world.countries.size());
-  size_t next_slash8 = 0;
-  std::vector<uint32_t> cursor(world.countries.size(), 0), limit(world.countries.size(), 0);
-  auto take_slash8 = [&](size_t country) -> bool {
-    if (next_slash8 >= std::size(kScenarioSlash8s)) return false;
-    uint32_t first = kScenarioSlash8s[next_slash8++] << 16;  // in /24 units
-    cursor[country] = first + static_cast<uint32_t>(rng.Below(64)) * 16;
-    limit[country] = first + (1u << 16);
-    country_slash8s[country].push_back(first);
+// Address space per country: each country draws from its own /8s, taken in turn from kScenarioSlash8s.
+class AddressSpace {
+ public:
+  explicit AddressSpace(size_t countries) : cursor_(countries, 0), limit_(countries, 0) {}
+
+  // The first /24 of the next free, aligned block of `size` /24s of the country (after a random unused gap
+  // now and then); nothing when the simulator's /8s are used up.
+  std::optional<uint32_t> Take(size_t country, uint32_t size, Rng& rng) {
+    if (rng.Chance(0.15)) cursor_[country] += static_cast<uint32_t>(1 + rng.Below(8));  // unused space
+    uint32_t start = (cursor_[country] + size - 1) & ~(size - 1);
+    if (limit_[country] == 0 || start + size > limit_[country]) {
+      if (!TakeSlash8(country, rng)) return std::nullopt;
+      start = (cursor_[country] + size - 1) & ~(size - 1);
+    }
+    cursor_[country] = start + size;
+    return start;
+  }
+
+ private:
+  bool TakeSlash8(size_t country, Rng& rng) {
+    if (next_slash8_ >= std::size(kScenarioSlash8s)) return false;
+    uint32_t first = kScenarioSlash8s[next_slash8_++] << 16;  // in /24 units
+    cursor_[country] = first + static_cast<uint32_t>(rng.Below(64)) * 16;
+    limit_[country] = first + (1u << 16);
     return true;
-  };
+  }
+
+  size_t next_slash8_ = 0;
+  std::vector<uint32_t> cursor_, limit_;  // per country, in /24 units
+};
+
+// Now and then a unit of 4 or more /24s also announces one to three more-specific prefixes, sorted.
+void AddMoreSpecifics(uint32_t size, Rng& rng, PendingUnit& unit) {
+  if (!(size >= 4 && rng.Chance(0.3))) return;
+  int extra = 1 + static_cast<int>(rng.Below(3));
+  for (int k = 0; k < extra; ++k) {
+    int ms_len = unit.len + 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(24 - unit.len)));
+    uint32_t ms_size = 1u << (24 - ms_len);
+    uint32_t ms_net = unit.net + static_cast<uint32_t>(rng.Below(size / ms_size)) * ms_size;
+    std::pair<uint32_t, int> ms{ms_net, ms_len};
+    if (std::find(unit.more_specifics.begin(), unit.more_specifics.end(), ms) == unit.more_specifics.end()) {
+      unit.more_specifics.push_back(ms);
+    }
+  }
+  std::sort(unit.more_specifics.begin(), unit.more_specifics.end(),
+            [](auto& x, auto& y) { return x.first != y.first ? x.first < y.first : x.second < y.second; });
+}
+
+// Each holder's /24s of each region cut into prefixes (routing units), sorted by address.
+Result<std::vector<PendingUnit>> AllocateUnits(const std::vector<std::vector<std::pair<int, int64_t>>>& holders,
+                                               const World& world, Rng& rng) {
+  AddressSpace space(world.countries.size());
   std::vector<PendingUnit> pending;
   for (size_t r = 0; r < world.regions.size(); ++r) {
     size_t country = static_cast<size_t>(world.regions[r].country);
@@ -236,38 +300,43 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
       while (remaining > 0) {
         int len = PickPrefixLength(rng, static_cast<int>(std::min<int64_t>(remaining, max_size)));
         uint32_t size = 1u << (24 - len);
-        if (rng.Chance(0.15)) cursor[country] += static_cast<uint32_t>(1 + rng.Below(8));  // unused space
-        uint32_t start = (cursor[country] + size - 1) & ~(size - 1);
-        if (limit[country] == 0 || start + size > limit[country]) {
-          if (!take_slash8(country))
-            return Status::ResourceExhausted("scenario needs more address space than the simulator has");
-          start = (cursor[country] + size - 1) & ~(size - 1);
-        }
-        PendingUnit unit{start, len, static_cast<int>(r), asn, {}};
-        if (size >= 4 && rng.Chance(0.3)) {
-          int extra = 1 + static_cast<int>(rng.Below(3));
-          for (int k = 0; k < extra; ++k) {
-            int ms_len = len + 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(24 - len)));
-            uint32_t ms_size = 1u << (24 - ms_len);
-            uint32_t ms_net = start + static_cast<uint32_t>(rng.Below(size / ms_size)) * ms_size;
-            std::pair<uint32_t, int> ms{ms_net, ms_len};
-            if (std::find(unit.more_specifics.begin(), unit.more_specifics.end(), ms) == unit.more_specifics.end()) {
-              unit.more_specifics.push_back(ms);
-            }
-          }
-          std::sort(unit.more_specifics.begin(), unit.more_specifics.end(),
-                    [](auto& x, auto& y) { return x.first != y.first ? x.first < y.first : x.second < y.second; });
-        }
+        std::optional<uint32_t> start = space.Take(country, size, rng);
+        if (!start) return Status::ResourceExhausted("scenario needs more address space than the simulator has");
+        PendingUnit unit{*start, len, static_cast<int>(r), asn, {}};
+        AddMoreSpecifics(size, rng, unit);
         pending.push_back(std::move(unit));
-        cursor[country] = start + size;
         remaining -= size;
       }
     }
   }
-  // A unit may hold more /24s than the chunk needed when it is the last; trim by only counting what the
-  // region asked for is unnecessary: PickPrefixLength never exceeds `remaining`.
+  // PickPrefixLength never exceeds `remaining`, so no unit holds more /24s than its region asked for.
   std::sort(pending.begin(), pending.end(), [](const PendingUnit& x, const PendingUnit& y) { return x.net < y.net; });
+  return pending;
+}
 
+// One /24 of a unit: whether it is probed, and how its probed addresses answer.
+Block MakeBlock(uint32_t net, const PendingUnit& p, int unit_index, double blocks_fraction, double region_rtt,
+                Rng& rng) {
+  Block b;
+  b.net = net;
+  b.region = p.region;
+  b.asn = p.asn;
+  b.unit = unit_index;
+  b.probed = rng.Chance(blocks_fraction);
+  // Reply probability of the addresses the prober targets (its hitlist keeps a block's ever-responsive
+  // addresses): most blocks are routers, servers and always-on CPE that answer nearly every probe; a
+  // minority (home networks switched off at night) is strongly diurnal and answers less. Drawn in the
+  // same order and number as before, so the rest of the world (peers, paths) is unchanged.
+  double u = rng.Uniform();
+  bool diurnal = rng.Chance(0.2);
+  b.diurnal_amp = static_cast<float>(diurnal ? rng.Uniform(0.15, 0.4) : rng.Uniform(0.0, 0.04));
+  b.availability = static_cast<float>(diurnal ? 0.7 + 0.25 * u : 0.96 + 0.035 * u);
+  b.base_rtt_ms = static_cast<float>(region_rtt + rng.Uniform(0, 30));
+  return b;
+}
+
+// The units, their prefixes (covering prefix first, then its more-specifics) and their /24 blocks.
+void AddUnits(const std::vector<PendingUnit>& pending, double blocks_fraction, Rng& rng, World& world) {
   std::vector<double> region_rtt(world.regions.size());
   for (auto& v : region_rtt) v = rng.Uniform(30, 150);
   for (const PendingUnit& p : pending) {
@@ -286,29 +355,39 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
     unit.prefix_count = static_cast<int>(world.prefixes.size()) - unit.first_prefix;
     uint32_t size = 1u << (24 - p.len);
     for (uint32_t k = 0; k < size; ++k) {
-      Block b;
-      b.net = p.net + k;
-      b.region = p.region;
-      b.asn = p.asn;
-      b.unit = index;
-      b.probed = rng.Chance(scenario.blocks_fraction);
-      // Reply probability of the addresses the prober targets (its hitlist keeps a block's ever-responsive
-      // addresses): most blocks are routers, servers and always-on CPE that answer nearly every probe; a
-      // minority (home networks switched off at night) is strongly diurnal and answers less. Drawn in the
-      // same order and number as before, so the rest of the world (peers, paths) is unchanged.
-      double u = rng.Uniform();
-      bool diurnal = rng.Chance(0.2);
-      b.diurnal_amp = static_cast<float>(diurnal ? rng.Uniform(0.15, 0.4) : rng.Uniform(0.0, 0.04));
-      b.availability = static_cast<float>(diurnal ? 0.7 + 0.25 * u : 0.96 + 0.035 * u);
-      b.base_rtt_ms = static_cast<float>(region_rtt[static_cast<size_t>(p.region)] + rng.Uniform(0, 30));
-      world.blocks.push_back(b);
+      world.blocks.push_back(
+          MakeBlock(p.net + k, p, index, blocks_fraction, region_rtt[static_cast<size_t>(p.region)], rng));
     }
     unit.block_count = static_cast<int>(size);
     world.units.push_back(unit);
   }
-  world.scenario_units = static_cast<int>(world.units.size());
+}
 
-  // Collectors and their peers.
+// Peer i of a collector on its IXP-like LAN: an ASN drawn from `pool` (removed from it; private ones once it is
+// empty); the first `full` peers carry full feeds, the others a random share of the table.
+Peer MakePeer(int collector, int i, int full, uint32_t lan, std::vector<uint32_t>& pool, Rng& peer_rng) {
+  Peer peer;
+  peer.collector = collector;
+  peer.index = i;
+  if (!pool.empty()) {
+    size_t pick = peer_rng.Below(pool.size());
+    peer.asn = pool[pick];
+    pool.erase(pool.begin() + static_cast<long>(pick));
+  } else {
+    peer.asn = 64600 + static_cast<uint32_t>(i);
+  }
+  peer.ip = lan | static_cast<uint32_t>(1 + i);
+  peer.bgp_id = peer.ip;
+  peer.full_feed = i < full;
+  peer.carry_share = peer.full_feed ? 1.0 : peer_rng.Uniform(0.1, 0.5);
+  peer.community = peer.asn < 65536 && peer_rng.Chance(0.6)
+                       ? (peer.asn << 16) | (1000 + static_cast<uint32_t>(peer_rng.Below(9000)))
+                       : 0;
+  return peer;
+}
+
+// Collectors and their peers; with full_table the first collector has at least 24 peers, 20 of them full feeds.
+void AddCollectors(const Scenario& scenario, bool full_table, Rng& rng, World& world) {
   for (size_t c = 0; c < scenario.collectors.size(); ++c) {
     const CollectorSpec& spec = scenario.collectors[c];
     CollectorInfo info;
@@ -324,28 +403,31 @@ Result<World> World::Build(const Scenario& scenario, bool full_table) {
     std::vector<uint32_t> pool(std::begin(kPeerAsns), std::end(kPeerAsns));
     Rng peer_rng = rng.Fork(spec.name);
     for (int i = 0; i < peers; ++i) {
-      Peer peer;
-      peer.collector = static_cast<int>(c);
-      peer.index = i;
-      if (!pool.empty()) {
-        size_t pick = peer_rng.Below(pool.size());
-        peer.asn = pool[pick];
-        pool.erase(pool.begin() + static_cast<long>(pick));
-      } else {
-        peer.asn = 64600 + static_cast<uint32_t>(i);
-      }
-      peer.ip = lan | static_cast<uint32_t>(1 + i);
-      peer.bgp_id = peer.ip;
-      peer.full_feed = i < full;
-      peer.carry_share = peer.full_feed ? 1.0 : peer_rng.Uniform(0.1, 0.5);
-      peer.community = peer.asn < 65536 && peer_rng.Chance(0.6)
-                           ? (peer.asn << 16) | (1000 + static_cast<uint32_t>(peer_rng.Below(9000)))
-                           : 0;
       info.peers.push_back(static_cast<int>(world.peers.size()));
-      world.peers.push_back(peer);
+      world.peers.push_back(MakePeer(static_cast<int>(c), i, full, lan, pool, peer_rng));
     }
     world.collectors.push_back(info);
   }
+}
+
+}  // namespace
+
+// Every random draw comes from one generator, in a fixed order: countries' ASNs, addresses, blocks, peers.
+Result<World> World::Build(const Scenario& scenario, bool full_table) {
+  World world;
+  world.seed_ = scenario.seed;
+  Rng rng = Rng(scenario.seed).Fork("world");
+  world.countries = scenario.countries;
+  for (const auto& region : scenario.regions) {
+    world.regions.push_back({region, world.CountryIndex(region.country)});
+  }
+  AddScenarioAsns(scenario, rng, world);
+  const std::vector<std::vector<std::pair<int, int64_t>>> holders = AssignHolders(scenario, world);
+  Result<std::vector<PendingUnit>> pending = AllocateUnits(holders, world, rng);
+  if (!pending.ok()) return pending.status();
+  AddUnits(*pending, scenario.blocks_fraction, rng, world);
+  world.scenario_units = static_cast<int>(world.units.size());
+  AddCollectors(scenario, full_table, rng, world);
   return world;
 }
 

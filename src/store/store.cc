@@ -92,6 +92,13 @@ Status CheckProvenanceMixing(Store& store, const std::string& store_name, Proven
   return Status::Ok();
 }
 
+AlertLevel AlertLevelFromName(std::string_view name) {
+  for (AlertLevel level : {AlertLevel::kWarning, AlertLevel::kCritical}) {
+    if (name == AlertLevelName(level)) return level;
+  }
+  return AlertLevel::kNormal;
+}
+
 Result<int64_t> Store::UpsertEntity(const Entity& entity) {
   std::vector<Entity> one = {entity};
   VIGIL_RETURN_IF_ERROR(UpsertEntities(one));

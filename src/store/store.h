@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -135,8 +136,12 @@ struct IngestCommit {
   std::vector<StateBlob> state;
 };
 
+// In order of severity (the API ranks levels by this order).
 enum class AlertLevel { kNormal, kWarning, kCritical };
-const char* AlertLevelName(AlertLevel level);  // "normal", "warning", "critical"
+// The one spelling of each level, "normal", "warning" or "critical": stores, detection, the API and reports use it.
+const char* AlertLevelName(AlertLevel level);
+// The level AlertLevelName spells as `name`; kNormal for any other text.
+AlertLevel AlertLevelFromName(std::string_view name);
 
 struct Alert {
   int64_t id = 0;
@@ -399,6 +404,9 @@ Status CheckProvenanceMixing(Store& store, const std::string& store_name, Proven
 // 1800, 3600, 7200, 10800, 21600, 43200, 86400 s, then whole weeks, that is a multiple of the native step and
 // yields at most max_points buckets over [from, until). max_points <= 0 means the native step.
 int64_t StepForMaxPoints(UnixSeconds from, UnixSeconds until, int64_t native_step_s, int64_t max_points);
+
+// The store every command and `vigil run` use when none is named (SQLite, relative to the working folder).
+inline constexpr const char* kDefaultStoreUri = "var/vigil.db";
 
 // Opens (creating and migrating when needed) a store. `uri` is a SQLite file path (parent folders are
 // created), "sqlite:PATH", ":memory:", or "clickhouse://host[:port]/db" (HTTP interface; docs/scale.md).

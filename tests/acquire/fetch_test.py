@@ -101,6 +101,9 @@ class Case:
             with open(os.path.join(self.cache, path), 'rb') as f:
                 check(f.read() == self.archive.originals[path][0], '%s differs from the archive\'s real file' % path)
 
+    def file_gets_any(self):
+        return [r for r in self.archive.requests if r[1] == 'GET' and not r[2].endswith('/')]
+
     def file_gets(self, path):
         return [r for r in self.archive.requests if r[1] == 'GET' and r[2] == '/' + path]
 
@@ -152,6 +155,27 @@ def case_index_bgpstream(c):
     check(run.code == 0 and summary(run)[1] == len(c.published()), 'all verified')
     check(len([r for r in c.archive.requests if 'bgpstream' in r[2]]) > 2, 'several windows asked')
     c.check_cache(c.published())
+
+
+def case_list_only(c):
+    """--list-only (nginx listings: exact sizes): per collector and type the files and bytes the archive lists,
+    and per day of the one-day range; no file is downloaded and no cache is made."""
+    run = c.fetch(extra=('--list-only',))
+    check(run.code == 0, 'exit status')
+    rows = [line.split('\t') for line in run.out.splitlines() if line and not line.startswith('#')]
+    check(rows[0] == ['collector', 'type', 'files', 'listed_bytes', 'bytes_per_day', 'files_without_size'], 'header')
+    expected = {}
+    for path in c.published():
+        name = path.rsplit('/', 1)[1]
+        collector = 'rrc00' if path.split('/')[1] == 'rrc00' else 'route-views2'
+        kind = 'updates' if name.startswith('updates') else 'ribs'
+        files, size = expected.get((collector, kind), (0, 0))
+        expected[(collector, kind)] = (files + 1, size + len(c.archive.originals[path][0]))
+    got = {(r[0], r[1]): (int(r[2]), int(r[3])) for r in rows[1:]}
+    check(got == expected, 'listed files and bytes %s, the archive holds %s' % (got, expected))
+    check(all(r[4] == r[3] and r[5] == '0' for r in rows[1:]), 'a one-day range: bytes per day = bytes listed')
+    check(not c.file_gets_any(), 'a file was downloaded')
+    check(not os.path.exists(c.cache), 'a cache was made')
 
 
 def case_gap_404(c):
@@ -375,6 +399,7 @@ CASES = {
     'nginx_listing': ((), 'nginx', case_nginx_listing),
     'index_bgpkit': ((), 'apache', case_index_bgpkit),
     'index_bgpstream': ((), 'apache', case_index_bgpstream),
+    'list_only': ((), 'nginx', case_list_only),
     'gap_404': ((RRC00_UPD + '=404',), 'apache', case_gap_404),
     'http_500': ((RRC00_UPD + '=500:0', RV2_UPD + '=500:2'), 'apache', case_http_500),
     'retry_after_503': ((RRC00_UPD + '=503:1:2',), 'apache', case_retry_after_503),

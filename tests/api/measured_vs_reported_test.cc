@@ -237,6 +237,19 @@ TEST_F(MeasuredVsReportedTest, CsvIsTheFullOuterJoin) {
   EXPECT_EQ(lines, 10);
 }
 
+TEST_F(MeasuredVsReportedTest, OpenApiDescribesIt) {
+  HttpRequest request;
+  request.path = "/openapi.json";
+  json spec = json::parse(api_->Handle(request).body);
+  const json& op = spec["paths"]["/api/v1/measured-vs-reported"]["get"];
+  ASSERT_TRUE(op.is_object()) << "no GET /api/v1/measured-vs-reported in openapi.json";
+  std::set<std::string> names;
+  for (const auto& p : op["parameters"]) names.insert(p["name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"country", "from", "until", "tolerance", "format"}));
+  EXPECT_TRUE(op["responses"].contains("200"));
+  EXPECT_TRUE(op["responses"].contains("400"));
+}
+
 TEST_F(MeasuredVsReportedTest, BadParametersAreNamed) {
   for (const auto& [query, name, status] : std::vector<std::tuple<std::string, std::string, int>>{
            {"from=2022-01-01&until=2022-02-01", "country", 400},

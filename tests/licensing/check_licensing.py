@@ -23,7 +23,7 @@ import tempfile
 
 SPDX = 'SPDX-License-Identifier: AGPL-3.0-or-later'
 SOURCE_SUFFIXES = ('.cc', '.h', '.cpp', '.hpp', '.c', '.cmake', '.sh', '.py', '.js', '.mjs', '.css', '.html',
-                   '.sql')
+                   '.sql', '.service')
 SOURCE_NAMES = ('CMakeLists.txt', 'Makefile')
 # Text that is neither source nor data: documentation, licences, tool configuration, package manifests.
 NOT_DATA_SUFFIXES = ('.md',)

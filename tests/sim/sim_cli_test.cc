@@ -116,7 +116,8 @@ TEST(SimCli, EvalScenarioPrintsTheMetricsObject) {
             {"asn":64912,"name":"M","country":"XB","regions":{"XB-CAP":0.35,"XB-E":0.35}}],
     "collectors":[{"name":"rrc00","peers":6,"full_feed_peers":4}],
     "probing":{"round_s":600,"blocks_fraction":0.4},
-    "events":[{"id":"east","kind":"withdraw","entity":"region/XB-E","start":"2023-04-12T08:00:00Z","end":"2023-04-12T13:00:00Z"}],
+    "events":[{"id":"east","kind":"withdraw","entity":"region/XB-E",
+               "start":"2023-04-12T08:00:00Z","end":"2023-04-12T13:00:00Z"}],
     "noise":{"flaps_per_hour":10}})";
   Output out = Shell(kVigil + " eval-scenario " + (dir / "small.json").string() + " --json --workdir " +
                      (dir / "work").string() + " 2>&1");
@@ -129,7 +130,29 @@ TEST(SimCli, EvalScenarioPrintsTheMetricsObject) {
   }
   // A five-hour loss of every route of a region is found (region and its country share 300/800).
   EXPECT_NE(out.text.find("\"recall\":1.0000"), std::string::npos) << out.text;
-  EXPECT_TRUE(fs::exists(dir / "work" / "small" / "logs" / "detect.log"));
+  // One process: the stages ran in it, leaving the sim output and the store, no child logs.
+  EXPECT_TRUE(fs::exists(dir / "work" / "small" / "sim" / "truth.json"));
+  EXPECT_TRUE(fs::exists(dir / "work" / "small" / "vigil.db"));
+  EXPECT_FALSE(fs::exists(dir / "work" / "small" / "logs"));
+  fs::remove_all(dir);
+}
+
+// A stage that fails stops the run and is named; its own message (naming the input) is printed as its command
+// would print it. Here the store path is a folder, so ingest cannot open it.
+TEST(SimCli, EvalScenarioNamesTheFailingStage) {
+  fs::path dir = Temp("failing-stage");
+  fs::create_directories(dir / "work" / "bgp-noise-only" / "vigil.db" / "occupied");
+  Output out = Shell(kVigil + " eval-scenario " + VIGIL_SOURCE_DIR "/scenarios/dev/bgp-noise-only.json --workdir " +
+                     (dir / "work").string() + " 2>&1");
+  EXPECT_EQ(out.status, 2) << out.text;
+  EXPECT_NE(out.text.find("stage 'ingest mrt': exit 2"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("vigil ingest mrt: store " + (dir / "work" / "bgp-noise-only" / "vigil.db").string()),
+            std::string::npos)
+      << out.text;
+  out = Shell(kVigil + " eval-scenario " + (dir / "nope.json").string() + " 2>&1");
+  EXPECT_EQ(out.status, 2) << out.text;
+  EXPECT_NE(out.text.find("stage 'sim': " + (dir / "nope.json").string() + ": cannot open"), std::string::npos)
+      << out.text;
   fs::remove_all(dir);
 }
 

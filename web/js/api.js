@@ -30,4 +30,5 @@ export const api = {
   schedules: (params) => getJson('/api/v1/schedules', params).then((b) => b.data),
   // What the whole store holds (metadata.provenance of an answer without a period).
   holdings: () => getJson('/v2/datasources').then((b) => b.metadata.provenance),
+  measuredVsReported: (params) => getJson('/api/v1/measured-vs-reported', params).then((b) => b.data),
 };

@@ -10,13 +10,14 @@ import { renderEntity } from './entity.js';
 import { renderEvents } from './events.js';
 import { renderEvent } from './event.js';
 import { renderAbout } from './about.js';
+import { renderReported } from './reported.js';
 import { setupSearch } from './search.js';
 import { VIEW_NAMES, complete, follow, href, navigate, onChange, readState } from './router.js';
 import { reset as resetProvenance, showBanner } from './provenance.js';
 
 const views = {
   world: renderWorld, country: renderCountry, map: renderMap, entity: renderEntity, events: renderEvents,
-  event: renderEvent, about: renderAbout,
+  event: renderEvent, reported: renderReported, about: renderAbout,
 };
 // router.js accepts exactly the view names it lists: one renderer here for each, and none it would never reach.
 if (Object.keys(views).sort().join() !== [...VIEW_NAMES].sort().join()) {

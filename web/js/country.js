@@ -113,7 +113,9 @@ export async function renderCountry(main, state) {
     h('h2', {}, 'Networks'), asns.length ? asnTable(asns) : h('p', {}, 'No networks of this country are in the store.'),
     h('h2', {}, 'Events'), events.length ? eventTable(events, state.zone) : h('p', {}, 'No events in this window.'),
     h('h2', {}, 'Annotations and reported shutdowns'),
-    notes.length ? annotationList(notes, state.zone) : h('p', {}, 'None in this window.'));
+    notes.length ? annotationList(notes, state.zone) : h('p', {}, 'None in this window.'),
+    h('p', {}, h('a', { id: 'country-mvr', href: href({ view: 'reported', country }) }, 'Measured vs reported'),
+      ': reported shutdowns beside the detected events, in one table'));
   // Focusing or hovering a region row outlines the region on the map.
   const svgMap = main.querySelector('svg.map');
   if (svgMap) {

@@ -2,7 +2,7 @@
 // URL state. Every view is described by the query string (view, from, until, tz, entity, id, filters), so any
 // screen can be shared as a URL. This module owns reading and writing that state; it knows the views only by
 // name and does not render: whoever calls onChange (app.js) is told when the state moved.
-export const VIEW_NAMES = ['world', 'country', 'map', 'entity', 'events', 'event', 'about'];
+export const VIEW_NAMES = ['world', 'country', 'map', 'entity', 'events', 'event', 'reported', 'about'];
 const QUERY_KEYS = ['view', 'entity', 'id', 'country', 'kind', 'sort', 'show', 'from', 'until', 'tz'];
 let changed = () => {};
 
