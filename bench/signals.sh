@@ -12,7 +12,7 @@
 # produce the same 13 bins from the same number of routing records. Cost per record = CPU time (user+sys)
 # of the whole `vigil ingest mrt` process (decompression, MRT decoding, both families' builders, geo,
 # store commits) / the routing records of the world's family (RIB entries + announcements + withdrawals),
-# median of 3 runs each (alternating). Goal: IPv6 / IPv4 <= 1.5x; peak RSS of the IPv6 ingest (full IPv6
+# median of 3 runs each (alternating; `vigil mrt stat` likewise for the decoding share). Goal: IPv6 / IPv4 <= 1.5x; peak RSS of the IPv6 ingest (full IPv6
 # table x 20 peers) <= 1 GiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,13 +55,15 @@ TWIN4=$PWD/$BUILD_DIR/bench-data/signals-twin-v4
 world "$DATA6" --prefixes 220000 --peers 20 --updates 1000000 --files 12 --family 6
 world "$TWIN4" --prefixes 220000 --peers 20 --updates 1000000 --files 12 --family 4
 THRESHOLDS=(--full-feed-min 100000 --full-feed-min-v6 100000)
-measure "$WORK/stat6" "$VIGIL" mrt stat "$DATA6"/mrt/rrc00/*
-measure "$WORK/stat4t" "$VIGIL" mrt stat "$TWIN4"/mrt/rrc00/*
 cpu() { awk '{ printf "%.2f", $2 + $3 }' "$1.time"; }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-c6=() c4t=()
+c6=() c4t=() d6=() d4t=()
 rss6=0 rss4t=0
 for run in 1 2 3; do
+  measure "$WORK/stat6" "$VIGIL" mrt stat "$DATA6"/mrt/rrc00/*
+  d6+=("$(cpu "$WORK/stat6")")
+  measure "$WORK/stat4t" "$VIGIL" mrt stat "$TWIN4"/mrt/rrc00/*
+  d4t+=("$(cpu "$WORK/stat4t")")
   rm -f "$WORK"/twin*.db*
   measure "$WORK/ingest6" "$VIGIL" ingest mrt "${THRESHOLDS[@]}" --store "$WORK/twin6.db" --geo "$DATA6/geo" "$DATA6/mrt"
   c6+=("$(cpu "$WORK/ingest6")")
@@ -82,9 +84,9 @@ if [ "$records6" != "$records4t" ] || [ "$bins6" != "$bins4t" ]; then
 fi
 m6=$(median3 "${c6[@]}")
 m4=$(median3 "${c4t[@]}")
-echo "ingest CPU s, 3 runs each: IPv6 world ${c6[*]}; IPv4 twin ${c4t[*]}"
+echo "ingest CPU s, 3 runs each: IPv6 world ${c6[*]}; IPv4 twin ${c4t[*]} (decoding: ${d6[*]}; ${d4t[*]})"
 awk -v r="$records6" -v b="$bins6" -v m6="$m6" -v m4="$m4" -v vr="$rss6" -v tr="$rss4t" \
-    -v t6="$(cpu "$WORK/stat6")" -v t4="$(cpu "$WORK/stat4t")" 'BEGIN {
+    -v t6="$(median3 "${d6[@]}")" -v t4="$(median3 "${d4t[@]}")" 'BEGIN {
   printf "same work: %d routing records (RIB entries + announcements + withdrawals), 20 peers, %d bins in either world\n", r, b;
   printf "decoding per record (vigil mrt stat): IPv6 %.0f ns, IPv4 twin %.0f ns (%.2fx: MP_REACH_NLRI, 16-byte next hops)\n", t6 / r * 1e9, t4 / r * 1e9, t6 / t4;
   printf "signal share per record (ingest - decoding): IPv6 %.0f ns, IPv4 twin %.0f ns (%.2fx)\n", (m6 - t6) / r * 1e9, (m4 - t4) / r * 1e9, (m6 - t6) / (m4 - t4);

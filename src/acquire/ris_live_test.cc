@@ -130,8 +130,10 @@ TEST(RisLive, MalformedFramesAreCorruptionNamingTheFrame) {
       head + R"("host":"rrc00","type":"UPDATE","path":[1,"x"]}})",
       head + R"("host":"rrc00","type":"UPDATE","path":[1,[2,-3]]}})",
       head + R"("type":"UPDATE"}})",  // no host
-      R"({"type":"ris_message","data":{"timestamp":1,"peer":"not-an-ip","peer_asn":"1","host":"rrc00","type":"UPDATE"}})",
-      R"({"type":"ris_message","data":{"timestamp":1,"peer":"192.0.2.1","peer_asn":"99999999999","host":"r","type":"UPDATE"}})",
+      R"({"type":"ris_message","data":{"timestamp":1,"peer":"not-an-ip","peer_asn":"1",)"
+      R"("host":"rrc00","type":"UPDATE"}})",
+      R"({"type":"ris_message","data":{"timestamp":1,"peer":"192.0.2.1","peer_asn":"99999999999",)"
+      R"("host":"r","type":"UPDATE"}})",
       R"({"type":"ris_message","data":{"timestamp":"1","peer":"192.0.2.1","peer_asn":"1","host":"r","type":"UPDATE"}})",
       R"({"type":"surprise"})",
       R"({"type":"ris_message"})",
