@@ -10,7 +10,7 @@ CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
 COLUMN_LIMIT=120
 mapfile -t files < <(git ls-files -co --exclude-standard -- 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' \
   'bench/*.cc' 'bench/*.h' 'fuzz/*.cc' 'fuzz/*.h')
-mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'web/*.js' 'tests/*.js')
+mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'web/*.js' 'tests/*.js' 'tests/*.mjs' 'scripts/*.mjs')
 
 # Prints file:line: N columns for each line over the limit; fails when there is one.
 check_line_length() {

@@ -79,7 +79,7 @@ class StoreSignalSink : public signals::SignalSink {
   std::set<std::string> known_;
 };
 
-// Upserts the geo entities (countries and ASNs first, so regions can name their parent's id); returns the
+// Upserts the geo entities (countries first, so regions and networks can name their country's id); returns the
 // store id per geo entity index, 0 for entities without /24s and /48s.
 Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos);
 
