@@ -61,7 +61,10 @@ World& SharedWorld() {
     EXPECT_TRUE(geo.ok()) << geo.message();
     w->geo = std::move(*geo);
     for (const auto& e : fs::recursive_directory_iterator(w->dir / "mrt")) {
-      if (e.is_regular_file()) w->files.push_back(fs::relative(e.path(), w->dir / "mrt"));
+      // The simulator's provenance.json beside the files is no MRT file (the mirror publishes MRT files only).
+      if (e.is_regular_file() && e.path().filename() != "provenance.json") {
+        w->files.push_back(fs::relative(e.path(), w->dir / "mrt"));
+      }
     }
     std::sort(w->files.begin(), w->files.end());
     return w;
