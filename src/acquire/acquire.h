@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -292,6 +293,57 @@ Result<std::vector<LiveMessage>> ParseRisLiveText(std::string_view text, const s
 // The client's subscriptions to one collector: its UPDATE and its RIS_PEER_STATE messages (one `ris_subscribe`
 // each: a subscription filters on one type, and without a type every KEEPALIVE would come too).
 std::vector<std::string> RisLiveSubscribeFrames(const std::string& collector);
+
+// The RIS Live WebSocket client (libwebsockets, on its own thread): it subscribes to each collector, answers
+// pings, sends its own `ping` every ping interval and reconnects with exponential backoff and jitter when the
+// connection drops, goes silent or the server says ris_error. Messages wait in a bounded queue for the consumer;
+// a consumer that falls behind by max_queue events is disconnected (RIS Live does the same to slow clients)
+// rather than letting memory grow: the gap is the consumer's to fill from the archive.
+struct RisLiveOptions {
+  std::string url;  // ws://HOST[:PORT]/PATH or wss://... ("client=vigil" is added to the query when absent)
+  std::vector<std::string> collectors;
+  std::string ca_file;  // extra CA bundle for wss (verification is always on)
+  size_t max_queue = 200000;
+  size_t max_frame_bytes = 1 << 20;
+  double ping_interval_s = 15;
+  double silence_timeout_s = 60;  // nothing received for this long: reconnect
+  double backoff_initial_s = 1;
+  double backoff_max_s = 60;
+};
+
+struct LiveEvent {
+  enum class Kind { kConnected, kMessage, kMalformed, kDisconnected };
+  Kind kind = Kind::kMessage;
+  double received_at = 0;  // wall clock, Unix seconds
+  LiveMessage message;     // kMessage
+  std::string detail;      // kMalformed, kDisconnected: what happened (naming the frame or the cause)
+};
+
+struct RisLiveStats {
+  std::string status;  // "connecting", "connected", "reconnecting in 2.3 s: <cause>", "stopped"
+  int64_t frames = 0;
+  int64_t messages = 0;
+  int64_t malformed = 0;
+  int64_t connections = 0;
+  int64_t reconnects = 0;           // connection attempts after a drop
+  int64_t slow_consumer_drops = 0;  // disconnects because the queue was full
+};
+
+class RisLiveClient {
+ public:
+  // Checks the URL (a malformed one is kInvalidArgument naming it) and starts the client's thread.
+  static Result<std::unique_ptr<RisLiveClient>> Start(RisLiveOptions options);
+  ~RisLiveClient();  // closes the connection and joins the thread
+  // Everything received since the last call, in order.
+  std::vector<LiveEvent> Drain();
+  RisLiveStats Stats() const;
+
+  struct Impl;
+
+ private:
+  explicit RisLiveClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 // The updates and state changes of an MRT file as `ris_message` frames of `collector` (one per BGP UPDATE of
 // one peer, in file order): replay material built from real files, since no current-format capture is kept.
