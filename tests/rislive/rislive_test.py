@@ -232,7 +232,8 @@ def drop(store, batch_db, api_port, err_path, log, mirror):
     wait_for('the reconnection', lambda: sum(1 for e in server_log(log) if e['event'] == 'connected') >= 2, 30)
     wait_for('every frame to be sent', lambda: any(e['event'] == 'sent all' for e in server_log(log)), 30)
     # By the run clock 16:21 every live bin would have been written; none may be after the cut.
-    wait_for('the run clock to pass 16:21', lambda: (healthz(api_port)['sources']['now'] or '') >= '2010-02-27T16:21:00Z', 60)
+    wait_for('the run clock to pass 16:21',
+             lambda: (healthz(api_port)['sources']['now'] or '') >= '2010-02-27T16:21:00Z', 60)
     if live_bins(store) or series(store, {BIN_1610}):
         fail('live bins written after a reconnection, before the archive passed it: %r' % live_bins(store))
     live = healthz(api_port)['sources']['ris_live']
