@@ -132,8 +132,8 @@ fi
 read -r r_wall r_user r_sys < "$work/realtime.time"
 awk -v e="$update_elements" -v w="$r_wall" -v u="$r_user" -v s="$r_sys" -v need="$need" -v how="$need_how" 'BEGIN {
   cpu = u + s
-  printf "ingest    %d update elements in 12 five-minute files on one core: %.2f s CPU (%.2f s wall), %.0f elements/s CPU\n",
-    e, cpu, w, e / cpu
+  printf "ingest    %d update elements in 12 five-minute files on one core: " \
+    "%.2f s CPU (%.2f s wall), %.0f elements/s CPU\n", e, cpu, w, e / cpu
   printf "need      %.0f elements/s in real time: %s\n", need, how
   printf "ratio sustained ingest / real-time need: %.1fx on one core (goal >= 20x)\n", e / cpu / need
 }'

@@ -5,7 +5,8 @@
 MRT seeds come from every file in ../shared/data/mrt (decompressed, split into single records; a RIB record
 is preceded by its file's PEER_INDEX_TABLE so the decoder has peers to index). A few records of each
 (type, subtype) of each file are kept, smallest first, so the corpus covers every record kind the archive
-holds while staying small. Scenario seeds are scenarios/dev/*.json and scenarios/test/*.json; CSV and ICMP seeds are built here.
+holds while staying small. Scenario seeds are scenarios/dev/*.json and scenarios/test/*.json; CSV and ICMP seeds are
+built here.
 Run from anywhere: python3 fuzz/make_seeds.py [--shared DIR]."""
 import argparse
 import bz2
@@ -170,8 +171,10 @@ def api_seeds():
         'GET /v2/signals/raw/region/KZ-ALA?from=%d&until=%d&datasource=bgp' % (day, day + 86400),
         'GET /v2/signals/raw/country/KZ?from=2022-01-05&until=2022-01-06T00:00:00Z&maxPoints=50&sourceParams=x',
         'GET /v2/signals/raw/asn/9198?from=%d&until=%d&datasource=bgp,ping-slash24' % (day, day + 3600),
-        'GET /v2/outages/alerts?from=%d&until=%d&entityType=region&entityCode=KZ-ALA&limit=10&page=0' % (day, day + 86400),
-        'GET /v2/outages/events?from=%d&until=%d&includeAlerts&format=codf&ignoreMethods=bgp.median' % (day, day + 86400),
+        'GET /v2/outages/alerts?from=%d&until=%d&entityType=region&entityCode=KZ-ALA&limit=10&page=0'
+        % (day, day + 86400),
+        'GET /v2/outages/events?from=%d&until=%d&includeAlerts&format=codf&ignoreMethods=bgp.median'
+        % (day, day + 86400),
         'GET /v2/outages/summary?from=%d&until=%d&entityType=country' % (day, day + 86400),
         'GET /v2/entities/query?entityType=region&relatedTo=country/KZ&search=alm&limit=5',
         'GET /v2/datasources/bgp',
@@ -189,18 +192,39 @@ def api_seeds():
         write('api_request_fuzz', r.replace('\\n', '\n').encode())
 
 
+def ris_live_seeds(shared):
+    # The real legacy lines (one broken, one holding two objects) and current-format frames with the quirks
+    # of ../shared/ACQUISITION.md (string peer_asn, host with domain, AS_SET, upper-case origin).
+    with open(os.path.join(shared, 'data', 'rislive', 'libbgpstream-ris-live-stream.json'), 'rb') as f:
+        for line in f.read().splitlines():
+            write('ris_live_fuzz', line)
+    frames = [
+        '{"type":"ris_message","data":{"timestamp":1787141896.08,"peer":"37.49.237.143","peer_asn":"50628",'
+        '"id":"x","host":"rrc21.ripe.net","type":"UPDATE","path":[50628,35280,[6453,174]],"origin":"IGP",'
+        '"announcements":[{"next_hop":"37.49.237.143","prefixes":["173.82.228.0/24"]}],'
+        '"withdrawals":["2a01:6e00::/48"]}}',
+        '{"type":"ris_message","data":{"timestamp":1.5,"peer":"2001:db8::1","peer_asn":"1","host":"rrc00",'
+        '"type":"RIS_PEER_STATE","state":"down"}}',
+        '{"type":"ris_error","data":{"message":"client too slow"}}',
+        '{"type":"pong","data":null}',
+    ]
+    for frame in frames:
+        write('ris_live_fuzz', frame.encode())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--shared', default=os.path.join(ROOT, '..', 'shared'))
     args = ap.parse_args()
     for target in ('mrt_record_fuzz', 'mrt_dump_fuzz', 'scenario_fuzz', 'geo_csv_fuzz', 'icmp_reply_fuzz',
-                   'api_request_fuzz'):
+                   'api_request_fuzz', 'ris_live_fuzz'):
         shutil.rmtree(os.path.join(ROOT, 'fuzz', 'corpus', target), ignore_errors=True)
     mrt_seeds(args.shared)
     scenario_seeds()
     csv_seeds()
     icmp_seeds()
     api_seeds()
+    ris_live_seeds(args.shared)
 
 
 if __name__ == '__main__':

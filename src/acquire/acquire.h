@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -235,6 +236,118 @@ FetchReport FetchFiles(const std::vector<RemoteFile>& files, const std::string& 
 // Verifies a file already on disk as FetchFiles does (complete decompression, ratio limit); returns the
 // decompressed size. Exposed for tests and for callers that receive files another way.
 Result<int64_t> VerifyCompressedFile(const std::string& path, double max_decompression_ratio);
+
+// ---------------------------------------------------------------------------------------------------------
+// RIS Live (the low-latency source): its JSON messages, current (`ris_message`) and legacy (per-prefix types
+// A / W / S / O / N) formats, turned into typed messages. Peer addresses and prefixes become raw bytes here
+// (family 4 or 6, then 4 or 16 bytes), the form the signals stage keys its peer tables on. Every field comes
+// from the network: a malformed frame is a kCorruption error naming the frame, never a crash or a guess.
+
+struct LiveAddress {
+  uint8_t family = 0;  // 4 or 6
+  uint8_t bytes[16] = {};
+  // The family byte then the 4 or 16 address bytes: the peer key of the signals stage's tables.
+  std::string Key() const;
+};
+struct LivePrefix {
+  LiveAddress address;  // host bits cleared
+  uint8_t length = 0;
+};
+// "192.0.2.1" / "2001:db8::1" and "192.0.2.0/24" / "2001:db8::/32"; kCorruption naming the text otherwise.
+Result<LiveAddress> ParseLiveAddress(std::string_view text);
+Result<LivePrefix> ParseLivePrefix(std::string_view text);
+
+enum class LiveMessageKind {
+  kUpdate,       // announcements and / or withdrawals of one peer
+  kPeerState,    // RIS_PEER_STATE (legacy S): the session went up or down
+  kBgpOther,     // OPEN, NOTIFICATION, KEEPALIVE (legacy O, N): proof the peer is alive, nothing to apply
+  kControl,      // ris_subscribe_ok, pong, ris_rrc_list: the server answering the client
+  kServerError,  // ris_error (e.g. the client could not keep up): `error` says what
+};
+struct LivePathSegment {
+  bool as_set = false;  // a nested array in `path`
+  std::vector<uint32_t> asns;
+};
+struct LiveAnnouncement {
+  std::string next_hop;  // as given (may be a link-local IPv6 address)
+  std::vector<LivePrefix> prefixes;
+};
+struct LiveMessage {
+  LiveMessageKind kind = LiveMessageKind::kControl;
+  std::string type;       // the message's own type: "UPDATE", "RIS_PEER_STATE", "OPEN", "A", "pong", ...
+  double timestamp = 0;   // fractional Unix seconds
+  std::string collector;  // "rrc21" (a "rrc21.ripe.net" host loses its domain)
+  LiveAddress peer;
+  uint32_t peer_asn = 0;
+  std::vector<LivePathSegment> path;
+  std::string origin;  // lower case: "igp", "egp", "incomplete" (or empty)
+  std::vector<LiveAnnouncement> announcements;
+  std::vector<LivePrefix> withdrawals;
+  bool peer_up = false;  // kPeerState: "connected" (true) or "down"
+  std::string error;     // kServerError: the server's message
+};
+// One WebSocket frame or one line of a capture: usually one JSON object, sometimes several back to back (old
+// captures). `where` names it in errors ("frame 12", "file.json:8"); the error also gives the byte offset.
+Result<std::vector<LiveMessage>> ParseRisLiveText(std::string_view text, const std::string& where);
+
+// The client's subscriptions to one collector: its UPDATE and its RIS_PEER_STATE messages (one `ris_subscribe`
+// each: a subscription filters on one type, and without a type every KEEPALIVE would come too).
+std::vector<std::string> RisLiveSubscribeFrames(const std::string& collector);
+
+// The RIS Live WebSocket client (libwebsockets, on its own thread): it subscribes to each collector, answers
+// pings, sends its own `ping` every ping interval and reconnects with exponential backoff and jitter when the
+// connection drops, goes silent or the server says ris_error. Messages wait in a bounded queue for the consumer;
+// a consumer that falls behind by max_queue events is disconnected (RIS Live does the same to slow clients)
+// rather than letting memory grow: the gap is the consumer's to fill from the archive.
+struct RisLiveOptions {
+  std::string url;  // ws://HOST[:PORT]/PATH or wss://... ("client=vigil" is added to the query when absent)
+  std::vector<std::string> collectors;
+  std::string ca_file;  // extra CA bundle for wss (verification is always on)
+  size_t max_queue = 200000;
+  size_t max_frame_bytes = 1 << 20;
+  double ping_interval_s = 15;
+  double silence_timeout_s = 60;  // nothing received for this long: reconnect
+  double backoff_initial_s = 1;
+  double backoff_max_s = 60;
+};
+
+struct LiveEvent {
+  enum class Kind { kConnected, kMessage, kMalformed, kDisconnected };
+  Kind kind = Kind::kMessage;
+  double received_at = 0;  // wall clock, Unix seconds
+  LiveMessage message;     // kMessage
+  std::string detail;      // kMalformed, kDisconnected: what happened (naming the frame or the cause)
+};
+
+struct RisLiveStats {
+  std::string status;  // "connecting", "connected", "reconnecting in 2.3 s: <cause>", "stopped"
+  int64_t frames = 0;
+  int64_t messages = 0;
+  int64_t malformed = 0;
+  int64_t connections = 0;
+  int64_t reconnects = 0;           // connection attempts after a drop
+  int64_t slow_consumer_drops = 0;  // disconnects because the queue was full
+};
+
+class RisLiveClient {
+ public:
+  // Checks the URL (a malformed one is kInvalidArgument naming it) and starts the client's thread.
+  static Result<std::unique_ptr<RisLiveClient>> Start(RisLiveOptions options);
+  ~RisLiveClient();  // closes the connection and joins the thread
+  // Everything received since the last call, in order.
+  std::vector<LiveEvent> Drain();
+  RisLiveStats Stats() const;
+
+  struct Impl;
+
+ private:
+  explicit RisLiveClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The updates and state changes of an MRT file as `ris_message` frames of `collector` (one per BGP UPDATE of
+// one peer, in file order): replay material built from real files, since no current-format capture is kept.
+Result<std::vector<std::string>> RisLiveFramesFromMrt(const std::string& path, const std::string& collector);
 
 // ---------------------------------------------------------------------------------------------------------
 // Refreshing the collector table from the archives' top-level listings (and each collector's folder, for

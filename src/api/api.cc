@@ -221,21 +221,9 @@ std::string IsoTime(int64_t t) {
 
 int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 
-std::string LevelName(store::AlertLevel level) {
-  switch (level) {
-    case store::AlertLevel::kCritical:
-      return "critical";
-    case store::AlertLevel::kWarning:
-      return "warning";
-    case store::AlertLevel::kNormal:
-      break;
-  }
-  return "normal";
-}
+int LevelRank(store::AlertLevel level) { return static_cast<int>(level); }
 
-int LevelRank(store::AlertLevel level) {
-  return level == store::AlertLevel::kCritical ? 2 : level == store::AlertLevel::kWarning ? 1 : 0;
-}
+const char* RankName(int rank) { return store::AlertLevelName(static_cast<store::AlertLevel>(rank)); }
 
 std::optional<store::Entity> Api::Impl::EntityById(int64_t id) {
   if (id == 0) return std::nullopt;

@@ -182,8 +182,9 @@ struct Api::Impl {
 // "2019-01-10T10:00:00+00:00" (PHP gmdate('c'), as IODA prints it).
 std::string IsoTime(int64_t t);
 int64_t NowSeconds();
-std::string LevelName(store::AlertLevel level);
+// Levels as numbers in order of severity (normal 0, warning 1, critical 2), and the name of such a number.
 int LevelRank(store::AlertLevel level);
+const char* RankName(int rank);
 
 // IODA entity object: {code, name, type, attrs: {fqid, ip_count, country_code, ...}, subnames: {}}.
 Json EntityJson(Api::Impl& impl, const store::Entity& entity);

@@ -140,7 +140,7 @@ Json AlertJson(Api::Impl& impl, const store::Alert& alert) {
   auto entity = impl.EntityById(alert.entity_id);
   out["entity"] = entity ? EntityJson(impl, *entity) : Json(nullptr);
   out["time"] = alert.t;
-  out["level"] = LevelName(alert.level);
+  out["level"] = store::AlertLevelName(alert.level);
   out["condition"] = alert.condition;
   out["value"] = alert.value;
   out["historyValue"] = alert.baseline;

@@ -107,7 +107,7 @@ Json AlertsSection(Api::Impl& impl, const store::TimeFilter& filter) {
     for (const auto& a : *list) {
       alerts.push_back({{"datasource", a.datasource},
                         {"time", a.t},
-                        {"level", LevelName(a.level)},
+                        {"level", store::AlertLevelName(a.level)},
                         {"condition", a.condition},
                         {"value", a.value},
                         {"historyValue", a.baseline},

@@ -250,71 +250,80 @@ class KeepItOnImporter {
     return id;
   }
 
-  Status ImportRow(const CsvRecord& record, const std::string& path, std::unordered_map<std::string, int>& seen,
-                   ReportedShutdownImport::File& file) {
-    if (record.cells.size() != columns_) {
-      return Status::InvalidArgument(std::to_string(record.cells.size()) + " cells, the header has " +
-                                     std::to_string(columns_));
+  // The row's exclusive end (0: ongoing or unknown). An end_date that cannot be read or lies before the start
+  // leaves the end unknown, with a note (also a warning of the import).
+  struct RowEnd {
+    int64_t end_t = 0;
+    std::string note;
+  };
+  RowEnd ReadEnd(const CsvRecord& record, const std::string& path, int64_t start_t) {
+    RowEnd end;
+    if (Cell(record, "end_date").empty()) return end;
+    auto day = ExcelDay(Cell(record, "end_date"), "end_date");
+    if (!day.ok()) {
+      end.note = day.message();
+    } else if (*day < start_t) {
+      end.note = "end_date before start_date";
+    } else {
+      end.end_t = *day + 86400;  // the end day is the last day affected: exclusive end at the next midnight
     }
-    std::string country_name = Cell(record, "country");
-    if (country_name.empty()) return Status::InvalidArgument("no country");
-    auto start = ExcelDay(Cell(record, "start_date"), "start_date");
-    if (!start.ok()) return start.status();
-    int64_t end_t = 0;  // 0 = ongoing or unknown
-    std::string end_note;
-    if (!Cell(record, "end_date").empty()) {
-      auto end = ExcelDay(Cell(record, "end_date"), "end_date");
-      if (!end.ok()) {
-        end_note = end.message();
-      } else if (*end < *start) {
-        end_note = "end_date before start_date";
-      } else {
-        end_t = *end + 86400;  // the end day is the last day affected: exclusive end at the next midnight
-      }
-      if (!end_note.empty()) {
-        result_.warnings.push_back(path + " line " + std::to_string(record.line) + ": " + end_note +
-                                   "; stored with the end unknown");
-      }
+    if (!end.note.empty()) {
+      result_.warnings.push_back(path + " line " + std::to_string(record.line) + ": " + end.note +
+                                 "; stored with the end unknown");
     }
+    return end;
+  }
+
+  // The row's import key: the file's name, a hash of its cells and which repeat of those cells in the file it is.
+  static std::string ImportKey(const CsvRecord& record, const std::string& path,
+                               std::unordered_map<std::string, int>& seen) {
     std::string joined;
     for (const std::string& c : record.cells) joined += c + '\x1f';
     std::string row_hash = Sha256OfBytes({reinterpret_cast<const uint8_t*>(joined.data()), joined.size()});
-    std::string key =
-        "keepiton:" + BaseName(path) + ":" + row_hash.substr(0, 32) + "#" + std::to_string(seen[row_hash]++);
+    return "keepiton:" + BaseName(path) + ":" + row_hash.substr(0, 32) + "#" + std::to_string(seen[row_hash]++);
+  }
 
-    std::string area = Cell(record, "area_name");
-    std::string country = countries_.Map(country_name);
+  // Where a row's shutdown happened: its country (empty when the name maps to none), the regions its area
+  // names, and the entity annotated — the one region, else the country, else a "place" named like the country.
+  struct RowPlace {
+    std::string country;
     std::vector<std::string> region_codes;
     int64_t entity_id = 0;
-    if (country.empty()) {
+  };
+  Result<RowPlace> PlaceOf(const std::string& country_name, const std::string& area) {
+    RowPlace place;
+    place.country = countries_.Map(country_name);
+    if (place.country.empty()) {
       ++unmapped_countries_[country_name];
       auto id = EntityFor("place", geo::FoldRegionName(country_name), country_name, 0);
       if (!id.ok()) return id.status();
-      entity_id = *id;
-    } else {
-      ++result_.country_mapped;
-      auto country_names = iso_.country_names.find(country);
-      auto id =
-          EntityFor("country", country, country_names == iso_.country_names.end() ? "" : country_names->second, 0);
-      if (!id.ok()) return id.status();
-      entity_id = *id;
-      if (!IsNationwide(area)) {
-        region_codes = AreaCodes(regions_, country, area);
-        if (region_codes.empty()) ++unmapped_areas_[country + ": " + area];
-      }
-      if (region_codes.size() == 1) {
-        ++result_.region_mapped;
-        const std::string* name = regions_.NameOf(region_codes[0]);
-        auto region = EntityFor("region", region_codes[0], name ? *name : "", entity_id);
-        if (!region.ok()) return region.status();
-        entity_id = *region;
-      }
+      place.entity_id = *id;
+      return place;
     }
-    if (keys_.count(key)) {
-      ++file.present;
-      return Status::Ok();
+    ++result_.country_mapped;
+    auto country_names = iso_.country_names.find(place.country);
+    auto id =
+        EntityFor("country", place.country, country_names == iso_.country_names.end() ? "" : country_names->second, 0);
+    if (!id.ok()) return id.status();
+    place.entity_id = *id;
+    if (!IsNationwide(area)) {
+      place.region_codes = AreaCodes(regions_, place.country, area);
+      if (place.region_codes.empty()) ++unmapped_areas_[place.country + ": " + area];
     }
-    std::vector<std::string> links = Links(Cell(record, "info_source_link"));
+    if (place.region_codes.size() == 1) {
+      ++result_.region_mapped;
+      const std::string* name = regions_.NameOf(place.region_codes[0]);
+      auto region = EntityFor("region", place.region_codes[0], name ? *name : "", place.entity_id);
+      if (!region.ok()) return region.status();
+      place.entity_id = *region;
+    }
+    return place;
+  }
+
+  // The annotation's detail: every column of the row, where it comes from, and how it was mapped.
+  Json RowDetail(const CsvRecord& record, const std::string& path, const std::string& key,
+                 const std::string& country_name, const std::string& area, const RowPlace& place, const RowEnd& end,
+                 const std::vector<std::string>& links) const {
     Json detail = {{"source", kAttribution},
                    {"dataset", BaseName(path)},
                    {"line", record.line},
@@ -325,27 +334,55 @@ class KeepItOnImporter {
                    {"telcos", SplitList(Cell(record, "telcos_involved"), ",")},
                    {"links", links},
                    {"country_name", country_name},
-                   {"country", country},
+                   {"country", place.country},
                    {"area_name", area},
                    {"geo_scope", Cell(record, "geo_scope")},
-                   {"regions", region_codes},
+                   {"regions", place.region_codes},
                    {"status", Cell(record, "shutdown_status")},
                    {"start_date_type", Cell(record, "start_date_type")},
-                   {"end_known", end_t != 0}};
-    if (!end_note.empty()) detail["end_note"] = end_note + " (source: '" + Cell(record, "end_date") + "')";
-    store::Annotation a;
-    a.entity_id = entity_id;
-    a.start_t = *start;
-    a.end_t = end_t;
-    a.kind = kKind;
+                   {"end_known", end.end_t != 0}};
+    if (!end.note.empty()) detail["end_note"] = end.note + " (source: '" + Cell(record, "end_date") + "')";
+    return detail;
+  }
+
+  // "Internet shutdown (mobile), Area, Country; cause: ... . Reported by ...".
+  std::string AnnotationText(const CsvRecord& record, const std::string& country_name, const std::string& area) const {
     std::string what = Cell(record, "shutdown_type");
     std::string networks = Cell(record, "affected_network");
-    a.text = (what.empty() ? std::string("Shutdown") : what) + (networks.empty() ? "" : " (" + networks + ")") + ", " +
-             (area.empty() ? country_name : area + ", " + country_name) +
-             (Cell(record, "actual_cause").empty() ? "" : "; cause: " + Cell(record, "actual_cause")) +
-             ". Reported by " + kAttribution;
+    return (what.empty() ? std::string("Shutdown") : what) + (networks.empty() ? "" : " (" + networks + ")") + ", " +
+           (area.empty() ? country_name : area + ", " + country_name) +
+           (Cell(record, "actual_cause").empty() ? "" : "; cause: " + Cell(record, "actual_cause")) + ". Reported by " +
+           kAttribution;
+  }
+
+  Status ImportRow(const CsvRecord& record, const std::string& path, std::unordered_map<std::string, int>& seen,
+                   ReportedShutdownImport::File& file) {
+    if (record.cells.size() != columns_) {
+      return Status::InvalidArgument(std::to_string(record.cells.size()) + " cells, the header has " +
+                                     std::to_string(columns_));
+    }
+    std::string country_name = Cell(record, "country");
+    if (country_name.empty()) return Status::InvalidArgument("no country");
+    auto start = ExcelDay(Cell(record, "start_date"), "start_date");
+    if (!start.ok()) return start.status();
+    const RowEnd end = ReadEnd(record, path, *start);
+    const std::string key = ImportKey(record, path, seen);
+    const std::string area = Cell(record, "area_name");
+    Result<RowPlace> place = PlaceOf(country_name, area);
+    if (!place.ok()) return place.status();
+    if (keys_.count(key)) {
+      ++file.present;
+      return Status::Ok();
+    }
+    std::vector<std::string> links = Links(Cell(record, "info_source_link"));
+    store::Annotation a;
+    a.entity_id = place->entity_id;
+    a.start_t = *start;
+    a.end_t = end.end_t;
+    a.kind = kKind;
+    a.text = AnnotationText(record, country_name, area);
     a.source_url = links.empty() ? "" : links.front();
-    a.detail = detail.dump();
+    a.detail = RowDetail(record, path, key, country_name, area, *place, end, links).dump();
     auto id = store_.AddAnnotation(a);
     if (!id.ok()) return id.status();
     keys_.insert(key);

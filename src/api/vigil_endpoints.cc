@@ -326,13 +326,12 @@ HttpResponse HandleStatus(Api::Impl& impl, const HttpRequest& request) {
         }
       }
     }
-    static const char* const kNames[] = {"normal", "warning", "critical"};
-    std::string level = !has_data && worst < 1 ? "no-data" : kNames[std::max(worst, 0)];
+    std::string level = !has_data && worst < 1 ? "no-data" : RankName(std::max(worst, 0));
     Json item;
     item["entity"] = EntityJson(impl, e);
     item["location"] = EntityRef(e);
     item["level"] = level;
-    item["current"] = ongoing_at_until ? kNames[std::max(worst, 1)] : (has_data ? kNames[current] : "no-data");
+    item["current"] = ongoing_at_until ? RankName(std::max(worst, 1)) : (has_data ? RankName(current) : "no-data");
     item["datasource"] = worst_ds.empty() ? Json(nullptr) : Json(worst_ds);
     item["event_cnt"] = event_count;
     item["has_data"] = has_data;

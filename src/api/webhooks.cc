@@ -43,8 +43,7 @@ std::string RandomSecret() {
 int EventLevel(const store::Event& e) { return e.depth >= 0.5 || e.depth == 0 ? 2 : 1; }
 
 bool HookMatches(Api::Impl& impl, const Webhook& hook, const store::Event& e) {
-  int min = hook.min_level == "critical" ? 2 : 1;
-  if (EventLevel(e) < min) return false;
+  if (EventLevel(e) < LevelRank(store::AlertLevelFromName(hook.min_level))) return false;
   if (hook.entity.empty()) return true;
   auto entity = impl.EntityById(e.entity_id);
   if (!entity) return false;
@@ -171,7 +170,7 @@ HttpResponse HandleWebhooks(Api::Impl& impl, const HttpRequest& request, const s
     if (!entity.ok()) return JsonResponse(400, Json{{"error", "entity: " + entity.message()}});
   }
   hook.min_level = body.value("min_level", "warning");
-  if (hook.min_level != "warning" && hook.min_level != "critical") {
+  if (store::AlertLevelFromName(hook.min_level) == store::AlertLevel::kNormal) {  // "normal" or no level
     return JsonResponse(400, Json{{"error", "min_level must be 'warning' or 'critical'"}});
   }
   hook.secret = body.value("secret", "");

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "acquire/acquire.h"
 #include "base/time_format.h"
 #include "cli/command_registry.h"
 #include "mrt/mrt.h"
@@ -74,6 +75,20 @@ void RunStat(const std::vector<std::string>& files) {
   }
   std::fflush(stdout);
   SetExitCode(status);
+}
+
+// Real updates as RIS Live frames, one per line (the replay server's material: tests/rislive/).
+void RunRisLiveFrames(const std::vector<std::string>& files, const std::string& collector) {
+  for (const std::string& file : files) {
+    auto frames = acquire::RisLiveFramesFromMrt(file, collector);
+    if (!frames.ok()) {
+      std::fprintf(stderr, "vigil mrt ris-live: %s\n", frames.message().c_str());
+      SetExitCode(1);
+      return;
+    }
+    for (const std::string& frame : *frames) std::printf("%s\n", frame.c_str());
+  }
+  std::fflush(stdout);
 }
 
 // One peer's table in the RIB files read: distinct prefixes per family (ADD-PATH paths of one prefix count once;
@@ -177,6 +192,14 @@ void InstallMrtCommand(CLI::App& root) {
   auto stat_files = std::make_shared<std::vector<std::string>>();
   stat->add_option("FILE", *stat_files, "MRT files")->required()->check(CLI::ExistingFile);
   stat->callback([stat_files] { RunStat(*stat_files); });
+
+  CLI::App* ris_live = mrt->add_subcommand(
+      "ris-live", "Print the files' updates and state changes as RIS Live ris_message frames, one per line");
+  auto live_files = std::make_shared<std::vector<std::string>>();
+  auto collector = std::make_shared<std::string>();
+  ris_live->add_option("--collector", *collector, "Collector the frames name as host (rrc00, ...)")->required();
+  ris_live->add_option("FILE", *live_files, "MRT update files")->required()->check(CLI::ExistingFile);
+  ris_live->callback([live_files, collector] { RunRisLiveFrames(*live_files, *collector); });
 
   CLI::App* peers = mrt->add_subcommand(
       "peers",

@@ -159,6 +159,16 @@ void InstallRunCommand(CLI::App& root) {
   c->add_option("--collectors-file", o.collectors_file, "Collector table TSV instead of the built-in one");
   c->add_option("--mirror", o.mirror_dir,
                 "Follow a local folder another process fills (e.g. an rsync mirror) instead of the archives");
+  c->add_option("--ris-live", o.ris_live_url,
+                "RIS Live WebSocket URL (e.g. wss://ris-live.ripe.net/v1/ws/): the low-latency source; its bins are "
+                "written seconds after they end and replaced by the archive's files (docs/rislive.md)");
+  c->add_option("--ris-live-queue", o.ris_live_queue,
+                "RIS Live messages held for the loop before the connection is dropped as too slow")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000000}));
+  c->add_option("--ris-live-grace", o.run.live_grace_s, "Seconds after a bin's end before its live value is written")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{3600}));
   c->add_option("--poll", o.run.poll_interval_s, "Seconds between archive polls")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 86400.0));

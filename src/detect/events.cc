@@ -187,26 +187,49 @@ UnixSeconds Overlap(const store::Event& a, const store::Event& b) {
 
 }  // namespace
 
-std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const DetectOptions& options,
-                                   const std::map<int64_t, store::Entity>& entities) {
-  std::vector<const SeriesRun*> outage_runs, performance_runs;
-  for (const SeriesRun& run : runs) {
-    (RoleOf(options, run.datasource) == SignalRole::kPerformance ? performance_runs : outage_runs).push_back(&run);
+namespace {
+
+const store::Entity* EntityOf(const std::map<int64_t, store::Entity>& entities, int64_t id) {
+  auto it = entities.find(id);
+  return it == entities.end() ? nullptr : &it->second;
+}
+
+// What routing did over a reachability observation: the routing observation that overlaps it most (SIZE_MAX:
+// none), and the deepest mean drop of those covering at least half of it (else 0).
+struct RoutingMatch {
+  size_t best = SIZE_MAX;
+  double drop = 0;
+};
+
+RoutingMatch MatchRouting(const Span& ps, const std::vector<size_t>& candidates,
+                          const std::vector<std::vector<const SeriesRun*>>& routing) {
+  RoutingMatch match;
+  UnixSeconds best_overlap = 0;
+  for (size_t r : candidates) {
+    const UnixSeconds o = SpanOverlap(ps, SpanOf(routing[r]));
+    if (o > best_overlap) {
+      match.best = r;
+      best_overlap = o;
+    }
+    // Edges of 5-min routing and 10-min probing bins differ by up to a bin: a routing observation
+    // counts over the whole reachability one when it covers at least half of it.
+    if (o >= ps.length() - o) match.drop = std::max(match.drop, MeanDepth(routing[r]));
   }
-  auto entity_of = [&](int64_t id) -> const store::Entity* {
-    auto it = entities.find(id);
-    return it == entities.end() ? nullptr : &it->second;
-  };
+  return match;
+}
+
+// Outages. Segments of one signal role that overlap by half the shorter one are one observation (several
+// reachability indices of one entity). Each reachability observation is compared with what routing did over
+// the same time (the deepest routing observation covering at least half of it, else 0): the excess, reachability drop
+// − routing drop, is the share of probed blocks that stopped answering although still routed. Below
+// kDataPlaneExcess the observation is the withdraw seen through probing: it joins the routing observation it
+// overlaps most, which becomes one `routing+data-plane` event. Above, packets were dropped on top of (or
+// without) withdrawn routes: a `data-plane` event with its own timing; touching data-plane observations
+// whose excess agrees within kExcessMerge are one event (the block went on while routing changed under
+// it). Routing observations left alone are `routing` events.
+std::vector<store::Event> FuseOutages(const std::vector<const SeriesRun*>& outage_runs, const DetectOptions& options,
+                                      const std::map<int64_t, store::Entity>& entities) {
   std::vector<store::Event> events;
-  // Outages. Segments of one signal role that overlap by half the shorter one are one observation (several
-  // reachability indices of one entity). Each reachability observation is compared with what routing did over
-  // the same time (the deepest routing observation covering at least half of it, else 0): the excess, reachability drop
-  // − routing drop, is the share of probed blocks that stopped answering although still routed. Below
-  // kDataPlaneExcess the observation is the withdraw seen through probing: it joins the routing observation it
-  // overlaps most, which becomes one `routing+data-plane` event. Above, packets were dropped on top of (or
-  // without) withdrawn routes: a `data-plane` event with its own timing; touching data-plane observations
-  // whose excess agrees within kExcessMerge are one event (the block went on while routing changed under
-  // it). Routing observations left alone are `routing` events.
   std::vector<const SeriesRun*> routing_runs, reach_runs;
   for (const SeriesRun* run : outage_runs) {
     (RoleOf(options, run->datasource) == SignalRole::kRouting ? routing_runs : reach_runs).push_back(run);
@@ -220,31 +243,19 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
   double plane_excess = 0;
   UnixSeconds plane_end = 0;
   auto flush_plane = [&]() {
-    if (!plane.empty()) events.push_back(MakeEvent(plane, options, entity_of(plane.front()->entity_id), "data-plane"));
+    if (!plane.empty()) {
+      events.push_back(MakeEvent(plane, options, EntityOf(entities, plane.front()->entity_id), "data-plane"));
+    }
     plane.clear();
   };
   for (size_t p = 0; p < reach.size(); ++p) {
     const int64_t entity_id = reach[p].front()->entity_id;
     const Span ps = SpanOf(reach[p]);
-    double routing_drop = 0;
-    size_t best = SIZE_MAX;
-    UnixSeconds best_overlap = 0;
     auto it = routing_of_entity.find(entity_id);
-    if (it != routing_of_entity.end()) {
-      for (size_t r : it->second) {
-        const UnixSeconds o = SpanOverlap(ps, SpanOf(routing[r]));
-        if (o > best_overlap) {
-          best = r;
-          best_overlap = o;
-        }
-        // Edges of 5-min routing and 10-min probing bins differ by up to a bin: a routing observation
-        // counts over the whole reachability one when it covers at least half of it.
-        if (o >= ps.length() - o) routing_drop = std::max(routing_drop, MeanDepth(routing[r]));
-      }
-    }
-    const double excess = MeanDepth(reach[p]) - routing_drop;
-    if (best != SIZE_MAX && excess < kDataPlaneExcess) {
-      explained[best].push_back(p);
+    const RoutingMatch match = it != routing_of_entity.end() ? MatchRouting(ps, it->second, routing) : RoutingMatch{};
+    const double excess = MeanDepth(reach[p]) - match.drop;
+    if (match.best != SIZE_MAX && excess < kDataPlaneExcess) {
+      explained[match.best].push_back(p);
       continue;
     }
     const bool joins = !plane.empty() && plane.front()->entity_id == entity_id && plane_end == ps.start &&
@@ -256,7 +267,7 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
   }
   flush_plane();
   for (size_t r = 0; r < routing.size(); ++r) {
-    const store::Entity* entity = entity_of(routing[r].front()->entity_id);
+    const store::Entity* entity = EntityOf(entities, routing[r].front()->entity_id);
     if (explained[r].empty()) {
       events.push_back(MakeEvent(routing[r], options, entity, "routing"));
       continue;
@@ -265,30 +276,56 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
     for (size_t p : explained[r]) all.insert(all.end(), reach[p].begin(), reach[p].end());
     events.push_back(MakeEvent(all, options, entity, "routing+data-plane"));
   }
-  // Throttling: latency / loss up while reachability held. A rise mostly inside an outage of the same entity
-  // is the outage seen through the few blocks still answering, not throttling.
+  return events;
+}
+
+// Loss alone is not enough: on entities with few probed blocks the loss rate swings by more than 0.1
+// between rounds (seen in every noise-only scenario); throttling needs latency up as well.
+bool HasLatencyRise(const std::vector<const SeriesRun*>& group, const DetectOptions& options) {
+  bool latency = false;
+  for (const SeriesRun* run : group) {
+    auto it = options.datasources.find(run->datasource);
+    const Condition condition =
+        it != options.datasources.end() ? it->second.condition : DefaultParams(run->datasource, 300).condition;
+    latency |= condition == Condition::kRatioAbove;
+  }
+  return latency;
+}
+
+// Whether at least half of `event` lies inside one outage of its entity among the first `outages` events.
+bool MostlyInsideOutage(const store::Event& event, const std::vector<store::Event>& events, size_t outages) {
+  const UnixSeconds length = EndOrOpen(event.end_t) - event.start_t;
+  bool inside_outage = false;
+  for (size_t i = 0; i < outages; ++i) {
+    if (events[i].entity_id != event.entity_id) continue;
+    const UnixSeconds o = Overlap(events[i], event);
+    if (o >= length - o) inside_outage = true;  // (2·o would overflow for open events)
+  }
+  return inside_outage;
+}
+
+// Throttling: latency / loss up while reachability held. A rise mostly inside an outage of the same entity
+// is the outage seen through the few blocks still answering, not throttling. Appended to the outage events.
+void AddThrottling(const std::vector<const SeriesRun*>& performance_runs, const DetectOptions& options,
+                   const std::map<int64_t, store::Entity>& entities, std::vector<store::Event>& events) {
   const size_t outages = events.size();
   for (const auto& group : GroupOverlapping(performance_runs)) {
-    // Loss alone is not enough: on entities with few probed blocks the loss rate swings by more than 0.1
-    // between rounds (seen in every noise-only scenario); throttling needs latency up as well.
-    bool latency = false;
-    for (const SeriesRun* run : group) {
-      auto it = options.datasources.find(run->datasource);
-      const Condition condition =
-          it != options.datasources.end() ? it->second.condition : DefaultParams(run->datasource, 300).condition;
-      latency |= condition == Condition::kRatioAbove;
-    }
-    if (!latency) continue;
-    store::Event event = MakeEvent(group, options, entity_of(group.front()->entity_id), "");
-    const UnixSeconds length = EndOrOpen(event.end_t) - event.start_t;
-    bool inside_outage = false;
-    for (size_t i = 0; i < outages; ++i) {
-      if (events[i].entity_id != event.entity_id) continue;
-      const UnixSeconds o = Overlap(events[i], event);
-      if (o >= length - o) inside_outage = true;  // (2·o would overflow for open events)
-    }
-    if (!inside_outage) events.push_back(std::move(event));
+    if (!HasLatencyRise(group, options)) continue;
+    store::Event event = MakeEvent(group, options, EntityOf(entities, group.front()->entity_id), "");
+    if (!MostlyInsideOutage(event, events, outages)) events.push_back(std::move(event));
   }
+}
+
+}  // namespace
+
+std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const DetectOptions& options,
+                                   const std::map<int64_t, store::Entity>& entities) {
+  std::vector<const SeriesRun*> outage_runs, performance_runs;
+  for (const SeriesRun& run : runs) {
+    (RoleOf(options, run.datasource) == SignalRole::kPerformance ? performance_runs : outage_runs).push_back(&run);
+  }
+  std::vector<store::Event> events = FuseOutages(outage_runs, options, entities);
+  AddThrottling(performance_runs, options, entities, events);
   std::sort(events.begin(), events.end(), [](const store::Event& a, const store::Event& b) {
     return std::tie(a.start_t, a.entity_id, a.kind, a.classification) <
            std::tie(b.start_t, b.entity_id, b.kind, b.classification);
@@ -296,107 +333,149 @@ std::vector<store::Event> FuseRuns(const std::vector<SeriesRun>& runs, const Det
   return events;
 }
 
-void RollUpRegions(std::vector<store::Event>& events, const DetectOptions& options,
-                   const std::map<int64_t, store::Entity>& entities) {
-  // Regions per country, and the /24s each country holds (its own count, else the sum of its regions).
+namespace {
+
+// Regions (with /24s) of each country, by the country's id.
+std::map<int64_t, std::vector<int64_t>> RegionsOfCountries(const std::map<int64_t, store::Entity>& entities) {
   std::map<int64_t, std::vector<int64_t>> regions_of;
   for (const auto& [id, entity] : entities) {
     if (entity.type == "region" && entity.parent_id != 0 && entity.slash24_count > 0) {
       regions_of[entity.parent_id].push_back(id);
     }
   }
+  return regions_of;
+}
+
+// An edge of a region outage: its time, the /24s it takes down (negative: brings back), the event's index.
+using RollUpEdge = std::tuple<UnixSeconds, double, size_t>;
+
+// The edges of the outage events of `regions`, in time order (at one time, the ends first): affected /24s =
+// region /24s × the event's depth.
+std::vector<RollUpEdge> RegionOutageEdges(const std::vector<store::Event>& events, const std::vector<int64_t>& regions,
+                                          const std::map<int64_t, store::Entity>& entities) {
+  std::vector<RollUpEdge> edges;
+  std::set<int64_t> region_set(regions.begin(), regions.end());
+  for (size_t i = 0; i < events.size(); ++i) {
+    const store::Event& e = events[i];
+    if (e.kind != "outage" || !region_set.count(e.entity_id)) continue;
+    double affected = static_cast<double>(entities.at(e.entity_id).slash24_count) * std::min(1.0, e.depth);
+    edges.emplace_back(e.start_t, affected, i);
+    if (e.end_t != 0) edges.emplace_back(e.end_t, -affected, i);
+  }
+  std::sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+  });
+  return edges;
+}
+
+// The country's own outage events over [since, end) (end 0: open) note how many regions were rolled up into
+// them; false when it has none there.
+bool NoteRolledUpRegions(int64_t country_id, UnixSeconds since, UnixSeconds end, size_t regions,
+                         std::vector<store::Event>& events) {
+  bool covered = false;
+  for (store::Event& e : events) {
+    if (e.entity_id != country_id || e.kind != "outage") continue;
+    if (e.start_t < EndOrOpen(end) && since < EndOrOpen(e.end_t)) {
+      covered = true;
+      e.detail.insert(e.detail.size() - 1, ",\"rolled_up_regions\":" + std::to_string(regions));
+    }
+  }
+  return covered;
+}
+
+// The country's outage over [since, end) made of the region outages `members` (indices into events); its depth
+// is the peak of affected /24s over the country's `total`.
+store::Event RollUpEvent(int64_t country_id, UnixSeconds since, UnixSeconds end, const std::set<size_t>& members,
+                         double peak, double total, const std::vector<store::Event>& events,
+                         const std::map<int64_t, store::Entity>& entities) {
+  store::Event event;
+  event.entity_id = country_id;
+  event.kind = "outage";
+  event.start_t = since;
+  event.end_t = end;
+  // The country's event takes the mechanism of the region outages that hold most of its /24s.
+  std::map<std::string, double> weight;
+  double score = 0;
+  for (size_t i : members) {
+    weight[events[i].classification] +=
+        static_cast<double>(entities.at(events[i].entity_id).slash24_count) * std::min(1.0, events[i].depth);
+    score = std::max(score, events[i].score);
+  }
+  event.classification = std::max_element(weight.begin(), weight.end(), [](const auto& a, const auto& b) {
+                           return a.second < b.second;
+                         })->first;
+  event.score = score;
+  event.depth = peak / total;
+  event.datasources = "rollup";
+  event.coverage = "{\"slash24_count\":" + std::to_string(static_cast<int64_t>(total)) +
+                   ",\"regions\":" + std::to_string(members.size()) + "}";
+  event.detail = "{\"rollup\":{\"regions\":[";
+  bool first = true;
+  for (size_t i : members) {
+    event.detail += (first ? "" : ",") + std::to_string(events[i].entity_id);
+    first = false;
+  }
+  event.detail += "]}}";
+  return event;
+}
+
+// Sweeps the country's region outage edges: while the affected /24s reach rollup_share of the country's
+// `total`, the country is down. Each such span notes itself in the country's own outage events, else becomes a
+// rolled-up event in `added`.
+void RollUpCountry(int64_t country_id, double total, const std::vector<RollUpEdge>& edges, double rollup_share,
+                   const std::map<int64_t, store::Entity>& entities, std::vector<store::Event>& events,
+                   std::vector<store::Event>& added) {
+  double down = 0, peak = 0;
+  std::optional<UnixSeconds> since;
+  std::set<size_t> active, members;
+  auto emit = [&](UnixSeconds until) {
+    if (!NoteRolledUpRegions(country_id, *since, until, members.size(), events)) {
+      added.push_back(RollUpEvent(country_id, *since, until, members, peak, total, events, entities));
+    }
+    members.clear();
+  };
+  for (size_t k = 0; k < edges.size();) {
+    const UnixSeconds t = std::get<0>(edges[k]);
+    for (; k < edges.size() && std::get<0>(edges[k]) == t; ++k) {
+      const auto& [unused, delta, index] = edges[k];
+      down += delta;
+      if (delta > 0) {
+        active.insert(index);
+      } else {
+        active.erase(index);
+      }
+    }
+    const bool over = down >= rollup_share * total - 1e-9;
+    if (over) {
+      if (!since) {
+        since = t;
+        peak = 0;
+      }
+      peak = std::max(peak, down);
+      members.insert(active.begin(), active.end());
+    } else if (since) {
+      emit(t);
+      since.reset();
+    }
+  }
+  if (since) emit(0);
+}
+
+}  // namespace
+
+void RollUpRegions(std::vector<store::Event>& events, const DetectOptions& options,
+                   const std::map<int64_t, store::Entity>& entities) {
   std::vector<store::Event> added;
-  for (const auto& [country_id, regions] : regions_of) {
+  for (const auto& [country_id, regions] : RegionsOfCountries(entities)) {
     auto country = entities.find(country_id);
     if (country == entities.end()) continue;
+    // The /24s the country holds: its own count, else the sum of its regions'.
     double total = static_cast<double>(country->second.slash24_count);
     if (total <= 0) {
       for (int64_t region : regions) total += static_cast<double>(entities.at(region).slash24_count);
     }
-    // Sweep over region outage boundaries: affected /24s = Σ region /24s × the event's depth.
-    std::vector<std::tuple<UnixSeconds, double, size_t>> edges;  // time, delta, event index
-    std::set<int64_t> region_set(regions.begin(), regions.end());
-    for (size_t i = 0; i < events.size(); ++i) {
-      const store::Event& e = events[i];
-      if (e.kind != "outage" || !region_set.count(e.entity_id)) continue;
-      double affected = static_cast<double>(entities.at(e.entity_id).slash24_count) * std::min(1.0, e.depth);
-      edges.emplace_back(e.start_t, affected, i);
-      if (e.end_t != 0) edges.emplace_back(e.end_t, -affected, i);
-    }
-    std::sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) {
-      return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
-    });
-    double down = 0, peak = 0;
-    std::optional<UnixSeconds> since;
-    std::set<size_t> active, members;
-    auto emit = [&](UnixSeconds until) {
-      UnixSeconds end = until;
-      bool covered = false;
-      for (store::Event& e : events) {
-        if (e.entity_id != country_id || e.kind != "outage") continue;
-        if (e.start_t < EndOrOpen(end) && *since < EndOrOpen(e.end_t)) {
-          covered = true;
-          e.detail.insert(e.detail.size() - 1, ",\"rolled_up_regions\":" + std::to_string(members.size()));
-        }
-      }
-      if (!covered) {
-        store::Event event;
-        event.entity_id = country_id;
-        event.kind = "outage";
-        event.start_t = *since;
-        event.end_t = end;
-        // The country's event takes the mechanism of the region outages that hold most of its /24s.
-        std::map<std::string, double> weight;
-        double score = 0;
-        for (size_t i : members) {
-          weight[events[i].classification] +=
-              static_cast<double>(entities.at(events[i].entity_id).slash24_count) * std::min(1.0, events[i].depth);
-          score = std::max(score, events[i].score);
-        }
-        event.classification = std::max_element(weight.begin(), weight.end(), [](const auto& a, const auto& b) {
-                                 return a.second < b.second;
-                               })->first;
-        event.score = score;
-        event.depth = peak / total;
-        event.datasources = "rollup";
-        event.coverage = "{\"slash24_count\":" + std::to_string(static_cast<int64_t>(total)) +
-                         ",\"regions\":" + std::to_string(members.size()) + "}";
-        event.detail = "{\"rollup\":{\"regions\":[";
-        bool first = true;
-        for (size_t i : members) {
-          event.detail += (first ? "" : ",") + std::to_string(events[i].entity_id);
-          first = false;
-        }
-        event.detail += "]}}";
-        added.push_back(std::move(event));
-      }
-      members.clear();
-    };
-    for (size_t k = 0; k < edges.size();) {
-      const UnixSeconds t = std::get<0>(edges[k]);
-      for (; k < edges.size() && std::get<0>(edges[k]) == t; ++k) {
-        const auto& [unused, delta, index] = edges[k];
-        down += delta;
-        if (delta > 0) {
-          active.insert(index);
-        } else {
-          active.erase(index);
-        }
-      }
-      const bool over = down >= options.rollup_share * total - 1e-9;
-      if (over) {
-        if (!since) {
-          since = t;
-          peak = 0;
-        }
-        peak = std::max(peak, down);
-        members.insert(active.begin(), active.end());
-      } else if (since) {
-        emit(t);
-        since.reset();
-      }
-    }
-    if (since) emit(0);
+    RollUpCountry(country_id, total, RegionOutageEdges(events, regions, entities), options.rollup_share, entities,
+                  events, added);
   }
   events.insert(events.end(), added.begin(), added.end());
   std::sort(events.begin(), events.end(), [](const store::Event& a, const store::Event& b) {

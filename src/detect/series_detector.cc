@@ -18,18 +18,6 @@ std::string FormatThreshold(const char* op, double value) {
 
 }  // namespace
 
-const char* LevelName(AlertLevel level) {
-  switch (level) {
-    case AlertLevel::kNormal:
-      return "normal";
-    case AlertLevel::kWarning:
-      return "warning";
-    case AlertLevel::kCritical:
-      return "critical";
-  }
-  return "normal";
-}
-
 SeriesDetector::SeriesDetector(DatasourceParams params, int64_t entity_id)
     : params_(std::move(params)), entity_id_(entity_id), baseline_(std::make_unique<BaselineTracker>(params_)) {
   // Formatted once: a flapping small entity changes level often, and each change is an alert.

@@ -16,11 +16,16 @@ UnixSeconds T(const char* text) { return *ParseTime(text); }
 Truth SmallTruth() {
   auto truth = ParseTruth(R"({"scenario":"s","start":"2022-01-01T00:00:00Z","end":"2022-01-03T00:00:00Z",
     "events":[
-      {"id":"e1","entity":"region/KZ-ALA","kind":"withdraw","share":1.0,"implied":false,"start":"2022-01-01T10:00:00Z","end":"2022-01-01T12:00:00Z"},
-      {"id":"e1@country/KZ","entity":"country/KZ","kind":"withdraw","share":0.6,"implied":true,"start":"2022-01-01T10:00:00Z","end":"2022-01-01T12:00:00Z"},
-      {"id":"e1@asn/9198","entity":"asn/9198","kind":"withdraw","share":0.1,"implied":true,"start":"2022-01-01T10:00:00Z","end":"2022-01-01T12:00:00Z"},
-      {"id":"e2","entity":"asn/9198","kind":"throttle","share":1.0,"implied":false,"start":"2022-01-02T10:00:00Z","end":"2022-01-02T11:00:00Z"}],
-    "schedules":[{"id":"d","entity":"region/KZ-AST","on_from":"07:00","on_to":"23:00","tz":"Asia/Almaty","first_day":"2022-01-01","last_day":"2022-01-02"}],
+      {"id":"e1","entity":"region/KZ-ALA","kind":"withdraw","share":1.0,"implied":false,
+       "start":"2022-01-01T10:00:00Z","end":"2022-01-01T12:00:00Z"},
+      {"id":"e1@country/KZ","entity":"country/KZ","kind":"withdraw","share":0.6,"implied":true,
+       "start":"2022-01-01T10:00:00Z","end":"2022-01-01T12:00:00Z"},
+      {"id":"e1@asn/9198","entity":"asn/9198","kind":"withdraw","share":0.1,"implied":true,
+       "start":"2022-01-01T10:00:00Z","end":"2022-01-01T12:00:00Z"},
+      {"id":"e2","entity":"asn/9198","kind":"throttle","share":1.0,"implied":false,
+       "start":"2022-01-02T10:00:00Z","end":"2022-01-02T11:00:00Z"}],
+    "schedules":[{"id":"d","entity":"region/KZ-AST","on_from":"07:00","on_to":"23:00","tz":"Asia/Almaty",
+                  "first_day":"2022-01-01","last_day":"2022-01-02"}],
     "collector_gaps":[{"collector":"rrc00","start":"2022-01-02T00:00:00Z","end":"2022-01-02T02:00:00Z"}]})",
                           "truth.json");
   EXPECT_TRUE(truth.ok()) << truth.message();
@@ -74,11 +79,10 @@ TEST(Evaluate, NothingDetectedIsNullPrecision) {
   EXPECT_FALSE(m.precision.has_value());
   EXPECT_DOUBLE_EQ(*m.recall, 0.0);
   EXPECT_NE(FormatJson(m).find("\"precision\":null"), std::string::npos);
-  EXPECT_FALSE(
-      ParseTruth(
-          R"({"events":[{"id":"x","entity":"country","kind":"withdraw","share":1,"start":"2022-01-01T00:00:00Z","end":"2022-01-01T01:00:00Z"}]})",
-          "t")
-          .ok());
+  EXPECT_FALSE(ParseTruth(R"({"events":[{"id":"x","entity":"country","kind":"withdraw","share":1,)"
+                          R"("start":"2022-01-01T00:00:00Z","end":"2022-01-01T01:00:00Z"}]})",
+                          "t")
+                   .ok());
 }
 
 // A simulated scenario's truth, "detected" perfectly by hand-made events written to a real store.
@@ -91,8 +95,10 @@ TEST(EvaluateStore, PerfectHandMadeDetectionScoresOne) {
     "regions":[{"code":"XA-N","country":"XA","slash24s":200},{"code":"XA-S","country":"XA","slash24s":100}],
     "asns":[{"asn":64901,"name":"A","country":"XA","regions":{"XA-N":0.7,"XA-S":0.5}}],
     "collectors":[{"name":"rrc00","peers":3,"full_feed_peers":2}],
-    "events":[{"id":"w","kind":"withdraw","entity":"region/XA-N","start":"2023-01-01T06:00:00Z","end":"2023-01-01T08:00:00Z"},
-              {"id":"b","kind":"block","entity":"asn/64901","fraction":0.5,"start":"2023-01-01T12:00:00Z","end":"2023-01-01T13:00:00Z"}],
+    "events":[{"id":"w","kind":"withdraw","entity":"region/XA-N",
+               "start":"2023-01-01T06:00:00Z","end":"2023-01-01T08:00:00Z"},
+              {"id":"b","kind":"block","entity":"asn/64901","fraction":0.5,
+               "start":"2023-01-01T12:00:00Z","end":"2023-01-01T13:00:00Z"}],
     "noise":{"collector_gaps":[{"collector":"rrc00","start":"2023-01-01T15:00:00Z","end":"2023-01-01T16:00:00Z"}]}})",
                          "hand.json");
   ASSERT_TRUE(scenario.ok()) << scenario.message();

@@ -33,7 +33,7 @@ struct Entity {
   EntityType type = EntityType::kCountry;
   std::string code;             // "KZ", "KZ-ALA", "9198"
   std::string name;             // iso-codes name; ASN organisation; the code itself when unknown
-  EntityId parent = kNoEntity;  // a region's country; kNoEntity otherwise
+  EntityId parent = kNoEntity;  // a region's country; a network's main country (most of its /24s); else none
   uint64_t slash24_count = 0;   // /24s assigned to the entity (IODA's ip_count / 256)
   uint64_t slash48_count = 0;   // IPv6 /48s assigned to the entity (same majority rule, over /64s)
   std::string tz;               // most common IANA time zone of its /24s; "" when the source has none

@@ -47,6 +47,33 @@ class CsvWorldTest : public ::testing::Test {
   TempDir world_, cache_;
 };
 
+// Networks spread over countries: the majority of their /24s decides, a tie goes to the alphabetically first code.
+TEST_F(CsvWorldTest, ANetworksCountryHoldsMostOfItsSlash24s) {
+  world_.Write("geo-ipv4.csv",
+               "198.51.100.0,198.51.100.255,FR,,,,,0,0,Europe/Paris\n"
+               "203.0.113.0,203.0.113.255,DE,,,,,0,0,Europe/Berlin\n"
+               "192.0.2.0,192.0.2.255,FR,,,,,0,0,Europe/Paris\n"
+               "198.18.0.0,198.18.0.255,DE,,,,,0,0,Europe/Berlin\n");
+  world_.Write("asn-ipv4.csv",
+               "198.51.100.0,198.51.100.255,64500,Two in France\n"
+               "203.0.113.0,203.0.113.255,64500,Two in France\n"
+               "192.0.2.0,192.0.2.255,64500,Two in France\n"
+               "198.18.0.0,198.18.0.255,64501,Germany only\n");
+  auto db = OpenWorld();
+  ASSERT_TRUE(db);
+  auto country_of = [&](const char* asn) {
+    return Code(db->entity(db->FindEntity(EntityType::kAsn, asn)).parent, *db);
+  };
+  EXPECT_EQ(country_of("64500"), "FR");  // 2 of its 3 /24s
+  EXPECT_EQ(country_of("64501"), "DE");
+  world_.Write("asn-ipv4.csv",
+               "198.51.100.0,198.51.100.255,64502,One each\n"
+               "203.0.113.0,203.0.113.255,64502,One each\n");
+  db = OpenWorld();
+  ASSERT_TRUE(db);
+  EXPECT_EQ(country_of("64502"), "DE");  // 1 FR, 1 DE: DE sorts first
+}
+
 TEST_F(CsvWorldTest, LooksUpAddresses) {
   auto db = OpenWorld();
   ASSERT_TRUE(db);
@@ -116,6 +143,9 @@ TEST_F(CsvWorldTest, EntitiesCountSlash24sByMajority) {
   EXPECT_EQ(region.name, "Almaty");
   EXPECT_EQ(db->entity(db->FindEntity(EntityType::kRegion, "DE-BY")).name, "Bayern");
   EXPECT_EQ(db->entity(db->FindEntity(EntityType::kAsn, "9198")).name, "JSC Kazakhtelecom, KZ");
+  // A network's country is the one holding most of its /24s (docs/geo.md, rule 5).
+  EXPECT_EQ(Code(db->entity(db->FindEntity(EntityType::kAsn, "9198")).parent, *db), "KZ");
+  EXPECT_EQ(Code(db->entity(db->FindEntity(EntityType::kAsn, "3320")).parent, *db), "DE");
 
   const Coverage& coverage = db->coverage();
   EXPECT_EQ(coverage.located_slash24s, 9u);

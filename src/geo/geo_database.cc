@@ -103,7 +103,7 @@ Result<std::unique_ptr<GeoDatabase>> GeoDatabase::Open(const OpenOptions& option
   }
   t.info.sources = inputs;
   // Bump the compiler revision whenever compilation rules change, so old caches are not reused.
-  std::string key = "vigil-geo-table compiler=6\n" + files->kind + "\n";
+  std::string key = "vigil-geo-table compiler=7\n" + files->kind + "\n";
   report(0, "hashing sources");
   for (const std::string& path : inputs) {
     auto hash = Sha256OfFile(path);

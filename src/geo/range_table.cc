@@ -48,9 +48,11 @@ class Compiler {
                             t_->v6.range_location, t_->v6.source_start, t_->v6.source_kind);
     report(0.6, "assigning /24s and /48s");
     UnitSink<std::vector<uint32_t>> slash24s{&t_->run_start,         &t_->run_location, &coverage_,
-                                             &Entity::slash24_count, &tz_counts_,       &unmapped_};
+                                             &Entity::slash24_count, &tz_counts_,       &unmapped_,
+                                             &asn_country_counts_};
     UnitSink<std::vector<uint64_t>> slash48s{&t_->v6.run_start,      &t_->v6.run_location, &coverage6_,
-                                             &Entity::slash48_count, &tz_counts6_,         &unmapped6_};
+                                             &Entity::slash48_count, &tz_counts6_,         &unmapped6_,
+                                             &asn_country_counts6_};
     AssignUnits<uint32_t, 8>(pieces_, [&](uint64_t first24, uint64_t count, const Piece<uint32_t>& piece) {
       EmitUnits(first24, count, piece, slash24s);
     });
@@ -242,6 +244,7 @@ class Compiler {
     uint64_t Entity::*entity_count;
     std::unordered_map<uint64_t, uint64_t>* tz_counts;
     std::map<std::pair<std::string, std::string>, uint64_t>* unmapped;
+    std::unordered_map<uint64_t, uint64_t>* asn_country_counts;  // asn << 32 | country → units
   };
 
   // Records `count` counting units from `first` on as belonging to the piece.
@@ -264,6 +267,9 @@ class Compiler {
         if (record.state1.empty()) coverage.empty_state1_slash24s += count;
         (*sink.unmapped)[{record.country, record.state1}] += count;
       }
+    }
+    if (location.asn != kNoEntity && location.country != kNoEntity) {
+      (*sink.asn_country_counts)[(static_cast<uint64_t>(location.asn) << 32) | location.country] += count;
     }
     for (EntityId id : {location.country, location.region, location.asn}) {
       if (id == kNoEntity) continue;
@@ -332,6 +338,28 @@ class Compiler {
     };
     choose(tz_counts_, false);
     choose(tz_counts6_, true);
+    ChooseAsnCountries();
+  }
+
+  // A network's country is the one holding most of its /24s (its /48s when it has no IPv4 space; ties go to the
+  // alphabetically first code so rebuilds agree): what relates a country to its networks (the API's relatedTo, the
+  // country page). A network spread over several countries is still shown under one.
+  void ChooseAsnCountries() {
+    std::vector<uint64_t> best(t_->entities.size(), 0);
+    auto choose = [&](const std::unordered_map<uint64_t, uint64_t>& counts, bool only_without_ipv4) {
+      for (const auto& [key, count] : counts) {
+        EntityId asn = static_cast<EntityId>(key >> 32), country = static_cast<EntityId>(key & 0xFFFFFFFFu);
+        Entity& entity = t_->entities[asn];
+        if (only_without_ipv4 && entity.slash24_count > 0) continue;
+        if (count > best[asn] || (count == best[asn] && entity.parent != kNoEntity &&
+                                  t_->entities[country].code < t_->entities[entity.parent].code)) {
+          best[asn] = count;
+          entity.parent = country;
+        }
+      }
+    };
+    choose(asn_country_counts_, false);
+    choose(asn_country_counts6_, true);
   }
 
   static void FinishCoverage(const std::map<std::pair<std::string, std::string>, uint64_t>& unmapped,
@@ -359,6 +387,7 @@ class Compiler {
   std::vector<Piece<uint32_t>> pieces_;
   std::vector<Piece<uint64_t>> pieces6_;
   std::unordered_map<uint64_t, uint64_t> tz_counts_, tz_counts6_;
+  std::unordered_map<uint64_t, uint64_t> asn_country_counts_, asn_country_counts6_;
   std::map<std::pair<std::string, std::string>, uint64_t> unmapped_, unmapped6_;
   Coverage coverage_, coverage6_;
 };

@@ -32,6 +32,36 @@ void PrintStep(const StepReport& r, const RunClock& clock) {
   std::fflush(stdout);
 }
 
+void PrintLiveStep(const LiveStepReport& r, const RunClock& clock) {
+  for (const std::string& e : r.errors) std::fprintf(stderr, "vigil run: %s\n", e.c_str());
+  if (r.bins_written == 0) return;
+  std::printf("vigil run: %s: RIS Live: %lld bins written, %lld bins detected\n", FormatRfc3339(clock.Now()).c_str(),
+              (long long)r.bins_written, (long long)r.detect_bins);
+  std::fflush(stdout);
+}
+
+// Waits out one poll interval; with RIS Live, applies what it received every quarter second meanwhile (a live
+// bin is written seconds after its end, not at the next poll). False when the store failed.
+bool WaitFollowingLive(RunLoop& loop, acquire::RisLiveClient* live, const ObservatoryOptions& o,
+                       const std::atomic<bool>& stop) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.run.poll_interval_s);
+  do {
+    if (live) {
+      loop.SetLiveClientStats(live->Stats());
+      auto step = loop.LiveStep(live->Drain());
+      if (!step.ok()) {
+        std::fprintf(stderr, "vigil run: store %s: %s\n", o.store_uri.c_str(), step.message().c_str());
+        return false;
+      }
+      PrintLiveStep(*step, o.run.clock);
+    }
+    auto left = until - std::chrono::steady_clock::now();
+    if (left > std::chrono::milliseconds(250)) left = std::chrono::milliseconds(250);
+    if (left > std::chrono::milliseconds(0)) SleepUnless(stop, std::chrono::duration<double>(left).count());
+  } while (!stop && std::chrono::steady_clock::now() < until);
+  return true;
+}
+
 Result<std::unique_ptr<FileSource>> MakeSource(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
   if (!o.mirror_dir.empty()) return std::unique_ptr<FileSource>(new DirectorySource(o.mirror_dir, o.run.collectors));
   return MakeArchiveSource(o, stop);
@@ -68,10 +98,26 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
   }
   signals::GeoSlash24Counter counter(**geo);
   signals::GeoSlash48Counter counter6(**geo);
-  RunLoop loop(**store, **source, counter, counter6, std::move(*ids), o.run);
+  RunOptions run_options = o.run;
+  run_options.ris_live = !o.ris_live_url.empty();
+  RunLoop loop(**store, **source, counter, counter6, std::move(*ids), run_options);
   if (Status started = loop.Start(); !started.ok()) {
     std::fprintf(stderr, "vigil run: store %s: %s\n", o.store_uri.c_str(), started.message().c_str());
     return 1;
+  }
+  std::unique_ptr<acquire::RisLiveClient> live;
+  if (run_options.ris_live) {
+    acquire::RisLiveOptions live_options;
+    live_options.url = o.ris_live_url;
+    live_options.collectors = o.run.collectors;
+    live_options.ca_file = o.ca_file;
+    live_options.max_queue = o.ris_live_queue;
+    auto client = acquire::RisLiveClient::Start(live_options);
+    if (!client.ok()) {
+      std::fprintf(stderr, "vigil run: %s\n", client.message().c_str());
+      return 2;
+    }
+    live = std::move(*client);
   }
 
   api::ApiOptions api_options;
@@ -133,7 +179,10 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
 
   int exit_code = 0;
   for (int64_t poll = 0; !stop && (o.max_polls == 0 || poll < o.max_polls); ++poll) {
-    if (poll > 0) SleepUnless(stop, o.run.poll_interval_s);
+    if (poll > 0 && !WaitFollowingLive(loop, live.get(), o, stop)) {
+      exit_code = 1;
+      break;
+    }
     if (stop) break;
     auto step = loop.Step();
     if (!step.ok()) {
@@ -144,6 +193,7 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
     PrintStep(*step, o.run.clock);
   }
   done = true;
+  live.reset();
   if (server) {
     server->Stop();
     serving.join();

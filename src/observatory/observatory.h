@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "acquire/acquire.h"
 #include "base/result.h"
 #include "base/time_format.h"
 #include "geo/geo.h"
@@ -78,7 +79,7 @@ class StoreSignalSink : public signals::SignalSink {
   std::set<std::string> known_;
 };
 
-// Upserts the geo entities (countries and ASNs first, so regions can name their parent's id); returns the
+// Upserts the geo entities (countries first, so regions and networks can name their country's id); returns the
 // store id per geo entity index, 0 for entities without /24s and /48s.
 Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::vector<signals::EntityInfo>& infos);
 
@@ -206,7 +207,19 @@ struct RunOptions {
   signals::VisibilityOptions visibility_v6;  // the bgp-v6 model (its own full-feed threshold)
   RunClock clock;
   int detect_settle_bins = 0;  // closed bins are complete: detection takes them at once
+  bool ris_live = false;       // RIS Live messages come through LiveStep (docs/rislive.md)
+  int64_t live_grace_s = 5;    // a live bin is written this long after its end
   bool verbose = false;
+};
+
+// What one LiveStep did.
+struct LiveStepReport {
+  int64_t messages = 0;   // RIS Live messages of the chosen collectors taken
+  int64_t ignored = 0;    // other collectors and message types
+  int64_t malformed = 0;  // frames refused by the parser
+  int64_t bins_written = 0;
+  int64_t detect_bins = 0;
+  std::vector<std::string> errors;
 };
 
 // What one poll did (also the totals in RunHealth).
@@ -274,6 +287,13 @@ class RunLoop {
   Result<StepReport> Step();
   // Step as if the clock said `now` (tests drive time by hand).
   Result<StepReport> StepAt(UnixSeconds now);
+  // RIS Live (options.ris_live): applies what the client received, writes the live bins that ended
+  // options.live_grace_s ago and detects on them. Live bins carry no inputs rows and no state; archive files
+  // rewrite them. Expected failures are in the report; an error means the store failed.
+  Result<LiveStepReport> LiveStep(std::vector<acquire::LiveEvent> events);
+  Result<LiveStepReport> LiveStepAt(std::vector<acquire::LiveEvent> events, UnixSeconds now);
+  // The client's own figures, for the health report.
+  void SetLiveClientStats(const acquire::RisLiveStats& stats);
   // Called after each detection that wrote results (for webhooks).
   void OnDetection(std::function<void()> callback) { on_detection_ = std::move(callback); }
 
@@ -306,7 +326,9 @@ struct ObservatoryOptions {
   std::string mirror_dir;  // a local folder another process fills, instead of the archives
   int fetch_jobs = 4;
   std::string ca_file;
-  int64_t max_polls = 0;  // > 0: stop after this many polls (tests)
+  int64_t max_polls = 0;           // > 0: stop after this many polls (tests)
+  std::string ris_live_url;        // "" = no RIS Live
+  size_t ris_live_queue = 200000;  // messages the client holds for the loop before it drops the connection
 };
 // Returns the process exit code (0 stopped cleanly, 1 failed, 2 bad options); prints one line per problem.
 int RunObservatory(const ObservatoryOptions& options, const std::atomic<bool>& stop);

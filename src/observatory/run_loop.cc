@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detect/detect.h"
+#include "observatory/live_feed.h"
 #include "observatory/observatory.h"
 #include "signals/bgp_signal_builder.h"
 
@@ -53,6 +54,7 @@ class RunSink final : public signals::SignalSink {
     bin_floor_ = bin_floor;
   }
   UnixSeconds min_bin() const { return min_bin_; }
+  const std::set<UnixSeconds>& bins() const { return bins_; }
   int64_t new_inputs() const { return new_inputs_; }
 
   Result<bool> HasInput(const std::string& sha256) override { return inner_.HasInput(sha256); }
@@ -61,18 +63,20 @@ class RunSink final : public signals::SignalSink {
   Status CommitFile(const signals::BgpFileCommit& c) override {
     if (!c.already_ingested) ++new_inputs_;
     if (!rebuild_) {
-      for (const signals::BinValues& b : c.outcome->bins) min_bin_ = std::min(min_bin_, b.t);
+      Note(*c.outcome);
+      if (c.outcome_v6) Note(*c.outcome_v6);
       return inner_.CommitFile(c);
     }
     signals::FileOutcome kept = *c.outcome;
     std::erase_if(kept.bins, [&](const signals::BinValues& b) { return b.t < bin_floor_; });
-    for (const signals::BinValues& b : kept.bins) min_bin_ = std::min(min_bin_, b.t);
+    Note(kept);
     signals::BgpFileCommit filtered = c;
     filtered.outcome = &kept;
     signals::FileOutcome kept_v6;
     if (c.outcome_v6) {
       kept_v6 = *c.outcome_v6;
       std::erase_if(kept_v6.bins, [&](const signals::BinValues& b) { return b.t < bin_floor_; });
+      Note(kept_v6);
       filtered.outcome_v6 = &kept_v6;
     }
     store::IngestCommit commit = inner_.MakeCommit(filtered);
@@ -104,8 +108,16 @@ class RunSink final : public signals::SignalSink {
   }
 
  private:
+  void Note(const signals::FileOutcome& outcome) {
+    for (const signals::BinValues& b : outcome.bins) {
+      min_bin_ = std::min(min_bin_, b.t);
+      bins_.insert(b.t);
+    }
+  }
+
   store::Store& store_;
   StoreSignalSink inner_;
+  std::set<UnixSeconds> bins_;  // every bin written (live values there are replaced)
   bool rebuild_ = false;
   UnixSeconds bin_floor_ = INT64_MIN;
   UnixSeconds min_bin_ = INT64_MAX;
@@ -132,8 +144,13 @@ struct RunLoop::Impl {
   std::unique_ptr<detect::StoreFollower> follower;
   UnixSeconds detected_until = INT64_MIN;
 
+  std::unique_ptr<LiveFeed> live;
+  std::set<UnixSeconds> archive_bins;  // bins the archive wrote in this step
+  int64_t live_messages = 0;
+
   mutable std::mutex health_mu;
   RunHealth health;
+  acquire::RisLiveStats live_client;
   std::map<std::string, CollectorHealth> collector_health;
 
   Impl(store::Store& s, FileSource& src, const signals::Slash24Counter& c, const signals::Slash48Counter& c6,
@@ -167,7 +184,8 @@ struct RunLoop::Impl {
   Status IngestInOrder(std::vector<Entry*> batch, StepReport& report, UnixSeconds& min_bin);
   Result<bool> Rebuild(const std::vector<Entry*>& batch, UnixSeconds late_start, StepReport& report,
                        UnixSeconds& min_bin);
-  Result<bool> Detect(UnixSeconds closed_until, UnixSeconds min_bin, StepReport& report);
+  Result<bool> Detect(UnixSeconds closed_until, UnixSeconds min_bin, int64_t& detect_bins);
+  std::map<std::string, UnixSeconds> ArchiveUntil() const;
   void Prune(UnixSeconds now, StepReport& report);
 };
 
@@ -217,6 +235,10 @@ Status RunLoop::Start() {
     ++m.collector_health[in.collector].files_ingested;
   }
   if (m.frontier) m.closer.Resume(BinStart(m.frontier->start, kBin));
+  if (m.options.ris_live) {
+    m.live = std::make_unique<LiveFeed>(m.store, m.entity_ids, m.counter, m.counter6, m.options);
+    VIGIL_RETURN_IF_ERROR(m.live->Resume());
+  }
   m.follower = std::make_unique<detect::StoreFollower>(m.store, detect::DetectOptions{}, std::nullopt,
                                                        m.options.detect_settle_bins);
   std::lock_guard lock(m.health_mu);
@@ -385,6 +407,7 @@ Status RunLoop::Impl::IngestInOrder(std::vector<Entry*> batch, StepReport& repor
   if (!done.ok()) return done.status();
   report.ingested += sink.new_inputs();
   min_bin = std::min(min_bin, sink.min_bin());
+  archive_bins.insert(sink.bins().begin(), sink.bins().end());
   std::lock_guard lock(health_mu);
   for (Entry* e : batch) {
     e->state = EntryState::kIngested;
@@ -449,6 +472,7 @@ Result<bool> RunLoop::Impl::Rebuild(const std::vector<Entry*>& batch, UnixSecond
   ++report.rebuilds;
   report.ingested += sink.new_inputs();
   min_bin = std::min(min_bin, sink.min_bin());
+  archive_bins.insert(sink.bins().begin(), sink.bins().end());
   std::lock_guard lock(health_mu);
   for (Entry* e : batch) {
     e->state = EntryState::kIngested;
@@ -458,7 +482,7 @@ Result<bool> RunLoop::Impl::Rebuild(const std::vector<Entry*>& batch, UnixSecond
   return true;
 }
 
-Result<bool> RunLoop::Impl::Detect(UnixSeconds closed_until, UnixSeconds min_bin, StepReport& report) {
+Result<bool> RunLoop::Impl::Detect(UnixSeconds closed_until, UnixSeconds min_bin, int64_t& detect_bins) {
   if (detected_until != INT64_MIN && min_bin < detected_until) {
     // Bins detection already took were rewritten: results from there on are recomputed.
     follower =
@@ -466,7 +490,7 @@ Result<bool> RunLoop::Impl::Detect(UnixSeconds closed_until, UnixSeconds min_bin
   }
   auto stats = follower->PollUntil(closed_until);
   if (!stats.ok()) return stats.status();
-  report.detect_bins += static_cast<int64_t>(stats->bins);
+  detect_bins += static_cast<int64_t>(stats->bins);
   detected_until = std::max(detected_until, closed_until);
   return stats->bins > 0;
 }
@@ -516,7 +540,9 @@ Result<StepReport> RunLoop::StepAt(UnixSeconds now) {
     for (const auto& [collector, bins] : advance.missing) m.collector_health[collector].bins_closed_by_deadline += bins;
   }
   UnixSeconds min_bin = INT64_MAX;
+  m.archive_bins.clear();
   VIGIL_RETURN_IF_ERROR(m.IngestClosed(advance.closed_until, report, min_bin));
+  if (m.live) VIGIL_RETURN_IF_ERROR(m.live->ArchiveWrote(m.archive_bins));
   {
     // Published before detection runs, so that whoever sees an event in the API also sees in /healthz the
     // closed bins it was detected from (bench/run_latency.py measures latency from that bin's file).
@@ -525,7 +551,7 @@ Result<StepReport> RunLoop::StepAt(UnixSeconds now) {
   }
   lap(report.ingest_s);
   if (advance.closed_until != INT64_MIN && (min_bin != INT64_MAX || advance.closed_until > m.detected_until)) {
-    auto detected = m.Detect(advance.closed_until, min_bin, report);
+    auto detected = m.Detect(advance.closed_until, min_bin, report.detect_bins);
     if (!detected.ok()) return detected.status();
     if (*detected && on_detection_) on_detection_();
   }
@@ -543,7 +569,56 @@ Result<StepReport> RunLoop::StepAt(UnixSeconds now) {
   h.bins_closed_by_deadline += report.bins_closed_by_deadline;
   h.late_files += report.late_files;
   h.rebuilds += report.rebuilds;
+  if (m.live) h.live_bins = m.live->live_bins();
   return report;
+}
+
+std::map<std::string, UnixSeconds> RunLoop::Impl::ArchiveUntil() const {
+  std::map<std::string, UnixSeconds> until;
+  for (const auto& [name, e] : files) {
+    if (e.state != EntryState::kIngested || e.file.kind != signals::MrtFileKind::kUpdates) continue;
+    UnixSeconds end = e.file.start + e.file.period_s;
+    auto [it, fresh] = until.emplace(e.file.collector, end);
+    if (!fresh) it->second = std::max(it->second, end);
+  }
+  return until;
+}
+
+Result<LiveStepReport> RunLoop::LiveStep(std::vector<acquire::LiveEvent> events) {
+  return LiveStepAt(std::move(events), impl_->options.clock.Now());
+}
+
+Result<LiveStepReport> RunLoop::LiveStepAt(std::vector<acquire::LiveEvent> events, UnixSeconds now) {
+  Impl& m = *impl_;
+  LiveStepReport report;
+  if (!m.live) return Status::InvalidArgument("RunLoop: RIS Live is not enabled (RunOptions::ris_live)");
+  auto applied = m.live->Apply(std::move(events), now, m.ArchiveUntil());
+  if (!applied.ok()) return applied.status();
+  report.messages = applied->messages;
+  report.ignored = applied->ignored;
+  report.malformed = applied->malformed;
+  report.bins_written = applied->bins_written;
+  report.errors = std::move(applied->errors);
+  m.live_messages += applied->messages;
+  if (applied->bins_written > 0) {
+    auto detected = m.Detect(applied->written_until, applied->min_bin, report.detect_bins);
+    if (!detected.ok()) return detected.status();
+    if (*detected && on_detection_) on_detection_();
+  }
+  std::lock_guard lock(m.health_mu);
+  m.health.live_bins = m.live->live_bins();
+  m.health.live_messages = m.live_messages;
+  m.health.detected_until = m.detected_until == INT64_MIN ? 0 : m.detected_until;
+  std::string phase = m.live->PhaseText();
+  m.health.live_status = m.live_client.status.empty() ? "starting" : m.live_client.status;
+  if (m.live_client.status == "connected" && !phase.empty()) m.health.live_status += ", " + phase;
+  return report;
+}
+
+void RunLoop::SetLiveClientStats(const acquire::RisLiveStats& stats) {
+  std::lock_guard lock(impl_->health_mu);
+  impl_->live_client = stats;
+  impl_->health.live_reconnects = stats.reconnects;
 }
 
 RunHealth RunLoop::Health() const {

@@ -100,7 +100,7 @@ Result<std::vector<int64_t>> UpsertGeoEntities(store::Store& store, const std::v
     for (size_t i = 0; i < infos.size(); ++i) {
       const signals::EntityInfo& info = infos[i];
       bool has_space = info.slash24_count > 0 || info.slash48_count > 0;
-      if (!has_space || (info.type == "region") != (pass == 1)) continue;
+      if (!has_space || (info.type == "country") == (pass == 1)) continue;
       store::Entity e;
       e.type = info.type;
       e.code = info.code;

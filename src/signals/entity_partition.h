@@ -15,7 +15,7 @@ struct EntityInfo {
   std::string type;  // "country", "region", "asn"
   std::string code;  // "KZ", "KZ-ALA", "9198"
   std::string name;
-  std::string parent_code;  // a region's country code; empty otherwise
+  std::string parent_code;  // a region's country code, a network's main country; empty otherwise
   int64_t slash24_count = 0;
   std::string tz;
   int64_t slash48_count = 0;  // IPv6

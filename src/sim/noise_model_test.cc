@@ -21,7 +21,8 @@ std::string World(const std::string& extra_top, const std::string& noise) {
   "asns":[{"asn":64901,"name":"Fixed","country":"XA","regions":{"XA-N":0.6,"XA-S":0.5}},
           {"asn":64902,"name":"Mobile","country":"XA","regions":{"XA-N":0.3,"XA-S":0.4}}],
   "collectors":[{"name":"rrc00","peers":6,"full_feed_peers":4},{"name":"rrc01","peers":4,"full_feed_peers":3}],
-  "events":[{"id":"w","kind":"withdraw","entity":"region/XA-N","start":"2023-05-03T10:00:00Z","end":"2023-05-03T14:00:00Z"},
+  "events":[{"id":"w","kind":"withdraw","entity":"region/XA-N",
+             "start":"2023-05-03T10:00:00Z","end":"2023-05-03T14:00:00Z"},
             {"id":"t","kind":"throttle","entity":"asn/64902","rtt_ms":300,"loss":0.1,"ramp_s":3600,
              "start":"2023-05-05T10:00:00Z","end":"2023-05-05T16:00:00Z"}],
   "noise":)" +

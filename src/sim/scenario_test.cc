@@ -29,11 +29,9 @@ TEST(ScenarioParse, AcceptsMinimalAndExtensions) {
 }
 
 TEST(ScenarioParse, UnknownFieldNamesItsPath) {
-  auto s = ParseScenario(
-      Minimal(
-          "",
-          R"([{"id":"e1","kind":"withdraw","entity":"country/KZ","fractoin":0.5,"start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])"),
-      "t.json");
+  auto s = ParseScenario(Minimal("", R"([{"id":"e1","kind":"withdraw","entity":"country/KZ","fractoin":0.5,)"
+                                     R"("start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])"),
+                         "t.json");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("t.json: events[0].fractoin: unknown field"), std::string::npos) << s.message();
 }
@@ -42,21 +40,30 @@ TEST(ScenarioParse, ErrorsNameTheField) {
   struct Case {
     std::string events, expect;
   } cases[] = {
-      {R"([{"id":"e1","kind":"melt","entity":"country/KZ","start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
+      {R"([{"id":"e1","kind":"melt","entity":"country/KZ",)"
+       R"("start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
        "events[0].kind"},
-      {R"([{"id":"e1","kind":"block","entity":"region/KZ-XXX","start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
+      {R"([{"id":"e1","kind":"block","entity":"region/KZ-XXX",)"
+       R"("start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
        "events[0].entity: unknown region"},
       {R"([{"id":"e1","kind":"block","entity":"country/KZ","start":"2022-01-03T01:00:00Z"}])",
        "events[0].end: missing required field"},
-      {R"([{"id":"e1","kind":"block","entity":"country/KZ","daily":{"on_from":"7:00","on_to":"23:00","tz":"Asia/Almaty"},"first_day":"2022-01-03","last_day":"2022-01-04"}])",
+      {R"([{"id":"e1","kind":"block","entity":"country/KZ",)"
+       R"("daily":{"on_from":"7:00","on_to":"23:00","tz":"Asia/Almaty"},)"
+       R"("first_day":"2022-01-03","last_day":"2022-01-04"}])",
        "events[0].daily.on_from: expected HH:MM"},
-      {R"([{"id":"e1","kind":"block","entity":"country/KZ","daily":{"on_from":"07:00","on_to":"23:00","tz":"Mars/Olympus"},"first_day":"2022-01-03","last_day":"2022-01-04"}])",
+      {R"([{"id":"e1","kind":"block","entity":"country/KZ",)"
+       R"("daily":{"on_from":"07:00","on_to":"23:00","tz":"Mars/Olympus"},)"
+       R"("first_day":"2022-01-03","last_day":"2022-01-04"}])",
        "events[0].daily.tz: unknown time zone"},
-      {R"([{"id":"e1","kind":"throttle","entity":"asn/9198","start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
+      {R"([{"id":"e1","kind":"throttle","entity":"asn/9198",)"
+       R"("start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
        "events[0]: a throttle needs rtt_ms or loss"},
-      {R"([{"id":"e1","kind":"withdraw","entity":"asn/1","start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
+      {R"([{"id":"e1","kind":"withdraw","entity":"asn/1",)"
+       R"("start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
        "events[0].entity: unknown ASN"},
-      {R"([{"id":"e1","kind":"withdraw","entity":"country/KZ","fraction":1.5,"start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
+      {R"([{"id":"e1","kind":"withdraw","entity":"country/KZ","fraction":1.5,)"
+       R"("start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}])",
        "events[0].fraction: value 1.5 outside"},
   };
   for (const auto& c : cases) {
@@ -64,10 +71,9 @@ TEST(ScenarioParse, ErrorsNameTheField) {
     ASSERT_FALSE(s.ok()) << c.events;
     EXPECT_NE(s.message().find(c.expect), std::string::npos) << s.message();
   }
-  auto bad_noise = ParseScenario(
-      Minimal(
-          R"(,"noise":{"collector_gaps":[{"collector":"rrc99","start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}]})"),
-      "t.json");
+  auto bad_noise = ParseScenario(Minimal(R"(,"noise":{"collector_gaps":[{"collector":"rrc99",)"
+                                         R"("start":"2022-01-03T01:00:00Z","end":"2022-01-03T02:00:00Z"}]})"),
+                                 "t.json");
   ASSERT_FALSE(bad_noise.ok());
   EXPECT_NE(bad_noise.message().find("noise.collector_gaps[0].collector: unknown collector"), std::string::npos);
   EXPECT_FALSE(ParseScenario("{", "t.json").ok());

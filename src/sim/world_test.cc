@@ -63,7 +63,8 @@ TEST(WorldAsPath, EqualsThePlainAlgorithmForEveryPeerAndUnit) {
       R"("regions":[{"code":"KZ-ALA","country":"KZ","slash24s":600},{"code":"XA-A","country":"XA","slash24s":300}],)"
       R"("asns":[{"asn":9198,"name":"KT","country":"KZ","regions":{"KZ-ALA":0.5},"upstreams":[1299,3356]},)"
       R"({"asn":1299,"name":"Transit","country":"XA","regions":{"XA-A":1.0}}],)"
-      R"("collectors":[{"name":"rrc00","peers":30,"full_feed_peers":20},{"name":"rrc01","peers":8,"full_feed_peers":2}],)"
+      R"("collectors":[{"name":"rrc00","peers":30,"full_feed_peers":20},)"
+      R"({"name":"rrc01","peers":8,"full_feed_peers":2}],)"
       R"("events":[]})",
       "t.json");
   ASSERT_TRUE(scenario.ok()) << scenario.message();

@@ -127,12 +127,6 @@ std::string IdsJson(const std::vector<int64_t>& ids) {
 int64_t UpperBound(UnixSeconds until) { return until <= 0 ? kNoUpperBound : until; }
 int64_t LimitOrAll(int64_t limit) { return limit <= 0 ? -1 : limit; }
 
-AlertLevel ParseAlertLevel(const std::string& s) {
-  if (s == "critical") return AlertLevel::kCritical;
-  if (s == "warning") return AlertLevel::kWarning;
-  return AlertLevel::kNormal;
-}
-
 class SqliteStore final : public Store, public WebhookStore {
  public:
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
@@ -918,7 +912,7 @@ Result<std::vector<Alert>> SqliteStore::ListAlerts(const TimeFilter& filter) {
     a.datasource = q.Text(1);
     a.entity_id = q.Int(2);
     a.t = q.Int(3);
-    a.level = ParseAlertLevel(q.Text(4));
+    a.level = AlertLevelFromName(q.Text(4));
     a.condition = q.Text(5);
     a.value = q.Real(6);
     a.baseline = q.Real(7);

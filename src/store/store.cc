@@ -20,6 +20,13 @@ const char* AlertLevelName(AlertLevel level) {
   return "normal";
 }
 
+AlertLevel AlertLevelFromName(std::string_view name) {
+  for (AlertLevel level : {AlertLevel::kWarning, AlertLevel::kCritical}) {
+    if (name == AlertLevelName(level)) return level;
+  }
+  return AlertLevel::kNormal;
+}
+
 Result<int64_t> Store::UpsertEntity(const Entity& entity) {
   std::vector<Entity> one = {entity};
   VIGIL_RETURN_IF_ERROR(UpsertEntities(one));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,8 +83,12 @@ struct IngestCommit {
   std::vector<StateBlob> state;
 };
 
+// In order of severity (the API ranks levels by this order).
 enum class AlertLevel { kNormal, kWarning, kCritical };
-const char* AlertLevelName(AlertLevel level);  // "normal", "warning", "critical"
+// The one spelling of each level, "normal", "warning" or "critical": stores, detection, the API and reports use it.
+const char* AlertLevelName(AlertLevel level);
+// The level AlertLevelName spells as `name`; kNormal for any other text.
+AlertLevel AlertLevelFromName(std::string_view name);
 
 struct Alert {
   int64_t id = 0;

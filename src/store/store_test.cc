@@ -24,6 +24,18 @@ int64_t SlowStep(int64_t from, int64_t until, int64_t native, int64_t max_points
   return -1;
 }
 
+// One spelling per level, read back by AlertLevelFromName; any other text is normal.
+TEST(AlertLevelName, RoundTripsAndUnknownIsNormal) {
+  EXPECT_STREQ(AlertLevelName(AlertLevel::kNormal), "normal");
+  EXPECT_STREQ(AlertLevelName(AlertLevel::kWarning), "warning");
+  EXPECT_STREQ(AlertLevelName(AlertLevel::kCritical), "critical");
+  for (AlertLevel level : {AlertLevel::kNormal, AlertLevel::kWarning, AlertLevel::kCritical}) {
+    EXPECT_EQ(AlertLevelFromName(AlertLevelName(level)), level);
+  }
+  EXPECT_EQ(AlertLevelFromName("Critical"), AlertLevel::kNormal);
+  EXPECT_EQ(AlertLevelFromName(""), AlertLevel::kNormal);
+}
+
 TEST(StepForMaxPoints, AgreesWithSlowLadder) {
   const int64_t from = 1641340800;
   for (int64_t native : {300, 600}) {

@@ -746,6 +746,37 @@ TEST_F(ApiTest, WebhooksAreSignedAndRetriedAfterA500) {
   EXPECT_EQ(deliveries[0]["log"].size(), 2u);
 }
 
+// min_level is "warning" or "critical" (anything else is refused), and a "critical" hook skips a shallow event.
+TEST_F(ApiTest, WebhookMinLevelChoosesWhichEventsAreSent) {
+  WebhookReceiver receiver(/*first_status=*/200);
+  ASSERT_GT(receiver.port(), 0);
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  auto body = [&](const std::string& level) {
+    return R"({"url":"http://127.0.0.1:)" + std::to_string(receiver.port()) +
+           R"(/hook","entity":"country/KZ","min_level":")" + level + R"(","secret":")" + receiver.secret() + "\"}";
+  };
+  for (const char* refused : {"normal", "Critical", ""}) {
+    EXPECT_EQ(Call("POST", "/api/v1/webhooks", body(refused), auth).status, 400) << refused;
+  }
+  HttpResponse reg = Call("POST", "/api/v1/webhooks", body("critical"), auth);
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  ASSERT_TRUE(api_->ScanEventsForWebhooks().ok());
+  EXPECT_EQ(api_->DeliverWebhooks(), 0);
+  // A 30 % drop (warning) and a 90 % drop (critical) in regions of KZ start.
+  std::vector<store::Alert> alerts;
+  std::vector<store::Event> events = {
+      {0, Id("region", "KZ-PAV"), "outage", kFixtureUntil - 3600, 0, 1000, "bgp", "routing", 0, 0.3, "{}", "{}"},
+      {0, Id("region", "KZ-ALA"), "outage", kFixtureUntil - 3600, 0, 1000, "bgp", "routing", 0, 0.9, "{}", "{}"}};
+  std::vector<store::Schedule> schedules = *store_->ListSchedules({});
+  ASSERT_TRUE(store_->ReplaceDetection(kFixtureUntil - 3600, alerts, events, schedules).ok());
+  ASSERT_TRUE(api_->ScanEventsForWebhooks().ok());
+  EXPECT_EQ(api_->DeliverWebhooks(), 1);
+  receiver.Stop();
+  const auto received = receiver.received();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(json::parse(received[0].first)["sent_for"]["location"], "region/KZ-ALA");
+}
+
 // A webhook registered before a restart still fires afterwards, and a notice whose delivery failed before the
 // restart is retried by the new process: both live in the SQLite store (`vigil serve` restarted = a new Api on
 // a newly opened store).

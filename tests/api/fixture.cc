@@ -117,7 +117,8 @@ Status WriteKzFixture(store::Store& store, int64_t series_until) {
   std::string coverage = R"({"blocks":2000,"probed_blocks":1850,"full_feed_peers":12})";
   std::vector<store::Event> events = {
       {0, ala, "outage", kBlackoutStart, kBlackoutEnd, 9.5e6, "ping-slash24", "data-plane", 0, 0.97, coverage,
-       R"({"thresholds":{"ping-slash24":{"warning":0.8,"critical":0.5},"bgp":{"warning":0.99,"critical":0.5}},"baseline":"median 7 days same time of day"})"},
+       R"({"thresholds":{"ping-slash24":{"warning":0.8,"critical":0.5},"bgp":{"warning":0.99,"critical":0.5}},)"
+       R"("baseline":"median 7 days same time of day"})"},
       {0, *kz, "outage", kBlackoutStart, 1641582000, 5.1e6, "ping-slash24", "data-plane", 0, 0.5, "{}", "{}"},
       {0, ast, "outage", 1641434400, 1641456000, 2.0e4, "ping-slash24", "data-plane", 0, 0.3, "{}", "{}"},
       {0, shy, "throttling", 1641312000, kBlackoutStart, 3.0e4, "rtt-p50,loss", "throttling", 0, 3.5, "{}", "{}"},

@@ -85,6 +85,7 @@ TEST(DemoStoreTest, MeasuredVsReportedListsTheKazakhstanReportsBesideTheDetected
   EXPECT_GE(january_events, 10) << "the scenario's blackout, regional blocks and curfew nights";
   EXPECT_TRUE(locations.count("country/KZ")) << "a nationwide event";
   EXPECT_TRUE(locations.count("region/KZ-ALA")) << "Almaty's";
+  EXPECT_TRUE(locations.count("asn/29355")) << "Kcell's mobile throttling: a network the store places in Kazakhstan";
 
   // November: the election period's report, end unknown; the demo store has no measurements then, and says so.
   const json* election = ReportStarting(data, kElectionReportStart);

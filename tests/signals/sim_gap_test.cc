@@ -42,7 +42,8 @@ std::string Scenario(const std::string& collectors) {
   "probing": { "round_s": 600, "blocks_fraction": 0.1 },
   "events": [],
   "noise": { "flaps_per_hour": 0,
-             "collector_gaps": [ { "collector": "rrc00", "start": "2023-10-02T09:00:00Z", "end": "2023-10-02T12:00:00Z" } ] }
+             "collector_gaps": [ { "collector": "rrc00",
+                                   "start": "2023-10-02T09:00:00Z", "end": "2023-10-02T12:00:00Z" } ] }
 })";
 }
 

@@ -116,7 +116,8 @@ TEST(SimCli, EvalScenarioPrintsTheMetricsObject) {
             {"asn":64912,"name":"M","country":"XB","regions":{"XB-CAP":0.35,"XB-E":0.35}}],
     "collectors":[{"name":"rrc00","peers":6,"full_feed_peers":4}],
     "probing":{"round_s":600,"blocks_fraction":0.4},
-    "events":[{"id":"east","kind":"withdraw","entity":"region/XB-E","start":"2023-04-12T08:00:00Z","end":"2023-04-12T13:00:00Z"}],
+    "events":[{"id":"east","kind":"withdraw","entity":"region/XB-E",
+               "start":"2023-04-12T08:00:00Z","end":"2023-04-12T13:00:00Z"}],
     "noise":{"flaps_per_hour":10}})";
   Output out = Shell(kVigil + " eval-scenario " + (dir / "small.json").string() + " --json --workdir " +
                      (dir / "work").string() + " 2>&1");

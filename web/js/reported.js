@@ -17,7 +17,8 @@ function reportDays(r) {
 
 // Where a number comes from, written out (GUIDE: observed, imported or simulated; never left to be guessed).
 function provenanceBadge(kind) {
-  const text = { simulated: 'simulated', observed: 'observed', imported: 'imported', mixed: 'mixed' }[kind] || 'provenance not recorded';
+  const text = { simulated: 'simulated', observed: 'observed', imported: 'imported', mixed: 'mixed' }[kind]
+    || 'provenance not recorded';
   return h('span', { class: `badge provenance provenance-${kind || 'unrecorded'}` }, text);
 }
 
@@ -25,11 +26,13 @@ function eventItem(e, zone) {
   return h('li', { 'data-event-id': e.id, 'data-provenance': e.provenance },
     h('a', { href: href({ view: 'event', id: e.id }) }, e.location_name || e.location), ' ',
     h('span', { class: 'muted' }, e.location), ', ', formatTime(e.start, zone), ', ',
-    e.ongoing ? 'ongoing' : formatDuration(e.end - e.start), `, ${e.classification || e.kind} `, provenanceBadge(e.provenance));
+    e.ongoing ? 'ongoing' : formatDuration(e.end - e.start), `, ${e.classification || e.kind} `,
+    provenanceBadge(e.provenance));
 }
 
 function reportCell(r) {
-  const link = /^https?:\/\//.test(r.source_url) ? h('a', { href: r.source_url, rel: 'noopener noreferrer' }, 'source') : '';
+  const link = /^https?:\/\//.test(r.source_url)
+    ? h('a', { href: r.source_url, rel: 'noopener noreferrer' }, 'source') : '';
   return h('td', {},
     h('strong', {}, reportDays(r)), ` ${r.entity_name} `, h('span', { class: 'muted' }, r.entity), h('br'),
     `${r.type || 'Shutdown'}${r.networks && r.networks.length ? ` (${r.networks.join(', ')})` : ''}`,
@@ -65,11 +68,13 @@ function reportRow(r, eventsById, zone) {
 
 function eventRow(e, zone) {
   return h('tr', { 'data-event-id': e.id, 'data-matched': 0 },
-    h('td', {}, h('span', { class: 'muted' }, 'no report')), eventsCell([e], zone), matchCell('detected, not reported', 'event-only'));
+    h('td', {}, h('span', { class: 'muted' }, 'no report')), eventsCell([e], zone),
+    matchCell('detected, not reported', 'event-only'));
 }
 
 function summaryText(s) {
-  return `${s.reports} reported shutdown(s): ${s.reports_with_event} with a detected event, ${s.reports_without_event} without` +
+  return `${s.reports} reported shutdown(s): ${s.reports_with_event} with a detected event, ` +
+    `${s.reports_without_event} without` +
     `${s.reports_without_data ? ` (${s.reports_without_data} where Vigil has no measurements)` : ''}. ` +
     `${s.events} detected event(s): ${s.events_with_report} with a report, ${s.events_without_report} without.`;
 }
@@ -80,9 +85,11 @@ export async function renderReported(main, state) {
   const select = h('select', { name: 'country', onchange: (e) => navigate({ country: e.target.value }) },
     h('option', { value: '' }, 'Choose a country'),
     countries.map((c) => h('option', { value: c.code, selected: c.code === country }, `${c.name} (${c.code})`)));
-  const filters = h('form', { class: 'filters', 'aria-label': 'Country', onsubmit: (e) => e.preventDefault() }, h('label', {}, 'Country', select));
+  const filters = h('form', { class: 'filters', 'aria-label': 'Country', onsubmit: (e) => e.preventDefault() },
+    h('label', {}, 'Country', select));
   if (!/^[A-Z]{2}$/.test(country)) {
-    main.replaceChildren(h('h1', {}, 'Measured vs reported'), filters, h('p', {}, 'Choose a country to compare its reported shutdowns with the events Vigil detected.'));
+    main.replaceChildren(h('h1', {}, 'Measured vs reported'), filters,
+      h('p', {}, 'Choose a country to compare its reported shutdowns with the events Vigil detected.'));
     return;
   }
   const query = { country, from: state.from, until: state.until };
@@ -91,20 +98,26 @@ export async function renderReported(main, state) {
   const unreported = data.events.filter((e) => !e.matched_reports.length);
   const kinds = new Set(data.events.map((e) => e.provenance));
   const table = h('table', { id: 'mvr-table' },
-    h('caption', {}, `Reported shutdowns and detected events, ${data.country_name || country}, ${formatTime(state.from, state.zone)} – ${formatTime(state.until, state.zone)}`),
-    h('thead', {}, h('tr', {}, ['Reported shutdown (imported)', `Detected events (${zoneLabel(state.zone)})`, 'Match'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, data.reports.map((r) => reportRow(r, eventsById, state.zone)), unreported.map((e) => eventRow(e, state.zone))));
+    h('caption', {}, `Reported shutdowns and detected events, ${data.country_name || country}, ` +
+      `${formatTime(state.from, state.zone)} – ${formatTime(state.until, state.zone)}`),
+    h('thead', {}, h('tr', {},
+      ['Reported shutdown (imported)', `Detected events (${zoneLabel(state.zone)})`, 'Match']
+        .map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, data.reports.map((r) => reportRow(r, eventsById, state.zone)),
+      unreported.map((e) => eventRow(e, state.zone))));
   const csv = `/api/v1/measured-vs-reported?${new URLSearchParams({ ...query, format: 'csv' })}`;
   main.replaceChildren(...[
     h('h1', {}, `Measured vs reported: ${data.country_name || country}`), filters,
     h('p', { id: 'mvr-summary' }, summaryText(data.summary)),
     kinds.has('simulated') ? h('p', { class: 'provenance-note', role: 'note' },
-      'The detected events below were found in a simulated scenario\'s data, not in measurements: they show how Vigil would ' +
-      'see such a shutdown, not that it saw this one.') : null,
+      'The detected events below were found in a simulated scenario\'s data, not in measurements: ' +
+      'they show how Vigil would see such a shutdown, not that it saw this one.') : null,
     h('p', { class: 'muted' },
-      `A report matches an event on the same country (or, for a report naming a region, that region or the whole country) whose time ` +
-      `overlaps the report's days widened by ${Math.round(data.tolerance_s / 3600)} h on each side; a report with an unknown end is taken to last ` +
-      'to the end of the range. Every matching pair counts, so one report may match many events and one event several reports.'),
-    data.reports.length || data.events.length ? table : h('p', {}, 'No reported shutdowns and no detected events in this range.'),
+      'A report matches an event on the same country (or, for a report naming a region, that region or the whole ' +
+      `country) whose time overlaps the report's days widened by ${Math.round(data.tolerance_s / 3600)} h on each ` +
+      'side; a report with an unknown end is taken to last to the end of the range. Every matching pair counts, ' +
+      'so one report may match many events and one event several reports.'),
+    data.reports.length || data.events.length ? table
+      : h('p', {}, 'No reported shutdowns and no detected events in this range.'),
     h('p', {}, h('a', { href: csv, download: '' }, 'Download this table as CSV'))].filter(Boolean));
 }
