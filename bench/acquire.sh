@@ -19,6 +19,9 @@
 #   output of `vigil fetch --list-only --types updates` over all collectors for one day, run where the
 #   archives are reachable) the need is today's listed bytes per day / the real file's bytes per element.
 #   Goal: >= 20x real time on one core.
+# Last, the detection latency of `vigil run` on a replayed simulated scenario (bench/run_latency.py): from the
+#   archive listing the files that close a bin to the event detected from it being in /v2/outages/events,
+#   p50 / p95 (goal: p95 <= one poll interval + one bin's ingest time).
 # Env: VIGIL, SHARED_DIR, JOBS (default 4), COPIES (extra update files per collector, default 60),
 #      RATE (bytes/s per connection, default 1500000), RUNS (best of, default 3), LISTING (above).
 set -euo pipefail
@@ -129,8 +132,11 @@ fi
 read -r r_wall r_user r_sys < "$work/realtime.time"
 awk -v e="$update_elements" -v w="$r_wall" -v u="$r_user" -v s="$r_sys" -v need="$need" -v how="$need_how" 'BEGIN {
   cpu = u + s
-  printf "ingest    %d update elements in 12 five-minute files on one core: %.2f s CPU (%.2f s wall), %.0f elements/s CPU\n",
-    e, cpu, w, e / cpu
+  printf "ingest    %d update elements in 12 five-minute files on one core: " \
+    "%.2f s CPU (%.2f s wall), %.0f elements/s CPU\n", e, cpu, w, e / cpu
   printf "need      %.0f elements/s in real time: %s\n", need, how
   printf "ratio sustained ingest / real-time need: %.1fx on one core (goal >= 20x)\n", e / cpu / need
 }'
+
+# ----- detection latency of vigil run (bench/run_latency.py says how it is measured) ---------------------
+python3 bench/run_latency.py "$VIGIL" "$PWD"

@@ -52,7 +52,8 @@ measure() {
   out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url$1")
   t1=$(cpu_ticks)
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)}
+    else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $4}' <<<"$out")
   [ -z "$non2xx" ] || { echo "non-2xx answers for $1: $non2xx"; exit 1; }
   errors=$(awk '/Socket errors/ {print $0}' <<<"$out")
@@ -64,7 +65,8 @@ measure() {
 
 report() {  # label rps p99 cpu_us baseline_rps baseline_cpu_us
   awk -v l="$1" -v r="$2" -v p="$3" -v c="$4" -v b="$5" -v bc="$6" 'BEGIN {
-    printf "%-26s %7.0f req/s (%.2fx of /healthz)  p99 %6.2f ms  cpu %5.0f us/req (%.2fx)  goal >=5000 req/s, p99 <20 ms: %s\n",
+    printf "%-26s %7.0f req/s (%.2fx of /healthz)  p99 %6.2f ms  cpu %5.0f us/req (%.2fx)  " \
+      "goal >=5000 req/s, p99 <20 ms: %s\n",
       l, r, r / b, p, c, c / bc, (r >= 5000 && p < 20) ? "met" : "NOT met" }'
 }
 
@@ -74,12 +76,15 @@ points=$(grep -o ',' "$work/signals.json" | wc -l)
 echo "signals response: $(wc -c <"$work/signals.json") bytes (~$points values)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 read -r base_rps base_p99 base_cpu < <(measure /healthz)
-printf "%-26s %7.0f req/s (baseline)       p99 %6.2f ms  cpu %5.0f us/req (baseline)\n" "/healthz" "$base_rps" "$base_p99" "$base_cpu"
-read -r rps p99 cpu < <(measure "$signals"); report "signals 30 d, cache 2 s" "$rps" "$p99" "$cpu" "$base_rps" "$base_cpu"
+printf "%-26s %7.0f req/s (baseline)       p99 %6.2f ms  cpu %5.0f us/req (baseline)\n" \
+  "/healthz" "$base_rps" "$base_p99" "$base_cpu"
+read -r rps p99 cpu < <(measure "$signals")
+report "signals 30 d, cache 2 s" "$rps" "$p99" "$cpu" "$base_rps" "$base_cpu"
 read -r rps p99 cpu < <(measure "$events"); report "events, cache 2 s" "$rps" "$p99" "$cpu" "$base_rps" "$base_cpu"
 stop_server
 start_server 0
-read -r rps p99 cpu < <(measure "$signals"); report "signals 30 d, no cache" "$rps" "$p99" "$cpu" "$base_rps" "$base_cpu"
+read -r rps p99 cpu < <(measure "$signals")
+report "signals 30 d, no cache" "$rps" "$p99" "$cpu" "$base_rps" "$base_cpu"
 read -r rps p99 cpu < <(measure "$events"); report "events, no cache" "$rps" "$p99" "$cpu" "$base_rps" "$base_cpu"
 stop_server
 
@@ -91,7 +96,8 @@ polite_client() {
     curl -s -o /dev/null --interface 127.0.0.2 -w '%{time_total} %{http_code}\n' "$url$events" || echo "9.999 000"
     sleep 0.02
   done | sort -n | awk '{t[NR] = $1 * 1000; c[$2]++} END {
-    codes = ""; for (k in c) codes = codes k "x" c[k] " "; printf "%.1f %.1f %s\n", t[int(NR * 0.5)], t[int(NR * 0.99)], codes }'
+    codes = ""; for (k in c) codes = codes k "x" c[k] " "
+    printf "%.1f %.1f %s\n", t[int(NR * 0.5)], t[int(NR * 0.99)], codes }'
 }
 flood() {  # $1 = label; prints the flood's throughput, its non-2xx count, the polite client's latency, peak RSS
   local out rps non2xx polite
@@ -106,7 +112,8 @@ flood() {  # $1 = label; prints the flood's throughput, its non-2xx count, the p
   read -r p50 p99 codes <<<"$polite"
   awk -v l="$1" -v r="$rps" -v b="$flood_base" -v n="${non2xx:-0}" -v p50="$p50" -v p99="$p99" -v c="$codes" \
     -v rss="$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")" -v errors="$(awk '/Socket errors/' <<<"$out")" 'BEGIN {
-    printf "%-26s %7.0f req/s (%.2fx of 16 connections), %s non-2xx; client from 127.0.0.2: p50 %.1f ms, p99 %.1f ms (%s); peak RSS %.0f MB %s\n",
+    printf "%-26s %7.0f req/s (%.2fx of 16 connections), %s non-2xx; " \
+      "client from 127.0.0.2: p50 %.1f ms, p99 %.1f ms (%s); peak RSS %.0f MB %s\n",
       l, r, r / b, n, p50, p99, c, rss / 1024, errors }'
 }
 start_server 2 0

@@ -74,9 +74,11 @@ for b in range(64):
     for h in range(256): print(f'198.18.{b}.{h}')" >"$WORK/targets"
 base_cpu_per_k=""
 if command -v scamper >/dev/null; then
-  read -r rate total wall cpu < <(measure 1 scamper -p 10000 -w 10000 -c "ping -c 1" -O json -o "$WORK/scamper.json" -f "$WORK/targets")
+  read -r rate total wall cpu < <(measure 1 scamper -p 10000 -w 10000 -c "ping -c 1" -O json \
+    -o "$WORK/scamper.json" -f "$WORK/targets")
   base_cpu_per_k=$(echo "$cpu * 1000000 / $total" | bc -l)
-  printf "%-28s %10d %12.0f %9.3f %10d %12.2f\n" "scamper ping -c 1 (baseline)" 10000 "$rate" "$(echo "$rate / 10000" | bc -l)" "$total" "$base_cpu_per_k"
+  printf "%-28s %10d %12.0f %9.3f %10d %12.2f\n" "scamper ping -c 1 (baseline)" 10000 "$rate" \
+    "$(echo "$rate / 10000" | bc -l)" "$total" "$base_cpu_per_k"
 fi
 
 # Vigil: a census of every address of 198.18.0.0/15 (131,072 probes) at increasing configured rates.
@@ -86,8 +88,11 @@ for configured in 10000 20000 40000; do
   read -r rate total wall cpu < <(measure "$window" "$VIGIL" probe hitlist --blocks 198.18.0.0/15 --rate "$configured" \
     --timeout-ms 1000 --fresh --out "$WORK/hitlist.txt")
   cpu_per_k=$(echo "$cpu * 1000000 / $total" | bc -l)
-  printf "%-28s %10d %12.0f %9.3f %10d %12.2f\n" "vigil census" "$configured" "$rate" "$(echo "$rate / $configured" | bc -l)" "$total" "$cpu_per_k"
+  printf "%-28s %10d %12.0f %9.3f %10d %12.2f\n" "vigil census" "$configured" "$rate" \
+    "$(echo "$rate / $configured" | bc -l)" "$total" "$cpu_per_k"
   if [ -n "$base_cpu_per_k" ]; then
-    printf "%-28s %s\n" "" "CPU per 1000 probes vs scamper baseline: $(printf %.3f "$(echo "$cpu_per_k / $base_cpu_per_k" | bc -l)")x; own log: $(grep -o 'run rate [0-9.]* probes/s' "$WORK/out")"
+    cpu_ratio=$(printf %.3f "$(echo "$cpu_per_k / $base_cpu_per_k" | bc -l)")
+    own_log=$(grep -o 'run rate [0-9.]* probes/s' "$WORK/out" || true)  # empty if the run logged no rate
+    printf "%-28s %s\n" "" "CPU per 1000 probes vs scamper baseline: ${cpu_ratio}x; own log: $own_log"
   fi
 done

@@ -12,8 +12,8 @@
 # produce the same 13 bins from the same number of routing records. Cost per record = CPU time (user+sys)
 # of the whole `vigil ingest mrt` process (decompression, MRT decoding, both families' builders, geo,
 # store commits) / the routing records of the world's family (RIB entries + announcements + withdrawals),
-# median of 3 runs each (alternating; `vigil mrt stat` likewise for the decoding share). Goal: IPv6 / IPv4 <= 1.5x; peak RSS of the IPv6 ingest (full IPv6
-# table x 20 peers) <= 1 GiB.
+# median of 3 runs each (alternating; `vigil mrt stat` likewise for the decoding share). Goal: IPv6 / IPv4 <= 1.5x;
+# peak RSS of the IPv6 ingest (full IPv6 table x 20 peers) <= 1 GiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -45,9 +45,12 @@ cat "$WORK/ingest"
 awk -v r="$records" -v sw="$s_wall" -v su="$s_user" -v ss="$s_sys" -v sr="$s_rss" \
     -v iw="$i_wall" -v iu="$i_user" -v is="$i_sys" -v ir="$i_rss" 'BEGIN {
   sc = su + ss; ic = iu + is;
-  printf "baseline  vigil mrt stat:   %.2f s CPU (%.2f s wall), %.0f elements/s CPU, peak RSS %.0f MiB\n", sc, sw, r / sc, sr / 1024;
-  printf "signal    vigil ingest mrt: %.2f s CPU (%.2f s wall), %.0f records/s CPU (%.0f/s wall), peak RSS %.0f MiB\n", ic, iw, r / ic, r / iw, ir / 1024;
-  printf "ratio ingest / decode: %.2fx CPU, %.2fx wall (goal <= 1.5x); peak RSS %.2f GiB (goal <= 2 GiB)\n", ic / sc, iw / sw, ir / 1048576;
+  printf "baseline  vigil mrt stat:   %.2f s CPU (%.2f s wall), %.0f elements/s CPU, peak RSS %.0f MiB\n",
+    sc, sw, r / sc, sr / 1024;
+  printf "signal    vigil ingest mrt: %.2f s CPU (%.2f s wall), %.0f records/s CPU (%.0f/s wall), peak RSS %.0f MiB\n",
+    ic, iw, r / ic, r / iw, ir / 1024;
+  printf "ratio ingest / decode: %.2fx CPU, %.2fx wall (goal <= 1.5x); peak RSS %.2f GiB (goal <= 2 GiB)\n",
+    ic / sc, iw / sw, ir / 1048576;
 }'
 
 DATA6=$PWD/$BUILD_DIR/bench-data/signals-full-v6
@@ -65,10 +68,12 @@ for run in 1 2 3; do
   measure "$WORK/stat4t" "$VIGIL" mrt stat "$TWIN4"/mrt/rrc00/*
   d4t+=("$(cpu "$WORK/stat4t")")
   rm -f "$WORK"/twin*.db*
-  measure "$WORK/ingest6" "$VIGIL" ingest mrt "${THRESHOLDS[@]}" --store "$WORK/twin6.db" --geo "$DATA6/geo" "$DATA6/mrt"
+  measure "$WORK/ingest6" "$VIGIL" ingest mrt "${THRESHOLDS[@]}" --store "$WORK/twin6.db" --geo "$DATA6/geo" \
+    "$DATA6/mrt"
   c6+=("$(cpu "$WORK/ingest6")")
   rss6=$(awk -v m="$rss6" '{ print ($4 > m ? $4 : m) }' "$WORK/ingest6.time")
-  measure "$WORK/ingest4t" "$VIGIL" ingest mrt "${THRESHOLDS[@]}" --store "$WORK/twin4.db" --geo "$TWIN4/geo" "$TWIN4/mrt"
+  measure "$WORK/ingest4t" "$VIGIL" ingest mrt "${THRESHOLDS[@]}" --store "$WORK/twin4.db" --geo "$TWIN4/geo" \
+    "$TWIN4/mrt"
   c4t+=("$(cpu "$WORK/ingest4t")")
   rss4t=$(awk -v m="$rss4t" '{ print ($4 > m ? $4 : m) }' "$WORK/ingest4t.time")
 done
@@ -87,11 +92,18 @@ m4=$(median3 "${c4t[@]}")
 echo "ingest CPU s, 3 runs each: IPv6 world ${c6[*]}; IPv4 twin ${c4t[*]} (decoding: ${d6[*]}; ${d4t[*]})"
 awk -v r="$records6" -v b="$bins6" -v m6="$m6" -v m4="$m4" -v vr="$rss6" -v tr="$rss4t" \
     -v t6="$(median3 "${d6[@]}")" -v t4="$(median3 "${d4t[@]}")" 'BEGIN {
-  printf "same work: %d routing records (RIB entries + announcements + withdrawals), 20 peers, %d bins in either world\n", r, b;
-  printf "decoding per record (vigil mrt stat): IPv6 %.0f ns, IPv4 twin %.0f ns (%.2fx: MP_REACH_NLRI, 16-byte next hops)\n", t6 / r * 1e9, t4 / r * 1e9, t6 / t4;
-  printf "signal share per record (ingest - decoding): IPv6 %.0f ns, IPv4 twin %.0f ns (%.2fx)\n", (m6 - t6) / r * 1e9, (m4 - t4) / r * 1e9, (m6 - t6) / (m4 - t4);
-  printf "bgp-v6    vigil ingest mrt: %.2f s CPU (median), %.0f IPv6 records/s CPU; IPv4 twin %.2f s, %.0f records/s, peak RSS %.0f MiB\n", m6, r / m6, m4, r / m4, tr / 1024;
-  printf "ratio IPv6 / IPv4 ingest CPU per record: %.2fx (%.0f ns vs %.0f ns; goal <= 1.5x); peak RSS (max of 3), full IPv6 table x 20 peers: %.0f MiB = %.2f GiB (goal <= 1 GiB)\n", m6 / m4, m6 / r * 1e9, m4 / r * 1e9, vr / 1024, vr / 1048576;
+  printf "same work: %d routing records (RIB entries + announcements + withdrawals), 20 peers, " \
+    "%d bins in either world\n", r, b;
+  printf "decoding per record (vigil mrt stat): IPv6 %.0f ns, IPv4 twin %.0f ns " \
+    "(%.2fx: MP_REACH_NLRI, 16-byte next hops)\n",
+    t6 / r * 1e9, t4 / r * 1e9, t6 / t4;
+  printf "signal share per record (ingest - decoding): IPv6 %.0f ns, IPv4 twin %.0f ns (%.2fx)\n",
+    (m6 - t6) / r * 1e9, (m4 - t4) / r * 1e9, (m6 - t6) / (m4 - t4);
+  printf "bgp-v6    vigil ingest mrt: %.2f s CPU (median), %.0f IPv6 records/s CPU; " \
+    "IPv4 twin %.2f s, %.0f records/s, peak RSS %.0f MiB\n", m6, r / m6, m4, r / m4, tr / 1024;
+  printf "ratio IPv6 / IPv4 ingest CPU per record: %.2fx (%.0f ns vs %.0f ns; goal <= 1.5x); " \
+    "peak RSS (max of 3), full IPv6 table x 20 peers: %.0f MiB = %.2f GiB (goal <= 1 GiB)\n",
+    m6 / m4, m6 / r * 1e9, m4 / r * 1e9, vr / 1024, vr / 1048576;
 }'
 # Where the signal's own time goes: table loading and per-bin evaluation without MRT decoding.
 "$MODEL_BENCH" --prefixes 900000 --peers 24 --updates-per-bin 83334 --bins 12

@@ -5,7 +5,8 @@
 MRT seeds come from every file in ../shared/data/mrt (decompressed, split into single records; a RIB record
 is preceded by its file's PEER_INDEX_TABLE so the decoder has peers to index). A few records of each
 (type, subtype) of each file are kept, smallest first, so the corpus covers every record kind the archive
-holds while staying small. Scenario seeds are scenarios/dev/*.json and scenarios/test/*.json; CSV and ICMP seeds are built here.
+holds while staying small. Scenario seeds are scenarios/dev/*.json and scenarios/test/*.json; CSV and ICMP seeds are
+built here.
 Run from anywhere: python3 fuzz/make_seeds.py [--shared DIR]."""
 import argparse
 import bz2
@@ -170,8 +171,10 @@ def api_seeds():
         'GET /v2/signals/raw/region/KZ-ALA?from=%d&until=%d&datasource=bgp' % (day, day + 86400),
         'GET /v2/signals/raw/country/KZ?from=2022-01-05&until=2022-01-06T00:00:00Z&maxPoints=50&sourceParams=x',
         'GET /v2/signals/raw/asn/9198?from=%d&until=%d&datasource=bgp,ping-slash24' % (day, day + 3600),
-        'GET /v2/outages/alerts?from=%d&until=%d&entityType=region&entityCode=KZ-ALA&limit=10&page=0' % (day, day + 86400),
-        'GET /v2/outages/events?from=%d&until=%d&includeAlerts&format=codf&ignoreMethods=bgp.median' % (day, day + 86400),
+        'GET /v2/outages/alerts?from=%d&until=%d&entityType=region&entityCode=KZ-ALA&limit=10&page=0'
+        % (day, day + 86400),
+        'GET /v2/outages/events?from=%d&until=%d&includeAlerts&format=codf&ignoreMethods=bgp.median'
+        % (day, day + 86400),
         'GET /v2/outages/summary?from=%d&until=%d&entityType=country' % (day, day + 86400),
         'GET /v2/entities/query?entityType=region&relatedTo=country/KZ&search=alm&limit=5',
         'GET /v2/datasources/bgp',

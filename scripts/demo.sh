@@ -47,7 +47,8 @@ else
 fi
 
 step "SIMULATE $SCENARIO -> $SIM_DIR (simulated scenario built from public reporting, not a measurement)"
-if [ -f "$SIM_DIR/truth.json" ] && [ "$SIM_DIR/truth.json" -nt "$SCENARIO" ] && [ "$SIM_DIR/truth.json" -nt "$VIGIL" ]; then
+if [ -f "$SIM_DIR/truth.json" ] && [ "$SIM_DIR/truth.json" -nt "$SCENARIO" ] &&
+  [ "$SIM_DIR/truth.json" -nt "$VIGIL" ]; then
   echo "   up to date"
 else
   timed "$VIGIL" sim "$SCENARIO" "$SIM_DIR"
@@ -61,8 +62,10 @@ if [ -d "$SIM_DIR/mrt" ]; then
   # instead of overwriting the observed ones (docs/store.md "Provenance"). A user who wants no mixing at all gives
   # the simulation its own STORE.
   step "ingest the SIMULATED scenario's MRT files"
-  full_feed=$(grep -o '"full_feed_min_prefixes": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null | grep -o '[0-9]*$' || true)
-  full_feed_v6=$(grep -o '"full_feed_min_prefixes_v6": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null | grep -o '[0-9]*$' || true)
+  full_feed=$(grep -o '"full_feed_min_prefixes": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null |
+    grep -o '[0-9]*$' || true)
+  full_feed_v6=$(grep -o '"full_feed_min_prefixes_v6": *[0-9]*' "$SIM_DIR/sim-config.json" 2>/dev/null |
+    grep -o '[0-9]*$' || true)
   timed "$VIGIL" ingest mrt --allow-simulated --store "$STORE" --geo "$SIM_DIR/geo" \
     ${full_feed:+--full-feed-min "$full_feed"} \
     ${full_feed_v6:+--full-feed-min-v6 "$full_feed_v6"} "$SIM_DIR/mrt"

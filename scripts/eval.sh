@@ -16,7 +16,8 @@ status=0
 for set in $SETS; do
   case $set in
     dev | test)
-      echo "== scenarios/$set/ ($([ "$set" = test ] && echo 'written before tuning; never tuned on' || echo 'tuned on'))"
+      how=$([ "$set" = test ] && echo 'written before tuning; never tuned on' || echo 'tuned on')
+      echo "== scenarios/$set/ ($how)"
       "$VIGIL" eval-scenario scenarios/"$set"/*.json --both "$@" || status=$?
       echo
       ;;

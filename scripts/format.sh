@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Formats the C++ sources with the repository's .clang-format (`make format`), or with --check reports the
 # files that differ from it and every line over 120 columns, and fails (`make test` runs the check first, so
-# unformatted code cannot land). The column limit also covers the JavaScript, which nothing formats, and the
-# string literals clang-format does not break; it counts characters, not bytes.
+# unformatted code cannot land). The column limit also covers the JavaScript and Python, which nothing formats,
+# and the string literals clang-format does not break; it counts characters, not bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
 COLUMN_LIMIT=120
 mapfile -t files < <(git ls-files -co --exclude-standard -- 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' \
   'bench/*.cc' 'bench/*.h' 'fuzz/*.cc' 'fuzz/*.h')
-mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'web/*.js' 'tests/*.js' 'tests/*.mjs' 'scripts/*.mjs')
+mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'web/*.js' 'tests/*.js' 'tests/*.mjs' 'scripts/*.mjs' \
+  '*.py')
 
 # Prints file:line: N columns for each line over the limit; fails when there is one.
 check_line_length() {
@@ -37,7 +38,7 @@ if [ "${1:-}" = "--check" ]; then
     exit 1
   fi
   echo "format: ${#files[@]} C++ files match .clang-format; no line over $COLUMN_LIMIT columns in them" \
-    "or in ${#scripts[@]} JavaScript files"
+    "or in ${#scripts[@]} JavaScript and Python files"
 else
   "$CLANG_FORMAT" -i "${files[@]}"
 fi

@@ -14,13 +14,15 @@ FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
 ALL_TARGETS="mrt_record_fuzz mrt_dump_fuzz scenario_fuzz geo_csv_fuzz icmp_reply_fuzz api_request_fuzz ris_live_fuzz"
 FUZZ_TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
-if ! command -v clang++-14 >/dev/null || ! compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
+if ! command -v clang++-14 >/dev/null ||
+  ! compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
   echo "fuzz: clang-14 with libFuzzer is not installed (Debian: clang-14 libfuzzer-14-dev); nothing fuzzed" >&2
   exit 2
 fi
 
 if [ ! -f "$FUZZ_DIR/build.ninja" ]; then
-  CC=clang-14 CXX=clang++-14 cmake -S . -B "$FUZZ_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON >/dev/null
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$FUZZ_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON \
+    >/dev/null
 fi
 # shellcheck disable=SC2086
 cmake --build "$FUZZ_DIR" -j "$FUZZ_JOBS" --target $FUZZ_TARGETS

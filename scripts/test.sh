@@ -19,7 +19,8 @@ ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
 mapfile -t asan_targets < <(grep -v '^\s*#' tests/sanitize-targets.txt | grep -v '^$' || true)
 if [ ${#asan_targets[@]} -gt 0 ]; then
   echo "== sanitizer tests (ASan + UBSan): ${asan_targets[*]}"
-  [ -f "$ASAN_DIR/build.ninja" ] || cmake -S . -B "$ASAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON >/dev/null
+  [ -f "$ASAN_DIR/build.ninja" ] ||
+    cmake -S . -B "$ASAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=ON >/dev/null
   cmake --build "$ASAN_DIR" -j "$JOBS" --target "${asan_targets[@]}"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" -L sanitize
@@ -30,7 +31,8 @@ fi
 # time on an idle 2-core machine; 41 minutes on this project's shared, overloaded one), then 6 x 60 s.
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
-  if command -v clang++-14 >/dev/null && compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
+  if command -v clang++-14 >/dev/null &&
+    compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
     echo "== fuzz smoke (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS}s per target)"
     FUZZ_SECONDS="$FUZZ_SECONDS" FUZZ_JOBS="$JOBS" scripts/fuzz.sh
   else

@@ -281,8 +281,6 @@ struct RisLiveClient::Impl {
         ++stats.reconnects;
       }
       Push(LiveEvent{LiveEvent::Kind::kDisconnected, WallNow(), {}, close_reason}, false);
-      // Drop the wsi's leftovers before waiting (a closed connection may still have callbacks pending).
-      lws_service(ctx, 0);
       std::unique_lock lock(mu);
       wake.wait_for(lock, std::chrono::duration<double>(delay), [&] { return stop.load(); });
     }

@@ -199,6 +199,8 @@ Result<LiveFeed::Applied> LiveFeed::Apply(std::vector<acquire::LiveEvent> events
         builder6_.reset();
         break;
       case acquire::LiveEvent::Kind::kDisconnected:
+        applied.errors.push_back("RIS Live: disconnected (" + e.detail +
+                                 "): no live bins until the archive passes the reconnection");
         phase_ = Phase::kDisconnected;
         pending_.clear();
         pending_messages_ = 0;

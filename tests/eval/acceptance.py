@@ -66,8 +66,9 @@ def main():
     for row in rows:
         problems = check(row)
         s = row["strict"]
-        print(f"{row['scenario']}: P {s['precision']} R {s['recall']} IoU {s['bin_iou']} start {s['start_error_s_p50']} s "
-              f"end {s['end_error_s_p50']} s lat95 {s['latency_s_p95']} s -> {'FAIL: ' + '; '.join(problems) if problems else 'ok'}")
+        print(f"{row['scenario']}: P {s['precision']} R {s['recall']} IoU {s['bin_iou']} "
+              f"start {s['start_error_s_p50']} s end {s['end_error_s_p50']} s lat95 {s['latency_s_p95']} s -> "
+              f"{'FAIL: ' + '; '.join(problems) if problems else 'ok'}")
         failed = failed or bool(problems)
     return 1 if failed else 0
 

@@ -57,7 +57,8 @@ def digest(db):
     out += sorted(c.execute('SELECT sha256, name, kind, collector, records, first_t, last_t FROM inputs'))
     out += alerts(c, code)
     out += sorted((code[r[0]],) + tuple(r[1:]) for r in
-                  c.execute('SELECT entity_id, kind, start_t, end_t, score, datasources, classification, depth FROM events'))
+                  c.execute('SELECT entity_id, kind, start_t, end_t, score, datasources, classification, depth '
+                            'FROM events'))
     c.close()
     return out
 

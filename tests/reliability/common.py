@@ -97,8 +97,8 @@ def small_store(vigil, directory):
     with open(annotations, 'w') as f:
         json.dump([{'entity': 'region/IR-23', 'kind': 'state-of-emergency', 'start': '2022-09-22T05:00:00Z',
                     'end': '2022-09-22T10:00:00Z', 'text': 'curfew order', 'source_url': 'https://example.org/a'},
-                   {'entity': 'country/IR', 'kind': 'note', 'start': '2022-09-20T00:00:00Z', 'end': '2022-09-21T00:00:00Z',
-                    'text': 'protests', 'source_url': 'https://example.org/b'}], f)
+                   {'entity': 'country/IR', 'kind': 'note', 'start': '2022-09-20T00:00:00Z',
+                    'end': '2022-09-21T00:00:00Z', 'text': 'protests', 'source_url': 'https://example.org/b'}], f)
     run(vigil, 'annotations', 'import', annotations, '--store', db)
     return db
 
