@@ -172,7 +172,8 @@ def main():
                 sys.exit('the files ending at %s were never seen listed' % iso(closed_until))
             latencies.append(seen - published_at(closed_until))
             data_bins.append((closed_until - start) // BIN)
-        print('run latency: %d events in the windows of the replayed withdrawals (%s), %d collectors, replay x%d, poll %.1f s' %
+        print('run latency: %d events in the windows of the replayed withdrawals (%s), %d collectors, '
+              'replay x%d, poll %.1f s' %
               (len(live), ', '.join(sorted({k[0] for k in live})), 2, args.speed, args.poll))
         print('  publication of the file closing the last bin used -> event in /v2/outages/events: '
               'p50 %.2f s, p95 %.2f s, max %.2f s' %
