@@ -19,6 +19,11 @@
 #   output of `vigil fetch --list-only --types updates` over all collectors for one day, run where the
 #   archives are reachable) the need is today's listed bytes per day / the real file's bytes per element.
 #   Goal: >= 20x real time on one core.
+# Then RIS Live replay: withdrawal -> alert visible (bench/rislive_latency.py): a simulated scenario's updates
+#   after 09:55 sent as ris_message frames by the loopback replay server at RIS_LIVE_SPEED x (default 600),
+#   five withdrawals at different offsets into their bins; latency = the wait for the bin's end + grace (set by
+#   the 5-minute bins, the same at any speed) + the measured wall time to write, detect and show the alert.
+#   Goal: <= 60 s.
 # Env: VIGIL, SHARED_DIR, JOBS (default 4), COPIES (extra update files per collector, default 60),
 #      RATE (bytes/s per connection, default 1500000), RUNS (best of, default 3), LISTING (above).
 set -euo pipefail
@@ -134,3 +139,6 @@ awk -v e="$update_elements" -v w="$r_wall" -v u="$r_user" -v s="$r_sys" -v need=
   printf "need      %.0f elements/s in real time: %s\n", need, how
   printf "ratio sustained ingest / real-time need: %.1fx on one core (goal >= 20x)\n", e / cpu / need
 }'
+
+# ----- RIS Live replay: withdrawal -> alert visible -------------------------------------------------------
+python3 bench/rislive_latency.py "$VIGIL" "$PWD" "${RIS_LIVE_SPEED:-600}"
