@@ -19,6 +19,9 @@
 #   output of `vigil fetch --list-only --types updates` over all collectors for one day, run where the
 #   archives are reachable) the need is today's listed bytes per day / the real file's bytes per element.
 #   Goal: >= 20x real time on one core.
+# Then the detection latency of `vigil run` on a replayed simulated scenario (bench/run_latency.py): from the
+#   archive listing the files that close a bin to the event detected from it being in /v2/outages/events,
+#   p50 / p95 (goal: p95 <= one poll interval + one bin's ingest time).
 # Then RIS Live replay: withdrawal -> alert visible (bench/rislive_latency.py): a simulated scenario's updates
 #   after 09:55 sent as ris_message frames by the loopback replay server at RIS_LIVE_SPEED x (default 600),
 #   five withdrawals at different offsets into their bins; latency = the wait for the bin's end + grace (set by
@@ -139,6 +142,9 @@ awk -v e="$update_elements" -v w="$r_wall" -v u="$r_user" -v s="$r_sys" -v need=
   printf "need      %.0f elements/s in real time: %s\n", need, how
   printf "ratio sustained ingest / real-time need: %.1fx on one core (goal >= 20x)\n", e / cpu / need
 }'
+
+# ----- detection latency of vigil run (bench/run_latency.py says how it is measured) ---------------------
+python3 bench/run_latency.py "$VIGIL" "$PWD"
 
 # ----- RIS Live replay: withdrawal -> alert visible -------------------------------------------------------
 python3 bench/rislive_latency.py "$VIGIL" "$PWD" "${RIS_LIVE_SPEED:-600}"

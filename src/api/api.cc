@@ -526,6 +526,8 @@ void DataCache::Put(const std::string& key, std::string value) {
   items_[key] = Item{std::chrono::steady_clock::now(), std::move(shared)};
 }
 
+void Api::StoreChanged() { impl_->cache.Clear(); }
+
 void DataCache::Clear() {
   std::lock_guard lock(mu_);
   items_.clear();

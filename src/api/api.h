@@ -88,6 +88,9 @@ class Api {
   int DeliverWebhooks();
   // Looks for events that started, changed or ended since the last call and queues webhook notices.
   Status ScanEventsForWebhooks();
+  // Another writer of the store (vigil run's loop) changed series or detections: answers cached for
+  // ApiOptions::cache_ttl_s are dropped, so a new event is visible at once rather than after the TTL.
+  void StoreChanged();
 
   struct Impl;
 

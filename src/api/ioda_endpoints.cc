@@ -8,6 +8,7 @@
 #include <set>
 
 #include "api/internal.h"
+#include "base/json_text.h"
 #include "base/time_format.h"
 
 namespace vigil::api {
@@ -260,22 +261,7 @@ bool ParseOrderBy(Params& params, const std::string& fallback, std::string& key,
 
 namespace {
 
-// JSON text helpers for the event writer: the same output nlohmann's dump gives (invalid UTF-8 replaced),
-// without building a DOM per event.
-void AppendString(std::string& out, std::string_view text) {
-  bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-  });
-  if (plain) {
-    out += '"';
-    out.append(text);
-    out += '"';
-    return;
-  }
-  out += Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
+// JSON text helpers for the event writer (strings: AppendJsonString), without building a DOM per event.
 void AppendKey(std::string& out, const char* key) {
   out += '"';
   out += key;
@@ -310,7 +296,7 @@ void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_
   auto datasources = SplitComma(event.datasources);
   out += '{';
   AppendKey(out, "location");
-  AppendString(out, entity ? EntityRef(*entity) : "unknown/" + std::to_string(event.entity_id));
+  AppendJsonString(out, entity ? EntityRef(*entity) : "unknown/" + std::to_string(event.entity_id));
   out += ',';
   AppendKey(out, "start");
   AppendInt(out, event.start_t);
@@ -319,7 +305,7 @@ void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_
   AppendInt(out, end - event.start_t);
   out += ",\"uncertainty\":null,\"method\":\"median\",";
   AppendKey(out, "datasource");
-  AppendString(out, datasources.size() == 1 ? event.datasources : std::string("overall"));
+  AppendJsonString(out, datasources.size() == 1 ? event.datasources : std::string("overall"));
   out += ',';
   AppendKey(out, "status");
   AppendInt(out, event.end_t == 0 ? 1 : 0);
@@ -328,7 +314,7 @@ void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_
   AppendDouble(out, event.score);
   out += ',';
   AppendKey(out, "location_name");
-  AppendString(out, entity ? (entity->name.empty() ? entity->code : entity->name) : "");
+  AppendJsonString(out, entity ? (entity->name.empty() ? entity->code : entity->name) : "");
   out += ',';
   AppendKey(out, "overlaps_window");
   out += event.start_t < window_from || event.end_t == 0 || event.end_t > window_until ? "true" : "false";
@@ -338,7 +324,7 @@ void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_
   AppendInt(out, event.id);
   out += ',';
   AppendKey(out, "kind");
-  AppendString(out, event.kind);
+  AppendJsonString(out, event.kind);
   out += ',';
   AppendKey(out, "end");
   if (event.end_t != 0) {
@@ -354,11 +340,11 @@ void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_
   out += '[';
   for (size_t i = 0; i < datasources.size(); ++i) {
     if (i) out += ',';
-    AppendString(out, datasources[i]);
+    AppendJsonString(out, datasources[i]);
   }
   out += "],";
   AppendKey(out, "classification");
-  AppendString(out, event.classification);
+  AppendJsonString(out, event.classification);
   out += ',';
   AppendKey(out, "schedule_id");
   if (event.schedule_id != 0) {
@@ -374,7 +360,7 @@ void AppendEventCodf(Api::Impl& impl, const store::Event& event, int64_t window_
   // Detection writes coverage as JSON text: passed through when it is JSON, quoted when it is not.
   Json coverage = Json::parse(event.coverage.empty() ? "null" : event.coverage, nullptr, false);
   if (coverage.is_discarded()) {
-    AppendString(out, event.coverage);
+    AppendJsonString(out, event.coverage);
   } else {
     out += coverage.dump(-1, ' ', false, Json::error_handler_t::replace);
   }

@@ -266,9 +266,6 @@ void AttributeThrottling(std::vector<store::Event>& events, const std::map<int64
 std::vector<store::Schedule> InferSchedules(std::vector<store::Event>& events, const DetectOptions& options,
                                             const std::map<int64_t, store::Entity>& entities);
 
-// Detection's short name for store::AlertLevelName, the one spelling of the levels.
-inline const char* LevelName(AlertLevel level) { return store::AlertLevelName(level); }
-
 // ----- time zones ---------------------------------------------------------------------------------------
 
 // Time zones (TimeZone, ToLocal, FormatDay) come from base/time_zone.h.

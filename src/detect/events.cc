@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/json_text.h"
 #include "detect/detect.h"
 
 namespace vigil::detect {
@@ -14,23 +15,6 @@ namespace {
 constexpr UnixSeconds kOpen = INT64_MAX;
 
 UnixSeconds EndOrOpen(UnixSeconds end_t) { return end_t == 0 ? kOpen : end_t; }
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-      out += buffer;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string JsonNumber(double value) {
   char buffer[40];
@@ -98,7 +82,7 @@ store::Event MakeEvent(const std::vector<const SeriesRun*>& group, const DetectO
               ",\"end\":" + std::to_string(run->end_t) + ",\"score\":" + JsonNumber(run->score) +
               ",\"depth\":" + JsonNumber(run->depth) + ",\"baseline\":" + JsonNumber(run->baseline) +
               ",\"extreme\":" + JsonNumber(run->extreme_value) + ",\"bins\":" + std::to_string(run->bins) +
-              ",\"worst\":\"" + LevelName(run->worst) + "\"}";
+              ",\"worst\":\"" + store::AlertLevelName(run->worst) + "\"}";
     baselines += JsonString(name) + ":" + JsonNumber(run->baseline);
   }
   detail += "}}";

@@ -22,11 +22,13 @@ void PrintStep(const StepReport& r, const RunClock& clock) {
   if (r.fetched == 0 && r.ingested == 0 && r.bins_closed == 0 && r.detect_bins == 0) return;
   std::printf(
       "vigil run: %s: %lld fetched, %lld gaps, %lld ingested, %lld late (%lld rebuilds), %lld bins closed (%lld by "
-      "deadline), closed until %s, %lld bins detected%s\n",
+      "deadline), closed until %s, %lld bins detected%s; took %.2f s (list %.2f, fetch %.2f, ingest %.2f, detect and "
+      "webhooks %.2f)\n",
       FormatRfc3339(clock.Now()).c_str(), (long long)r.fetched, (long long)r.gaps, (long long)r.ingested,
       (long long)r.late_files, (long long)r.rebuilds, (long long)r.bins_closed, (long long)r.bins_closed_by_deadline,
       r.closed_until == INT64_MIN ? "-" : FormatRfc3339(r.closed_until).c_str(), (long long)r.detect_bins,
-      r.pruned_files ? (", " + std::to_string(r.pruned_files) + " cached files pruned").c_str() : "");
+      r.pruned_files ? (", " + std::to_string(r.pruned_files) + " cached files pruned").c_str() : "",
+      r.list_s + r.fetch_s + r.ingest_s + r.detect_s, r.list_s, r.fetch_s, r.ingest_s, r.detect_s);
   std::fflush(stdout);
 }
 
@@ -170,7 +172,10 @@ int RunObservatory(const ObservatoryOptions& o, const std::atomic<bool>& stop) {
       SleepUnless(done, 5);
     }
   });
-  loop.OnDetection([&api] { api.ScanEventsForWebhooks(); });
+  loop.OnDetection([&api] {
+    api.StoreChanged();
+    api.ScanEventsForWebhooks();
+  });
 
   int exit_code = 0;
   for (int64_t poll = 0; !stop && (o.max_polls == 0 || poll < o.max_polls); ++poll) {

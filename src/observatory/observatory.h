@@ -239,6 +239,8 @@ struct StepReport {
   int64_t pruned_files = 0;
   UnixSeconds closed_until = 0;
   std::vector<std::string> errors;  // one line each, naming the listing / file / store
+  // Wall seconds of the step's stages (where a poll's latency goes; bench/run_latency.py).
+  double list_s = 0, fetch_s = 0, ingest_s = 0, detect_s = 0;
 };
 
 struct CollectorHealth {

@@ -208,12 +208,6 @@ std::string LimitClause(int64_t limit, int64_t offset) {
          std::to_string(limit > 0 ? limit : std::numeric_limits<int64_t>::max() / 2);
 }
 
-AlertLevel ParseAlertLevel(const std::string& s) {
-  if (s == "critical") return AlertLevel::kCritical;
-  if (s == "warning") return AlertLevel::kWarning;
-  return AlertLevel::kNormal;
-}
-
 size_t CollectBody(char* data, size_t size, size_t count, void* out) {
   static_cast<std::string*>(out)->append(data, size * count);
   return size * count;
@@ -1094,7 +1088,7 @@ Result<std::vector<Alert>> ClickHouseStore::ListAlerts(const TimeFilter& f) {
   if (!rows.ok()) return rows.status();
   std::vector<Alert> out;
   for (const auto& r : *rows) {
-    out.push_back({ToInt(r[0]), r[1], ToInt(r[2]), ToInt(r[3]), ParseAlertLevel(r[4]), r[5], ToDouble(r[6]),
+    out.push_back({ToInt(r[0]), r[1], ToInt(r[2]), ToInt(r[3]), AlertLevelFromName(r[4]), r[5], ToDouble(r[6]),
                    ToDouble(r[7]), r[8]});
   }
   return out;
