@@ -19,9 +19,14 @@
 #   output of `vigil fetch --list-only --types updates` over all collectors for one day, run where the
 #   archives are reachable) the need is today's listed bytes per day / the real file's bytes per element.
 #   Goal: >= 20x real time on one core.
-# Last, the detection latency of `vigil run` on a replayed simulated scenario (bench/run_latency.py): from the
+# Then the detection latency of `vigil run` on a replayed simulated scenario (bench/run_latency.py): from the
 #   archive listing the files that close a bin to the event detected from it being in /v2/outages/events,
 #   p50 / p95 (goal: p95 <= one poll interval + one bin's ingest time).
+# Then RIS Live replay: withdrawal -> alert visible (bench/rislive_latency.py): a simulated scenario's updates
+#   after 09:55 sent as ris_message frames by the loopback replay server at RIS_LIVE_SPEED x (default 600),
+#   five withdrawals at different offsets into their bins; latency = the wait for the bin's end + grace (set by
+#   the 5-minute bins, the same at any speed) + the measured wall time to write, detect and show the alert.
+#   Goal: <= 60 s.
 # Env: VIGIL, SHARED_DIR, JOBS (default 4), COPIES (extra update files per collector, default 60),
 #      RATE (bytes/s per connection, default 1500000), RUNS (best of, default 3), LISTING (above).
 set -euo pipefail
@@ -140,3 +145,6 @@ awk -v e="$update_elements" -v w="$r_wall" -v u="$r_user" -v s="$r_sys" -v need=
 
 # ----- detection latency of vigil run (bench/run_latency.py says how it is measured) ---------------------
 python3 bench/run_latency.py "$VIGIL" "$PWD"
+
+# ----- RIS Live replay: withdrawal -> alert visible -------------------------------------------------------
+python3 bench/rislive_latency.py "$VIGIL" "$PWD" "${RIS_LIVE_SPEED:-600}"

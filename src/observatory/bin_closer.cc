@@ -53,6 +53,12 @@ UnixSeconds RunClock::Now() const {
   return origin_ + static_cast<UnixSeconds>(std::floor(double(wall_ms - wall_origin_ms_) / 1000.0 * speed_));
 }
 
+UnixSeconds RunClock::AtWall(double wall_seconds) const {
+  if (!replay_) return static_cast<UnixSeconds>(std::floor(wall_seconds));
+  return origin_ +
+         static_cast<UnixSeconds>(std::floor((wall_seconds * 1000.0 - double(wall_origin_ms_)) / 1000.0 * speed_));
+}
+
 BinCloser::BinCloser(std::vector<std::string> collectors, int64_t deadline_s)
     : collectors_(std::move(collectors)), deadline_s_(deadline_s) {
   for (const std::string& c : collectors_) delivered_[c] = INT64_MIN;

@@ -190,8 +190,9 @@ Result<LiveFeed::Applied> LiveFeed::Apply(std::vector<acquire::LiveEvent> events
     switch (e.kind) {
       case acquire::LiveEvent::Kind::kConnected:
         // Messages from now on are complete; what came before (a gap) only the archive has.
+        // (The moment it was received, not now: the loop may have been busy ingesting meanwhile.)
         phase_ = Phase::kWaiting;
-        live_since_ = now;
+        live_since_ = std::min(now, options_.clock.AtWall(e.received_at));
         pending_.clear();
         pending_messages_ = 0;
         processed_until_ = INT64_MIN;

@@ -155,6 +155,8 @@ class RunClock {
   // Parses "2022-01-04T00:00:00Z@600" (origin @ speed) or "" (real clock).
   static Result<RunClock> Parse(const std::string& spec);
   UnixSeconds Now() const;
+  // What this clock read at a wall-clock moment (Unix seconds), e.g. when a message was received.
+  UnixSeconds AtWall(double wall_seconds) const;
   // Wall-clock seconds for `seconds` of this clock.
   double WallSeconds(double seconds) const { return seconds / speed_; }
   bool replay() const { return replay_; }

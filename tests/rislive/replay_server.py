@@ -11,13 +11,18 @@ does not answer them within 3 s. Listens on 127.0.0.1 only; prints "listening on
 Faults:
   --drop-after N    the first connection is cut (TCP reset, no close frame) after N frames; the next one gets
                     the frames that were not sent
+  --clock ORIGIN@SPEED --wall0 T
+                    paced replay: a frame is sent when a clock that reads ORIGIN (RFC 3339) at wall time T and
+                    runs SPEED times faster reaches the frame's data.timestamp (as `vigil run --clock`)
 Every subscription and connection is appended to --log as one JSON line, for the test to check.
 
 Usage: replay_server.py [--port 0] [--lines FILE]... [--frames FILE] [--drop-after N] --log FILE"""
 import argparse
 import asyncio
+import calendar
 import json
 import sys
+import time
 
 import websockets
 
@@ -38,7 +43,14 @@ def main():
     ap.add_argument('--frames')
     ap.add_argument('--drop-after', type=int, default=-1)
     ap.add_argument('--log', required=True)
+    ap.add_argument('--clock')
+    ap.add_argument('--wall0', type=float)
     args = ap.parse_args()
+    pace = None
+    if args.clock:
+        origin, speed = args.clock.split('@')
+        origin = calendar.timegm(time.strptime(origin, '%Y-%m-%dT%H:%M:%SZ'))
+        pace = (origin, float(speed), args.wall0 if args.wall0 else time.time())
 
     frames = []
     for path in args.lines:
@@ -53,6 +65,16 @@ def main():
     def log(entry):
         with open(args.log, 'a') as f:
             f.write(json.dumps(entry) + '\n')
+
+    async def wait_for_time(frame):
+        try:
+            t = json.loads(frame)['data']['timestamp']
+        except (ValueError, KeyError, TypeError):
+            return
+        origin, speed, wall0 = pace
+        delay = wall0 + (t - origin) / speed - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def handler(ws, path=None):
         state['connections'] += 1
@@ -72,6 +94,8 @@ def main():
                     log({'event': 'dropped', 'connection': connection, 'after': state['next']})
                     ws.transport.abort()  # a reset, no close frame
                     return
+                if pace:
+                    await wait_for_time(frames[state['next']])
                 await ws.send(frames[state['next']])
                 state['next'] += 1
                 if state['next'] % 50 == 0:
