@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "observatory/observatory.h"
 
 namespace vigil::observatory {
@@ -67,6 +69,18 @@ TEST(RunClockTest, ParsesAReplayClockAndRefusesBadSpecs) {
   EXPECT_FALSE(RunClock::Parse("2022-01-04T00:00:00Z@0").ok());
   EXPECT_FALSE(RunClock::Parse("yesterday@2").ok());
   EXPECT_FALSE(RunClock::Parse("").value().replay());
+}
+
+TEST(RunClockTest, AtWallMapsAReceptionMomentOntoTheReplayClock) {
+  // RIS Live: a connection counts from when the client received it, not from when the loop read the event.
+  auto clock = RunClock::Parse("2022-01-04T00:00:00Z@600");
+  ASSERT_TRUE(clock.ok());
+  double wall = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  UnixSeconds now = clock->Now();
+  EXPECT_NEAR(double(clock->AtWall(wall)), double(now), 60);
+  EXPECT_NEAR(double(clock->AtWall(wall - 2) - clock->AtWall(wall)), -1200, 1);
+  RunClock real;
+  EXPECT_EQ(real.AtWall(1700000000.7), 1700000000);
 }
 
 }  // namespace
