@@ -151,9 +151,6 @@ void Match(const Scope& scope, std::vector<Report>& reports, std::vector<Detecte
   }
 }
 
-// Until the store records provenance, an event's is not known: said so rather than guessed.
-std::string ProvenanceOf(const store::Event&) { return "unrecorded"; }
-
 Json ReportJson(const Report& r, const std::vector<DetectedEvent>& events) {
   const store::Annotation& a = r.annotation;
   Json out;
@@ -168,7 +165,7 @@ Json ReportJson(const Report& r, const std::vector<DetectedEvent>& events) {
   out["text"] = a.text;
   out["source_url"] = a.source_url;
   Json detail = a.detail.empty() ? Json() : Json::parse(a.detail, nullptr, false);
-  out["provenance"] = "imported";
+  out["provenance"] = ProvenanceJson(store::MaskOf(store::ProvenanceKind::kImported));  // only imports write it
   out["attribution"] = detail.is_object() && detail.contains("source") ? detail["source"] : Json(nullptr);
   for (const char* key : {"type", "networks", "cause", "links", "area_name", "dataset", "line"}) {
     out[key] = detail.is_object() && detail.contains(key) ? detail[key] : Json(nullptr);
@@ -192,7 +189,7 @@ Json EventJson(const DetectedEvent& d, const std::vector<Report>& reports) {
   out["kind"] = e.kind;
   out["classification"] = e.classification;
   out["score"] = e.score;
-  out["provenance"] = ProvenanceOf(e);
+  out["provenance"] = ProvenanceJson(e.provenance);
   Json matched = Json::array();
   for (size_t r : d.reports) matched.push_back(reports[r].annotation.id);
   out["matched_reports"] = std::move(matched);
@@ -227,7 +224,7 @@ std::string EventCells(const DetectedEvent& d) {
   std::snprintf(score, sizeof score, "%.6g", e.score);
   return std::to_string(e.id) + "," + CsvCell(EntityRef(d.entity)) + "," + TimeCell(e.start_t) + "," +
          TimeCell(e.end_t) + "," + CsvCell(e.kind) + "," + CsvCell(e.classification) + "," + score + "," +
-         ProvenanceOf(e);
+         store::ProvenanceLabel(e.provenance);
 }
 
 // One row per matched pair, per report without an event and per event without a report (a full outer join).
@@ -255,14 +252,20 @@ Json Summary(const std::vector<Report>& reports, const std::vector<DetectedEvent
     reports_matched += r.events.empty() ? 0 : 1;
     no_data += r.events.empty() && !r.data_in_window ? 1 : 0;
   }
-  for (const DetectedEvent& d : events) events_matched += d.reports.empty() ? 0 : 1;
+  Json by_provenance = Json::object();  // events per provenance label: what the detected side is made of
+  for (const DetectedEvent& d : events) {
+    events_matched += d.reports.empty() ? 0 : 1;
+    std::string label = store::ProvenanceLabel(d.event.provenance);
+    by_provenance[label] = by_provenance.value(label, 0) + 1;
+  }
   return {{"reports", reports.size()},
           {"reports_with_event", reports_matched},
           {"reports_without_event", static_cast<int64_t>(reports.size()) - reports_matched},
           {"reports_without_data", no_data},
           {"events", events.size()},
           {"events_with_report", events_matched},
-          {"events_without_report", static_cast<int64_t>(events.size()) - events_matched}};
+          {"events_without_report", static_cast<int64_t>(events.size()) - events_matched},
+          {"events_by_provenance", std::move(by_provenance)}};
 }
 
 }  // namespace

@@ -55,6 +55,9 @@ class MeasuredVsReportedTest : public ::testing::Test {
         Event(kz_, T("2022-11-26T08:00:00Z"), T("2022-11-26T16:00:00Z")),     // after election_ began
         Event(uz_, T("2022-01-05T06:00:00Z"), T("2022-01-05T09:00:00Z")),     // another country
     };
+    // Where each event comes from: Almaty's January event simulated, the country's in November simulated and observed.
+    events[1].provenance = store::MaskOf(store::ProvenanceKind::kSimulated);
+    events[8].provenance |= store::MaskOf(store::ProvenanceKind::kSimulated);
     std::vector<store::Alert> alerts;
     std::vector<store::Schedule> schedules;
     ASSERT_TRUE(store_->ReplaceDetection(0, alerts, events, schedules).ok());
@@ -91,6 +94,7 @@ class MeasuredVsReportedTest : public ::testing::Test {
     e.score = 1000;
     e.datasources = "ping-slash24";
     e.classification = "data-plane";
+    e.provenance = store::MaskOf(store::ProvenanceKind::kObserved);
     return e;
   }
   int64_t EventId(int64_t entity, const char* start) { return event_ids_.at({entity, T(start)}); }
@@ -149,7 +153,7 @@ TEST_F(MeasuredVsReportedTest, ListsTheCountrysReportsAndEventsOnly) {
   EXPECT_EQ(locations, (std::set<std::string>{"country/KZ", "region/KZ-ALA", "region/KZ-AST", "asn/29355"}));
   EXPECT_EQ(data["events"].size(), 9u);  // all but Uzbekistan's
   for (const auto& r : data["reports"]) {
-    EXPECT_EQ(r["provenance"], "imported");
+    EXPECT_EQ(r["provenance"]["kind"], "imported");
     EXPECT_EQ(r["attribution"], "Access Now #KeepItOn STOP data (accessnow.org/keepiton)");
   }
 }
@@ -202,6 +206,7 @@ TEST_F(MeasuredVsReportedTest, EventsKnowTheirReportsAndUnmatchedOnesSaySo) {
   auto reports = ById(data["reports"]);
   EXPECT_TRUE(reports[almaty_feb_]["matched_events"].empty());
   EXPECT_EQ(reports[almaty_feb_]["data_in_window"], true);  // Almaty had series that day: nothing detected
+  data["summary"].erase("events_by_provenance");  // EveryEventSaysWhereItComesFrom checks it
   EXPECT_EQ(data["summary"], json({{"reports", 4},
                                    {"reports_with_event", 3},
                                    {"reports_without_event", 1},
@@ -209,6 +214,24 @@ TEST_F(MeasuredVsReportedTest, EventsKnowTheirReportsAndUnmatchedOnesSaySo) {
                                    {"events", 9},
                                    {"events_with_report", 6},
                                    {"events_without_report", 3}}));
+}
+
+TEST_F(MeasuredVsReportedTest, EveryEventSaysWhereItComesFrom) {
+  json data = Data(k2022);
+  auto events = ById(data["events"]);
+  EXPECT_EQ(events[EventId(ala_, "2022-01-07T08:00:00Z")]["provenance"],
+            json({{"kind", "simulated"}, {"kinds", {"simulated"}}}));
+  EXPECT_EQ(events[EventId(kz_, "2022-11-26T08:00:00Z")]["provenance"],
+            json({{"kind", "mixed"}, {"kinds", {"observed", "simulated"}}}));
+  EXPECT_EQ(events[EventId(kz_, "2022-01-05T10:30:00Z")]["provenance"]["kind"], "observed");
+  EXPECT_EQ(data["summary"]["events_by_provenance"], json({{"observed", 7}, {"simulated", 1}, {"mixed", 1}}));
+  std::string csv = Get(k2022 + "&format=csv").body;
+  EXPECT_NE(csv.find(",region/KZ-ALA,2022-01-07T08:00:00Z,2022-01-10T00:30:00Z,outage,data-plane,1000,simulated\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(",country/KZ,2022-11-26T08:00:00Z,2022-11-26T16:00:00Z,outage,data-plane,1000,mixed\n"),
+            std::string::npos)
+      << csv;
 }
 
 TEST_F(MeasuredVsReportedTest, CsvIsTheFullOuterJoin) {

@@ -67,7 +67,7 @@ TEST(DemoStoreTest, MeasuredVsReportedListsTheKazakhstanReportsBesideTheDetected
   EXPECT_EQ((*january)["entity"], "country/KZ");
   EXPECT_EQ((*january)["end"], kJanuaryReportEnd);
   EXPECT_EQ((*january)["type"], "Shutdown, Throttle");
-  EXPECT_EQ((*january)["provenance"], "imported");
+  EXPECT_EQ((*january)["provenance"]["kind"], "imported");
   EXPECT_EQ((*january)["attribution"], "Access Now #KeepItOn STOP data (accessnow.org/keepiton)");
   EXPECT_EQ((*january)["dataset"], "2022.csv");
   // Its matches are exactly the Kazakhstan events within a day of its days: those of the simulated scenario.
@@ -81,7 +81,10 @@ TEST(DemoStoreTest, MeasuredVsReportedListsTheKazakhstanReportsBesideTheDetected
     EXPECT_EQ(matched.count(e["id"].get<int64_t>()) == 1, in_report) << e.dump();
     january_events += in_report ? 1 : 0;
     locations.insert(e["location"].get<std::string>());
+    // Every detected event of the demo comes from the simulated scenario, and says so.
+    EXPECT_EQ(e["provenance"]["kind"], "simulated") << e.dump();
   }
+  EXPECT_EQ(data["summary"]["events_by_provenance"], json({{"simulated", data["events"].size()}}));
   EXPECT_GE(january_events, 10) << "the scenario's blackout, regional blocks and curfew nights";
   EXPECT_TRUE(locations.count("country/KZ")) << "a nationwide event";
   EXPECT_TRUE(locations.count("region/KZ-ALA")) << "Almaty's";

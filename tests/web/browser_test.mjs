@@ -414,7 +414,7 @@ async function main() {
   check((await january.textContent()).includes('2022-01-04 – 2022-01-11') &&
     (await january.textContent()).includes('Access Now #KeepItOn'),
     'measured vs reported: the report shows its days and whom to cite');
-  const januaryKinds = januaryApi.matched_events.map((id) => mvr.data.events.find((e) => e.id === id).provenance);
+  const januaryKinds = januaryApi.matched_events.map((id) => mvr.data.events.find((e) => e.id === id).provenance.kind);
   const expectedMatch = januaryKinds.every((k) => k === 'simulated')
     ? 'reported; detected in simulated data, not measured' : 'reported and detected';
   check(await january.locator('td').last().textContent() === expectedMatch,
@@ -423,9 +423,13 @@ async function main() {
     'measured vs reported: no null, undefined or NaN on the page');
   const shownProvenance = await january.locator('li[data-event-id] .badge.provenance').allTextContents();
   const apiProvenance = januaryKinds;
-  const word = { simulated: 'simulated', observed: 'observed', imported: 'imported', mixed: 'mixed' };
+  // The badge's words for the API's provenance kinds (web/js/reported.js).
+  const word = { simulated: 'simulated', observed: 'observed', imported: 'imported',
+    unrecorded: 'provenance not recorded', none: 'no data behind it' };
+  const badgeText = (p) => (p.kind === 'mixed' ? `mixed: ${p.kinds.join(' + ')}` : word[p.kind]);
+  const januaryProvenance = januaryApi.matched_events.map((id) => mvr.data.events.find((e) => e.id === id).provenance);
   check(shownProvenance.length === apiProvenance.length &&
-    shownProvenance.every((t, i) => t === (word[apiProvenance[i]] || 'provenance not recorded')),
+    shownProvenance.every((t, i) => t === badgeText(januaryProvenance[i])),
     'measured vs reported: every detected event says where it comes from ' +
     `(${[...new Set(shownProvenance)].join(', ')})`);
   const november = page.locator('#mvr-table tbody tr[data-start="1666137600"]');

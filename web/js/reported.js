@@ -15,15 +15,18 @@ function reportDays(r) {
   return last === day(r.start) ? day(r.start) : `${day(r.start)} – ${last}`;
 }
 
-// Where a number comes from, written out (GUIDE: observed, imported or simulated; never left to be guessed).
-function provenanceBadge(kind) {
-  const text = { simulated: 'simulated', observed: 'observed', imported: 'imported', mixed: 'mixed' }[kind]
-    || 'provenance not recorded';
-  return h('span', { class: `badge provenance provenance-${kind || 'unrecorded'}` }, text);
+// Where a number comes from, written out (GUIDE: observed, imported or simulated; never left to be guessed). `p` is
+// the API's provenance object {kind, kinds}.
+function provenanceBadge(p) {
+  const kind = p && p.kind ? p.kind : 'unrecorded';
+  const words = { simulated: 'simulated', observed: 'observed', imported: 'imported',
+    unrecorded: 'provenance not recorded', none: 'no data behind it' };
+  const text = kind === 'mixed' ? `mixed: ${p.kinds.join(' + ')}` : words[kind] || kind;
+  return h('span', { class: `badge provenance provenance-${kind}` }, text);
 }
 
 function eventItem(e, zone) {
-  return h('li', { 'data-event-id': e.id, 'data-provenance': e.provenance },
+  return h('li', { 'data-event-id': e.id, 'data-provenance': e.provenance.kind },
     h('a', { href: href({ view: 'event', id: e.id }) }, e.location_name || e.location), ' ',
     h('span', { class: 'muted' }, e.location), ', ', formatTime(e.start, zone), ', ',
     e.ongoing ? 'ongoing' : formatDuration(e.end - e.start), `, ${e.classification || e.kind} `,
@@ -36,7 +39,7 @@ function reportCell(r) {
   return h('td', {},
     h('strong', {}, reportDays(r)), ` ${r.entity_name} `, h('span', { class: 'muted' }, r.entity), h('br'),
     `${r.type || 'Shutdown'}${r.networks && r.networks.length ? ` (${r.networks.join(', ')})` : ''}`,
-    r.cause ? `; cause: ${r.cause}` : '', '. ', link, ' ', provenanceBadge('imported'),
+    r.cause ? `; cause: ${r.cause}` : '', '. ', link, ' ', provenanceBadge(r.provenance),
     r.attribution ? h('span', { class: 'muted' }, ` ${r.attribution}`) : '');
 }
 
@@ -46,7 +49,7 @@ function eventsCell(events, zone) {
   if (events.length <= 3) return h('td', {}, list);
   // Folded, the summary still says where the events come from.
   const places = new Set(events.map((e) => e.location));
-  const kinds = [...new Set(events.map((e) => e.provenance))];
+  const kinds = [...new Map(events.map((e) => [JSON.stringify(e.provenance), e.provenance])).values()];
   return h('td', {}, h('details', {}, h('summary', {}, `${events.length} detected events on ${places.size} entities, `,
     kinds.map((k) => provenanceBadge(k))), list));
 }
@@ -57,7 +60,7 @@ function matchCell(text, className) {
 
 function reportRow(r, eventsById, zone) {
   const matched = r.matched_events.map((id) => eventsById.get(id));
-  const simulatedOnly = matched.length && matched.every((e) => e.provenance === 'simulated');
+  const simulatedOnly = matched.length && matched.every((e) => e.provenance.kind === 'simulated');
   const match = simulatedOnly ? matchCell('reported; detected in simulated data, not measured', 'both simulated')
     : matched.length ? matchCell('reported and detected', 'both')
     : r.data_in_window ? matchCell('reported, not detected', 'report-only')
@@ -96,7 +99,7 @@ export async function renderReported(main, state) {
   const data = await api.measuredVsReported(query);
   const eventsById = new Map(data.events.map((e) => [e.id, e]));
   const unreported = data.events.filter((e) => !e.matched_reports.length);
-  const kinds = new Set(data.events.map((e) => e.provenance));
+  const anySimulated = data.events.some((e) => e.provenance.kinds.includes('simulated'));
   const table = h('table', { id: 'mvr-table' },
     h('caption', {}, `Reported shutdowns and detected events, ${data.country_name || country}, ` +
       `${formatTime(state.from, state.zone)} – ${formatTime(state.until, state.zone)}`),
@@ -109,7 +112,7 @@ export async function renderReported(main, state) {
   main.replaceChildren(...[
     h('h1', {}, `Measured vs reported: ${data.country_name || country}`), filters,
     h('p', { id: 'mvr-summary' }, summaryText(data.summary)),
-    kinds.has('simulated') ? h('p', { class: 'provenance-note', role: 'note' },
+    anySimulated ? h('p', { class: 'provenance-note', role: 'note' },
       'The detected events below were found in a simulated scenario\'s data, not in measurements: ' +
       'they show how Vigil would see such a shutdown, not that it saw this one.') : null,
     h('p', { class: 'muted' },
