@@ -206,7 +206,7 @@ TEST_F(MeasuredVsReportedTest, EventsKnowTheirReportsAndUnmatchedOnesSaySo) {
   auto reports = ById(data["reports"]);
   EXPECT_TRUE(reports[almaty_feb_]["matched_events"].empty());
   EXPECT_EQ(reports[almaty_feb_]["data_in_window"], true);  // Almaty had series that day: nothing detected
-  data["summary"].erase("events_by_provenance");  // EveryEventSaysWhereItComesFrom checks it
+  data["summary"].erase("events_by_provenance");            // EveryEventSaysWhereItComesFrom checks it
   EXPECT_EQ(data["summary"], json({{"reports", 4},
                                    {"reports_with_event", 3},
                                    {"reports_without_event", 1},
